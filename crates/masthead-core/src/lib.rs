@@ -1,0 +1,20 @@
+//! Masthead's domain: the newsroom's content model, the rules that govern it, and the
+//! ports (traits) through which the outside world stores it.
+//!
+//! This crate does no I/O and knows nothing of HTTP, SQL, templates or search engines;
+//! every other crate of ours depends on it and it depends on none of them.
+
+pub mod article;
+pub mod error;
+pub mod ids;
+pub mod people;
+pub mod site;
+pub mod comment;
+pub mod media;
+pub mod slug;
+pub mod store;
+pub mod taxonomy;
+pub mod workflow;
+pub mod newsroom;
+
+pub use error::{Error, FieldError, Result};

@@ -1,0 +1,216 @@
+//! The newsroom's use cases: validate, apply the workflow rules, render, then store.
+//! Everything that writes articles goes through here, whether a person in the
+//! newsroom, an importer or the demo seed.
+
+use crate::article::{
+    article_path, ArticleContent, CorrectionKind, NewArticle, PathMove, RenderedBody, Status,
+};
+use crate::error::{Error, Result};
+use crate::ids::ArticleId;
+use crate::store::Store;
+use crate::workflow::{self, Actor, Subject};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Turns Markdown into the stored, sanitized HTML (implemented by `masthead-render`).
+pub trait BodyRenderer: Send + Sync {
+    fn render(&self, markdown: &str, custom_excerpt: &str) -> RenderedBody;
+}
+
+/// How many numbered alternatives of a slug to try before giving up.
+const SLUG_ATTEMPTS: u32 = 50;
+
+#[derive(Clone)]
+pub struct Newsroom {
+    store: Arc<dyn Store>,
+    renderer: Arc<dyn BodyRenderer>,
+}
+
+impl Newsroom {
+    pub fn new(store: Arc<dyn Store>, renderer: Arc<dyn BodyRenderer>) -> Self {
+        Self { store, renderer }
+    }
+
+    pub fn render(&self, content: &ArticleContent) -> RenderedBody {
+        self.renderer.render(&content.body_markdown, &content.custom_excerpt)
+    }
+
+    /// Starts a draft by `actor`, who becomes its first author unless authors are given.
+    pub async fn create_draft(
+        &self,
+        actor: Actor,
+        mut content: ArticleContent,
+        now: DateTime<Utc>,
+    ) -> Result<ArticleId> {
+        if content.authors.is_empty() {
+            content.authors.push(actor.person);
+        }
+        content.validate()?;
+        let slug = self.free_slug(&content.title).await?;
+        let article = NewArticle {
+            rendered: self.render(&content),
+            content,
+            slug,
+            status: Status::Draft,
+            created_at: now,
+            published_at: None,
+            scheduled_at: None,
+            corrections: Vec::new(),
+        };
+        self.store.create_article(&article).await
+    }
+
+    /// Replaces an article's content, if the actor may edit it.
+    pub async fn update(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        content: ArticleContent,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        let subject = subject(&article, &authors);
+        workflow::can_edit(actor, subject)?;
+        content.validate()?;
+        let moved = if content.section_id != article.section.as_ref().map(|s| s.id)
+            && workflow::slug_change_needs_redirect(subject)
+        {
+            let sections = self.store.sections().await?;
+            let new_section = content
+                .section_id
+                .and_then(|id| sections.iter().find(|s| s.id == id))
+                .map(|s| s.slug.as_str());
+            Some(PathMove {
+                from: article.path(),
+                to: article_path(new_section, &article.slug),
+            })
+        } else {
+            None
+        };
+        let rendered = self.render(&content);
+        self.store
+            .update_article_content(id, &content, &rendered, moved.as_ref(), now)
+            .await
+    }
+
+    /// Moves an article through the workflow.
+    pub async fn transition(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        to: Status,
+        schedule_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        let change = workflow::plan(actor, subject(&article, &authors), to, schedule_at, now)?;
+        self.store.change_status(id, &change).await
+    }
+
+    /// Gives an article a new slug; a published article keeps its old URL as a redirect.
+    pub async fn change_slug(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        new_slug: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        crate::slug::validate("slug", new_slug)?;
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        let subject = subject(&article, &authors);
+        workflow::can_edit(actor, subject)?;
+        if article.slug == new_slug {
+            return Ok(());
+        }
+        if self.store.slug_taken(new_slug).await? {
+            return Err(Error::conflict(format!("the slug {new_slug:?} is taken")));
+        }
+        let moved = workflow::slug_change_needs_redirect(subject).then(|| PathMove {
+            from: article.path(),
+            to: article_path(article.section.as_ref().map(|s| s.slug.as_str()), new_slug),
+        });
+        self.store
+            .change_slug(id, new_slug, moved.as_ref(), now)
+            .await
+    }
+
+    /// Appends to the public corrections and updates log.
+    pub async fn add_correction(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        kind: CorrectionKind,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !actor.role.at_least(crate::people::Role::Editor) {
+            return Err(Error::forbidden("only editors may add corrections and updates"));
+        }
+        if text.trim().is_empty() {
+            return Err(Error::invalid("text", "say what was corrected or updated"));
+        }
+        let article = self.load(id).await?;
+        if article.published_at.is_none() {
+            return Err(Error::conflict(
+                "corrections are for published articles; edit the draft instead",
+            ));
+        }
+        self.store.add_correction(id, kind, text.trim(), now).await?;
+        Ok(())
+    }
+
+    /// Publishes every scheduled article whose time has come; returns how many.
+    pub async fn publish_due(&self, now: DateTime<Utc>) -> Result<usize> {
+        let due = self.store.due_scheduled(now).await?;
+        for id in &due {
+            let Some(article) = self.store.article(*id).await? else {
+                continue;
+            };
+            let change = workflow::StatusChange {
+                status: Status::Published,
+                published_at: Some(
+                    article
+                        .published_at
+                        .or(article.scheduled_at)
+                        .unwrap_or(now),
+                ),
+                scheduled_at: None,
+                updated_at: now,
+            };
+            self.store.change_status(*id, &change).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn load(&self, id: ArticleId) -> Result<crate::article::Article> {
+        self.store
+            .article(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("article {id}")))
+    }
+
+    /// The article slug for a title: the title's own, or its first free numbered variant.
+    pub async fn free_slug(&self, title: &str) -> Result<String> {
+        let base = crate::slug::slugify(title).unwrap_or_else(|| "untitled".to_owned());
+        for n in 1..=SLUG_ATTEMPTS {
+            let candidate = crate::slug::numbered(&base, n);
+            if !self.store.slug_taken(&candidate).await? {
+                return Ok(candidate);
+            }
+        }
+        Err(Error::conflict(format!(
+            "too many articles are called {title:?}; choose a different slug"
+        )))
+    }
+}
+
+fn subject<'a>(article: &crate::article::Article, authors: &'a [crate::ids::PersonId]) -> Subject<'a> {
+    Subject {
+        status: article.status,
+        authors,
+        published_at: article.published_at,
+    }
+}

@@ -1,0 +1,148 @@
+//! People: newsroom staff with roles, and members (readers with an account).
+
+use crate::article::word_enum;
+use crate::error::{Result, Validator};
+use crate::ids::{MediaId, MemberId, PersonId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+word_enum!(
+    /// What a staff member may do; each role can do everything the one before it can.
+    Role {
+        Contributor => "contributor" / "Contributor",
+        Author => "author" / "Author",
+        Editor => "editor" / "Editor",
+        Admin => "admin" / "Administrator",
+    }
+);
+
+impl Role {
+    fn rank(self) -> u8 {
+        match self {
+            Role::Contributor => 0,
+            Role::Author => 1,
+            Role::Editor => 2,
+            Role::Admin => 3,
+        }
+    }
+
+    /// Whether this role includes everything `other` may do.
+    pub fn at_least(self, other: Role) -> bool {
+        self.rank() >= other.rank()
+    }
+}
+
+/// A link to a staff member's profile elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialLink {
+    /// "x", "mastodon", "linkedin", "website"...
+    pub network: String,
+    pub url: String,
+}
+
+/// A staff member: writes, edits or runs the publication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub slug: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub bio: String,
+    /// Beats and subjects the person covers, shown on their author page.
+    pub expertise: Vec<String>,
+    pub avatar: Option<MediaId>,
+    pub social_links: Vec<SocialLink>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A staff member to add; the password arrives already hashed.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub bio: String,
+    pub expertise: Vec<String>,
+    pub social_links: Vec<SocialLink>,
+    pub password_hash: String,
+}
+
+impl NewPerson {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(!self.name.trim().is_empty(), "name", "a name is required");
+        v.check(is_plausible_email(&self.email), "email", "enter an email address like name@example.com");
+        v.finish()
+    }
+}
+
+/// A reader with an account: may comment, subscribe and sponsor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+}
+
+impl NewMember {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(is_plausible_email(&self.email), "email", "enter an email address like name@example.com");
+        v.check(self.name.chars().count() <= 100, "name", "keep the name under 100 characters");
+        v.finish()
+    }
+}
+
+/// Emails are compared and stored lowercase, without surrounding spaces.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A shape check only; whether the address works is proven by mailing it.
+pub fn is_plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+                && email.len() <= 254
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin.at_least(Role::Editor));
+        assert!(Role::Editor.at_least(Role::Editor));
+        assert!(!Role::Author.at_least(Role::Editor));
+        assert!(!Role::Contributor.at_least(Role::Author));
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(is_plausible_email("ana@example.com"));
+        assert!(!is_plausible_email("ana@example"));
+        assert!(!is_plausible_email("ana example.com"));
+        assert!(!is_plausible_email("a b@example.com"));
+        assert_eq!(normalize_email(" Ana@Example.COM "), "ana@example.com");
+    }
+}

@@ -1,0 +1,71 @@
+//! Publication-wide settings edited by admins, and redirects.
+
+use crate::error::{Result, Validator};
+use crate::ids::RedirectId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The publication's own settings. They live in the database (editors change them),
+/// not in the operator's config file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub title: String,
+    pub description: String,
+    pub logo: String,
+    /// BCP 47 language tag, e.g. "en-GB".
+    pub locale: String,
+    /// IANA time zone name used to show dates, e.g. "Europe/London".
+    pub timezone: String,
+    /// Extra links after the sections in the navigation.
+    pub navigation: Vec<NavItem>,
+    pub about: String,
+    /// The call to action asking readers to support the publication.
+    pub support_text: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            title: "Masthead".into(),
+            description: "Independent journalism.".into(),
+            logo: String::new(),
+            locale: "en".into(),
+            timezone: "UTC".into(),
+            navigation: Vec::new(),
+            about: String::new(),
+            support_text: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(!self.title.trim().is_empty(), "title", "the publication needs a name");
+        v.check(
+            !self.locale.is_empty() && self.locale.len() <= 35,
+            "locale",
+            "use a language tag such as en or en-GB",
+        );
+        v.check(!self.timezone.is_empty(), "timezone", "use a time zone such as Europe/London");
+        v.finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// An old path that now lives elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redirect {
+    pub id: RedirectId,
+    pub from_path: String,
+    pub to_path: String,
+    /// 301 (moved for good) or 302/307 (temporarily).
+    pub status_code: u16,
+    pub created_at: DateTime<Utc>,
+}

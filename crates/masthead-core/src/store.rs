@@ -1,0 +1,193 @@
+//! The storage port. Each method is one whole use case in one transaction, so no
+//! transaction ever crosses this boundary. Implemented for SQLite and PostgreSQL by
+//! `masthead-store`, and held above it only as `Arc<dyn Store>`.
+
+use crate::article::{
+    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, PathMove,
+    RenderedBody, Status,
+};
+use crate::comment::{Comment, CommentStatus, NewComment};
+use crate::error::Result;
+use crate::ids::{ArticleId, CommentId, MediaId, PersonId, SectionId, TagId};
+use crate::media::{Media, NewMedia};
+use crate::people::{Member, NewMember, NewPerson, Person};
+use crate::site::{Redirect, Settings};
+use crate::taxonomy::{NewSection, Section, Tag};
+use crate::workflow::StatusChange;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleFilter {
+    All,
+    Section(SectionId),
+    Tag(TagId),
+    Author(PersonId),
+}
+
+/// A page request: offset pagination with a total, the shape numbered pages need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// The most rows one request may ask for.
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// Page `number` (1-based) of `per_page` rows; out-of-range values are clamped.
+    pub fn numbered(number: u32, per_page: u32) -> Self {
+        let limit = per_page.clamp(1, Self::MAX_LIMIT);
+        Self {
+            offset: number.max(1).saturating_sub(1).saturating_mul(limit),
+            limit,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleQuery {
+    pub filter: ArticleFilter,
+    /// `Some(Published)` lists what readers see, newest publication first; any other
+    /// status (or `None` for all statuses) lists by last update, as the newsroom wants.
+    pub status: Option<Status>,
+    pub page: PageRequest,
+}
+
+impl ArticleQuery {
+    /// Published articles, newest first.
+    pub fn published(filter: ArticleFilter, page: PageRequest) -> Self {
+        Self {
+            filter,
+            status: Some(Status::Published),
+            page,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many rows match in all, across every page.
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl<T> Page<T> {
+    /// 1-based number of this page.
+    pub fn number(&self) -> u32 {
+        self.offset / self.limit.max(1) + 1
+    }
+
+    pub fn page_count(&self) -> u32 {
+        let pages = self.total.div_ceil(u64::from(self.limit.max(1)));
+        u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// How much content a store holds; reported by `migrate` and `seed`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub articles: u64,
+    pub sections: u64,
+    pub tags: u64,
+    pub people: u64,
+    pub members: u64,
+    pub comments: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// "sqlite" or "postgres", for logs and reports.
+    fn backend(&self) -> &'static str;
+
+    /// Answers when the database does.
+    async fn health(&self) -> Result<()>;
+
+    async fn counts(&self) -> Result<Counts>;
+
+    // Settings.
+    async fn settings(&self) -> Result<Settings>;
+    async fn save_settings(&self, settings: &Settings) -> Result<()>;
+
+    // Sections and tags.
+    async fn create_section(&self, section: &NewSection) -> Result<Section>;
+    /// All sections in navigation order.
+    async fn sections(&self) -> Result<Vec<Section>>;
+    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>>;
+    /// Finds tags by name, creating those that do not exist yet, in the given order.
+    async fn ensure_tags(&self, names: &[String]) -> Result<Vec<Tag>>;
+    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
+    /// All tags, by name.
+    async fn tags(&self) -> Result<Vec<Tag>>;
+
+    // Staff.
+    async fn create_person(&self, person: &NewPerson) -> Result<Person>;
+    async fn person(&self, id: PersonId) -> Result<Option<Person>>;
+    async fn person_by_slug(&self, slug: &str) -> Result<Option<Person>>;
+    /// The person with this (normalized) email and their password hash, for logging in.
+    async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>>;
+    /// All staff, by name.
+    async fn people(&self) -> Result<Vec<Person>>;
+
+    // Members.
+    async fn create_member(&self, member: &NewMember) -> Result<Member>;
+    async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
+
+    // Media.
+    async fn create_media(&self, media: &NewMedia) -> Result<Media>;
+    async fn media(&self, id: MediaId) -> Result<Option<Media>>;
+
+    // Articles.
+    /// Stores a new article; a taken slug is a `Conflict`.
+    async fn create_article(&self, article: &NewArticle) -> Result<ArticleId>;
+    /// Stores many new articles in one transaction (imports and seeding).
+    async fn create_articles(&self, articles: &[NewArticle]) -> Result<()>;
+    async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>>;
+    async fn slug_taken(&self, slug: &str) -> Result<bool>;
+    async fn update_article_content(
+        &self,
+        id: ArticleId,
+        content: &ArticleContent,
+        rendered: &RenderedBody,
+        moved: Option<&PathMove>,
+        updated_at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()>;
+    /// Renames the article's slug; with `moved` set, also records a 301 from the old
+    /// path to the new one, atomically.
+    async fn change_slug(
+        &self,
+        id: ArticleId,
+        new_slug: &str,
+        moved: Option<&PathMove>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn add_correction(
+        &self,
+        id: ArticleId,
+        kind: CorrectionKind,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Correction>;
+    async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;
+    /// Scheduled articles whose time has come, oldest first.
+    async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;
+
+    // Comments.
+    async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
+    /// An article's comments with the given status, oldest first (threads are built by
+    /// the caller from `parent_id`).
+    async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>>;
+    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
+
+    // Redirects.
+    async fn create_redirect(&self, from_path: &str, to_path: &str, status_code: u16)
+        -> Result<Redirect>;
+    async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>>;
+}

@@ -1,0 +1,247 @@
+//! The editorial workflow: which status changes exist and who may make them.
+//!
+//! Contributors write and submit their own drafts; authors publish their own work;
+//! editors and admins may move any article anywhere the workflow allows.
+
+use crate::article::Status;
+use crate::error::{Error, Result};
+use crate::ids::PersonId;
+use crate::people::Role;
+use chrono::{DateTime, Utc};
+
+/// Who is acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub person: PersonId,
+    pub role: Role,
+}
+
+/// What the rules need to know about the article being acted on.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub status: Status,
+    pub authors: &'a [PersonId],
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl Subject<'_> {
+    fn is_own(&self, actor: Actor) -> bool {
+        self.authors.contains(&actor.person)
+    }
+}
+
+/// A status change as the store applies it, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether the workflow has an edge from `from` to `to` at all, whoever asks.
+pub fn edge_exists(from: Status, to: Status) -> bool {
+    use Status::*;
+    matches!(
+        (from, to),
+        (Draft, InReview)
+            | (InReview, Draft)
+            | (Draft | InReview | Unpublished | Scheduled, Scheduled)
+            | (Draft | InReview | Scheduled | Unpublished, Published)
+            | (Published | Scheduled, Unpublished)
+            | (Scheduled | Unpublished, Draft)
+    )
+}
+
+/// Decides a status change: checks the edge, the actor's rights and the timing, and
+/// returns the change to store. `schedule_at` is required for, and only for, `Scheduled`.
+pub fn plan(
+    actor: Actor,
+    subject: Subject<'_>,
+    to: Status,
+    schedule_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<StatusChange> {
+    let from = subject.status;
+    if !edge_exists(from, to) {
+        return Err(Error::conflict(format!(
+            "an article that is {} cannot become {}",
+            from.label().to_lowercase(),
+            to.label().to_lowercase()
+        )));
+    }
+    let allowed = match actor.role {
+        Role::Admin | Role::Editor => true,
+        Role::Author => subject.is_own(actor),
+        Role::Contributor => subject.is_own(actor) && from == Status::Draft && to == Status::InReview,
+    };
+    if !allowed {
+        return Err(Error::forbidden(match actor.role {
+            Role::Contributor => "contributors may only submit their own drafts for review",
+            _ => "authors may only move their own articles; ask an editor",
+        }));
+    }
+    let scheduled_at = match (to, schedule_at) {
+        (Status::Scheduled, Some(at)) if at > now => Some(at),
+        (Status::Scheduled, Some(_)) => {
+            return Err(Error::invalid("scheduled_at", "choose a time in the future"))
+        }
+        (Status::Scheduled, None) => {
+            return Err(Error::invalid("scheduled_at", "choose when to publish"))
+        }
+        (_, None) => None,
+        (_, Some(_)) => {
+            return Err(Error::invalid("scheduled_at", "only scheduling takes a time"))
+        }
+    };
+    // The first publication date stays when an article is republished: readers and
+    // search engines have already seen it, and updates are shown as "Updated".
+    let published_at = match to {
+        Status::Published => Some(subject.published_at.unwrap_or(now)),
+        _ => subject.published_at,
+    };
+    Ok(StatusChange {
+        status: to,
+        published_at,
+        scheduled_at,
+        updated_at: now,
+    })
+}
+
+/// Whether the actor may change the article's content.
+pub fn can_edit(actor: Actor, subject: Subject<'_>) -> Result<()> {
+    let allowed = match actor.role {
+        Role::Admin | Role::Editor => true,
+        Role::Author => subject.is_own(actor),
+        Role::Contributor => {
+            subject.is_own(actor) && matches!(subject.status, Status::Draft | Status::InReview)
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::forbidden("you may not edit this article"))
+    }
+}
+
+/// Whether changing the slug must leave a redirect behind: once an article has been
+/// public its URL has been shared, so the old one must keep working.
+pub fn slug_change_needs_redirect(subject: Subject<'_>) -> bool {
+    subject.published_at.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use Status::*;
+
+    const ME: PersonId = PersonId(1);
+    const OTHER: PersonId = PersonId(2);
+
+    fn actor(role: Role) -> Actor {
+        Actor { person: ME, role }
+    }
+
+    fn subject(status: Status, authors: &[PersonId]) -> Subject<'_> {
+        Subject {
+            status,
+            authors,
+            published_at: None,
+        }
+    }
+
+    #[test]
+    fn contributor_may_only_submit_own_drafts() {
+        let now = Utc::now();
+        let own = [ME];
+        let c = actor(Role::Contributor);
+        assert!(plan(c, subject(Draft, &own), InReview, None, now).is_ok());
+        assert!(matches!(
+            plan(c, subject(Draft, &own), Published, None, now),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            plan(c, subject(Draft, &[OTHER]), InReview, None, now),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            plan(c, subject(InReview, &own), Draft, None, now),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn author_publishes_own_but_not_others() {
+        let now = Utc::now();
+        let a = actor(Role::Author);
+        let change = plan(a, subject(Draft, &[ME]), Published, None, now).unwrap();
+        assert_eq!(change.status, Published);
+        assert_eq!(change.published_at, Some(now));
+        assert!(matches!(
+            plan(a, subject(Draft, &[OTHER]), Published, None, now),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn editors_and_admins_move_anything_along_existing_edges() {
+        let now = Utc::now();
+        for role in [Role::Editor, Role::Admin] {
+            for from in Status::ALL {
+                for to in Status::ALL {
+                    let at = (*to == Scheduled).then(|| now + Duration::hours(1));
+                    let result = plan(actor(role), subject(*from, &[OTHER]), *to, at, now);
+                    assert_eq!(result.is_ok(), edge_exists(*from, *to), "{role} {from}->{to}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scheduling_needs_a_future_time() {
+        let now = Utc::now();
+        let e = actor(Role::Editor);
+        let s = subject(Draft, &[]);
+        assert!(matches!(plan(e, s, Scheduled, None, now), Err(Error::Invalid(_))));
+        assert!(matches!(plan(e, s, Scheduled, Some(now), now), Err(Error::Invalid(_))));
+        let at = now + Duration::minutes(5);
+        let change = plan(e, s, Scheduled, Some(at), now).unwrap();
+        assert_eq!(change.scheduled_at, Some(at));
+        assert_eq!(change.published_at, None);
+    }
+
+    #[test]
+    fn republishing_keeps_the_first_publication_date() {
+        let first = Utc::now() - Duration::days(3);
+        let now = Utc::now();
+        let s = Subject {
+            status: Unpublished,
+            authors: &[],
+            published_at: Some(first),
+        };
+        let change = plan(actor(Role::Editor), s, Published, None, now).unwrap();
+        assert_eq!(change.published_at, Some(first));
+        assert!(slug_change_needs_redirect(s));
+        assert!(!slug_change_needs_redirect(subject(Draft, &[])));
+    }
+
+    #[test]
+    fn nonexistent_edges_conflict() {
+        let now = Utc::now();
+        assert!(matches!(
+            plan(actor(Role::Admin), subject(Published, &[]), InReview, None, now),
+            Err(Error::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn editing_rights() {
+        let own = [ME];
+        assert!(can_edit(actor(Role::Contributor), subject(Draft, &own)).is_ok());
+        assert!(can_edit(actor(Role::Contributor), subject(Published, &own)).is_err());
+        assert!(can_edit(actor(Role::Author), subject(Published, &own)).is_ok());
+        assert!(can_edit(actor(Role::Author), subject(Draft, &[OTHER])).is_err());
+        assert!(can_edit(actor(Role::Editor), subject(Published, &[OTHER])).is_ok());
+    }
+}

@@ -1,0 +1,5 @@
+//! Rendering: Markdown bodies to sanitized HTML, and (growing) themes to pages.
+
+pub mod markdown;
+
+pub use markdown::MarkdownRenderer;

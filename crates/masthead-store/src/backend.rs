@@ -1,0 +1,969 @@
+// The Store implementation, written once and compiled into both the `sqlite` and the
+// `postgres` module (see lib.rs). `Db`, `BACKEND` and `dialect` come from the including
+// module. SQL here is portable: `$n` placeholders, `RETURNING`, `ON CONFLICT`.
+
+use crate::rows::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use dialect::ts;
+use masthead_core::article::{
+    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, Named,
+    PathMove, RenderedBody, Source,
+};
+use masthead_core::comment::{Comment, CommentStatus, NewComment};
+use masthead_core::ids::*;
+use masthead_core::media::{Media, NewMedia};
+use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person};
+use masthead_core::site::{Redirect, Settings};
+use masthead_core::store::{ArticleFilter, ArticleQuery, Counts, Page};
+use masthead_core::taxonomy::{NewSection, Section, Tag};
+use masthead_core::workflow::StatusChange;
+use masthead_core::{Error, Result};
+use sqlx::QueryBuilder;
+
+type Conn = <Db as sqlx::Database>::Connection;
+
+/// Rows per multi-row INSERT: well under both databases' bind-parameter limits.
+const BATCH: usize = 500;
+
+const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.body_markdown, a.body_html, \
+     a.custom_excerpt, a.excerpt, a.word_count, a.featured_media_id, a.featured_alt, \
+     a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
+     s.slug AS section_slug, a.article_type, a.status, a.visibility, a.meta_title, \
+     a.meta_description, a.social_image, a.canonical_url, a.created_at, a.updated_at, \
+     a.published_at, a.scheduled_at \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
+     a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
+     a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+const PERSON_COLUMNS: &str = "id, slug, name, email, role, bio, expertise, avatar_media_id, \
+     social_links, password_hash, created_at FROM people";
+
+const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member_name, \
+     c.parent_id, c.body, c.status, c.created_at \
+     FROM comments c JOIN members m ON m.id = c.member_id";
+
+/// The store on one database pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: sqlx::Pool<Db>,
+}
+
+impl Store {
+    pub fn new(pool: sqlx::Pool<Db>) -> Self {
+        Self { pool }
+    }
+
+    /// Applies pending migrations; returns the versions applied now.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let applied_before = self.applied_versions().await?;
+        dialect::MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| Error::internal("cannot apply migrations", e))?;
+        let applied_after = self.applied_versions().await?;
+        Ok(applied_after
+            .into_iter()
+            .filter(|v| !applied_before.contains(v))
+            .collect())
+    }
+
+    async fn applied_versions(&self) -> Result<Vec<i64>> {
+        let exists: Option<i64> = sqlx::query_scalar(dialect::MIGRATIONS_TABLE_EXISTS)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("migrations"))?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("migrations"))
+    }
+
+    pub fn pool(&self) -> &sqlx::Pool<Db> {
+        &self.pool
+    }
+}
+
+/// Finds tags by name, creating the missing ones; keeps the order of `names`.
+async fn ensure_tags(conn: &mut Conn, names: &[String], now: DateTime<Utc>) -> Result<Vec<Tag>> {
+    let mut tags: Vec<Tag> = Vec::with_capacity(names.len());
+    for name in names {
+        let name = name.trim();
+        let slug = masthead_core::slug::slugify(name)
+            .ok_or_else(|| Error::invalid("tags", format!("the tag {name:?} has no letters or digits")))?;
+        if tags.iter().any(|t| t.slug == slug) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) \
+             ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind(&slug)
+        .bind(name)
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("tag"))?;
+        let row: TagRow = sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+            .bind(&slug)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_error("tag"))?;
+        tags.push(row.into());
+    }
+    Ok(tags)
+}
+
+/// Writes the parts of articles kept in their own tables: tags, credits, sources.
+/// `items` pairs each article id with its content and the ids of its tags.
+async fn insert_article_parts(
+    conn: &mut Conn,
+    items: &[(i64, &ArticleContent, Vec<i64>)],
+) -> Result<()> {
+    let tag_rows: Vec<(i64, i64, i64)> = items
+        .iter()
+        .flat_map(|(id, _, tags)| tags.iter().enumerate().map(move |(i, t)| (*id, *t, i as i64)))
+        .collect();
+    for chunk in tag_rows.chunks(BATCH) {
+        QueryBuilder::<Db>::new("INSERT INTO article_tags (article_id, tag_id, position) ")
+            .push_values(chunk, |mut b, (a, t, p)| {
+                b.push_bind(*a).push_bind(*t).push_bind(*p);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("article tags"))?;
+    }
+    let credit_rows: Vec<(i64, i64, &str, i64)> = items
+        .iter()
+        .flat_map(|(id, c, _)| {
+            let authors = c.authors.iter().enumerate().map(move |(i, p)| (*id, p.0, "author", i as i64));
+            let editors = c.editors.iter().enumerate().map(move |(i, p)| (*id, p.0, "editor", i as i64));
+            authors.chain(editors)
+        })
+        .collect();
+    for chunk in credit_rows.chunks(BATCH) {
+        QueryBuilder::<Db>::new("INSERT INTO article_credits (article_id, person_id, kind, position) ")
+            .push_values(chunk, |mut b, (a, p, k, i)| {
+                b.push_bind(*a).push_bind(*p).push_bind(*k).push_bind(*i);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("article credits"))?;
+    }
+    let source_rows: Vec<(i64, i64, &Source)> = items
+        .iter()
+        .flat_map(|(id, c, _)| c.sources.iter().enumerate().map(move |(i, s)| (*id, i as i64, s)))
+        .collect();
+    for chunk in source_rows.chunks(BATCH) {
+        QueryBuilder::<Db>::new("INSERT INTO article_sources (article_id, position, name, url, note) ")
+            .push_values(chunk, |mut b, (a, i, s)| {
+                b.push_bind(*a)
+                    .push_bind(*i)
+                    .push_bind(s.name.as_str())
+                    .push_bind(s.url.as_str())
+                    .push_bind(s.note.as_str());
+            })
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("article sources"))?;
+    }
+    Ok(())
+}
+
+/// Inserts articles with everything they carry; returns their ids in input order.
+async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec<i64>> {
+    let now = Utc::now();
+    // Tags first, once per distinct name in the batch.
+    let mut names: Vec<String> = articles.iter().flat_map(|a| a.content.tags.iter().cloned()).collect();
+    names.sort();
+    names.dedup();
+    let tags = ensure_tags(conn, &names, now).await?;
+    let tag_id = |name: &str| -> Option<i64> {
+        let slug = masthead_core::slug::slugify(name.trim())?;
+        tags.iter().find(|t| t.slug == slug).map(|t| t.id.0)
+    };
+
+    let mut ids = Vec::with_capacity(articles.len());
+    for chunk in articles.chunks(BATCH) {
+        let mut qb = QueryBuilder::<Db>::new(
+            "INSERT INTO articles (slug, title, standfirst, body_markdown, body_html, custom_excerpt, \
+             excerpt, word_count, featured_media_id, featured_alt, featured_caption, featured_credit, \
+             section_id, article_type, status, visibility, meta_title, meta_description, social_image, \
+             canonical_url, created_at, updated_at, published_at, scheduled_at) ",
+        );
+        qb.push_values(chunk, |mut b, a| {
+            let c = &a.content;
+            let image = c.featured_image.as_ref();
+            b.push_bind(a.slug.as_str())
+                .push_bind(c.title.as_str())
+                .push_bind(c.standfirst.as_str())
+                .push_bind(c.body_markdown.as_str())
+                .push_bind(a.rendered.html.as_str())
+                .push_bind(c.custom_excerpt.as_str())
+                .push_bind(a.rendered.excerpt.as_str())
+                .push_bind(i64::from(a.rendered.word_count))
+                .push_bind(image.map(|i| i.media_id.0))
+                .push_bind(image.map(|i| i.alt.as_str()).unwrap_or_default())
+                .push_bind(image.map(|i| i.caption.as_str()).unwrap_or_default())
+                .push_bind(image.map(|i| i.credit.as_str()).unwrap_or_default())
+                .push_bind(c.section_id.map(|s| s.0))
+                .push_bind(c.article_type.as_str())
+                .push_bind(a.status.as_str())
+                .push_bind(c.visibility.as_str())
+                .push_bind(c.seo.meta_title.as_str())
+                .push_bind(c.seo.meta_description.as_str())
+                .push_bind(c.seo.social_image.as_str())
+                .push_bind(c.seo.canonical_url.as_str())
+                .push_bind(ts(a.created_at))
+                .push_bind(ts(a.created_at))
+                .push_bind(a.published_at.map(ts))
+                .push_bind(a.scheduled_at.map(ts));
+        });
+        qb.push(" RETURNING id, slug");
+        let returned: Vec<(i64, String)> = qb
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error("article"))?;
+        // RETURNING promises no order, so match rows back by their unique slug.
+        let by_slug: std::collections::HashMap<&str, i64> =
+            returned.iter().map(|(id, slug)| (slug.as_str(), *id)).collect();
+        let mut parts = Vec::with_capacity(chunk.len());
+        for a in chunk {
+            let id = *by_slug
+                .get(a.slug.as_str())
+                .ok_or_else(|| Error::Internal { message: "inserted article not returned".into(), source: None })?;
+            let tag_ids = a.content.tags.iter().filter_map(|t| tag_id(t)).collect::<Vec<_>>();
+            let mut unique = Vec::with_capacity(tag_ids.len());
+            for t in tag_ids {
+                if !unique.contains(&t) {
+                    unique.push(t);
+                }
+            }
+            parts.push((id, &a.content, unique));
+            ids.push(id);
+        }
+        insert_article_parts(conn, &parts).await?;
+        let corrections: Vec<(i64, &(CorrectionKind, String, DateTime<Utc>))> = chunk
+            .iter()
+            .zip(parts.iter())
+            .flat_map(|(a, (id, _, _))| a.corrections.iter().map(move |c| (*id, c)))
+            .collect();
+        for batch in corrections.chunks(BATCH) {
+            QueryBuilder::<Db>::new("INSERT INTO corrections (article_id, kind, text, created_at) ")
+                .push_values(batch, |mut b, (id, (kind, text, at))| {
+                    b.push_bind(*id).push_bind(kind.as_str()).push_bind(text.as_str()).push_bind(ts(*at));
+                })
+                .build()
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error("correction"))?;
+        }
+    }
+    Ok(ids)
+}
+
+/// Records that `moved.from` now lives at `moved.to`, keeping redirects free of chains
+/// and loops.
+async fn record_move(conn: &mut Conn, moved: &PathMove, at: DateTime<Utc>) -> Result<()> {
+    // Earlier redirects to the old path now go straight to the new one.
+    sqlx::query("UPDATE redirects SET to_path = $1 WHERE to_path = $2")
+        .bind(&moved.to)
+        .bind(&moved.from)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("redirect"))?;
+    // A path that is live again must not redirect anywhere.
+    sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+        .bind(&moved.to)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("redirect"))?;
+    sqlx::query(
+        "INSERT INTO redirects (from_path, to_path, status_code, created_at) VALUES ($1, $2, 301, $3) \
+         ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, status_code = 301",
+    )
+    .bind(&moved.from)
+    .bind(&moved.to)
+    .bind(ts(at))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error("redirect"))?;
+    Ok(())
+}
+
+fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
+    if affected == 0 {
+        Err(Error::not_found(what.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+impl Store {
+    async fn load_article(&self, row: Option<ArticleRow>) -> Result<Option<Article>> {
+        let Some(row) = row else { return Ok(None) };
+        let tags: Vec<NamedRow> = sqlx::query_as(
+            "SELECT t.id, t.name, t.slug FROM article_tags x JOIN tags t ON t.id = x.tag_id \
+             WHERE x.article_id = $1 ORDER BY x.position",
+        )
+        .bind(row.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("article tags"))?;
+        let credits: Vec<CreditRow> = sqlx::query_as(
+            "SELECT p.id, p.name, p.slug, c.kind FROM article_credits c JOIN people p ON p.id = c.person_id \
+             WHERE c.article_id = $1 ORDER BY c.kind, c.position",
+        )
+        .bind(row.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("article credits"))?;
+        let sources: Vec<SourceRow> = sqlx::query_as(
+            "SELECT name, url, note FROM article_sources WHERE article_id = $1 ORDER BY position",
+        )
+        .bind(row.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("article sources"))?;
+        let corrections: Vec<CorrectionRow> = sqlx::query_as(
+            "SELECT id, kind, text, created_at FROM corrections WHERE article_id = $1 ORDER BY created_at, id",
+        )
+        .bind(row.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("corrections"))?;
+        let (mut authors, mut editors) = (Vec::new(), Vec::new());
+        for c in credits {
+            let named = Named { id: PersonId(c.id), name: c.name, slug: c.slug };
+            if c.kind == "editor" {
+                editors.push(named);
+            } else {
+                authors.push(named);
+            }
+        }
+        let parts = ArticleParts {
+            tags: tags
+                .into_iter()
+                .map(|t| Named { id: TagId(t.id), name: t.name, slug: t.slug })
+                .collect(),
+            authors,
+            editors,
+            sources: sources
+                .into_iter()
+                .map(|s| Source { name: s.name, url: s.url, note: s.note })
+                .collect(),
+            corrections: corrections.into_iter().map(Correction::try_from).collect::<Result<_>>()?,
+        };
+        row.into_article(parts).map(Some)
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
+        self.pool.begin().await.map_err(db_error("transaction"))
+    }
+}
+
+async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<()> {
+    tx.commit().await.map_err(db_error("commit"))
+}
+
+/// Adds the WHERE clause of a list query.
+fn push_article_filter(qb: &mut QueryBuilder<'_, Db>, query: &ArticleQuery) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(status) = query.status {
+        qb.push(" AND a.status = ").push_bind(status.as_str());
+    }
+    match query.filter {
+        ArticleFilter::All => {}
+        ArticleFilter::Section(id) => {
+            qb.push(" AND a.section_id = ").push_bind(id.0);
+        }
+        ArticleFilter::Tag(id) => {
+            qb.push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ")
+                .push_bind(id.0)
+                .push(")");
+        }
+        ArticleFilter::Author(id) => {
+            qb.push(" AND a.id IN (SELECT article_id FROM article_credits WHERE kind = 'author' AND person_id = ")
+                .push_bind(id.0)
+                .push(")");
+        }
+    }
+}
+
+#[async_trait]
+impl masthead_core::store::Store for Store {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn health(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("health check"))?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM sections), \
+             (SELECT COUNT(*) FROM tags), (SELECT COUNT(*) FROM people), \
+             (SELECT COUNT(*) FROM members), (SELECT COUNT(*) FROM comments)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("counts"))?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(Counts {
+            articles: n(row.0),
+            sections: n(row.1),
+            tags: n(row.2),
+            people: n(row.3),
+            members: n(row.4),
+            comments: n(row.5),
+        })
+    }
+
+    async fn settings(&self) -> Result<Settings> {
+        let doc: Option<String> = sqlx::query_scalar("SELECT document FROM settings WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("settings"))?;
+        doc.map_or_else(|| Ok(Settings::default()), |d| json(&d))
+    }
+
+    async fn save_settings(&self, settings: &Settings) -> Result<()> {
+        settings.validate()?;
+        sqlx::query(
+            "INSERT INTO settings (id, document) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET document = excluded.document",
+        )
+        .bind(to_json(settings)?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("settings"))?;
+        Ok(())
+    }
+
+    async fn create_section(&self, section: &NewSection) -> Result<Section> {
+        let section = section.clone().prepare()?;
+        let row: SectionRow = sqlx::query_as(
+            "INSERT INTO sections (slug, name, description, position, in_navigation, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             RETURNING id, slug, name, description, position, in_navigation",
+        )
+        .bind(&section.slug)
+        .bind(section.name.trim())
+        .bind(&section.description)
+        .bind(section.position)
+        .bind(section.in_navigation)
+        .bind(ts(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("section"))?;
+        Ok(row.into())
+    }
+
+    async fn sections(&self) -> Result<Vec<Section>> {
+        let rows: Vec<SectionRow> = sqlx::query_as(
+            "SELECT id, slug, name, description, position, in_navigation FROM sections ORDER BY position, name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("sections"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
+        let row: Option<SectionRow> = sqlx::query_as(
+            "SELECT id, slug, name, description, position, in_navigation FROM sections WHERE slug = $1",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("section"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn ensure_tags(&self, names: &[String]) -> Result<Vec<Tag>> {
+        let mut tx = self.begin().await?;
+        let tags = ensure_tags(&mut tx, names, Utc::now()).await?;
+        commit(tx).await?;
+        Ok(tags)
+    }
+
+    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
+        let row: Option<TagRow> = sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("tag"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn tags(&self) -> Result<Vec<Tag>> {
+        let rows: Vec<TagRow> = sqlx::query_as("SELECT id, slug, name, description FROM tags ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("tags"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn create_person(&self, person: &NewPerson) -> Result<Person> {
+        person.validate()?;
+        let email = normalize_email(&person.email);
+        let base = masthead_core::slug::slugify(&person.name).unwrap_or_else(|| "staff".into());
+        let mut tx = self.begin().await?;
+        let mut slug = base.clone();
+        for n in 2.. {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE slug = $1")
+                .bind(&slug)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("person"))?;
+            if taken.is_none() {
+                break;
+            }
+            slug = masthead_core::slug::numbered(&base, n);
+        }
+        let row: PersonRow = sqlx::query_as(&format!(
+            "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(&slug)
+        .bind(person.name.trim())
+        .bind(&email)
+        .bind(person.role.as_str())
+        .bind(&person.bio)
+        .bind(to_json(&person.expertise)?)
+        .bind(to_json(&person.social_links)?)
+        .bind(&person.password_hash)
+        .bind(ts(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_error("staff member")(e) {
+            Error::Conflict(_) => Error::conflict(format!("a staff member with the email {email} exists already")),
+            other => other,
+        })?;
+        commit(tx).await?;
+        Ok(row.into_person()?.0)
+    }
+
+    async fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("person"))?;
+        row.map(|r| r.into_person().map(|p| p.0)).transpose()
+    }
+
+    async fn person_by_slug(&self, slug: &str) -> Result<Option<Person>> {
+        let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("person"))?;
+        row.map(|r| r.into_person().map(|p| p.0)).transpose()
+    }
+
+    async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>> {
+        let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE email = $1"))
+            .bind(normalize_email(email))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("person"))?;
+        row.map(PersonRow::into_person).transpose()
+    }
+
+    async fn people(&self) -> Result<Vec<Person>> {
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} ORDER BY name, id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("people"))?;
+        rows.into_iter().map(|r| r.into_person().map(|p| p.0)).collect()
+    }
+
+    async fn create_member(&self, member: &NewMember) -> Result<Member> {
+        member.validate()?;
+        let row: MemberRow = sqlx::query_as(
+            "INSERT INTO members (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id, email, name, created_at",
+        )
+        .bind(normalize_email(&member.email))
+        .bind(member.name.trim())
+        .bind(member.password_hash.as_deref())
+        .bind(ts(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("member"))?;
+        Ok(row.into())
+    }
+
+    async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
+        let row: Option<MemberRow> =
+            sqlx::query_as("SELECT id, email, name, created_at FROM members WHERE email = $1")
+                .bind(normalize_email(email))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error("member"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn create_media(&self, media: &NewMedia) -> Result<Media> {
+        let row: MediaRow = sqlx::query_as(
+            "INSERT INTO media (storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at",
+        )
+        .bind(&media.storage_key)
+        .bind(&media.mime_type)
+        .bind(media.width.map(i64::from))
+        .bind(media.height.map(i64::from))
+        .bind(i64::try_from(media.byte_size).unwrap_or(i64::MAX))
+        .bind(&media.alt)
+        .bind(&media.caption)
+        .bind(&media.credit)
+        .bind(ts(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("media"))?;
+        Ok(row.into())
+    }
+
+    async fn media(&self, id: MediaId) -> Result<Option<Media>> {
+        let row: Option<MediaRow> = sqlx::query_as(
+            "SELECT id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at \
+             FROM media WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("media"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {
+        article.content.validate()?;
+        let mut tx = self.begin().await?;
+        let ids = insert_articles(&mut tx, std::slice::from_ref(article))
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::conflict(format!("the slug {:?} is taken", article.slug)),
+                other => other,
+            })?;
+        commit(tx).await?;
+        ids.first()
+            .map(|id| ArticleId(*id))
+            .ok_or_else(|| Error::Internal { message: "article not inserted".into(), source: None })
+    }
+
+    async fn create_articles(&self, articles: &[NewArticle]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_articles(&mut tx, articles).await?;
+        commit(tx).await
+    }
+
+    async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        let row: Option<ArticleRow> = sqlx::query_as(&format!("SELECT {ARTICLE_COLUMNS} WHERE a.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("article"))?;
+        self.load_article(row).await
+    }
+
+    async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>> {
+        let row: Option<ArticleRow> = sqlx::query_as(&format!("SELECT {ARTICLE_COLUMNS} WHERE a.slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("article"))?;
+        self.load_article(row).await
+    }
+
+    async fn slug_taken(&self, slug: &str) -> Result<bool> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("article"))?;
+        Ok(id.is_some())
+    }
+
+    async fn update_article_content(
+        &self,
+        id: ArticleId,
+        content: &ArticleContent,
+        rendered: &RenderedBody,
+        moved: Option<&PathMove>,
+        updated_at: DateTime<Utc>,
+    ) -> Result<()> {
+        content.validate()?;
+        let image = content.featured_image.as_ref();
+        let mut tx = self.begin().await?;
+        let affected = sqlx::query(
+            "UPDATE articles SET title = $1, standfirst = $2, body_markdown = $3, body_html = $4, \
+             custom_excerpt = $5, excerpt = $6, word_count = $7, featured_media_id = $8, featured_alt = $9, \
+             featured_caption = $10, featured_credit = $11, section_id = $12, article_type = $13, \
+             visibility = $14, meta_title = $15, meta_description = $16, social_image = $17, \
+             canonical_url = $18, updated_at = $19 WHERE id = $20",
+        )
+        .bind(&content.title)
+        .bind(&content.standfirst)
+        .bind(&content.body_markdown)
+        .bind(&rendered.html)
+        .bind(&content.custom_excerpt)
+        .bind(&rendered.excerpt)
+        .bind(i64::from(rendered.word_count))
+        .bind(image.map(|i| i.media_id.0))
+        .bind(image.map(|i| i.alt.as_str()).unwrap_or_default())
+        .bind(image.map(|i| i.caption.as_str()).unwrap_or_default())
+        .bind(image.map(|i| i.credit.as_str()).unwrap_or_default())
+        .bind(content.section_id.map(|s| s.0))
+        .bind(content.article_type.as_str())
+        .bind(content.visibility.as_str())
+        .bind(&content.seo.meta_title)
+        .bind(&content.seo.meta_description)
+        .bind(&content.seo.social_image)
+        .bind(&content.seo.canonical_url)
+        .bind(ts(updated_at))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("article"))?
+        .rows_affected();
+        not_found_unless_one(affected, "article")?;
+        for table in ["article_tags", "article_credits", "article_sources"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE article_id = $1"))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("article"))?;
+        }
+        let tags = ensure_tags(&mut tx, &content.tags, updated_at).await?;
+        let tag_ids = tags.iter().map(|t| t.id.0).collect();
+        insert_article_parts(&mut tx, &[(id.0, content, tag_ids)]).await?;
+        if let Some(moved) = moved {
+            record_move(&mut tx, moved, updated_at).await?;
+        }
+        commit(tx).await
+    }
+
+    async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
+        let affected = sqlx::query(
+            "UPDATE articles SET status = $1, published_at = $2, scheduled_at = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(change.status.as_str())
+        .bind(change.published_at.map(ts))
+        .bind(change.scheduled_at.map(ts))
+        .bind(ts(change.updated_at))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("article"))?
+        .rows_affected();
+        not_found_unless_one(affected, "article")
+    }
+
+    async fn change_slug(
+        &self,
+        id: ArticleId,
+        new_slug: &str,
+        moved: Option<&PathMove>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let affected = sqlx::query("UPDATE articles SET slug = $1, updated_at = $2 WHERE id = $3")
+            .bind(new_slug)
+            .bind(ts(at))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match db_error("article")(e) {
+                Error::Conflict(_) => Error::conflict(format!("the slug {new_slug:?} is taken")),
+                other => other,
+            })?
+            .rows_affected();
+        not_found_unless_one(affected, "article")?;
+        if let Some(moved) = moved {
+            record_move(&mut tx, moved, at).await?;
+        }
+        commit(tx).await
+    }
+
+    async fn add_correction(
+        &self,
+        id: ArticleId,
+        kind: CorrectionKind,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Correction> {
+        let mut tx = self.begin().await?;
+        let row: CorrectionRow = sqlx::query_as(
+            "INSERT INTO corrections (article_id, kind, text, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id, kind, text, created_at",
+        )
+        .bind(id.0)
+        .bind(kind.as_str())
+        .bind(text)
+        .bind(ts(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("article"))?;
+        // A correction changes what readers see, so the article counts as updated.
+        sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+            .bind(ts(at))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article"))?;
+        commit(tx).await?;
+        row.try_into()
+    }
+
+    async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>> {
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM articles a");
+        push_article_filter(&mut count, query);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS}"));
+        push_article_filter(&mut qb, query);
+        let order = match query.status {
+            Some(masthead_core::article::Status::Published) => " ORDER BY a.published_at DESC, a.id DESC",
+            _ => " ORDER BY a.updated_at DESC, a.id DESC",
+        };
+        qb.push(order)
+            .push(" LIMIT ")
+            .push_bind(i64::from(query.page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(query.page.offset));
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        Ok(Page {
+            items: rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: query.page.offset,
+            limit: query.page.limit,
+        })
+    }
+
+    async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE status = 'scheduled' AND scheduled_at <= $1 ORDER BY scheduled_at, id",
+        )
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("scheduled articles"))?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
+    async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
+        comment.validate()?;
+        let mut tx = self.begin().await?;
+        if let Some(parent) = comment.parent_id {
+            let parent_article: Option<i64> = sqlx::query_scalar("SELECT article_id FROM comments WHERE id = $1")
+                .bind(parent.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("comment"))?;
+            if parent_article != Some(comment.article_id.0) {
+                return Err(Error::invalid("parent_id", "you can only reply to a comment on the same article"));
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (article_id, member_id, parent_id, body, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(comment.article_id.0)
+        .bind(comment.member_id.0)
+        .bind(comment.parent_id.map(|p| p.0))
+        .bind(&comment.body)
+        .bind(comment.status.as_str())
+        .bind(ts(comment.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
+        let row: CommentRow = sqlx::query_as(&format!("SELECT {COMMENT_COLUMNS} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error("comment"))?;
+        commit(tx).await?;
+        row.try_into()
+    }
+
+    async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>> {
+        let rows: Vec<CommentRow> = sqlx::query_as(&format!(
+            "SELECT {COMMENT_COLUMNS} WHERE c.article_id = $1 AND c.status = $2 ORDER BY c.created_at, c.id"
+        ))
+        .bind(article.0)
+        .bind(status.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        rows.into_iter().map(Comment::try_from).collect()
+    }
+
+    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()> {
+        let affected = sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
+            .bind(status.as_str())
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("comment"))?
+            .rows_affected();
+        not_found_unless_one(affected, "comment")
+    }
+
+    async fn create_redirect(&self, from_path: &str, to_path: &str, status_code: u16) -> Result<Redirect> {
+        if !matches!(status_code, 301 | 302 | 307 | 308) {
+            return Err(Error::invalid("status_code", "use 301, 302, 307 or 308"));
+        }
+        if !from_path.starts_with('/') || from_path == to_path {
+            return Err(Error::invalid("from_path", "give a path starting with / that differs from the target"));
+        }
+        let row: RedirectRow = sqlx::query_as(
+            "INSERT INTO redirects (from_path, to_path, status_code, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id, from_path, to_path, status_code, created_at",
+        )
+        .bind(from_path)
+        .bind(to_path)
+        .bind(i64::from(status_code))
+        .bind(ts(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("redirect"))?;
+        Ok(row.into())
+    }
+
+    async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>> {
+        let row: Option<RedirectRow> = sqlx::query_as(
+            "SELECT id, from_path, to_path, status_code, created_at FROM redirects WHERE from_path = $1",
+        )
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("redirect"))?;
+        Ok(row.map(Into::into))
+    }
+}

@@ -1,0 +1,396 @@
+//! Rows as the database returns them, and their conversion into domain types.
+//! Shared by both backends: `FromRow` is derived generically over the driver.
+
+use chrono::{DateTime, Utc};
+use masthead_core::article::{
+    Article, ArticleSummary, Correction, FeaturedImage, Named, Seo, Source,
+};
+use masthead_core::comment::Comment;
+use masthead_core::ids::*;
+use masthead_core::media::Media;
+use masthead_core::people::{Member, Person, SocialLink};
+use masthead_core::site::Redirect;
+use masthead_core::taxonomy::{Section, Tag};
+use masthead_core::{Error, Result};
+
+/// Maps a driver error into the domain's: unique and foreign-key violations become
+/// conflicts and invalid input; everything else is internal and logged upstream.
+pub(crate) fn db_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::conflict(format!("{context}: that already exists"))
+        }
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            Error::invalid("reference", format!("{context}: it refers to something that does not exist"))
+        }
+        sqlx::Error::RowNotFound => Error::not_found(context),
+        _ => Error::internal(context, e),
+    }
+}
+
+pub(crate) fn word<T: std::str::FromStr<Err = Error>>(value: &str) -> Result<T> {
+    value.parse().map_err(|_| Error::Internal {
+        message: format!("stored value {value:?} is not valid"),
+        source: None,
+    })
+}
+
+pub(crate) fn json<T: serde::de::DeserializeOwned>(value: &str) -> Result<T> {
+    serde_json::from_str(value).map_err(|e| Error::internal("stored JSON is not valid", e))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::internal("cannot encode JSON", e))
+}
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub custom_excerpt: String,
+    pub excerpt: String,
+    pub word_count: i64,
+    pub featured_media_id: Option<i64>,
+    pub featured_alt: String,
+    pub featured_caption: String,
+    pub featured_credit: String,
+    pub section_id: Option<i64>,
+    pub section_name: Option<String>,
+    pub section_slug: Option<String>,
+    pub article_type: String,
+    pub status: String,
+    pub visibility: String,
+    pub meta_title: String,
+    pub meta_description: String,
+    pub social_image: String,
+    pub canonical_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+fn section_ref(id: Option<i64>, name: Option<String>, slug: Option<String>) -> Option<Named<SectionId>> {
+    match (id, name, slug) {
+        (Some(id), Some(name), Some(slug)) => Some(Named { id: SectionId(id), name, slug }),
+        _ => None,
+    }
+}
+
+/// The parts of an article kept in other tables, loaded by separate queries.
+pub(crate) struct ArticleParts {
+    pub tags: Vec<Named<TagId>>,
+    pub authors: Vec<Named<PersonId>>,
+    pub editors: Vec<Named<PersonId>>,
+    pub sources: Vec<Source>,
+    pub corrections: Vec<Correction>,
+}
+
+impl ArticleRow {
+    pub fn into_article(self, parts: ArticleParts) -> Result<Article> {
+        let featured_image = self.featured_media_id.map(|id| FeaturedImage {
+            media_id: MediaId(id),
+            alt: self.featured_alt,
+            caption: self.featured_caption,
+            credit: self.featured_credit,
+        });
+        Ok(Article {
+            id: ArticleId(self.id),
+            slug: self.slug,
+            title: self.title,
+            standfirst: self.standfirst,
+            body_markdown: self.body_markdown,
+            body_html: self.body_html,
+            excerpt: self.excerpt,
+            custom_excerpt: self.custom_excerpt,
+            word_count: count(self.word_count),
+            featured_image,
+            section: section_ref(self.section_id, self.section_name, self.section_slug),
+            tags: parts.tags,
+            authors: parts.authors,
+            editors: parts.editors,
+            article_type: word(&self.article_type)?,
+            status: word(&self.status)?,
+            visibility: word(&self.visibility)?,
+            seo: Seo {
+                meta_title: self.meta_title,
+                meta_description: self.meta_description,
+                social_image: self.social_image,
+                canonical_url: self.canonical_url,
+            },
+            sources: parts.sources,
+            corrections: parts.corrections,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+            scheduled_at: self.scheduled_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SummaryRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub excerpt: String,
+    pub article_type: String,
+    pub visibility: String,
+    pub section_id: Option<i64>,
+    pub section_name: Option<String>,
+    pub section_slug: Option<String>,
+    pub featured_media_id: Option<i64>,
+    pub featured_alt: String,
+    pub word_count: i64,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<SummaryRow> for ArticleSummary {
+    type Error = Error;
+    fn try_from(r: SummaryRow) -> Result<Self> {
+        Ok(ArticleSummary {
+            id: ArticleId(r.id),
+            slug: r.slug,
+            title: r.title,
+            standfirst: r.standfirst,
+            excerpt: r.excerpt,
+            article_type: word(&r.article_type)?,
+            visibility: word(&r.visibility)?,
+            section: section_ref(r.section_id, r.section_name, r.section_slug),
+            featured_media_id: r.featured_media_id.map(MediaId),
+            featured_alt: r.featured_alt,
+            word_count: count(r.word_count),
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NamedRow {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CreditRow {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub kind: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SourceRow {
+    pub name: String,
+    pub url: String,
+    pub note: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CorrectionRow {
+    pub id: i64,
+    pub kind: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CorrectionRow> for Correction {
+    type Error = Error;
+    fn try_from(r: CorrectionRow) -> Result<Self> {
+        Ok(Correction {
+            id: CorrectionId(r.id),
+            kind: word(&r.kind)?,
+            text: r.text,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SectionRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    pub in_navigation: bool,
+}
+
+impl From<SectionRow> for Section {
+    fn from(r: SectionRow) -> Self {
+        Section {
+            id: SectionId(r.id),
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+            position: r.position,
+            in_navigation: r.in_navigation,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TagRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl From<TagRow> for Tag {
+    fn from(r: TagRow) -> Self {
+        Tag {
+            id: TagId(r.id),
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub bio: String,
+    pub expertise: String,
+    pub avatar_media_id: Option<i64>,
+    pub social_links: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PersonRow {
+    pub fn into_person(self) -> Result<(Person, String)> {
+        let links: Vec<SocialLink> = json(&self.social_links)?;
+        Ok((
+            Person {
+                id: PersonId(self.id),
+                slug: self.slug,
+                name: self.name,
+                email: self.email,
+                role: word(&self.role)?,
+                bio: self.bio,
+                expertise: json(&self.expertise)?,
+                avatar: self.avatar_media_id.map(MediaId),
+                social_links: links,
+                created_at: self.created_at,
+            },
+            self.password_hash,
+        ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Member {
+            id: MemberId(r.id),
+            email: r.email,
+            name: r.name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MediaRow {
+    pub id: i64,
+    pub storage_key: String,
+    pub mime_type: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub byte_size: i64,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MediaRow> for Media {
+    fn from(r: MediaRow) -> Self {
+        Media {
+            id: MediaId(r.id),
+            storage_key: r.storage_key,
+            mime_type: r.mime_type,
+            width: r.width.and_then(|w| u32::try_from(w).ok()),
+            height: r.height.and_then(|h| u32::try_from(h).ok()),
+            byte_size: u64::try_from(r.byte_size).unwrap_or(0),
+            alt: r.alt,
+            caption: r.caption,
+            credit: r.credit,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CommentRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    pub parent_id: Option<i64>,
+    pub body: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CommentRow> for Comment {
+    type Error = Error;
+    fn try_from(r: CommentRow) -> Result<Self> {
+        Ok(Comment {
+            id: CommentId(r.id),
+            article_id: ArticleId(r.article_id),
+            member_id: MemberId(r.member_id),
+            member_name: r.member_name,
+            parent_id: r.parent_id.map(CommentId),
+            body: r.body,
+            status: word(&r.status)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RedirectRow {
+    pub id: i64,
+    pub from_path: String,
+    pub to_path: String,
+    pub status_code: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<RedirectRow> for Redirect {
+    fn from(r: RedirectRow) -> Self {
+        Redirect {
+            id: RedirectId(r.id),
+            from_path: r.from_path,
+            to_path: r.to_path,
+            status_code: u16::try_from(r.status_code).unwrap_or(301),
+            created_at: r.created_at,
+        }
+    }
+}

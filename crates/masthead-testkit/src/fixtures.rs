@@ -1,0 +1,94 @@
+//! Named fixture builders: small, purposeful newsrooms rather than one kitchen sink.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use masthead_core::article::{ArticleContent, Status};
+use masthead_core::ids::{ArticleId, PersonId};
+use masthead_core::newsroom::Newsroom;
+use masthead_core::people::{NewPerson, Person, Role};
+use masthead_core::store::Store;
+use masthead_core::taxonomy::{NewSection, Section};
+use masthead_core::workflow::Actor;
+use std::sync::Arc;
+
+/// A fixed "now" so that tests are repeatable.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("valid date")
+}
+
+/// A small newsroom: two sections and one staff member of each role.
+pub struct NewsroomFixture {
+    pub world: Section,
+    pub business: Section,
+    pub contributor: Person,
+    pub author: Person,
+    pub editor: Person,
+    pub admin: Person,
+}
+
+impl NewsroomFixture {
+    pub fn actor(person: &Person) -> Actor {
+        Actor { person: person.id, role: person.role }
+    }
+}
+
+pub fn newsroom_service(store: Arc<dyn Store>) -> Newsroom {
+    Newsroom::new(store, Arc::new(masthead_render::MarkdownRenderer::default()))
+}
+
+pub async fn person(store: &dyn Store, name: &str, role: Role) -> Person {
+    store
+        .create_person(&NewPerson {
+            name: name.to_owned(),
+            email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+            role,
+            bio: format!("{name} writes for the paper."),
+            expertise: vec!["Politics".into()],
+            social_links: Vec::new(),
+            password_hash: "not-a-real-hash".into(),
+        })
+        .await
+        .expect("create person")
+}
+
+pub async fn newsroom(store: &dyn Store) -> NewsroomFixture {
+    let section = |name: &str, position| NewSection {
+        name: name.to_owned(),
+        slug: String::new(),
+        description: format!("{name} news"),
+        position,
+        in_navigation: true,
+    };
+    NewsroomFixture {
+        world: store.create_section(&section("World", 1)).await.expect("section"),
+        business: store.create_section(&section("Business", 2)).await.expect("section"),
+        contributor: person(store, "Cora Contributor", Role::Contributor).await,
+        author: person(store, "Ada Author", Role::Author).await,
+        editor: person(store, "Ed Editor", Role::Editor).await,
+        admin: person(store, "Ann Admin", Role::Admin).await,
+    }
+}
+
+/// A published article in `section` by `author`, published `minutes` after `t0()`.
+pub async fn published(
+    newsroom: &Newsroom,
+    title: &str,
+    section: &Section,
+    author: PersonId,
+    editor: &Person,
+    minutes: i64,
+) -> ArticleId {
+    let mut content = ArticleContent::new(title, format!("{title}.\n\nA second paragraph of reporting."));
+    content.section_id = Some(section.id);
+    content.authors = vec![author];
+    content.tags = vec!["Elections".into(), "Europe".into()];
+    let at = t0() + Duration::minutes(minutes);
+    let id = newsroom
+        .create_draft(NewsroomFixture::actor(editor), content, at)
+        .await
+        .expect("draft");
+    newsroom
+        .transition(NewsroomFixture::actor(editor), id, Status::Published, None, at)
+        .await
+        .expect("publish");
+    id
+}
