@@ -1,5 +1,9 @@
-//! Rendering: Markdown bodies to sanitized HTML, and (growing) themes to pages.
+//! Rendering: Markdown bodies to sanitized HTML, and view models to themed pages.
+//! Pure functions of their input; the web layer fetches, this crate presents.
 
 pub mod markdown;
+pub mod theme;
+pub mod views;
 
 pub use markdown::MarkdownRenderer;
+pub use theme::{Theme, ThemeError};

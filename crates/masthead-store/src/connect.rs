@@ -125,7 +125,7 @@ async fn open_postgres(url: &str) -> Result<Connected, ConnectError> {
 }
 
 /// Hides a password in a URL before it reaches a log or an error message.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];

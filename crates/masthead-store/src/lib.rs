@@ -43,4 +43,4 @@ pub mod postgres {
 }
 
 mod connect;
-pub use connect::{connect, ConnectError, Connected};
+pub use connect::{connect, redact, ConnectError, Connected};

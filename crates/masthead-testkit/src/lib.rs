@@ -8,6 +8,7 @@
 //! where they fail.
 
 pub mod fixtures;
+pub mod http;
 
 use masthead_core::store::Store;
 use sqlx::Connection;
@@ -139,4 +140,12 @@ macro_rules! store_test {
             }
         }
     )*};
+}
+
+/// A store whose database has gone away: every call fails, as when the database
+/// server is down. For health-check and error-page tests.
+pub async fn unavailable() -> Arc<dyn Store> {
+    let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.expect("in-memory SQLite");
+    pool.close().await;
+    Arc::new(masthead_store::sqlite::Store::new(pool))
 }

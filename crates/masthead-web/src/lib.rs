@@ -1,1 +1,33 @@
-//! placeholder
+//! HTTP on axum. Thin by rule: extract the request, call the core or the store through
+//! its port, shape the response. No SQL and no business rules live here.
+
+mod error;
+mod health;
+mod log;
+mod portal;
+
+use axum::Router;
+use masthead_core::store::Store;
+use masthead_render::Theme;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::WebError;
+
+/// Everything a request handler may use, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub theme: Arc<Theme>,
+    /// Where uploaded and generated media files live.
+    pub media_dir: PathBuf,
+}
+
+/// The whole site: reader portal, health check, media and theme assets.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(portal::router(&state.media_dir))
+        .layer(axum::middleware::from_fn(log::one_line_per_request))
+        .with_state(state)
+}

@@ -1,0 +1,73 @@
+//! The reader portal: public pages, one file per page group.
+
+mod article;
+mod lists;
+
+use crate::{AppState, WebError};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use masthead_render::views::{Chrome, ErrorView};
+use std::path::Path;
+use tower_http::services::ServeDir;
+
+pub fn router(media_dir: &Path) -> Router<AppState> {
+    Router::new()
+        .route("/", get(lists::home))
+        .route("/latest/", get(lists::latest))
+        .route("/assets/{name}", get(asset))
+        .route("/{section}/", get(lists::section))
+        .route("/{section}/{slug}/", get(article::show))
+        .nest_service("/media", ServeDir::new(media_dir))
+        .fallback(fallback)
+}
+
+/// Loads what every page shows around its content.
+pub(crate) async fn chrome(state: &AppState) -> Result<Chrome, WebError> {
+    let settings = state.store.settings().await?;
+    let sections = state.store.sections().await?;
+    Ok(Chrome::new(&settings, &sections, chrono::Utc::now()))
+}
+
+pub(crate) fn page(state: &AppState, template: &str, view: &impl serde::Serialize) -> Result<Response, WebError> {
+    Ok(Html(state.theme.render(template, view)?).into_response())
+}
+
+async fn asset(State(state): State<AppState>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match state.theme.asset(&name) {
+        Some((content_type, bytes)) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Paths no route matched: maybe a missing trailing slash.
+async fn fallback(State(state): State<AppState>, request: Request) -> Result<Response, WebError> {
+    let path = request.uri().path();
+    if !path.ends_with('/') && !path.rsplit('/').next().unwrap_or_default().contains('.') {
+        if state.store.redirect_for(path).await?.is_none() {
+            return Ok(Redirect::permanent(&format!("{path}/")).into_response());
+        }
+    }
+    missing(&state, path).await
+}
+
+/// Answers for a path with nothing on it: a recorded redirect, or a helpful 404.
+pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, WebError> {
+    if let Some(r) = state.store.redirect_for(path).await? {
+        let status = StatusCode::from_u16(r.status_code).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+        return Ok((status, [(header::LOCATION, r.to_path)]).into_response());
+    }
+    Err(not_found(state).await)
+}
+
+/// A themed 404 page (falling back to a plain one if even that fails).
+async fn not_found(state: &AppState) -> WebError {
+    let mut error = WebError::not_found();
+    if let Ok(chrome) = chrome(state).await {
+        let view = ErrorView { chrome, heading: "Page not found".into(), message: error.message.clone() };
+        error.page = state.theme.render("error.html", &view).ok();
+    }
+    error
+}

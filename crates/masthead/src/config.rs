@@ -1,0 +1,252 @@
+//! Operator configuration: defaults, then a TOML file, then `MASTHEAD_*` environment
+//! variables. Validated once at start and passed down; there are no global statics.
+//! Editorial settings (publication name, navigation) live in the database instead.
+
+use anyhow::{anyhow, Context, Result};
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// One documented configuration key. The README's table is checked against this list.
+pub struct Key {
+    pub name: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "database_url",
+        env: "MASTHEAD_DATABASE_URL",
+        default: "sqlite:<data-dir>/masthead.db",
+        meaning: "Where content is stored: `sqlite:PATH` (embedded) or `postgres://USER@HOST/DB`.",
+    },
+    Key {
+        name: "listen",
+        env: "MASTHEAD_LISTEN",
+        default: "127.0.0.1:8080",
+        meaning: "Address and port the HTTP server listens on.",
+    },
+    Key {
+        name: "base_url",
+        env: "MASTHEAD_BASE_URL",
+        default: "http://<listen>",
+        meaning: "The public URL readers use, for absolute links in feeds, sitemaps and emails.",
+    },
+];
+
+/// The keys as they appear in the file and the environment; all optional.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub base_url: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub base_url: String,
+}
+
+/// The config file used when `--config` is not given, if it exists.
+pub fn default_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("masthead.toml")
+}
+
+impl Config {
+    /// Reads the file (required when named explicitly) and the environment.
+    pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Self> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(anyhow!("config file {} does not exist", path.display()));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                let path = default_file(data_dir);
+                if path.is_file() {
+                    figment = figment.merge(Toml::file_exact(path));
+                }
+            }
+        }
+        let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+        figment = figment.merge(Env::prefixed("MASTHEAD_").only(&names));
+        let raw: RawConfig = figment.extract().map_err(describe)?;
+        Self::resolve(data_dir, raw)
+    }
+
+    /// The value of a key, as shown to operators (passwords hidden).
+    fn value_of(&self, key: &str) -> String {
+        match key {
+            "database_url" => masthead_store::redact(&self.database_url),
+            "listen" => self.listen.to_string(),
+            "base_url" => self.base_url.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// A report of every key: value, environment variable, default and meaning.
+    pub fn describe(&self) -> String {
+        let mut out = format!("data directory: {}\n", self.data_dir.display());
+        for k in KEYS {
+            out.push_str(&format!(
+                "\n{} = {}\n    env {}, default {}\n    {}\n",
+                k.name,
+                self.value_of(k.name),
+                k.env,
+                k.default,
+                k.meaning
+            ));
+        }
+        out
+    }
+
+    fn resolve(data_dir: &Path, raw: RawConfig) -> Result<Self> {
+        let database_url = raw
+            .database_url
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("masthead.db").display()));
+        let listen_text = raw.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("config key listen: {listen_text:?} is not an address like 127.0.0.1:8080")
+        })?;
+        let base_url = raw.base_url.unwrap_or_else(|| format!("http://{listen}"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(anyhow!("config key base_url: {base_url:?} must start with http:// or https://"));
+        }
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            database_url,
+            listen,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+/// Turns figment's error into one sentence naming the key and where it came from.
+fn describe(e: figment::Error) -> anyhow::Error {
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(figment::Source::File(path)) => format!("config file {}", path.display()),
+            _ => m.name.to_string(),
+        })
+        .unwrap_or_else(|| "configuration".to_owned());
+    let known = KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ");
+    match &e.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            anyhow!("{source}: unknown key `{field}` (known keys: {known})")
+        }
+        kind => {
+            let key = e.path.join(".");
+            if key.is_empty() {
+                anyhow!("{source}: {kind}")
+            } else {
+                anyhow!("{source}: key `{key}`: {kind}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_data_dir() {
+        let c = Config::resolve(Path::new("/srv/paper"), RawConfig::default()).unwrap();
+        assert_eq!(c.database_url, "sqlite:/srv/paper/masthead.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn describe_lists_every_key_and_hides_passwords() {
+        let raw = RawConfig { database_url: Some("postgres://u:secret@db/news".into()), ..RawConfig::default() };
+        let text = Config::resolve(Path::new("d"), raw).unwrap().describe();
+        for k in KEYS {
+            assert!(text.contains(k.name) && text.contains(k.env) && text.contains(k.meaning), "{text}");
+        }
+        assert!(text.contains("postgres://u:***@db/news") && !text.contains("secret"), "{text}");
+    }
+
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("m.toml", "listen = \"127.0.0.1:9000\"\nbase_url = \"https://news.example/\"")?;
+            jail.set_env("MASTHEAD_LISTEN", "127.0.0.1:9001");
+            let c = Config::load(Path::new("data"), Some(Path::new("m.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+            assert_eq!(c.base_url, "https://news.example");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("m.toml", "databse_url = \"sqlite:x\"")?;
+            let e = Config::load(Path::new("data"), Some(Path::new("m.toml"))).unwrap_err().to_string();
+            assert!(e.contains("unknown key `databse_url`"), "{e}");
+            assert!(e.contains("m.toml"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MASTHEAD_LISTEN", "localhost");
+            let e = Config::load(Path::new("data"), None).unwrap_err().to_string();
+            assert!(e.contains("listen"), "{e}");
+            Ok(())
+        });
+    }
+
+    /// Every key of `RawConfig` is documented in `KEYS`, and nothing else is.
+    #[test]
+    fn keys_match_the_config_struct() {
+        let all = RawConfig {
+            database_url: Some(String::new()),
+            listen: Some(String::new()),
+            base_url: Some(String::new()),
+        };
+        let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
+        let mut fields: Vec<_> = table.keys().cloned().collect();
+        let mut documented: Vec<_> = KEYS.iter().map(|k| k.name.to_owned()).collect();
+        fields.sort();
+        documented.sort();
+        assert_eq!(fields, documented);
+        for k in KEYS {
+            assert_eq!(k.env, format!("MASTHEAD_{}", k.name.to_uppercase()));
+        }
+    }
+
+    /// The README's configuration table says exactly what the code does.
+    #[test]
+    fn readme_table_matches_the_code() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        let start = readme.find("<!-- config-keys:start -->").expect("start marker");
+        let end = readme.find("<!-- config-keys:end -->").expect("end marker");
+        let rows: Vec<Vec<String>> = readme[start..end]
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().trim_matches('`').to_owned()).collect())
+            .collect();
+        let expected: Vec<Vec<String>> = KEYS
+            .iter()
+            .map(|k| vec![k.name.to_owned(), k.env.to_owned(), k.default.to_owned(), k.meaning.to_owned()])
+            .collect();
+        assert_eq!(rows, expected, "README configuration table and config::KEYS disagree");
+    }
+}

@@ -1,0 +1,72 @@
+//! Featured images for the demo, drawn locally: a gradient in the section's colours
+//! with soft shapes, different for every article. Nothing is downloaded.
+
+use anyhow::{Context, Result};
+use std::io::BufWriter;
+use std::path::Path;
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 675;
+
+/// Two colours per section, in navigation order; repeats if there are more sections.
+const PALETTES: &[([u8; 3], [u8; 3])] = &[
+    ([22, 54, 92], [120, 170, 210]),   // World
+    ([20, 70, 60], [200, 180, 90]),    // Business
+    ([40, 20, 80], [60, 180, 200]),    // Technology
+    ([10, 40, 70], [150, 90, 200]),    // Science
+    ([120, 30, 40], [240, 190, 170]),  // Health
+    ([20, 90, 40], [230, 220, 120]),   // Sports
+    ([90, 20, 90], [250, 150, 90]),    // Entertainment
+    ([30, 80, 40], [160, 210, 150]),   // Environment
+    ([60, 40, 30], [230, 200, 160]),   // Opinion
+    ([30, 30, 50], [180, 180, 210]),   // News Analysis
+    ([80, 60, 20], [240, 220, 170]),   // Blog
+];
+
+fn mix(a: u8, b: u8, t: f32) -> u8 {
+    (f32::from(a) + (f32::from(b) - f32::from(a)) * t.clamp(0.0, 1.0)).round() as u8
+}
+
+/// Writes a PNG for article `index` of section `section`.
+pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
+    let (from, to) = PALETTES[section % PALETTES.len()];
+    // A tiny deterministic generator for the shapes' places and sizes.
+    let mut state = u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (section as u64 + 1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 10_000) as f32 / 10_000.0
+    };
+    let circles: Vec<(f32, f32, f32, f32)> = (0..5)
+        .map(|_| (next() * WIDTH as f32, next() * HEIGHT as f32, 60.0 + next() * 260.0, 0.12 + next() * 0.2))
+        .collect();
+    let angle = next();
+    let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+    for y in 0..HEIGHT {
+        for x in 0..WIDTH {
+            let (fx, fy) = (x as f32, y as f32);
+            let t = (fx / WIDTH as f32) * angle + (fy / HEIGHT as f32) * (1.0 - angle);
+            let mut rgb = [mix(from[0], to[0], t), mix(from[1], to[1], t), mix(from[2], to[2], t)];
+            for (cx, cy, r, strength) in &circles {
+                let d = ((fx - cx).powi(2) + (fy - cy).powi(2)).sqrt();
+                if d < *r {
+                    let glow = strength * (1.0 - d / r);
+                    for c in &mut rgb {
+                        *c = mix(*c, 255, glow);
+                    }
+                }
+            }
+            pixels.extend_from_slice(&rgb);
+        }
+    }
+    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut encoder = png::Encoder::new(BufWriter::new(file), WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().context("cannot encode PNG")?;
+    writer.write_image_data(&pixels).context("cannot encode PNG")?;
+    writer.finish().context("cannot encode PNG")?;
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! `masthead demo`: a complete demo publication, "The Lantern", in a fresh data
+//! directory. Its words live in `demo.toml`; its pictures are drawn by `images`.
+
+mod images;
+
+use crate::cli::DemoArgs;
+use crate::config::Config;
+use crate::{passwords, serve};
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use masthead_core::article::{ArticleContent, CorrectionKind, FeaturedImage, NewArticle, Source, Status};
+use masthead_core::comment::{CommentStatus, NewComment};
+use masthead_core::ids::{ArticleId, MemberId, PersonId};
+use masthead_core::media::NewMedia;
+use masthead_core::newsroom::BodyRenderer;
+use masthead_core::people::{NewMember, NewPerson, SocialLink};
+use masthead_core::site::Settings;
+use masthead_core::store::Store;
+use masthead_core::taxonomy::NewSection;
+use masthead_render::MarkdownRenderer;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The newsroom's desks, in navigation order, with their descriptions.
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("World", "International news and the stories that shape it."),
+    ("Business", "Companies, markets, trade and the economy of the port."),
+    ("Technology", "How technology changes work, politics and daily life."),
+    ("Science", "Discoveries, research and the people behind them."),
+    ("Health", "Medicine, public health and the care system."),
+    ("Sports", "The Mariners, regional athletics and sport worldwide."),
+    ("Entertainment", "Film, music, theatre and books, reviewed and reported."),
+    ("Environment", "Climate, nature and the coast we live on."),
+    ("Opinion", "Columns, letters and The Lantern's view. Opinion is clearly labelled."),
+    ("News Analysis", "Context and explanation from our specialist reporters."),
+    ("Blog", "Notes from the newsroom: how we work and why."),
+];
+
+const CONTENT: &str = include_str!("/tmp/demo-placeholder.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoFile {
+    publication: Publication,
+    staff: Vec<StaffEntry>,
+    members: Vec<MemberEntry>,
+    articles: Vec<ArticleEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Publication {
+    title: String,
+    description: String,
+    about: String,
+    support_text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffEntry {
+    name: String,
+    email: String,
+    role: String,
+    bio: String,
+    expertise: Vec<String>,
+    #[serde(default)]
+    social: Vec<SocialLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberEntry {
+    name: String,
+    email: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceEntry {
+    name: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectionEntry {
+    kind: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentEntry {
+    member: String,
+    body: String,
+    #[serde(default)]
+    replies: Vec<CommentEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleEntry {
+    section: String,
+    title: String,
+    standfirst: String,
+    #[serde(rename = "type")]
+    article_type: String,
+    visibility: String,
+    /// Hours before the demo starts that it was published.
+    hours_ago: i64,
+    /// "published" (default), "scheduled" (goes out two minutes after the demo starts),
+    /// "in_review" or "draft".
+    #[serde(default)]
+    status: Option<String>,
+    authors: Vec<String>,
+    editors: Vec<String>,
+    tags: Vec<String>,
+    image_alt: String,
+    image_caption: String,
+    image_credit: String,
+    body: String,
+    #[serde(default)]
+    sources: Vec<SourceEntry>,
+    #[serde(default)]
+    corrections: Vec<CorrectionEntry>,
+    #[serde(default)]
+    comments: Vec<CommentEntry>,
+}
+
+fn parse() -> Result<DemoFile> {
+    toml::from_str(CONTENT).context("the built-in demo content is not valid")
+}
+
+/// Creates the standard sections that do not exist yet.
+pub async fn ensure_sections(store: &dyn Store) -> Result<()> {
+    let existing = store.sections().await.map_err(|e| anyhow!("{e}"))?;
+    for (position, (name, description)) in SECTIONS.iter().enumerate() {
+        if existing.iter().any(|s| s.name == *name) {
+            continue;
+        }
+        store
+            .create_section(&NewSection {
+                name: (*name).to_owned(),
+                slug: String::new(),
+                description: (*description).to_owned(),
+                position: position as i64 + 1,
+                in_navigation: true,
+            })
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+/// The staff login printed for the person trying the demo.
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+/// Fills an empty store with the demo publication; images go under `media_dir`.
+pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -> Result<Login> {
+    let demo = parse()?;
+    let err = |e: masthead_core::Error| anyhow!("{e}");
+    store
+        .save_settings(&Settings {
+            title: demo.publication.title.clone(),
+            description: demo.publication.description.clone(),
+            about: demo.publication.about.clone(),
+            support_text: demo.publication.support_text.clone(),
+            locale: "en-GB".into(),
+            timezone: "Europe/London".into(),
+            ..Settings::default()
+        })
+        .await
+        .map_err(err)?;
+    ensure_sections(store).await?;
+    let sections = store.sections().await.map_err(err)?;
+
+    let mut staff: HashMap<String, PersonId> = HashMap::new();
+    let mut login = None;
+    for s in &demo.staff {
+        let password = passwords::generate();
+        let role = s.role.parse().map_err(err)?;
+        let person = store
+            .create_person(&NewPerson {
+                name: s.name.clone(),
+                email: s.email.clone(),
+                role,
+                bio: s.bio.clone(),
+                expertise: s.expertise.clone(),
+                social_links: s.social.clone(),
+                password_hash: passwords::hash(&password)?,
+            })
+            .await
+            .map_err(err)?;
+        if role == masthead_core::people::Role::Admin && login.is_none() {
+            login = Some(Login { email: person.email.clone(), password });
+        }
+        staff.insert(s.name.clone(), person.id);
+    }
+    let mut members: HashMap<String, MemberId> = HashMap::new();
+    for m in &demo.members {
+        let member = store
+            .create_member(&NewMember { email: m.email.clone(), name: m.name.clone(), password_hash: None })
+            .await
+            .map_err(err)?;
+        members.insert(m.name.clone(), member.id);
+    }
+
+    let renderer = MarkdownRenderer::default();
+    let image_dir = media_dir.join("demo");
+    std::fs::create_dir_all(&image_dir).with_context(|| format!("cannot create {}", image_dir.display()))?;
+    let mut articles = Vec::with_capacity(demo.articles.len());
+    for (index, a) in demo.articles.iter().enumerate() {
+        let section_index = sections
+            .iter()
+            .position(|s| s.name == a.section)
+            .ok_or_else(|| anyhow!("demo article {:?} names an unknown section {:?}", a.title, a.section))?;
+        let slug = masthead_core::slug::slugify(&a.title).ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
+        let file = format!("{slug}.png");
+        let path = image_dir.join(&file);
+        let index = u32::try_from(index).unwrap_or(0);
+        tokio::task::spawn_blocking(move || images::draw(&path, section_index, index)).await??;
+        let media = store
+            .create_media(&NewMedia {
+                storage_key: format!("demo/{file}"),
+                mime_type: "image/png".into(),
+                width: Some(images::WIDTH),
+                height: Some(images::HEIGHT),
+                byte_size: std::fs::metadata(image_dir.join(&file)).map(|m| m.len()).unwrap_or(0),
+                alt: a.image_alt.clone(),
+                caption: a.image_caption.clone(),
+                credit: a.image_credit.clone(),
+            })
+            .await
+            .map_err(err)?;
+        let people = |names: &[String]| -> Result<Vec<PersonId>> {
+            names
+                .iter()
+                .map(|n| staff.get(n).copied().ok_or_else(|| anyhow!("demo article {:?} credits unknown staff {n:?}", a.title)))
+                .collect()
+        };
+        let content = ArticleContent {
+            title: a.title.clone(),
+            standfirst: a.standfirst.clone(),
+            body_markdown: a.body.clone(),
+            custom_excerpt: String::new(),
+            featured_image: Some(FeaturedImage {
+                media_id: media.id,
+                alt: media.alt.clone(),
+                caption: media.caption.clone(),
+                credit: media.credit.clone(),
+            }),
+            section_id: Some(sections[section_index].id),
+            tags: a.tags.clone(),
+            authors: people(&a.authors)?,
+            editors: people(&a.editors)?,
+            article_type: a.article_type.parse().map_err(err)?,
+            visibility: a.visibility.parse().map_err(err)?,
+            seo: Default::default(),
+            sources: a
+                .sources
+                .iter()
+                .map(|s| Source { name: s.name.clone(), url: s.url.clone(), note: s.note.clone() })
+                .collect(),
+        };
+        content.validate().map_err(|e| anyhow!("demo article {:?}: {e}", a.title))?;
+        let published_at = now - Duration::hours(a.hours_ago);
+        let status: Status = a.status.as_deref().unwrap_or("published").parse().map_err(err)?;
+        let corrections = a
+            .corrections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let kind: CorrectionKind = c.kind.parse().map_err(err)?;
+                let after = Duration::minutes((a.hours_ago * 60 / 2).max(10) / (i as i64 + 1));
+                Ok((kind, c.text.clone(), published_at + after))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        articles.push(NewArticle {
+            rendered: renderer.render(&content.body_markdown, ""),
+            content,
+            slug,
+            status,
+            created_at: published_at - Duration::hours(3),
+            published_at: (status == Status::Published).then_some(published_at),
+            scheduled_at: (status == Status::Scheduled).then(|| now + Duration::minutes(2)),
+            corrections,
+        });
+    }
+    store.create_articles(&articles).await.map_err(err)?;
+
+    for a in &demo.articles {
+        let Some(slug) = masthead_core::slug::slugify(&a.title) else { continue };
+        let article = store.article_by_slug(&slug).await.map_err(err)?.ok_or_else(|| anyhow!("demo article {slug} missing"))?;
+        let start = article.published_at.unwrap_or(now);
+        let mut minute = 7;
+        for c in &a.comments {
+            add_comment(store, &members, article.id, c, None, start, &mut minute).await?;
+        }
+    }
+    login.ok_or_else(|| anyhow!("the demo content has no admin"))
+}
+
+async fn add_comment(
+    store: &dyn Store,
+    members: &HashMap<String, MemberId>,
+    article: ArticleId,
+    entry: &CommentEntry,
+    parent: Option<masthead_core::ids::CommentId>,
+    start: DateTime<Utc>,
+    minute: &mut i64,
+) -> Result<()> {
+    let member = members
+        .get(&entry.member)
+        .copied()
+        .ok_or_else(|| anyhow!("demo comment by unknown member {:?}", entry.member))?;
+    *minute += 23;
+    let comment = store
+        .add_comment(&NewComment {
+            article_id: article,
+            member_id: member,
+            parent_id: parent,
+            body: entry.body.clone(),
+            status: CommentStatus::Approved,
+            created_at: start + Duration::minutes(*minute),
+        })
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    for reply in &entry.replies {
+        Box::pin(add_comment(store, members, article, reply, Some(comment.id), start, minute)).await?;
+    }
+    Ok(())
+}
+
+pub async fn run(data_dir: &Path, data_dir_given: bool, config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
+    // Without a chosen data directory the demo lives in a temporary one, removed at exit.
+    let temp;
+    let data_dir = if data_dir_given {
+        data_dir.to_path_buf()
+    } else {
+        temp = tempfile::Builder::new().prefix("masthead-demo-").tempdir().context("cannot create a temporary directory")?;
+        temp.path().to_path_buf()
+    };
+    let mut config = Config::load(&data_dir, config_file)?;
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener = serve::bind(config.listen).await?;
+    let addr = listener.local_addr().context("cannot read the listening address")?;
+    config.base_url = format!("http://{addr}");
+    let store = serve::open_store(&config).await?;
+    let existing = store.counts().await.map_err(|e| anyhow!("{e}"))?;
+    if existing.articles > 0 || existing.people > 0 {
+        bail!(
+            "the demo needs an empty database, but {} already holds {} articles; choose another --data-dir",
+            config.database_url,
+            existing.articles
+        );
+    }
+    let login = populate(&*store, &config.data_dir.join("media"), Utc::now()).await?;
+    println!("Masthead demo: The Lantern is running at {}/", config.base_url);
+    println!("Data directory: {}", config.data_dir.display());
+    println!("Staff login: {} / {}", login.email, login.password);
+    println!("Press Ctrl+C to stop.");
+    serve::serve(listener, &config, store).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_content_is_complete_and_consistent() {
+        let demo = parse().unwrap();
+        let published: Vec<_> = demo.articles.iter().filter(|a| a.status.is_none()).collect();
+        assert!(published.len() >= 60, "{} published articles", published.len());
+        for (name, _) in SECTIONS {
+            let n = published.iter().filter(|a| a.section == *name).count();
+            assert!(n >= 3, "section {name} has {n} articles");
+        }
+        assert_eq!(demo.staff.len(), 5);
+        let staff: Vec<_> = demo.staff.iter().map(|s| s.name.as_str()).collect();
+        let members: Vec<_> = demo.members.iter().map(|m| m.name.as_str()).collect();
+        for a in &demo.articles {
+            assert!((3..=5).contains(&a.tags.len()), "{}: {} tags", a.title, a.tags.len());
+            assert!(a.body.split("\n\n").filter(|p| !p.trim().is_empty()).count() >= 3, "{}", a.title);
+            for name in a.authors.iter().chain(&a.editors) {
+                assert!(staff.contains(&name.as_str()), "{}: unknown staff {name}", a.title);
+            }
+            assert!(!a.editors.is_empty(), "{} has no editor", a.title);
+            fn walk<'a>(c: &'a CommentEntry, out: &mut Vec<&'a str>) {
+                out.push(&c.member);
+                c.replies.iter().for_each(|r| walk(r, out));
+            }
+            let mut commenters = Vec::new();
+            a.comments.iter().for_each(|c| walk(c, &mut commenters));
+            for m in commenters {
+                assert!(members.contains(&m), "{}: unknown member {m}", a.title);
+            }
+        }
+        let slugs: std::collections::HashSet<_> =
+            demo.articles.iter().map(|a| masthead_core::slug::slugify(&a.title)).collect();
+        assert_eq!(slugs.len(), demo.articles.len(), "titles must give unique slugs");
+        assert!(demo.articles.iter().any(|a| !a.corrections.is_empty()));
+        assert!(demo.articles.iter().any(|a| !a.comments.is_empty()));
+        assert!(demo.articles.iter().any(|a| !a.sources.is_empty()));
+    }
+}

@@ -1,0 +1,124 @@
+//! `masthead serve` and `masthead migrate`: the composition root. Opens the store,
+//! builds the web app, runs background jobs, and shuts down cleanly on a signal.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use masthead_core::newsroom::Newsroom;
+use masthead_core::store::Store;
+use masthead_render::{MarkdownRenderer, Theme};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How often the scheduler looks for articles whose publication time has come.
+const SCHEDULER_TICK: Duration = Duration::from_secs(1);
+
+/// Creates the data directory (for SQLite and media) when it is missing.
+fn ensure_data_dir(config: &Config) -> Result<()> {
+    std::fs::create_dir_all(config.data_dir.join("media"))
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))
+}
+
+/// Opens and migrates the configured database.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+    ensure_data_dir(config)?;
+    let connected = masthead_store::connect(&config.database_url).await?;
+    if !connected.applied.is_empty() {
+        tracing::info!(backend = connected.backend, applied = ?connected.applied, "migrated the database");
+    }
+    Ok(connected.store)
+}
+
+pub fn newsroom(store: Arc<dyn Store>) -> Newsroom {
+    Newsroom::new(store, Arc::new(MarkdownRenderer::default()))
+}
+
+pub async fn migrate(config: &Config) -> Result<()> {
+    ensure_data_dir(config)?;
+    let connected = masthead_store::connect(&config.database_url).await?;
+    if connected.applied.is_empty() {
+        println!("The {} database is up to date; nothing to do.", connected.backend);
+    } else {
+        let versions: Vec<String> = connected.applied.iter().map(ToString::to_string).collect();
+        println!(
+            "Applied {} migration(s) to the {} database: {}.",
+            versions.len(),
+            connected.backend,
+            versions.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Binds first, so that a taken port fails before anything is written.
+pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "the port is already in use".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => e.to_string(),
+        };
+        anyhow::anyhow!("cannot listen on {addr}: {why}")
+    })
+}
+
+pub async fn run(config: Config) -> Result<()> {
+    let listener = bind(config.listen).await?;
+    let store = open_store(&config).await?;
+    tracing::info!(listen = %config.listen, backend = store.backend(), "serving {}", config.base_url);
+    serve(listener, &config, store).await
+}
+
+/// Serves on an already bound listener until SIGINT or SIGTERM.
+pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>) -> Result<()> {
+    let scheduler = tokio::spawn(run_scheduler(newsroom(store.clone())));
+    let theme_dir = config.data_dir.join("theme");
+    let state = masthead_web::AppState {
+        store,
+        theme: Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
+        media_dir: config.data_dir.join("media"),
+    };
+    let result = axum::serve(listener, masthead_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped");
+    scheduler.abort();
+    result
+}
+
+/// Publishes scheduled articles when their time comes. Runs once at start too, so
+/// articles due while the server was down go out right away.
+async fn run_scheduler(newsroom: Newsroom) {
+    let mut tick = tokio::time::interval(SCHEDULER_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match newsroom.publish_due(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "published scheduled articles"),
+            Err(e) => tracing::warn!(error = %e, "scheduler could not publish"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
