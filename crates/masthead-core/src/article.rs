@@ -306,8 +306,16 @@ impl ArticleContent {
     /// The rules any saved article obeys, whatever its status.
     pub fn validate(&self) -> Result<()> {
         let mut v = Validator::default();
-        v.check(!self.title.trim().is_empty(), "title", "a headline is required");
-        v.check(self.title.chars().count() <= 300, "title", "keep the headline under 300 characters");
+        v.check(
+            !self.title.trim().is_empty(),
+            "title",
+            "a headline is required",
+        );
+        v.check(
+            self.title.chars().count() <= 300,
+            "title",
+            "keep the headline under 300 characters",
+        );
         v.check(
             self.standfirst.chars().count() <= 1000,
             "standfirst",
@@ -321,7 +329,11 @@ impl ArticleContent {
             );
         }
         for source in &self.sources {
-            v.check(!source.name.trim().is_empty(), "sources", "every source needs a name");
+            v.check(
+                !source.name.trim().is_empty(),
+                "sources",
+                "every source needs a name",
+            );
             v.check(
                 source.url.is_empty()
                     || source.url.starts_with("https://")
@@ -351,7 +363,15 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<Utc>>,
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Corrections carried by imports and seeds; new articles in the newsroom start with none.
-    pub corrections: Vec<(CorrectionKind, String, DateTime<Utc>)>,
+    pub corrections: Vec<NewCorrection>,
+}
+
+/// A correction or update as it is first recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCorrection {
+    pub kind: CorrectionKind,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -45,7 +45,11 @@ pub const MAX_COMMENT_CHARS: usize = 5000;
 impl NewComment {
     pub fn validate(&self) -> Result<()> {
         let mut v = Validator::default();
-        v.check(!self.body.trim().is_empty(), "body", "write something first");
+        v.check(
+            !self.body.trim().is_empty(),
+            "body",
+            "write something first",
+        );
         v.check(
             self.body.chars().count() <= MAX_COMMENT_CHARS,
             "body",

@@ -17,4 +17,14 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(ArticleId, SectionId, TagId, PersonId, MemberId, CommentId, MediaId, CorrectionId, RedirectId);
+id_type!(
+    ArticleId,
+    SectionId,
+    TagId,
+    PersonId,
+    MemberId,
+    CommentId,
+    MediaId,
+    CorrectionId,
+    RedirectId
+);

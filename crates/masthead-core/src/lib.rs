@@ -5,16 +5,16 @@
 //! every other crate of ours depends on it and it depends on none of them.
 
 pub mod article;
+pub mod comment;
 pub mod error;
 pub mod ids;
+pub mod media;
+pub mod newsroom;
 pub mod people;
 pub mod site;
-pub mod comment;
-pub mod media;
 pub mod slug;
 pub mod store;
 pub mod taxonomy;
 pub mod workflow;
-pub mod newsroom;
 
 pub use error::{Error, FieldError, Result};

@@ -32,7 +32,8 @@ impl Newsroom {
     }
 
     pub fn render(&self, content: &ArticleContent) -> RenderedBody {
-        self.renderer.render(&content.body_markdown, &content.custom_excerpt)
+        self.renderer
+            .render(&content.body_markdown, &content.custom_excerpt)
     }
 
     /// Starts a draft by `actor`, who becomes its first author unless authors are given.
@@ -147,7 +148,9 @@ impl Newsroom {
         now: DateTime<Utc>,
     ) -> Result<()> {
         if !actor.role.at_least(crate::people::Role::Editor) {
-            return Err(Error::forbidden("only editors may add corrections and updates"));
+            return Err(Error::forbidden(
+                "only editors may add corrections and updates",
+            ));
         }
         if text.trim().is_empty() {
             return Err(Error::invalid("text", "say what was corrected or updated"));
@@ -158,7 +161,9 @@ impl Newsroom {
                 "corrections are for published articles; edit the draft instead",
             ));
         }
-        self.store.add_correction(id, kind, text.trim(), now).await?;
+        self.store
+            .add_correction(id, kind, text.trim(), now)
+            .await?;
         Ok(())
     }
 
@@ -171,12 +176,7 @@ impl Newsroom {
             };
             let change = workflow::StatusChange {
                 status: Status::Published,
-                published_at: Some(
-                    article
-                        .published_at
-                        .or(article.scheduled_at)
-                        .unwrap_or(now),
-                ),
+                published_at: Some(article.published_at.or(article.scheduled_at).unwrap_or(now)),
                 scheduled_at: None,
                 updated_at: now,
             };
@@ -207,7 +207,10 @@ impl Newsroom {
     }
 }
 
-fn subject<'a>(article: &crate::article::Article, authors: &'a [crate::ids::PersonId]) -> Subject<'a> {
+fn subject<'a>(
+    article: &crate::article::Article,
+    authors: &'a [crate::ids::PersonId],
+) -> Subject<'a> {
     Subject {
         status: article.status,
         authors,

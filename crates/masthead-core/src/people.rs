@@ -74,7 +74,11 @@ impl NewPerson {
     pub fn validate(&self) -> Result<()> {
         let mut v = Validator::default();
         v.check(!self.name.trim().is_empty(), "name", "a name is required");
-        v.check(is_plausible_email(&self.email), "email", "enter an email address like name@example.com");
+        v.check(
+            is_plausible_email(&self.email),
+            "email",
+            "enter an email address like name@example.com",
+        );
         v.finish()
     }
 }
@@ -98,8 +102,16 @@ pub struct NewMember {
 impl NewMember {
     pub fn validate(&self) -> Result<()> {
         let mut v = Validator::default();
-        v.check(is_plausible_email(&self.email), "email", "enter an email address like name@example.com");
-        v.check(self.name.chars().count() <= 100, "name", "keep the name under 100 characters");
+        v.check(
+            is_plausible_email(&self.email),
+            "email",
+            "enter an email address like name@example.com",
+        );
+        v.check(
+            self.name.chars().count() <= 100,
+            "name",
+            "keep the name under 100 characters",
+        );
         v.finish()
     }
 }

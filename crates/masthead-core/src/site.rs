@@ -42,13 +42,21 @@ impl Default for Settings {
 impl Settings {
     pub fn validate(&self) -> Result<()> {
         let mut v = Validator::default();
-        v.check(!self.title.trim().is_empty(), "title", "the publication needs a name");
+        v.check(
+            !self.title.trim().is_empty(),
+            "title",
+            "the publication needs a name",
+        );
         v.check(
             !self.locale.is_empty() && self.locale.len() <= 35,
             "locale",
             "use a language tag such as en or en-GB",
         );
-        v.check(!self.timezone.is_empty(), "timezone", "use a time zone such as Europe/London");
+        v.check(
+            !self.timezone.is_empty(),
+            "timezone",
+            "use a time zone such as Europe/London",
+        );
         v.finish()
     }
 }

@@ -7,9 +7,28 @@ pub const MAX_SLUG_LEN: usize = 120;
 
 /// Paths the portal owns at the top level; a section may not take one of them.
 pub const RESERVED: &[&str] = &[
-    "newsroom", "api", "ghost", "tag", "author", "search", "feed", "rss", "atom", "sitemap",
-    "assets", "media", "healthz", "latest", "corrections", "members", "login", "logout",
-    "account", "robots.txt", "p", "stories",
+    "newsroom",
+    "api",
+    "ghost",
+    "tag",
+    "author",
+    "search",
+    "feed",
+    "rss",
+    "atom",
+    "sitemap",
+    "assets",
+    "media",
+    "healthz",
+    "latest",
+    "corrections",
+    "members",
+    "login",
+    "logout",
+    "account",
+    "robots.txt",
+    "p",
+    "stories",
 ];
 
 /// Turns a title into a URL slug: ASCII transliteration, lowercase, hyphen separated,

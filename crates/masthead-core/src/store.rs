@@ -187,7 +187,11 @@ pub trait Store: Send + Sync {
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
 
     // Redirects.
-    async fn create_redirect(&self, from_path: &str, to_path: &str, status_code: u16)
-        -> Result<Redirect>;
+    async fn create_redirect(
+        &self,
+        from_path: &str,
+        to_path: &str,
+        status_code: u16,
+    ) -> Result<Redirect>;
     async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>>;
 }

@@ -30,7 +30,11 @@ impl NewSection {
     /// Validates and fills in the slug.
     pub fn prepare(mut self) -> Result<Self> {
         let mut v = Validator::default();
-        v.check(!self.name.trim().is_empty(), "name", "a section needs a name");
+        v.check(
+            !self.name.trim().is_empty(),
+            "name",
+            "a section needs a name",
+        );
         if self.slug.is_empty() {
             self.slug = crate::slug::slugify(&self.name).unwrap_or_default();
         }

@@ -73,7 +73,9 @@ pub fn plan(
     let allowed = match actor.role {
         Role::Admin | Role::Editor => true,
         Role::Author => subject.is_own(actor),
-        Role::Contributor => subject.is_own(actor) && from == Status::Draft && to == Status::InReview,
+        Role::Contributor => {
+            subject.is_own(actor) && from == Status::Draft && to == Status::InReview
+        }
     };
     if !allowed {
         return Err(Error::forbidden(match actor.role {
@@ -84,14 +86,20 @@ pub fn plan(
     let scheduled_at = match (to, schedule_at) {
         (Status::Scheduled, Some(at)) if at > now => Some(at),
         (Status::Scheduled, Some(_)) => {
-            return Err(Error::invalid("scheduled_at", "choose a time in the future"))
+            return Err(Error::invalid(
+                "scheduled_at",
+                "choose a time in the future",
+            ))
         }
         (Status::Scheduled, None) => {
             return Err(Error::invalid("scheduled_at", "choose when to publish"))
         }
         (_, None) => None,
         (_, Some(_)) => {
-            return Err(Error::invalid("scheduled_at", "only scheduling takes a time"))
+            return Err(Error::invalid(
+                "scheduled_at",
+                "only scheduling takes a time",
+            ))
         }
     };
     // The first publication date stays when an article is republished: readers and
@@ -192,7 +200,11 @@ mod tests {
                 for to in Status::ALL {
                     let at = (*to == Scheduled).then(|| now + Duration::hours(1));
                     let result = plan(actor(role), subject(*from, &[OTHER]), *to, at, now);
-                    assert_eq!(result.is_ok(), edge_exists(*from, *to), "{role} {from}->{to}");
+                    assert_eq!(
+                        result.is_ok(),
+                        edge_exists(*from, *to),
+                        "{role} {from}->{to}"
+                    );
                 }
             }
         }
@@ -203,8 +215,14 @@ mod tests {
         let now = Utc::now();
         let e = actor(Role::Editor);
         let s = subject(Draft, &[]);
-        assert!(matches!(plan(e, s, Scheduled, None, now), Err(Error::Invalid(_))));
-        assert!(matches!(plan(e, s, Scheduled, Some(now), now), Err(Error::Invalid(_))));
+        assert!(matches!(
+            plan(e, s, Scheduled, None, now),
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            plan(e, s, Scheduled, Some(now), now),
+            Err(Error::Invalid(_))
+        ));
         let at = now + Duration::minutes(5);
         let change = plan(e, s, Scheduled, Some(at), now).unwrap();
         assert_eq!(change.scheduled_at, Some(at));
@@ -230,7 +248,13 @@ mod tests {
     fn nonexistent_edges_conflict() {
         let now = Utc::now();
         assert!(matches!(
-            plan(actor(Role::Admin), subject(Published, &[]), InReview, None, now),
+            plan(
+                actor(Role::Admin),
+                subject(Published, &[]),
+                InReview,
+                None,
+                now
+            ),
             Err(Error::Conflict(_))
         ));
     }

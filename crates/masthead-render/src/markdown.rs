@@ -56,11 +56,9 @@ impl MarkdownRenderer {
                 Event::End(TagEnd::FootnoteDefinition) => in_footnote = false,
                 Event::Text(t) | Event::Code(t) if !in_footnote => text.push_str(&t),
                 Event::SoftBreak | Event::HardBreak if !in_footnote => text.push(' '),
-                Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell)
-                    if !in_footnote =>
-                {
-                    text.push(' ')
-                }
+                Event::End(
+                    TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+                ) if !in_footnote => text.push(' '),
                 _ => {}
             }
         }
@@ -103,7 +101,9 @@ mod tests {
     #[test]
     fn renders_commonmark_tables_and_footnotes() {
         let r = MarkdownRenderer::default();
-        let html = r.to_html("# Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\nClaim.[^1]\n\n[^1]: The source.\n");
+        let html = r.to_html(
+            "# Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\nClaim.[^1]\n\n[^1]: The source.\n",
+        );
         assert!(html.contains("<h1>Title</h1>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("text-align"), "{html}");
@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn render_counts_words_and_excerpts() {
         let r = MarkdownRenderer::default();
-        let body = r.render("Hello *brave* new world.\n\nSecond para.[^n]\n\n[^n]: not counted", "");
+        let body = r.render(
+            "Hello *brave* new world.\n\nSecond para.[^n]\n\n[^n]: not counted",
+            "",
+        );
         assert_eq!(body.word_count, 6);
         assert_eq!(body.excerpt, "Hello brave new world. Second para.");
         let custom = r.render("Body", " Custom words ");

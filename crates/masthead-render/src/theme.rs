@@ -8,12 +8,30 @@ use std::sync::Arc;
 
 /// The default theme's files, embedded at build time.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../../themes/default/templates/base.html")),
-    ("macros.html", include_str!("../../../themes/default/templates/macros.html")),
-    ("home.html", include_str!("../../../themes/default/templates/home.html")),
-    ("list.html", include_str!("../../../themes/default/templates/list.html")),
-    ("article.html", include_str!("../../../themes/default/templates/article.html")),
-    ("error.html", include_str!("../../../themes/default/templates/error.html")),
+    (
+        "base.html",
+        include_str!("../../../themes/default/templates/base.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../../themes/default/templates/macros.html"),
+    ),
+    (
+        "home.html",
+        include_str!("../../../themes/default/templates/home.html"),
+    ),
+    (
+        "list.html",
+        include_str!("../../../themes/default/templates/list.html"),
+    ),
+    (
+        "article.html",
+        include_str!("../../../themes/default/templates/article.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../../themes/default/templates/error.html"),
+    ),
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[(
@@ -29,7 +47,11 @@ fn escape_html(
     state: &minijinja::State<'_, '_>,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
-    if value.is_safe() || value.is_undefined() || value.is_none() || state.auto_escape() == minijinja::AutoEscape::None {
+    if value.is_safe()
+        || value.is_undefined()
+        || value.is_none()
+        || state.auto_escape() == minijinja::AutoEscape::None
+    {
         return minijinja::escape_formatter(out, state, value);
     }
     let text = value.to_string();
@@ -43,7 +65,9 @@ fn escape_html(
             b'\'' => "&#39;",
             _ => continue,
         };
-        out.write_str(&text[last..i]).and_then(|()| out.write_str(entity)).map_err(fmt_error)?;
+        out.write_str(&text[last..i])
+            .and_then(|()| out.write_str(entity))
+            .map_err(fmt_error)?;
         last = i + 1;
     }
     out.write_str(&text[last..]).map_err(fmt_error)
@@ -85,7 +109,10 @@ impl Theme {
                     });
                 }
             }
-            Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t).to_owned()))
+            Ok(TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_owned()))
         });
         Arc::new(Self {
             env,
@@ -94,7 +121,11 @@ impl Theme {
     }
 
     /// Renders `template` with `context` (any serializable view model).
-    pub fn render<S: serde::Serialize>(&self, template: &str, context: &S) -> Result<String, ThemeError> {
+    pub fn render<S: serde::Serialize>(
+        &self,
+        template: &str,
+        context: &S,
+    ) -> Result<String, ThemeError> {
         let err = |e: minijinja::Error| ThemeError {
             template: template.to_owned(),
             message: format!("{e:#}"),
@@ -126,7 +157,10 @@ mod tests {
     fn every_embedded_template_compiles() {
         let theme = Theme::new(None);
         for (name, _) in TEMPLATES {
-            theme.env.get_template(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            theme
+                .env
+                .get_template(name)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
     }
 

@@ -69,7 +69,10 @@ impl Chrome {
             nav: sections
                 .iter()
                 .filter(|s| s.in_navigation)
-                .map(|s| NavView { name: s.name.clone(), slug: s.slug.clone() })
+                .map(|s| NavView {
+                    name: s.name.clone(),
+                    slug: s.slug.clone(),
+                })
                 .collect(),
             current_section: None,
         }
@@ -207,7 +210,9 @@ impl ArticleBody {
     /// `media` is the featured image's file, when it has one.
     pub fn new(a: &Article, media: Option<&Media>) -> Self {
         let updated = match a.published_at {
-            Some(p) if a.updated_at > p + chrono::Duration::minutes(1) => Some(TimeView::new(a.updated_at)),
+            Some(p) if a.updated_at > p + chrono::Duration::minutes(1) => {
+                Some(TimeView::new(a.updated_at))
+            }
             _ => None,
         };
         Self {
@@ -223,20 +228,28 @@ impl ArticleBody {
             published: a.published_at.map(TimeView::new),
             updated,
             reading_minutes: a.reading_time_minutes(),
-            image: a.featured_image.as_ref().zip(media).map(|(img, m)| ImageView {
-                src: media_src(m),
-                alt: img.alt.clone(),
-                caption: img.caption.clone(),
-                credit: img.credit.clone(),
-                width: m.width,
-                height: m.height,
-            }),
+            image: a
+                .featured_image
+                .as_ref()
+                .zip(media)
+                .map(|(img, m)| ImageView {
+                    src: media_src(m),
+                    alt: img.alt.clone(),
+                    caption: img.caption.clone(),
+                    credit: img.credit.clone(),
+                    width: m.width,
+                    height: m.height,
+                }),
             body_html: a.body_html.clone(),
             sources: a.sources.clone(),
             corrections: a
                 .corrections
                 .iter()
-                .map(|c| CorrectionView { label: c.kind.label(), text: c.text.clone(), at: TimeView::new(c.created_at) })
+                .map(|c| CorrectionView {
+                    label: c.kind.label(),
+                    text: c.text.clone(),
+                    at: TimeView::new(c.created_at),
+                })
                 .collect(),
         }
     }

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dialect::ts;
 use masthead_core::article::{
-    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, Named,
+    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection,
+    Named,
     PathMove, RenderedBody, Source,
 };
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
@@ -253,15 +254,18 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
             ids.push(id);
         }
         insert_article_parts(conn, &parts).await?;
-        let corrections: Vec<(i64, &(CorrectionKind, String, DateTime<Utc>))> = chunk
+        let corrections: Vec<(i64, &NewCorrection)> = chunk
             .iter()
             .zip(parts.iter())
             .flat_map(|(a, (id, _, _))| a.corrections.iter().map(move |c| (*id, c)))
             .collect();
         for batch in corrections.chunks(BATCH) {
             QueryBuilder::<Db>::new("INSERT INTO corrections (article_id, kind, text, created_at) ")
-                .push_values(batch, |mut b, (id, (kind, text, at))| {
-                    b.push_bind(*id).push_bind(kind.as_str()).push_bind(text.as_str()).push_bind(ts(*at));
+                .push_values(batch, |mut b, (id, c)| {
+                    b.push_bind(*id)
+                        .push_bind(c.kind.as_str())
+                        .push_bind(c.text.as_str())
+                        .push_bind(ts(c.created_at));
                 })
                 .build()
                 .execute(&mut *conn)

@@ -20,7 +20,10 @@ pub enum ConnectError {
     #[error("cannot reach PostgreSQL at {target}: {reason}")]
     Unreachable { target: String, reason: String },
     #[error("cannot migrate the {backend} database: {reason}")]
-    Migrate { backend: &'static str, reason: String },
+    Migrate {
+        backend: &'static str,
+        reason: String,
+    },
 }
 
 /// An open store and the migrations applied while opening it.
@@ -53,8 +56,14 @@ fn first_line(e: &dyn std::fmt::Display) -> String {
 }
 
 async fn open_sqlite(url: &str) -> Result<Connected, ConnectError> {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//").to_owned();
-    let bad = |e: sqlx::Error| ConnectError::BadUrl { url: url.to_owned(), reason: first_line(&e) };
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .to_owned();
+    let bad = |e: sqlx::Error| ConnectError::BadUrl {
+        url: url.to_owned(),
+        reason: first_line(&e),
+    };
     let options = SqliteConnectOptions::from_str(url)
         .map_err(bad)?
         .create_if_missing(true)
@@ -78,16 +87,27 @@ async fn open_sqlite(url: &str) -> Result<Connected, ConnectError> {
         backend: "sqlite",
         reason: migrate_reason(&e),
     })?;
-    Ok(Connected { store: Arc::new(store), backend: "sqlite", applied })
+    Ok(Connected {
+        store: Arc::new(store),
+        backend: "sqlite",
+        applied,
+    })
 }
 
 fn classify_sqlite(path: &str, e: &sqlx::Error) -> ConnectError {
     let reason = first_line(e);
     let lower = reason.to_lowercase();
-    if lower.contains("not a database") || lower.contains("malformed") || lower.contains("corrupt") {
-        ConnectError::Corrupt { path: path.to_owned(), reason }
+    if lower.contains("not a database") || lower.contains("malformed") || lower.contains("corrupt")
+    {
+        ConnectError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        }
     } else {
-        ConnectError::Sqlite { path: path.to_owned(), reason }
+        ConnectError::Sqlite {
+            path: path.to_owned(),
+            reason,
+        }
     }
 }
 
@@ -115,13 +135,20 @@ async fn open_postgres(url: &str) -> Result<Connected, ConnectError> {
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await
-        .map_err(|e| ConnectError::Unreachable { target, reason: first_line(&e) })?;
+        .map_err(|e| ConnectError::Unreachable {
+            target,
+            reason: first_line(&e),
+        })?;
     let store = crate::postgres::Store::new(pool);
     let applied = store.migrate().await.map_err(|e| ConnectError::Migrate {
         backend: "postgres",
         reason: migrate_reason(&e),
     })?;
-    Ok(Connected { store: Arc::new(store), backend: "postgres", applied })
+    Ok(Connected {
+        store: Arc::new(store),
+        backend: "postgres",
+        applied,
+    })
 }
 
 /// Hides a password in a URL before it reaches a log or an error message.
@@ -142,7 +169,10 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redact_hides_passwords_only() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -36,7 +36,8 @@ pub mod postgres {
             t
         }
         pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-        pub const MIGRATIONS_TABLE_EXISTS: &str = "SELECT 1::BIGINT FROM information_schema.tables \
+        pub const MIGRATIONS_TABLE_EXISTS: &str =
+            "SELECT 1::BIGINT FROM information_schema.tables \
              WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()";
     }
     include!("backend.rs");

@@ -20,9 +20,10 @@ pub(crate) fn db_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> Err
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             Error::conflict(format!("{context}: that already exists"))
         }
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            Error::invalid("reference", format!("{context}: it refers to something that does not exist"))
-        }
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::invalid(
+            "reference",
+            format!("{context}: it refers to something that does not exist"),
+        ),
         sqlx::Error::RowNotFound => Error::not_found(context),
         _ => Error::internal(context, e),
     }
@@ -78,9 +79,17 @@ pub(crate) struct ArticleRow {
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 
-fn section_ref(id: Option<i64>, name: Option<String>, slug: Option<String>) -> Option<Named<SectionId>> {
+fn section_ref(
+    id: Option<i64>,
+    name: Option<String>,
+    slug: Option<String>,
+) -> Option<Named<SectionId>> {
     match (id, name, slug) {
-        (Some(id), Some(name), Some(slug)) => Some(Named { id: SectionId(id), name, slug }),
+        (Some(id), Some(name), Some(slug)) => Some(Named {
+            id: SectionId(id),
+            name,
+            slug,
+        }),
         _ => None,
     }
 }

@@ -1,10 +1,12 @@
 //! The storage conformance suite: every case runs on SQLite and on PostgreSQL, with
 //! the same assertions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Duration;
 use masthead_core::article::{
-    ArticleContent, ArticleType, CorrectionKind, FeaturedImage, NewArticle, RenderedBody, Seo,
-    Source, Status, Visibility,
+    ArticleContent, ArticleType, CorrectionKind, FeaturedImage, NewArticle, NewCorrection,
+    RenderedBody, Seo, Source, Status, Visibility,
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::media::NewMedia;
@@ -52,15 +54,25 @@ async fn settings_round_trip(store: S) {
         timezone: "Europe/Lisbon".into(),
         ..Settings::default()
     };
-    settings.navigation.push(NavItem { label: "About".into(), url: "/about/".into() });
+    settings.navigation.push(NavItem {
+        label: "About".into(),
+        url: "/about/".into(),
+    });
     store.save_settings(&settings).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), settings);
     settings.title = "The Lantern".into();
     store.save_settings(&settings).await.unwrap();
     assert_eq!(store.settings().await.unwrap().title, "The Lantern");
     settings.title = " ".into();
-    assert!(matches!(store.save_settings(&settings).await, Err(Error::Invalid(_))));
-    assert_eq!(store.settings().await.unwrap().title, "The Lantern", "bad input loses no data");
+    assert!(matches!(
+        store.save_settings(&settings).await,
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(
+        store.settings().await.unwrap().title,
+        "The Lantern",
+        "bad input loses no data"
+    );
 }
 
 async fn sections_are_ordered_and_unique(store: S) {
@@ -73,13 +85,31 @@ async fn sections_are_ordered_and_unique(store: S) {
     };
     store.create_section(&new("Opinion", 3)).await.unwrap();
     store.create_section(&new("World", 1)).await.unwrap();
-    let analysis = store.create_section(&new("News Analysis", 2)).await.unwrap();
+    let analysis = store
+        .create_section(&new("News Analysis", 2))
+        .await
+        .unwrap();
     assert_eq!(analysis.slug, "news-analysis");
-    let names: Vec<_> = store.sections().await.unwrap().into_iter().map(|s| s.name).collect();
+    let names: Vec<_> = store
+        .sections()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, ["World", "News Analysis", "Opinion"]);
-    assert!(matches!(store.create_section(&new("World", 9)).await, Err(Error::Conflict(_))));
-    assert!(matches!(store.create_section(&new("Tag", 9)).await, Err(Error::Invalid(_))));
-    assert_eq!(store.section_by_slug("news-analysis").await.unwrap(), Some(analysis));
+    assert!(matches!(
+        store.create_section(&new("World", 9)).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.create_section(&new("Tag", 9)).await,
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(
+        store.section_by_slug("news-analysis").await.unwrap(),
+        Some(analysis)
+    );
     assert_eq!(store.section_by_slug("nope").await.unwrap(), None);
 }
 
@@ -104,14 +134,27 @@ async fn people_get_unique_slugs_and_normalized_emails(store: S) {
     assert_eq!(b.expertise, ["Courts", "Health"]);
     assert_eq!(b.social_links.len(), 1);
     other.email = "MARIA.SILVA2@example.com".into();
-    assert!(matches!(store.create_person(&other).await, Err(Error::Conflict(_))));
-    let (found, hash) = store.person_credentials("Maria.Silva2@example.COM").await.unwrap().unwrap();
+    assert!(matches!(
+        store.create_person(&other).await,
+        Err(Error::Conflict(_))
+    ));
+    let (found, hash) = store
+        .person_credentials("Maria.Silva2@example.COM")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((found.id, hash.as_str()), (b.id, "hash"));
-    assert_eq!(store.person_by_slug("maria-silva-2").await.unwrap(), Some(b.clone()));
+    assert_eq!(
+        store.person_by_slug("maria-silva-2").await.unwrap(),
+        Some(b.clone())
+    );
     assert_eq!(store.person(a.id).await.unwrap(), Some(a));
     assert_eq!(store.people().await.unwrap().len(), 2);
     other.email = "not-an-email".into();
-    assert!(matches!(store.create_person(&other).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        store.create_person(&other).await,
+        Err(Error::Invalid(_))
+    ));
 }
 
 async fn article_round_trips_every_field(store: S) {
@@ -155,11 +198,22 @@ async fn article_round_trips_every_field(store: S) {
             canonical_url: "https://example.com/strike".into(),
         },
         sources: vec![
-            Source { name: "Port Authority".into(), url: "https://port.example".into(), note: "Press release".into() },
-            Source { name: "Union".into(), url: String::new(), note: String::new() },
+            Source {
+                name: "Port Authority".into(),
+                url: "https://port.example".into(),
+                note: "Press release".into(),
+            },
+            Source {
+                name: "Union".into(),
+                url: String::new(),
+                note: String::new(),
+            },
         ],
     };
-    let id = newsroom.create_draft(actor(&f.author), content.clone(), t0()).await.unwrap();
+    let id = newsroom
+        .create_draft(actor(&f.author), content.clone(), t0())
+        .await
+        .unwrap();
     let article = store.article(id).await.unwrap().unwrap();
     assert_eq!(article.content(), content);
     assert_eq!(article.slug, "harbour-strike-ends-after-40-days");
@@ -167,18 +221,37 @@ async fn article_round_trips_every_field(store: S) {
     assert_eq!(article.created_at, t0());
     assert_eq!(article.updated_at, t0());
     assert_eq!(article.section.as_ref().unwrap().slug, "business");
-    assert_eq!(article.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["labour", "ports", "economie"]);
+    assert_eq!(
+        article
+            .tags
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["labour", "ports", "economie"]
+    );
     assert_eq!(article.authors[0].name, "Ada Author");
     assert_eq!(article.editors[0].name, "Ed Editor");
     assert!(article.body_html.contains("<strong>returned</strong>"));
     assert_eq!(article.excerpt, "Workers returned on Monday.");
     assert_eq!(article.word_count, 4);
-    assert_eq!(article.path(), "/business/harbour-strike-ends-after-40-days/");
-    assert_eq!(store.article_by_slug(&article.slug).await.unwrap(), Some(article.clone()));
+    assert_eq!(
+        article.path(),
+        "/business/harbour-strike-ends-after-40-days/"
+    );
+    assert_eq!(
+        store.article_by_slug(&article.slug).await.unwrap(),
+        Some(article.clone())
+    );
 
     // Same title again: the slug gets a number, never a collision.
-    let second = newsroom.create_draft(actor(&f.author), content.clone(), t0()).await.unwrap();
-    assert_eq!(store.article(second).await.unwrap().unwrap().slug, "harbour-strike-ends-after-40-days-2");
+    let second = newsroom
+        .create_draft(actor(&f.author), content.clone(), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.article(second).await.unwrap().unwrap().slug,
+        "harbour-strike-ends-after-40-days-2"
+    );
 
     // Replacing the content replaces tags, credits and sources too.
     let mut edited = content.clone();
@@ -187,7 +260,15 @@ async fn article_round_trips_every_field(store: S) {
     edited.editors = Vec::new();
     edited.sources.truncate(1);
     edited.body_markdown = "New body.".into();
-    newsroom.update(actor(&f.author), id, edited.clone(), t0() + Duration::minutes(5)).await.unwrap();
+    newsroom
+        .update(
+            actor(&f.author),
+            id,
+            edited.clone(),
+            t0() + Duration::minutes(5),
+        )
+        .await
+        .unwrap();
     let article = store.article(id).await.unwrap().unwrap();
     assert_eq!(article.content(), edited);
     assert_eq!(article.body_html.trim(), "<p>New body.</p>");
@@ -196,12 +277,17 @@ async fn article_round_trips_every_field(store: S) {
     // Invalid content is refused and the stored article is untouched.
     let mut bad = edited.clone();
     bad.title = String::new();
-    assert!(matches!(newsroom.update(actor(&f.author), id, bad, t0()).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        newsroom.update(actor(&f.author), id, bad, t0()).await,
+        Err(Error::Invalid(_))
+    ));
     assert_eq!(store.article(id).await.unwrap().unwrap().content(), edited);
 
     // The contributor was dropped from the byline, so the article is no longer theirs.
     assert!(matches!(
-        newsroom.update(actor(&f.contributor), id, edited, t0()).await,
+        newsroom
+            .update(actor(&f.contributor), id, edited, t0())
+            .await,
         Err(Error::Forbidden(_))
     ));
 }
@@ -211,16 +297,24 @@ async fn workflow_moves_articles_between_lists(store: S) {
     let newsroom = fixtures::newsroom_service(store.clone());
     let mut content = ArticleContent::new("Council votes on budget", "The council met.");
     content.section_id = Some(f.world.id);
-    let id = newsroom.create_draft(actor(&f.contributor), content, t0()).await.unwrap();
+    let id = newsroom
+        .create_draft(actor(&f.contributor), content, t0())
+        .await
+        .unwrap();
     let all = published(ArticleFilter::All, 1, 20);
     let latest = || store.list_articles(&all);
     assert_eq!(latest().await.unwrap().total, 0);
 
     assert!(matches!(
-        newsroom.transition(actor(&f.contributor), id, Status::Published, None, t0()).await,
+        newsroom
+            .transition(actor(&f.contributor), id, Status::Published, None, t0())
+            .await,
         Err(Error::Forbidden(_))
     ));
-    newsroom.transition(actor(&f.contributor), id, Status::InReview, None, t0()).await.unwrap();
+    newsroom
+        .transition(actor(&f.contributor), id, Status::InReview, None, t0())
+        .await
+        .unwrap();
     let in_review = store
         .list_articles(&ArticleQuery {
             filter: ArticleFilter::All,
@@ -229,25 +323,46 @@ async fn workflow_moves_articles_between_lists(store: S) {
         })
         .await
         .unwrap();
-    assert_eq!(in_review.items.iter().map(|a| a.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(
+        in_review.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [id]
+    );
 
     let at = t0() + Duration::hours(1);
-    newsroom.transition(actor(&f.editor), id, Status::Published, None, at).await.unwrap();
+    newsroom
+        .transition(actor(&f.editor), id, Status::Published, None, at)
+        .await
+        .unwrap();
     let page = latest().await.unwrap();
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].published_at, Some(at));
     assert_eq!(page.items[0].path(), "/world/council-votes-on-budget/");
 
-    newsroom.transition(actor(&f.editor), id, Status::Unpublished, None, at).await.unwrap();
+    newsroom
+        .transition(actor(&f.editor), id, Status::Unpublished, None, at)
+        .await
+        .unwrap();
     assert_eq!(latest().await.unwrap().total, 0);
     newsroom
-        .transition(actor(&f.editor), id, Status::Published, None, at + Duration::hours(2))
+        .transition(
+            actor(&f.editor),
+            id,
+            Status::Published,
+            None,
+            at + Duration::hours(2),
+        )
         .await
         .unwrap();
     let article = store.article(id).await.unwrap().unwrap();
-    assert_eq!(article.published_at, Some(at), "republishing keeps the first date");
+    assert_eq!(
+        article.published_at,
+        Some(at),
+        "republishing keeps the first date"
+    );
     assert!(matches!(
-        newsroom.transition(actor(&f.editor), id, Status::InReview, None, at).await,
+        newsroom
+            .transition(actor(&f.editor), id, Status::InReview, None, at)
+            .await,
         Err(Error::Conflict(_))
     ));
 }
@@ -258,35 +373,95 @@ async fn lists_are_newest_first_paginated_and_filtered(store: S) {
     let mut world = Vec::new();
     for i in 0..7 {
         let author = if i % 2 == 0 { f.author.id } else { f.editor.id };
-        world.push(fixtures::published(&newsroom, &format!("World story {i}"), &f.world, author, &f.editor, i).await);
+        world.push(
+            fixtures::published(
+                &newsroom,
+                &format!("World story {i}"),
+                &f.world,
+                author,
+                &f.editor,
+                i,
+            )
+            .await,
+        );
     }
-    let business = fixtures::published(&newsroom, "Markets rally", &f.business, f.author.id, &f.editor, 100).await;
+    let business = fixtures::published(
+        &newsroom,
+        "Markets rally",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        100,
+    )
+    .await;
     // Two stories published in the same instant keep a stable order (newest id first).
     let tie = fixtures::published(&newsroom, "Tie", &f.business, f.editor.id, &f.editor, 100).await;
 
-    let all = store.list_articles(&published(ArticleFilter::All, 1, 4)).await.unwrap();
+    let all = store
+        .list_articles(&published(ArticleFilter::All, 1, 4))
+        .await
+        .unwrap();
     assert_eq!(all.total, 9);
     assert_eq!(all.page_count(), 3);
-    assert_eq!(all.items.iter().map(|a| a.id).collect::<Vec<_>>(), [tie, business, world[6], world[5]]);
-    let last = store.list_articles(&published(ArticleFilter::All, 3, 4)).await.unwrap();
-    assert_eq!(last.items.iter().map(|a| a.id).collect::<Vec<_>>(), [world[0]]);
+    assert_eq!(
+        all.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [tie, business, world[6], world[5]]
+    );
+    let last = store
+        .list_articles(&published(ArticleFilter::All, 3, 4))
+        .await
+        .unwrap();
+    assert_eq!(
+        last.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [world[0]]
+    );
     assert_eq!(last.number(), 3);
 
-    let by_section = store.list_articles(&published(ArticleFilter::Section(f.world.id), 1, 3)).await.unwrap();
+    let by_section = store
+        .list_articles(&published(ArticleFilter::Section(f.world.id), 1, 3))
+        .await
+        .unwrap();
     assert_eq!(by_section.total, 7);
-    assert_eq!(by_section.items.iter().map(|a| a.id).collect::<Vec<_>>(), [world[6], world[5], world[4]]);
-    assert!(by_section.items.iter().all(|a| a.section.as_ref().unwrap().name == "World"));
+    assert_eq!(
+        by_section.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [world[6], world[5], world[4]]
+    );
+    assert!(by_section
+        .items
+        .iter()
+        .all(|a| a.section.as_ref().unwrap().name == "World"));
 
-    let by_author = store.list_articles(&published(ArticleFilter::Author(f.author.id), 1, 20)).await.unwrap();
-    assert_eq!(by_author.items.iter().map(|a| a.id).collect::<Vec<_>>(), [business, world[6], world[4], world[2], world[0]]);
+    let by_author = store
+        .list_articles(&published(ArticleFilter::Author(f.author.id), 1, 20))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_author.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [business, world[6], world[4], world[2], world[0]]
+    );
 
     let tag = store.tag_by_slug("elections").await.unwrap().unwrap();
-    let by_tag = store.list_articles(&published(ArticleFilter::Tag(tag.id), 2, 5)).await.unwrap();
+    let by_tag = store
+        .list_articles(&published(ArticleFilter::Tag(tag.id), 2, 5))
+        .await
+        .unwrap();
     assert_eq!(by_tag.total, 9);
     assert_eq!(by_tag.items.len(), 4);
-    assert_eq!(store.tags().await.unwrap().iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Elections", "Europe"]);
+    assert_eq!(
+        store
+            .tags()
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Elections", "Europe"]
+    );
 
-    let beyond = store.list_articles(&published(ArticleFilter::All, 99, 4)).await.unwrap();
+    let beyond = store
+        .list_articles(&published(ArticleFilter::All, 99, 4))
+        .await
+        .unwrap();
     assert!(beyond.items.is_empty());
     assert_eq!(beyond.total, 9);
 }
@@ -294,23 +469,62 @@ async fn lists_are_newest_first_paginated_and_filtered(store: S) {
 async fn published_slug_change_leaves_redirects_without_chains(store: S) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    let id = fixtures::published(&newsroom, "First name", &f.world, f.author.id, &f.editor, 0).await;
+    let id =
+        fixtures::published(&newsroom, "First name", &f.world, f.author.id, &f.editor, 0).await;
     let ed = actor(&f.editor);
-    newsroom.change_slug(ed, id, "second-name", t0()).await.unwrap();
-    newsroom.change_slug(ed, id, "third-name", t0()).await.unwrap();
+    newsroom
+        .change_slug(ed, id, "second-name", t0())
+        .await
+        .unwrap();
+    newsroom
+        .change_slug(ed, id, "third-name", t0())
+        .await
+        .unwrap();
     for old in ["/world/first-name/", "/world/second-name/"] {
         let r = store.redirect_for(old).await.unwrap().unwrap();
-        assert_eq!((r.to_path.as_str(), r.status_code), ("/world/third-name/", 301), "{old}");
+        assert_eq!(
+            (r.to_path.as_str(), r.status_code),
+            ("/world/third-name/", 301),
+            "{old}"
+        );
     }
     // Going back to an earlier name must not leave a redirect loop.
-    newsroom.change_slug(ed, id, "first-name", t0()).await.unwrap();
-    assert_eq!(store.redirect_for("/world/first-name/").await.unwrap(), None);
-    assert_eq!(store.redirect_for("/world/third-name/").await.unwrap().unwrap().to_path, "/world/first-name/");
-    assert_eq!(store.redirect_for("/world/second-name/").await.unwrap().unwrap().to_path, "/world/first-name/");
+    newsroom
+        .change_slug(ed, id, "first-name", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.redirect_for("/world/first-name/").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .redirect_for("/world/third-name/")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_path,
+        "/world/first-name/"
+    );
+    assert_eq!(
+        store
+            .redirect_for("/world/second-name/")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_path,
+        "/world/first-name/"
+    );
 
     let other = fixtures::published(&newsroom, "Other", &f.world, f.author.id, &f.editor, 1).await;
-    assert!(matches!(newsroom.change_slug(ed, other, "first-name", t0()).await, Err(Error::Conflict(_))));
-    assert!(matches!(newsroom.change_slug(ed, other, "Bad Slug", t0()).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        newsroom.change_slug(ed, other, "first-name", t0()).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        newsroom.change_slug(ed, other, "Bad Slug", t0()).await,
+        Err(Error::Invalid(_))
+    ));
     assert_eq!(store.article(other).await.unwrap().unwrap().slug, "other");
 }
 
@@ -319,42 +533,86 @@ async fn draft_slug_change_leaves_no_redirect(store: S) {
     let newsroom = fixtures::newsroom_service(store.clone());
     let mut content = ArticleContent::new("Draft title", "Body");
     content.section_id = Some(f.world.id);
-    let id = newsroom.create_draft(actor(&f.author), content, t0()).await.unwrap();
-    newsroom.change_slug(actor(&f.author), id, "better-title", t0()).await.unwrap();
-    assert_eq!(store.article(id).await.unwrap().unwrap().slug, "better-title");
-    assert_eq!(store.redirect_for("/world/draft-title/").await.unwrap(), None);
+    let id = newsroom
+        .create_draft(actor(&f.author), content, t0())
+        .await
+        .unwrap();
+    newsroom
+        .change_slug(actor(&f.author), id, "better-title", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().slug,
+        "better-title"
+    );
+    assert_eq!(
+        store.redirect_for("/world/draft-title/").await.unwrap(),
+        None
+    );
 }
 
 async fn section_move_of_published_article_redirects(store: S) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    let id = fixtures::published(&newsroom, "Trade deal", &f.world, f.author.id, &f.editor, 0).await;
+    let id =
+        fixtures::published(&newsroom, "Trade deal", &f.world, f.author.id, &f.editor, 0).await;
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.section_id = Some(f.business.id);
-    newsroom.update(actor(&f.editor), id, content, t0()).await.unwrap();
-    let r = store.redirect_for("/world/trade-deal/").await.unwrap().unwrap();
+    newsroom
+        .update(actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    let r = store
+        .redirect_for("/world/trade-deal/")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.to_path, "/business/trade-deal/");
 }
 
 async fn corrections_are_stamped_and_restricted(store: S) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    let id = fixtures::published(&newsroom, "Bridge opens", &f.world, f.author.id, &f.editor, 0).await;
+    let id = fixtures::published(
+        &newsroom,
+        "Bridge opens",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
     let at = t0() + Duration::days(1);
     assert!(matches!(
-        newsroom.add_correction(actor(&f.author), id, CorrectionKind::Correction, "x", at).await,
+        newsroom
+            .add_correction(actor(&f.author), id, CorrectionKind::Correction, "x", at)
+            .await,
         Err(Error::Forbidden(_))
     ));
     assert!(matches!(
-        newsroom.add_correction(actor(&f.editor), id, CorrectionKind::Correction, "  ", at).await,
+        newsroom
+            .add_correction(actor(&f.editor), id, CorrectionKind::Correction, "  ", at)
+            .await,
         Err(Error::Invalid(_))
     ));
     newsroom
-        .add_correction(actor(&f.editor), id, CorrectionKind::Correction, "The bridge is 2 km long, not 3 km.", at)
+        .add_correction(
+            actor(&f.editor),
+            id,
+            CorrectionKind::Correction,
+            "The bridge is 2 km long, not 3 km.",
+            at,
+        )
         .await
         .unwrap();
     newsroom
-        .add_correction(actor(&f.editor), id, CorrectionKind::Update, "Traffic figures added.", at + Duration::hours(1))
+        .add_correction(
+            actor(&f.editor),
+            id,
+            CorrectionKind::Update,
+            "Traffic figures added.",
+            at + Duration::hours(1),
+        )
         .await
         .unwrap();
     let article = store.article(id).await.unwrap().unwrap();
@@ -364,9 +622,18 @@ async fn corrections_are_stamped_and_restricted(store: S) {
     assert_eq!(article.corrections[1].text, "Traffic figures added.");
     assert_eq!(article.updated_at, at + Duration::hours(1));
 
-    let draft = newsroom.create_draft(actor(&f.author), ArticleContent::new("Unpublished", "b"), t0()).await.unwrap();
+    let draft = newsroom
+        .create_draft(
+            actor(&f.author),
+            ArticleContent::new("Unpublished", "b"),
+            t0(),
+        )
+        .await
+        .unwrap();
     assert!(matches!(
-        newsroom.add_correction(actor(&f.editor), draft, CorrectionKind::Correction, "x", at).await,
+        newsroom
+            .add_correction(actor(&f.editor), draft, CorrectionKind::Correction, "x", at)
+            .await,
         Err(Error::Conflict(_))
     ));
 }
@@ -374,22 +641,48 @@ async fn corrections_are_stamped_and_restricted(store: S) {
 async fn scheduled_articles_publish_when_due(store: S) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    let id = newsroom.create_draft(actor(&f.author), ArticleContent::new("Embargoed report", "b"), t0()).await.unwrap();
+    let id = newsroom
+        .create_draft(
+            actor(&f.author),
+            ArticleContent::new("Embargoed report", "b"),
+            t0(),
+        )
+        .await
+        .unwrap();
     let at = t0() + Duration::hours(2);
     assert!(matches!(
-        newsroom.transition(actor(&f.author), id, Status::Scheduled, Some(t0()), t0()).await,
+        newsroom
+            .transition(actor(&f.author), id, Status::Scheduled, Some(t0()), t0())
+            .await,
         Err(Error::Invalid(_))
     ));
-    newsroom.transition(actor(&f.author), id, Status::Scheduled, Some(at), t0()).await.unwrap();
-    assert!(store.due_scheduled(at - Duration::seconds(1)).await.unwrap().is_empty());
-    assert_eq!(newsroom.publish_due(at - Duration::seconds(1)).await.unwrap(), 0);
+    newsroom
+        .transition(actor(&f.author), id, Status::Scheduled, Some(at), t0())
+        .await
+        .unwrap();
+    assert!(store
+        .due_scheduled(at - Duration::seconds(1))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        newsroom
+            .publish_due(at - Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
     // The server was down at `at` and comes back ten minutes later.
     let later = at + Duration::minutes(10);
     assert_eq!(store.due_scheduled(later).await.unwrap(), [id]);
     assert_eq!(newsroom.publish_due(later).await.unwrap(), 1);
     let article = store.article(id).await.unwrap().unwrap();
     assert_eq!(article.status, Status::Published);
-    assert_eq!(article.published_at, Some(at), "published at its scheduled time");
+    assert_eq!(
+        article.published_at,
+        Some(at),
+        "published at its scheduled time"
+    );
     assert_eq!(article.scheduled_at, None);
     assert!(store.due_scheduled(later).await.unwrap().is_empty());
 }
@@ -400,7 +693,11 @@ async fn comments_thread_and_moderate(store: S) {
     let a = fixtures::published(&newsroom, "Story A", &f.world, f.author.id, &f.editor, 0).await;
     let b = fixtures::published(&newsroom, "Story B", &f.world, f.author.id, &f.editor, 1).await;
     let reader = store
-        .create_member(&NewMember { email: "Reader@Example.com".into(), name: "Rita Reader".into(), password_hash: None })
+        .create_member(&NewMember {
+            email: "Reader@Example.com".into(),
+            name: "Rita Reader".into(),
+            password_hash: None,
+        })
         .await
         .unwrap();
     let comment = |article, parent, body: &str, minutes| NewComment {
@@ -411,19 +708,51 @@ async fn comments_thread_and_moderate(store: S) {
         status: CommentStatus::Approved,
         created_at: t0() + Duration::minutes(minutes),
     };
-    let first = store.add_comment(&comment(a, None, "Great reporting.", 0)).await.unwrap();
+    let first = store
+        .add_comment(&comment(a, None, "Great reporting.", 0))
+        .await
+        .unwrap();
     assert_eq!(first.member_name, "Rita Reader");
-    let reply = store.add_comment(&comment(a, Some(first.id), "Agreed!", 1)).await.unwrap();
+    let reply = store
+        .add_comment(&comment(a, Some(first.id), "Agreed!", 1))
+        .await
+        .unwrap();
     assert_eq!(reply.parent_id, Some(first.id));
-    assert!(matches!(store.add_comment(&comment(b, Some(first.id), "Wrong thread", 2)).await, Err(Error::Invalid(_))));
-    assert!(matches!(store.add_comment(&comment(a, None, "   ", 2)).await, Err(Error::Invalid(_))));
-    let approved = store.comments(a, CommentStatus::Approved).await.unwrap();
-    assert_eq!(approved.iter().map(|c| c.id).collect::<Vec<_>>(), [first.id, reply.id]);
-    store.set_comment_status(reply.id, CommentStatus::Spam).await.unwrap();
-    assert_eq!(store.comments(a, CommentStatus::Approved).await.unwrap().len(), 1);
-    assert_eq!(store.comments(a, CommentStatus::Spam).await.unwrap().len(), 1);
     assert!(matches!(
-        store.set_comment_status(masthead_core::ids::CommentId(999_999), CommentStatus::Spam).await,
+        store
+            .add_comment(&comment(b, Some(first.id), "Wrong thread", 2))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store.add_comment(&comment(a, None, "   ", 2)).await,
+        Err(Error::Invalid(_))
+    ));
+    let approved = store.comments(a, CommentStatus::Approved).await.unwrap();
+    assert_eq!(
+        approved.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [first.id, reply.id]
+    );
+    store
+        .set_comment_status(reply.id, CommentStatus::Spam)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .comments(a, CommentStatus::Approved)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.comments(a, CommentStatus::Spam).await.unwrap().len(),
+        1
+    );
+    assert!(matches!(
+        store
+            .set_comment_status(masthead_core::ids::CommentId(999_999), CommentStatus::Spam)
+            .await,
         Err(Error::NotFound(_))
     ));
 }
@@ -434,11 +763,18 @@ async fn bulk_insert_spans_batches(store: S) {
     let batch: Vec<NewArticle> = (0..1203)
         .map(|i| {
             let mut content = ArticleContent::new(format!("Bulk {i}"), format!("Body {i}"));
-            content.section_id = Some(if i % 3 == 0 { f.world.id } else { f.business.id });
+            content.section_id = Some(if i % 3 == 0 {
+                f.world.id
+            } else {
+                f.business.id
+            });
             content.authors = vec![f.author.id];
             content.tags = vec![format!("Topic {}", i % 10), "Bulk".into()];
-            let rendered: RenderedBody =
-                masthead_core::newsroom::BodyRenderer::render(&renderer, &content.body_markdown, "");
+            let rendered: RenderedBody = masthead_core::newsroom::BodyRenderer::render(
+                &renderer,
+                &content.body_markdown,
+                "",
+            );
             NewArticle {
                 content,
                 rendered,
@@ -448,7 +784,11 @@ async fn bulk_insert_spans_batches(store: S) {
                 published_at: Some(t0() + Duration::seconds(i)),
                 scheduled_at: None,
                 corrections: if i == 7 {
-                    vec![(CorrectionKind::Correction, "Fixed a name.".into(), t0())]
+                    vec![NewCorrection {
+                        kind: CorrectionKind::Correction,
+                        text: "Fixed a name.".into(),
+                        created_at: t0(),
+                    }]
                 } else {
                     Vec::new()
                 },
@@ -456,38 +796,81 @@ async fn bulk_insert_spans_batches(store: S) {
         })
         .collect();
     store.create_articles(&batch).await.unwrap();
-    let all = store.list_articles(&published(ArticleFilter::All, 1, 10)).await.unwrap();
+    let all = store
+        .list_articles(&published(ArticleFilter::All, 1, 10))
+        .await
+        .unwrap();
     assert_eq!(all.total, 1203);
     assert_eq!(all.items[0].slug, "bulk-1202");
-    let world = store.list_articles(&published(ArticleFilter::Section(f.world.id), 1, 10)).await.unwrap();
+    let world = store
+        .list_articles(&published(ArticleFilter::Section(f.world.id), 1, 10))
+        .await
+        .unwrap();
     assert_eq!(world.total, 401);
     let topic = store.tag_by_slug("topic-3").await.unwrap().unwrap();
-    let tagged = store.list_articles(&published(ArticleFilter::Tag(topic.id), 1, 10)).await.unwrap();
+    let tagged = store
+        .list_articles(&published(ArticleFilter::Tag(topic.id), 1, 10))
+        .await
+        .unwrap();
     assert_eq!(tagged.total, 120);
     let seven = store.article_by_slug("bulk-7").await.unwrap().unwrap();
-    assert_eq!(seven.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Topic 7", "Bulk"]);
+    assert_eq!(
+        seven
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Topic 7", "Bulk"]
+    );
     assert_eq!(seven.corrections.len(), 1);
     assert_eq!(store.counts().await.unwrap().articles, 1203);
     // A batch with a taken slug is refused whole.
     let again = vec![batch[0].clone()];
-    assert!(matches!(store.create_articles(&again).await, Err(Error::Conflict(_))));
+    assert!(matches!(
+        store.create_articles(&again).await,
+        Err(Error::Conflict(_))
+    ));
     assert_eq!(store.counts().await.unwrap().articles, 1203);
 }
 
 async fn members_and_redirects_validate(store: S) {
-    let m = NewMember { email: "a@example.com".into(), name: "A".into(), password_hash: None };
+    let m = NewMember {
+        email: "a@example.com".into(),
+        name: "A".into(),
+        password_hash: None,
+    };
     let member = store.create_member(&m).await.unwrap();
-    assert_eq!(store.member_by_email("A@EXAMPLE.com").await.unwrap(), Some(member));
-    assert!(matches!(store.create_member(&m).await, Err(Error::Conflict(_))));
+    assert_eq!(
+        store.member_by_email("A@EXAMPLE.com").await.unwrap(),
+        Some(member)
+    );
     assert!(matches!(
-        store.create_member(&NewMember { email: "nope".into(), ..m.clone() }).await,
+        store.create_member(&m).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .create_member(&NewMember {
+                email: "nope".into(),
+                ..m.clone()
+            })
+            .await,
         Err(Error::Invalid(_))
     ));
     let r = store.create_redirect("/old/", "/new/", 302).await.unwrap();
     assert_eq!(store.redirect_for("/old/").await.unwrap(), Some(r));
-    assert!(matches!(store.create_redirect("/old/", "/x/", 301).await, Err(Error::Conflict(_))));
-    assert!(matches!(store.create_redirect("/a/", "/b/", 200).await, Err(Error::Invalid(_))));
-    assert!(matches!(store.create_redirect("a", "/b/", 301).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        store.create_redirect("/old/", "/x/", 301).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.create_redirect("/a/", "/b/", 200).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store.create_redirect("a", "/b/", 301).await,
+        Err(Error::Invalid(_))
+    ));
 }
 
 async fn health_and_counts(store: S) {

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 /// A fixed "now" so that tests are repeatable.
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 /// A small newsroom: two sections and one staff member of each role.
@@ -27,12 +29,18 @@ pub struct NewsroomFixture {
 
 impl NewsroomFixture {
     pub fn actor(person: &Person) -> Actor {
-        Actor { person: person.id, role: person.role }
+        Actor {
+            person: person.id,
+            role: person.role,
+        }
     }
 }
 
 pub fn newsroom_service(store: Arc<dyn Store>) -> Newsroom {
-    Newsroom::new(store, Arc::new(masthead_render::MarkdownRenderer::default()))
+    Newsroom::new(
+        store,
+        Arc::new(masthead_render::MarkdownRenderer::default()),
+    )
 }
 
 pub async fn person(store: &dyn Store, name: &str, role: Role) -> Person {
@@ -59,8 +67,14 @@ pub async fn newsroom(store: &dyn Store) -> NewsroomFixture {
         in_navigation: true,
     };
     NewsroomFixture {
-        world: store.create_section(&section("World", 1)).await.expect("section"),
-        business: store.create_section(&section("Business", 2)).await.expect("section"),
+        world: store
+            .create_section(&section("World", 1))
+            .await
+            .expect("section"),
+        business: store
+            .create_section(&section("Business", 2))
+            .await
+            .expect("section"),
         contributor: person(store, "Cora Contributor", Role::Contributor).await,
         author: person(store, "Ada Author", Role::Author).await,
         editor: person(store, "Ed Editor", Role::Editor).await,
@@ -77,7 +91,10 @@ pub async fn published(
     editor: &Person,
     minutes: i64,
 ) -> ArticleId {
-    let mut content = ArticleContent::new(title, format!("{title}.\n\nA second paragraph of reporting."));
+    let mut content = ArticleContent::new(
+        title,
+        format!("{title}.\n\nA second paragraph of reporting."),
+    );
     content.section_id = Some(section.id);
     content.authors = vec![author];
     content.tags = vec!["Elections".into(), "Europe".into()];
@@ -87,7 +104,13 @@ pub async fn published(
         .await
         .expect("draft");
     newsroom
-        .transition(NewsroomFixture::actor(editor), id, Status::Published, None, at)
+        .transition(
+            NewsroomFixture::actor(editor),
+            id,
+            Status::Published,
+            None,
+            at,
+        )
         .await
         .expect("publish");
     id

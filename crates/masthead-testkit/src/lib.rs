@@ -7,6 +7,9 @@
 //! PostgreSQL the PostgreSQL cases skip with a loud notice, except under `CI=true`,
 //! where they fail.
 
+// Test support: a panic with a message is the right way for a fixture to fail.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 pub mod fixtures;
 pub mod http;
 
@@ -41,7 +44,9 @@ impl Drop for TestStore {
             let (admin_url, schema) = (admin_url.clone(), schema.clone());
             // Drop runs outside async; a short-lived runtime on its own thread does the work.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
@@ -113,7 +118,9 @@ pub async fn postgres() -> Option<TestStore> {
         .expect("create test schema");
     let separator = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-    let connected = masthead_store::connect(&url).await.expect("open PostgreSQL");
+    let connected = masthead_store::connect(&url)
+        .await
+        .expect("open PostgreSQL");
     Some(TestStore {
         store: connected.store,
         url,
@@ -145,7 +152,9 @@ macro_rules! store_test {
 /// A store whose database has gone away: every call fails, as when the database
 /// server is down. For health-check and error-page tests.
 pub async fn unavailable() -> Arc<dyn Store> {
-    let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.expect("in-memory SQLite");
+    let pool = sqlx::SqlitePool::connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite");
     pool.close().await;
     Arc::new(masthead_store::sqlite::Store::new(pool))
 }

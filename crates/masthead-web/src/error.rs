@@ -18,7 +18,9 @@ impl WebError {
     pub fn not_found() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            message: "We could not find that page. It may have moved, or the address may be mistyped.".into(),
+            message:
+                "We could not find that page. It may have moved, or the address may be mistyped."
+                    .into(),
             page: None,
         }
     }
@@ -40,7 +42,11 @@ impl From<Error> for WebError {
                 )
             }
         };
-        Self { status, message, page: None }
+        Self {
+            status,
+            message,
+            page: None,
+        }
     }
 }
 
@@ -58,8 +64,15 @@ impl From<masthead_render::ThemeError> for WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let body = self.page.unwrap_or_else(|| {
-            let escaped = self.message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-            format!("<!doctype html><title>{}</title><h1>{}</h1><p>{escaped}</p>", self.status, self.status)
+            let escaped = self
+                .message
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!(
+                "<!doctype html><title>{}</title><h1>{}</h1><p>{escaped}</p>",
+                self.status, self.status
+            )
         });
         (self.status, Html(body)).into_response()
     }

@@ -1,5 +1,7 @@
 //! The reader portal, in-process, on both backends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -44,16 +46,38 @@ store_test!(
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    fixtures::published(&newsroom, "Ceasefire holds in the north", &f.world, f.author.id, &f.editor, 0).await;
-    fixtures::published(&newsroom, "Port profits & <losses>", &f.business, f.author.id, &f.editor, 1).await;
+    fixtures::published(
+        &newsroom,
+        "Ceasefire holds in the north",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    fixtures::published(
+        &newsroom,
+        "Port profits & <losses>",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        1,
+    )
+    .await;
     let app = app(store);
     let (status, _, html) = get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
     let world = html.find("id=\"s-world\"").unwrap();
     let business = html.find("id=\"s-business\"").unwrap();
     assert!(world < business, "sections in navigation order");
-    assert!(html.contains("href=\"/world/ceasefire-holds-in-the-north/\""), "{html}");
-    assert!(html.contains("Port profits &amp; &lt;losses&gt;"), "titles are escaped");
+    assert!(
+        html.contains("href=\"/world/ceasefire-holds-in-the-north/\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("Port profits &amp; &lt;losses&gt;"),
+        "titles are escaped"
+    );
     let (status, _, section) = get(&app, "/business/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(section.contains("Port profits") && !section.contains("Ceasefire"));
@@ -63,14 +87,33 @@ async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
 async fn article_page_shows_credits_and_hides_drafts(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
-    let mut content = ArticleContent::new("Water rates to rise", "Bills go up **4%**.\n\n<script>alert(1)</script>");
+    let mut content = ArticleContent::new(
+        "Water rates to rise",
+        "Bills go up **4%**.\n\n<script>alert(1)</script>",
+    );
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];
     content.editors = vec![f.editor.id];
-    let id = newsroom.create_draft(NewsroomFixture::actor(&f.author), content, t0()).await.unwrap();
+    let id = newsroom
+        .create_draft(NewsroomFixture::actor(&f.author), content, t0())
+        .await
+        .unwrap();
     let app = app(store.clone());
-    assert_eq!(get(&app, "/world/water-rates-to-rise/").await.0, StatusCode::NOT_FOUND, "drafts are not public");
-    newsroom.transition(NewsroomFixture::actor(&f.editor), id, Status::Published, None, t0()).await.unwrap();
+    assert_eq!(
+        get(&app, "/world/water-rates-to-rise/").await.0,
+        StatusCode::NOT_FOUND,
+        "drafts are not public"
+    );
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            id,
+            Status::Published,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
     let (status, _, html) = get(&app, "/world/water-rates-to-rise/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<h1>Water rates to rise</h1>"));
@@ -81,37 +124,71 @@ async fn article_page_shows_credits_and_hides_drafts(store: Arc<dyn Store>) {
     assert!(html.contains("datetime=\"2026-03-02T09:00:00Z\""));
     // The same slug under another section redirects to the canonical URL.
     let (status, location, _) = get(&app, "/business/water-rates-to-rise/").await;
-    assert_eq!((status, location.as_deref()), (StatusCode::PERMANENT_REDIRECT, Some("/world/water-rates-to-rise/")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (
+            StatusCode::PERMANENT_REDIRECT,
+            Some("/world/water-rates-to-rise/")
+        )
+    );
 }
 
 async fn old_paths_redirect_permanently(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
     let id = fixtures::published(&newsroom, "Old name", &f.world, f.author.id, &f.editor, 0).await;
-    newsroom.change_slug(NewsroomFixture::actor(&f.editor), id, "new-name", t0()).await.unwrap();
-    store.create_redirect("/about-us/", "/about/", 301).await.unwrap();
+    newsroom
+        .change_slug(NewsroomFixture::actor(&f.editor), id, "new-name", t0())
+        .await
+        .unwrap();
+    store
+        .create_redirect("/about-us/", "/about/", 301)
+        .await
+        .unwrap();
     let app = app(store);
     let (status, location, _) = get(&app, "/world/old-name/").await;
-    assert_eq!((status, location.as_deref()), (StatusCode::MOVED_PERMANENTLY, Some("/world/new-name/")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::MOVED_PERMANENTLY, Some("/world/new-name/"))
+    );
     let (status, location, _) = get(&app, "/about-us/").await;
-    assert_eq!((status, location.as_deref()), (StatusCode::MOVED_PERMANENTLY, Some("/about/")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::MOVED_PERMANENTLY, Some("/about/"))
+    );
     let (status, location, _) = get(&app, "/world").await;
-    assert_eq!((status, location.as_deref()), (StatusCode::PERMANENT_REDIRECT, Some("/world/")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::PERMANENT_REDIRECT, Some("/world/"))
+    );
 }
 
 async fn lists_paginate_with_prev_and_next(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
     for i in 0..45 {
-        fixtures::published(&newsroom, &format!("Story {i}"), &f.world, f.author.id, &f.editor, i).await;
+        fixtures::published(
+            &newsroom,
+            &format!("Story {i}"),
+            &f.world,
+            f.author.id,
+            &f.editor,
+            i,
+        )
+        .await;
     }
     let app = app(store);
     let (_, _, first) = get(&app, "/latest/").await;
     assert!(first.contains("Page 1 of 3"));
-    assert!(first.contains("rel=\"next\" href=\"/latest/?page=2\"") && !first.contains("rel=\"prev\""));
+    assert!(
+        first.contains("rel=\"next\" href=\"/latest/?page=2\"") && !first.contains("rel=\"prev\"")
+    );
     assert!(first.contains("Story 44") && !first.contains("Story 24<"));
     let (_, _, second) = get(&app, "/world/?page=2").await;
-    assert!(second.contains("rel=\"prev\" href=\"/world/\"") && second.contains("rel=\"next\" href=\"/world/?page=3\""));
+    assert!(
+        second.contains("rel=\"prev\" href=\"/world/\"")
+            && second.contains("rel=\"next\" href=\"/world/?page=3\"")
+    );
     assert!(second.contains(">Story 24</a>"));
 }
 
@@ -121,7 +198,10 @@ async fn unknown_pages_are_helpful_404s(store: Arc<dyn Store>) {
     for path in ["/no-such-section/", "/world/no-such-story/"] {
         let (status, _, html) = get(&app, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert!(html.contains("Page not found") && html.contains("href=\"/latest/\""), "{html}");
+        assert!(
+            html.contains("Page not found") && html.contains("href=\"/latest/\""),
+            "{html}"
+        );
     }
 }
 
@@ -129,7 +209,10 @@ async fn unknown_pages_are_helpful_404s(store: Arc<dyn Store>) {
 async fn health_is_503_when_the_database_is_down() {
     let app = app(masthead_testkit::unavailable().await);
     let (status, _, body) = get(&app, "/healthz").await;
-    assert_eq!((status, body.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    );
     let (status, _, body) = get(&app, "/").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body.contains("Something went wrong on our side"), "{body}");

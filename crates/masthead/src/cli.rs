@@ -4,10 +4,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "masthead", version, about = "An independent newspaper in one binary.")]
+#[command(
+    name = "masthead",
+    version,
+    about = "An independent newspaper in one binary."
+)]
 pub struct Cli {
     /// Directory holding the SQLite database, media and theme overrides.
-    #[arg(long, global = true, env = "MASTHEAD_DATA_DIR", default_value = "./masthead-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "MASTHEAD_DATA_DIR",
+        default_value = "./masthead-data"
+    )]
     pub data_dir: PathBuf,
 
     /// TOML configuration file (default: <data-dir>/masthead.toml, if present).

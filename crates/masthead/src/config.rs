@@ -121,7 +121,9 @@ impl Config {
         })?;
         let base_url = raw.base_url.unwrap_or_else(|| format!("http://{listen}"));
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(anyhow!("config key base_url: {base_url:?} must start with http:// or https://"));
+            return Err(anyhow!(
+                "config key base_url: {base_url:?} must start with http:// or https://"
+            ));
         }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
@@ -159,6 +161,7 @@ fn describe(e: figment::Error) -> anyhow::Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures must return figment::Error.
 mod tests {
     use super::*;
 
@@ -172,20 +175,33 @@ mod tests {
 
     #[test]
     fn describe_lists_every_key_and_hides_passwords() {
-        let raw = RawConfig { database_url: Some("postgres://u:secret@db/news".into()), ..RawConfig::default() };
+        let raw = RawConfig {
+            database_url: Some("postgres://u:secret@db/news".into()),
+            ..RawConfig::default()
+        };
         let text = Config::resolve(Path::new("d"), raw).unwrap().describe();
         for k in KEYS {
-            assert!(text.contains(k.name) && text.contains(k.env) && text.contains(k.meaning), "{text}");
+            assert!(
+                text.contains(k.name) && text.contains(k.env) && text.contains(k.meaning),
+                "{text}"
+            );
         }
-        assert!(text.contains("postgres://u:***@db/news") && !text.contains("secret"), "{text}");
+        assert!(
+            text.contains("postgres://u:***@db/news") && !text.contains("secret"),
+            "{text}"
+        );
     }
 
     #[test]
     fn file_then_environment() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("m.toml", "listen = \"127.0.0.1:9000\"\nbase_url = \"https://news.example/\"")?;
+            jail.create_file(
+                "m.toml",
+                "listen = \"127.0.0.1:9000\"\nbase_url = \"https://news.example/\"",
+            )?;
             jail.set_env("MASTHEAD_LISTEN", "127.0.0.1:9001");
-            let c = Config::load(Path::new("data"), Some(Path::new("m.toml"))).map_err(|e| e.to_string())?;
+            let c = Config::load(Path::new("data"), Some(Path::new("m.toml")))
+                .map_err(|e| e.to_string())?;
             assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
             assert_eq!(c.base_url, "https://news.example");
             Ok(())
@@ -196,7 +212,9 @@ mod tests {
     fn unknown_keys_are_named() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("m.toml", "databse_url = \"sqlite:x\"")?;
-            let e = Config::load(Path::new("data"), Some(Path::new("m.toml"))).unwrap_err().to_string();
+            let e = Config::load(Path::new("data"), Some(Path::new("m.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("unknown key `databse_url`"), "{e}");
             assert!(e.contains("m.toml"), "{e}");
             Ok(())
@@ -207,7 +225,9 @@ mod tests {
     fn bad_values_are_named() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MASTHEAD_LISTEN", "localhost");
-            let e = Config::load(Path::new("data"), None).unwrap_err().to_string();
+            let e = Config::load(Path::new("data"), None)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("listen"), "{e}");
             Ok(())
         });
@@ -235,18 +255,37 @@ mod tests {
     /// The README's configuration table says exactly what the code does.
     #[test]
     fn readme_table_matches_the_code() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
-        let start = readme.find("<!-- config-keys:start -->").expect("start marker");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .unwrap();
+        let start = readme
+            .find("<!-- config-keys:start -->")
+            .expect("start marker");
         let end = readme.find("<!-- config-keys:end -->").expect("end marker");
         let rows: Vec<Vec<String>> = readme[start..end]
             .lines()
             .filter(|l| l.starts_with("| `"))
-            .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().trim_matches('`').to_owned()).collect())
+            .map(|l| {
+                l.trim_matches('|')
+                    .split(" | ")
+                    .map(|c| c.trim().trim_matches('`').to_owned())
+                    .collect()
+            })
             .collect();
         let expected: Vec<Vec<String>> = KEYS
             .iter()
-            .map(|k| vec![k.name.to_owned(), k.env.to_owned(), k.default.to_owned(), k.meaning.to_owned()])
+            .map(|k| {
+                vec![
+                    k.name.to_owned(),
+                    k.env.to_owned(),
+                    k.default.to_owned(),
+                    k.meaning.to_owned(),
+                ]
+            })
             .collect();
-        assert_eq!(rows, expected, "README configuration table and config::KEYS disagree");
+        assert_eq!(
+            rows, expected,
+            "README configuration table and config::KEYS disagree"
+        );
     }
 }

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     init_logging(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -54,7 +57,9 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             serve::run(config).await
         }
-        Command::Demo(args) => demo::run(&cli.data_dir, data_dir_given, cli.config.as_deref(), args).await,
+        Command::Demo(args) => {
+            demo::run(&cli.data_dir, data_dir_given, cli.config.as_deref(), args).await
+        }
         Command::Config => {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             print!("{}", config.describe());
@@ -64,7 +69,9 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             serve::migrate(&config).await
         }
-        Command::Staff { command: StaffCommand::Add(args) } => {
+        Command::Staff {
+            command: StaffCommand::Add(args),
+        } => {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             staff::add(&config, args).await
         }
@@ -78,7 +85,9 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MASTHEAD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.compact().init(),

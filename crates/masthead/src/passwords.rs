@@ -32,7 +32,11 @@ mod tests {
         let hash = super::hash(&password).unwrap();
         assert!(hash.starts_with("$argon2id$"));
         let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
-        assert!(argon2::Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok());
+        assert!(argon2::Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
     }
 }

@@ -26,25 +26,127 @@ const BATCH: u32 = 1000;
 pub const MAX_ARTICLES: u32 = 10_000_000;
 
 const WORDS: &[&str] = &[
-    "council", "harbour", "budget", "minister", "court", "report", "market", "energy", "school",
-    "hospital", "election", "trade", "river", "storm", "league", "festival", "research", "vaccine",
-    "climate", "housing", "transport", "workers", "union", "bank", "inflation", "ferry", "bridge",
-    "museum", "police", "data", "software", "satellite", "farmers", "water", "coast", "wind",
-    "solar", "treaty", "border", "refugees", "tariff", "exports", "coach", "season", "final",
-    "album", "theatre", "drought", "forest", "species", "doctors", "patients", "schools", "rates",
-    "growth", "jobs", "wages", "rents", "voters", "mayor", "judges", "scientists", "engineers",
+    "council",
+    "harbour",
+    "budget",
+    "minister",
+    "court",
+    "report",
+    "market",
+    "energy",
+    "school",
+    "hospital",
+    "election",
+    "trade",
+    "river",
+    "storm",
+    "league",
+    "festival",
+    "research",
+    "vaccine",
+    "climate",
+    "housing",
+    "transport",
+    "workers",
+    "union",
+    "bank",
+    "inflation",
+    "ferry",
+    "bridge",
+    "museum",
+    "police",
+    "data",
+    "software",
+    "satellite",
+    "farmers",
+    "water",
+    "coast",
+    "wind",
+    "solar",
+    "treaty",
+    "border",
+    "refugees",
+    "tariff",
+    "exports",
+    "coach",
+    "season",
+    "final",
+    "album",
+    "theatre",
+    "drought",
+    "forest",
+    "species",
+    "doctors",
+    "patients",
+    "schools",
+    "rates",
+    "growth",
+    "jobs",
+    "wages",
+    "rents",
+    "voters",
+    "mayor",
+    "judges",
+    "scientists",
+    "engineers",
 ];
 const VERBS: &[&str] = &[
-    "approves", "rejects", "warns", "expands", "delays", "unveils", "cuts", "doubles", "backs",
-    "questions", "plans", "faces", "wins", "loses", "opens", "closes", "reviews", "funds",
+    "approves",
+    "rejects",
+    "warns",
+    "expands",
+    "delays",
+    "unveils",
+    "cuts",
+    "doubles",
+    "backs",
+    "questions",
+    "plans",
+    "faces",
+    "wins",
+    "loses",
+    "opens",
+    "closes",
+    "reviews",
+    "funds",
 ];
 const FILLER: &[&str] = &[
-    "the", "a", "new", "local", "regional", "national", "after", "before", "amid", "over", "with",
-    "without", "despite", "during", "under", "for", "from", "into", "across", "its", "their",
-    "latest", "first", "second", "annual", "long-awaited", "disputed", "record", "modest",
+    "the",
+    "a",
+    "new",
+    "local",
+    "regional",
+    "national",
+    "after",
+    "before",
+    "amid",
+    "over",
+    "with",
+    "without",
+    "despite",
+    "during",
+    "under",
+    "for",
+    "from",
+    "into",
+    "across",
+    "its",
+    "their",
+    "latest",
+    "first",
+    "second",
+    "annual",
+    "long-awaited",
+    "disputed",
+    "record",
+    "modest",
 ];
-const FIRST_NAMES: &[&str] = &["Ana", "Ben", "Chloe", "David", "Esra", "Felix", "Grace", "Hugo", "Ines", "Jonas"];
-const LAST_NAMES: &[&str] = &["Alves", "Brennan", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Holm", "Ito", "Jensen"];
+const FIRST_NAMES: &[&str] = &[
+    "Ana", "Ben", "Chloe", "David", "Esra", "Felix", "Grace", "Hugo", "Ines", "Jonas",
+];
+const LAST_NAMES: &[&str] = &[
+    "Alves", "Brennan", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Holm", "Ito", "Jensen",
+];
 
 fn sentence(rng: &mut ChaCha8Rng, words: usize) -> String {
     let mut s = String::with_capacity(words * 8);
@@ -52,7 +154,13 @@ fn sentence(rng: &mut ChaCha8Rng, words: usize) -> String {
         let pool = match i % 3 {
             0 => FILLER,
             1 => WORDS,
-            _ => if rng.gen_bool(0.3) { VERBS } else { WORDS },
+            _ => {
+                if rng.gen_bool(0.3) {
+                    VERBS
+                } else {
+                    WORDS
+                }
+            }
         };
         let word = pool.choose(rng).copied().unwrap_or("news");
         if i == 0 {
@@ -111,12 +219,21 @@ async fn prepare_cast(store: &dyn Store) -> Result<Cast> {
     demo::ensure_sections(store).await?;
     let sections = store.sections().await.map_err(|e| anyhow!("{e}"))?;
     let mut staff = store.people().await.map_err(|e| anyhow!("{e}"))?;
-    for (i, (first, last)) in FIRST_NAMES.iter().zip(LAST_NAMES).enumerate().skip(staff.len()) {
+    for (i, (first, last)) in FIRST_NAMES
+        .iter()
+        .zip(LAST_NAMES)
+        .enumerate()
+        .skip(staff.len())
+    {
         let role = [Role::Author, Role::Editor, Role::Contributor][i % 3];
         let person = store
             .create_person(&NewPerson {
                 name: format!("{first} {last}"),
-                email: format!("{}.{}@seed.example", first.to_lowercase(), last.to_lowercase()),
+                email: format!(
+                    "{}.{}@seed.example",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
                 role,
                 bio: format!("{first} {last} covers the region for the paper."),
                 expertise: vec!["Local politics".into()],
@@ -130,10 +247,14 @@ async fn prepare_cast(store: &dyn Store) -> Result<Cast> {
     }
     let tags = WORDS
         .iter()
-        .flat_map(|w| ["", " policy", " crisis", " report", " watch"].map(|suffix| format!("{w}{suffix}")))
+        .flat_map(|w| {
+            ["", " policy", " crisis", " report", " watch"].map(|suffix| format!("{w}{suffix}"))
+        })
         .map(|t| {
             let mut c = t.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
         })
         .collect();
     Ok(Cast {
@@ -145,10 +266,17 @@ async fn prepare_cast(store: &dyn Store) -> Result<Cast> {
 
 /// The newest generated article is published at this fixed time, so runs repeat.
 fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
-fn generate(cast: &Cast, rng: &mut ChaCha8Rng, renderer: &MarkdownRenderer, number: u64) -> NewArticle {
+fn generate(
+    cast: &Cast,
+    rng: &mut ChaCha8Rng,
+    renderer: &MarkdownRenderer,
+    number: u64,
+) -> NewArticle {
     let title = title(rng);
     let mut content = ArticleContent::new(title.clone(), body(rng));
     let standfirst_words = rng.gen_range(14..26);
@@ -157,9 +285,18 @@ fn generate(cast: &Cast, rng: &mut ChaCha8Rng, renderer: &MarkdownRenderer, numb
     let tag_count = rng.gen_range(3..6);
     content.tags = cast.tags.choose_multiple(rng, tag_count).cloned().collect();
     let author_count = if rng.gen_bool(0.2) { 2 } else { 1 };
-    let people: Vec<PersonId> = cast.staff.choose_multiple(rng, author_count + 1).copied().collect();
+    let people: Vec<PersonId> = cast
+        .staff
+        .choose_multiple(rng, author_count + 1)
+        .copied()
+        .collect();
     content.authors = people[..people.len().saturating_sub(1).max(1)].to_vec();
-    content.editors = people.last().filter(|_| people.len() > 1).copied().into_iter().collect();
+    content.editors = people
+        .last()
+        .filter(|_| people.len() > 1)
+        .copied()
+        .into_iter()
+        .collect();
     content.article_type = match rng.gen_range(0..100) {
         0..=74 => ArticleType::News,
         75..=84 => ArticleType::Analysis,
@@ -188,7 +325,11 @@ fn generate(cast: &Cast, rng: &mut ChaCha8Rng, renderer: &MarkdownRenderer, numb
         rendered: renderer.render(&content.body_markdown, ""),
         content,
         slug: format!("{}-{number}", base.trim_end_matches('-')),
-        status: if published { Status::Published } else { Status::Draft },
+        status: if published {
+            Status::Published
+        } else {
+            Status::Draft
+        },
         created_at: at - Duration::hours(2),
         published_at: published.then_some(at),
         scheduled_at: None,
@@ -206,7 +347,8 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
     let first = store.counts().await.map_err(|e| anyhow!("{e}"))?.articles;
     let total = args.articles;
 
-    let progress = ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
+    let progress =
+        ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -225,7 +367,14 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
         while made < total {
             let n = BATCH.min(total - made);
             let batch = (0..n)
-                .map(|i| generate(&producer_cast, &mut rng, &renderer, first + u64::from(made + i)))
+                .map(|i| {
+                    generate(
+                        &producer_cast,
+                        &mut rng,
+                        &renderer,
+                        first + u64::from(made + i),
+                    )
+                })
                 .collect();
             if tx.blocking_send(batch).is_err() {
                 return;
@@ -234,10 +383,15 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
         }
     });
     while let Some(batch) = rx.recv().await {
-        store.create_articles(&batch).await.map_err(|e| anyhow!("{e}"))?;
+        store
+            .create_articles(&batch)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         progress.inc(batch.len() as u64);
     }
-    producer.await.map_err(|e| anyhow!("the generator failed: {e}"))?;
+    producer
+        .await
+        .map_err(|e| anyhow!("the generator failed: {e}"))?;
     progress.finish_and_clear();
 
     let elapsed = started.elapsed().as_secs_f64();

@@ -15,8 +15,12 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 
 /// Creates the data directory (for SQLite and media) when it is missing.
 fn ensure_data_dir(config: &Config) -> Result<()> {
-    std::fs::create_dir_all(config.data_dir.join("media"))
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))
+    std::fs::create_dir_all(config.data_dir.join("media")).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })
 }
 
 /// Opens and migrates the configured database.
@@ -37,7 +41,10 @@ pub async fn migrate(config: &Config) -> Result<()> {
     ensure_data_dir(config)?;
     let connected = masthead_store::connect(&config.database_url).await?;
     if connected.applied.is_empty() {
-        println!("The {} database is up to date; nothing to do.", connected.backend);
+        println!(
+            "The {} database is up to date; nothing to do.",
+            connected.backend
+        );
     } else {
         let versions: Vec<String> = connected.applied.iter().map(ToString::to_string).collect();
         println!(

@@ -9,7 +9,10 @@ use std::io::IsTerminal;
 
 pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
     let role: Role = args.role.parse().map_err(|_| {
-        anyhow!("unknown role {:?}: use contributor, author, editor or admin", args.role)
+        anyhow!(
+            "unknown role {:?}: use contributor, author, editor or admin",
+            args.role
+        )
     })?;
     let person = NewPerson {
         name: args.name,
@@ -24,10 +27,18 @@ pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
     let (password, generated) = choose_password()?;
     let store = serve::open_store(config).await?;
     let person = store
-        .create_person(&NewPerson { password_hash: passwords::hash(&password)?, ..person })
+        .create_person(&NewPerson {
+            password_hash: passwords::hash(&password)?,
+            ..person
+        })
         .await
         .map_err(|e| anyhow!("{e}"))?;
-    println!("Added {} <{}> as {}.", person.name, person.email, person.role.label().to_lowercase());
+    println!(
+        "Added {} <{}> as {}.",
+        person.name,
+        person.email,
+        person.role.label().to_lowercase()
+    );
     if generated {
         println!("Password (shown once): {password}");
     }
@@ -40,7 +51,10 @@ fn choose_password() -> Result<(String, bool)> {
         let typed = rpassword::prompt_password("Password (empty to generate one): ")?;
         if !typed.is_empty() {
             if typed.chars().count() < passwords::MIN_LENGTH {
-                return Err(anyhow!("the password is too short: use at least {} characters", passwords::MIN_LENGTH));
+                return Err(anyhow!(
+                    "the password is too short: use at least {} characters",
+                    passwords::MIN_LENGTH
+                ));
             }
             return Ok((typed, false));
         }

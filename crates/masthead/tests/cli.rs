@@ -1,6 +1,8 @@
 //! The `masthead` binary as operators use it: commands, their output, and failures
 //! that must be one clear line with a non-zero exit and nothing half-written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use masthead_testkit::http;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -11,7 +13,13 @@ use std::time::Duration;
 fn masthead(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_masthead"));
     cmd.arg("--data-dir").arg(data_dir);
-    for var in ["MASTHEAD_DATABASE_URL", "MASTHEAD_LISTEN", "MASTHEAD_BASE_URL", "MASTHEAD_CONFIG", "MASTHEAD_DATA_DIR"] {
+    for var in [
+        "MASTHEAD_DATABASE_URL",
+        "MASTHEAD_LISTEN",
+        "MASTHEAD_BASE_URL",
+        "MASTHEAD_CONFIG",
+        "MASTHEAD_DATA_DIR",
+    ] {
         cmd.env_remove(var);
     }
     cmd.stdin(Stdio::null());
@@ -24,17 +32,28 @@ fn text(bytes: &[u8]) -> String {
 
 /// A failed command: non-zero exit and exactly one line on stderr, which is returned.
 fn fails_with_one_line(output: Output) -> String {
-    assert!(!output.status.success(), "expected failure, got success: {}", text(&output.stdout));
+    assert!(
+        !output.status.success(),
+        "expected failure, got success: {}",
+        text(&output.stdout)
+    );
     let stderr = text(&output.stderr);
     let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line on stderr, got:\n{stderr}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one line on stderr, got:\n{stderr}"
+    );
     assert!(lines[0].starts_with("error: "), "{stderr}");
     lines[0].to_owned()
 }
 
 /// Stops a server with SIGTERM, like an init system does.
 fn terminate(child: &mut Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     for _ in 0..100 {
         if let Ok(Some(_)) = child.try_wait() {
             return;
@@ -51,21 +70,60 @@ fn unknown_config_key_is_named_and_nothing_is_written() {
     let config = dir.path().join("masthead.toml");
     std::fs::write(&config, "databse_url = \"sqlite:x.db\"\n").unwrap();
     let data = dir.path().join("data");
-    let line = fails_with_one_line(masthead(&data).arg("--config").arg(&config).arg("serve").output().unwrap());
+    let line = fails_with_one_line(
+        masthead(&data)
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .output()
+            .unwrap(),
+    );
     assert!(line.contains("unknown key `databse_url`"), "{line}");
-    assert!(line.contains("known keys: database_url, listen, base_url"), "{line}");
-    assert!(!data.exists(), "a bad config must not create the data directory");
+    assert!(
+        line.contains("known keys: database_url, listen, base_url"),
+        "{line}"
+    );
+    assert!(
+        !data.exists(),
+        "a bad config must not create the data directory"
+    );
 }
 
 #[test]
 fn missing_config_file_and_bad_values_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let line = fails_with_one_line(masthead(dir.path()).args(["--config", "/nonexistent/m.toml", "migrate"]).output().unwrap());
-    assert!(line.contains("/nonexistent/m.toml") && line.contains("does not exist"), "{line}");
-    let line = fails_with_one_line(masthead(dir.path()).env("MASTHEAD_LISTEN", "everywhere").arg("serve").output().unwrap());
-    assert!(line.contains("listen") && line.contains("everywhere"), "{line}");
-    let line = fails_with_one_line(masthead(dir.path()).env("MASTHEAD_DATABASE_URL", "mysql://x").arg("migrate").output().unwrap());
-    assert!(line.contains("database_url") && line.contains("sqlite:PATH or postgres://"), "{line}");
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .args(["--config", "/nonexistent/m.toml", "migrate"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        line.contains("/nonexistent/m.toml") && line.contains("does not exist"),
+        "{line}"
+    );
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .env("MASTHEAD_LISTEN", "everywhere")
+            .arg("serve")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        line.contains("listen") && line.contains("everywhere"),
+        "{line}"
+    );
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .env("MASTHEAD_DATABASE_URL", "mysql://x")
+            .arg("migrate")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        line.contains("database_url") && line.contains("sqlite:PATH or postgres://"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -73,12 +131,18 @@ fn unreachable_database_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let line = fails_with_one_line(
         masthead(dir.path())
-            .env("MASTHEAD_DATABASE_URL", "postgres://postgres@127.0.0.1:1/nowhere")
+            .env(
+                "MASTHEAD_DATABASE_URL",
+                "postgres://postgres@127.0.0.1:1/nowhere",
+            )
             .arg("migrate")
             .output()
             .unwrap(),
     );
-    assert!(line.contains("cannot reach PostgreSQL at 127.0.0.1:1/nowhere"), "{line}");
+    assert!(
+        line.contains("cannot reach PostgreSQL at 127.0.0.1:1/nowhere"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -87,8 +151,19 @@ fn port_in_use_is_one_line_and_touches_no_data() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let data = dir.path().join("data");
-    let line = fails_with_one_line(masthead(&data).env("MASTHEAD_LISTEN", addr.to_string()).arg("serve").output().unwrap());
-    assert!(line.contains(&format!("cannot listen on {addr}: the port is already in use")), "{line}");
+    let line = fails_with_one_line(
+        masthead(&data)
+            .env("MASTHEAD_LISTEN", addr.to_string())
+            .arg("serve")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        line.contains(&format!(
+            "cannot listen on {addr}: the port is already in use"
+        )),
+        "{line}"
+    );
     assert!(!data.exists(), "nothing written before the port is ours");
 }
 
@@ -99,9 +174,16 @@ fn corrupt_sqlite_file_is_reported_and_left_alone() {
     let garbage = b"this is not a database, it is a grocery list: eggs, milk, bread. ".repeat(100);
     std::fs::write(&db, &garbage).unwrap();
     let line = fails_with_one_line(masthead(dir.path()).arg("migrate").output().unwrap());
-    assert!(line.contains("is not a Masthead database or is corrupt"), "{line}");
+    assert!(
+        line.contains("is not a Masthead database or is corrupt"),
+        "{line}"
+    );
     assert!(line.contains("masthead.db"), "{line}");
-    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the file must not be modified");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        garbage,
+        "the file must not be modified"
+    );
 }
 
 #[test]
@@ -109,19 +191,37 @@ fn migrate_reports_what_it_did_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let first = masthead(dir.path()).arg("migrate").output().unwrap();
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert!(text(&first.stdout).starts_with("Applied 1 migration(s) to the sqlite database: 1."), "{}", text(&first.stdout));
+    assert!(
+        text(&first.stdout).starts_with("Applied 1 migration(s) to the sqlite database: 1."),
+        "{}",
+        text(&first.stdout)
+    );
     let second = masthead(dir.path()).arg("migrate").output().unwrap();
-    assert!(text(&second.stdout).contains("up to date; nothing to do"), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).contains("up to date; nothing to do"),
+        "{}",
+        text(&second.stdout)
+    );
 }
 
 #[tokio::test]
 async fn migrate_reports_what_it_did_on_postgres() {
     // A migrated schema from the testkit: `migrate` must find nothing to do...
-    let Some(db) = masthead_testkit::postgres().await else { return };
+    let Some(db) = masthead_testkit::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let out = masthead(dir.path()).env("MASTHEAD_DATABASE_URL", &db.url).arg("migrate").output().unwrap();
+    let out = masthead(dir.path())
+        .env("MASTHEAD_DATABASE_URL", &db.url)
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("postgres database is up to date"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("postgres database is up to date"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -129,18 +229,36 @@ fn staff_add_generates_a_password_and_refuses_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let add = |email: &str, role: &str| {
         masthead(dir.path())
-            .args(["staff", "add", "--email", email, "--name", "Noor Haddad", "--role", role])
+            .args([
+                "staff",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Noor Haddad",
+                "--role",
+                role,
+            ])
             .output()
             .unwrap()
     };
     let out = add("Noor@Lantern.example", "editor");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Added Noor Haddad <noor@lantern.example> as editor."), "{stdout}");
-    let password = stdout.lines().find_map(|l| l.strip_prefix("Password (shown once): ")).unwrap();
+    assert!(
+        stdout.contains("Added Noor Haddad <noor@lantern.example> as editor."),
+        "{stdout}"
+    );
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Password (shown once): "))
+        .unwrap();
     assert_eq!(password.len(), 20);
     let line = fails_with_one_line(add("noor@lantern.example", "editor"));
-    assert!(line.contains("already") && line.contains("noor@lantern.example"), "{line}");
+    assert!(
+        line.contains("already") && line.contains("noor@lantern.example"),
+        "{line}"
+    );
     let line = fails_with_one_line(add("other@lantern.example", "boss"));
     assert!(line.contains("unknown role \"boss\""), "{line}");
     let line = fails_with_one_line(add("not-an-email", "author"));
@@ -152,9 +270,16 @@ fn seed_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for dir in [&a, &b] {
-        let out = masthead(dir.path()).args(["seed", "--articles", "1500", "--seed", "7"]).output().unwrap();
+        let out = masthead(dir.path())
+            .args(["seed", "--articles", "1500", "--seed", "7"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("Seeded 1500 articles"), "{}", text(&out.stdout));
+        assert!(
+            text(&out.stdout).contains("Seeded 1500 articles"),
+            "{}",
+            text(&out.stdout)
+        );
     }
     let dump = |dir: &Path| {
         let conn = rusqlite_free_dump(&dir.join("masthead.db"));
@@ -162,7 +287,10 @@ fn seed_is_deterministic() {
         conn
     };
     assert_eq!(dump(a.path()), dump(b.path()));
-    let out = masthead(a.path()).args(["seed", "--articles", "0"]).output().unwrap();
+    let out = masthead(a.path())
+        .args(["seed", "--articles", "0"])
+        .output()
+        .unwrap();
     assert!(fails_with_one_line(out).contains("--articles must be between 1 and"));
 }
 
@@ -175,7 +303,10 @@ fn rusqlite_free_dump(db: &Path) -> Vec<String> {
         let query = masthead_core::store::ArticleQuery {
             filter: masthead_core::store::ArticleFilter::All,
             status: None,
-            page: masthead_core::store::PageRequest { offset: 0, limit: 100 },
+            page: masthead_core::store::PageRequest {
+                offset: 0,
+                limit: 100,
+            },
         };
         let mut out = Vec::new();
         let mut query = query;
@@ -185,7 +316,14 @@ fn rusqlite_free_dump(db: &Path) -> Vec<String> {
                 break;
             }
             for a in &page.items {
-                out.push(format!("{} {} {:?} {:?} {}", a.slug, a.title, a.section.as_ref().map(|s| &s.name), a.published_at, a.excerpt));
+                out.push(format!(
+                    "{} {} {:?} {:?} {}",
+                    a.slug,
+                    a.title,
+                    a.section.as_ref().map(|s| &s.name),
+                    a.published_at,
+                    a.excerpt
+                ));
             }
             query.page.offset += 100;
         }
@@ -221,7 +359,10 @@ fn serve_answers_health_checks_and_logs_one_json_line_per_request() {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     let requests: Vec<serde_json::Value> = stderr
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
+        })
         .filter(|v| v["target"] == "masthead::request")
         .collect();
     assert_eq!(requests.len(), 2, "{stderr}");
@@ -266,38 +407,83 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
     assert_eq!(home.status, 200);
     let mut last = 0;
     for (name, _) in [
-        ("World", ()), ("Business", ()), ("Technology", ()), ("Science", ()), ("Health", ()), ("Sports", ()),
-        ("Entertainment", ()), ("Environment", ()), ("Opinion", ()), ("News Analysis", ()), ("Blog", ()),
+        ("World", ()),
+        ("Business", ()),
+        ("Technology", ()),
+        ("Science", ()),
+        ("Health", ()),
+        ("Sports", ()),
+        ("Entertainment", ()),
+        ("Environment", ()),
+        ("Opinion", ()),
+        ("News Analysis", ()),
+        ("Blog", ()),
     ] {
-        let at = home.body.find(&format!(">{name}</a></li>")).unwrap_or_else(|| panic!("{name} missing from the navigation"));
+        let at = home
+            .body
+            .find(&format!(">{name}</a></li>"))
+            .unwrap_or_else(|| panic!("{name} missing from the navigation"));
         assert!(at > last, "{name} out of navigation order");
         last = at;
     }
     assert!(home.body.contains("Latest News"));
     let latest = http::get(addr, "/latest/");
     assert_eq!(latest.status, 200);
-    assert!(latest.body.contains("Page 1 of"), "at least two pages of demo articles");
+    assert!(
+        latest.body.contains("Page 1 of"),
+        "at least two pages of demo articles"
+    );
     // Follow the first story of the latest list to its page.
-    let href = latest.body.split("<h3><a href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let href = latest
+        .body
+        .split("<h3><a href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let article = http::get(addr, &href);
     assert_eq!(article.status, 200, "{href}");
     assert!(article.body.contains("class=\"byline\""));
     assert!(article.body.contains("Edited by"));
     assert!(article.body.contains("<figcaption>"));
-    let img = article.body.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let img = article
+        .body
+        .split("<img src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let image = http::get(addr, &img);
-    assert_eq!((image.status, image.header("content-type")), (200, Some("image/png")));
+    assert_eq!(
+        (image.status, image.header("content-type")),
+        (200, Some("image/png"))
+    );
     assert_eq!(http::get(addr, "/healthz").status, 200);
 
     terminate(&mut child);
-    assert!(!data_dir.exists(), "the temporary demo directory is removed on exit");
+    assert!(
+        !data_dir.exists(),
+        "the temporary demo directory is removed on exit"
+    );
 }
 
 #[test]
 fn demo_refuses_a_data_directory_that_holds_a_publication() {
     let dir = tempfile::tempdir().unwrap();
-    let out = masthead(dir.path()).args(["seed", "--articles", "3"]).output().unwrap();
+    let out = masthead(dir.path())
+        .args(["seed", "--articles", "3"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let line = fails_with_one_line(masthead(dir.path()).args(["demo", "--port", "0"]).output().unwrap());
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .args(["demo", "--port", "0"])
+            .output()
+            .unwrap(),
+    );
     assert!(line.contains("the demo needs an empty database"), "{line}");
 }

@@ -25,6 +25,9 @@ pub async fn show(
     };
     let mut chrome = chrome(&state).await?;
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
-    let view = ArticleView { chrome, a: ArticleBody::new(&article, media.as_ref()) };
+    let view = ArticleView {
+        chrome,
+        a: ArticleBody::new(&article, media.as_ref()),
+    };
     page(&state, "article.html", &view)
 }

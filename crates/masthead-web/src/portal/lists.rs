@@ -23,19 +23,31 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let sections = state.store.sections().await?;
     let mut blocks = Vec::new();
     for s in sections.iter().filter(|s| s.in_navigation) {
-        let query = ArticleQuery::published(ArticleFilter::Section(s.id), PageRequest::numbered(1, HOME_BLOCK));
+        let query = ArticleQuery::published(
+            ArticleFilter::Section(s.id),
+            PageRequest::numbered(1, HOME_BLOCK),
+        );
         let items = state.store.list_articles(&query).await?.items;
         blocks.push(SectionBlock {
-            section: NavView { name: s.name.clone(), slug: s.slug.clone() },
+            section: NavView {
+                name: s.name.clone(),
+                slug: s.slug.clone(),
+            },
             articles: items.iter().map(StoryView::from).collect(),
         });
     }
     page(&state, "home.html", &HomeView { chrome, blocks })
 }
 
-pub async fn latest(State(state): State<AppState>, Query(p): Query<PageParam>) -> Result<Response, WebError> {
+pub async fn latest(
+    State(state): State<AppState>,
+    Query(p): Query<PageParam>,
+) -> Result<Response, WebError> {
     let chrome = chrome(&state).await?;
-    let query = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(p.page.unwrap_or(1), PER_PAGE));
+    let query = ArticleQuery::published(
+        ArticleFilter::All,
+        PageRequest::numbered(p.page.unwrap_or(1), PER_PAGE),
+    );
     let articles = state.store.list_articles(&query).await?;
     let view = ListView {
         chrome,

@@ -31,13 +31,22 @@ pub(crate) async fn chrome(state: &AppState) -> Result<Chrome, WebError> {
     Ok(Chrome::new(&settings, &sections, chrono::Utc::now()))
 }
 
-pub(crate) fn page(state: &AppState, template: &str, view: &impl serde::Serialize) -> Result<Response, WebError> {
+pub(crate) fn page(
+    state: &AppState,
+    template: &str,
+    view: &impl serde::Serialize,
+) -> Result<Response, WebError> {
     Ok(Html(state.theme.render(template, view)?).into_response())
 }
 
-async fn asset(State(state): State<AppState>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+async fn asset(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
     match state.theme.asset(&name) {
-        Some((content_type, bytes)) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Some((content_type, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -45,10 +54,10 @@ async fn asset(State(state): State<AppState>, axum::extract::Path(name): axum::e
 /// Paths no route matched: maybe a missing trailing slash.
 async fn fallback(State(state): State<AppState>, request: Request) -> Result<Response, WebError> {
     let path = request.uri().path();
-    if !path.ends_with('/') && !path.rsplit('/').next().unwrap_or_default().contains('.') {
-        if state.store.redirect_for(path).await?.is_none() {
-            return Ok(Redirect::permanent(&format!("{path}/")).into_response());
-        }
+    let looks_like_page =
+        !path.ends_with('/') && !path.rsplit('/').next().unwrap_or_default().contains('.');
+    if looks_like_page && state.store.redirect_for(path).await?.is_none() {
+        return Ok(Redirect::permanent(&format!("{path}/")).into_response());
     }
     missing(&state, path).await
 }
@@ -66,7 +75,11 @@ pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, We
 async fn not_found(state: &AppState) -> WebError {
     let mut error = WebError::not_found();
     if let Ok(chrome) = chrome(state).await {
-        let view = ErrorView { chrome, heading: "Page not found".into(), message: error.message.clone() };
+        let view = ErrorView {
+            chrome,
+            heading: "Page not found".into(),
+            message: error.message.clone(),
+        };
         error.page = state.theme.render("error.html", &view).ok();
     }
     error

@@ -10,17 +10,17 @@ pub const HEIGHT: u32 = 675;
 
 /// Two colours per section, in navigation order; repeats if there are more sections.
 const PALETTES: &[([u8; 3], [u8; 3])] = &[
-    ([22, 54, 92], [120, 170, 210]),   // World
-    ([20, 70, 60], [200, 180, 90]),    // Business
-    ([40, 20, 80], [60, 180, 200]),    // Technology
-    ([10, 40, 70], [150, 90, 200]),    // Science
-    ([120, 30, 40], [240, 190, 170]),  // Health
-    ([20, 90, 40], [230, 220, 120]),   // Sports
-    ([90, 20, 90], [250, 150, 90]),    // Entertainment
-    ([30, 80, 40], [160, 210, 150]),   // Environment
-    ([60, 40, 30], [230, 200, 160]),   // Opinion
-    ([30, 30, 50], [180, 180, 210]),   // News Analysis
-    ([80, 60, 20], [240, 220, 170]),   // Blog
+    ([22, 54, 92], [120, 170, 210]),  // World
+    ([20, 70, 60], [200, 180, 90]),   // Business
+    ([40, 20, 80], [60, 180, 200]),   // Technology
+    ([10, 40, 70], [150, 90, 200]),   // Science
+    ([120, 30, 40], [240, 190, 170]), // Health
+    ([20, 90, 40], [230, 220, 120]),  // Sports
+    ([90, 20, 90], [250, 150, 90]),   // Entertainment
+    ([30, 80, 40], [160, 210, 150]),  // Environment
+    ([60, 40, 30], [230, 200, 160]),  // Opinion
+    ([30, 30, 50], [180, 180, 210]),  // News Analysis
+    ([80, 60, 20], [240, 220, 170]),  // Blog
 ];
 
 fn mix(a: u8, b: u8, t: f32) -> u8 {
@@ -39,7 +39,14 @@ pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
         (state % 10_000) as f32 / 10_000.0
     };
     let circles: Vec<(f32, f32, f32, f32)> = (0..5)
-        .map(|_| (next() * WIDTH as f32, next() * HEIGHT as f32, 60.0 + next() * 260.0, 0.12 + next() * 0.2))
+        .map(|_| {
+            (
+                next() * WIDTH as f32,
+                next() * HEIGHT as f32,
+                60.0 + next() * 260.0,
+                0.12 + next() * 0.2,
+            )
+        })
         .collect();
     let angle = next();
     let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
@@ -47,7 +54,11 @@ pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
         for x in 0..WIDTH {
             let (fx, fy) = (x as f32, y as f32);
             let t = (fx / WIDTH as f32) * angle + (fy / HEIGHT as f32) * (1.0 - angle);
-            let mut rgb = [mix(from[0], to[0], t), mix(from[1], to[1], t), mix(from[2], to[2], t)];
+            let mut rgb = [
+                mix(from[0], to[0], t),
+                mix(from[1], to[1], t),
+                mix(from[2], to[2], t),
+            ];
             for (cx, cy, r, strength) in &circles {
                 let d = ((fx - cx).powi(2) + (fy - cy).powi(2)).sqrt();
                 if d < *r {
@@ -60,13 +71,16 @@ pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
             pixels.extend_from_slice(&rgb);
         }
     }
-    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut encoder = png::Encoder::new(BufWriter::new(file), WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header().context("cannot encode PNG")?;
-    writer.write_image_data(&pixels).context("cannot encode PNG")?;
+    writer
+        .write_image_data(&pixels)
+        .context("cannot encode PNG")?;
     writer.finish().context("cannot encode PNG")?;
     Ok(())
 }

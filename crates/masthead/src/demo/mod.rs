@@ -8,7 +8,9 @@ use crate::config::Config;
 use crate::{passwords, serve};
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Duration, Utc};
-use masthead_core::article::{ArticleContent, CorrectionKind, FeaturedImage, NewArticle, Source, Status};
+use masthead_core::article::{
+    ArticleContent, CorrectionKind, FeaturedImage, NewArticle, NewCorrection, Source, Status,
+};
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::media::NewMedia;
@@ -25,15 +27,36 @@ use std::path::Path;
 /// The newsroom's desks, in navigation order, with their descriptions.
 pub const SECTIONS: &[(&str, &str)] = &[
     ("World", "International news and the stories that shape it."),
-    ("Business", "Companies, markets, trade and the economy of the port."),
-    ("Technology", "How technology changes work, politics and daily life."),
-    ("Science", "Discoveries, research and the people behind them."),
+    (
+        "Business",
+        "Companies, markets, trade and the economy of the port.",
+    ),
+    (
+        "Technology",
+        "How technology changes work, politics and daily life.",
+    ),
+    (
+        "Science",
+        "Discoveries, research and the people behind them.",
+    ),
     ("Health", "Medicine, public health and the care system."),
-    ("Sports", "The Mariners, regional athletics and sport worldwide."),
-    ("Entertainment", "Film, music, theatre and books, reviewed and reported."),
+    (
+        "Sports",
+        "The Mariners, regional athletics and sport worldwide.",
+    ),
+    (
+        "Entertainment",
+        "Film, music, theatre and books, reviewed and reported.",
+    ),
     ("Environment", "Climate, nature and the coast we live on."),
-    ("Opinion", "Columns, letters and The Lantern's view. Opinion is clearly labelled."),
-    ("News Analysis", "Context and explanation from our specialist reporters."),
+    (
+        "Opinion",
+        "Columns, letters and The Lantern's view. Opinion is clearly labelled.",
+    ),
+    (
+        "News Analysis",
+        "Context and explanation from our specialist reporters.",
+    ),
     ("Blog", "Notes from the newsroom: how we work and why."),
 ];
 
@@ -200,14 +223,21 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .await
             .map_err(err)?;
         if role == masthead_core::people::Role::Admin && login.is_none() {
-            login = Some(Login { email: person.email.clone(), password });
+            login = Some(Login {
+                email: person.email.clone(),
+                password,
+            });
         }
         staff.insert(s.name.clone(), person.id);
     }
     let mut members: HashMap<String, MemberId> = HashMap::new();
     for m in &demo.members {
         let member = store
-            .create_member(&NewMember { email: m.email.clone(), name: m.name.clone(), password_hash: None })
+            .create_member(&NewMember {
+                email: m.email.clone(),
+                name: m.name.clone(),
+                password_hash: None,
+            })
             .await
             .map_err(err)?;
         members.insert(m.name.clone(), member.id);
@@ -215,14 +245,22 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
 
     let renderer = MarkdownRenderer::default();
     let image_dir = media_dir.join("demo");
-    std::fs::create_dir_all(&image_dir).with_context(|| format!("cannot create {}", image_dir.display()))?;
+    std::fs::create_dir_all(&image_dir)
+        .with_context(|| format!("cannot create {}", image_dir.display()))?;
     let mut articles = Vec::with_capacity(demo.articles.len());
     for (index, a) in demo.articles.iter().enumerate() {
         let section_index = sections
             .iter()
             .position(|s| s.name == a.section)
-            .ok_or_else(|| anyhow!("demo article {:?} names an unknown section {:?}", a.title, a.section))?;
-        let slug = masthead_core::slug::slugify(&a.title).ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "demo article {:?} names an unknown section {:?}",
+                    a.title,
+                    a.section
+                )
+            })?;
+        let slug = masthead_core::slug::slugify(&a.title)
+            .ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
         let file = format!("{slug}.png");
         let path = image_dir.join(&file);
         let index = u32::try_from(index).unwrap_or(0);
@@ -233,7 +271,9 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 mime_type: "image/png".into(),
                 width: Some(images::WIDTH),
                 height: Some(images::HEIGHT),
-                byte_size: std::fs::metadata(image_dir.join(&file)).map(|m| m.len()).unwrap_or(0),
+                byte_size: std::fs::metadata(image_dir.join(&file))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
                 alt: a.image_alt.clone(),
                 caption: a.image_caption.clone(),
                 credit: a.image_credit.clone(),
@@ -243,7 +283,11 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         let people = |names: &[String]| -> Result<Vec<PersonId>> {
             names
                 .iter()
-                .map(|n| staff.get(n).copied().ok_or_else(|| anyhow!("demo article {:?} credits unknown staff {n:?}", a.title)))
+                .map(|n| {
+                    staff.get(n).copied().ok_or_else(|| {
+                        anyhow!("demo article {:?} credits unknown staff {n:?}", a.title)
+                    })
+                })
                 .collect()
         };
         let content = ArticleContent {
@@ -267,12 +311,23 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             sources: a
                 .sources
                 .iter()
-                .map(|s| Source { name: s.name.clone(), url: s.url.clone(), note: s.note.clone() })
+                .map(|s| Source {
+                    name: s.name.clone(),
+                    url: s.url.clone(),
+                    note: s.note.clone(),
+                })
                 .collect(),
         };
-        content.validate().map_err(|e| anyhow!("demo article {:?}: {e}", a.title))?;
+        content
+            .validate()
+            .map_err(|e| anyhow!("demo article {:?}: {e}", a.title))?;
         let published_at = now - Duration::hours(a.hours_ago);
-        let status: Status = a.status.as_deref().unwrap_or("published").parse().map_err(err)?;
+        let status: Status = a
+            .status
+            .as_deref()
+            .unwrap_or("published")
+            .parse()
+            .map_err(err)?;
         let corrections = a
             .corrections
             .iter()
@@ -280,7 +335,11 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .map(|(i, c)| {
                 let kind: CorrectionKind = c.kind.parse().map_err(err)?;
                 let after = Duration::minutes((a.hours_ago * 60 / 2).max(10) / (i as i64 + 1));
-                Ok((kind, c.text.clone(), published_at + after))
+                Ok(NewCorrection {
+                    kind,
+                    text: c.text.clone(),
+                    created_at: published_at + after,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         articles.push(NewArticle {
@@ -297,8 +356,14 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
     store.create_articles(&articles).await.map_err(err)?;
 
     for a in &demo.articles {
-        let Some(slug) = masthead_core::slug::slugify(&a.title) else { continue };
-        let article = store.article_by_slug(&slug).await.map_err(err)?.ok_or_else(|| anyhow!("demo article {slug} missing"))?;
+        let Some(slug) = masthead_core::slug::slugify(&a.title) else {
+            continue;
+        };
+        let article = store
+            .article_by_slug(&slug)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| anyhow!("demo article {slug} missing"))?;
         let start = article.published_at.unwrap_or(now);
         let mut minute = 7;
         for c in &a.comments {
@@ -334,24 +399,43 @@ async fn add_comment(
         .await
         .map_err(|e| anyhow!("{e}"))?;
     for reply in &entry.replies {
-        Box::pin(add_comment(store, members, article, reply, Some(comment.id), start, minute)).await?;
+        Box::pin(add_comment(
+            store,
+            members,
+            article,
+            reply,
+            Some(comment.id),
+            start,
+            minute,
+        ))
+        .await?;
     }
     Ok(())
 }
 
-pub async fn run(data_dir: &Path, data_dir_given: bool, config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
+pub async fn run(
+    data_dir: &Path,
+    data_dir_given: bool,
+    config_file: Option<&Path>,
+    args: DemoArgs,
+) -> Result<()> {
     // Without a chosen data directory the demo lives in a temporary one, removed at exit.
     let temp;
     let data_dir = if data_dir_given {
         data_dir.to_path_buf()
     } else {
-        temp = tempfile::Builder::new().prefix("masthead-demo-").tempdir().context("cannot create a temporary directory")?;
+        temp = tempfile::Builder::new()
+            .prefix("masthead-demo-")
+            .tempdir()
+            .context("cannot create a temporary directory")?;
         temp.path().to_path_buf()
     };
     let mut config = Config::load(&data_dir, config_file)?;
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = serve::bind(config.listen).await?;
-    let addr = listener.local_addr().context("cannot read the listening address")?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
     config.base_url = format!("http://{addr}");
     let store = serve::open_store(&config).await?;
     let existing = store.counts().await.map_err(|e| anyhow!("{e}"))?;
@@ -363,7 +447,10 @@ pub async fn run(data_dir: &Path, data_dir_given: bool, config_file: Option<&Pat
         );
     }
     let login = populate(&*store, &config.data_dir.join("media"), Utc::now()).await?;
-    println!("Masthead demo: The Lantern is running at {}/", config.base_url);
+    println!(
+        "Masthead demo: The Lantern is running at {}/",
+        config.base_url
+    );
     println!("Data directory: {}", config.data_dir.display());
     println!("Staff login: {} / {}", login.email, login.password);
     println!("Press Ctrl+C to stop.");
@@ -377,8 +464,16 @@ mod tests {
     #[test]
     fn demo_content_is_complete_and_consistent() {
         let demo = parse().unwrap();
-        let published: Vec<_> = demo.articles.iter().filter(|a| a.status.is_none()).collect();
-        assert!(published.len() >= 60, "{} published articles", published.len());
+        let published: Vec<_> = demo
+            .articles
+            .iter()
+            .filter(|a| a.status.is_none())
+            .collect();
+        assert!(
+            published.len() >= 60,
+            "{} published articles",
+            published.len()
+        );
         for (name, _) in SECTIONS {
             let n = published.iter().filter(|a| a.section == *name).count();
             assert!(n >= 3, "section {name} has {n} articles");
@@ -387,10 +482,27 @@ mod tests {
         let staff: Vec<_> = demo.staff.iter().map(|s| s.name.as_str()).collect();
         let members: Vec<_> = demo.members.iter().map(|m| m.name.as_str()).collect();
         for a in &demo.articles {
-            assert!((3..=5).contains(&a.tags.len()), "{}: {} tags", a.title, a.tags.len());
-            assert!(a.body.split("\n\n").filter(|p| !p.trim().is_empty()).count() >= 3, "{}", a.title);
+            assert!(
+                (3..=5).contains(&a.tags.len()),
+                "{}: {} tags",
+                a.title,
+                a.tags.len()
+            );
+            assert!(
+                a.body
+                    .split("\n\n")
+                    .filter(|p| !p.trim().is_empty())
+                    .count()
+                    >= 3,
+                "{}",
+                a.title
+            );
             for name in a.authors.iter().chain(&a.editors) {
-                assert!(staff.contains(&name.as_str()), "{}: unknown staff {name}", a.title);
+                assert!(
+                    staff.contains(&name.as_str()),
+                    "{}: unknown staff {name}",
+                    a.title
+                );
             }
             assert!(!a.editors.is_empty(), "{} has no editor", a.title);
             fn walk<'a>(c: &'a CommentEntry, out: &mut Vec<&'a str>) {
@@ -403,9 +515,16 @@ mod tests {
                 assert!(members.contains(&m), "{}: unknown member {m}", a.title);
             }
         }
-        let slugs: std::collections::HashSet<_> =
-            demo.articles.iter().map(|a| masthead_core::slug::slugify(&a.title)).collect();
-        assert_eq!(slugs.len(), demo.articles.len(), "titles must give unique slugs");
+        let slugs: std::collections::HashSet<_> = demo
+            .articles
+            .iter()
+            .map(|a| masthead_core::slug::slugify(&a.title))
+            .collect();
+        assert_eq!(
+            slugs.len(),
+            demo.articles.len(),
+            "titles must give unique slugs"
+        );
         assert!(demo.articles.iter().any(|a| !a.corrections.is_empty()));
         assert!(demo.articles.iter().any(|a| !a.comments.is_empty()));
         assert!(demo.articles.iter().any(|a| !a.sources.is_empty()));
