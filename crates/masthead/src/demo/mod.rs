@@ -60,7 +60,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("Blog", "Notes from the newsroom: how we work and why."),
 ];
 
-const CONTENT: &str = include_str!("/tmp/demo-placeholder.toml");
+const CONTENT: &str = include_str!("demo.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
