@@ -194,6 +194,7 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
     };
 
     let mut ids = Vec::with_capacity(articles.len());
+    let mut counts = CountDeltas::default();
     for chunk in articles.chunks(BATCH) {
         let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO articles (slug, title, standfirst, body_markdown, body_html, custom_excerpt, \
@@ -250,6 +251,8 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
                     unique.push(t);
                 }
             }
+            let authors: Vec<i64> = a.content.authors.iter().map(|p| p.0).collect();
+            counts.add(a.status.as_str(), a.content.section_id.map(|s| s.0), &unique, &authors, 1);
             parts.push((id, &a.content, unique));
             ids.push(id);
         }
@@ -273,6 +276,7 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
                 .map_err(db_error("correction"))?;
         }
     }
+    counts.apply(conn).await?;
     Ok(ids)
 }
 
@@ -303,6 +307,62 @@ async fn record_move(conn: &mut Conn, moved: &PathMove, at: DateTime<Utc>) -> Re
     .await
     .map_err(db_error("redirect"))?;
     Ok(())
+}
+
+/// Changes to `article_counts`, gathered so that each counter is written once.
+#[derive(Default)]
+struct CountDeltas(std::collections::HashMap<(&'static str, i64, String), i64>);
+
+impl CountDeltas {
+    /// Counts one article (`delta` +1 or -1) in every list it appears in.
+    fn add(&mut self, status: &str, section: Option<i64>, tags: &[i64], authors: &[i64], delta: i64) {
+        let mut bump = |scope: &'static str, id: i64| {
+            *self.0.entry((scope, id, status.to_owned())).or_insert(0) += delta;
+        };
+        bump("all", 0);
+        if let Some(section) = section {
+            bump("section", section);
+        }
+        tags.iter().for_each(|t| bump("tag", *t));
+        authors.iter().for_each(|a| bump("author", *a));
+    }
+
+    async fn apply(self, conn: &mut Conn) -> Result<()> {
+        let rows: Vec<_> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in rows.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Db>::new("INSERT INTO article_counts (scope, scope_id, status, n) ");
+            qb.push_values(chunk, |mut b, ((scope, id, status), n)| {
+                b.push_bind(*scope).push_bind(*id).push_bind(status.as_str()).push_bind(*n);
+            });
+            qb.push(" ON CONFLICT (scope, scope_id, status) DO UPDATE SET n = article_counts.n + excluded.n");
+            qb.build().execute(&mut *conn).await.map_err(db_error("article counts"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts the stored article `id` (as it is now in the database) with `delta`.
+async fn count_article(conn: &mut Conn, id: i64, delta: i64) -> Result<()> {
+    let (status, section): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, section_id FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_error("article"))?;
+    let tags: Vec<i64> = sqlx::query_scalar("SELECT tag_id FROM article_tags WHERE article_id = $1")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error("article tags"))?;
+    let authors: Vec<i64> =
+        sqlx::query_scalar("SELECT person_id FROM article_credits WHERE article_id = $1 AND kind = 'author'")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error("article credits"))?;
+    let mut deltas = CountDeltas::default();
+    deltas.add(&status, section, &tags, &authors, delta);
+    deltas.apply(conn).await
 }
 
 fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
@@ -717,6 +777,13 @@ impl masthead_core::store::Store for Store {
         content.validate()?;
         let image = content.featured_image.as_ref();
         let mut tx = self.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error("article"))?;
+        not_found_unless_one(u64::from(exists.is_some()), "article")?;
+        count_article(&mut tx, id.0, -1).await?;
         let affected = sqlx::query(
             "UPDATE articles SET title = $1, standfirst = $2, body_markdown = $3, body_html = $4, \
              custom_excerpt = $5, excerpt = $6, word_count = $7, featured_media_id = $8, featured_alt = $9, \
@@ -759,6 +826,7 @@ impl masthead_core::store::Store for Store {
         let tags = ensure_tags(&mut tx, &content.tags, updated_at).await?;
         let tag_ids = tags.iter().map(|t| t.id.0).collect();
         insert_article_parts(&mut tx, &[(id.0, content, tag_ids)]).await?;
+        count_article(&mut tx, id.0, 1).await?;
         if let Some(moved) = moved {
             record_move(&mut tx, moved, updated_at).await?;
         }
@@ -766,7 +834,15 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
-        let affected = sqlx::query(
+        let mut tx = self.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error("article"))?;
+        not_found_unless_one(u64::from(exists.is_some()), "article")?;
+        count_article(&mut tx, id.0, -1).await?;
+        sqlx::query(
             "UPDATE articles SET status = $1, published_at = $2, scheduled_at = $3, updated_at = $4 WHERE id = $5",
         )
         .bind(change.status.as_str())
@@ -774,11 +850,11 @@ impl masthead_core::store::Store for Store {
         .bind(change.scheduled_at.map(ts))
         .bind(ts(change.updated_at))
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(db_error("article"))?
-        .rows_affected();
-        not_found_unless_one(affected, "article")
+        .map_err(db_error("article"))?;
+        count_article(&mut tx, id.0, 1).await?;
+        commit(tx).await
     }
 
     async fn change_slug(
@@ -838,8 +914,19 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>> {
-        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM articles a");
-        push_article_filter(&mut count, query);
+        let (scope, scope_id) = match query.filter {
+            ArticleFilter::All => ("all", 0),
+            ArticleFilter::Section(id) => ("section", id.0),
+            ArticleFilter::Tag(id) => ("tag", id.0),
+            ArticleFilter::Author(id) => ("author", id.0),
+        };
+        let mut count = QueryBuilder::<Db>::new(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM article_counts WHERE scope = ",
+        );
+        count.push_bind(scope).push(" AND scope_id = ").push_bind(scope_id);
+        if let Some(status) = query.status {
+            count.push(" AND status = ").push_bind(status.as_str());
+        }
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)

@@ -70,7 +70,10 @@ async fn open_sqlite(url: &str) -> Result<Connected, ConnectError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(CONNECT_TIMEOUT);
+        .busy_timeout(CONNECT_TIMEOUT)
+        // Keeps the query planner's statistics fresh, as SQLite recommends.
+        .optimize_on_close(true, 400)
+        .analysis_limit(400);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(CONNECT_TIMEOUT)

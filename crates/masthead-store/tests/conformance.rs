@@ -45,6 +45,7 @@ store_test!(
     bulk_insert_spans_batches,
     members_and_redirects_validate,
     health_and_counts,
+    list_totals_follow_every_change,
 );
 
 async fn settings_round_trip(store: S) {
@@ -881,4 +882,73 @@ async fn health_and_counts(store: S) {
     fixtures::newsroom(&*store).await;
     let after = store.counts().await.unwrap();
     assert_eq!((after.sections, after.people), (2, 4));
+}
+
+/// Every list's total matches the rows it actually holds, whatever happened to the
+/// articles: publication, unpublication, section moves, tag and byline changes.
+async fn list_totals_follow_every_change(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let ed = actor(&f.editor);
+    let a = fixtures::published(&newsroom, "A", &f.world, f.author.id, &f.editor, 0).await;
+    let b = fixtures::published(&newsroom, "B", &f.world, f.editor.id, &f.editor, 1).await;
+    let c = newsroom
+        .create_draft(actor(&f.author), ArticleContent::new("C", "c"), t0())
+        .await
+        .unwrap();
+    newsroom
+        .transition(ed, b, Status::Unpublished, None, t0())
+        .await
+        .unwrap();
+    let mut content = store.article(a).await.unwrap().unwrap().content();
+    content.section_id = Some(f.business.id);
+    content.tags = vec!["Europe".into(), "Trade".into()];
+    content.authors = vec![f.editor.id];
+    newsroom.update(ed, a, content, t0()).await.unwrap();
+    newsroom
+        .transition(ed, c, Status::Published, None, t0())
+        .await
+        .unwrap();
+
+    let tags = store.tags().await.unwrap();
+    let mut filters = vec![ArticleFilter::All];
+    filters.extend([&f.world, &f.business].map(|s| ArticleFilter::Section(s.id)));
+    filters.extend(tags.iter().map(|t| ArticleFilter::Tag(t.id)));
+    filters.extend([&f.author, &f.editor, &f.contributor].map(|p| ArticleFilter::Author(p.id)));
+    let statuses = [
+        None,
+        Some(Status::Published),
+        Some(Status::Unpublished),
+        Some(Status::Draft),
+    ];
+    let mut nonzero = 0;
+    for filter in &filters {
+        for status in statuses {
+            let query = ArticleQuery {
+                filter: *filter,
+                status,
+                page: PageRequest {
+                    offset: 0,
+                    limit: 100,
+                },
+            };
+            let page = store.list_articles(&query).await.unwrap();
+            assert_eq!(page.total, page.items.len() as u64, "{filter:?} {status:?}");
+            nonzero += usize::from(page.total > 0);
+        }
+    }
+    assert!(nonzero > 10, "the lists are not all empty");
+    for (filter, expected) in [
+        (ArticleFilter::Section(f.world.id), 0),
+        (ArticleFilter::Section(f.business.id), 1),
+        (ArticleFilter::Author(f.editor.id), 1),
+        (ArticleFilter::Author(f.author.id), 1),
+    ] {
+        let total = store
+            .list_articles(&published(filter, 1, 10))
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(total, expected, "{filter:?}");
+    }
 }

@@ -85,3 +85,107 @@ async fn both_migration_sets_have_the_same_numbered_files() {
     };
     assert_eq!(list("sqlite"), list("postgres"));
 }
+
+/// Rows written under migration 0001, for the backfill test: two published articles
+/// and a draft, in two sections, with tags and bylines.
+const BEFORE_COUNTS: &str = "
+INSERT INTO sections (id, slug, name, position, in_navigation, created_at) VALUES
+  (1, 'world', 'World', 1, TRUE, '2026-01-01T00:00:00Z'), (2, 'business', 'Business', 2, TRUE, '2026-01-01T00:00:00Z');
+INSERT INTO people (id, slug, name, email, role, password_hash, created_at) VALUES
+  (1, 'ana', 'Ana', 'ana@example.com', 'author', 'x', '2026-01-01T00:00:00Z');
+INSERT INTO tags (id, slug, name, created_at) VALUES (1, 'trade', 'Trade', '2026-01-01T00:00:00Z');
+INSERT INTO articles (id, slug, title, body_markdown, body_html, section_id, article_type, status, visibility, created_at, updated_at, published_at) VALUES
+  (1, 'a', 'A', '', '', 1, 'news', 'published', 'public', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+  (2, 'b', 'B', '', '', 1, 'news', 'published', 'public', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+  (3, 'c', 'C', '', '', 2, 'news', 'draft', 'public', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', NULL);
+INSERT INTO article_tags (article_id, tag_id, position) VALUES (1, 1, 0), (3, 1, 0);
+INSERT INTO article_credits (article_id, person_id, kind, position) VALUES (1, 1, 'author', 0), (2, 1, 'author', 0);
+";
+
+const EXPECTED_COUNTS: &[(&str, i64, &str, i64)] = &[
+    ("all", 0, "draft", 1),
+    ("all", 0, "published", 2),
+    ("author", 1, "published", 2),
+    ("section", 1, "published", 2),
+    ("section", 2, "draft", 1),
+    ("tag", 1, "draft", 1),
+    ("tag", 1, "published", 1),
+];
+
+fn migration(backend: &str, file: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// An existing database gains correct list counts when 0002 is applied.
+#[tokio::test]
+async fn article_counts_are_backfilled_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("old.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&migration("sqlite", "0001_content_model.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(BEFORE_COUNTS)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&migration("sqlite", "0002_article_counts.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64, String, i64)> = sqlx::query_as(
+        "SELECT scope, scope_id, status, n FROM article_counts ORDER BY scope, scope_id, status",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let expected: Vec<_> = EXPECTED_COUNTS
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), *b, c.to_string(), *d))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+#[tokio::test]
+async fn article_counts_are_backfilled_on_postgres() {
+    // Borrow a fresh schema from the testkit, empty it, and replay the migrations by hand.
+    let Some(db) = masthead_testkit::postgres().await else {
+        return;
+    };
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(
+        "DO $$ DECLARE t TEXT; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() \
+         LOOP EXECUTE 'DROP TABLE ' || quote_ident(t) || ' CASCADE'; END LOOP; END $$",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::raw_sql(&migration("postgres", "0001_content_model.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(BEFORE_COUNTS)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&migration("postgres", "0002_article_counts.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64, String, i64)> = sqlx::query_as(
+        "SELECT scope, scope_id, status, n FROM article_counts ORDER BY scope, scope_id, status",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let expected: Vec<_> = EXPECTED_COUNTS
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), *b, c.to_string(), *d))
+        .collect();
+    assert_eq!(rows, expected);
+}
