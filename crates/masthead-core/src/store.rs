@@ -110,6 +110,10 @@ pub trait Store: Send + Sync {
 
     async fn counts(&self) -> Result<Counts>;
 
+    /// Refreshes the query planner's statistics; worth it after a bulk load, when the
+    /// database's own estimates are stale and list queries may pick slow plans.
+    async fn analyze(&self) -> Result<()>;
+
     // Settings.
     async fn settings(&self) -> Result<Settings>;
     async fn save_settings(&self, settings: &Settings) -> Result<()>;

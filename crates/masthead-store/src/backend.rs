@@ -121,39 +121,56 @@ async fn ensure_tags(conn: &mut Conn, names: &[String], now: DateTime<Utc>) -> R
     Ok(tags)
 }
 
+/// One article's rows in the tables beside `articles`, with the status and publication
+/// time those rows carry for the tag and author listings.
+struct Parts<'a> {
+    id: i64,
+    content: &'a ArticleContent,
+    tag_ids: Vec<i64>,
+    status: &'a str,
+    published_at: Option<DateTime<Utc>>,
+}
+
 /// Writes the parts of articles kept in their own tables: tags, credits, sources.
-/// `items` pairs each article id with its content and the ids of its tags.
-async fn insert_article_parts(
-    conn: &mut Conn,
-    items: &[(i64, &ArticleContent, Vec<i64>)],
-) -> Result<()> {
-    let tag_rows: Vec<(i64, i64, i64)> = items
+async fn insert_article_parts(conn: &mut Conn, items: &[Parts<'_>]) -> Result<()> {
+    let tag_rows: Vec<(&Parts, i64, i64)> = items
         .iter()
-        .flat_map(|(id, _, tags)| tags.iter().enumerate().map(move |(i, t)| (*id, *t, i as i64)))
+        .flat_map(|p| p.tag_ids.iter().enumerate().map(move |(i, t)| (p, *t, i as i64)))
         .collect();
     for chunk in tag_rows.chunks(BATCH) {
-        QueryBuilder::<Db>::new("INSERT INTO article_tags (article_id, tag_id, position) ")
-            .push_values(chunk, |mut b, (a, t, p)| {
-                b.push_bind(*a).push_bind(*t).push_bind(*p);
+        QueryBuilder::<Db>::new("INSERT INTO article_tags (article_id, tag_id, position, status, published_at) ")
+            .push_values(chunk, |mut b, (p, t, i)| {
+                b.push_bind(p.id)
+                    .push_bind(*t)
+                    .push_bind(*i)
+                    .push_bind(p.status)
+                    .push_bind(p.published_at.map(ts));
             })
             .build()
             .execute(&mut *conn)
             .await
             .map_err(db_error("article tags"))?;
     }
-    let credit_rows: Vec<(i64, i64, &str, i64)> = items
+    let credit_rows: Vec<(&Parts, i64, &str, i64)> = items
         .iter()
-        .flat_map(|(id, c, _)| {
-            let authors = c.authors.iter().enumerate().map(move |(i, p)| (*id, p.0, "author", i as i64));
-            let editors = c.editors.iter().enumerate().map(move |(i, p)| (*id, p.0, "editor", i as i64));
+        .flat_map(|p| {
+            let authors = p.content.authors.iter().enumerate().map(move |(i, a)| (p, a.0, "author", i as i64));
+            let editors = p.content.editors.iter().enumerate().map(move |(i, e)| (p, e.0, "editor", i as i64));
             authors.chain(editors)
         })
         .collect();
     for chunk in credit_rows.chunks(BATCH) {
-        QueryBuilder::<Db>::new("INSERT INTO article_credits (article_id, person_id, kind, position) ")
-            .push_values(chunk, |mut b, (a, p, k, i)| {
-                b.push_bind(*a).push_bind(*p).push_bind(*k).push_bind(*i);
-            })
+        QueryBuilder::<Db>::new(
+            "INSERT INTO article_credits (article_id, person_id, kind, position, status, published_at) ",
+        )
+        .push_values(chunk, |mut b, (p, person, kind, i)| {
+            b.push_bind(p.id)
+                .push_bind(*person)
+                .push_bind(*kind)
+                .push_bind(*i)
+                .push_bind(p.status)
+                .push_bind(p.published_at.map(ts));
+        })
             .build()
             .execute(&mut *conn)
             .await
@@ -161,7 +178,7 @@ async fn insert_article_parts(
     }
     let source_rows: Vec<(i64, i64, &Source)> = items
         .iter()
-        .flat_map(|(id, c, _)| c.sources.iter().enumerate().map(move |(i, s)| (*id, i as i64, s)))
+        .flat_map(|p| p.content.sources.iter().enumerate().map(move |(i, s)| (p.id, i as i64, s)))
         .collect();
     for chunk in source_rows.chunks(BATCH) {
         QueryBuilder::<Db>::new("INSERT INTO article_sources (article_id, position, name, url, note) ")
@@ -253,14 +270,20 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
             }
             let authors: Vec<i64> = a.content.authors.iter().map(|p| p.0).collect();
             counts.add(a.status.as_str(), a.content.section_id.map(|s| s.0), &unique, &authors, 1);
-            parts.push((id, &a.content, unique));
+            parts.push(Parts {
+                id,
+                content: &a.content,
+                tag_ids: unique,
+                status: a.status.as_str(),
+                published_at: a.published_at,
+            });
             ids.push(id);
         }
         insert_article_parts(conn, &parts).await?;
         let corrections: Vec<(i64, &NewCorrection)> = chunk
             .iter()
             .zip(parts.iter())
-            .flat_map(|(a, (id, _, _))| a.corrections.iter().map(move |c| (*id, c)))
+            .flat_map(|(a, p)| a.corrections.iter().map(move |c| (p.id, c)))
             .collect();
         for batch in corrections.chunks(BATCH) {
             QueryBuilder::<Db>::new("INSERT INTO corrections (article_id, kind, text, created_at) ")
@@ -496,6 +519,14 @@ impl masthead_core::store::Store for Store {
             members: n(row.4),
             comments: n(row.5),
         })
+    }
+
+    async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("analyze"))?;
+        Ok(())
     }
 
     async fn settings(&self) -> Result<Settings> {
@@ -777,12 +808,13 @@ impl masthead_core::store::Store for Store {
         content.validate()?;
         let image = content.featured_image.as_ref();
         let mut tx = self.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error("article"))?;
-        not_found_unless_one(u64::from(exists.is_some()), "article")?;
+        let state: Option<(String, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT status, published_at FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("article"))?;
+        let (status, published_at) = state.ok_or_else(|| Error::not_found("article"))?;
         count_article(&mut tx, id.0, -1).await?;
         let affected = sqlx::query(
             "UPDATE articles SET title = $1, standfirst = $2, body_markdown = $3, body_html = $4, \
@@ -824,8 +856,14 @@ impl masthead_core::store::Store for Store {
                 .map_err(db_error("article"))?;
         }
         let tags = ensure_tags(&mut tx, &content.tags, updated_at).await?;
-        let tag_ids = tags.iter().map(|t| t.id.0).collect();
-        insert_article_parts(&mut tx, &[(id.0, content, tag_ids)]).await?;
+        let parts = Parts {
+            id: id.0,
+            content,
+            tag_ids: tags.iter().map(|t| t.id.0).collect(),
+            status: &status,
+            published_at,
+        };
+        insert_article_parts(&mut tx, &[parts]).await?;
         count_article(&mut tx, id.0, 1).await?;
         if let Some(moved) = moved {
             record_move(&mut tx, moved, updated_at).await?;
@@ -853,6 +891,15 @@ impl masthead_core::store::Store for Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error("article"))?;
+        for table in ["article_tags", "article_credits"] {
+            sqlx::query(&format!("UPDATE {table} SET status = $1, published_at = $2 WHERE article_id = $3"))
+                .bind(change.status.as_str())
+                .bind(change.published_at.map(ts))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("article"))?;
+        }
         count_article(&mut tx, id.0, 1).await?;
         commit(tx).await
     }
@@ -933,13 +980,31 @@ impl masthead_core::store::Store for Store {
             .await
             .map_err(db_error("articles"))?;
 
+        let published = query.status == Some(masthead_core::article::Status::Published);
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS}"));
-        push_article_filter(&mut qb, query);
-        let order = match query.status {
-            Some(masthead_core::article::Status::Published) => " ORDER BY a.published_at DESC, a.id DESC",
-            _ => " ORDER BY a.updated_at DESC, a.id DESC",
-        };
-        qb.push(order)
+        match query.filter {
+            // Published articles by tag or author come in order from the link table's
+            // listing index, however many or few the tag or person has.
+            ArticleFilter::Tag(tag) if published => {
+                qb.push(" JOIN article_tags x ON x.article_id = a.id WHERE x.tag_id = ")
+                    .push_bind(tag.0)
+                    .push(" AND x.status = 'published' ORDER BY x.published_at DESC, x.article_id DESC");
+            }
+            ArticleFilter::Author(person) if published => {
+                qb.push(" JOIN article_credits x ON x.article_id = a.id WHERE x.person_id = ")
+                    .push_bind(person.0)
+                    .push(" AND x.kind = 'author' AND x.status = 'published' ORDER BY x.published_at DESC, x.article_id DESC");
+            }
+            _ if published => {
+                push_article_filter(&mut qb, query);
+                qb.push(" ORDER BY a.published_at DESC, a.id DESC");
+            }
+            _ => {
+                push_article_filter(&mut qb, query);
+                qb.push(" ORDER BY a.updated_at DESC, a.id DESC");
+            }
+        }
+        qb
             .push(" LIMIT ")
             .push_bind(i64::from(query.page.limit))
             .push(" OFFSET ")

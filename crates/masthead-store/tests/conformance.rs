@@ -876,6 +876,7 @@ async fn members_and_redirects_validate(store: S) {
 
 async fn health_and_counts(store: S) {
     store.health().await.unwrap();
+    store.analyze().await.unwrap();
     assert!(matches!(store.backend(), "sqlite" | "postgres"));
     let before = store.counts().await.unwrap();
     assert_eq!(before.articles, 0);

@@ -112,6 +112,14 @@ const EXPECTED_COUNTS: &[(&str, i64, &str, i64)] = &[
     ("tag", 1, "published", 1),
 ];
 
+/// Tag and byline rows carry their article's status after the backfill.
+const EXPECTED_LINKS: &[(i64, &str)] = &[
+    (1, "published"),
+    (1, "published"),
+    (2, "published"),
+    (3, "draft"),
+];
+
 fn migration(backend: &str, file: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/migrations/{backend}/{file}",
@@ -134,7 +142,7 @@ async fn article_counts_are_backfilled_on_sqlite() {
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::raw_sql(&migration("sqlite", "0002_article_counts.sql"))
+    sqlx::raw_sql(&migration("sqlite", "0002_list_support.sql"))
         .execute(&mut conn)
         .await
         .unwrap();
@@ -149,6 +157,19 @@ async fn article_counts_are_backfilled_on_sqlite() {
         .map(|(a, b, c, d)| (a.to_string(), *b, c.to_string(), *d))
         .collect();
     assert_eq!(rows, expected);
+    let links: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT article_id, status FROM article_tags UNION ALL SELECT article_id, status FROM article_credits ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        links,
+        EXPECTED_LINKS
+            .iter()
+            .map(|(a, s)| (*a, s.to_string()))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -173,7 +194,7 @@ async fn article_counts_are_backfilled_on_postgres() {
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::raw_sql(&migration("postgres", "0002_article_counts.sql"))
+    sqlx::raw_sql(&migration("postgres", "0002_list_support.sql"))
         .execute(&mut conn)
         .await
         .unwrap();
@@ -188,4 +209,17 @@ async fn article_counts_are_backfilled_on_postgres() {
         .map(|(a, b, c, d)| (a.to_string(), *b, c.to_string(), *d))
         .collect();
     assert_eq!(rows, expected);
+    let links: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT article_id, status FROM article_tags UNION ALL SELECT article_id, status FROM article_credits ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        links,
+        EXPECTED_LINKS
+            .iter()
+            .map(|(a, s)| (*a, s.to_string()))
+            .collect::<Vec<_>>()
+    );
 }

@@ -393,6 +393,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow!("the generator failed: {e}"))?;
     progress.finish_and_clear();
+    store.analyze().await.map_err(|e| anyhow!("{e}"))?;
 
     let elapsed = started.elapsed().as_secs_f64();
     let counts = store.counts().await.map_err(|e| anyhow!("{e}"))?;
