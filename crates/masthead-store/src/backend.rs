@@ -332,9 +332,11 @@ async fn record_move(conn: &mut Conn, moved: &PathMove, at: DateTime<Utc>) -> Re
     Ok(())
 }
 
-/// Changes to `article_counts`, gathered so that each counter is written once.
+/// Changes to `article_counts`, gathered so that each counter is written once per
+/// transaction, in one statement, in key order: concurrent transactions then lock
+/// counter rows in the same order and cannot deadlock.
 #[derive(Default)]
-struct CountDeltas(std::collections::HashMap<(&'static str, i64, String), i64>);
+struct CountDeltas(std::collections::BTreeMap<(&'static str, i64, String), i64>);
 
 impl CountDeltas {
     /// Counts one article (`delta` +1 or -1) in every list it appears in.
@@ -364,8 +366,22 @@ impl CountDeltas {
     }
 }
 
-/// Counts the stored article `id` (as it is now in the database) with `delta`.
-async fn count_article(conn: &mut Conn, id: i64, delta: i64) -> Result<()> {
+/// Locks an article for the rest of the transaction (see `dialect::FOR_UPDATE`) and
+/// returns its status and publication time.
+async fn lock_article(conn: &mut Conn, id: i64) -> Result<(String, Option<DateTime<Utc>>)> {
+    let state: Option<(String, Option<DateTime<Utc>>)> = sqlx::query_as(&format!(
+        "SELECT status, published_at FROM articles WHERE id = $1{}",
+        dialect::FOR_UPDATE
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error("article"))?;
+    state.ok_or_else(|| Error::not_found("article"))
+}
+
+/// Counts the stored article `id`, as it is now in the database, with `delta`.
+async fn count_article(conn: &mut Conn, id: i64, delta: i64, deltas: &mut CountDeltas) -> Result<()> {
     let (status, section): (String, Option<i64>) =
         sqlx::query_as("SELECT status, section_id FROM articles WHERE id = $1")
             .bind(id)
@@ -383,9 +399,8 @@ async fn count_article(conn: &mut Conn, id: i64, delta: i64) -> Result<()> {
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error("article credits"))?;
-    let mut deltas = CountDeltas::default();
     deltas.add(&status, section, &tags, &authors, delta);
-    deltas.apply(conn).await
+    Ok(())
 }
 
 fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
@@ -454,8 +469,12 @@ impl Store {
         row.into_article(parts).map(Some)
     }
 
+    /// Starts a transaction that will write.
     async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
-        self.pool.begin().await.map_err(db_error("transaction"))
+        self.pool
+            .begin_with(dialect::BEGIN_WRITE)
+            .await
+            .map_err(db_error("transaction"))
     }
 }
 
@@ -808,14 +827,9 @@ impl masthead_core::store::Store for Store {
         content.validate()?;
         let image = content.featured_image.as_ref();
         let mut tx = self.begin().await?;
-        let state: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, published_at FROM articles WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error("article"))?;
-        let (status, published_at) = state.ok_or_else(|| Error::not_found("article"))?;
-        count_article(&mut tx, id.0, -1).await?;
+        let (status, published_at) = lock_article(&mut tx, id.0).await?;
+        let mut counts = CountDeltas::default();
+        count_article(&mut tx, id.0, -1, &mut counts).await?;
         let affected = sqlx::query(
             "UPDATE articles SET title = $1, standfirst = $2, body_markdown = $3, body_html = $4, \
              custom_excerpt = $5, excerpt = $6, word_count = $7, featured_media_id = $8, featured_alt = $9, \
@@ -864,7 +878,8 @@ impl masthead_core::store::Store for Store {
             published_at,
         };
         insert_article_parts(&mut tx, &[parts]).await?;
-        count_article(&mut tx, id.0, 1).await?;
+        count_article(&mut tx, id.0, 1, &mut counts).await?;
+        counts.apply(&mut tx).await?;
         if let Some(moved) = moved {
             record_move(&mut tx, moved, updated_at).await?;
         }
@@ -873,13 +888,9 @@ impl masthead_core::store::Store for Store {
 
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error("article"))?;
-        not_found_unless_one(u64::from(exists.is_some()), "article")?;
-        count_article(&mut tx, id.0, -1).await?;
+        lock_article(&mut tx, id.0).await?;
+        let mut counts = CountDeltas::default();
+        count_article(&mut tx, id.0, -1, &mut counts).await?;
         sqlx::query(
             "UPDATE articles SET status = $1, published_at = $2, scheduled_at = $3, updated_at = $4 WHERE id = $5",
         )
@@ -900,7 +911,8 @@ impl masthead_core::store::Store for Store {
                 .await
                 .map_err(db_error("article"))?;
         }
-        count_article(&mut tx, id.0, 1).await?;
+        count_article(&mut tx, id.0, 1, &mut counts).await?;
+        counts.apply(&mut tx).await?;
         commit(tx).await
     }
 

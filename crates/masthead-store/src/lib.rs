@@ -21,6 +21,11 @@ pub mod sqlite {
         pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
         pub const MIGRATIONS_TABLE_EXISTS: &str =
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+        /// Takes the write lock at the start, so a transaction that reads before it
+        /// writes waits its turn instead of failing when another writer got there first.
+        pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+        /// SQLite has one writer at a time (see `BEGIN_WRITE`), so rows need no locks.
+        pub const FOR_UPDATE: &str = "";
     }
     include!("backend.rs");
 }
@@ -39,6 +44,9 @@ pub mod postgres {
         pub const MIGRATIONS_TABLE_EXISTS: &str =
             "SELECT 1::BIGINT FROM information_schema.tables \
              WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()";
+        pub const BEGIN_WRITE: &str = "BEGIN";
+        /// Locks the rows read, so concurrent changes to one article apply one by one.
+        pub const FOR_UPDATE: &str = " FOR UPDATE";
     }
     include!("backend.rs");
 }

@@ -50,6 +50,11 @@ impl Drop for TestStore {
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                            // The store's pool is dropped only after this runs; if a failed
+                            // test left a transaction open in it, give up rather than hang.
+                            let _ = sqlx::query("SET lock_timeout = '3s'")
+                                .execute(&mut conn)
+                                .await;
                             let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                                 .execute(&mut conn)
                                 .await;
