@@ -19,6 +19,8 @@ pub struct TimeView {
     pub long: String,
     /// "28 Nov 2026"
     pub short: String,
+    /// "Saturday, 28 November 2026", for the masthead.
+    pub day: String,
     pub year: i32,
 }
 
@@ -29,6 +31,7 @@ impl TimeView {
             iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             long: t.format("%-d %B %Y, %H:%M UTC").to_string(),
             short: t.format("%-d %b %Y").to_string(),
+            day: t.format("%A, %-d %B %Y").to_string(),
             year: t.year(),
         }
     }
