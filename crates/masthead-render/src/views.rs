@@ -117,7 +117,7 @@ impl From<&ArticleSummary> for StoryView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PageView {
     pub items: Vec<StoryView>,
     pub number: u32,
@@ -163,7 +163,31 @@ pub struct ListView {
     /// Path of the list, for pagination links.
     pub base: String,
     pub show_sections: bool,
+    /// The person, on an author page.
+    pub profile: Option<ProfileView>,
     pub page: PageView,
+}
+
+/// A staff member as their author page introduces them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileView {
+    pub name: String,
+    pub role: &'static str,
+    pub bio: String,
+    pub expertise: Vec<String>,
+    pub links: Vec<masthead_core::people::SocialLink>,
+}
+
+impl From<&masthead_core::people::Person> for ProfileView {
+    fn from(p: &masthead_core::people::Person) -> Self {
+        Self {
+            name: p.name.clone(),
+            role: p.role.label(),
+            bio: p.bio.clone(),
+            expertise: p.expertise.clone(),
+            links: p.social_links.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

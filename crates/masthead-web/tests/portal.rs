@@ -41,6 +41,7 @@ store_test!(
     old_paths_redirect_permanently,
     lists_paginate_with_prev_and_next,
     unknown_pages_are_helpful_404s,
+    tag_and_author_pages_list_their_articles,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -223,4 +224,30 @@ async fn health_is_200_when_the_database_answers() {
     let db = masthead_testkit::sqlite().await;
     let (status, _, _) = get(&app(db.store.clone()), "/healthz").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn tag_and_author_pages_list_their_articles(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    fixtures::published(&newsroom, "By Ada", &f.world, f.author.id, &f.editor, 0).await;
+    fixtures::published(&newsroom, "By Ed", &f.business, f.editor.id, &f.editor, 1).await;
+    let app = app(store);
+    let (status, _, html) = get(&app, "/author/ada-author/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Ada Author</h1>"));
+    assert!(html.contains("Ada Author writes for the paper."), "the bio");
+    assert!(
+        html.contains("<strong>Covers:</strong> Politics"),
+        "the expertise"
+    );
+    assert!(html.contains(">By Ada</a>") && !html.contains(">By Ed</a>"));
+    let (status, _, html) = get(&app, "/tag/elections/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Elections</h1>"));
+    assert!(html.contains(">By Ada</a>") && html.contains(">By Ed</a>"));
+    assert_eq!(
+        get(&app, "/tag/no-such-tag/").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(&app, "/author/nobody/").await.0, StatusCode::NOT_FOUND);
 }

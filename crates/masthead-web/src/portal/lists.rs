@@ -1,11 +1,13 @@
-//! Lists of articles: the home page, "Latest News" and section fronts.
+//! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
 use super::{chrome, missing, page};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
-use masthead_render::views::{HomeView, ListView, NavView, PageView, SectionBlock, StoryView};
+use masthead_render::views::{
+    HomeView, ListView, NavView, PageView, ProfileView, SectionBlock, StoryView,
+};
 use serde::Deserialize;
 
 /// Stories per section block on the home page.
@@ -39,25 +41,48 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     page(&state, "home.html", &HomeView { chrome, blocks })
 }
 
+/// Renders one page of a filtered list of published articles.
+async fn list_page(
+    state: &AppState,
+    mut view: ListView,
+    filter: ArticleFilter,
+    page: Option<u32>,
+) -> Result<Response, WebError> {
+    let query = ArticleQuery::published(filter, PageRequest::numbered(page.unwrap_or(1), PER_PAGE));
+    let articles = state.store.list_articles(&query).await?;
+    view.page = PageView::from(&articles);
+    super::page(state, "list.html", &view)
+}
+
+/// A list view with everything but its articles.
+fn list_view(
+    chrome: masthead_render::views::Chrome,
+    heading: String,
+    description: String,
+    base: String,
+) -> ListView {
+    ListView {
+        chrome,
+        heading,
+        description,
+        base,
+        show_sections: true,
+        profile: None,
+        page: PageView::default(),
+    }
+}
+
 pub async fn latest(
     State(state): State<AppState>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let chrome = chrome(&state).await?;
-    let query = ArticleQuery::published(
-        ArticleFilter::All,
-        PageRequest::numbered(p.page.unwrap_or(1), PER_PAGE),
+    let view = list_view(
+        chrome(&state).await?,
+        "Latest News".into(),
+        String::new(),
+        "/latest/".into(),
     );
-    let articles = state.store.list_articles(&query).await?;
-    let view = ListView {
-        chrome,
-        heading: "Latest News".into(),
-        description: String::new(),
-        base: "/latest/".into(),
-        show_sections: true,
-        page: PageView::from(&articles),
-    };
-    page(&state, "list.html", &view)
+    list_page(&state, view, ArticleFilter::All, p.page).await
 }
 
 pub async fn section(
@@ -70,18 +95,47 @@ pub async fn section(
     };
     let mut chrome = chrome(&state).await?;
     chrome.current_section = Some(section.slug.clone());
-    let query = ArticleQuery::published(
-        ArticleFilter::Section(section.id),
-        PageRequest::numbered(p.page.unwrap_or(1), PER_PAGE),
-    );
-    let articles = state.store.list_articles(&query).await?;
-    let view = ListView {
+    let mut view = list_view(
         chrome,
-        heading: section.name,
-        description: section.description,
-        base: format!("/{}/", section.slug),
-        show_sections: false,
-        page: PageView::from(&articles),
+        section.name,
+        section.description,
+        format!("/{}/", section.slug),
+    );
+    view.show_sections = false;
+    list_page(&state, view, ArticleFilter::Section(section.id), p.page).await
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(p): Query<PageParam>,
+) -> Result<Response, WebError> {
+    let Some(tag) = state.store.tag_by_slug(&slug).await? else {
+        return missing(&state, &format!("/tag/{slug}/")).await;
     };
-    page(&state, "list.html", &view)
+    let view = list_view(
+        chrome(&state).await?,
+        tag.name,
+        tag.description,
+        format!("/tag/{}/", tag.slug),
+    );
+    list_page(&state, view, ArticleFilter::Tag(tag.id), p.page).await
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(p): Query<PageParam>,
+) -> Result<Response, WebError> {
+    let Some(person) = state.store.person_by_slug(&slug).await? else {
+        return missing(&state, &format!("/author/{slug}/")).await;
+    };
+    let mut view = list_view(
+        chrome(&state).await?,
+        person.name.clone(),
+        String::new(),
+        format!("/author/{}/", person.slug),
+    );
+    view.profile = Some(ProfileView::from(&person));
+    list_page(&state, view, ArticleFilter::Author(person.id), p.page).await
 }

@@ -17,6 +17,8 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
     Router::new()
         .route("/", get(lists::home))
         .route("/latest/", get(lists::latest))
+        .route("/tag/{slug}/", get(lists::tag))
+        .route("/author/{slug}/", get(lists::author))
         .route("/assets/{name}", get(asset))
         .route("/{section}/", get(lists::section))
         .route("/{section}/{slug}/", get(article::show))
