@@ -1,6 +1,7 @@
 //! Rendering: Markdown bodies to sanitized HTML, and view models to themed pages.
 //! Pure functions of their input; the web layer fetches, this crate presents.
 
+pub mod feeds;
 pub mod markdown;
 pub mod theme;
 pub mod views;

@@ -62,6 +62,34 @@ pub struct Chrome {
     pub nav: Vec<NavView>,
     /// Slug of the section the page belongs to, to mark it in the navigation.
     pub current_section: Option<String>,
+    /// Feeds the page advertises with `<link rel="alternate">`.
+    pub feeds: Vec<FeedLink>,
+}
+
+/// A feed a page links to.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
+    pub mime_type: &'static str,
+}
+
+impl FeedLink {
+    /// The three feeds of the list at `base` (e.g. "/" or "/world/"), named `title`.
+    pub fn all(base: &str, title: &str) -> Vec<FeedLink> {
+        [
+            ("feed.xml", "RSS", "application/rss+xml"),
+            ("atom.xml", "Atom", "application/atom+xml"),
+            ("feed.json", "JSON Feed", "application/feed+json"),
+        ]
+        .into_iter()
+        .map(|(file, kind, mime_type)| FeedLink {
+            title: format!("{title} ({kind})"),
+            href: format!("{base}{file}"),
+            mime_type,
+        })
+        .collect()
+    }
 }
 
 impl Chrome {
@@ -78,6 +106,7 @@ impl Chrome {
                 })
                 .collect(),
             current_section: None,
+            feeds: FeedLink::all("/", &settings.title),
         }
     }
 }

@@ -21,6 +21,15 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     /// Where uploaded and generated media files live.
     pub media_dir: PathBuf,
+    /// The public URL readers use, without a trailing slash, for absolute links.
+    pub base_url: String,
+}
+
+impl AppState {
+    /// The absolute URL of a path on this site.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
 }
 
 /// The whole site: reader portal, health check, media and theme assets.

@@ -17,6 +17,7 @@ fn app(store: Arc<dyn Store>) -> axum::Router {
         store,
         theme: masthead_render::Theme::new(None),
         media_dir: std::env::temp_dir(),
+        base_url: "https://news.example".into(),
     })
 }
 
@@ -42,6 +43,7 @@ store_test!(
     lists_paginate_with_prev_and_next,
     unknown_pages_are_helpful_404s,
     tag_and_author_pages_list_their_articles,
+    feeds_follow_every_list_and_keep_gated_bodies_out,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -250,4 +252,79 @@ async fn tag_and_author_pages_list_their_articles(store: Arc<dyn Store>) {
         StatusCode::NOT_FOUND
     );
     assert_eq!(get(&app, "/author/nobody/").await.0, StatusCode::NOT_FOUND);
+}
+
+async fn feeds_follow_every_list_and_keep_gated_bodies_out(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    fixtures::published(&newsroom, "Open story", &f.world, f.author.id, &f.editor, 0).await;
+    let gated = fixtures::published(
+        &newsroom,
+        "Members story",
+        &f.business,
+        f.editor.id,
+        &f.editor,
+        1,
+    )
+    .await;
+    let mut content = store.article(gated).await.unwrap().unwrap().content();
+    content.visibility = masthead_core::article::Visibility::Members;
+    // Gated feed items carry the opening as a teaser (the excerpt), never the rest.
+    content.body_markdown = format!(
+        "{}\n\nThe secret ingredient is patience.",
+        "Members read on. ".repeat(25)
+    );
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), gated, content, t0())
+        .await
+        .unwrap();
+    let app = app(store.clone());
+
+    let (_, _, home) = get(&app, "/").await;
+    assert!(home.contains(r#"<link rel="alternate" type="application/rss+xml" title="Masthead (RSS)" href="/feed.xml">"#), "{home}");
+    for (path, titles) in [
+        ("/", vec!["Members story", "Open story"]),
+        ("/world/", vec!["Open story"]),
+        ("/tag/elections/", vec!["Members story", "Open story"]),
+        ("/author/ed-editor/", vec!["Members story"]),
+    ] {
+        for file in ["feed.xml", "atom.xml", "feed.json"] {
+            let (status, _, body) = get(&app, &format!("{path}{file}")).await;
+            assert_eq!(status, StatusCode::OK, "{path}{file}");
+            let feed = feed_rs::parser::parse(body.as_bytes())
+                .unwrap_or_else(|e| panic!("{path}{file}: {e}"));
+            let got: Vec<_> = feed
+                .entries
+                .iter()
+                .map(|e| e.title.as_ref().unwrap().content.clone())
+                .collect();
+            assert_eq!(got, titles, "{path}{file}");
+            assert!(
+                !body.contains("secret ingredient"),
+                "{path}{file} leaks a gated body"
+            );
+            if path == "/" {
+                assert!(
+                    body.contains("https://news.example/world/open-story/"),
+                    "{path}{file}: absolute links"
+                );
+                assert!(
+                    body.contains("A second paragraph of reporting."),
+                    "{path}{file}: public bodies in full"
+                );
+            }
+        }
+    }
+    let (_, _, section_page) = get(&app, "/world/").await;
+    assert!(
+        section_page.contains(r#"href="/world/feed.xml""#),
+        "section pages advertise their feed"
+    );
+    assert_eq!(get(&app, "/world/notes.txt").await.0, StatusCode::NOT_FOUND);
+
+    // A new publication is in the feed on the very next request.
+    fixtures::published(&newsroom, "Breaking", &f.world, f.author.id, &f.editor, 5).await;
+    let (_, _, body) = get(&app, "/feed.json").await;
+    let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+    assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Breaking");
 }

@@ -84,6 +84,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         store,
         theme: Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
         media_dir: config.data_dir.join("media"),
+        base_url: config.base_url.clone(),
     };
     let result = axum::serve(listener, masthead_web::router(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_render::views::{
-    HomeView, ListView, NavView, PageView, ProfileView, SectionBlock, StoryView,
+    FeedLink, HomeView, ListView, NavView, PageView, ProfileView, SectionBlock, StoryView,
 };
 use serde::Deserialize;
 
@@ -54,13 +54,18 @@ async fn list_page(
     super::page(state, "list.html", &view)
 }
 
-/// A list view with everything but its articles.
+/// A list view with everything but its articles; lists other than "Latest News"
+/// advertise their own feeds before the site's.
 fn list_view(
-    chrome: masthead_render::views::Chrome,
+    mut chrome: masthead_render::views::Chrome,
     heading: String,
     description: String,
     base: String,
 ) -> ListView {
+    if base != "/latest/" {
+        let own = FeedLink::all(&base, &heading);
+        chrome.feeds.splice(0..0, own);
+    }
     ListView {
         chrome,
         heading,

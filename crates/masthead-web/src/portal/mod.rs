@@ -1,6 +1,7 @@
 //! The reader portal: public pages, one file per page group.
 
 mod article;
+mod feeds;
 mod lists;
 
 use crate::{AppState, WebError};
@@ -19,6 +20,10 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/latest/", get(lists::latest))
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
+        .route("/{file}", get(feeds::site))
+        .route("/{section}/{file}", get(feeds::section))
+        .route("/tag/{slug}/{file}", get(feeds::tag))
+        .route("/author/{slug}/{file}", get(feeds::author))
         .route("/assets/{name}", get(asset))
         .route("/{section}/", get(lists::section))
         .route("/{section}/{slug}/", get(article::show))
@@ -55,13 +60,18 @@ async fn asset(
 
 /// Paths no route matched: maybe a missing trailing slash.
 async fn fallback(State(state): State<AppState>, request: Request) -> Result<Response, WebError> {
-    let path = request.uri().path();
+    fallback_for(&state, request.uri().path()).await
+}
+
+/// A path that names no page: a recorded redirect, the same path with its trailing
+/// slash, or a helpful 404.
+pub(crate) async fn fallback_for(state: &AppState, path: &str) -> Result<Response, WebError> {
     let looks_like_page =
         !path.ends_with('/') && !path.rsplit('/').next().unwrap_or_default().contains('.');
     if looks_like_page && state.store.redirect_for(path).await?.is_none() {
         return Ok(Redirect::permanent(&format!("{path}/")).into_response());
     }
-    missing(&state, path).await
+    missing(state, path).await
 }
 
 /// Answers for a path with nothing on it: a recorded redirect, or a helpful 404.

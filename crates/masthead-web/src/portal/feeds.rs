@@ -1,0 +1,186 @@
+//! Feeds for the whole site, each section, tag and author, in RSS, Atom and JSON Feed:
+//! `/feed.xml`, `/atom.xml`, `/feed.json`, and the same names under `/{section}/`,
+//! `/tag/{slug}/` and `/author/{slug}/`.
+
+use crate::{AppState, WebError};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use masthead_core::article::Visibility;
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_render::feeds::{FeedAuthor, FeedItem, FeedView};
+
+/// Articles per feed.
+const FEED_ITEMS: u32 = 20;
+
+#[derive(Clone, Copy)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn from_file(file: &str) -> Option<Self> {
+        match file {
+            "feed.xml" => Some(Self::Rss),
+            "atom.xml" => Some(Self::Atom),
+            "feed.json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// The list a feed follows: its filter, title, description and page path.
+struct Scope {
+    filter: ArticleFilter,
+    title: String,
+    description: String,
+    base: String,
+}
+
+async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, WebError> {
+    let Some(format) = Format::from_file(file) else {
+        return super::fallback_for(state, &format!("{}{file}", scope.base)).await;
+    };
+    let settings = state.store.settings().await?;
+    let query = ArticleQuery::published(scope.filter, PageRequest::numbered(1, FEED_ITEMS));
+    let page = state.store.list_articles(&query).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for summary in &page.items {
+        let Some(article) = state.store.article(summary.id).await? else {
+            continue;
+        };
+        let image = match &article.featured_image {
+            Some(i) => state
+                .store
+                .media(i.media_id)
+                .await?
+                .map(|m| state.url(&masthead_render::views::media_src(&m))),
+            None => None,
+        };
+        let published = article.published_at.unwrap_or(article.updated_at);
+        items.push(FeedItem {
+            url: state.url(&article.path()),
+            title: article.title.clone(),
+            summary: if article.standfirst.is_empty() {
+                article.excerpt.clone()
+            } else {
+                article.standfirst.clone()
+            },
+            // Gated bodies stay on the site, where access is checked.
+            content_html: (article.visibility == Visibility::Public)
+                .then(|| article.body_html.clone()),
+            published,
+            updated: article.updated_at.max(published),
+            authors: article
+                .authors
+                .iter()
+                .map(|a| FeedAuthor {
+                    name: a.name.clone(),
+                    url: state.url(&format!("/author/{}/", a.slug)),
+                })
+                .collect(),
+            tags: article.tags.iter().map(|t| t.name.clone()).collect(),
+            image,
+        });
+    }
+    let updated = items
+        .iter()
+        .map(|i| i.updated)
+        .max()
+        .unwrap_or_else(chrono::Utc::now);
+    let title = if scope.title.is_empty() {
+        settings.title.clone()
+    } else {
+        format!("{} · {}", scope.title, settings.title)
+    };
+    let view = FeedView {
+        title,
+        description: if scope.description.is_empty() {
+            settings.description.clone()
+        } else {
+            scope.description
+        },
+        language: settings.locale.clone(),
+        home_url: state.url(&scope.base),
+        feed_url: state.url(&format!("{}{file}", scope.base)),
+        updated,
+        items,
+    };
+    let body = match format {
+        Format::Rss => view.rss(),
+        Format::Atom => view.atom(),
+        Format::Json => view.json(),
+    };
+    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
+}
+
+pub async fn site(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let scope = Scope {
+        filter: ArticleFilter::All,
+        title: String::new(),
+        description: String::new(),
+        base: "/".into(),
+    };
+    render(&state, scope, &file).await
+}
+
+pub async fn section(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let Some(section) = state.store.section_by_slug(&slug).await? else {
+        return super::fallback_for(&state, &format!("/{slug}/{file}")).await;
+    };
+    let scope = Scope {
+        filter: ArticleFilter::Section(section.id),
+        title: section.name,
+        description: section.description,
+        base: format!("/{}/", section.slug),
+    };
+    render(&state, scope, &file).await
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let Some(tag) = state.store.tag_by_slug(&slug).await? else {
+        return super::fallback_for(&state, &format!("/tag/{slug}/{file}")).await;
+    };
+    let scope = Scope {
+        filter: ArticleFilter::Tag(tag.id),
+        title: tag.name,
+        description: tag.description,
+        base: format!("/tag/{}/", tag.slug),
+    };
+    render(&state, scope, &file).await
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let Some(person) = state.store.person_by_slug(&slug).await? else {
+        return super::fallback_for(&state, &format!("/author/{slug}/{file}")).await;
+    };
+    let scope = Scope {
+        filter: ArticleFilter::Author(person.id),
+        title: person.name,
+        description: person.bio,
+        base: format!("/author/{}/", person.slug),
+    };
+    render(&state, scope, &file).await
+}
