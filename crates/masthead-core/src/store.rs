@@ -89,6 +89,23 @@ impl<T> Page<T> {
     }
 }
 
+/// Where a published article lives and when it changed: one light row per article,
+/// for sitemaps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleLocation {
+    pub slug: String,
+    pub section_slug: Option<String>,
+    pub title: String,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ArticleLocation {
+    pub fn path(&self) -> String {
+        crate::article::article_path(self.section_slug.as_deref(), &self.slug)
+    }
+}
+
 /// How much content a store holds; reported by `migrate` and `seed`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -180,6 +197,15 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Correction>;
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;
+    /// Published articles, oldest first (so that a sitemap page, once full, stays the
+    /// same), `limit` at a time.
+    async fn article_locations(&self, offset: u64, limit: u32) -> Result<Vec<ArticleLocation>>;
+    /// Published articles published at or after `since`, newest first, at most `limit`.
+    async fn recent_locations(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ArticleLocation>>;
     /// Scheduled articles whose time has come, oldest first.
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;
 

@@ -3,6 +3,7 @@
 
 pub mod feeds;
 pub mod markdown;
+pub mod sitemaps;
 pub mod theme;
 pub mod views;
 

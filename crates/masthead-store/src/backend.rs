@@ -16,7 +16,7 @@ use masthead_core::ids::*;
 use masthead_core::media::{Media, NewMedia};
 use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person};
 use masthead_core::site::{Redirect, Settings};
-use masthead_core::store::{ArticleFilter, ArticleQuery, Counts, Page};
+use masthead_core::store::{ArticleFilter, ArticleLocation, ArticleQuery, Counts, Page};
 use masthead_core::taxonomy::{NewSection, Section, Tag};
 use masthead_core::workflow::StatusChange;
 use masthead_core::{Error, Result};
@@ -38,6 +38,9 @@ const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.body_markd
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
      a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
      a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+const LOCATION_COLUMNS: &str = "a.slug, s.slug AS section_slug, a.title, a.published_at, a.updated_at \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 const PERSON_COLUMNS: &str = "id, slug, name, email, role, bio, expertise, avatar_media_id, \
@@ -1032,6 +1035,32 @@ impl masthead_core::store::Store for Store {
             offset: query.page.offset,
             limit: query.page.limit,
         })
+    }
+
+    async fn article_locations(&self, offset: u64, limit: u32) -> Result<Vec<ArticleLocation>> {
+        let rows: Vec<LocationRow> = sqlx::query_as(&format!(
+            "SELECT {LOCATION_COLUMNS} WHERE a.status = 'published' \
+             ORDER BY a.published_at, a.id LIMIT $1 OFFSET $2"
+        ))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("articles"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn recent_locations(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<ArticleLocation>> {
+        let rows: Vec<LocationRow> = sqlx::query_as(&format!(
+            "SELECT {LOCATION_COLUMNS} WHERE a.status = 'published' AND a.published_at >= $1 \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $2"
+        ))
+        .bind(ts(since))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("articles"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>> {

@@ -186,6 +186,27 @@ impl TryFrom<SummaryRow> for ArticleSummary {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct LocationRow {
+    pub slug: String,
+    pub section_slug: Option<String>,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<LocationRow> for masthead_core::store::ArticleLocation {
+    fn from(r: LocationRow) -> Self {
+        Self {
+            slug: r.slug,
+            section_slug: r.section_slug,
+            title: r.title,
+            published_at: r.published_at.unwrap_or(r.updated_at),
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct NamedRow {
     pub id: i64,
     pub name: String,

@@ -47,6 +47,7 @@ store_test!(
     health_and_counts,
     list_totals_follow_every_change,
     concurrent_status_changes_keep_lists_consistent,
+    locations_for_sitemaps,
 );
 
 async fn settings_round_trip(store: S) {
@@ -1020,4 +1021,54 @@ async fn concurrent_status_changes_keep_lists_consistent(store: S) {
             );
         }
     }
+}
+
+async fn locations_for_sitemaps(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    for i in 0..5 {
+        fixtures::published(
+            &newsroom,
+            &format!("Story {i}"),
+            &f.world,
+            f.author.id,
+            &f.editor,
+            i * 60,
+        )
+        .await;
+    }
+    newsroom
+        .create_draft(actor(&f.author), ArticleContent::new("Draft", "x"), t0())
+        .await
+        .unwrap();
+    let all = store.article_locations(0, 100).await.unwrap();
+    let slugs: Vec<_> = all.iter().map(|l| l.slug.as_str()).collect();
+    assert_eq!(
+        slugs,
+        ["story-0", "story-1", "story-2", "story-3", "story-4"],
+        "published only, oldest first"
+    );
+    assert_eq!(all[0].path(), "/world/story-0/");
+    assert_eq!(all[0].published_at, t0());
+    let second_page = store.article_locations(2, 2).await.unwrap();
+    assert_eq!(
+        second_page
+            .iter()
+            .map(|l| l.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["story-2", "story-3"]
+    );
+    let recent = store
+        .recent_locations(t0() + Duration::minutes(120), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        recent.iter().map(|l| l.slug.as_str()).collect::<Vec<_>>(),
+        ["story-4", "story-3", "story-2"]
+    );
+    assert_eq!(
+        store.recent_locations(t0(), 2).await.unwrap().len(),
+        2,
+        "limited"
+    );
 }

@@ -44,6 +44,7 @@ store_test!(
     unknown_pages_are_helpful_404s,
     tag_and_author_pages_list_their_articles,
     feeds_follow_every_list_and_keep_gated_bodies_out,
+    robots_and_sitemaps_list_every_public_page,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -327,4 +328,111 @@ async fn feeds_follow_every_list_and_keep_gated_bodies_out(store: Arc<dyn Store>
     let (_, _, body) = get(&app, "/feed.json").await;
     let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
     assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Breaking");
+}
+
+async fn robots_and_sitemaps_list_every_public_page(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let old =
+        fixtures::published(&newsroom, "Old story", &f.world, f.author.id, &f.editor, 0).await;
+    let mut content = ArticleContent::new("Fresh story", "Just in.");
+    content.section_id = Some(f.business.id);
+    let fresh = newsroom
+        .create_draft(
+            NewsroomFixture::actor(&f.editor),
+            content,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            fresh,
+            Status::Published,
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .create_draft(
+            NewsroomFixture::actor(&f.editor),
+            ArticleContent::new("Secret draft", "x"),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let app = app(store.clone());
+
+    let (status, _, robots) = get(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        robots.contains("Sitemap: https://news.example/sitemap.xml"),
+        "{robots}"
+    );
+    assert!(robots.contains("Disallow: /newsroom/"), "{robots}");
+
+    let (_, _, index) = get(&app, "/sitemap.xml").await;
+    for child in [
+        "/sitemap-pages.xml",
+        "/sitemap-articles-1.xml",
+        "/sitemap-news.xml",
+    ] {
+        assert!(
+            index.contains(&format!("<loc>https://news.example{child}</loc>")),
+            "{index}"
+        );
+    }
+    assert!(!index.contains("sitemap-articles-2.xml"), "{index}");
+
+    let (_, _, pages) = get(&app, "/sitemap-pages.xml").await;
+    for path in [
+        "/",
+        "/latest/",
+        "/world/",
+        "/business/",
+        "/tag/elections/",
+        "/author/ada-author/",
+    ] {
+        assert!(
+            pages.contains(&format!("<loc>https://news.example{path}</loc>")),
+            "{path} in {pages}"
+        );
+    }
+
+    let (status, _, articles) = get(&app, "/sitemap-articles-1.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let old_at = articles
+        .find("https://news.example/world/old-story/")
+        .expect("old story listed");
+    let fresh_at = articles
+        .find("https://news.example/business/fresh-story/")
+        .expect("fresh story listed");
+    assert!(
+        old_at < fresh_at,
+        "oldest first, so full pages stay the same"
+    );
+    assert!(!articles.contains("secret-draft"), "drafts are not listed");
+    assert!(articles.contains("<lastmod>"), "{articles}");
+    assert_eq!(
+        get(&app, "/sitemap-articles-2.xml").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/sitemap-articles-0.xml").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (_, _, news) = get(&app, "/sitemap-news.xml").await;
+    assert!(
+        news.contains("<loc>https://news.example/business/fresh-story/</loc>"),
+        "{news}"
+    );
+    assert!(
+        news.contains("<news:title>Fresh story</news:title>"),
+        "{news}"
+    );
+    assert!(!news.contains("old-story"), "older than 48 hours: {news}");
+    let _ = old;
 }

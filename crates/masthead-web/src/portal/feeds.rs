@@ -124,17 +124,15 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
     Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
-pub async fn site(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<Response, WebError> {
+/// The site-wide feed named `file`; other names fall through to `fallback_for`.
+pub async fn site(state: &AppState, file: &str) -> Result<Response, WebError> {
     let scope = Scope {
         filter: ArticleFilter::All,
         title: String::new(),
         description: String::new(),
         base: "/".into(),
     };
-    render(&state, scope, &file).await
+    render(state, scope, file).await
 }
 
 pub async fn section(

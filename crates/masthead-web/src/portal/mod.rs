@@ -3,6 +3,7 @@
 mod article;
 mod feeds;
 mod lists;
+mod sitemaps;
 
 use crate::{AppState, WebError};
 use axum::extract::{Request, State};
@@ -20,7 +21,11 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/latest/", get(lists::latest))
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
-        .route("/{file}", get(feeds::site))
+        .route("/robots.txt", get(sitemaps::robots))
+        .route("/sitemap.xml", get(sitemaps::index))
+        .route("/sitemap-pages.xml", get(sitemaps::pages))
+        .route("/sitemap-news.xml", get(sitemaps::news))
+        .route("/{file}", get(top_level_file))
         .route("/{section}/{file}", get(feeds::section))
         .route("/tag/{slug}/{file}", get(feeds::tag))
         .route("/author/{slug}/{file}", get(feeds::author))
@@ -29,6 +34,24 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/{section}/{slug}/", get(article::show))
         .nest_service("/media", ServeDir::new(media_dir))
         .fallback(fallback)
+}
+
+/// Files at the top level: the site's feeds and the numbered article sitemaps; any
+/// other name is a page address without its trailing slash, or nothing.
+async fn top_level_file(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    let sitemap_page = file
+        .strip_prefix("sitemap-articles-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .and_then(|n| n.parse::<u32>().ok());
+    if let Some(n) = sitemap_page {
+        if let Some(response) = sitemaps::articles(&state, n).await? {
+            return Ok(response);
+        }
+    }
+    feeds::site(&state, &file).await
 }
 
 /// Loads what every page shows around its content.
