@@ -64,6 +64,29 @@ pub struct Chrome {
     pub current_section: Option<String>,
     /// Feeds the page advertises with `<link rel="alternate">`.
     pub feeds: Vec<FeedLink>,
+    pub meta: PageMeta,
+}
+
+/// What machines read about a page: canonical URL, description, Open Graph and
+/// Twitter cards, and JSON-LD.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageMeta {
+    /// Absolute canonical URL.
+    pub canonical: String,
+    /// The title for social cards (without the site name).
+    pub title: String,
+    pub description: String,
+    /// Open Graph type: "website" or "article".
+    pub og_type: &'static str,
+    /// Absolute URL of the sharing image.
+    pub image: Option<String>,
+    pub image_alt: String,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    /// Serialized JSON-LD, safe to place in a `<script>` element.
+    pub json_ld: Option<String>,
 }
 
 /// A feed a page links to.
@@ -107,6 +130,12 @@ impl Chrome {
                 .collect(),
             current_section: None,
             feeds: FeedLink::all("/", &settings.title),
+            meta: PageMeta {
+                title: settings.title.clone(),
+                description: settings.description.clone(),
+                og_type: "website",
+                ..PageMeta::default()
+            },
         }
     }
 }
@@ -238,6 +267,9 @@ pub struct CorrectionView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleBody {
+    /// True when this reader may not read the body: it is withheld, not just hidden.
+    pub gated: bool,
+    pub visibility_label: &'static str,
     pub title: String,
     pub standfirst: String,
     pub excerpt: String,
@@ -263,8 +295,9 @@ pub fn media_src(media: &Media) -> String {
 }
 
 impl ArticleBody {
-    /// `media` is the featured image's file, when it has one.
-    pub fn new(a: &Article, media: Option<&Media>) -> Self {
+    /// `media` is the featured image's file, when it has one; `readable` says whether
+    /// this reader may read the body (a gated body is left out entirely).
+    pub fn new(a: &Article, media: Option<&Media>, readable: bool) -> Self {
         let updated = match a.published_at {
             Some(p) if a.updated_at > p + chrono::Duration::minutes(1) => {
                 Some(TimeView::new(a.updated_at))
@@ -272,6 +305,8 @@ impl ArticleBody {
             _ => None,
         };
         Self {
+            gated: !readable,
+            visibility_label: a.visibility.label(),
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),
             excerpt: a.excerpt.clone(),
@@ -296,7 +331,11 @@ impl ArticleBody {
                     width: m.width,
                     height: m.height,
                 }),
-            body_html: a.body_html.clone(),
+            body_html: if readable {
+                a.body_html.clone()
+            } else {
+                String::new()
+            },
             sources: a.sources.clone(),
             corrections: a
                 .corrections

@@ -45,6 +45,8 @@ store_test!(
     tag_and_author_pages_list_their_articles,
     feeds_follow_every_list_and_keep_gated_bodies_out,
     robots_and_sitemaps_list_every_public_page,
+    pages_carry_canonical_social_and_structured_data,
+    gated_bodies_are_withheld_from_the_page,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -435,4 +437,143 @@ async fn robots_and_sitemaps_list_every_public_page(store: Arc<dyn Store>) {
     );
     assert!(!news.contains("old-story"), "older than 48 hours: {news}");
     let _ = old;
+}
+
+/// The JSON-LD of a page, parsed.
+fn json_ld(html: &str) -> serde_json::Value {
+    let start = html
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("JSON-LD present");
+    let rest = &html[start + r#"<script type="application/ld+json">"#.len()..];
+    let end = rest.find("</script>").unwrap();
+    serde_json::from_str(&rest[..end]).unwrap()
+}
+
+async fn pages_carry_canonical_social_and_structured_data(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Bridge opens",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.standfirst = "The span links the two halves of the city.".into();
+    content.editors = vec![f.editor.id];
+    content.article_type = masthead_core::article::ArticleType::Analysis;
+    content.sources = vec![masthead_core::article::Source {
+        name: "City engineers".into(),
+        url: "https://city.example/bridge".into(),
+        note: String::new(),
+    }];
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    newsroom
+        .add_correction(
+            NewsroomFixture::actor(&f.editor),
+            id,
+            masthead_core::article::CorrectionKind::Correction,
+            "The bridge is 2 km long.",
+            t0(),
+        )
+        .await
+        .unwrap();
+    for i in 0..25 {
+        fixtures::published(
+            &newsroom,
+            &format!("Filler {i}"),
+            &f.world,
+            f.author.id,
+            &f.editor,
+            10 + i,
+        )
+        .await;
+    }
+    let app = app(store);
+
+    let (_, _, html) = get(&app, "/world/bridge-opens/").await;
+    assert!(
+        html.contains(r#"<link rel="canonical" href="https://news.example/world/bridge-opens/">"#)
+    );
+    assert!(html.contains(
+        r#"<meta name="description" content="The span links the two halves of the city.">"#
+    ));
+    assert!(html.contains(r#"<meta property="og:type" content="article">"#));
+    assert!(html.contains(r#"<meta property="og:title" content="Bridge opens">"#));
+    assert!(html.contains(r#"<meta property="article:section" content="World">"#));
+    assert!(html.contains(r#"<meta name="twitter:card" content="summary">"#));
+    let ld = json_ld(&html);
+    assert_eq!(
+        ld["@type"],
+        serde_json::json!(["NewsArticle", "AnalysisNewsArticle"])
+    );
+    assert_eq!(ld["headline"], "Bridge opens");
+    assert_eq!(ld["author"][0]["name"], "Ada Author");
+    assert_eq!(
+        ld["author"][0]["url"],
+        "https://news.example/author/ada-author/"
+    );
+    assert_eq!(ld["editor"][0]["name"], "Ed Editor");
+    assert_eq!(ld["publisher"]["@type"], "NewsMediaOrganization");
+    assert_eq!(ld["articleSection"], "World");
+    assert_eq!(ld["keywords"], serde_json::json!(["Elections", "Europe"]));
+    assert_eq!(ld["isAccessibleForFree"], true);
+    assert_eq!(ld["datePublished"], "2026-03-02T09:00:00+00:00");
+    assert_eq!(ld["citation"][0]["url"], "https://city.example/bridge");
+    assert_eq!(ld["correction"][0]["text"], "The bridge is 2 km long.");
+
+    let (_, _, home) = get(&app, "/").await;
+    let ld = json_ld(&home);
+    assert_eq!(ld[0]["@type"], "NewsMediaOrganization");
+    assert_eq!(ld[1]["@type"], "WebSite");
+    assert!(home.contains(r#"<link rel="canonical" href="https://news.example/">"#));
+
+    let (_, _, second) = get(&app, "/world/?page=2").await;
+    assert!(second.contains(r#"<link rel="canonical" href="https://news.example/world/?page=2">"#));
+    assert!(second.contains(r#"<meta property="og:title" content="World">"#));
+}
+
+async fn gated_bodies_are_withheld_from_the_page(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Members briefing",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.visibility = masthead_core::article::Visibility::Paid;
+    content.body_markdown = format!(
+        "{}\n\nThe paid-only finding.",
+        "Opening paragraph for everyone. ".repeat(12)
+    );
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    let (status, _, html) = get(&app(store), "/world/members-briefing/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("paid-only finding"),
+        "the gated body is not in the page at all"
+    );
+    assert!(
+        html.contains("Opening paragraph for everyone."),
+        "the teaser is"
+    );
+    assert!(html.contains(r#"class="paywall""#));
+    assert!(html.contains("This article is for paying subscribers"));
+    let ld = json_ld(&html);
+    assert_eq!(ld["isAccessibleForFree"], false);
+    assert_eq!(ld["hasPart"]["cssSelector"], ".paywall");
 }

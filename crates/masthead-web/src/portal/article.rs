@@ -4,7 +4,9 @@ use super::{chrome, missing, page};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use masthead_render::views::{ArticleBody, ArticleView};
+use masthead_core::article::Visibility;
+use masthead_render::structured;
+use masthead_render::views::{media_src, ArticleBody, ArticleView};
 
 pub async fn show(
     State(state): State<AppState>,
@@ -23,11 +25,34 @@ pub async fn show(
         Some(image) => state.store.media(image.media_id).await?,
         None => None,
     };
-    let mut chrome = chrome(&state).await?;
+    let (mut chrome, settings) = chrome(&state, &canonical).await?;
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
+    let meta = &mut chrome.meta;
+    meta.title = article.title.clone();
+    meta.description = if article.standfirst.is_empty() {
+        article.excerpt.clone()
+    } else {
+        article.standfirst.clone()
+    };
+    meta.og_type = "article";
+    meta.image = media.as_ref().map(|m| state.url(&media_src(m)));
+    meta.image_alt = article
+        .featured_image
+        .as_ref()
+        .map(|i| i.alt.clone())
+        .unwrap_or_default();
+    meta.published = article.published_at.map(|t| t.to_rfc3339());
+    meta.modified = Some(article.updated_at.to_rfc3339());
+    meta.section = article.section.as_ref().map(|s| s.name.clone());
+    meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
+    let json_ld = structured::article(&article, media.as_ref(), &settings, &state.base_url);
+    meta.json_ld = Some(structured::to_script(&json_ld));
+    // Members-only and paid bodies are withheld from anonymous readers (until members
+    // can log in, that is everyone): left out of the page, not hidden in it.
+    let readable = article.visibility == Visibility::Public;
     let view = ArticleView {
         chrome,
-        a: ArticleBody::new(&article, media.as_ref()),
+        a: ArticleBody::new(&article, media.as_ref(), readable),
     };
     page(&state, "article.html", &view)
 }

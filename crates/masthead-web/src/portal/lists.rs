@@ -5,6 +5,7 @@ use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_render::structured;
 use masthead_render::views::{
     FeedLink, HomeView, ListView, NavView, PageView, ProfileView, SectionBlock, StoryView,
 };
@@ -21,7 +22,11 @@ pub struct PageParam {
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
-    let chrome = chrome(&state).await?;
+    let (mut chrome, settings) = chrome(&state, "/").await?;
+    chrome.meta.json_ld = Some(structured::to_script(&structured::home(
+        &settings,
+        &state.base_url,
+    )));
     let sections = state.store.sections().await?;
     let mut blocks = Vec::new();
     for s in sections.iter().filter(|s| s.in_navigation) {
@@ -51,6 +56,9 @@ async fn list_page(
     let query = ArticleQuery::published(filter, PageRequest::numbered(page.unwrap_or(1), PER_PAGE));
     let articles = state.store.list_articles(&query).await?;
     view.page = PageView::from(&articles);
+    if view.page.number > 1 {
+        view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
+    }
     super::page(state, "list.html", &view)
 }
 
@@ -65,6 +73,10 @@ fn list_view(
     if base != "/latest/" {
         let own = FeedLink::all(&base, &heading);
         chrome.feeds.splice(0..0, own);
+    }
+    chrome.meta.title = heading.clone();
+    if !description.is_empty() {
+        chrome.meta.description = description.clone();
     }
     ListView {
         chrome,
@@ -82,7 +94,7 @@ pub async fn latest(
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     let view = list_view(
-        chrome(&state).await?,
+        chrome(&state, "/latest/").await?.0,
         "Latest News".into(),
         String::new(),
         "/latest/".into(),
@@ -98,7 +110,7 @@ pub async fn section(
     let Some(section) = state.store.section_by_slug(&slug).await? else {
         return missing(&state, &format!("/{slug}/")).await;
     };
-    let mut chrome = chrome(&state).await?;
+    let (mut chrome, _) = chrome(&state, &format!("/{}/", section.slug)).await?;
     chrome.current_section = Some(section.slug.clone());
     let mut view = list_view(
         chrome,
@@ -119,7 +131,7 @@ pub async fn tag(
         return missing(&state, &format!("/tag/{slug}/")).await;
     };
     let view = list_view(
-        chrome(&state).await?,
+        chrome(&state, &format!("/tag/{}/", tag.slug)).await?.0,
         tag.name,
         tag.description,
         format!("/tag/{}/", tag.slug),
@@ -136,7 +148,9 @@ pub async fn author(
         return missing(&state, &format!("/author/{slug}/")).await;
     };
     let mut view = list_view(
-        chrome(&state).await?,
+        chrome(&state, &format!("/author/{}/", person.slug))
+            .await?
+            .0,
         person.name.clone(),
         String::new(),
         format!("/author/{}/", person.slug),

@@ -55,10 +55,17 @@ async fn top_level_file(
 }
 
 /// Loads what every page shows around its content.
-pub(crate) async fn chrome(state: &AppState) -> Result<Chrome, WebError> {
+/// Loads what every page shows around its content, for the page at `path`; returns
+/// the settings too, for pages that need more of them.
+pub(crate) async fn chrome(
+    state: &AppState,
+    path: &str,
+) -> Result<(Chrome, masthead_core::site::Settings), WebError> {
     let settings = state.store.settings().await?;
     let sections = state.store.sections().await?;
-    Ok(Chrome::new(&settings, &sections, chrono::Utc::now()))
+    let mut chrome = Chrome::new(&settings, &sections, chrono::Utc::now());
+    chrome.meta.canonical = state.url(path);
+    Ok((chrome, settings))
 }
 
 pub(crate) fn page(
@@ -103,13 +110,13 @@ pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, We
         let status = StatusCode::from_u16(r.status_code).unwrap_or(StatusCode::MOVED_PERMANENTLY);
         return Ok((status, [(header::LOCATION, r.to_path)]).into_response());
     }
-    Err(not_found(state).await)
+    Err(not_found(state, path).await)
 }
 
 /// A themed 404 page (falling back to a plain one if even that fails).
-async fn not_found(state: &AppState) -> WebError {
+async fn not_found(state: &AppState, path: &str) -> WebError {
     let mut error = WebError::not_found();
-    if let Ok(chrome) = chrome(state).await {
+    if let Ok((chrome, _)) = chrome(state, path).await {
         let view = ErrorView {
             chrome,
             heading: "Page not found".into(),

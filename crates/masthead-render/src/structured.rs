@@ -1,0 +1,155 @@
+//! Structured data for search engines and aggregators: schema.org JSON-LD for articles
+//! (`NewsArticle` and its Trust Project subtypes) and for the publication.
+
+use masthead_core::article::{Article, ArticleType, CorrectionKind, Visibility};
+use masthead_core::media::Media;
+use masthead_core::site::Settings;
+use serde_json::{json, Value};
+
+/// The schema.org types for a kind of journalism (Trust Project "Type of Work").
+fn types(t: ArticleType) -> Value {
+    match t {
+        ArticleType::News => json!(["NewsArticle", "ReportageNewsArticle"]),
+        ArticleType::Analysis => json!(["NewsArticle", "AnalysisNewsArticle"]),
+        ArticleType::Opinion => json!(["NewsArticle", "OpinionNewsArticle"]),
+        ArticleType::Review => json!(["NewsArticle", "ReviewNewsArticle"]),
+        ArticleType::Sponsored => json!("AdvertiserContentArticle"),
+        ArticleType::Blog => json!("BlogPosting"),
+    }
+}
+
+/// The publication as a `NewsMediaOrganization`.
+pub fn organization(settings: &Settings, base_url: &str) -> Value {
+    let mut org = json!({
+        "@type": "NewsMediaOrganization",
+        "name": settings.title,
+        "url": format!("{base_url}/"),
+    });
+    if !settings.logo.is_empty() {
+        org["logo"] = json!({ "@type": "ImageObject", "url": absolute(base_url, &settings.logo) });
+    }
+    org
+}
+
+fn absolute(base_url: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_owned()
+    } else {
+        format!("{base_url}{url}")
+    }
+}
+
+/// JSON-LD for an article page. `media` is the featured image's file. Gated articles
+/// say so (`isAccessibleForFree`, and `hasPart` naming the `.paywall` box).
+pub fn article(a: &Article, media: Option<&Media>, settings: &Settings, base_url: &str) -> Value {
+    let url = format!("{base_url}{}", a.path());
+    let person = |p: &masthead_core::article::Named<masthead_core::ids::PersonId>| json!({ "@type": "Person", "name": p.name, "url": format!("{base_url}/author/{}/", p.slug) });
+    let mut v = json!({
+        "@context": "https://schema.org",
+        "@type": types(a.article_type),
+        "headline": a.title,
+        "description": if a.standfirst.is_empty() { &a.excerpt } else { &a.standfirst },
+        "url": url,
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "author": a.authors.iter().map(person).collect::<Vec<_>>(),
+        "publisher": organization(settings, base_url),
+        "inLanguage": settings.locale,
+        "wordCount": a.word_count,
+        "keywords": a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "isAccessibleForFree": a.visibility == Visibility::Public,
+        "dateModified": a.updated_at.to_rfc3339(),
+    });
+    if let Some(published) = a.published_at {
+        v["datePublished"] = json!(published.to_rfc3339());
+    }
+    if !a.editors.is_empty() {
+        v["editor"] = json!(a.editors.iter().map(person).collect::<Vec<_>>());
+    }
+    if let Some(section) = &a.section {
+        v["articleSection"] = json!(section.name);
+    }
+    if let (Some(image), Some(m)) = (&a.featured_image, media) {
+        v["image"] = json!([{
+            "@type": "ImageObject",
+            "url": format!("{base_url}{}", crate::views::media_src(m)),
+            "width": m.width,
+            "height": m.height,
+            "caption": image.caption,
+            "creditText": image.credit,
+        }]);
+    }
+    if !a.sources.is_empty() {
+        v["citation"] = json!(a
+            .sources
+            .iter()
+            .map(|s| {
+                let mut c = json!({ "@type": "CreativeWork", "name": s.name });
+                if !s.url.is_empty() {
+                    c["url"] = json!(s.url);
+                }
+                c
+            })
+            .collect::<Vec<_>>());
+    }
+    let corrections: Vec<Value> = a
+        .corrections
+        .iter()
+        .filter(|c| c.kind == CorrectionKind::Correction)
+        .map(|c| json!({ "@type": "CorrectionComment", "text": c.text, "datePublished": c.created_at.to_rfc3339() }))
+        .collect();
+    if !corrections.is_empty() {
+        v["correction"] = json!(corrections);
+    }
+    if a.visibility != Visibility::Public {
+        v["hasPart"] = json!({ "@type": "WebPageElement", "isAccessibleForFree": false, "cssSelector": ".paywall" });
+    }
+    v
+}
+
+/// JSON-LD for the home page: the publication and the site.
+pub fn home(settings: &Settings, base_url: &str) -> Value {
+    let mut org = organization(settings, base_url);
+    org["@context"] = json!("https://schema.org");
+    json!([
+        org,
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": settings.title,
+            "url": format!("{base_url}/"),
+            "inLanguage": settings.locale,
+        }
+    ])
+}
+
+/// Serializes JSON-LD for a `<script>` element: `<` is escaped so that no text in the
+/// data (a headline with `</script>`) can end the element early.
+pub fn to_script(value: &Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn script_text_cannot_close_the_element() {
+        let s = to_script(&json!({"headline": "</script><script>alert(1)</script>"}));
+        assert!(!s.contains("</script>"));
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["headline"], "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn types_follow_the_trust_project() {
+        assert_eq!(
+            types(ArticleType::Opinion),
+            json!(["NewsArticle", "OpinionNewsArticle"])
+        );
+        assert_eq!(
+            types(ArticleType::Sponsored),
+            json!("AdvertiserContentArticle")
+        );
+    }
+}
