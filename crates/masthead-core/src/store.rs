@@ -16,10 +16,10 @@ use crate::taxonomy::{NewSection, Section, Tag};
 use crate::workflow::StatusChange;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which articles a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ArticleFilter {
     All,
     Section(SectionId),
@@ -121,6 +121,9 @@ pub struct Counts {
 pub trait Store: Send + Sync {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
+
+    /// Notices of every change committed from now on.
+    fn subscribe(&self) -> crate::change::ChangeReceiver;
 
     /// Answers when the database does.
     async fn health(&self) -> Result<()>;

@@ -19,6 +19,7 @@ use masthead_core::site::{Redirect, Settings};
 use masthead_core::store::{ArticleFilter, ArticleLocation, ArticleQuery, Counts, Page};
 use masthead_core::taxonomy::{NewSection, Section, Tag};
 use masthead_core::workflow::StatusChange;
+use masthead_core::change::{Change, ChangeSender};
 use masthead_core::{Error, Result};
 use sqlx::QueryBuilder;
 
@@ -54,11 +55,17 @@ const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member
 #[derive(Clone)]
 pub struct Store {
     pool: sqlx::Pool<Db>,
+    changes: ChangeSender,
 }
 
 impl Store {
     pub fn new(pool: sqlx::Pool<Db>) -> Self {
-        Self { pool }
+        Self { pool, changes: masthead_core::change::channel() }
+    }
+
+    /// Tells subscribers what a committed write changed. Nobody listening is fine.
+    fn notify(&self, change: Change) {
+        let _ = self.changes.send(change);
     }
 
     /// Applies pending migrations; returns the versions applied now.
@@ -200,8 +207,9 @@ async fn insert_article_parts(conn: &mut Conn, items: &[Parts<'_>]) -> Result<()
     Ok(())
 }
 
-/// Inserts articles with everything they carry; returns their ids in input order.
-async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec<i64>> {
+/// Inserts articles with everything they carry; returns their ids in input order and
+/// the lists they joined.
+async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<(Vec<i64>, Vec<ArticleFilter>)> {
     let now = Utc::now();
     // Tags first, once per distinct name in the batch.
     let mut names: Vec<String> = articles.iter().flat_map(|a| a.content.tags.iter().cloned()).collect();
@@ -302,8 +310,9 @@ async fn insert_articles(conn: &mut Conn, articles: &[NewArticle]) -> Result<Vec
                 .map_err(db_error("correction"))?;
         }
     }
+    let lists = counts.lists();
     counts.apply(conn).await?;
-    Ok(ids)
+    Ok((ids, lists))
 }
 
 /// Records that `moved.from` now lives at `moved.to`, keeping redirects free of chains
@@ -353,6 +362,24 @@ impl CountDeltas {
         }
         tags.iter().for_each(|t| bump("tag", *t));
         authors.iter().for_each(|a| bump("author", *a));
+    }
+
+    /// Every list touched, whether or not its count changed in the end: an edit that
+    /// leaves an article where it was still changes how those lists show it.
+    fn lists(&self) -> Vec<ArticleFilter> {
+        let mut lists: Vec<ArticleFilter> = self
+            .0
+            .keys()
+            .filter_map(|(scope, id, _)| match *scope {
+                "all" => Some(ArticleFilter::All),
+                "section" => Some(ArticleFilter::Section(SectionId(*id))),
+                "tag" => Some(ArticleFilter::Tag(TagId(*id))),
+                "author" => Some(ArticleFilter::Author(PersonId(*id))),
+                _ => None,
+            })
+            .collect();
+        lists.dedup();
+        lists
     }
 
     async fn apply(self, conn: &mut Conn) -> Result<()> {
@@ -515,6 +542,10 @@ impl masthead_core::store::Store for Store {
         BACKEND
     }
 
+    fn subscribe(&self) -> masthead_core::change::ChangeReceiver {
+        self.changes.subscribe()
+    }
+
     async fn health(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -569,6 +600,7 @@ impl masthead_core::store::Store for Store {
         .execute(&self.pool)
         .await
         .map_err(db_error("settings"))?;
+        self.notify(Change::Site);
         Ok(())
     }
 
@@ -588,6 +620,7 @@ impl masthead_core::store::Store for Store {
         .fetch_one(&self.pool)
         .await
         .map_err(db_error("section"))?;
+        self.notify(Change::Site);
         Ok(row.into())
     }
 
@@ -674,6 +707,7 @@ impl masthead_core::store::Store for Store {
             other => other,
         })?;
         commit(tx).await?;
+        self.notify(Change::Site);
         Ok(row.into_person()?.0)
     }
 
@@ -774,22 +808,28 @@ impl masthead_core::store::Store for Store {
     async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {
         article.content.validate()?;
         let mut tx = self.begin().await?;
-        let ids = insert_articles(&mut tx, std::slice::from_ref(article))
+        let (ids, lists) = insert_articles(&mut tx, std::slice::from_ref(article))
             .await
             .map_err(|e| match e {
                 Error::Conflict(_) => Error::conflict(format!("the slug {:?} is taken", article.slug)),
                 other => other,
             })?;
         commit(tx).await?;
-        ids.first()
+        let id = ids
+            .first()
             .map(|id| ArticleId(*id))
-            .ok_or_else(|| Error::Internal { message: "article not inserted".into(), source: None })
+            .ok_or_else(|| Error::Internal { message: "article not inserted".into(), source: None })?;
+        self.notify(Change::Article { id, lists });
+        Ok(id)
     }
 
     async fn create_articles(&self, articles: &[NewArticle]) -> Result<()> {
         let mut tx = self.begin().await?;
         insert_articles(&mut tx, articles).await?;
-        commit(tx).await
+        commit(tx).await?;
+        // A bulk load touches too much to list; everything may be stale.
+        self.notify(Change::Site);
+        Ok(())
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
@@ -882,11 +922,14 @@ impl masthead_core::store::Store for Store {
         };
         insert_article_parts(&mut tx, &[parts]).await?;
         count_article(&mut tx, id.0, 1, &mut counts).await?;
+        let lists = counts.lists();
         counts.apply(&mut tx).await?;
         if let Some(moved) = moved {
             record_move(&mut tx, moved, updated_at).await?;
         }
-        commit(tx).await
+        commit(tx).await?;
+        self.notify(Change::Article { id, lists });
+        Ok(())
     }
 
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
@@ -915,8 +958,11 @@ impl masthead_core::store::Store for Store {
                 .map_err(db_error("article"))?;
         }
         count_article(&mut tx, id.0, 1, &mut counts).await?;
+        let lists = counts.lists();
         counts.apply(&mut tx).await?;
-        commit(tx).await
+        commit(tx).await?;
+        self.notify(Change::Article { id, lists });
+        Ok(())
     }
 
     async fn change_slug(
@@ -942,7 +988,12 @@ impl masthead_core::store::Store for Store {
         if let Some(moved) = moved {
             record_move(&mut tx, moved, at).await?;
         }
-        commit(tx).await
+        // Every list the article is on links to it by its slug.
+        let mut touched = CountDeltas::default();
+        count_article(&mut tx, id.0, 0, &mut touched).await?;
+        commit(tx).await?;
+        self.notify(Change::Article { id, lists: touched.lists() });
+        Ok(())
     }
 
     async fn add_correction(
@@ -972,6 +1023,7 @@ impl masthead_core::store::Store for Store {
             .await
             .map_err(db_error("article"))?;
         commit(tx).await?;
+        self.notify(Change::Article { id, lists: Vec::new() });
         row.try_into()
     }
 
@@ -1106,6 +1158,7 @@ impl masthead_core::store::Store for Store {
             .await
             .map_err(db_error("comment"))?;
         commit(tx).await?;
+        self.notify(Change::Article { id: comment.article_id, lists: Vec::new() });
         row.try_into()
     }
 
@@ -1122,14 +1175,16 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()> {
-        let affected = sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
-            .bind(status.as_str())
-            .bind(id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("comment"))?
-            .rows_affected();
-        not_found_unless_one(affected, "comment")
+        let article: Option<i64> =
+            sqlx::query_scalar("UPDATE comments SET status = $1 WHERE id = $2 RETURNING article_id")
+                .bind(status.as_str())
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error("comment"))?;
+        let article = article.ok_or_else(|| Error::not_found("comment"))?;
+        self.notify(Change::Article { id: ArticleId(article), lists: Vec::new() });
+        Ok(())
     }
 
     async fn create_redirect(&self, from_path: &str, to_path: &str, status_code: u16) -> Result<Redirect> {

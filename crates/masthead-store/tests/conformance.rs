@@ -48,6 +48,7 @@ store_test!(
     list_totals_follow_every_change,
     concurrent_status_changes_keep_lists_consistent,
     locations_for_sitemaps,
+    committed_writes_announce_what_changed,
 );
 
 async fn settings_round_trip(store: S) {
@@ -1071,4 +1072,66 @@ async fn locations_for_sitemaps(store: S) {
         2,
         "limited"
     );
+}
+
+/// Every write that changes what readers see announces it, naming the article and
+/// every list it was or is on, before the call returns.
+async fn committed_writes_announce_what_changed(store: S) {
+    use masthead_core::change::Change;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(&newsroom, "Announced", &f.world, f.author.id, &f.editor, 0).await;
+    let tag = store.tag_by_slug("europe").await.unwrap().unwrap();
+    let mut changes = store.subscribe();
+    let next = |changes: &mut masthead_core::change::ChangeReceiver| {
+        changes.try_recv().expect("a change notice")
+    };
+
+    // Moving the article to Business: both sections' lists are stale.
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.section_id = Some(f.business.id);
+    newsroom
+        .update(actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    let Change::Article { id: changed, lists } = next(&mut changes) else {
+        panic!("expected an article change")
+    };
+    assert_eq!(changed, id);
+    for list in [
+        ArticleFilter::All,
+        ArticleFilter::Section(f.world.id),
+        ArticleFilter::Section(f.business.id),
+        ArticleFilter::Tag(tag.id),
+        ArticleFilter::Author(f.author.id),
+    ] {
+        assert!(lists.contains(&list), "{list:?} missing from {lists:?}");
+    }
+
+    newsroom
+        .transition(actor(&f.editor), id, Status::Unpublished, None, t0())
+        .await
+        .unwrap();
+    assert!(
+        matches!(next(&mut changes), Change::Article { id: changed, lists } if changed == id && lists.contains(&ArticleFilter::All))
+    );
+    newsroom
+        .change_slug(actor(&f.editor), id, "renamed", t0())
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut changes), Change::Article { id: changed, .. } if changed == id));
+    store.save_settings(&Settings::default()).await.unwrap();
+    assert_eq!(next(&mut changes), Change::Site);
+    assert!(changes.try_recv().is_err(), "one notice per write");
+    // A refused write announces nothing.
+    assert!(newsroom
+        .update(
+            actor(&f.contributor),
+            id,
+            ArticleContent::new("x", "y"),
+            t0()
+        )
+        .await
+        .is_err());
+    assert!(changes.try_recv().is_err());
 }
