@@ -1,6 +1,7 @@
 //! HTTP on axum. Thin by rule: extract the request, call the core or the store through
 //! its port, shape the response. No SQL and no business rules live here.
 
+pub mod cache;
 mod error;
 mod health;
 mod log;
@@ -23,9 +24,30 @@ pub struct AppState {
     pub media_dir: PathBuf,
     /// The public URL readers use, without a trailing slash, for absolute links.
     pub base_url: String,
+    pub cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
+    /// State whose page cache listens to `store`'s change notices.
+    pub fn new(
+        store: Arc<dyn Store>,
+        theme: Arc<Theme>,
+        media_dir: PathBuf,
+        base_url: String,
+    ) -> Self {
+        let cache = Arc::new(cache::PageCache::new(
+            store.subscribe(),
+            cache::DEFAULT_MAX_BYTES,
+        ));
+        Self {
+            store,
+            theme,
+            media_dir,
+            base_url,
+            cache,
+        }
+    }
+
     /// The absolute URL of a path on this site.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
@@ -37,6 +59,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(portal::router(&state.media_dir))
+        .layer(axum::middleware::from_fn_with_state(
+            state.cache.clone(),
+            cache::layer,
+        ))
         .layer(axum::middleware::from_fn(log::one_line_per_request))
         .with_state(state)
 }

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 fn app(store: Arc<dyn Store>) -> axum::Router {
-    masthead_web::router(masthead_web::AppState {
+    masthead_web::router(masthead_web::AppState::new(
         store,
-        theme: masthead_render::Theme::new(None),
-        media_dir: std::env::temp_dir(),
-        base_url: "https://news.example".into(),
-    })
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+    ))
 }
 
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, Option<String>, String) {
@@ -47,6 +47,8 @@ store_test!(
     robots_and_sitemaps_list_every_public_page,
     pages_carry_canonical_social_and_structured_data,
     gated_bodies_are_withheld_from_the_page,
+    every_page_and_feed_follows_a_change_on_the_next_request,
+    cached_pages_revalidate_and_compress,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -576,4 +578,184 @@ async fn gated_bodies_are_withheld_from_the_page(store: Arc<dyn Store>) {
     let ld = json_ld(&html);
     assert_eq!(ld["isAccessibleForFree"], false);
     assert_eq!(ld["hasPart"]["cssSelector"], ".paywall");
+}
+
+async fn get_with(
+    app: &axum::Router,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> axum::response::Response {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    app.clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// Publishing, editing and unpublishing show on every page and feed at once, although
+/// all of them are cached.
+async fn every_page_and_feed_follows_a_change_on_the_next_request(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let editor = NewsroomFixture::actor(&f.editor);
+    fixtures::published(
+        &newsroom,
+        "Earlier story",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+    );
+    let cache = state.cache.clone();
+    let app = masthead_web::router(state);
+    let pages = [
+        "/",
+        "/latest/",
+        "/world/",
+        "/tag/elections/",
+        "/author/ada-author/",
+        "/feed.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/world/feed.xml",
+        "/tag/elections/atom.xml",
+        "/author/ada-author/feed.json",
+    ];
+    let body = |path: &'static str| {
+        let app = app.clone();
+        async move { get(&app, path).await.2 }
+    };
+    for path in pages {
+        assert!(!body(path).await.contains("Harbour reopens"), "{path}");
+    }
+    assert!(!body("/sitemap-articles-1.xml")
+        .await
+        .contains("harbour-reopens"));
+    assert!(cache.len() > pages.len(), "every page is cached");
+
+    let mut content = ArticleContent::new("Harbour reopens", "Ships are moving again.");
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.tags = vec!["Elections".into()];
+    let id = newsroom.create_draft(editor, content, t0()).await.unwrap();
+    newsroom
+        .transition(
+            editor,
+            id,
+            Status::Published,
+            None,
+            t0() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    for path in pages {
+        assert!(
+            body(path).await.contains("Harbour reopens"),
+            "published: {path}"
+        );
+    }
+    assert!(body("/sitemap-articles-1.xml")
+        .await
+        .contains("/world/harbour-reopens/"));
+    assert!(body("/world/harbour-reopens/")
+        .await
+        .contains("Ships are moving again."));
+
+    let mut edited = store.article(id).await.unwrap().unwrap().content();
+    edited.title = "Harbour reopens after storm".into();
+    edited.body_markdown = "Ships are moving again, slowly.".into();
+    newsroom
+        .update(editor, id, edited, t0() + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    for path in pages {
+        assert!(
+            body(path).await.contains("Harbour reopens after storm"),
+            "edited: {path}"
+        );
+    }
+    assert!(body("/world/harbour-reopens/").await.contains("slowly"));
+
+    newsroom
+        .transition(
+            editor,
+            id,
+            Status::Unpublished,
+            None,
+            t0() + chrono::Duration::hours(3),
+        )
+        .await
+        .unwrap();
+    for path in pages {
+        assert!(
+            !body(path).await.contains("Harbour reopens"),
+            "unpublished: {path}"
+        );
+    }
+    assert!(!body("/sitemap-articles-1.xml")
+        .await
+        .contains("harbour-reopens"));
+    assert_eq!(
+        get(&app, "/world/harbour-reopens/").await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The earlier story's pages were not needlessly dropped by changes to other lists.
+    assert!(body("/world/earlier-story/")
+        .await
+        .contains("Earlier story"));
+}
+
+async fn cached_pages_revalidate_and_compress(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    fixtures::published(&newsroom, "Compressed", &f.world, f.author.id, &f.editor, 0).await;
+    let app = app(store);
+    let first = get_with(&app, "/world/compressed/", &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(
+        first.headers()["cache-control"],
+        "public, max-age=60, stale-while-revalidate=300"
+    );
+    assert_eq!(first.headers()["vary"], "Accept-Encoding");
+    let plain = first.into_body().collect().await.unwrap().to_bytes();
+
+    let again = get_with(&app, "/world/compressed/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+
+    let br = get_with(
+        &app,
+        "/world/compressed/",
+        &[("accept-encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let compressed = br.into_body().collect().await.unwrap().to_bytes();
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &compressed[..], &mut decoded).unwrap();
+    assert_eq!(decoded, plain);
+
+    let gz = get_with(&app, "/world/compressed/", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let compressed = gz.into_body().collect().await.unwrap().to_bytes();
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, plain);
+    assert!(compressed.len() < plain.len() / 2);
 }

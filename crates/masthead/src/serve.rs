@@ -80,12 +80,12 @@ pub async fn run(config: Config) -> Result<()> {
 pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>) -> Result<()> {
     let scheduler = tokio::spawn(run_scheduler(newsroom(store.clone())));
     let theme_dir = config.data_dir.join("theme");
-    let state = masthead_web::AppState {
+    let state = masthead_web::AppState::new(
         store,
-        theme: Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
-        media_dir: config.data_dir.join("media"),
-        base_url: config.base_url.clone(),
-    };
+        Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
+        config.data_dir.join("media"),
+        config.base_url.clone(),
+    );
     let result = axum::serve(listener, masthead_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

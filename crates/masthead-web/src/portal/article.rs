@@ -1,6 +1,7 @@
 //! The article page.
 
 use super::{chrome, missing, page};
+use crate::cache::Dep;
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -54,5 +55,10 @@ pub async fn show(
         chrome,
         a: ArticleBody::new(&article, media.as_ref(), readable),
     };
-    page(&state, "article.html", &view)
+    page(
+        &state,
+        "article.html",
+        &view,
+        vec![Dep::Article(article.id)],
+    )
 }

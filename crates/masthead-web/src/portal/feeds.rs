@@ -2,6 +2,7 @@
 //! `/feed.xml`, `/atom.xml`, `/feed.json`, and the same names under `/{section}/`,
 //! `/tag/{slug}/` and `/author/{slug}/`.
 
+use crate::cache::{cacheable, Dep};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -108,7 +109,7 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
         description: if scope.description.is_empty() {
             settings.description.clone()
         } else {
-            scope.description
+            scope.description.clone()
         },
         language: settings.locale.clone(),
         home_url: state.url(&scope.base),
@@ -121,7 +122,8 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
         Format::Atom => view.atom(),
         Format::Json => view.json(),
     };
-    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
+    let response = ([(header::CONTENT_TYPE, format.content_type())], body).into_response();
+    Ok(cacheable(response, vec![Dep::List(scope.filter)]))
 }
 
 /// The site-wide feed named `file`; other names fall through to `fallback_for`.

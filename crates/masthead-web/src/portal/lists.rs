@@ -1,6 +1,7 @@
 //! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
 use super::{chrome, missing, page};
+use crate::cache::Dep;
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -43,7 +44,13 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
             articles: items.iter().map(StoryView::from).collect(),
         });
     }
-    page(&state, "home.html", &HomeView { chrome, blocks })
+    let mut deps: Vec<Dep> = vec![Dep::List(ArticleFilter::All)];
+    deps.extend(
+        sections
+            .iter()
+            .map(|s| Dep::List(ArticleFilter::Section(s.id))),
+    );
+    page(&state, "home.html", &HomeView { chrome, blocks }, deps)
 }
 
 /// Renders one page of a filtered list of published articles.
@@ -59,7 +66,7 @@ async fn list_page(
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
     }
-    super::page(state, "list.html", &view)
+    super::page(state, "list.html", &view, vec![Dep::List(filter)])
 }
 
 /// A list view with everything but its articles; lists other than "Latest News"

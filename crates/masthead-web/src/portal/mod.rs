@@ -5,6 +5,7 @@ mod feeds;
 mod lists;
 mod sitemaps;
 
+use crate::cache::{cacheable, Dep};
 use crate::{AppState, WebError};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -68,12 +69,17 @@ pub(crate) async fn chrome(
     Ok((chrome, settings))
 }
 
+/// Renders a page that shows `deps` (see `cache`), so it can be cached.
 pub(crate) fn page(
     state: &AppState,
     template: &str,
     view: &impl serde::Serialize,
+    deps: Vec<Dep>,
 ) -> Result<Response, WebError> {
-    Ok(Html(state.theme.render(template, view)?).into_response())
+    Ok(cacheable(
+        Html(state.theme.render(template, view)?).into_response(),
+        deps,
+    ))
 }
 
 async fn asset(

@@ -1,5 +1,6 @@
 //! `robots.txt`, the sitemap index and its children, and the Google News sitemap.
 
+use crate::cache::{cacheable, Dep};
 use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::http::header;
@@ -10,20 +11,20 @@ use masthead_render::sitemaps::{
     self, NewsEntry, UrlEntry, NEWS_MAX_URLS, NEWS_WINDOW_HOURS, URLS_PER_SITEMAP,
 };
 
+/// An XML response that shows every published article's address.
 fn xml(body: String) -> Response {
-    (
+    let response = (
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
         body,
     )
-        .into_response()
+        .into_response();
+    cacheable(response, vec![Dep::List(ArticleFilter::All)])
 }
 
 pub async fn robots(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        sitemaps::robots(&state.base_url),
-    )
-        .into_response()
+    let body = sitemaps::robots(&state.base_url);
+    let response = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+    cacheable(response, Vec::new())
 }
 
 /// The index: the pages sitemap, one sitemap per `URLS_PER_SITEMAP` articles, and news.

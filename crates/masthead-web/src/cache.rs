@@ -1,0 +1,401 @@
+//! The rendered-page cache. Handlers mark a response cacheable by attaching `Deps`,
+//! the content it shows; the cache keeps the page (with gzip and brotli forms and an
+//! ETag) until a change notice names one of those dependencies. Every page also
+//! depends on the site as a whole (settings, sections), which is implied.
+//!
+//! Invalidation is exact and immediate: before each lookup the cache takes in every
+//! change notice the store has sent, and the store sends them before a write returns.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use masthead_core::change::{Change, ChangeReceiver};
+use masthead_core::ids::ArticleId;
+use masthead_core::store::ArticleFilter;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// What a page shows, for invalidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dep {
+    /// A list of articles (its members' headlines, order, count).
+    List(ArticleFilter),
+    /// One article in full.
+    Article(ArticleId),
+}
+
+/// Attached to a response (as an extension) to make it cacheable.
+#[derive(Debug, Clone, Default)]
+pub struct Deps(pub Vec<Dep>);
+
+/// Marks `response` cacheable, showing `deps`.
+pub fn cacheable(mut response: Response, deps: Vec<Dep>) -> Response {
+    response.extensions_mut().insert(Deps(deps));
+    response
+}
+
+/// How long browsers and CDNs may reuse a page without asking again. Short, because a
+/// CDN cannot hear our change notices; the origin revalidates with ETags.
+const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
+
+/// One cached page in all its encodings.
+pub struct CachedPage {
+    content_type: HeaderValue,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+    etag: HeaderValue,
+    last_modified: SystemTime,
+    stored: std::time::Instant,
+    deps: Vec<Dep>,
+}
+
+/// The longest a page stays cached without a change notice: pages also show the day's
+/// date, and the news sitemap a 48-hour window, which move without any write.
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl CachedPage {
+    fn new(content_type: HeaderValue, body: Bytes, deps: Vec<Dep>) -> Self {
+        let hash = xxhash_rust::xxh3::xxh3_64(&body);
+        // Weak: the three encodings are the same page.
+        let etag = HeaderValue::from_str(&format!("W/\"{hash:016x}\""))
+            .unwrap_or(HeaderValue::from_static("W/\"0\""));
+        let gzip = {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            let _ = encoder.write_all(&body);
+            encoder.finish().map(Bytes::from).unwrap_or_default()
+        };
+        let brotli = {
+            let mut out = Vec::new();
+            {
+                let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+                let _ = writer.write_all(&body);
+            }
+            Bytes::from(out)
+        };
+        Self {
+            content_type,
+            identity: body,
+            gzip,
+            brotli,
+            etag,
+            last_modified: SystemTime::now(),
+            stored: std::time::Instant::now(),
+            deps,
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.identity.len() + self.gzip.len() + self.brotli.len()
+    }
+
+    /// The response for a request with these headers: 304 when the client has it,
+    /// else the best encoding it accepts.
+    fn respond(&self, request: &HeaderMap) -> Response {
+        let not_modified = match request.get(header::IF_NONE_MATCH) {
+            Some(tags) => tags
+                .to_str()
+                .map(|t| {
+                    t.split(',')
+                        .any(|t| t.trim() == "*" || weak_eq(t.trim(), &self.etag))
+                })
+                .unwrap_or(false),
+            None => request
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .is_some_and(|since| since >= truncate_to_seconds(self.last_modified)),
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(self.last_modified)) {
+            headers.insert(header::LAST_MODIFIED, v);
+        }
+        if not_modified {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(header::CONTENT_TYPE, self.content_type.clone());
+        let accepts = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let body = if accepts_encoding(accepts, "br") && !self.brotli.is_empty() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            self.brotli.clone()
+        } else if accepts_encoding(accepts, "gzip") && !self.gzip.is_empty() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            self.gzip.clone()
+        } else {
+            self.identity.clone()
+        };
+        (StatusCode::OK, headers, Body::from(body)).into_response()
+    }
+}
+
+fn truncate_to_seconds(t: SystemTime) -> SystemTime {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
+fn weak_eq(candidate: &str, etag: &HeaderValue) -> bool {
+    let strip = |t: &str| t.trim_start_matches("W/").to_owned();
+    etag.to_str()
+        .map(|e| strip(candidate) == strip(e))
+        .unwrap_or(false)
+}
+
+/// Whether an Accept-Encoding header accepts `coding` (with a non-zero quality).
+fn accepts_encoding(header: &str, coding: &str) -> bool {
+    header.split(',').any(|part| {
+        let mut pieces = part.split(';');
+        let name = pieces.next().unwrap_or("").trim();
+        let q_zero = pieces.any(|p| {
+            let p = p.trim();
+            p.starts_with("q=") && p[2..].trim().parse::<f32>().is_ok_and(|q| q == 0.0)
+        });
+        name.eq_ignore_ascii_case(coding) && !q_zero
+    })
+}
+
+struct Inner {
+    pages: lru::LruCache<String, Arc<CachedPage>>,
+    by_dep: HashMap<Dep, HashSet<String>>,
+    bytes: usize,
+    /// Bumped by every invalidation; a render that started before one is not stored.
+    generation: u64,
+    changes: ChangeReceiver,
+}
+
+/// The cache, shared by all requests.
+pub struct PageCache {
+    inner: Mutex<Inner>,
+    max_bytes: usize,
+}
+
+impl PageCache {
+    pub fn new(changes: ChangeReceiver, max_bytes: usize) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                pages: lru::LruCache::unbounded(),
+                by_dep: HashMap::new(),
+                bytes: 0,
+                generation: 0,
+                changes,
+            }),
+            max_bytes,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent-enough data: at worst a
+        // stale index entry, which removal tolerates.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached page for `key`, after taking in pending change notices; with the
+    /// generation to hand back to `insert` on a miss.
+    pub fn get(&self, key: &str) -> (Option<Arc<CachedPage>>, u64) {
+        let mut inner = self.lock();
+        inner.take_changes();
+        let page = inner.pages.get(key).cloned();
+        if page.as_ref().is_some_and(|p| p.stored.elapsed() > MAX_AGE) {
+            inner.remove(key);
+            return (None, inner.generation);
+        }
+        (page, inner.generation)
+    }
+
+    /// Stores a page rendered since `generation`, unless something changed meanwhile.
+    pub fn insert(&self, key: String, page: CachedPage, generation: u64) -> Arc<CachedPage> {
+        let page = Arc::new(page);
+        let mut inner = self.lock();
+        inner.take_changes();
+        if inner.generation != generation || page.size() > self.max_bytes {
+            return page;
+        }
+        inner.remove(&key);
+        for dep in &page.deps {
+            inner.by_dep.entry(*dep).or_default().insert(key.clone());
+        }
+        inner.bytes += page.size();
+        inner.pages.put(key, page.clone());
+        while inner.bytes > self.max_bytes {
+            let Some((key, _)) = inner.pages.peek_lru().map(|(k, v)| (k.clone(), v.clone())) else {
+                break;
+            };
+            inner.remove(&key);
+        }
+        page
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Inner {
+    fn take_changes(&mut self) {
+        use tokio::sync::broadcast::error::TryRecvError;
+        loop {
+            match self.changes.try_recv() {
+                Ok(change) => self.apply(&change),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+                // Missed notices: anything may be stale.
+                Err(TryRecvError::Lagged(_)) => self.apply(&Change::Site),
+            }
+        }
+    }
+
+    fn apply(&mut self, change: &Change) {
+        self.generation += 1;
+        match change {
+            Change::Site => {
+                self.pages.clear();
+                self.by_dep.clear();
+                self.bytes = 0;
+            }
+            Change::Article { id, lists } => {
+                let deps =
+                    std::iter::once(Dep::Article(*id)).chain(lists.iter().map(|l| Dep::List(*l)));
+                let keys: Vec<String> = deps
+                    .filter_map(|d| self.by_dep.remove(&d))
+                    .flatten()
+                    .collect();
+                for key in keys {
+                    self.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(page) = self.pages.pop(key) {
+            self.bytes = self.bytes.saturating_sub(page.size());
+            for dep in &page.deps {
+                if let Some(keys) = self.by_dep.get_mut(dep) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        self.by_dep.remove(dep);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Middleware: answers GET and HEAD from the cache, and fills it from responses that
+/// carry `Deps`.
+pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let key = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_default();
+    let (hit, generation) = cache.get(&key);
+    if let Some(page) = hit {
+        return page.respond(request.headers());
+    }
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(Deps(deps)) = response.extensions().get::<Deps>().cloned() else {
+        return response;
+    };
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
+    let Ok(body) = axum::body::to_bytes(response.into_body(), usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let page = cache.insert(key, CachedPage::new(content_type, body, deps), generation);
+    page.respond(&headers)
+}
+
+/// Cache size when the operator sets none.
+pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_encoding_parsing() {
+        assert!(accepts_encoding("gzip, deflate, br", "br"));
+        assert!(accepts_encoding("br;q=1.0, gzip;q=0.8", "gzip"));
+        assert!(!accepts_encoding("gzip;q=0, br", "gzip"));
+        assert!(!accepts_encoding("identity", "gzip"));
+    }
+
+    #[test]
+    fn lru_eviction_keeps_the_index_consistent() {
+        let tx = masthead_core::change::channel();
+        let cache = PageCache::new(tx.subscribe(), 64 * 1024);
+        let body = |n: u8| Bytes::from(vec![n; 30_000]);
+        let page = |n| {
+            CachedPage::new(
+                HeaderValue::from_static("text/html"),
+                body(n),
+                vec![Dep::Article(ArticleId(i64::from(n)))],
+            )
+        };
+        let (_, g) = cache.get("/a");
+        cache.insert("/a".into(), page(1), g);
+        cache.insert("/b".into(), page(2), g);
+        cache.insert("/c".into(), page(3), g);
+        assert!(cache.len() < 3, "over budget, the least recently used goes");
+        let _ = tx.send(Change::Article {
+            id: ArticleId(3),
+            lists: Vec::new(),
+        });
+        assert!(cache.get("/c").0.is_none());
+        let inner = cache.lock();
+        assert!(inner
+            .by_dep
+            .values()
+            .all(|keys| keys.iter().all(|k| inner.pages.contains(k))));
+    }
+
+    #[test]
+    fn a_render_overtaken_by_a_change_is_not_stored() {
+        let tx = masthead_core::change::channel();
+        let cache = PageCache::new(tx.subscribe(), DEFAULT_MAX_BYTES);
+        let (_, generation) = cache.get("/x");
+        let _ = tx.send(Change::Site);
+        cache.insert(
+            "/x".into(),
+            CachedPage::new(
+                HeaderValue::from_static("text/html"),
+                Bytes::from_static(b"old"),
+                Vec::new(),
+            ),
+            generation,
+        );
+        assert!(cache.get("/x").0.is_none());
+    }
+}
