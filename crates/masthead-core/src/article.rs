@@ -183,6 +183,16 @@ impl Article {
         self.status == Status::Published
     }
 
+    /// The one or two sentences that describe the article elsewhere (meta description,
+    /// feeds, structured data): the standfirst, or else the excerpt.
+    pub fn summary(&self) -> &str {
+        if self.standfirst.is_empty() {
+            &self.excerpt
+        } else {
+            &self.standfirst
+        }
+    }
+
     /// The public path of the article.
     pub fn path(&self) -> String {
         article_path(self.section.as_ref().map(|s| s.slug.as_str()), &self.slug)

@@ -48,7 +48,7 @@ pub fn article(a: &Article, media: Option<&Media>, settings: &Settings, base_url
         "@context": "https://schema.org",
         "@type": types(a.article_type),
         "headline": a.title,
-        "description": if a.standfirst.is_empty() { &a.excerpt } else { &a.standfirst },
+        "description": a.summary(),
         "url": url,
         "mainEntityOfPage": { "@type": "WebPage", "@id": url },
         "author": a.authors.iter().map(person).collect::<Vec<_>>(),

@@ -30,11 +30,7 @@ pub async fn show(
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
     let meta = &mut chrome.meta;
     meta.title = article.title.clone();
-    meta.description = if article.standfirst.is_empty() {
-        article.excerpt.clone()
-    } else {
-        article.standfirst.clone()
-    };
+    meta.description = article.summary().to_owned();
     meta.og_type = "article";
     meta.image = media.as_ref().map(|m| state.url(&media_src(m)));
     meta.image_alt = article

@@ -72,11 +72,7 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
         items.push(FeedItem {
             url: state.url(&article.path()),
             title: article.title.clone(),
-            summary: if article.standfirst.is_empty() {
-                article.excerpt.clone()
-            } else {
-                article.standfirst.clone()
-            },
+            summary: article.summary().to_owned(),
             // Gated bodies stay on the site, where access is checked.
             content_html: (article.visibility == Visibility::Public)
                 .then(|| article.body_html.clone()),
