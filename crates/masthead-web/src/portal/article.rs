@@ -26,7 +26,11 @@ pub async fn show(
         Some(image) => state.store.media(image.media_id).await?,
         None => None,
     };
-    let (mut chrome, settings) = chrome(&state, &canonical).await?;
+    let super::Context {
+        mut chrome,
+        settings,
+        ..
+    } = chrome(&state, &canonical).await?;
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
     let meta = &mut chrome.meta;
     meta.title = article.title.clone();

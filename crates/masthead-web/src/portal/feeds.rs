@@ -2,13 +2,14 @@
 //! `/feed.xml`, `/atom.xml`, `/feed.json`, and the same names under `/{section}/`,
 //! `/tag/{slug}/` and `/author/{slug}/`.
 
+use super::scope::{Kind, Scope};
 use crate::cache::{cacheable, Dep};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use masthead_core::article::Visibility;
-use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_core::store::{ArticleQuery, PageRequest};
 use masthead_render::feeds::{FeedAuthor, FeedItem, FeedView};
 
 /// Articles per feed.
@@ -38,14 +39,6 @@ impl Format {
             Self::Json => "application/feed+json; charset=utf-8",
         }
     }
-}
-
-/// The list a feed follows: its filter, title, description and page path.
-struct Scope {
-    filter: ArticleFilter,
-    title: String,
-    description: String,
-    base: String,
 }
 
 async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, WebError> {
@@ -124,59 +117,39 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
 
 /// The site-wide feed named `file`; other names fall through to `fallback_for`.
 pub async fn site(state: &AppState, file: &str) -> Result<Response, WebError> {
-    let scope = Scope {
-        filter: ArticleFilter::All,
-        title: String::new(),
-        description: String::new(),
-        base: "/".into(),
-    };
-    render(state, scope, file).await
+    render(state, Scope::site(), file).await
 }
 
 pub async fn section(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let Some(section) = state.store.section_by_slug(&slug).await? else {
-        return super::fallback_for(&state, &format!("/{slug}/{file}")).await;
-    };
-    let scope = Scope {
-        filter: ArticleFilter::Section(section.id),
-        title: section.name,
-        description: section.description,
-        base: format!("/{}/", section.slug),
-    };
-    render(&state, scope, &file).await
+    scoped(&state, Kind::Section, &slug, &file).await
 }
 
 pub async fn tag(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let Some(tag) = state.store.tag_by_slug(&slug).await? else {
-        return super::fallback_for(&state, &format!("/tag/{slug}/{file}")).await;
-    };
-    let scope = Scope {
-        filter: ArticleFilter::Tag(tag.id),
-        title: tag.name,
-        description: tag.description,
-        base: format!("/tag/{}/", tag.slug),
-    };
-    render(&state, scope, &file).await
+    scoped(&state, Kind::Tag, &slug, &file).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let Some(person) = state.store.person_by_slug(&slug).await? else {
-        return super::fallback_for(&state, &format!("/author/{slug}/{file}")).await;
-    };
-    let scope = Scope {
-        filter: ArticleFilter::Author(person.id),
-        title: person.name,
-        description: person.bio,
-        base: format!("/author/{}/", person.slug),
-    };
-    render(&state, scope, &file).await
+    scoped(&state, Kind::Author, &slug, &file).await
+}
+
+/// The feed `file` of a section, tag or author.
+async fn scoped(
+    state: &AppState,
+    kind: Kind,
+    slug: &str,
+    file: &str,
+) -> Result<Response, WebError> {
+    match Scope::find(state, kind, slug).await? {
+        Some(scope) => render(state, scope, file).await,
+        None => super::fallback_for(state, &format!("{}{file}", kind.path(slug))).await,
+    }
 }

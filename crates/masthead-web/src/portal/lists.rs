@@ -1,5 +1,6 @@
 //! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
+use super::scope::{Kind, Scope};
 use super::{chrome, missing, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
@@ -23,12 +24,15 @@ pub struct PageParam {
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
-    let (mut chrome, settings) = chrome(&state, "/").await?;
+    let super::Context {
+        mut chrome,
+        settings,
+        sections,
+    } = chrome(&state, "/").await?;
     chrome.meta.json_ld = Some(structured::to_script(&structured::home(
         &settings,
         &state.base_url,
     )));
-    let sections = state.store.sections().await?;
     let mut blocks = Vec::new();
     for s in sections.iter().filter(|s| s.in_navigation) {
         let query = ArticleQuery::published(
@@ -101,7 +105,7 @@ pub async fn latest(
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     let view = list_view(
-        chrome(&state, "/latest/").await?.0,
+        chrome(&state, "/latest/").await?.chrome,
         "Latest News".into(),
         String::new(),
         "/latest/".into(),
@@ -114,19 +118,7 @@ pub async fn section(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let Some(section) = state.store.section_by_slug(&slug).await? else {
-        return missing(&state, &format!("/{slug}/")).await;
-    };
-    let (mut chrome, _) = chrome(&state, &format!("/{}/", section.slug)).await?;
-    chrome.current_section = Some(section.slug.clone());
-    let mut view = list_view(
-        chrome,
-        section.name,
-        section.description,
-        format!("/{}/", section.slug),
-    );
-    view.show_sections = false;
-    list_page(&state, view, ArticleFilter::Section(section.id), p.page).await
+    scoped(&state, Kind::Section, &slug, p.page).await
 }
 
 pub async fn tag(
@@ -134,16 +126,7 @@ pub async fn tag(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let Some(tag) = state.store.tag_by_slug(&slug).await? else {
-        return missing(&state, &format!("/tag/{slug}/")).await;
-    };
-    let view = list_view(
-        chrome(&state, &format!("/tag/{}/", tag.slug)).await?.0,
-        tag.name,
-        tag.description,
-        format!("/tag/{}/", tag.slug),
-    );
-    list_page(&state, view, ArticleFilter::Tag(tag.id), p.page).await
+    scoped(&state, Kind::Tag, &slug, p.page).await
 }
 
 pub async fn author(
@@ -151,17 +134,29 @@ pub async fn author(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let Some(person) = state.store.person_by_slug(&slug).await? else {
-        return missing(&state, &format!("/author/{slug}/")).await;
+    scoped(&state, Kind::Author, &slug, p.page).await
+}
+
+/// The list page of a section, tag or author.
+async fn scoped(
+    state: &AppState,
+    kind: Kind,
+    slug: &str,
+    page: Option<u32>,
+) -> Result<Response, WebError> {
+    let Some(scope) = Scope::find(state, kind, slug).await? else {
+        return missing(state, &kind.path(slug)).await;
     };
-    let mut view = list_view(
-        chrome(&state, &format!("/author/{}/", person.slug))
-            .await?
-            .0,
-        person.name.clone(),
-        String::new(),
-        format!("/author/{}/", person.slug),
-    );
-    view.profile = Some(ProfileView::from(&person));
-    list_page(&state, view, ArticleFilter::Author(person.id), p.page).await
+    let mut chrome = chrome(state, &scope.base).await?.chrome;
+    chrome.current_section = scope.section_slug.clone();
+    // An author's bio is shown in their profile, not again as the list's description.
+    let description = if scope.person.is_some() {
+        String::new()
+    } else {
+        scope.description
+    };
+    let mut view = list_view(chrome, scope.title, description, scope.base);
+    view.show_sections = scope.section_slug.is_none();
+    view.profile = scope.person.as_ref().map(ProfileView::from);
+    list_page(state, view, scope.filter, page).await
 }

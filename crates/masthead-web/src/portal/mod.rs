@@ -3,6 +3,7 @@
 mod article;
 mod feeds;
 mod lists;
+mod scope;
 mod sitemaps;
 
 use crate::cache::{cacheable, Dep};
@@ -56,17 +57,25 @@ async fn top_level_file(
 }
 
 /// Loads what every page shows around its content.
-/// Loads what every page shows around its content, for the page at `path`; returns
-/// the settings too, for pages that need more of them.
-pub(crate) async fn chrome(
-    state: &AppState,
-    path: &str,
-) -> Result<(Chrome, masthead_core::site::Settings), WebError> {
+/// What every page is built from: its chrome, and the settings and sections the
+/// chrome was made of, for pages that need more of them.
+pub(crate) struct Context {
+    pub chrome: Chrome,
+    pub settings: masthead_core::site::Settings,
+    pub sections: Vec<masthead_core::taxonomy::Section>,
+}
+
+/// Loads what every page shows around its content, for the page at `path`.
+pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebError> {
     let settings = state.store.settings().await?;
     let sections = state.store.sections().await?;
     let mut chrome = Chrome::new(&settings, &sections, chrono::Utc::now());
     chrome.meta.canonical = state.url(path);
-    Ok((chrome, settings))
+    Ok(Context {
+        chrome,
+        settings,
+        sections,
+    })
 }
 
 /// Renders a page that shows `deps` (see `cache`), so it can be cached.
@@ -122,7 +131,7 @@ pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, We
 /// A themed 404 page (falling back to a plain one if even that fails).
 async fn not_found(state: &AppState, path: &str) -> WebError {
     let mut error = WebError::not_found();
-    if let Ok((chrome, _)) = chrome(state, path).await {
+    if let Ok(Context { chrome, .. }) = chrome(state, path).await {
         let view = ErrorView {
             chrome,
             heading: "Page not found".into(),
