@@ -198,6 +198,17 @@ async fn lists_paginate_with_prev_and_next(store: Arc<dyn Store>) {
             && second.contains("rel=\"next\" href=\"/world/?page=3\"")
     );
     assert!(second.contains(">Story 24</a>"));
+    // Pages that do not exist are helpful 404s, not errors or empty pages.
+    for path in [
+        "/latest/?page=4",
+        "/latest/?page=0",
+        "/latest/?page=abc",
+        "/world/?page=-1",
+    ] {
+        let (status, _, html) = get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("Page not found"), "{path}: {html}");
+    }
 }
 
 async fn unknown_pages_are_helpful_404s(store: Arc<dyn Store>) {

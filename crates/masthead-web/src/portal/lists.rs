@@ -1,7 +1,7 @@
 //! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
 use super::scope::{Kind, Scope};
-use super::{chrome, missing, page};
+use super::{chrome, missing, not_found, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
@@ -18,9 +18,20 @@ const HOME_BLOCK: u32 = 4;
 /// Stories per page of a list.
 const PER_PAGE: u32 = 20;
 
+/// `?page=N`, kept as text so that a bad value is a 404 page, not a bare 400.
 #[derive(Deserialize)]
 pub struct PageParam {
-    page: Option<u32>,
+    page: Option<String>,
+}
+
+impl PageParam {
+    /// The 1-based page asked for, or `None` for anything that names no page.
+    fn number(&self) -> Option<u32> {
+        match &self.page {
+            None => Some(1),
+            Some(text) => text.parse().ok().filter(|n| *n >= 1),
+        }
+    }
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
@@ -62,10 +73,17 @@ async fn list_page(
     state: &AppState,
     mut view: ListView,
     filter: ArticleFilter,
-    page: Option<u32>,
+    page: &PageParam,
 ) -> Result<Response, WebError> {
-    let query = ArticleQuery::published(filter, PageRequest::numbered(page.unwrap_or(1), PER_PAGE));
+    let Some(number) = page.number() else {
+        return Err(not_found(state, &view.base).await);
+    };
+    let query = ArticleQuery::published(filter, PageRequest::numbered(number, PER_PAGE));
     let articles = state.store.list_articles(&query).await?;
+    // Page 1 of an empty list exists; pages past the end do not.
+    if number > 1 && articles.items.is_empty() {
+        return Err(not_found(state, &view.base).await);
+    }
     view.page = PageView::from(&articles);
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
@@ -110,7 +128,7 @@ pub async fn latest(
         String::new(),
         "/latest/".into(),
     );
-    list_page(&state, view, ArticleFilter::All, p.page).await
+    list_page(&state, view, ArticleFilter::All, &p).await
 }
 
 pub async fn section(
@@ -118,7 +136,7 @@ pub async fn section(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Section, &slug, p.page).await
+    scoped(&state, Kind::Section, &slug, &p).await
 }
 
 pub async fn tag(
@@ -126,7 +144,7 @@ pub async fn tag(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Tag, &slug, p.page).await
+    scoped(&state, Kind::Tag, &slug, &p).await
 }
 
 pub async fn author(
@@ -134,7 +152,7 @@ pub async fn author(
     Path(slug): Path<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Author, &slug, p.page).await
+    scoped(&state, Kind::Author, &slug, &p).await
 }
 
 /// The list page of a section, tag or author.
@@ -142,7 +160,7 @@ async fn scoped(
     state: &AppState,
     kind: Kind,
     slug: &str,
-    page: Option<u32>,
+    page: &PageParam,
 ) -> Result<Response, WebError> {
     let Some(scope) = Scope::find(state, kind, slug).await? else {
         return missing(state, &kind.path(slug)).await;

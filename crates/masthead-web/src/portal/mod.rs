@@ -129,7 +129,7 @@ pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, We
 }
 
 /// A themed 404 page (falling back to a plain one if even that fails).
-async fn not_found(state: &AppState, path: &str) -> WebError {
+pub(crate) async fn not_found(state: &AppState, path: &str) -> WebError {
     let mut error = WebError::not_found();
     if let Ok(Context { chrome, .. }) = chrome(state, path).await {
         let view = ErrorView {
