@@ -13,6 +13,10 @@ pub enum Change {
         id: ArticleId,
         lists: Vec<ArticleFilter>,
     },
+    /// A correction or update was added to an article (the site-wide log changed).
+    Correction { article: ArticleId },
+    /// Reader counts changed, so the "Most read" list may have.
+    Readership,
     /// Something every page may show changed (settings, sections, staff), or too much
     /// changed at once to say (imports).
     Site,

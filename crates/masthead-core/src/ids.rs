@@ -26,5 +26,6 @@ id_type!(
     CommentId,
     MediaId,
     CorrectionId,
-    RedirectId
+    RedirectId,
+    PageId
 );

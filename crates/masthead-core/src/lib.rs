@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod media;
 pub mod newsroom;
+pub mod page;
 pub mod people;
 pub mod site;
 pub mod slug;

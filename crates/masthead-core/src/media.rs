@@ -17,6 +17,19 @@ pub struct Media {
     pub caption: String,
     pub credit: String,
     pub created_at: DateTime<Utc>,
+    /// Smaller copies for responsive images, narrowest first.
+    pub variants: Vec<MediaVariant>,
+}
+
+/// A resized copy of an image, for `srcset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaVariant {
+    pub width: u32,
+    pub height: u32,
+    pub mime_type: String,
+    /// Where the bytes live, like `Media::storage_key`.
+    pub storage_key: String,
+    pub byte_size: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -29,4 +42,5 @@ pub struct NewMedia {
     pub alt: String,
     pub caption: String,
     pub credit: String,
+    pub variants: Vec<MediaVariant>,
 }

@@ -6,7 +6,8 @@ use crate::article::{
     article_path, ArticleContent, CorrectionKind, NewArticle, PathMove, RenderedBody, Status,
 };
 use crate::error::{Error, Result};
-use crate::ids::ArticleId;
+use crate::ids::{ArticleId, PageId};
+use crate::page::{PageContent, StaticPage};
 use crate::store::Store;
 use crate::workflow::{self, Actor, Subject};
 use chrono::{DateTime, Utc};
@@ -190,6 +191,29 @@ impl Newsroom {
             .article(id)
             .await?
             .ok_or_else(|| Error::not_found(format!("article {id}")))
+    }
+
+    /// Creates a static page; its Markdown is rendered like an article's body.
+    pub async fn create_page(
+        &self,
+        content: PageContent,
+        now: DateTime<Utc>,
+    ) -> Result<StaticPage> {
+        let content = content.prepare()?;
+        let body = self.renderer.render(&content.body_markdown, "");
+        self.store.create_page(&content, &body.html, now).await
+    }
+
+    /// Replaces a static page's content.
+    pub async fn update_page(
+        &self,
+        id: PageId,
+        content: PageContent,
+        now: DateTime<Utc>,
+    ) -> Result<StaticPage> {
+        let content = content.prepare()?;
+        let body = self.renderer.render(&content.body_markdown, "");
+        self.store.update_page(id, &content, &body.html, now).await
     }
 
     /// The article slug for a title: the title's own, or its first free numbered variant.

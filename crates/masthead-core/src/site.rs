@@ -22,6 +22,8 @@ pub struct Settings {
     pub about: String,
     /// The call to action asking readers to support the publication.
     pub support_text: String,
+    /// Where that call to action leads, e.g. "/support/".
+    pub support_url: String,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             navigation: Vec::new(),
             about: String::new(),
             support_text: String::new(),
+            support_url: String::new(),
         }
     }
 }

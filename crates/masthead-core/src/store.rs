@@ -8,14 +8,15 @@ use crate::article::{
 };
 use crate::comment::{Comment, CommentStatus, NewComment};
 use crate::error::Result;
-use crate::ids::{ArticleId, CommentId, MediaId, PersonId, SectionId, TagId};
+use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, NewMedia};
+use crate::page::{PageContent, StaticPage};
 use crate::people::{Member, NewMember, NewPerson, Person};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag};
 use crate::workflow::StatusChange;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Which articles a list shows.
@@ -165,6 +166,8 @@ pub trait Store: Send + Sync {
     // Media.
     async fn create_media(&self, media: &NewMedia) -> Result<Media>;
     async fn media(&self, id: MediaId) -> Result<Option<Media>>;
+    /// The media among `ids` that exist, in no particular order (lists with images).
+    async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>>;
 
     // Articles.
     /// Stores a new article; a taken slug is a `Conflict`.
@@ -209,6 +212,15 @@ pub trait Store: Send + Sync {
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ArticleLocation>>;
+    /// Published articles that share the most tags with article `id` (newest first
+    /// among equals), filled up from its section; at most `limit`, never `id` itself.
+    async fn related_articles(&self, id: ArticleId, limit: u32) -> Result<Vec<ArticleSummary>>;
+    /// Corrections and updates of published articles, newest first, with their articles.
+    async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>>;
+    /// Adds reads to the per-day view counts.
+    async fn record_views(&self, day: NaiveDate, views: &[(ArticleId, u64)]) -> Result<()>;
+    /// The published articles read most since `since` (a UTC day), most read first.
+    async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>>;
     /// Scheduled articles whose time has come, oldest first.
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;
 
@@ -227,4 +239,29 @@ pub trait Store: Send + Sync {
         status_code: u16,
     ) -> Result<Redirect>;
     async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>>;
+
+    // Static pages. A page may not take a section's slug, nor a section a page's.
+    async fn create_page(
+        &self,
+        page: &PageContent,
+        body_html: &str,
+        at: DateTime<Utc>,
+    ) -> Result<StaticPage>;
+    async fn update_page(
+        &self,
+        id: PageId,
+        page: &PageContent,
+        body_html: &str,
+        at: DateTime<Utc>,
+    ) -> Result<StaticPage>;
+    async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>>;
+    /// All pages, by position then title; published ones only if `published_only`.
+    async fn static_pages(&self, published_only: bool) -> Result<Vec<StaticPage>>;
+}
+
+/// An entry of the site-wide corrections log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedCorrection {
+    pub correction: Correction,
+    pub article: ArticleSummary,
 }

@@ -3,7 +3,8 @@
 //! publication can restyle without recompiling.
 
 use minijinja::{Environment, Value};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The default theme's files, embedded at build time.
@@ -32,13 +33,55 @@ const TEMPLATES: &[(&str, &str)] = &[
         "error.html",
         include_str!("../../../themes/default/templates/error.html"),
     ),
+    (
+        "page.html",
+        include_str!("../../../themes/default/templates/page.html"),
+    ),
+    (
+        "corrections.html",
+        include_str!("../../../themes/default/templates/corrections.html"),
+    ),
 ];
 
-const ASSETS: &[(&str, &str, &str)] = &[(
-    "style.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../themes/default/assets/style.css"),
-)];
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../themes/default/assets/style.css"),
+    ),
+    (
+        "share.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../themes/default/assets/share.js"),
+    ),
+];
+
+/// A static asset of the theme, loaded once.
+pub struct Asset {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    /// Its address with a content fingerprint, e.g. "/assets/style.3f2a9c1d0b4e5f67.css":
+    /// safe to cache for ever, since new content gets a new address.
+    pub url: String,
+}
+
+impl Asset {
+    fn new(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        let hash = format!("{:016x}", hasher.finish());
+        let url = match name.rsplit_once('.') {
+            Some((stem, ext)) => format!("/assets/{stem}.{hash}.{ext}"),
+            None => format!("/assets/{name}.{hash}"),
+        };
+        Self {
+            content_type,
+            bytes,
+            url,
+        }
+    }
+}
 
 /// HTML escaping for `{{ value }}`: the five characters that matter and nothing else.
 /// minijinja's default also escapes `/`, which turns every URL into `&#x2f;` soup.
@@ -87,15 +130,49 @@ pub struct ThemeError {
 /// A loaded theme, shared by every request.
 pub struct Theme {
     env: Environment<'static>,
-    override_dir: Option<PathBuf>,
+    /// By file name.
+    assets: HashMap<String, Asset>,
+}
+
+/// How a request named an asset.
+pub enum AssetName {
+    /// By its current fingerprinted address: cache for ever.
+    Fingerprinted,
+    /// By its plain file name: revalidate.
+    Plain,
 }
 
 impl Theme {
     /// The default theme, with files in `override_dir/templates` and
     /// `override_dir/assets` taking precedence when present.
     pub fn new(override_dir: Option<&Path>) -> Arc<Self> {
+        let assets: HashMap<String, Asset> = ASSETS
+            .iter()
+            .map(|(name, content_type, embedded)| {
+                let bytes = override_dir
+                    .and_then(|d| std::fs::read(d.join("assets").join(name)).ok())
+                    .unwrap_or_else(|| embedded.as_bytes().to_vec());
+                ((*name).to_owned(), Asset::new(name, content_type, bytes))
+            })
+            .collect();
+        let urls: HashMap<String, String> = assets
+            .iter()
+            .map(|(name, a)| (name.clone(), a.url.clone()))
+            .collect();
         let mut env = Environment::new();
         env.set_formatter(escape_html);
+        // {{ asset("style.css") }}: the asset's fingerprinted address.
+        env.add_function(
+            "asset",
+            move |name: &str| -> Result<String, minijinja::Error> {
+                urls.get(name).cloned().ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("the theme has no asset {name:?}"),
+                    )
+                })
+            },
+        );
         let dir = override_dir.map(|d| d.join("templates"));
         env.set_loader(move |name| {
             if let Some(dir) = &dir {
@@ -114,10 +191,7 @@ impl Theme {
                 .find(|(n, _)| *n == name)
                 .map(|(_, t)| (*t).to_owned()))
         });
-        Arc::new(Self {
-            env,
-            override_dir: override_dir.map(Path::to_path_buf),
-        })
+        Arc::new(Self { env, assets })
     }
 
     /// Renders `template` with `context` (any serializable view model).
@@ -137,15 +211,21 @@ impl Theme {
             .map_err(err)
     }
 
-    /// A static asset by file name: (content type, bytes).
-    pub fn asset(&self, name: &str) -> Option<(&'static str, Vec<u8>)> {
-        let (_, content_type, embedded) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
-        if let Some(dir) = &self.override_dir {
-            if let Ok(bytes) = std::fs::read(dir.join("assets").join(name)) {
-                return Some((content_type, bytes));
-            }
+    /// The asset at `/assets/{file}`: by its fingerprinted address or its plain name.
+    /// An outdated fingerprint is no asset, so that it is never cached as the new one.
+    pub fn asset(&self, file: &str) -> Option<(&Asset, AssetName)> {
+        if let Some(asset) = self.assets.get(file) {
+            return Some((asset, AssetName::Plain));
         }
-        Some((content_type, embedded.as_bytes().to_vec()))
+        self.assets
+            .values()
+            .find(|a| a.url.strip_prefix("/assets/") == Some(file))
+            .map(|a| (a, AssetName::Fingerprinted))
+    }
+
+    /// The fingerprinted address of asset `name`, if the theme has it.
+    pub fn asset_url(&self, name: &str) -> Option<&str> {
+        self.assets.get(name).map(|a| a.url.as_str())
     }
 }
 
@@ -178,6 +258,39 @@ mod tests {
     }
 
     #[test]
+    fn assets_have_fingerprinted_addresses_that_follow_their_content() {
+        let theme = Theme::new(None);
+        let url = theme.asset_url("style.css").unwrap().to_owned();
+        assert!(
+            url.starts_with("/assets/style.") && url.ends_with(".css"),
+            "{url}"
+        );
+        let file = url.trim_start_matches("/assets/");
+        assert!(matches!(
+            theme.asset(file),
+            Some((_, AssetName::Fingerprinted))
+        ));
+        assert!(matches!(
+            theme.asset("style.css"),
+            Some((_, AssetName::Plain))
+        ));
+        assert!(theme.asset("style.0000000000000000.css").is_none());
+        assert!(theme.asset("nothing.css").is_none());
+
+        let dir = std::env::temp_dir().join(format!("masthead-assets-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("assets/style.css"), "body{}").unwrap();
+        let restyled = Theme::new(Some(&dir));
+        assert_ne!(
+            restyled.asset_url("style.css").unwrap(),
+            url,
+            "new content, new address"
+        );
+        assert_eq!(restyled.asset("style.css").unwrap().0.bytes, b"body{}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_theme_directory_overrides_file_by_file() {
         let dir = std::env::temp_dir().join(format!("masthead-theme-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("templates")).unwrap();
@@ -187,7 +300,12 @@ mod tests {
             .render("error.html", &serde_json::json!({"heading": "Gone"}))
             .unwrap();
         assert_eq!(html, "custom Gone");
-        assert!(theme.asset("style.css").unwrap().1.starts_with(b":root"));
+        assert!(theme
+            .asset("style.css")
+            .unwrap()
+            .0
+            .bytes
+            .starts_with(b":root"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

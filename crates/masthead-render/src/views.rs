@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use masthead_core::article::{Article, ArticleSummary, Named};
 use masthead_core::ids::SectionId;
 use masthead_core::media::Media;
+use masthead_core::page::StaticPage;
 use masthead_core::site::Settings;
 use masthead_core::store::Page;
 use masthead_core::taxonomy::Section;
@@ -65,6 +66,23 @@ pub struct Chrome {
     /// Feeds the page advertises with `<link rel="alternate">`.
     pub feeds: Vec<FeedLink>,
     pub meta: PageMeta,
+    /// Static pages listed in the footer (About, Ethics policy, ...).
+    pub footer: Vec<FooterLink>,
+    /// The publication's call to action for reader support, if it has one.
+    pub support: Option<SupportView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FooterLink {
+    pub title: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SupportView {
+    pub text: String,
+    /// Where the button leads; empty for none.
+    pub href: String,
 }
 
 /// What machines read about a page: canonical URL, description, Open Graph and
@@ -85,6 +103,8 @@ pub struct PageMeta {
     pub modified: Option<String>,
     pub section: Option<String>,
     pub tags: Vec<String>,
+    /// `<meta name="robots">`, when the page should not be indexed.
+    pub robots: Option<&'static str>,
     /// Serialized JSON-LD, safe to place in a `<script>` element.
     pub json_ld: Option<String>,
 }
@@ -116,7 +136,12 @@ impl FeedLink {
 }
 
 impl Chrome {
-    pub fn new(settings: &Settings, sections: &[Section], now: DateTime<Utc>) -> Self {
+    pub fn new(
+        settings: &Settings,
+        sections: &[Section],
+        pages: &[StaticPage],
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             site: settings.into(),
             today: TimeView::new(now),
@@ -136,6 +161,18 @@ impl Chrome {
                 og_type: "website",
                 ..PageMeta::default()
             },
+            footer: pages
+                .iter()
+                .filter(|p| p.in_footer)
+                .map(|p| FooterLink {
+                    title: p.title.clone(),
+                    path: p.path(),
+                })
+                .collect(),
+            support: (!settings.support_text.trim().is_empty()).then(|| SupportView {
+                text: settings.support_text.clone(),
+                href: settings.support_url.clone(),
+            }),
         }
     }
 }
@@ -157,6 +194,19 @@ pub struct StoryView {
     pub section: Option<Named<SectionId>>,
     pub published: Option<TimeView>,
     pub reading_minutes: u32,
+    pub image: Option<ImageView>,
+}
+
+impl StoryView {
+    /// The story with its featured image, found among `media` (loaded in one batch).
+    pub fn with_image(a: &ArticleSummary, media: &[Media]) -> Self {
+        let mut story = Self::from(a);
+        story.image = a
+            .featured_media_id
+            .and_then(|id| media.iter().find(|m| m.id == id))
+            .map(|m| ImageView::new(m, &a.featured_alt, "", ""));
+        story
+    }
 }
 
 impl From<&ArticleSummary> for StoryView {
@@ -171,6 +221,7 @@ impl From<&ArticleSummary> for StoryView {
             section: a.section.clone(),
             published: a.published_at.map(TimeView::new),
             reading_minutes: a.reading_time_minutes(),
+            image: None,
         }
     }
 }
@@ -209,6 +260,13 @@ pub struct SectionBlock {
 pub struct HomeView {
     #[serde(flatten)]
     pub chrome: Chrome,
+    /// The top story, shown large with its image.
+    pub lead: Option<StoryView>,
+    /// The next stories, with images.
+    pub secondary: Vec<StoryView>,
+    /// Headlines after those, newest first.
+    pub latest: Vec<StoryView>,
+    pub most_read: Vec<StoryView>,
     pub blocks: Vec<SectionBlock>,
 }
 
@@ -248,14 +306,59 @@ impl From<&masthead_core::people::Person> for ProfileView {
     }
 }
 
+/// An image as a page shows it: the original plus its variants for `srcset`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
     pub src: String,
+    /// The original's format at every stored width, for `<img srcset>`.
+    pub srcset: String,
+    /// WebP variants, for a `<source type="image/webp">`; empty when there are none.
+    pub webp_srcset: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
+}
+
+impl ImageView {
+    /// `media` with the words an article gives it (which may differ from the library's).
+    pub fn new(media: &Media, alt: &str, caption: &str, credit: &str) -> Self {
+        // (width, src) of every copy in `mime`, narrowest first, as a srcset value.
+        let srcset_of = |mime: &str| {
+            let mut entries: Vec<(u32, String)> = media
+                .variants
+                .iter()
+                .filter(|v| v.mime_type == mime)
+                .map(|v| (v.width, format!("/media/{}", v.storage_key)))
+                .collect();
+            if let (true, Some(w)) = (mime == media.mime_type, media.width) {
+                entries.push((w, media_src(media)));
+            }
+            entries.sort_by_key(|(w, _)| *w);
+            entries.dedup_by_key(|(w, _)| *w);
+            entries
+                .iter()
+                .map(|(w, src)| format!("{src} {w}w"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let webp_srcset = if media.mime_type == "image/webp" {
+            String::new()
+        } else {
+            srcset_of("image/webp")
+        };
+        Self {
+            src: media_src(media),
+            srcset: srcset_of(&media.mime_type),
+            webp_srcset,
+            alt: alt.to_owned(),
+            caption: caption.to_owned(),
+            credit: credit.to_owned(),
+            width: media.width,
+            height: media.height,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -323,14 +426,7 @@ impl ArticleBody {
                 .featured_image
                 .as_ref()
                 .zip(media)
-                .map(|(img, m)| ImageView {
-                    src: media_src(m),
-                    alt: img.alt.clone(),
-                    caption: img.caption.clone(),
-                    credit: img.credit.clone(),
-                    width: m.width,
-                    height: m.height,
-                }),
+                .map(|(img, m)| ImageView::new(m, &img.alt, &img.caption, &img.credit)),
             body_html: if readable {
                 a.body_html.clone()
             } else {
@@ -355,6 +451,154 @@ pub struct ArticleView {
     #[serde(flatten)]
     pub chrome: Chrome,
     pub a: ArticleBody,
+    pub share: Vec<ShareLink>,
+    pub related: Vec<StoryView>,
+    pub comments: Vec<CommentView>,
+}
+
+/// A plain link that shares a page on a network: no scripts, no trackers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareLink {
+    /// Short lowercase name, for styling: "x", "facebook", ..., "email", "copy".
+    pub network: &'static str,
+    pub label: &'static str,
+    pub href: String,
+}
+
+impl ShareLink {
+    /// Share links for the page at `url` titled `title`; the last one is the page's own
+    /// address, to copy.
+    pub fn all(url: &str, title: &str) -> Vec<ShareLink> {
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let (u, t) = (enc(url), enc(title));
+        vec![
+            ShareLink {
+                network: "x",
+                label: "X",
+                href: format!("https://x.com/intent/tweet?url={u}&text={t}"),
+            },
+            ShareLink {
+                network: "facebook",
+                label: "Facebook",
+                href: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+            },
+            ShareLink {
+                network: "linkedin",
+                label: "LinkedIn",
+                href: format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+            },
+            ShareLink {
+                network: "whatsapp",
+                label: "WhatsApp",
+                href: format!("https://wa.me/?text={t}%20{u}"),
+            },
+            ShareLink {
+                network: "telegram",
+                label: "Telegram",
+                href: format!("https://t.me/share/url?url={u}&text={t}"),
+            },
+            ShareLink {
+                network: "email",
+                label: "Email",
+                href: format!("mailto:?subject={t}&body={u}"),
+            },
+            ShareLink {
+                network: "copy",
+                label: "Copy link",
+                href: url.to_owned(),
+            },
+        ]
+    }
+}
+
+/// A published comment, placed in its thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    /// Plain text; the template escapes it and keeps its paragraphs.
+    pub paragraphs: Vec<String>,
+    pub at: TimeView,
+    /// 0 for a comment on the article, 1 for a reply, ...; capped so threads stay readable.
+    pub depth: u32,
+}
+
+/// Deepest reply indentation shown.
+const MAX_COMMENT_DEPTH: u32 = 3;
+
+impl CommentView {
+    /// Orders `comments` (oldest first) into threads: each comment followed by its
+    /// replies. Replies to comments not shown are dropped with them.
+    pub fn threads(comments: &[masthead_core::comment::Comment]) -> Vec<CommentView> {
+        fn walk(
+            comments: &[masthead_core::comment::Comment],
+            parent: Option<masthead_core::ids::CommentId>,
+            depth: u32,
+            out: &mut Vec<CommentView>,
+        ) {
+            for c in comments.iter().filter(|c| c.parent_id == parent) {
+                out.push(CommentView {
+                    id: c.id.0,
+                    author: c.member_name.clone(),
+                    paragraphs: c
+                        .body
+                        .split("\n\n")
+                        .map(|p| p.trim().to_owned())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                    at: TimeView::new(c.created_at),
+                    depth: depth.min(MAX_COMMENT_DEPTH),
+                });
+                walk(comments, Some(c.id), depth + 1, out);
+            }
+        }
+        let mut out = Vec::with_capacity(comments.len());
+        walk(comments, None, 0, &mut out);
+        out
+    }
+}
+
+/// A static page (About, Ethics policy, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct StaticPageView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub title: String,
+    pub body_html: String,
+    pub updated: TimeView,
+}
+
+/// The site-wide corrections log.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionsView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub heading: String,
+    pub base: String,
+    pub entries: Vec<LoggedCorrectionView>,
+    /// Pagination; its `items` stay empty.
+    pub page: PageView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedCorrectionView {
+    pub label: &'static str,
+    pub text: String,
+    pub at: TimeView,
+    pub article: StoryView,
+}
+
+impl From<&masthead_core::store::LoggedCorrection> for LoggedCorrectionView {
+    fn from(c: &masthead_core::store::LoggedCorrection) -> Self {
+        Self {
+            label: c.correction.kind.label(),
+            text: c.correction.text.clone(),
+            at: TimeView::new(c.correction.created_at),
+            article: StoryView::from(&c.article),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -363,4 +607,6 @@ pub struct ErrorView {
     pub chrome: Chrome,
     pub heading: String,
     pub message: String,
+    /// The newest headlines, to offer something to read instead.
+    pub latest: Vec<StoryView>,
 }

@@ -4,7 +4,7 @@
 
 use crate::rows::*;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dialect::ts;
 use masthead_core::article::{
     Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection,
@@ -14,9 +14,12 @@ use masthead_core::article::{
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, NewMedia};
+use masthead_core::page::{PageContent, StaticPage};
 use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person};
 use masthead_core::site::{Redirect, Settings};
-use masthead_core::store::{ArticleFilter, ArticleLocation, ArticleQuery, Counts, Page};
+use masthead_core::store::{
+    ArticleFilter, ArticleLocation, ArticleQuery, Counts, LoggedCorrection, Page, PageRequest,
+};
 use masthead_core::taxonomy::{NewSection, Section, Tag};
 use masthead_core::workflow::StatusChange;
 use masthead_core::change::{Change, ChangeSender};
@@ -40,6 +43,15 @@ const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.excerpt, a
      a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
      a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+const MEDIA_COLUMNS: &str =
+    "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at FROM media";
+
+const VARIANT_COLUMNS: &str =
+    "media_id, width, height, mime_type, storage_key, byte_size FROM media_variants";
+
+const PAGE_COLUMNS: &str = "id, slug, title, description, body_markdown, body_html, status, \
+     position, in_footer, created_at, updated_at FROM pages";
 
 const LOCATION_COLUMNS: &str = "a.slug, s.slug AS section_slug, a.title, a.published_at, a.updated_at \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
@@ -508,6 +520,74 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Media rows with their variants attached.
+    async fn with_variants(&self, rows: Vec<MediaRow>) -> Result<Vec<Media>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {VARIANT_COLUMNS} WHERE media_id IN ("));
+        let mut ids = qb.separated(", ");
+        for r in &rows {
+            ids.push_bind(r.id);
+        }
+        qb.push(") ORDER BY media_id, width, mime_type");
+        let variants: Vec<VariantRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("media variants"))?;
+        let mut media: Vec<Media> = rows.into_iter().map(Media::from).collect();
+        for v in variants {
+            if let Some(m) = media.iter_mut().find(|m| m.id.0 == v.media_id) {
+                m.variants.push(v.into());
+            }
+        }
+        Ok(media)
+    }
+
+    /// Summaries of the published articles among `ids`, in the order of `ids`.
+    async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {SUMMARY_COLUMNS} WHERE a.status = 'published' AND a.id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        let mut found: Vec<ArticleSummary> =
+            rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?;
+        found.sort_by_key(|a| ids.iter().position(|id| *id == a.id.0));
+        Ok(found)
+    }
+}
+
+/// Fails with a conflict when a section already has `slug` (checked for pages), or a
+/// page has it (checked for sections): both live at `/{slug}/`.
+async fn top_level_slug_free(conn: &mut Conn, table: &'static str, slug: &str) -> Result<()> {
+    let taken: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error("slug"))?;
+    match taken {
+        Some(_) => Err(Error::conflict(format!(
+            "/{slug}/ is taken by a {}; choose another slug",
+            if table == "pages" { "page" } else { "section" }
+        ))),
+        None => Ok(()),
+    }
+}
+
 async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<()> {
     tx.commit().await.map_err(db_error("commit"))
 }
@@ -606,6 +686,8 @@ impl masthead_core::store::Store for Store {
 
     async fn create_section(&self, section: &NewSection) -> Result<Section> {
         let section = section.clone().prepare()?;
+        let mut tx = self.begin().await?;
+        top_level_slug_free(&mut tx, "pages", &section.slug).await?;
         let row: SectionRow = sqlx::query_as(
             "INSERT INTO sections (slug, name, description, position, in_navigation, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -617,9 +699,10 @@ impl masthead_core::store::Store for Store {
         .bind(section.position)
         .bind(section.in_navigation)
         .bind(ts(Utc::now()))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error("section"))?;
+        commit(tx).await?;
         self.notify(Change::Site);
         Ok(row.into())
     }
@@ -773,11 +856,12 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn create_media(&self, media: &NewMedia) -> Result<Media> {
-        let row: MediaRow = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let row: MediaRow = sqlx::query_as(&format!(
             "INSERT INTO media (storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+            MEDIA_COLUMNS.trim_end_matches(" FROM media")
+        ))
         .bind(&media.storage_key)
         .bind(&media.mime_type)
         .bind(media.width.map(i64::from))
@@ -787,22 +871,51 @@ impl masthead_core::store::Store for Store {
         .bind(&media.caption)
         .bind(&media.credit)
         .bind(ts(Utc::now()))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error("media"))?;
-        Ok(row.into())
+        for v in &media.variants {
+            sqlx::query(
+                "INSERT INTO media_variants (media_id, width, height, mime_type, storage_key, byte_size) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row.id)
+            .bind(i64::from(v.width))
+            .bind(i64::from(v.height))
+            .bind(&v.mime_type)
+            .bind(&v.storage_key)
+            .bind(i64::try_from(v.byte_size).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("media variant"))?;
+        }
+        commit(tx).await?;
+        let mut created = Media::from(row);
+        created.variants = media.variants.clone();
+        created.variants.sort_by(|a, b| (a.width, &a.mime_type).cmp(&(b.width, &b.mime_type)));
+        Ok(created)
     }
 
     async fn media(&self, id: MediaId) -> Result<Option<Media>> {
-        let row: Option<MediaRow> = sqlx::query_as(
-            "SELECT id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at \
-             FROM media WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("media"))?;
-        Ok(row.map(Into::into))
+        Ok(self.media_many(&[id]).await?.pop())
+    }
+
+    async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} WHERE id IN ("));
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(id.0);
+        }
+        qb.push(")");
+        let rows: Vec<MediaRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("media"))?;
+        self.with_variants(rows).await
     }
 
     async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {
@@ -1024,6 +1137,7 @@ impl masthead_core::store::Store for Store {
             .map_err(db_error("article"))?;
         commit(tx).await?;
         self.notify(Change::Article { id, lists: Vec::new() });
+        self.notify(Change::Correction { article: id });
         row.try_into()
     }
 
@@ -1113,6 +1227,126 @@ impl masthead_core::store::Store for Store {
         .await
         .map_err(db_error("articles"))?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn related_articles(&self, id: ArticleId, limit: u32) -> Result<Vec<ArticleSummary>> {
+        /// Candidates looked at per shared tag: the tag's newest articles.
+        const PER_TAG: i64 = 24;
+        let tags: Vec<i64> = sqlx::query_scalar("SELECT tag_id FROM article_tags WHERE article_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("article tags"))?;
+        // (article, shared tags, published_at)
+        let mut scores: Vec<(i64, u32, Option<DateTime<Utc>>)> = Vec::new();
+        for tag in tags {
+            let rows: Vec<(i64, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT article_id, published_at FROM article_tags \
+                 WHERE tag_id = $1 AND status = 'published' AND article_id <> $2 \
+                 ORDER BY published_at DESC, article_id DESC LIMIT $3",
+            )
+            .bind(tag)
+            .bind(id.0)
+            .bind(PER_TAG)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("related articles"))?;
+            for (article, published) in rows {
+                match scores.iter_mut().find(|s| s.0 == article) {
+                    Some(score) => score.1 += 1,
+                    None => scores.push((article, 1, published)),
+                }
+            }
+        }
+        scores.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+        let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut ids: Vec<i64> = scores.into_iter().map(|s| s.0).take(limit_usize).collect();
+        if ids.len() < limit_usize {
+            let fill: Vec<i64> = sqlx::query_scalar(
+                "SELECT a.id FROM articles a WHERE a.status = 'published' AND a.id <> $1 \
+                 AND a.section_id = (SELECT section_id FROM articles WHERE id = $1) \
+                 ORDER BY a.published_at DESC, a.id DESC LIMIT $2",
+            )
+            .bind(id.0)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("related articles"))?;
+            for a in fill {
+                if ids.len() == limit_usize {
+                    break;
+                }
+                if !ids.contains(&a) {
+                    ids.push(a);
+                }
+            }
+        }
+        self.summaries_in_order(&ids).await
+    }
+
+    async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM corrections c JOIN articles a ON a.id = c.article_id WHERE a.status = 'published'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("corrections"))?;
+        let rows: Vec<LoggedCorrectionRow> = sqlx::query_as(&format!(
+            "SELECT c.id AS correction_id, c.kind AS correction_kind, c.text AS correction_text, \
+             c.created_at AS correction_at, {} JOIN corrections c ON c.article_id = a.id \
+             WHERE a.status = 'published' ORDER BY c.created_at DESC, c.id DESC LIMIT $1 OFFSET $2",
+            SUMMARY_COLUMNS
+        ))
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("corrections"))?;
+        Ok(Page {
+            items: rows.into_iter().map(LoggedCorrection::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    async fn record_views(&self, day: NaiveDate, views: &[(ArticleId, u64)]) -> Result<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for (article, n) in views {
+            // An article deleted since it was read is skipped, not an error.
+            sqlx::query(
+                "INSERT INTO article_views (article_id, day, views) \
+                 SELECT id, $2, $3 FROM articles WHERE id = $1 \
+                 ON CONFLICT (article_id, day) DO UPDATE SET views = article_views.views + excluded.views",
+            )
+            .bind(article.0)
+            .bind(day)
+            .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article views"))?;
+        }
+        commit(tx).await?;
+        self.notify(Change::Readership);
+        Ok(())
+    }
+
+    async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>> {
+        // Over-fetch a little: some of the most read may have been unpublished since.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT v.article_id FROM article_views v JOIN articles a ON a.id = v.article_id \
+             WHERE v.day >= $1 AND a.status = 'published' \
+             GROUP BY v.article_id ORDER BY SUM(v.views) DESC, v.article_id DESC LIMIT $2",
+        )
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("most read"))?;
+        self.summaries_in_order(&ids).await
     }
 
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>> {
@@ -1217,5 +1451,79 @@ impl masthead_core::store::Store for Store {
         .await
         .map_err(db_error("redirect"))?;
         Ok(row.map(Into::into))
+    }
+
+    async fn create_page(&self, page: &PageContent, body_html: &str, at: DateTime<Utc>) -> Result<StaticPage> {
+        let page = page.clone().prepare()?;
+        let mut tx = self.begin().await?;
+        top_level_slug_free(&mut tx, "sections", &page.slug).await?;
+        let row: PageRow = sqlx::query_as(&format!(
+            "INSERT INTO pages (slug, title, description, body_markdown, body_html, status, position, in_footer, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {}",
+            PAGE_COLUMNS.trim_end_matches(" FROM pages")
+        ))
+        .bind(&page.slug)
+        .bind(page.title.trim())
+        .bind(&page.description)
+        .bind(&page.body_markdown)
+        .bind(body_html)
+        .bind(page.status.as_str())
+        .bind(i64::from(page.position))
+        .bind(page.in_footer)
+        .bind(ts(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("page"))?;
+        commit(tx).await?;
+        // Pages are listed in every page's footer.
+        self.notify(Change::Site);
+        row.try_into()
+    }
+
+    async fn update_page(&self, id: PageId, page: &PageContent, body_html: &str, at: DateTime<Utc>) -> Result<StaticPage> {
+        let page = page.clone().prepare()?;
+        let mut tx = self.begin().await?;
+        top_level_slug_free(&mut tx, "sections", &page.slug).await?;
+        let row: Option<PageRow> = sqlx::query_as(&format!(
+            "UPDATE pages SET slug = $2, title = $3, description = $4, body_markdown = $5, body_html = $6, \
+             status = $7, position = $8, in_footer = $9, updated_at = $10 WHERE id = $1 RETURNING {}",
+            PAGE_COLUMNS.trim_end_matches(" FROM pages")
+        ))
+        .bind(id.0)
+        .bind(&page.slug)
+        .bind(page.title.trim())
+        .bind(&page.description)
+        .bind(&page.body_markdown)
+        .bind(body_html)
+        .bind(page.status.as_str())
+        .bind(i64::from(page.position))
+        .bind(page.in_footer)
+        .bind(ts(at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("page"))?;
+        let row = row.ok_or_else(|| Error::not_found(format!("page {id}")))?;
+        commit(tx).await?;
+        self.notify(Change::Site);
+        row.try_into()
+    }
+
+    async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>> {
+        let row: Option<PageRow> = sqlx::query_as(&format!("SELECT {PAGE_COLUMNS} WHERE slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("page"))?;
+        row.map(StaticPage::try_from).transpose()
+    }
+
+    async fn static_pages(&self, published_only: bool) -> Result<Vec<StaticPage>> {
+        let filter = if published_only { " WHERE status = 'published'" } else { "" };
+        let rows: Vec<PageRow> =
+            sqlx::query_as(&format!("SELECT {PAGE_COLUMNS}{filter} ORDER BY position, title, id"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error("pages"))?;
+        rows.into_iter().map(StaticPage::try_from).collect()
     }
 }

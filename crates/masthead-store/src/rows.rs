@@ -7,7 +7,8 @@ use masthead_core::article::{
 };
 use masthead_core::comment::Comment;
 use masthead_core::ids::*;
-use masthead_core::media::Media;
+use masthead_core::media::{Media, MediaVariant};
+use masthead_core::page::StaticPage;
 use masthead_core::people::{Member, Person, SocialLink};
 use masthead_core::site::Redirect;
 use masthead_core::taxonomy::{Section, Tag};
@@ -372,7 +373,89 @@ impl From<MediaRow> for Media {
             caption: r.caption,
             credit: r.credit,
             created_at: r.created_at,
+            variants: Vec::new(),
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VariantRow {
+    pub media_id: i64,
+    pub width: i64,
+    pub height: i64,
+    pub mime_type: String,
+    pub storage_key: String,
+    pub byte_size: i64,
+}
+
+impl From<VariantRow> for MediaVariant {
+    fn from(r: VariantRow) -> Self {
+        MediaVariant {
+            width: u32::try_from(r.width).unwrap_or(0),
+            height: u32::try_from(r.height).unwrap_or(0),
+            mime_type: r.mime_type,
+            storage_key: r.storage_key,
+            byte_size: u64::try_from(r.byte_size).unwrap_or(0),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PageRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub status: String,
+    pub position: i64,
+    pub in_footer: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PageRow> for StaticPage {
+    type Error = Error;
+    fn try_from(r: PageRow) -> Result<Self> {
+        Ok(StaticPage {
+            id: PageId(r.id),
+            slug: r.slug,
+            title: r.title,
+            description: r.description,
+            body_markdown: r.body_markdown,
+            body_html: r.body_html,
+            status: word(&r.status)?,
+            position: i32::try_from(r.position).unwrap_or(i32::MAX),
+            in_footer: r.in_footer,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LoggedCorrectionRow {
+    pub correction_id: i64,
+    pub correction_kind: String,
+    pub correction_text: String,
+    pub correction_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub article: SummaryRow,
+}
+
+impl TryFrom<LoggedCorrectionRow> for masthead_core::store::LoggedCorrection {
+    type Error = Error;
+    fn try_from(r: LoggedCorrectionRow) -> Result<Self> {
+        Ok(masthead_core::store::LoggedCorrection {
+            correction: Correction {
+                id: CorrectionId(r.correction_id),
+                kind: word(&r.correction_kind)?,
+                text: r.correction_text,
+                created_at: r.correction_at,
+            },
+            article: r.article.try_into()?,
+        })
     }
 }
 

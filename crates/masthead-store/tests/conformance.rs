@@ -9,7 +9,9 @@ use masthead_core::article::{
     RenderedBody, Seo, Source, Status, Visibility,
 };
 use masthead_core::comment::{CommentStatus, NewComment};
-use masthead_core::media::NewMedia;
+use masthead_core::ids::{ArticleId, MediaId};
+use masthead_core::media::{MediaVariant, NewMedia};
+use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
@@ -49,6 +51,10 @@ store_test!(
     concurrent_status_changes_keep_lists_consistent,
     locations_for_sitemaps,
     committed_writes_announce_what_changed,
+    static_pages_share_the_top_level_with_sections,
+    related_articles_share_tags_then_the_section,
+    corrections_log_is_newest_first_and_public_only,
+    views_add_up_into_most_read,
 );
 
 async fn settings_round_trip(store: S) {
@@ -174,10 +180,30 @@ async fn article_round_trips_every_field(store: S) {
             alt: "Cranes over the harbour".into(),
             caption: "The harbour at dawn.".into(),
             credit: "Source: Lantern Photo".into(),
+            variants: [1200, 400, 800]
+                .into_iter()
+                .map(|w| MediaVariant {
+                    width: w,
+                    height: w * 9 / 16,
+                    mime_type: "image/webp".into(),
+                    storage_key: format!("2026/03/harbour-{w}.webp"),
+                    byte_size: u64::from(w) * 10,
+                })
+                .collect(),
         })
         .await
         .unwrap();
+    let widths: Vec<u32> = media.variants.iter().map(|v| v.width).collect();
+    assert_eq!(widths, [400, 800, 1200], "variants come narrowest first");
     assert_eq!(store.media(media.id).await.unwrap().as_ref(), Some(&media));
+    assert_eq!(
+        store
+            .media_many(&[media.id, MediaId(999_999)])
+            .await
+            .unwrap(),
+        vec![media.clone()]
+    );
+    assert!(store.media_many(&[]).await.unwrap().is_empty());
     let content = ArticleContent {
         title: "Harbour strike ends after 40 days".into(),
         standfirst: "Dockers accept a 6% raise.".into(),
@@ -1134,4 +1160,337 @@ async fn committed_writes_announce_what_changed(store: S) {
         .await
         .is_err());
     assert!(changes.try_recv().is_err());
+}
+
+fn page(title: &str, slug: &str, status: PageStatus, position: i32) -> PageContent {
+    PageContent {
+        slug: slug.into(),
+        title: title.into(),
+        description: format!("{title} of the paper."),
+        body_markdown: format!("## {title}\n\nWe **mean** it."),
+        status,
+        position,
+        in_footer: true,
+    }
+}
+
+async fn static_pages_share_the_top_level_with_sections(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let about = newsroom
+        .create_page(page("About us", "about", PageStatus::Published, 2), t0())
+        .await
+        .unwrap();
+    assert_eq!(about.path(), "/about/");
+    assert!(
+        about.body_html.contains("<strong>mean</strong>"),
+        "{}",
+        about.body_html
+    );
+    let ethics = newsroom
+        .create_page(page("Ethics policy", "", PageStatus::Published, 1), t0())
+        .await
+        .unwrap();
+    assert_eq!(ethics.slug, "ethics-policy");
+    newsroom
+        .create_page(page("Contact", "contact", PageStatus::Draft, 0), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.page_by_slug("about").await.unwrap(),
+        Some(about.clone())
+    );
+    assert_eq!(store.page_by_slug("nothing").await.unwrap(), None);
+    let published: Vec<String> = store
+        .static_pages(true)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.slug)
+        .collect();
+    assert_eq!(
+        published,
+        ["ethics-policy", "about"],
+        "by position, drafts left out"
+    );
+    assert_eq!(store.static_pages(false).await.unwrap().len(), 3);
+
+    // One address, one owner: a page may not take a section's slug, nor the reverse.
+    assert!(matches!(
+        newsroom
+            .create_page(page("World", "world", PageStatus::Published, 0), t0())
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    let section = NewSection {
+        name: "About".into(),
+        slug: "about".into(),
+        description: String::new(),
+        position: 9,
+        in_navigation: true,
+    };
+    assert!(matches!(
+        store.create_section(&section).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        newsroom
+            .create_page(page("About again", "about", PageStatus::Published, 0), t0())
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        newsroom
+            .create_page(page("Latest", "latest", PageStatus::Published, 0), t0())
+            .await,
+        Err(Error::Invalid(_))
+    ));
+
+    // Editing renders the new body and keeps the creation time.
+    let later = t0() + Duration::hours(1);
+    let mut content = page("About The Lantern", "about", PageStatus::Published, 2);
+    content.body_markdown = "Founded in *2026*.".into();
+    let edited = newsroom
+        .update_page(about.id, content.clone(), later)
+        .await
+        .unwrap();
+    assert_eq!(edited.title, "About The Lantern");
+    assert!(edited.body_html.contains("<em>2026</em>"));
+    assert_eq!((edited.created_at, edited.updated_at), (t0(), later));
+    content.slug = "business".into();
+    assert!(matches!(
+        newsroom.update_page(about.id, content.clone(), later).await,
+        Err(Error::Conflict(_))
+    ));
+    content.slug = "about".into();
+    assert!(matches!(
+        newsroom
+            .update_page(masthead_core::ids::PageId(999_999), content, later)
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    let _ = f;
+}
+
+/// Publishes an article with the given tags in `section`, `minutes` after t0.
+async fn tagged(
+    store: &S,
+    f: &NewsroomFixture,
+    title: &str,
+    section: &masthead_core::taxonomy::Section,
+    tags: &[&str],
+    minutes: i64,
+) -> ArticleId {
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new(title, format!("{title}.\n\nMore."));
+    content.section_id = Some(section.id);
+    content.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    let at = t0() + Duration::minutes(minutes);
+    let id = newsroom
+        .create_draft(actor(&f.editor), content, at)
+        .await
+        .unwrap();
+    newsroom
+        .transition(actor(&f.editor), id, Status::Published, None, at)
+        .await
+        .unwrap();
+    id
+}
+
+async fn related_articles_share_tags_then_the_section(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let subject = tagged(
+        &store,
+        &f,
+        "Port strike",
+        &f.business,
+        &["Ports", "Labour", "Trade"],
+        0,
+    )
+    .await;
+    let two_shared = tagged(&store, &f, "Dock wages", &f.world, &["Ports", "Labour"], 1).await;
+    let one_old = tagged(&store, &f, "Trade deal", &f.world, &["Trade"], 2).await;
+    let one_new = tagged(&store, &f, "Labour law", &f.world, &["Labour"], 3).await;
+    let same_section = tagged(&store, &f, "Bank rates", &f.business, &["Banks"], 4).await;
+    let unrelated = tagged(&store, &f, "Elections", &f.world, &["Votes"], 5).await;
+    let unpublished = tagged(
+        &store,
+        &f,
+        "Port fees",
+        &f.world,
+        &["Ports", "Labour", "Trade"],
+        6,
+    )
+    .await;
+    newsroom
+        .transition(
+            actor(&f.editor),
+            unpublished,
+            Status::Unpublished,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+
+    let ids = |list: Vec<masthead_core::article::ArticleSummary>| {
+        list.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.related_articles(subject, 10).await.unwrap()),
+        [two_shared, one_new, one_old, same_section],
+        "most shared tags first, newest among equals, then the section; never itself, the unpublished or the unrelated"
+    );
+    assert_eq!(
+        ids(store.related_articles(subject, 2).await.unwrap()),
+        [two_shared, one_new]
+    );
+    assert!(!ids(store.related_articles(unrelated, 10).await.unwrap()).contains(&unrelated));
+    assert!(store
+        .related_articles(ArticleId(999_999), 3)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn corrections_log_is_newest_first_and_public_only(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let bridge = fixtures::published(
+        &newsroom,
+        "Bridge opens",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let budget = fixtures::published(
+        &newsroom,
+        "Budget passes",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        1,
+    )
+    .await;
+    let mut changes = store.subscribe();
+    let day = |n| t0() + Duration::days(n);
+    newsroom
+        .add_correction(
+            actor(&f.editor),
+            bridge,
+            CorrectionKind::Correction,
+            "2 km, not 3 km.",
+            day(1),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(changes.try_recv().unwrap(), masthead_core::change::Change::Article { id, .. } if id == bridge)
+    );
+    assert_eq!(
+        changes.try_recv().unwrap(),
+        masthead_core::change::Change::Correction { article: bridge }
+    );
+    newsroom
+        .add_correction(
+            actor(&f.editor),
+            budget,
+            CorrectionKind::Update,
+            "Vote count added.",
+            day(2),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .add_correction(
+            actor(&f.editor),
+            bridge,
+            CorrectionKind::Update,
+            "Opening hours added.",
+            day(3),
+        )
+        .await
+        .unwrap();
+    let log = store
+        .corrections_log(PageRequest::numbered(1, 2))
+        .await
+        .unwrap();
+    assert_eq!(log.total, 3);
+    let texts: Vec<&str> = log
+        .items
+        .iter()
+        .map(|c| c.correction.text.as_str())
+        .collect();
+    assert_eq!(texts, ["Opening hours added.", "Vote count added."]);
+    assert_eq!(log.items[0].article.id, bridge);
+    assert_eq!(log.items[0].correction.kind, CorrectionKind::Update);
+    assert_eq!(log.items[1].article.title, "Budget passes");
+    let second = store
+        .corrections_log(PageRequest::numbered(2, 2))
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(second.items[0].correction.created_at, day(1));
+
+    // Unpublished articles leave the public log.
+    newsroom
+        .transition(actor(&f.editor), budget, Status::Unpublished, None, day(4))
+        .await
+        .unwrap();
+    let log = store
+        .corrections_log(PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(log.total, 2);
+    assert!(log.items.iter().all(|c| c.article.id == bridge));
+}
+
+async fn views_add_up_into_most_read(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let a = fixtures::published(&newsroom, "Alpha", &f.world, f.author.id, &f.editor, 0).await;
+    let b = fixtures::published(&newsroom, "Beta", &f.world, f.author.id, &f.editor, 1).await;
+    let c = fixtures::published(&newsroom, "Gamma", &f.world, f.author.id, &f.editor, 2).await;
+    let day = |n: i64| (t0() + Duration::days(n)).date_naive();
+    let mut changes = store.subscribe();
+    store
+        .record_views(day(0), &[(a, 50), (b, 5)])
+        .await
+        .unwrap();
+    assert_eq!(
+        changes.try_recv().unwrap(),
+        masthead_core::change::Change::Readership
+    );
+    store
+        .record_views(day(1), &[(b, 10), (c, 12), (ArticleId(999_999), 7)])
+        .await
+        .unwrap();
+    store.record_views(day(1), &[(b, 10)]).await.unwrap();
+    store.record_views(day(1), &[]).await.unwrap();
+
+    let titles = |list: Vec<masthead_core::article::ArticleSummary>| {
+        list.into_iter().map(|a| a.title).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.most_read(day(0), 10).await.unwrap()),
+        ["Alpha", "Beta", "Gamma"]
+    );
+    assert_eq!(
+        titles(store.most_read(day(1), 10).await.unwrap()),
+        ["Beta", "Gamma"],
+        "views of the same day add up"
+    );
+    assert_eq!(titles(store.most_read(day(0), 1).await.unwrap()), ["Alpha"]);
+    assert!(store.most_read(day(2), 10).await.unwrap().is_empty());
+    newsroom
+        .transition(actor(&f.editor), b, Status::Unpublished, None, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(store.most_read(day(1), 10).await.unwrap()),
+        ["Gamma"]
+    );
 }

@@ -24,13 +24,22 @@ use std::time::SystemTime;
 pub enum Dep {
     /// A list of articles (its members' headlines, order, count).
     List(ArticleFilter),
-    /// One article in full.
+    /// One article (its headline, summary or all of it). An article page names its own
+    /// article first, and only article pages start with an article.
     Article(ArticleId),
+    /// The site-wide log of corrections and updates.
+    Corrections,
+    /// The "Most read" list.
+    MostRead,
 }
 
 /// Attached to a response (as an extension) to make it cacheable.
 #[derive(Debug, Clone, Default)]
 pub struct Deps(pub Vec<Dep>);
+
+/// Set on a response that is one article's page (see `readership`).
+#[derive(Clone, Copy, Debug)]
+pub struct ServedArticle(pub ArticleId);
 
 /// Marks `response` cacheable, showing `deps`.
 pub fn cacheable(mut response: Response, deps: Vec<Dep>) -> Response {
@@ -121,9 +130,19 @@ impl CachedPage {
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(self.last_modified)) {
             headers.insert(header::LAST_MODIFIED, v);
         }
-        if not_modified {
-            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        let mut response = if not_modified {
+            (StatusCode::NOT_MODIFIED, headers).into_response()
+        } else {
+            self.full(request, headers)
+        };
+        // Tell the readership counter which article this page was, if it is one.
+        if let Some(Dep::Article(id)) = self.deps.first() {
+            response.extensions_mut().insert(ServedArticle(*id));
         }
+        response
+    }
+
+    fn full(&self, request: &HeaderMap, mut headers: HeaderMap) -> Response {
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         let accepts = request
             .get(header::ACCEPT_ENCODING)
@@ -276,14 +295,24 @@ impl Inner {
             Change::Article { id, lists } => {
                 let deps =
                     std::iter::once(Dep::Article(*id)).chain(lists.iter().map(|l| Dep::List(*l)));
-                let keys: Vec<String> = deps
-                    .filter_map(|d| self.by_dep.remove(&d))
-                    .flatten()
-                    .collect();
-                for key in keys {
-                    self.remove(&key);
-                }
+                self.drop_showing(deps);
             }
+            Change::Correction { article } => {
+                self.drop_showing([Dep::Article(*article), Dep::Corrections]);
+            }
+            Change::Readership => self.drop_showing([Dep::MostRead]),
+        }
+    }
+
+    /// Drops every page that shows one of `deps`.
+    fn drop_showing(&mut self, deps: impl IntoIterator<Item = Dep>) {
+        let keys: Vec<String> = deps
+            .into_iter()
+            .filter_map(|d| self.by_dep.remove(&d))
+            .flatten()
+            .collect();
+        for key in keys {
+            self.remove(&key);
         }
     }
 

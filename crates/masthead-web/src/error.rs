@@ -24,6 +24,14 @@ impl WebError {
             page: None,
         }
     }
+
+    pub fn gone() -> Self {
+        Self {
+            status: StatusCode::GONE,
+            message: "What was published here has been withdrawn by the editors.".into(),
+            page: None,
+        }
+    }
 }
 
 impl From<Error> for WebError {

@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod log;
 mod portal;
+pub mod readership;
 
 use axum::Router;
 use masthead_core::store::Store;
@@ -25,6 +26,8 @@ pub struct AppState {
     /// The public URL readers use, without a trailing slash, for absolute links.
     pub base_url: String,
     pub cache: Arc<cache::PageCache>,
+    /// Article reads not yet written to the store (see `readership`).
+    pub readership: Arc<readership::Readership>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             media_dir,
             base_url,
             cache,
+            readership: Arc::default(),
         }
     }
 
@@ -62,6 +66,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.cache.clone(),
             cache::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.readership.clone(),
+            readership::layer,
         ))
         .layer(axum::middleware::from_fn(log::one_line_per_request))
         .with_state(state)

@@ -81,16 +81,23 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     let scheduler = tokio::spawn(run_scheduler(newsroom(store.clone())));
     let theme_dir = config.data_dir.join("theme");
     let state = masthead_web::AppState::new(
-        store,
+        store.clone(),
         Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
         config.data_dir.join("media"),
         config.base_url.clone(),
     );
+    let readership = state.readership.clone();
+    let counter = tokio::spawn(readership.clone().run(store.clone()));
     let result = axum::serve(listener, masthead_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped");
     scheduler.abort();
+    counter.abort();
+    // Keep the reads counted since the last flush.
+    if let Err(e) = readership.flush(&*store).await {
+        tracing::warn!(error = %e, "could not record the last readership counts");
+    }
     result
 }
 

@@ -1,13 +1,19 @@
 //! The article page.
 
-use super::{chrome, missing, page};
+use super::{chrome, gone, missing, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use masthead_core::article::Visibility;
+use masthead_core::article::{Status, Visibility};
+use masthead_core::comment::CommentStatus;
 use masthead_render::structured;
-use masthead_render::views::{media_src, ArticleBody, ArticleView};
+use masthead_render::views::{
+    media_src, ArticleBody, ArticleView, CommentView, ShareLink, StoryView,
+};
+
+/// Related stories shown under an article.
+const RELATED: u32 = 4;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -15,6 +21,10 @@ pub async fn show(
 ) -> Result<Response, WebError> {
     let article = match state.store.article_by_slug(&slug).await? {
         Some(a) if a.is_live() => a,
+        // Withdrawn after publication: say so (410), unless it was moved away.
+        Some(a) if a.status == Status::Unpublished && a.path() == format!("/{section}/{slug}/") => {
+            return Err(gone(&state, &a.path()).await)
+        }
         _ => return missing(&state, &format!("/{section}/{slug}/")).await,
     };
     // One canonical URL per article: other section prefixes redirect to it.
@@ -51,14 +61,36 @@ pub async fn show(
     // Members-only and paid bodies are withheld from anonymous readers (until members
     // can log in, that is everyone): left out of the page, not hidden in it.
     let readable = article.visibility == Visibility::Public;
+    let related = state.store.related_articles(article.id, RELATED).await?;
+    let related_media = state
+        .store
+        .media_many(
+            &related
+                .iter()
+                .filter_map(|a| a.featured_media_id)
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+    let comments = state
+        .store
+        .comments(article.id, CommentStatus::Approved)
+        .await?;
     let view = ArticleView {
+        share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
         a: ArticleBody::new(&article, media.as_ref(), readable),
+        related: related
+            .iter()
+            .map(|r| StoryView::with_image(r, &related_media))
+            .collect(),
+        comments: CommentView::threads(&comments),
     };
-    page(
-        &state,
-        "article.html",
-        &view,
-        vec![Dep::Article(article.id)],
-    )
+    // The article itself first (that makes this an article page, see `cache`), then
+    // the related stories shown, so that editing or unpublishing one of them also
+    // refreshes this page.
+    let deps = std::iter::once(article.id)
+        .chain(related.iter().map(|r| r.id))
+        .map(Dep::Article)
+        .collect();
+    page(&state, "article.html", &view, deps)
 }

@@ -15,6 +15,12 @@ use serde::Deserialize;
 
 /// Stories per section block on the home page.
 const HOME_BLOCK: u32 = 4;
+/// Newest stories at the top of the home page: the lead, the secondary stories with
+/// pictures, then the "Latest News" headlines.
+const HOME_TOP: u32 = 13;
+const HOME_SECONDARY: u32 = 4;
+/// Stories in the "Most read" list.
+const MOST_READ: u32 = 5;
 /// Stories per page of a list.
 const PER_PAGE: u32 = 20;
 
@@ -26,7 +32,7 @@ pub struct PageParam {
 
 impl PageParam {
     /// The 1-based page asked for, or `None` for anything that names no page.
-    fn number(&self) -> Option<u32> {
+    pub(super) fn number(&self) -> Option<u32> {
         match &self.page {
             None => Some(1),
             Some(text) => text.parse().ok().filter(|n| *n >= 1),
@@ -44,28 +50,88 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
         &settings,
         &state.base_url,
     )));
-    let mut blocks = Vec::new();
-    for s in sections.iter().filter(|s| s.in_navigation) {
+    let newest = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, HOME_TOP));
+    let top = state.store.list_articles(&newest).await?.items;
+    let since = chrono::Utc::now().date_naive()
+        - chrono::Duration::days(crate::readership::MOST_READ_DAYS - 1);
+    let most_read = state.store.most_read(since, MOST_READ).await?;
+    let navigation: Vec<_> = sections.iter().filter(|s| s.in_navigation).collect();
+    let mut section_lists = Vec::with_capacity(navigation.len());
+    for s in &navigation {
+        // A few extra, to make up for stories already shown at the top.
         let query = ArticleQuery::published(
             ArticleFilter::Section(s.id),
-            PageRequest::numbered(1, HOME_BLOCK),
+            PageRequest::numbered(1, HOME_BLOCK + HOME_SECONDARY + 1),
         );
-        let items = state.store.list_articles(&query).await?.items;
-        blocks.push(SectionBlock {
+        section_lists.push(state.store.list_articles(&query).await?.items);
+    }
+    let media_ids: Vec<_> = top
+        .iter()
+        .chain(section_lists.iter().flatten())
+        .filter_map(|a| a.featured_media_id)
+        .collect();
+    let media = state.store.media_many(&media_ids).await?;
+    let story = |a: &masthead_core::article::ArticleSummary| StoryView::with_image(a, &media);
+
+    // The lead is the newest story with a picture; the next few come with theirs.
+    let lead_index = top
+        .iter()
+        .position(|a| a.featured_media_id.is_some())
+        .unwrap_or(0);
+    let lead = top.get(lead_index).map(story);
+    let rest: Vec<_> = top
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != lead_index)
+        .map(|(_, a)| a)
+        .collect();
+    let secondary: Vec<StoryView> = rest
+        .iter()
+        .take(HOME_SECONDARY as usize)
+        .map(|a| story(a))
+        .collect();
+    let latest: Vec<StoryView> = rest
+        .iter()
+        .skip(HOME_SECONDARY as usize)
+        .map(|a| story(a))
+        .collect();
+    let at_top: Vec<_> = top
+        .iter()
+        .take(HOME_SECONDARY as usize + 1)
+        .map(|a| a.id)
+        .collect();
+    let blocks = navigation
+        .iter()
+        .zip(&section_lists)
+        .map(|(s, items)| SectionBlock {
             section: NavView {
                 name: s.name.clone(),
                 slug: s.slug.clone(),
             },
-            articles: items.iter().map(StoryView::from).collect(),
-        });
-    }
-    let mut deps: Vec<Dep> = vec![Dep::List(ArticleFilter::All)];
+            articles: items
+                .iter()
+                .filter(|a| !at_top.contains(&a.id))
+                .take(HOME_BLOCK as usize)
+                .map(story)
+                .collect(),
+        })
+        .collect();
+    let view = HomeView {
+        chrome,
+        lead,
+        secondary,
+        latest,
+        most_read: most_read.iter().map(StoryView::from).collect(),
+        blocks,
+    };
+    // Every article is on the "all" list, so a change to any of them reaches this page.
+    let mut deps: Vec<Dep> = vec![Dep::List(ArticleFilter::All), Dep::MostRead];
     deps.extend(
         sections
             .iter()
             .map(|s| Dep::List(ArticleFilter::Section(s.id))),
     );
-    page(&state, "home.html", &HomeView { chrome, blocks }, deps)
+    page(&state, "home.html", &view, deps)
 }
 
 /// Renders one page of a filtered list of published articles.
@@ -84,7 +150,18 @@ async fn list_page(
     if number > 1 && articles.items.is_empty() {
         return Err(not_found(state, &view.base).await);
     }
+    let media_ids: Vec<_> = articles
+        .items
+        .iter()
+        .filter_map(|a| a.featured_media_id)
+        .collect();
+    let media = state.store.media_many(&media_ids).await?;
     view.page = PageView::from(&articles);
+    view.page.items = articles
+        .items
+        .iter()
+        .map(|a| StoryView::with_image(a, &media))
+        .collect();
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
     }
@@ -163,6 +240,12 @@ async fn scoped(
     page: &PageParam,
 ) -> Result<Response, WebError> {
     let Some(scope) = Scope::find(state, kind, slug).await? else {
+        // Static pages share the top level with sections.
+        if kind == Kind::Section {
+            if let Some(response) = super::pages::static_page(state, slug).await? {
+                return Ok(response);
+            }
+        }
         return missing(state, &kind.path(slug)).await;
     };
     let mut chrome = chrome(state, &scope.base).await?.chrome;

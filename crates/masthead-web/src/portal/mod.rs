@@ -3,6 +3,7 @@
 mod article;
 mod feeds;
 mod lists;
+mod pages;
 mod scope;
 mod sitemaps;
 
@@ -13,7 +14,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use masthead_render::views::{Chrome, ErrorView};
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_render::views::{Chrome, ErrorView, StoryView};
 use std::path::Path;
 use tower_http::services::ServeDir;
 
@@ -21,6 +23,7 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
     Router::new()
         .route("/", get(lists::home))
         .route("/latest/", get(lists::latest))
+        .route("/corrections/", get(pages::corrections))
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
         .route("/robots.txt", get(sitemaps::robots))
@@ -69,7 +72,8 @@ pub(crate) struct Context {
 pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebError> {
     let settings = state.store.settings().await?;
     let sections = state.store.sections().await?;
-    let mut chrome = Chrome::new(&settings, &sections, chrono::Utc::now());
+    let pages = state.store.static_pages(true).await?;
+    let mut chrome = Chrome::new(&settings, &sections, &pages, chrono::Utc::now());
     chrome.meta.canonical = state.url(path);
     Ok(Context {
         chrome,
@@ -95,12 +99,23 @@ async fn asset(
     State(state): State<AppState>,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Response {
-    match state.theme.asset(&name) {
-        Some((content_type, bytes)) => {
-            ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    use masthead_render::theme::AssetName;
+    let Some((asset, named)) = state.theme.asset(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cache_control = match named {
+        // New content gets a new address, so this one never changes.
+        AssetName::Fingerprinted => "public, max-age=31536000, immutable",
+        AssetName::Plain => "public, max-age=300",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, cache_control),
+        ],
+        asset.bytes.clone(),
+    )
+        .into_response()
 }
 
 /// Paths no route matched: maybe a missing trailing slash.
@@ -130,14 +145,38 @@ pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, We
 
 /// A themed 404 page (falling back to a plain one if even that fails).
 pub(crate) async fn not_found(state: &AppState, path: &str) -> WebError {
-    let mut error = WebError::not_found();
-    if let Ok(Context { chrome, .. }) = chrome(state, path).await {
-        let view = ErrorView {
-            chrome,
-            heading: "Page not found".into(),
-            message: error.message.clone(),
-        };
-        error.page = state.theme.render("error.html", &view).ok();
-    }
+    error_page(state, path, WebError::not_found(), "Page not found").await
+}
+
+/// A themed 410 page: the address held something that has been withdrawn.
+pub(crate) async fn gone(state: &AppState, path: &str) -> WebError {
+    error_page(state, path, WebError::gone(), "This page has been removed").await
+}
+
+/// Dresses `error` in a page that helps the reader on: the latest headlines and links.
+async fn error_page(state: &AppState, path: &str, mut error: WebError, heading: &str) -> WebError {
+    let Ok(Context { mut chrome, .. }) = chrome(state, path).await else {
+        return error;
+    };
+    chrome.meta.title = heading.to_owned();
+    chrome.meta.robots = Some("noindex");
+    let query = ArticleQuery::published(
+        ArticleFilter::All,
+        PageRequest::numbered(1, ERROR_PAGE_LATEST),
+    );
+    let latest = match state.store.list_articles(&query).await {
+        Ok(page) => page.items.iter().map(StoryView::from).collect(),
+        Err(_) => Vec::new(),
+    };
+    let view = ErrorView {
+        chrome,
+        heading: heading.to_owned(),
+        message: error.message.clone(),
+        latest,
+    };
+    error.page = state.theme.render("error.html", &view).ok();
     error
 }
+
+/// Headlines an error page offers instead.
+const ERROR_PAGE_LATEST: u32 = 6;

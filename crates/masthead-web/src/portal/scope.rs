@@ -6,7 +6,7 @@ use crate::{AppState, WebError};
 use masthead_core::people::Person;
 use masthead_core::store::ArticleFilter;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Section,
     Tag,

@@ -38,9 +38,22 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, WebError> 
     Ok(xml(sitemaps::index(&children)))
 }
 
-/// Fronts: home, latest, sections, tags and authors.
+/// Fronts (home, latest, sections, tags and authors), static pages and the
+/// corrections log.
 pub async fn pages(State(state): State<AppState>) -> Result<Response, WebError> {
-    let mut paths = vec!["/".to_owned(), "/latest/".to_owned()];
+    let mut paths = vec![
+        "/".to_owned(),
+        "/latest/".to_owned(),
+        "/corrections/".to_owned(),
+    ];
+    paths.extend(
+        state
+            .store
+            .static_pages(true)
+            .await?
+            .iter()
+            .map(masthead_core::page::StaticPage::path),
+    );
     paths.extend(
         state
             .store

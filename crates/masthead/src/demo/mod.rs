@@ -277,6 +277,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 alt: a.image_alt.clone(),
                 caption: a.image_caption.clone(),
                 credit: a.image_credit.clone(),
+                variants: Vec::new(),
             })
             .await
             .map_err(err)?;
