@@ -17,8 +17,8 @@ use serde::Deserialize;
 const HOME_BLOCK: u32 = 4;
 /// Newest stories at the top of the home page: the lead, the secondary stories with
 /// pictures, then the "Latest News" headlines.
-const HOME_TOP: u32 = 13;
-const HOME_SECONDARY: u32 = 4;
+const HOME_TOP: u32 = 14;
+const HOME_SECONDARY: u32 = 5;
 /// Stories in the "Most read" list.
 const MOST_READ: u32 = 5;
 /// Stories per page of a list.
@@ -199,8 +199,10 @@ pub async fn latest(
     State(state): State<AppState>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
+    let mut chrome = chrome(&state, "/latest/").await?.chrome;
+    chrome.current_section = Some("latest".into());
     let view = list_view(
-        chrome(&state, "/latest/").await?.chrome,
+        chrome,
         "Latest News".into(),
         String::new(),
         "/latest/".into(),

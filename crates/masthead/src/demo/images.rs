@@ -27,8 +27,19 @@ fn mix(a: u8, b: u8, t: f32) -> u8 {
     (f32::from(a) + (f32::from(b) - f32::from(a)) * t.clamp(0.0, 1.0)).round() as u8
 }
 
-/// Writes a PNG for article `index` of section `section`.
-pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
+/// Narrower copies drawn for each image, for responsive `srcset`s.
+pub const VARIANT_WIDTHS: &[u32] = &[480, 800];
+
+/// The height of the image at `width`, in the full image's proportions.
+pub fn height_at(width: u32) -> u32 {
+    width * HEIGHT / WIDTH
+}
+
+/// Writes a PNG, `width` pixels wide, for article `index` of section `section`: the
+/// same picture at any width.
+pub fn draw(path: &Path, section: usize, index: u32, width: u32) -> Result<()> {
+    let height = height_at(width);
+    let scale = WIDTH as f32 / width as f32;
     let (from, to) = PALETTES[section % PALETTES.len()];
     // A tiny deterministic generator for the shapes' places and sizes.
     let mut state = u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (section as u64 + 1);
@@ -49,10 +60,11 @@ pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
         })
         .collect();
     let angle = next();
-    let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
-    for y in 0..HEIGHT {
-        for x in 0..WIDTH {
-            let (fx, fy) = (x as f32, y as f32);
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            // In the full-size image's coordinates.
+            let (fx, fy) = (x as f32 * scale, y as f32 * scale);
             let t = (fx / WIDTH as f32) * angle + (fy / HEIGHT as f32) * (1.0 - angle);
             let mut rgb = [
                 mix(from[0], to[0], t),
@@ -73,7 +85,7 @@ pub fn draw(path: &Path, section: usize, index: u32) -> Result<()> {
     }
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut encoder = png::Encoder::new(BufWriter::new(file), WIDTH, HEIGHT);
+    let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);

@@ -13,8 +13,9 @@ use masthead_core::article::{
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
-use masthead_core::media::NewMedia;
+use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::newsroom::BodyRenderer;
+use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, SocialLink};
 use masthead_core::site::Settings;
 use masthead_core::store::Store;
@@ -68,7 +69,17 @@ struct DemoFile {
     publication: Publication,
     staff: Vec<StaffEntry>,
     members: Vec<MemberEntry>,
+    pages: Vec<PageEntry>,
     articles: Vec<ArticleEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageEntry {
+    slug: String,
+    title: String,
+    description: String,
+    body: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +89,7 @@ struct Publication {
     description: String,
     about: String,
     support_text: String,
+    support_url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,6 +208,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             description: demo.publication.description.clone(),
             about: demo.publication.about.clone(),
             support_text: demo.publication.support_text.clone(),
+            support_url: demo.publication.support_url.clone(),
             locale: "en-GB".into(),
             timezone: "Europe/London".into(),
             ..Settings::default()
@@ -262,22 +275,39 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         let slug = masthead_core::slug::slugify(&a.title)
             .ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
         let file = format!("{slug}.png");
-        let path = image_dir.join(&file);
         let index = u32::try_from(index).unwrap_or(0);
-        tokio::task::spawn_blocking(move || images::draw(&path, section_index, index)).await??;
+        let mut variants = Vec::new();
+        for &width in std::iter::once(&images::WIDTH).chain(images::VARIANT_WIDTHS) {
+            let name = if width == images::WIDTH {
+                file.clone()
+            } else {
+                format!("{slug}-{width}.png")
+            };
+            let path = image_dir.join(&name);
+            let drawn = path.clone();
+            tokio::task::spawn_blocking(move || images::draw(&drawn, section_index, index, width))
+                .await??;
+            if width != images::WIDTH {
+                variants.push(MediaVariant {
+                    width,
+                    height: images::height_at(width),
+                    mime_type: "image/png".into(),
+                    storage_key: format!("demo/{name}"),
+                    byte_size: file_size(&path),
+                });
+            }
+        }
         let media = store
             .create_media(&NewMedia {
                 storage_key: format!("demo/{file}"),
                 mime_type: "image/png".into(),
                 width: Some(images::WIDTH),
                 height: Some(images::HEIGHT),
-                byte_size: std::fs::metadata(image_dir.join(&file))
-                    .map(|m| m.len())
-                    .unwrap_or(0),
+                byte_size: file_size(&image_dir.join(&file)),
                 alt: a.image_alt.clone(),
                 caption: a.image_caption.clone(),
                 credit: a.image_credit.clone(),
-                variants: Vec::new(),
+                variants,
             })
             .await
             .map_err(err)?;
@@ -371,7 +401,56 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             add_comment(store, &members, article.id, c, None, start, &mut minute).await?;
         }
     }
+    for (position, p) in demo.pages.iter().enumerate() {
+        let content = PageContent {
+            slug: p.slug.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            body_markdown: p.body.clone(),
+            status: PageStatus::Published,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            in_footer: true,
+        };
+        let html = renderer.render(&p.body, "").html;
+        store
+            .create_page(&content, &html, now - Duration::days(30))
+            .await
+            .map_err(|e| anyhow!("demo page {:?}: {e}", p.title))?;
+    }
+    record_demo_readership(store, now).await?;
     login.ok_or_else(|| anyhow!("the demo content has no admin"))
+}
+
+/// Reads for the last two days, so that "Most read" has something to show: a few
+/// stories drew a crowd, most a steady trickle.
+async fn record_demo_readership(store: &dyn Store, now: DateTime<Utc>) -> Result<()> {
+    use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+    let query = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, 100));
+    let articles = store
+        .list_articles(&query)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        .items;
+    for day in 0..2 {
+        let views: Vec<(ArticleId, u64)> = articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let i = i as u64;
+                let popular = if i % 7 == 3 { 900 } else { 0 };
+                (a.id, 40 + (i * 37 + day * 11) % 160 + popular / (i / 7 + 1))
+            })
+            .collect();
+        store
+            .record_views((now - Duration::days(day as i64)).date_naive(), &views)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 async fn add_comment(
