@@ -12,13 +12,29 @@ use masthead_testkit::store_test;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-fn app(store: Arc<dyn Store>) -> axum::Router {
-    masthead_web::router(masthead_web::AppState::new(
+fn state(store: Arc<dyn Store>) -> masthead_web::AppState {
+    masthead_web::AppState::new(
         store,
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "https://news.example".into(),
-    ))
+    )
+}
+
+fn app(store: Arc<dyn Store>) -> axum::Router {
+    masthead_web::router(state(store))
+}
+
+/// A GET as a reader's browser sends it.
+async fn read_as_reader(app: &axum::Router, path: &str) -> StatusCode {
+    let request = Request::get(path)
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        )
+        .body(Body::empty())
+        .unwrap();
+    app.clone().oneshot(request).await.unwrap().status()
 }
 
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, Option<String>, String) {
@@ -49,6 +65,10 @@ store_test!(
     gated_bodies_are_withheld_from_the_page,
     every_page_and_feed_follows_a_change_on_the_next_request,
     cached_pages_revalidate_and_compress,
+    static_pages_and_the_corrections_log,
+    home_has_lead_latest_and_most_read,
+    article_page_shares_relates_and_shows_comments,
+    images_are_responsive_and_assets_fingerprinted,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -783,4 +803,373 @@ async fn cached_pages_revalidate_and_compress(store: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(decoded, plain);
     assert!(compressed.len() < plain.len() / 2);
+}
+
+fn page_content(
+    title: &str,
+    slug: &str,
+    status: masthead_core::page::PageStatus,
+) -> masthead_core::page::PageContent {
+    masthead_core::page::PageContent {
+        slug: slug.into(),
+        title: title.into(),
+        description: format!("{title}: how we work."),
+        body_markdown: format!("We **check** everything in {title}."),
+        status,
+        position: 0,
+        in_footer: true,
+    }
+}
+
+async fn static_pages_and_the_corrections_log(store: Arc<dyn Store>) {
+    use masthead_core::article::CorrectionKind;
+    use masthead_core::page::PageStatus;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let app = app(store.clone());
+    // Cached before the pages exist: creating one must reach every page's footer.
+    assert!(!get(&app, "/").await.2.contains("href=\"/ethics/\""));
+    newsroom
+        .create_page(
+            page_content("Ethics policy", "ethics", PageStatus::Published),
+            t0(),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .create_page(page_content("Contact", "contact", PageStatus::Draft), t0())
+        .await
+        .unwrap();
+    let (status, _, html) = get(&app, "/ethics/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Ethics policy</h1>"), "{html}");
+    assert!(html.contains("<strong>check</strong>"));
+    assert!(
+        html.contains("content=\"Ethics policy: how we work.\""),
+        "its own description"
+    );
+    assert!(
+        get(&app, "/")
+            .await
+            .2
+            .contains("<a href=\"/ethics/\">Ethics policy</a>"),
+        "in the footer"
+    );
+    assert_eq!(
+        get(&app, "/contact/").await.0,
+        StatusCode::NOT_FOUND,
+        "drafts are not public"
+    );
+    assert!(get(&app, "/sitemap-pages.xml")
+        .await
+        .2
+        .contains("https://news.example/ethics/</loc>"));
+
+    let bridge = fixtures::published(
+        &newsroom,
+        "Bridge opens",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let (status, _, log) = get(&app, "/corrections/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(log.contains("No corrections have been published."));
+    newsroom
+        .add_correction(
+            NewsroomFixture::actor(&f.editor),
+            bridge,
+            CorrectionKind::Correction,
+            "The bridge is 2 km long, not 3 km.",
+            t0() + chrono::Duration::hours(2),
+        )
+        .await
+        .unwrap();
+    let log = get(&app, "/corrections/").await.2;
+    assert!(
+        log.contains("The bridge is 2 km long, not 3 km."),
+        "the next request shows it: {log}"
+    );
+    assert!(log.contains("href=\"/world/bridge-opens/\""));
+    assert!(log.contains("datetime=\"2026-03-02T11:00:00Z\""));
+    assert_eq!(
+        get(&app, "/corrections/?page=2").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let article = get(&app, "/world/bridge-opens/").await.2;
+    assert!(article.contains("The bridge is 2 km long, not 3 km."));
+}
+
+async fn home_has_lead_latest_and_most_read(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(
+            fixtures::published(
+                &newsroom,
+                &format!("Story number {n}"),
+                &f.world,
+                f.author.id,
+                &f.editor,
+                n,
+            )
+            .await,
+        );
+    }
+    let state = state(store.clone());
+    let app = masthead_web::router(state.clone());
+    let home = get(&app, "/").await.2;
+    // No pictures here, so the lead is simply the newest story.
+    let lead = home.find("class=\"lead\"").unwrap();
+    assert!(home[lead..].trim_start().contains("Story number 7"));
+    assert!(home.contains("id=\"latest-h\""), "a Latest News list");
+    assert!(
+        !home.contains("id=\"most-read-h\""),
+        "no Most read before anyone read anything"
+    );
+
+    // Readers read story 2 three times and story 5 once; robots and HEADs do not count.
+    for _ in 0..3 {
+        assert_eq!(
+            read_as_reader(&app, "/world/story-number-2/").await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        read_as_reader(&app, "/world/story-number-5/").await,
+        StatusCode::OK
+    );
+    for _ in 0..5 {
+        get(&app, "/world/story-number-6/").await; // no user agent: a tool
+    }
+    state.readership.flush(&*store).await.unwrap();
+    let home = get(&app, "/").await.2;
+    let most_read = &home[home
+        .find("id=\"most-read-h\"")
+        .expect("Most read appears on the next request")..];
+    let two = most_read.find("Story number 2").unwrap();
+    let five = most_read.find("Story number 5").unwrap();
+    assert!(two < five, "most read first");
+    assert!(!most_read[..most_read.find("</ol>").unwrap()].contains("Story number 6"));
+}
+
+async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
+    use masthead_core::comment::{CommentStatus, NewComment};
+    use masthead_core::people::NewMember;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Harbour & dock news",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let related = fixtures::published(
+        &newsroom,
+        "Dock strike",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        1,
+    )
+    .await;
+    let member = store
+        .create_member(&NewMember {
+            name: "Rita Reader".into(),
+            email: "rita@example.com".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    let comment = |body: &str, status, parent| NewComment {
+        article_id: id,
+        member_id: member.id,
+        parent_id: parent,
+        body: body.into(),
+        status,
+        created_at: t0() + chrono::Duration::hours(1),
+    };
+    let first = store
+        .add_comment(&comment(
+            "Great <b>reporting</b>.\n\nSecond paragraph.",
+            CommentStatus::Approved,
+            None,
+        ))
+        .await
+        .unwrap();
+    store
+        .add_comment(&comment(
+            "I agree.",
+            CommentStatus::Approved,
+            Some(first.id),
+        ))
+        .await
+        .unwrap();
+    store
+        .add_comment(&comment("Buy pills", CommentStatus::Pending, None))
+        .await
+        .unwrap();
+    let app = app(store.clone());
+    let html = get(&app, "/world/harbour-dock-news/").await.2;
+
+    let url = "https%3A%2F%2Fnews%2Eexample%2Fworld%2Fharbour%2Ddock%2Dnews%2F";
+    let title = "Harbour%20%26%20dock%20news";
+    for href in [
+        format!("https://x.com/intent/tweet?url={url}&amp;text={title}"),
+        format!("https://www.facebook.com/sharer/sharer.php?u={url}"),
+        format!("https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        format!("https://wa.me/?text={title}%20{url}"),
+        format!("https://t.me/share/url?url={url}&amp;text={title}"),
+        format!("mailto:?subject={title}&amp;body={url}"),
+        "https://news.example/world/harbour-dock-news/\" data-copy".to_owned(),
+    ] {
+        assert!(
+            html.contains(&format!("href=\"{href}")),
+            "share link {href} in {html}"
+        );
+    }
+    assert!(
+        !html.contains("<script src=\"http"),
+        "no third-party scripts"
+    );
+
+    // Comments: approved ones in threads, escaped, pending ones not at all.
+    assert!(html.contains("Comments (2)"));
+    assert!(
+        html.contains("<p>Great &lt;b&gt;reporting&lt;/b&gt;.</p><p>Second paragraph.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("class=\"comment depth-1\""));
+    assert!(!html.contains("Buy pills"));
+    assert!(html.contains("Log in to join the conversation"));
+
+    // Related: shares the fixture's tags. Unpublishing it refreshes this page.
+    let related_at = html.find("id=\"related-h\"").unwrap();
+    assert!(html[related_at..].contains("href=\"/business/dock-strike/\""));
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            related,
+            Status::Unpublished,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    let html = get(&app, "/world/harbour-dock-news/").await.2;
+    assert!(
+        !html.contains("dock-strike"),
+        "the next request no longer shows it"
+    );
+}
+
+async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
+    use masthead_core::media::{MediaVariant, NewMedia};
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let variant = |w: u32, mime: &str, ext: &str| MediaVariant {
+        width: w,
+        height: w / 2,
+        mime_type: mime.into(),
+        storage_key: format!("p/pier-{w}.{ext}"),
+        byte_size: 1,
+    };
+    let media = store
+        .create_media(&NewMedia {
+            storage_key: "p/pier.jpg".into(),
+            mime_type: "image/jpeg".into(),
+            width: Some(1600),
+            height: Some(800),
+            byte_size: 10,
+            alt: "The pier".into(),
+            caption: String::new(),
+            credit: String::new(),
+            variants: vec![
+                variant(480, "image/jpeg", "jpg"),
+                variant(480, "image/webp", "webp"),
+                variant(960, "image/jpeg", "jpg"),
+            ],
+        })
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let mut content = ArticleContent::new(&format!("Pier {n}"), "The pier reopened.");
+        content.section_id = Some(f.world.id);
+        content.featured_image = Some(masthead_core::article::FeaturedImage {
+            media_id: media.id,
+            alt: format!("The pier, view {n}"),
+            caption: "Caption".into(),
+            credit: "Credit".into(),
+        });
+        let id = newsroom
+            .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
+            .await
+            .unwrap();
+        newsroom
+            .transition(
+                NewsroomFixture::actor(&f.editor),
+                id,
+                Status::Published,
+                None,
+                t0() + chrono::Duration::minutes(n),
+            )
+            .await
+            .unwrap();
+    }
+    let app = app(store.clone());
+    let article = get(&app, "/world/pier-0/").await.2;
+    assert!(
+        article.contains("<source type=\"image/webp\" srcset=\"/media/p/pier-480.webp 480w\""),
+        "{article}"
+    );
+    assert!(article.contains(
+        "src=\"/media/p/pier.jpg\" srcset=\"/media/p/pier-480.jpg 480w, /media/p/pier-960.jpg 960w, /media/p/pier.jpg 1600w\" sizes=\""
+    ));
+    assert!(
+        article.contains("alt=\"The pier, view 0\" width=\"1600\" height=\"800\" decoding"),
+        "the featured image loads at once"
+    );
+    // On a list, pictures below the first few load lazily; all have dimensions.
+    let list = get(&app, "/world/").await.2;
+    assert!(list.contains("alt=\"The pier, view 2\" width=\"1600\" height=\"800\" decoding"));
+    let home = get(&app, "/").await.2;
+    assert!(home.contains("width=\"1600\" height=\"800\""));
+
+    // The stylesheet is linked by a fingerprinted address, cached for ever.
+    let href = article
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        href.starts_with("/assets/style.") && href.len() > "/assets/style.css".len(),
+        "{href}"
+    );
+    let response = app
+        .clone()
+        .oneshot(Request::get(&href).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert_eq!(
+        get(&app, "/assets/style.0123456789abcdef.css").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
