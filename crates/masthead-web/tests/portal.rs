@@ -1099,7 +1099,7 @@ async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
         .await
         .unwrap();
     for n in 0..3 {
-        let mut content = ArticleContent::new(&format!("Pier {n}"), "The pier reopened.");
+        let mut content = ArticleContent::new(format!("Pier {n}"), "The pier reopened.");
         content.section_id = Some(f.world.id);
         content.featured_image = Some(masthead_core::article::FeaturedImage {
             media_id: media.id,
