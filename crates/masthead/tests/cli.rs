@@ -448,7 +448,7 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
         .body
         .split("<h3><a href=\"")
         .nth(1)
-        .unwrap()
+        .split("<h2><a href=\"")
         .split('"')
         .next()
         .unwrap()

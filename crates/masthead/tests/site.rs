@@ -1,0 +1,588 @@
+//! The demo publication as readers, browsers, validators and crawlers see it, served by
+//! the real binary: every page through the Nu HTML Checker, feeds through feedparser,
+//! sitemaps against the sitemaps.org schemas, and a reader's journey in headless
+//! Chromium with axe-core checking each page and screenshots at desktop and phone width.
+//!
+//! The external tools are installed by `bash .ci/tools.sh` (see there). Without them
+//! these tests say so and pass, except under `CI=true`, where they must run.
+//! `MASTHEAD_SCREENSHOTS=<dir>` also writes the screenshots there (the README's are
+//! refreshed with `MASTHEAD_SCREENSHOTS=docs/screenshots`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use masthead_testkit::http;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// `masthead demo` on a free port, stopped when dropped.
+struct Demo {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Demo {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
+            .args(["demo", "--port", "0"])
+            .env_remove("MASTHEAD_DATA_DIR")
+            .env_remove("MASTHEAD_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut url = None;
+        for line in lines {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("Masthead demo: The Lantern is running at ") {
+                url = Some(rest.trim_end_matches('/').to_owned());
+            }
+            if line.starts_with("Press Ctrl+C") {
+                break;
+            }
+        }
+        let addr = url.expect("the demo prints its address")["http://".len()..]
+            .parse()
+            .unwrap();
+        http::wait_for(addr);
+        Self { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn get(&self, path: &str) -> http::Response {
+        http::get(self.addr, path)
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where `.ci/tools.sh` put its tools.
+fn tools_dir() -> PathBuf {
+    std::env::var_os("MASTHEAD_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools"))
+}
+
+/// The tool at `path`, or `None` (with a note) when it is not installed; under CI the
+/// tool is required.
+fn tool(path: PathBuf) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: run `bash .ci/tools.sh`",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is missing (run `bash .ci/tools.sh`)",
+        path.display()
+    );
+    None
+}
+
+fn output_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every page reachable from the home page by following the site's own links (query
+/// strings and fragments kept apart), plus pages that no link leads to.
+fn crawl(demo: &Demo) -> BTreeMap<String, String> {
+    let mut pages = BTreeMap::new();
+    let mut queue: VecDeque<String> = ["/", "/no-such-page/"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    while let Some(path) = queue.pop_front() {
+        let response = demo.get(&path);
+        let is_html = response
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        if !is_html {
+            continue;
+        }
+        assert!(
+            response.status == 200 || path == "/no-such-page/",
+            "{path} answered {}",
+            response.status
+        );
+        for href in response.body.split("href=\"").skip(1) {
+            let href = href.split('"').next().unwrap_or_default();
+            let href = href.split('#').next().unwrap_or_default();
+            let internal = href.starts_with('/') && !href.starts_with("//");
+            let page = href.ends_with('/') || href.contains("/?page=");
+            if internal && page && seen.insert(href.to_owned()) {
+                queue.push_back(href.to_owned());
+            }
+        }
+        pages.insert(path, response.body);
+    }
+    pages
+}
+
+#[test]
+fn every_page_passes_the_nu_html_checker() {
+    let Some(vnu) = tool(tools_dir().join("node_modules/vnu-jar/build/dist/vnu.jar")) else {
+        return;
+    };
+    let demo = Demo::start();
+    let pages = crawl(&demo);
+    for kind in [
+        "/latest/?page=2",
+        "/world/",
+        "/tag/",
+        "/author/",
+        "/about/",
+        "/corrections/",
+        "/no-such-page/",
+    ] {
+        assert!(
+            pages.keys().any(|p| p.starts_with(kind)),
+            "the crawl reached no {kind} page"
+        );
+    }
+    assert!(pages.len() > 100, "only {} pages found", pages.len());
+    let dir = output_dir("vnu");
+    let mut files = BTreeMap::new();
+    for (i, (path, html)) in pages.iter().enumerate() {
+        let file = dir.join(format!("page-{i}.html"));
+        std::fs::write(&file, html).unwrap();
+        files.insert(format!("file:{}", file.display()), path.clone());
+    }
+    let output = Command::new("java")
+        .arg("-jar")
+        .arg(&vnu)
+        .args(["--format", "json", "--stdout"])
+        .args(files.keys().map(|f| f.trim_start_matches("file:")))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("vnu said: {e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let errors: Vec<String> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] == "error")
+        .map(|m| {
+            let page = m["url"]
+                .as_str()
+                .and_then(|u| files.get(u))
+                .map_or("?", String::as_str);
+            format!("{page}:{}: {}", m["lastLine"], m["message"])
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} pages checked, errors:\n{}",
+        pages.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn feeds_parse_in_a_standard_feed_parser() {
+    let Some(python) = tool(tools_dir().join("venv/bin/python")) else {
+        return;
+    };
+    let demo = Demo::start();
+    let dir = output_dir("feeds");
+    let mut checked = 0;
+    for base in ["/", "/world/", "/tag/port-alder/", "/author/eleanor-voss/"] {
+        for file in ["feed.xml", "atom.xml"] {
+            let response = demo.get(&format!("{base}{file}"));
+            assert_eq!(response.status, 200, "{base}{file}");
+            let path = dir.join(format!("{}-{file}", base.replace('/', "_")));
+            std::fs::write(&path, &response.body).unwrap();
+            let output = Command::new(&python)
+                .arg("-c")
+                .arg(
+                    "import sys, feedparser\n\
+                     d = feedparser.parse(open(sys.argv[1], 'rb').read())\n\
+                     print(d.version, len(d.entries), bool(d.bozo), d.get('bozo_exception'))",
+                )
+                .arg(&path)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&output.stdout).into_owned();
+            let fields: Vec<&str> = said.split_whitespace().collect();
+            assert!(output.status.success(), "{base}{file}: {said}");
+            let expected = if file == "feed.xml" {
+                "rss20"
+            } else {
+                "atom10"
+            };
+            assert_eq!(fields[0], expected, "{base}{file}: {said}");
+            assert!(
+                fields[1].parse::<u32>().unwrap() > 0,
+                "{base}{file} has entries"
+            );
+            assert_eq!(fields[2], "False", "{base}{file} is well-formed: {said}");
+            checked += 1;
+        }
+        // feedparser has no JSON Feed reader: check the 1.1 spec's required fields.
+        let json: serde_json::Value =
+            serde_json::from_str(&demo.get(&format!("{base}feed.json")).body).unwrap();
+        assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+        assert!(json["title"].as_str().is_some_and(|t| !t.is_empty()));
+        let items = json["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for item in items {
+            assert!(item["id"].as_str().is_some_and(|id| !id.is_empty()));
+            assert!(item["content_html"].is_string() || item["content_text"].is_string());
+        }
+    }
+    assert_eq!(checked, 8);
+}
+
+/// A schema for all three kinds of sitemap we serve: urlset (sitemaps.org, with the
+/// Google News extension) and sitemapindex. No package ships the official
+/// siteindex.xsd, so the index is declared here from the sitemaps.org types.
+fn sitemap_schema(xsd_dir: &Path, dir: &Path) -> PathBuf {
+    let schema = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"
+           targetNamespace="http://www.sitemaps.org/schemas/sitemap/0.9"
+           elementFormDefault="qualified">
+  <xs:include schemaLocation="{dir}/sitemap.xsd"/>
+  <xs:import namespace="http://www.google.com/schemas/sitemap-news/0.9"
+             schemaLocation="{dir}/sitemap-news.xsd"/>
+  <xs:element name="sitemapindex">
+    <xs:complexType><xs:sequence>
+      <xs:element name="sitemap" maxOccurs="50000">
+        <xs:complexType><xs:sequence>
+          <xs:element name="loc" type="sm:tLoc"/>
+          <xs:element name="lastmod" type="sm:tLastmod" minOccurs="0"/>
+        </xs:sequence></xs:complexType>
+      </xs:element>
+    </xs:sequence></xs:complexType>
+  </xs:element>
+</xs:schema>
+"#,
+        dir = xsd_dir.display()
+    );
+    let path = dir.join("sitemaps.xsd");
+    std::fs::write(&path, schema).unwrap();
+    path
+}
+
+#[test]
+fn sitemaps_validate_against_the_sitemaps_org_schema() {
+    let Some(xsd_dir) = tool(tools_dir().join("xsd")) else {
+        return;
+    };
+    let demo = Demo::start();
+    let dir = output_dir("sitemaps");
+    let schema = sitemap_schema(&xsd_dir, &dir);
+    let index = demo.get("/sitemap.xml").body;
+    let children: Vec<String> = index
+        .split("<loc>")
+        .skip(1)
+        .map(|l| l.split("</loc>").next().unwrap().to_owned())
+        .collect();
+    assert!(children.len() >= 3, "{index}");
+    let mut files = vec![("sitemap.xml".to_owned(), index.clone())];
+    for child in &children {
+        let path = child.trim_start_matches(&demo.url(""));
+        let response = demo.get(path);
+        assert_eq!(response.status, 200, "{child}");
+        files.push((path.trim_start_matches('/').to_owned(), response.body));
+    }
+    for (name, body) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let output = Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(&schema)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name} does not validate: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The schema is not a rubber stamp: a broken sitemap fails it.
+    let (_, dated) = files
+        .iter()
+        .find(|(_, body)| body.contains("<lastmod>"))
+        .expect("article sitemaps carry lastmod");
+    let broken = dir.join("broken.xml");
+    std::fs::write(&broken, dated.replace("<lastmod>", "<lastmod>yesterday")).unwrap();
+    let status = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .arg(&broken)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "a bad lastmod must fail validation");
+}
+
+mod browser {
+    use super::*;
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::json;
+
+    /// chromedriver on a free port, stopped when dropped.
+    struct Driver {
+        child: Child,
+        port: u16,
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start_driver() -> Option<Driver> {
+        tool(PathBuf::from("/usr/bin/chromedriver"))?;
+        let port = http::free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        http::wait_for(format!("127.0.0.1:{port}").parse().unwrap());
+        Some(Driver { child, port })
+    }
+
+    async fn browser(driver: &Driver) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--hide-scrollbars", "--window-size=1366,900", "--force-device-scale-factor=1",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+            ]}),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .expect("a chromium session")
+    }
+
+    /// Runs axe-core on the current page; returns its serious and critical violations.
+    async fn axe(client: &Client, axe_js: &str) -> Vec<String> {
+        client.execute(axe_js, Vec::new()).await.unwrap();
+        let result = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document, { resultTypes: ['violations'] })\
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,\
+                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))\
+                    .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        result
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                format!(
+                    "{} ({}): {} at {}",
+                    v["id"], v["impact"], v["help"], v["nodes"]
+                )
+            })
+            .collect()
+    }
+
+    async fn shot(client: &Client, name: &str, width: u32, height: u32) {
+        client.set_window_size(width, height).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        let mut dirs = vec![output_dir("screenshots")];
+        if let Some(extra) = std::env::var_os("MASTHEAD_SCREENSHOTS") {
+            let extra = PathBuf::from(extra);
+            std::fs::create_dir_all(&extra).unwrap();
+            dirs.push(extra);
+        }
+        for dir in dirs {
+            std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+        }
+    }
+
+    async fn path(client: &Client) -> String {
+        let url = client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn text(client: &Client, css: &str) -> String {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn href(client: &Client, css: &str) -> String {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_reader_browses_the_front_page_a_section_an_article_and_the_archive() {
+        let Some(axe_path) = tool(tools_dir().join("node_modules/axe-core/axe.min.js")) else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let demo = Demo::start();
+        let client = browser(&driver).await;
+        let mut violations = Vec::new();
+        let mut check = |page: String, found: Vec<String>| {
+            violations.extend(found.into_iter().map(|v| format!("{page}: {v}")));
+        };
+
+        // The front page.
+        client.goto(&demo.url("/")).await.unwrap();
+        assert_eq!(client.title().await.unwrap(), "The Lantern");
+        assert!(text(&client, ".lead h2").await.len() > 10, "a lead story");
+        assert!(text(&client, "#most-read-h")
+            .await
+            .eq_ignore_ascii_case("Most read"));
+        check("/".into(), axe(&client, &axe_js).await);
+        shot(&client, "home-desktop", 1366, 1700).await;
+        shot(&client, "home-mobile", 375, 1500).await;
+        client.set_window_size(1366, 900).await.unwrap();
+
+        // A section, from the navigation.
+        client
+            .find(Locator::Css("nav.sections a[href=\"/business/\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(path(&client).await, "/business/");
+        assert_eq!(text(&client, "main h1").await, "Business");
+        check("/business/".into(), axe(&client, &axe_js).await);
+        shot(&client, "section-desktop", 1366, 1300).await;
+
+        // Its first story.
+        let story = href(&client, ".river .story h2 a").await;
+        client
+            .find(Locator::Css(".river .story h2 a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let article = path(&client).await;
+        assert_eq!(article, story);
+        let headline = text(&client, "article h1").await;
+        assert!(!headline.is_empty());
+        assert!(text(&client, ".byline").await.starts_with("By "));
+        check(article.clone(), axe(&client, &axe_js).await);
+        shot(&client, "article-desktop", 1366, 1700).await;
+        shot(&client, "article-mobile", 375, 1500).await;
+        client.set_window_size(1366, 900).await.unwrap();
+
+        // Share links point at this article; following the shared address lands on it.
+        let canonical = demo.url(&article);
+        assert_eq!(href(&client, "a.share-copy").await, canonical);
+        for network in ["x", "facebook", "linkedin", "telegram"] {
+            let share =
+                url::Url::parse(&href(&client, &format!("a.share-{network}")).await).unwrap();
+            let shared = share
+                .query_pairs()
+                .find(|(k, _)| k == "url" || k == "u")
+                .map(|(_, v)| v.into_owned());
+            assert_eq!(shared.as_deref(), Some(canonical.as_str()), "{network}");
+        }
+        let mail = href(&client, "a.share-email").await;
+        assert!(mail.starts_with("mailto:?subject="), "{mail}");
+        client.goto(&canonical).await.unwrap();
+        assert_eq!(text(&client, "article h1").await, headline);
+
+        // The archive, page by page.
+        client.goto(&demo.url("/latest/")).await.unwrap();
+        let first = text(&client, ".river .story h2").await;
+        client
+            .find(Locator::Css("a[rel=next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(path(&client).await, "/latest/?page=2");
+        assert_ne!(text(&client, ".river .story h2").await, first);
+        check("/latest/?page=2".into(), axe(&client, &axe_js).await);
+        client
+            .find(Locator::Css("a[rel=prev]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(path(&client).await, "/latest/");
+        assert_eq!(text(&client, ".river .story h2").await, first);
+
+        // The rest of the page types, for axe.
+        for page in [
+            "/author/eleanor-voss/",
+            "/tag/port-alder/",
+            "/about/",
+            "/corrections/",
+            "/no-such-page/",
+        ] {
+            client.goto(&demo.url(page)).await.unwrap();
+            check(page.into(), axe(&client, &axe_js).await);
+        }
+        client.goto(&demo.url("/corrections/")).await.unwrap();
+        shot(&client, "corrections-desktop", 1366, 1000).await;
+
+        // axe is not a rubber stamp: an image without alt text is a critical problem.
+        client
+            .goto("data:text/html,<!doctype html><html lang=en><title>t</title><img src=x.png>")
+            .await
+            .unwrap();
+        let found = axe(&client, &axe_js).await;
+        assert!(found.iter().any(|v| v.contains("image-alt")), "{found:?}");
+
+        client.close().await.unwrap();
+        assert!(
+            violations.is_empty(),
+            "axe-core found serious or critical problems:\n{}",
+            violations.join("\n")
+        );
+    }
+}
