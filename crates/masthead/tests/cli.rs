@@ -446,9 +446,9 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
     // Follow the first story of the latest list to its page.
     let href = latest
         .body
-        .split("<h3><a href=\"")
-        .nth(1)
         .split("<h2><a href=\"")
+        .nth(1)
+        .unwrap()
         .split('"')
         .next()
         .unwrap()
