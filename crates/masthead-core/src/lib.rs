@@ -13,6 +13,7 @@ pub mod media;
 pub mod newsroom;
 pub mod page;
 pub mod people;
+pub mod search;
 pub mod site;
 pub mod slug;
 pub mod store;

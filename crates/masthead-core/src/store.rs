@@ -203,6 +203,8 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Correction>;
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;
+    /// Summaries of the published articles among `ids`, in the order of `ids`.
+    async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>>;
     /// Published articles, oldest first (so that a sitemap page, once full, stays the
     /// same), `limit` at a time.
     async fn article_locations(&self, offset: u64, limit: u32) -> Result<Vec<ArticleLocation>>;

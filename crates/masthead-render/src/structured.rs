@@ -118,6 +118,14 @@ pub fn home(settings: &Settings, base_url: &str) -> Value {
             "name": settings.title,
             "url": format!("{base_url}/"),
             "inLanguage": settings.locale,
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {
+                    "@type": "EntryPoint",
+                    "urlTemplate": format!("{base_url}/search/?q={{search_term_string}}"),
+                },
+                "query-input": "required name=search_term_string",
+            },
         }
     ])
 }

@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/page.html"),
     ),
     (
+        "search.html",
+        include_str!("../../../themes/default/templates/search.html"),
+    ),
+    (
         "corrections.html",
         include_str!("../../../themes/default/templates/corrections.html"),
     ),

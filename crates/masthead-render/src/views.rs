@@ -236,16 +236,26 @@ pub struct PageView {
     pub next: Option<u32>,
 }
 
-impl From<&Page<ArticleSummary>> for PageView {
-    fn from(p: &Page<ArticleSummary>) -> Self {
+impl PageView {
+    /// The numbering of any page, for pagination links; `items` is left empty.
+    pub fn numbering<T>(p: &Page<T>) -> Self {
         let (number, count) = (p.number(), p.page_count());
         Self {
-            items: p.items.iter().map(StoryView::from).collect(),
+            items: Vec::new(),
             number,
             count,
             total: p.total,
             prev: (number > 1).then(|| number - 1),
             next: (number < count).then(|| number + 1),
+        }
+    }
+}
+
+impl From<&Page<ArticleSummary>> for PageView {
+    fn from(p: &Page<ArticleSummary>) -> Self {
+        Self {
+            items: p.items.iter().map(StoryView::from).collect(),
+            ..Self::numbering(p)
         }
     }
 }
@@ -568,6 +578,27 @@ pub struct StaticPageView {
     pub title: String,
     pub body_html: String,
     pub updated: TimeView,
+}
+
+/// Search results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub query: String,
+    /// The results' address without a page number, for pagination links.
+    pub base: String,
+    pub total: u64,
+    pub hits: Vec<SearchHitView>,
+    /// Pagination; its `items` stay empty.
+    pub page: PageView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHitView {
+    pub story: StoryView,
+    /// Escaped text with the matches in `<b>` (from the search port).
+    pub snippet_html: String,
 }
 
 /// The site-wide corrections log.

@@ -1203,6 +1203,11 @@ impl masthead_core::store::Store for Store {
         })
     }
 
+    async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        self.summaries_in_order(&ids).await
+    }
+
     async fn article_locations(&self, offset: u64, limit: u32) -> Result<Vec<ArticleLocation>> {
         let rows: Vec<LocationRow> = sqlx::query_as(&format!(
             "SELECT {LOCATION_COLUMNS} WHERE a.status = 'published' \

@@ -9,6 +9,7 @@ mod portal;
 pub mod readership;
 
 use axum::Router;
+use masthead_core::search::Search;
 use masthead_core::store::Store;
 use masthead_render::Theme;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ pub use error::WebError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub search: Arc<dyn Search>,
     pub theme: Arc<Theme>,
     /// Where uploaded and generated media files live.
     pub media_dir: PathBuf,
@@ -34,6 +36,7 @@ impl AppState {
     /// State whose page cache listens to `store`'s change notices.
     pub fn new(
         store: Arc<dyn Store>,
+        search: Arc<dyn Search>,
         theme: Arc<Theme>,
         media_dir: PathBuf,
         base_url: String,
@@ -44,6 +47,7 @@ impl AppState {
         ));
         Self {
             store,
+            search,
             theme,
             media_dir,
             base_url,

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 fn state(store: Arc<dyn Store>) -> masthead_web::AppState {
     masthead_web::AppState::new(
         store,
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "https://news.example".into(),
@@ -69,6 +70,7 @@ store_test!(
     home_has_lead_latest_and_most_read,
     article_page_shares_relates_and_shows_comments,
     images_are_responsive_and_assets_fingerprinted,
+    search_finds_articles_and_every_page_offers_it,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -654,12 +656,7 @@ async fn every_page_and_feed_follows_a_change_on_the_next_request(store: Arc<dyn
         0,
     )
     .await;
-    let state = masthead_web::AppState::new(
-        store.clone(),
-        masthead_render::Theme::new(None),
-        std::env::temp_dir(),
-        "https://news.example".into(),
-    );
+    let state = state(store.clone());
     let cache = state.cache.clone();
     let app = masthead_web::router(state);
     let pages = [
@@ -1172,4 +1169,91 @@ async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
         get(&app, "/assets/style.0123456789abcdef.css").await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn search_finds_articles_and_every_page_offers_it(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    for n in 0..23 {
+        fixtures::published(
+            &newsroom,
+            &format!("Tide report {n}"),
+            &f.world,
+            f.author.id,
+            &f.editor,
+            n,
+        )
+        .await;
+    }
+    fixtures::published(
+        &newsroom,
+        "Budget & <taxes>",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        30,
+    )
+    .await;
+    let index = Arc::new(masthead_search::SearchIndex::in_memory().unwrap());
+    index.rebuild(&*store).await.unwrap();
+    let app = masthead_web::router(masthead_web::AppState::new(
+        store.clone(),
+        index.clone(),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+    ));
+
+    let (status, _, html) = get(&app, "/search/?q=budget").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("role=\"search\""));
+    assert!(
+        html.contains("value=\"budget\""),
+        "the query stays in the box"
+    );
+    assert!(html.contains("1 article matches"), "{html}");
+    assert!(html.contains("href=\"/business/budget-taxes/\">Budget &amp; &lt;taxes&gt;</a>"));
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex, follow\">"));
+
+    // Paginated, with the query kept in the links.
+    let first = get(&app, "/search/?q=tide").await.2;
+    assert!(
+        first.contains("24 articles match") || first.contains("23 articles match"),
+        "{first}"
+    );
+    assert!(
+        first.contains("rel=\"next\" href=\"/search/?q=tide&amp;page=2\""),
+        "{first}"
+    );
+    let second = get(&app, "/search/?q=tide&page=2").await.2;
+    assert!(second.contains("rel=\"prev\" href=\"/search/?q=tide\""));
+    assert_eq!(
+        get(&app, "/search/?q=tide&page=9").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/search/?q=tide&page=x").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Odd input is a query like any other, escaped on the way back.
+    let (status, _, odd) = get(&app, "/search/?q=%22%3Cscript%3E(").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(odd.contains("value=\"&quot;&lt;script&gt;(\""));
+    assert!(odd.contains("Nothing matches"));
+    let (status, _, empty) = get(&app, "/search/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!empty.contains("Nothing matches"), "no query, no verdict");
+
+    // Every page has the search box; a 404 offers it in the page too; the home page
+    // tells search engines how to search the site.
+    let home = get(&app, "/").await.2;
+    assert!(home.contains("<form class=\"site-search\" role=\"search\" action=\"/search/\""));
+    assert!(
+        home.contains("\"urlTemplate\":\"https://news.example/search/?q={search_term_string}\""),
+        "{home}"
+    );
+    let (status, _, missing) = get(&app, "/no-such-page/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("id=\"error-q\""));
 }

@@ -80,8 +80,14 @@ pub async fn run(config: Config) -> Result<()> {
 pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>) -> Result<()> {
     let scheduler = tokio::spawn(run_scheduler(newsroom(store.clone())));
     let theme_dir = config.data_dir.join("theme");
+    let search = Arc::new(
+        masthead_search::SearchIndex::open(&config.data_dir.join("search"))
+            .context("cannot open the search index")?,
+    );
+    let indexer = tokio::spawn(keep_index(search.clone(), store.clone()));
     let state = masthead_web::AppState::new(
         store.clone(),
+        search,
         Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
         config.data_dir.join("media"),
         config.base_url.clone(),
@@ -94,11 +100,25 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         .context("the server stopped");
     scheduler.abort();
     counter.abort();
+    indexer.abort();
     // Keep the reads counted since the last flush.
     if let Err(e) = readership.flush(&*store).await {
         tracing::warn!(error = %e, "could not record the last readership counts");
     }
     result
+}
+
+/// Brings the search index up to date with the store (rebuilding it if this node's
+/// copy is missing or behind), then keeps it in step with every change.
+async fn keep_index(index: Arc<masthead_search::SearchIndex>, store: Arc<dyn Store>) {
+    // Subscribe first, so no change between the catch-up and the following is missed.
+    let follow = index.clone().follow(store.clone());
+    match index.catch_up(&*store).await {
+        Ok(Some(n)) => tracing::info!(articles = n, "rebuilt the search index"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not rebuild the search index"),
+    }
+    follow.await;
 }
 
 /// Publishes scheduled articles when their time comes. Runs once at start too, so

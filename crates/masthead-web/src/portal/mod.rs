@@ -5,6 +5,7 @@ mod feeds;
 mod lists;
 mod pages;
 mod scope;
+mod search;
 mod sitemaps;
 
 use crate::cache::{cacheable, Dep};
@@ -24,6 +25,7 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/", get(lists::home))
         .route("/latest/", get(lists::latest))
         .route("/corrections/", get(pages::corrections))
+        .route("/search/", get(search::search))
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
         .route("/robots.txt", get(sitemaps::robots))

@@ -65,18 +65,12 @@ pub async fn corrections(
     if number > 1 {
         chrome.meta.canonical = state.url(&format!("{base}?page={number}"));
     }
-    let pagination = masthead_core::store::Page {
-        items: Vec::new(),
-        total: log.total,
-        offset: log.offset,
-        limit: log.limit,
-    };
     let view = CorrectionsView {
         chrome,
         heading,
         base: base.to_owned(),
         entries: log.items.iter().map(LoggedCorrectionView::from).collect(),
-        page: PageView::from(&pagination),
+        page: PageView::numbering(&log),
     };
     // New corrections, and any change to an article (its headline, or unpublishing it).
     page(

@@ -1,0 +1,240 @@
+//! Search against a real store, on both backends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use masthead_core::article::{ArticleContent, Status};
+use masthead_core::search::Search;
+use masthead_core::store::{PageRequest, Store};
+use masthead_search::SearchIndex;
+use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
+use masthead_testkit::store_test;
+use std::sync::Arc;
+
+store_test!(
+    finds_published_articles_by_words_and_stems,
+    follows_publishing_editing_and_unpublishing,
+    survives_a_restart_and_rebuilds_when_behind,
+);
+
+fn page(n: u32) -> PageRequest {
+    PageRequest::numbered(n, 10)
+}
+
+async fn publish(
+    store: &Arc<dyn Store>,
+    f: &NewsroomFixture,
+    title: &str,
+    body: &str,
+    tags: &[&str],
+) -> masthead_core::ids::ArticleId {
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new(title, body);
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    let id = newsroom
+        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
+        .await
+        .unwrap();
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            id,
+            Status::Published,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let strike = publish(
+        &store,
+        &f,
+        "Dockers strike at the harbour",
+        "Cranes stood idle as **workers** walked out.",
+        &["Labour"],
+    )
+    .await;
+    let budget = publish(
+        &store,
+        &f,
+        "Council passes budget",
+        "The budget funds 40 new teachers & nurses. Strikes were averted.",
+        &["Politics"],
+    )
+    .await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut draft = ArticleContent::new("Secret strike plan", "Not yet public.");
+    draft.authors = vec![f.author.id];
+    newsroom
+        .create_draft(NewsroomFixture::actor(&f.author), draft, t0())
+        .await
+        .unwrap();
+
+    let index = SearchIndex::in_memory().unwrap();
+    assert_eq!(
+        index.rebuild(&*store).await.unwrap(),
+        2,
+        "drafts are not indexed"
+    );
+    let hits = |r: masthead_core::search::SearchResults| {
+        r.hits.iter().map(|h| h.article).collect::<Vec<_>>()
+    };
+
+    // Stems: "strikes" finds "strike"; the headline match ranks first.
+    let found = index.search("strikes", page(1)).await.unwrap();
+    assert_eq!(found.total, 2);
+    assert_eq!(hits(found.clone()), [strike, budget]);
+    // All words must match; tags and bylines count.
+    assert_eq!(
+        hits(index.search("budget nurses", page(1)).await.unwrap()),
+        [budget]
+    );
+    assert_eq!(
+        hits(index.search("labour", page(1)).await.unwrap()),
+        [strike]
+    );
+    assert_eq!(index.search("Ada Author", page(1)).await.unwrap().total, 2);
+    // Snippets come from the body, escaped, matches in <b>.
+    let snippet = &index.search("teachers", page(1)).await.unwrap().hits[0].snippet_html;
+    assert!(
+        snippet.contains("<b>teachers</b> &amp; nurses"),
+        "text is escaped: {snippet}"
+    );
+    // Anything typed is a query; nothing matching is no error.
+    for odd in [
+        "\"unclosed",
+        "AND OR",
+        "title:(",
+        "((",
+        "*",
+        "🦀",
+        &"x".repeat(5000),
+    ] {
+        index
+            .search(odd, page(1))
+            .await
+            .unwrap_or_else(|e| panic!("{odd:?}: {e}"));
+    }
+    assert_eq!(index.search("   ", page(1)).await.unwrap().total, 0);
+    assert!(index
+        .search("zeppelin", page(1))
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
+    // Pages.
+    assert_eq!(
+        index
+            .search("strikes", PageRequest::numbered(2, 1))
+            .await
+            .unwrap()
+            .hits
+            .len(),
+        1
+    );
+    assert!(index
+        .search("strikes", page(2))
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
+}
+
+async fn follows_publishing_editing_and_unpublishing(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    let following = tokio::spawn(index.clone().follow(store.clone()));
+    let total = |q: &'static str| {
+        let index = index.clone();
+        async move { index.search(q, page(1)).await.unwrap().total }
+    };
+    // Notices are handled in the background: wait for each to land.
+    async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+        for _ in 0..200 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{what} never happened");
+    }
+    let id = publish(
+        &store,
+        &f,
+        "Ferry fares frozen",
+        "The ferry company froze fares.",
+        &[],
+    )
+    .await;
+    eventually("publishing is indexed", async || total("ferry").await == 1).await;
+
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.title = "Ferry fares cut".into();
+    content.body_markdown = "The operator cut fares for pensioners.".into();
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    eventually("edits are indexed", async || total("pensioners").await == 1).await;
+    assert_eq!(total("froze").await, 0, "the old text is gone");
+
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            id,
+            Status::Unpublished,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    eventually("unpublishing removes it", async || {
+        total("ferry").await == 0
+    })
+    .await;
+    following.abort();
+}
+
+async fn survives_a_restart_and_rebuilds_when_behind(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    publish(
+        &store,
+        &f,
+        "Lighthouse restored",
+        "The old lighthouse shines again.",
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(
+            index.catch_up(&*store).await.unwrap(),
+            Some(1),
+            "a new index is built"
+        );
+        assert_eq!(
+            index.catch_up(&*store).await.unwrap(),
+            None,
+            "an index in step is kept"
+        );
+    }
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.len(), 1, "the index outlives the process");
+    assert_eq!(index.search("lighthouse", page(1)).await.unwrap().total, 1);
+    // Published while this node was away: the count tells, and it catches up.
+    publish(&store, &f, "Harbour lights", "New lights on the pier.", &[]).await;
+    assert_eq!(index.catch_up(&*store).await.unwrap(), Some(2));
+    assert_eq!(index.search("pier", page(1)).await.unwrap().total, 1);
+    // A directory that holds no index (or a broken one) is replaced, not fatal.
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(broken.path().join("meta.json"), "not json").unwrap();
+    let index = SearchIndex::open(broken.path()).unwrap();
+    assert!(index.is_empty());
+}
