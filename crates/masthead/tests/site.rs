@@ -104,7 +104,7 @@ fn output_dir(name: &str) -> PathBuf {
 /// strings and fragments kept apart), plus pages that no link leads to.
 fn crawl(demo: &Demo) -> BTreeMap<String, String> {
     let mut pages = BTreeMap::new();
-    let mut queue: VecDeque<String> = ["/", "/no-such-page/"]
+    let mut queue: VecDeque<String> = ["/", "/no-such-page/", "/search/", "/search/?q=harbor"]
         .into_iter()
         .map(str::to_owned)
         .collect();
@@ -150,6 +150,7 @@ fn every_page_passes_the_nu_html_checker() {
         "/author/",
         "/about/",
         "/corrections/",
+        "/search/?q=",
         "/no-such-page/",
     ] {
         assert!(
@@ -555,6 +556,25 @@ mod browser {
             .unwrap();
         assert_eq!(path(&client).await, "/latest/");
         assert_eq!(text(&client, ".river .story h2").await, first);
+
+        // Searching from the box in the header.
+        client.goto(&demo.url("/")).await.unwrap();
+        let input = client.find(Locator::Css("#site-q")).await.unwrap();
+        input.send_keys("harbor").await.unwrap();
+        client
+            .find(Locator::Css(".site-search button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(path(&client).await, "/search/?q=harbor");
+        let count = text(&client, ".result-count").await;
+        let matches: u32 = count.split_whitespace().next().unwrap().parse().unwrap();
+        assert!(matches > 1, "{count}");
+        assert!(!text(&client, ".results .story h2").await.is_empty());
+        check("/search/?q=harbor".into(), axe(&client, &axe_js).await);
+        shot(&client, "search-desktop", 1366, 1100).await;
 
         // The rest of the page types, for axe.
         for page in [
