@@ -165,6 +165,9 @@ impl Theme {
             .collect();
         let mut env = Environment::new();
         env.set_formatter(escape_html);
+        // Block tags leave no blank lines behind in the page.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
         // {{ asset("style.css") }}: the asset's fingerprinted address.
         env.add_function(
             "asset",
