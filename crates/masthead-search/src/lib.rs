@@ -72,6 +72,13 @@ fn names<Id>(list: &[masthead_core::article::Named<Id>]) -> String {
         .join(", ")
 }
 
+fn closed() -> Error {
+    Error::internal(
+        "search index",
+        std::io::Error::other("the index was closed"),
+    )
+}
+
 fn search_error(what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error + '_ {
     move |e| Error::internal(format!("search index: {what}"), e)
 }
@@ -80,7 +87,8 @@ fn search_error(what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error + '_ 
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` once closed.
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
 }
 
@@ -121,15 +129,24 @@ impl SearchIndex {
         Ok(Self {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             fields,
         })
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+    fn writer(&self) -> std::sync::MutexGuard<'_, Option<IndexWriter>> {
         self.writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Finishes all writing (waiting for background merges), so that the directory can
+    /// be removed or copied. Later writes fail; searches still work.
+    pub fn close(&self) -> Result<()> {
+        match self.writer().take() {
+            Some(writer) => writer.wait_merging_threads().map_err(search_error("close")),
+            None => Ok(()),
+        }
     }
 
     /// How many articles the index holds.
@@ -169,14 +186,15 @@ impl SearchIndex {
     /// Puts article `id` in the index if it is published, and takes it out otherwise.
     pub async fn refresh(&self, store: &dyn Store, id: ArticleId) -> Result<()> {
         let article = store.article(id).await?;
-        let mut writer = self.writer();
+        let mut guard = self.writer();
+        let writer = guard.as_mut().ok_or_else(closed)?;
         writer.delete_term(self.id_term(id));
         if let Some(a) = article.filter(|a| a.status == Status::Published) {
             writer
                 .add_document(self.document(&a))
                 .map_err(search_error("add"))?;
         }
-        self.commit(&mut writer)
+        self.commit(writer)
     }
 
     /// Replaces the whole index with the store's published articles; returns how many.
@@ -200,14 +218,15 @@ impl SearchIndex {
             number += 1;
         }
         let count = documents.len() as u64;
-        let mut writer = self.writer();
+        let mut guard = self.writer();
+        let writer = guard.as_mut().ok_or_else(closed)?;
         writer
             .delete_all_documents()
             .map_err(search_error("clear"))?;
         for d in documents {
             writer.add_document(d).map_err(search_error("add"))?;
         }
-        self.commit(&mut writer)?;
+        self.commit(writer)?;
         Ok(count)
     }
 

@@ -232,6 +232,10 @@ async fn survives_a_restart_and_rebuilds_when_behind(store: Arc<dyn Store>) {
     publish(&store, &f, "Harbour lights", "New lights on the pier.", &[]).await;
     assert_eq!(index.catch_up(&*store).await.unwrap(), Some(2));
     assert_eq!(index.search("pier", page(1)).await.unwrap().total, 1);
+    // Closed, it still answers searches but takes no more writes.
+    index.close().unwrap();
+    assert_eq!(index.search("pier", page(1)).await.unwrap().total, 1);
+    assert!(index.rebuild(&*store).await.is_err());
     // A directory that holds no index (or a broken one) is replaced, not fatal.
     let broken = tempfile::tempdir().unwrap();
     std::fs::write(broken.path().join("meta.json"), "not json").unwrap();

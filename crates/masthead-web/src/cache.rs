@@ -6,6 +6,7 @@
 //! Invalidation is exact and immediate: before each lookup the cache takes in every
 //! change notice the store has sent, and the store sends them before a write returns.
 
+use crate::readership::{self, Readership};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -37,10 +38,6 @@ pub enum Dep {
 #[derive(Debug, Clone, Default)]
 pub struct Deps(pub Vec<Dep>);
 
-/// Set on a response that is one article's page (see `readership`).
-#[derive(Clone, Copy, Debug)]
-pub struct ServedArticle(pub ArticleId);
-
 /// Marks `response` cacheable, showing `deps`.
 pub fn cacheable(mut response: Response, deps: Vec<Dep>) -> Response {
     response.extensions_mut().insert(Deps(deps));
@@ -53,6 +50,9 @@ const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 /// One cached page in all its encodings.
 pub struct CachedPage {
+    /// The headers every answer for this page carries (ETag, Last-Modified,
+    /// Cache-Control, Vary), made once when the page is stored.
+    headers: HeaderMap,
     content_type: HeaderValue,
     identity: Bytes,
     gzip: Bytes,
@@ -87,13 +87,25 @@ impl CachedPage {
             }
             Bytes::from(out)
         };
+        let last_modified = SystemTime::now();
+        let mut headers = HeaderMap::with_capacity(6);
+        headers.insert(header::ETAG, etag.clone());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified)) {
+            headers.insert(header::LAST_MODIFIED, v);
+        }
         Self {
+            headers,
             content_type,
             identity: body,
             gzip,
             brotli,
             etag,
-            last_modified: SystemTime::now(),
+            last_modified,
             stored: std::time::Instant::now(),
             deps,
         }
@@ -120,26 +132,20 @@ impl CachedPage {
                 .and_then(|v| httpdate::parse_http_date(v).ok())
                 .is_some_and(|since| since >= truncate_to_seconds(self.last_modified)),
         };
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ETAG, self.etag.clone());
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(self.last_modified)) {
-            headers.insert(header::LAST_MODIFIED, v);
-        }
-        let mut response = if not_modified {
+        let headers = self.headers.clone();
+        if not_modified {
             (StatusCode::NOT_MODIFIED, headers).into_response()
         } else {
             self.full(request, headers)
-        };
-        // Tell the readership counter which article this page was, if it is one.
-        if let Some(Dep::Article(id)) = self.deps.first() {
-            response.extensions_mut().insert(ServedArticle(*id));
         }
-        response
+    }
+
+    /// The article this page is about, if it is an article page.
+    fn article(&self) -> Option<ArticleId> {
+        match self.deps.first() {
+            Some(Dep::Article(id)) => Some(*id),
+            _ => None,
+        }
     }
 
     fn full(&self, request: &HeaderMap, mut headers: HeaderMap) -> Response {
@@ -331,21 +337,31 @@ impl Inner {
     }
 }
 
-/// Middleware: answers GET and HEAD from the cache, and fills it from responses that
-/// carry `Deps`.
-pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
+/// Middleware: answers GET and HEAD from the cache, fills it from responses that carry
+/// `Deps`, and counts article pages served to readers (see `readership`). This is the
+/// hot path of the whole server: its state is two `Arc`s, cloned per request, and a
+/// hit allocates nothing but the response.
+pub async fn layer(
+    State((cache, readership)): State<(Arc<PageCache>, Arc<Readership>)>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
+    let is_get = request.method() == Method::GET;
     let key = request
         .uri()
         .path_and_query()
-        .map(|pq| pq.as_str().to_owned())
+        .map(|pq| pq.as_str())
         .unwrap_or_default();
-    let (hit, generation) = cache.get(&key);
+    let (hit, generation) = cache.get(key);
     if let Some(page) = hit {
-        return page.respond(request.headers());
+        let response = page.respond(request.headers());
+        count_read(&readership, &page, is_get, request.headers());
+        return response;
     }
+    let key = key.to_owned();
     let headers = request.headers().clone();
     let response = next.run(request).await;
     let Some(Deps(deps)) = response.extensions().get::<Deps>().cloned() else {
@@ -363,7 +379,18 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let page = cache.insert(key, CachedPage::new(content_type, body, deps), generation);
-    page.respond(&headers)
+    let response = page.respond(&headers);
+    count_read(&readership, &page, is_get, &headers);
+    response
+}
+
+/// One read of an article page by a reader (sent in full or revalidated) counts.
+fn count_read(readership: &Readership, page: &CachedPage, is_get: bool, request: &HeaderMap) {
+    if let Some(id) = page.article() {
+        if is_get && readership::is_reader(request) {
+            readership.count(id);
+        }
+    }
 }
 
 /// Cache size when the operator sets none.

@@ -68,12 +68,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(portal::router(&state.media_dir))
         .layer(axum::middleware::from_fn_with_state(
-            state.cache.clone(),
+            (state.cache.clone(), state.readership.clone()),
             cache::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.readership.clone(),
-            readership::layer,
         ))
         .layer(axum::middleware::from_fn(log::one_line_per_request))
         .with_state(state)

@@ -1,13 +1,10 @@
 //! Privacy-friendly readership counts for "Most read": each article page served to a
-//! reader adds one to that article's count for the day. No cookies, no addresses, no
-//! per-reader data: only a number per article per day. Counts gather in memory and
-//! are written in one batch now and then (`flush`), so reads cost no database write.
+//! reader adds one to that article's count for the day (counted where pages are
+//! served, in `cache::layer`). No cookies, no addresses, no per-reader data: only a
+//! number per article per day. Counts gather in memory and are written in one batch
+//! now and then (`flush`), so reads cost no database write.
 
-use crate::cache::ServedArticle;
-use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{header, HeaderMap};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::Store;
 use std::collections::HashMap;
@@ -66,49 +63,38 @@ impl Readership {
     }
 }
 
-/// Crawlers, link previews and monitors are not readers.
-fn is_robot(user_agent: &str) -> bool {
-    let ua = user_agent.to_ascii_lowercase();
-    ua.is_empty()
-        || [
-            "bot",
-            "crawl",
-            "spider",
-            "slurp",
-            "externalhit",
-            "preview",
-            "fetch",
-            "monitor",
-            "curl",
-            "wget",
-            "python",
-            "headless",
-        ]
-        .iter()
-        .any(|word| ua.contains(word))
+/// Whether a request comes from a person's browser, by its user agent.
+pub fn is_reader(request: &HeaderMap) -> bool {
+    !is_robot(
+        request
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    )
 }
 
-/// Middleware: counts article pages served to readers (fresh or from the cache).
-pub async fn layer(
-    State(readership): State<Arc<Readership>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let reader = request.method() == Method::GET
-        && !is_robot(
-            request
-                .headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default(),
-        );
-    let response = next.run(request).await;
-    if reader && matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
-        if let Some(ServedArticle(id)) = response.extensions().get::<ServedArticle>() {
-            readership.count(*id);
-        }
+/// Crawlers, link previews and monitors are not readers.
+fn is_robot(user_agent: &str) -> bool {
+    if user_agent.is_empty() {
+        return true;
     }
-    response
+    let ua = user_agent.to_ascii_lowercase();
+    [
+        "bot",
+        "crawl",
+        "spider",
+        "slurp",
+        "externalhit",
+        "preview",
+        "fetch",
+        "monitor",
+        "curl",
+        "wget",
+        "python",
+        "headless",
+    ]
+    .iter()
+    .any(|word| ua.contains(word))
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
             .context("cannot open the search index")?,
     );
     let indexer = tokio::spawn(keep_index(search.clone(), store.clone()));
+    let index = search.clone();
     let state = masthead_web::AppState::new(
         store.clone(),
         search,
@@ -101,6 +102,11 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     scheduler.abort();
     counter.abort();
     indexer.abort();
+    let _ = indexer.await;
+    // Let the index finish its files before the data directory may be removed.
+    if let Err(e) = index.close() {
+        tracing::warn!(error = %e, "could not close the search index");
+    }
     // Keep the reads counted since the last flush.
     if let Err(e) = readership.flush(&*store).await {
         tracing::warn!(error = %e, "could not record the last readership counts");

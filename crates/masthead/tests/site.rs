@@ -436,6 +436,23 @@ mod browser {
         }
     }
 
+    /// Waits (up to 10 s) for a navigation that a click started to land on `expected`.
+    async fn arrive(client: &Client, expected: &str) {
+        for _ in 0..200 {
+            if path(client).await == expected {
+                let ready = client
+                    .execute("return document.readyState", Vec::new())
+                    .await
+                    .unwrap();
+                if ready == "complete" {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(path(client).await, expected, "the browser never got there");
+    }
+
     async fn text(client: &Client, css: &str) -> String {
         client
             .find(Locator::Css(css))
@@ -493,7 +510,7 @@ mod browser {
             .click()
             .await
             .unwrap();
-        assert_eq!(path(&client).await, "/business/");
+        arrive(&client, "/business/").await;
         assert_eq!(text(&client, "main h1").await, "Business");
         check("/business/".into(), axe(&client, &axe_js).await);
         shot(&client, "section-desktop", 1366, 1300).await;
@@ -507,8 +524,8 @@ mod browser {
             .click()
             .await
             .unwrap();
-        let article = path(&client).await;
-        assert_eq!(article, story);
+        arrive(&client, &story).await;
+        let article = story.clone();
         let headline = text(&client, "article h1").await;
         assert!(!headline.is_empty());
         assert!(text(&client, ".byline").await.starts_with("By "));
@@ -544,7 +561,7 @@ mod browser {
             .click()
             .await
             .unwrap();
-        assert_eq!(path(&client).await, "/latest/?page=2");
+        arrive(&client, "/latest/?page=2").await;
         assert_ne!(text(&client, ".river .story h2").await, first);
         check("/latest/?page=2".into(), axe(&client, &axe_js).await);
         client
@@ -554,7 +571,7 @@ mod browser {
             .click()
             .await
             .unwrap();
-        assert_eq!(path(&client).await, "/latest/");
+        arrive(&client, "/latest/").await;
         assert_eq!(text(&client, ".river .story h2").await, first);
 
         // Searching from the box in the header.
@@ -568,7 +585,7 @@ mod browser {
             .click()
             .await
             .unwrap();
-        assert_eq!(path(&client).await, "/search/?q=harbor");
+        arrive(&client, "/search/?q=harbor").await;
         let count = text(&client, ".result-count").await;
         let matches: u32 = count.split_whitespace().next().unwrap().parse().unwrap();
         assert!(matches > 1, "{count}");

@@ -1,0 +1,357 @@
+//! Serving an article page: Masthead's page cache against nginx serving the very same
+//! bytes as a static file, with wrk on loopback in the same run; the CPU time of an
+//! uncached render of that page; and the process's peak memory.
+//!
+//! Usage: page-serving <database-url> [seconds per wrk run, default 10]
+//! Needs `nginx` (in PATH or /usr/sbin) and `wrk`; see README.md.
+
+use anyhow::{bail, Context, Result};
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// Renders timed for the uncached measurement.
+const RENDERS: u32 = 2000;
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .context("usage: page-serving <database-url> [seconds]")?;
+    let seconds: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10);
+    // Two workers, like the server on this two-core machine (wrk takes the rest).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(&url, seconds))
+}
+
+async fn run(url: &str, seconds: u32) -> Result<()> {
+    let connected = masthead_store::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = connected.store;
+    let newest = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, 1));
+    let page = store
+        .list_articles(&newest)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(article) = page.items.first() else {
+        bail!("the database has no published articles: seed it first");
+    };
+    println!("articles published: {}", page.total);
+    let path = article.path();
+    println!("article page: {path}");
+
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().map_err(|e| anyhow::anyhow!("{e}"))?),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "http://127.0.0.1".into(),
+    );
+    let app = masthead_web::router(state);
+
+    // Uncached renders: a query string the page ignores makes each request a miss.
+    let get = |uri: String| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
+            let status = response.status();
+            let bytes = response.into_body().collect().await?.to_bytes();
+            anyhow::Ok((status, bytes))
+        }
+    };
+    for i in 0..50 {
+        get(format!("{path}?warm={i}")).await?;
+    }
+    let cpu_before = process_cpu()?;
+    let wall = std::time::Instant::now();
+    for i in 0..RENDERS {
+        let (status, _) = get(format!("{path}?render={i}")).await?;
+        if !status.is_success() {
+            bail!("{path} answered {status}");
+        }
+    }
+    let cpu = process_cpu()? - cpu_before;
+    println!(
+        "uncached render: {:.3} ms CPU, {:.3} ms wall per page ({RENDERS} renders, store queries included)",
+        cpu.as_secs_f64() * 1000.0 / f64::from(RENDERS),
+        wall.elapsed().as_secs_f64() * 1000.0 / f64::from(RENDERS),
+    );
+
+    breakdown(&store, &article.slug).await?;
+
+    // The cached page's bytes, as any client without Accept-Encoding gets them.
+    let (_, bytes) = get(path.clone()).await?;
+    println!("page size: {} bytes", bytes.len());
+    let (gzip, brotli) = compression(&bytes);
+    println!("  {:32} {gzip:.3} ms", "gzip (cache fill)");
+    println!("  {:32} {brotli:.3} ms", "brotli (cache fill)");
+    let root = tempfile::tempdir()?;
+    std::fs::write(root.path().join("article.html"), &bytes)?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let masthead_addr = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let nginx_port = free_port()?;
+    let mut nginx = start_nginx(root.path(), nginx_port)?;
+
+    let masthead_url = format!("http://{masthead_addr}{path}");
+    let nginx_url = format!("http://127.0.0.1:{nginx_port}/article.html");
+    // Same bytes from both, checked before timing anything.
+    let from_nginx = fetch(&nginx_url)?;
+    let from_masthead = fetch(&masthead_url)?;
+    if from_nginx != bytes.as_ref() || from_masthead != bytes.as_ref() {
+        bail!("nginx and Masthead do not serve the same bytes");
+    }
+
+    let mut results = Vec::new();
+    // Alternate, so that neither gets the machine warmer or quieter.
+    for round in 1..=2 {
+        for (name, url) in [("nginx", &nginx_url), ("masthead", &masthead_url)] {
+            let rps = wrk(url, seconds).await?;
+            println!("round {round}: {name:8} {rps:>10.0} requests/s");
+            results.push((name, rps));
+        }
+    }
+    let best = |who: &str| {
+        results
+            .iter()
+            .filter(|(n, _)| *n == who)
+            .map(|(_, r)| *r)
+            .fold(0.0, f64::max)
+    };
+    let (n, m) = (best("nginx"), best("masthead"));
+    println!(
+        "best of two: nginx {n:.0} requests/s, Masthead {m:.0} requests/s: {:.2}x nginx",
+        m / n
+    );
+    println!("peak memory (VmHWM) of this process: {}", peak_memory()?);
+
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+    server.abort();
+    Ok(())
+}
+
+/// Where an uncached render's time goes: each store call the article page makes, and
+/// the compression of the page for the cache (wall time, median of 200).
+async fn breakdown(store: &Arc<dyn masthead_core::store::Store>, slug: &str) -> Result<()> {
+    use masthead_core::comment::CommentStatus;
+    let err = |e: masthead_core::Error| anyhow::anyhow!("{e}");
+    let article = store
+        .article_by_slug(slug)
+        .await
+        .map_err(err)?
+        .context("article")?;
+    async fn median<F, Fut>(mut f: F) -> Result<f64>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let mut times = Vec::with_capacity(200);
+        for _ in 0..200 {
+            let t = std::time::Instant::now();
+            f().await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times[times.len() / 2])
+    }
+    let id = article.id;
+    let media_id = article.featured_image.as_ref().map(|i| i.media_id);
+    let parts = [
+        (
+            "article_by_slug",
+            median(|| async { store.article_by_slug(slug).await.map(|_| ()).map_err(err) }).await?,
+        ),
+        (
+            "settings + sections + pages",
+            median(|| async {
+                store.settings().await.map_err(err)?;
+                store.sections().await.map_err(err)?;
+                store.static_pages(true).await.map(|_| ()).map_err(err)
+            })
+            .await?,
+        ),
+        (
+            "featured media",
+            median(|| async {
+                match media_id {
+                    Some(m) => store.media(m).await.map(|_| ()).map_err(err),
+                    None => Ok(()),
+                }
+            })
+            .await?,
+        ),
+        (
+            "related_articles + their media",
+            median(|| async {
+                let related = store.related_articles(id, 4).await.map_err(err)?;
+                let ids: Vec<_> = related.iter().filter_map(|a| a.featured_media_id).collect();
+                store.media_many(&ids).await.map(|_| ()).map_err(err)
+            })
+            .await?,
+        ),
+        (
+            "comments",
+            median(|| async {
+                store
+                    .comments(id, CommentStatus::Approved)
+                    .await
+                    .map(|_| ())
+                    .map_err(err)
+            })
+            .await?,
+        ),
+    ];
+    for (name, ms) in parts {
+        println!("  {name:32} {ms:.3} ms");
+    }
+    Ok(())
+}
+
+/// Wall time of compressing `page` as the cache does on a miss (gzip 6, brotli 6).
+fn compression(page: &[u8]) -> (f64, f64) {
+    use std::io::Write;
+    let time = |f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        for _ in 0..100 {
+            f();
+        }
+        t.elapsed().as_secs_f64() * 1000.0 / 100.0
+    };
+    let gzip = time(&|| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        let _ = e.write_all(page);
+        let _ = e.finish();
+    });
+    let brotli = time(&|| {
+        let mut out = Vec::new();
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+        let _ = w.write_all(page);
+    });
+    (gzip, brotli)
+}
+
+/// User plus system CPU time of this process so far.
+fn process_cpu() -> Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let after = stat.rsplit_once(") ").context("odd /proc/self/stat")?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+    let per_second = 100; // USER_HZ on Linux
+    Ok(Duration::from_millis(ticks * 1000 / per_second))
+}
+
+fn peak_memory() -> Result<String> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    Ok(status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn nginx_binary() -> PathBuf {
+    for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"] {
+        if Path::new(candidate).exists() {
+            return candidate.into();
+        }
+    }
+    "nginx".into()
+}
+
+/// nginx, tuned as one would to serve one static file fast: a worker per core, no
+/// access log, sendfile, keep-alive.
+fn start_nginx(root: &Path, port: u16) -> Result<Child> {
+    let conf = format!(
+        "worker_processes auto;\n\
+         pid {root}/nginx.pid;\n\
+         error_log stderr error;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n\
+           access_log off;\n\
+           sendfile on; tcp_nopush on; tcp_nodelay on;\n\
+           keepalive_requests 100000;\n\
+           client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;\n\
+           uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;\n\
+           types {{ text/html html; }}\n\
+           server {{ listen 127.0.0.1:{port}; root {root}; }}\n\
+         }}\n",
+        root = root.display()
+    );
+    std::fs::create_dir_all(root.join("tmp"))?;
+    std::fs::write(root.join("nginx.conf"), conf)?;
+    let child = Command::new(nginx_binary())
+        .arg("-p")
+        .arg(root)
+        .arg("-c")
+        .arg(root.join("nginx.conf"))
+        .args(["-e", "stderr", "-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start nginx (install it: bash .ci/tools.sh)")?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bail!("nginx did not start")
+}
+
+/// The body at `url`, by a plain HTTP/1.1 GET.
+fn fetch(url: &str) -> Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").context("http only")?;
+    let (host, path) = rest.split_once('/').context("no path")?;
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no header end")?;
+    Ok(raw[split + 4..].to_vec())
+}
+
+/// Requests per second wrk measures at `url` with two threads and 32 connections.
+async fn wrk(url: &str, seconds: u32) -> Result<f64> {
+    let url = url.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("wrk")
+            .args(["-t2", "-c32", &format!("-d{seconds}s"), &url])
+            .output()
+    })
+    .await?
+    .context("cannot run wrk (install it: bash .ci/tools.sh)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
+        bail!("wrk saw errors:\n{text}");
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))
+}
