@@ -100,12 +100,26 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let masthead_addr = listener.local_addr()?;
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server =
+        tokio::spawn(async move { axum::serve(listener, masthead_web::make_service(app)).await });
+    // The floor for any Rust server here: a bare axum handler returning the bytes.
+    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_addr = bare_listener.local_addr()?;
+    let bare_bytes = bytes.clone();
+    let bare = axum::Router::new().route(
+        "/article.html",
+        axum::routing::get(move || {
+            let body = bare_bytes.clone();
+            async move { ([("content-type", "text/html; charset=utf-8")], body) }
+        }),
+    );
+    let bare_server = tokio::spawn(async move { axum::serve(bare_listener, bare).await });
     let nginx_port = free_port()?;
     let mut nginx = start_nginx(root.path(), nginx_port)?;
 
     let masthead_url = format!("http://{masthead_addr}{path}");
     let nginx_url = format!("http://127.0.0.1:{nginx_port}/article.html");
+    let bare_url = format!("http://{bare_addr}/article.html");
     // Same bytes from both, checked before timing anything.
     let from_nginx = fetch(&nginx_url)?;
     let from_masthead = fetch(&masthead_url)?;
@@ -116,7 +130,11 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let mut results = Vec::new();
     // Alternate, so that neither gets the machine warmer or quieter.
     for round in 1..=2 {
-        for (name, url) in [("nginx", &nginx_url), ("masthead", &masthead_url)] {
+        for (name, url) in [
+            ("nginx", &nginx_url),
+            ("masthead", &masthead_url),
+            ("bare-axum", &bare_url),
+        ] {
             let rps = wrk(url, seconds).await?;
             println!("round {round}: {name:8} {rps:>10.0} requests/s");
             results.push((name, rps));
@@ -131,14 +149,17 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     };
     let (n, m) = (best("nginx"), best("masthead"));
     println!(
-        "best of two: nginx {n:.0} requests/s, Masthead {m:.0} requests/s: {:.2}x nginx",
-        m / n
+        "best of two: nginx {n:.0} requests/s, Masthead {m:.0} requests/s: {:.2}x nginx \
+         (a bare axum handler: {:.2}x nginx)",
+        m / n,
+        best("bare-axum") / n
     );
     println!("peak memory (VmHWM) of this process: {}", peak_memory()?);
 
     let _ = nginx.kill();
     let _ = nginx.wait();
     server.abort();
+    bare_server.abort();
     Ok(())
 }
 

@@ -6,19 +6,25 @@
 //! Invalidation is exact and immediate: before each lookup the cache takes in every
 //! change notice the store has sent, and the store sends them before a write returns.
 
+use crate::log;
 use crate::readership::{self, Readership};
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use masthead_core::change::{Change, ChangeReceiver};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::ArticleFilter;
 use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::future::Future;
 use std::io::Write;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
 use std::time::SystemTime;
+use tower::Service;
 
 /// What a page shows, for invalidation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -337,39 +343,126 @@ impl Inner {
     }
 }
 
-/// Middleware: answers GET and HEAD from the cache, fills it from responses that carry
-/// `Deps`, and counts article pages served to readers (see `readership`). This is the
-/// hot path of the whole server: its state is two `Arc`s, cloned per request, and a
-/// hit allocates nothing but the response.
-pub async fn layer(
-    State((cache, readership)): State<(Arc<PageCache>, Arc<Readership>)>,
-    request: Request,
-    next: Next,
+/// The whole site behind the page cache: GET and HEAD are answered from the cache
+/// before any routing, misses go to the router and fill the cache from responses that
+/// carry `Deps`, article pages served to readers are counted (see `readership`), and
+/// every request gets its log line. This is the hot path of the server: a hit does a
+/// map lookup under a lock and builds the response, nothing else.
+#[derive(Clone)]
+pub struct Cached<S> {
+    inner: S,
+    cache: Arc<PageCache>,
+    readership: Arc<Readership>,
+}
+
+impl<S> Cached<S> {
+    pub fn new(inner: S, cache: Arc<PageCache>, readership: Arc<Readership>) -> Self {
+        Self {
+            inner,
+            cache,
+            readership,
+        }
+    }
+}
+
+/// A response ready at once (a cache hit) or still being made (a miss).
+pub enum CacheFuture {
+    Ready(Option<Response>),
+    Pending(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>),
+}
+
+impl Future for CacheFuture {
+    type Output = Result<Response, Infallible>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            CacheFuture::Ready(response) => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()))),
+            CacheFuture::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<S> Service<Request> for Cached<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = CacheFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> CacheFuture {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let cacheable = matches!(method, Method::GET | Method::HEAD);
+        let (hit, generation) = if cacheable {
+            let key = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or_default();
+            self.cache.get(key)
+        } else {
+            (None, 0)
+        };
+        if let Some(page) = hit {
+            let response = page.respond(request.headers());
+            count_read(&self.readership, &page, &method, request.headers());
+            log::request(&method, request.uri().path(), response.status(), started);
+            return CacheFuture::Ready(Some(response));
+        }
+        // Take the ready service and leave a fresh clone, as tower asks.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let (cache, readership) = (self.cache.clone(), self.readership.clone());
+        CacheFuture::Pending(Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            let key = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_owned())
+                .unwrap_or_default();
+            let headers = request.headers().clone();
+            let response = inner.call(request).await?;
+            let response = match response.extensions().get::<Deps>().cloned() {
+                Some(Deps(deps)) if cacheable && response.status() == StatusCode::OK => {
+                    fill(
+                        &cache,
+                        &readership,
+                        key,
+                        generation,
+                        &method,
+                        &headers,
+                        response,
+                        deps,
+                    )
+                    .await
+                }
+                _ => response,
+            };
+            log::request(&method, &path, response.status(), started);
+            Ok(response)
+        }))
+    }
+}
+
+/// Stores a rendered page and answers the request that made it.
+#[allow(clippy::too_many_arguments)]
+async fn fill(
+    cache: &PageCache,
+    readership: &Readership,
+    key: String,
+    generation: u64,
+    method: &Method,
+    headers: &HeaderMap,
+    response: Response,
+    deps: Vec<Dep>,
 ) -> Response {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return next.run(request).await;
-    }
-    let is_get = request.method() == Method::GET;
-    let key = request
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or_default();
-    let (hit, generation) = cache.get(key);
-    if let Some(page) = hit {
-        let response = page.respond(request.headers());
-        count_read(&readership, &page, is_get, request.headers());
-        return response;
-    }
-    let key = key.to_owned();
-    let headers = request.headers().clone();
-    let response = next.run(request).await;
-    let Some(Deps(deps)) = response.extensions().get::<Deps>().cloned() else {
-        return response;
-    };
-    if response.status() != StatusCode::OK {
-        return response;
-    }
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -379,15 +472,15 @@ pub async fn layer(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let page = cache.insert(key, CachedPage::new(content_type, body, deps), generation);
-    let response = page.respond(&headers);
-    count_read(&readership, &page, is_get, &headers);
+    let response = page.respond(headers);
+    count_read(readership, &page, method, headers);
     response
 }
 
 /// One read of an article page by a reader (sent in full or revalidated) counts.
-fn count_read(readership: &Readership, page: &CachedPage, is_get: bool, request: &HeaderMap) {
+fn count_read(readership: &Readership, page: &CachedPage, method: &Method, request: &HeaderMap) {
     if let Some(id) = page.article() {
-        if is_get && readership::is_reader(request) {
+        if method == Method::GET && readership::is_reader(request) {
             readership.count(id);
         }
     }

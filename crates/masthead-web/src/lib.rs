@@ -62,15 +62,21 @@ impl AppState {
     }
 }
 
-/// The whole site: reader portal, health check, media and theme assets.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The whole site (reader portal, health check, media and theme assets) behind the
+/// page cache, as a service for `axum::serve` (through `tower::make::Shared`) or for
+/// `tower::ServiceExt::oneshot` in tests.
+pub type App = cache::Cached<Router>;
+
+pub fn router(state: AppState) -> App {
+    let (cache, readership) = (state.cache.clone(), state.readership.clone());
+    let routes = Router::new()
         .merge(health::router())
         .merge(portal::router(&state.media_dir))
-        .layer(axum::middleware::from_fn_with_state(
-            (state.cache.clone(), state.readership.clone()),
-            cache::layer,
-        ))
-        .layer(axum::middleware::from_fn(log::one_line_per_request))
-        .with_state(state)
+        .with_state(state);
+    cache::Cached::new(routes, cache, readership)
+}
+
+/// `app` for `axum::serve`: every connection gets a clone.
+pub fn make_service(app: App) -> tower::make::Shared<App> {
+    tower::make::Shared::new(app)
 }

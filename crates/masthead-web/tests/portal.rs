@@ -22,12 +22,12 @@ fn state(store: Arc<dyn Store>) -> masthead_web::AppState {
     )
 }
 
-fn app(store: Arc<dyn Store>) -> axum::Router {
+fn app(store: Arc<dyn Store>) -> masthead_web::App {
     masthead_web::router(state(store))
 }
 
 /// A GET as a reader's browser sends it.
-async fn read_as_reader(app: &axum::Router, path: &str) -> StatusCode {
+async fn read_as_reader(app: &masthead_web::App, path: &str) -> StatusCode {
     let request = Request::get(path)
         .header(
             "user-agent",
@@ -38,7 +38,7 @@ async fn read_as_reader(app: &axum::Router, path: &str) -> StatusCode {
     app.clone().oneshot(request).await.unwrap().status()
 }
 
-async fn get(app: &axum::Router, path: &str) -> (StatusCode, Option<String>, String) {
+async fn get(app: &masthead_web::App, path: &str) -> (StatusCode, Option<String>, String) {
     let response = app
         .clone()
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
@@ -627,7 +627,7 @@ async fn gated_bodies_are_withheld_from_the_page(store: Arc<dyn Store>) {
 }
 
 async fn get_with(
-    app: &axum::Router,
+    app: &masthead_web::App,
     path: &str,
     headers: &[(&str, &str)],
 ) -> axum::response::Response {

@@ -95,10 +95,13 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     );
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
-    let result = axum::serve(listener, masthead_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped");
+    let result = axum::serve(
+        listener,
+        masthead_web::make_service(masthead_web::router(state)),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped");
     scheduler.abort();
     counter.abort();
     indexer.abort();
