@@ -156,7 +156,10 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     );
     println!("peak memory (VmHWM) of this process: {}", peak_memory()?);
 
-    let _ = nginx.kill();
+    // SIGQUIT: the master stops its workers too (SIGKILL would orphan them).
+    let _ = Command::new("kill")
+        .args(["-QUIT", &nginx.id().to_string()])
+        .status();
     let _ = nginx.wait();
     server.abort();
     bare_server.abort();
