@@ -61,17 +61,7 @@ impl PageContent {
             "title",
             "a page needs a title",
         );
-        if self.slug.is_empty() {
-            self.slug = crate::slug::slugify(&self.title).unwrap_or_default();
-        }
-        if let Err(crate::Error::Invalid(errors)) = crate::slug::validate("slug", &self.slug) {
-            errors.into_iter().for_each(|e| v.push(e));
-        }
-        v.check(
-            !crate::slug::RESERVED.contains(&self.slug.as_str()),
-            "slug",
-            "this address is used by the site itself; choose another",
-        );
+        crate::slug::prepare_top_level(&mut v, &mut self.slug, &self.title);
         v.finish()?;
         Ok(self)
     }

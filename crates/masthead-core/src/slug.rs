@@ -62,6 +62,23 @@ pub fn validate(field: &'static str, slug: &str) -> Result<()> {
     }
 }
 
+/// Fills an empty top-level slug (a section's or a static page's, served at
+/// `/{slug}/`) from `name`, then checks it is well formed and not one the site uses
+/// itself; problems go into `v`.
+pub fn prepare_top_level(v: &mut crate::error::Validator, slug: &mut String, name: &str) {
+    if slug.is_empty() {
+        *slug = slugify(name).unwrap_or_default();
+    }
+    if let Err(Error::Invalid(errors)) = validate("slug", slug) {
+        errors.into_iter().for_each(|e| v.push(e));
+    }
+    v.check(
+        !RESERVED.contains(&slug.as_str()),
+        "slug",
+        "this address is used by the site itself; choose another",
+    );
+}
+
 /// Gives the n-th alternative of a slug taken already: `budget`, `budget-2`, `budget-3`...
 pub fn numbered(base: &str, n: u32) -> String {
     if n <= 1 {

@@ -229,11 +229,6 @@ impl Theme {
             .find(|a| a.url.strip_prefix("/assets/") == Some(file))
             .map(|a| (a, AssetName::Fingerprinted))
     }
-
-    /// The fingerprinted address of asset `name`, if the theme has it.
-    pub fn asset_url(&self, name: &str) -> Option<&str> {
-        self.assets.get(name).map(|a| a.url.as_str())
-    }
 }
 
 #[cfg(test)]
@@ -267,7 +262,7 @@ mod tests {
     #[test]
     fn assets_have_fingerprinted_addresses_that_follow_their_content() {
         let theme = Theme::new(None);
-        let url = theme.asset_url("style.css").unwrap().to_owned();
+        let url = theme.asset("style.css").unwrap().0.url.clone();
         assert!(
             url.starts_with("/assets/style.") && url.ends_with(".css"),
             "{url}"
@@ -289,7 +284,7 @@ mod tests {
         std::fs::write(dir.join("assets/style.css"), "body{}").unwrap();
         let restyled = Theme::new(Some(&dir));
         assert_ne!(
-            restyled.asset_url("style.css").unwrap(),
+            restyled.asset("style.css").unwrap().0.url,
             url,
             "new content, new address"
         );

@@ -33,10 +33,16 @@ pub struct PageParam {
 impl PageParam {
     /// The 1-based page asked for, or `None` for anything that names no page.
     pub(super) fn number(&self) -> Option<u32> {
-        match &self.page {
-            None => Some(1),
-            Some(text) => text.parse().ok().filter(|n| *n >= 1),
-        }
+        page_number(self.page.as_deref())
+    }
+}
+
+/// A `?page=` value as a 1-based page number: absent is page 1, anything that is not
+/// a positive whole number names no page.
+pub(super) fn page_number(text: Option<&str>) -> Option<u32> {
+    match text {
+        None => Some(1),
+        Some(text) => text.parse().ok().filter(|n| *n >= 1),
     }
 }
 

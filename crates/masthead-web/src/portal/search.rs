@@ -30,12 +30,8 @@ pub async fn search(
         .chars()
         .take(MAX_QUERY_CHARS)
         .collect();
-    let number = match params.page.as_deref() {
-        None => 1,
-        Some(text) => match text.parse::<u32>() {
-            Ok(n) if n >= 1 => n,
-            _ => return Err(not_found(&state, "/search/").await),
-        },
+    let Some(number) = super::lists::page_number(params.page.as_deref()) else {
+        return Err(not_found(&state, "/search/").await);
     };
     let request = PageRequest::numbered(number, PER_PAGE);
     let results = state.search.search(&query, request).await?;
