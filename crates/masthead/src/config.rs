@@ -62,6 +62,11 @@ pub fn default_file(data_dir: &Path) -> PathBuf {
 }
 
 impl Config {
+    /// Where uploaded and generated media files live.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
     /// Reads the file (required when named explicitly) and the environment.
     pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Self> {
         let mut figment = Figment::new();

@@ -5,11 +5,13 @@
 use crate::cli::SeedArgs;
 use crate::config::Config;
 use crate::{demo, serve};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use masthead_core::article::{ArticleContent, ArticleType, NewArticle, Source, Status, Visibility};
-use masthead_core::ids::{PersonId, SectionId};
+use masthead_core::article::{
+    ArticleContent, ArticleType, FeaturedImage, NewArticle, Source, Status, Visibility,
+};
+use masthead_core::ids::{MediaId, PersonId, SectionId};
 use masthead_core::newsroom::BodyRenderer;
 use masthead_core::people::{NewPerson, Role};
 use masthead_core::store::Store;
@@ -17,6 +19,7 @@ use masthead_render::MarkdownRenderer;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -208,14 +211,18 @@ fn body(rng: &mut ChaCha8Rng) -> String {
     out
 }
 
-/// What generated articles refer to: sections, staff and a pool of tags.
+/// What generated articles refer to: sections, staff, a pool of tags and pictures.
 struct Cast {
     sections: Vec<SectionId>,
     staff: Vec<PersonId>,
     tags: Vec<String>,
+    pictures: Vec<MediaId>,
 }
 
-async fn prepare_cast(store: &dyn Store) -> Result<Cast> {
+/// Pictures drawn for generated articles to share.
+const PICTURES: u32 = 24;
+
+async fn prepare_cast(store: &dyn Store, media_dir: &Path) -> Result<Cast> {
     demo::ensure_sections(store).await?;
     let sections = store.sections().await.map_err(|e| anyhow!("{e}"))?;
     let mut staff = store.people().await.map_err(|e| anyhow!("{e}"))?;
@@ -257,10 +264,26 @@ async fn prepare_cast(store: &dyn Store) -> Result<Cast> {
                 .unwrap_or_default()
         })
         .collect();
+    let dir = media_dir.join("seed");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut pictures = Vec::new();
+    for index in 0..PICTURES {
+        let name = format!("picture-{index}");
+        let picture = demo::images::Picture {
+            name: &name,
+            section: usize::try_from(index).unwrap_or(0),
+            index,
+            alt: "A generated picture in soft colours",
+            caption: "A picture drawn for generated articles.",
+            credit: "Masthead seed",
+        };
+        pictures.push(demo::images::create(store, &dir, &picture).await?.id);
+    }
     Ok(Cast {
         sections: sections.iter().map(|s| s.id).collect(),
         staff: staff.iter().map(|p| p.id).collect(),
         tags,
+        pictures,
     })
 }
 
@@ -309,6 +332,15 @@ fn generate(
         90..=96 => Visibility::Members,
         _ => Visibility::Paid,
     };
+    // Most stories have a picture, as on a news site.
+    if rng.gen_bool(0.9) {
+        content.featured_image = cast.pictures.choose(rng).map(|&media_id| FeaturedImage {
+            media_id,
+            alt: "A generated picture in soft colours".into(),
+            caption: sentence(rng, 9),
+            credit: "Masthead seed".into(),
+        });
+    }
     if rng.gen_bool(0.5) {
         content.sources.push(Source {
             name: "Port Alder City Council".into(),
@@ -343,7 +375,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
     }
     let store = serve::open_store(config).await?;
     let started = Instant::now();
-    let cast = Arc::new(prepare_cast(&*store).await?);
+    let cast = Arc::new(prepare_cast(&*store, &config.media_dir()).await?);
     let first = store.counts().await.map_err(|e| anyhow!("{e}"))?.articles;
     let total = args.articles;
 

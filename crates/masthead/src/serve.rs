@@ -15,7 +15,7 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 
 /// Creates the data directory (for SQLite and media) when it is missing.
 fn ensure_data_dir(config: &Config) -> Result<()> {
-    std::fs::create_dir_all(config.data_dir.join("media")).with_context(|| {
+    std::fs::create_dir_all(config.media_dir()).with_context(|| {
         format!(
             "cannot create the data directory {}",
             config.data_dir.display()
@@ -90,7 +90,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         store.clone(),
         search,
         Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
-        config.data_dir.join("media"),
+        config.media_dir(),
         config.base_url.clone(),
     );
     let readership = state.readership.clone();

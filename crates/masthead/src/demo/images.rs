@@ -1,7 +1,9 @@
 //! Featured images for the demo, drawn locally: a gradient in the section's colours
 //! with soft shapes, different for every article. Nothing is downloaded.
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
+use masthead_core::media::{Media, MediaVariant, NewMedia};
+use masthead_core::store::Store;
 use std::io::BufWriter;
 use std::path::Path;
 
@@ -95,4 +97,66 @@ pub fn draw(path: &Path, section: usize, index: u32, width: u32) -> Result<()> {
         .context("cannot encode PNG")?;
     writer.finish().context("cannot encode PNG")?;
     Ok(())
+}
+
+/// A picture to draw and record in the media library.
+pub struct Picture<'a> {
+    /// File name without extension, unique in its directory.
+    pub name: &'a str,
+    /// Section (palette) and article index, which choose the drawing.
+    pub section: usize,
+    pub index: u32,
+    pub alt: &'a str,
+    pub caption: &'a str,
+    pub credit: &'a str,
+}
+
+/// Draws `picture` into `dir` (the media directory's subdirectory it is named after)
+/// at full size and at each variant width, and records it with its variants.
+pub async fn create(store: &dyn Store, dir: &Path, picture: &Picture<'_>) -> Result<Media> {
+    let folder = dir
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| anyhow!("{} names no media folder", dir.display()))?;
+    let file = |width: u32| {
+        if width == WIDTH {
+            format!("{}.png", picture.name)
+        } else {
+            format!("{}-{width}.png", picture.name)
+        }
+    };
+    let mut variants = Vec::new();
+    for &width in std::iter::once(&WIDTH).chain(VARIANT_WIDTHS) {
+        let path = dir.join(file(width));
+        let drawn = path.clone();
+        let (section, index) = (picture.section, picture.index);
+        tokio::task::spawn_blocking(move || draw(&drawn, section, index, width)).await??;
+        if width != WIDTH {
+            variants.push(MediaVariant {
+                width,
+                height: height_at(width),
+                mime_type: "image/png".into(),
+                storage_key: format!("{folder}/{}", file(width)),
+                byte_size: file_size(&path),
+            });
+        }
+    }
+    store
+        .create_media(&NewMedia {
+            storage_key: format!("{folder}/{}", file(WIDTH)),
+            mime_type: "image/png".into(),
+            width: Some(WIDTH),
+            height: Some(HEIGHT),
+            byte_size: file_size(&dir.join(file(WIDTH))),
+            alt: picture.alt.to_owned(),
+            caption: picture.caption.to_owned(),
+            credit: picture.credit.to_owned(),
+            variants,
+        })
+        .await
+        .map_err(|e| anyhow!("{e}"))
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }

@@ -1,7 +1,7 @@
 //! `masthead demo`: a complete demo publication, "The Lantern", in a fresh data
 //! directory. Its words live in `demo.toml`; its pictures are drawn by `images`.
 
-mod images;
+pub(crate) mod images;
 
 use crate::cli::DemoArgs;
 use crate::config::Config;
@@ -13,7 +13,6 @@ use masthead_core::article::{
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
-use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::newsroom::BodyRenderer;
 use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, SocialLink};
@@ -274,43 +273,20 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             })?;
         let slug = masthead_core::slug::slugify(&a.title)
             .ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
-        let file = format!("{slug}.png");
         let index = u32::try_from(index).unwrap_or(0);
-        let mut variants = Vec::new();
-        for &width in std::iter::once(&images::WIDTH).chain(images::VARIANT_WIDTHS) {
-            let name = if width == images::WIDTH {
-                file.clone()
-            } else {
-                format!("{slug}-{width}.png")
-            };
-            let path = image_dir.join(&name);
-            let drawn = path.clone();
-            tokio::task::spawn_blocking(move || images::draw(&drawn, section_index, index, width))
-                .await??;
-            if width != images::WIDTH {
-                variants.push(MediaVariant {
-                    width,
-                    height: images::height_at(width),
-                    mime_type: "image/png".into(),
-                    storage_key: format!("demo/{name}"),
-                    byte_size: file_size(&path),
-                });
-            }
-        }
-        let media = store
-            .create_media(&NewMedia {
-                storage_key: format!("demo/{file}"),
-                mime_type: "image/png".into(),
-                width: Some(images::WIDTH),
-                height: Some(images::HEIGHT),
-                byte_size: file_size(&image_dir.join(&file)),
-                alt: a.image_alt.clone(),
-                caption: a.image_caption.clone(),
-                credit: a.image_credit.clone(),
-                variants,
-            })
-            .await
-            .map_err(err)?;
+        let media = images::create(
+            store,
+            &image_dir,
+            &images::Picture {
+                name: &slug,
+                section: section_index,
+                index,
+                alt: &a.image_alt,
+                caption: &a.image_caption,
+                credit: &a.image_credit,
+            },
+        )
+        .await?;
         let people = |names: &[String]| -> Result<Vec<PersonId>> {
             names
                 .iter()
@@ -449,10 +425,6 @@ async fn record_demo_readership(store: &dyn Store, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
 async fn add_comment(
     store: &dyn Store,
     members: &HashMap<String, MemberId>,
@@ -526,7 +498,7 @@ pub async fn run(
             existing.articles
         );
     }
-    let login = populate(&*store, &config.data_dir.join("media"), Utc::now()).await?;
+    let login = populate(&*store, &config.media_dir(), Utc::now()).await?;
     println!(
         "Masthead demo: The Lantern is running at {}/",
         config.base_url
