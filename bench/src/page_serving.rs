@@ -17,13 +17,13 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 /// Renders timed for the uncached measurement.
-const RENDERS: u32 = 2000;
+const RENDERS: usize = 2000;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .context("usage: page-serving <database-url> [seconds]")?;
+        .context("usage: page-serving <database-url> [seconds of wrk per run; 0 skips them]")?;
     let seconds: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10);
     // Two workers, like the server on this two-core machine (wrk takes the rest).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -60,31 +60,54 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let app = masthead_web::router(state);
 
     // Uncached renders: a query string the page ignores makes each request a miss.
+    // Each request runs on a runtime worker thread, as the server's requests do.
     let get = |uri: String| {
         let app = app.clone();
         async move {
-            let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
-            let status = response.status();
-            let bytes = response.into_body().collect().await?.to_bytes();
-            anyhow::Ok((status, bytes))
+            tokio::spawn(async move {
+                let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
+                let status = response.status();
+                let bytes = response.into_body().collect().await?.to_bytes();
+                anyhow::Ok((status, bytes))
+            })
+            .await?
         }
     };
-    for i in 0..50 {
-        get(format!("{path}?warm={i}")).await?;
+    // Each of the newest RENDERS articles once: every render reads its own article,
+    // related stories and pictures. A first pass warms the database's page cache.
+    let mut paths = Vec::new();
+    for n in 1.. {
+        let query = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(n, 100));
+        let items = store
+            .list_articles(&query)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .items;
+        if items.is_empty() || paths.len() >= RENDERS {
+            break;
+        }
+        paths.extend(items.iter().map(|a| a.path()));
+    }
+    paths.truncate(RENDERS);
+    for p in &paths {
+        get(format!("{p}?warm")).await?;
     }
     let cpu_before = process_cpu()?;
     let wall = std::time::Instant::now();
-    for i in 0..RENDERS {
-        let (status, _) = get(format!("{path}?render={i}")).await?;
+    for p in &paths {
+        let (status, _) = get(format!("{p}?render")).await?;
         if !status.is_success() {
-            bail!("{path} answered {status}");
+            bail!("{p} answered {status}");
         }
     }
     let cpu = process_cpu()? - cpu_before;
+    let renders = paths.len() as f64;
     println!(
-        "uncached render: {:.3} ms CPU, {:.3} ms wall per page ({RENDERS} renders, store queries included)",
-        cpu.as_secs_f64() * 1000.0 / f64::from(RENDERS),
-        wall.elapsed().as_secs_f64() * 1000.0 / f64::from(RENDERS),
+        "uncached render: {:.3} ms CPU, {:.3} ms wall per page ({} articles, each once, \
+         store queries and cache fill included)",
+        cpu.as_secs_f64() * 1000.0 / renders,
+        wall.elapsed().as_secs_f64() * 1000.0 / renders,
+        paths.len(),
     );
 
     breakdown(&store, &article.slug).await?;
@@ -93,8 +116,13 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let (_, bytes) = get(path.clone()).await?;
     println!("page size: {} bytes", bytes.len());
     let (gzip, brotli) = compression(&bytes);
-    println!("  {:32} {gzip:.3} ms", "gzip (cache fill)");
-    println!("  {:32} {brotli:.3} ms", "brotli (cache fill)");
+    println!("  {:32} {gzip:.3} ms", "gzip (first gzip request)");
+    println!("  {:32} {brotli:.3} ms", "brotli (first br request)");
+    if seconds == 0 {
+        // Render measurements only (for profiling): no servers, no wrk.
+        println!("peak memory (VmHWM) of this process: {}", peak_memory()?);
+        return Ok(());
+    }
     let root = tempfile::tempdir()?;
     std::fs::write(root.path().join("article.html"), &bytes)?;
 
@@ -219,7 +247,7 @@ async fn breakdown(store: &Arc<dyn masthead_core::store::Store>, slug: &str) -> 
         (
             "related_articles + their media",
             median(|| async {
-                let related = store.related_articles(id, 4).await.map_err(err)?;
+                let related = store.related_articles(&article, 4).await.map_err(err)?;
                 let ids: Vec<_> = related.iter().filter_map(|a| a.featured_media_id).collect();
                 store.media_many(&ids).await.map(|_| ()).map_err(err)
             })
@@ -243,30 +271,22 @@ async fn breakdown(store: &Arc<dyn masthead_core::store::Store>, slug: &str) -> 
     Ok(())
 }
 
-/// Wall time of compressing `page` as the cache does on a miss (gzip 6, brotli 6).
+/// Wall time of compressing `page` as the cache does when a client first asks for
+/// each encoding.
 fn compression(page: &[u8]) -> (f64, f64) {
-    use std::io::Write;
-    let time = |f: &dyn Fn()| {
+    let time = |f: fn(&[u8]) -> axum::body::Bytes| {
         let t = std::time::Instant::now();
         for _ in 0..100 {
-            f();
+            f(page);
         }
         t.elapsed().as_secs_f64() * 1000.0 / 100.0
     };
-    let gzip = time(&|| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-        let _ = e.write_all(page);
-        let _ = e.finish();
-    });
-    let brotli = time(&|| {
-        let mut out = Vec::new();
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
-        let _ = w.write_all(page);
-    });
-    (gzip, brotli)
+    (
+        time(masthead_web::cache::gzip),
+        time(masthead_web::cache::brotli),
+    )
 }
 
-/// User plus system CPU time of this process so far.
 fn process_cpu() -> Result<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat")?;
     // Fields after the command name (which may hold spaces) start at ") ".
@@ -278,13 +298,24 @@ fn process_cpu() -> Result<Duration> {
     Ok(Duration::from_millis(ticks * 1000 / per_second))
 }
 
+/// Peak resident memory, and what is resident now split into the process's own
+/// memory and mapped file pages (SQLite maps its database file; those pages are the
+/// kernel's page cache, shared and reclaimable, but they count as resident).
 fn peak_memory() -> Result<String> {
     let status = std::fs::read_to_string("/proc/self/status")?;
-    Ok(status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default())
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    Ok(format!(
+        "{} (now: {} own memory, {} mapped file pages)",
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:")
+    ))
 }
 
 fn free_port() -> Result<u16> {

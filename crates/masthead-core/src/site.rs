@@ -56,11 +56,17 @@ impl Settings {
             "use a language tag such as en or en-GB",
         );
         v.check(
-            !self.timezone.is_empty(),
+            self.timezone.parse::<chrono_tz::Tz>().is_ok(),
             "timezone",
-            "use a time zone such as Europe/London",
+            "use an IANA time zone name such as Europe/London or UTC",
         );
         v.finish()
+    }
+
+    /// The time zone dates are shown in (UTC if the stored name is not one, which
+    /// `validate` prevents).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
 }
 
@@ -79,4 +85,23 @@ pub struct Redirect {
     /// 301 (moved for good) or 302/307 (temporarily).
     pub status_code: u16,
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        let with = |tz: &str| Settings {
+            timezone: tz.into(),
+            ..Settings::default()
+        };
+        assert!(with("Europe/London").validate().is_ok());
+        assert!(with("UTC").validate().is_ok());
+        for bad in ["", "Mars/Olympus_Mons", "GMT+25", "europe london"] {
+            assert!(with(bad).validate().is_err(), "{bad:?}");
+        }
+        assert_eq!(with("Asia/Tokyo").zone(), chrono_tz::Tz::Asia__Tokyo);
+    }
 }

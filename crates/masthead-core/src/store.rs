@@ -214,9 +214,9 @@ pub trait Store: Send + Sync {
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ArticleLocation>>;
-    /// Published articles that share the most tags with article `id` (newest first
-    /// among equals), filled up from its section; at most `limit`, never `id` itself.
-    async fn related_articles(&self, id: ArticleId, limit: u32) -> Result<Vec<ArticleSummary>>;
+    /// Published articles that share the most of `article`'s tags (newest first among
+    /// equals), filled up from its section; at most `limit`, never `article` itself.
+    async fn related_articles(&self, article: &Article, limit: u32) -> Result<Vec<ArticleSummary>>;
     /// Corrections and updates of published articles, newest first, with their articles.
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>>;
     /// Adds reads to the per-day view counts.

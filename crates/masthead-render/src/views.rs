@@ -3,6 +3,7 @@
 //! this file.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use masthead_core::article::{Article, ArticleSummary, Named};
 use masthead_core::ids::SectionId;
 use masthead_core::media::Media;
@@ -16,7 +17,7 @@ use serde::Serialize;
 pub struct TimeView {
     /// RFC 3339, for `<time datetime>`.
     pub iso: String,
-    /// "28 November 2026, 21:59 UTC"
+    /// "28 November 2026, 21:59 GMT", in the publication's time zone
     pub long: String,
     /// "28 Nov 2026"
     pub short: String,
@@ -26,11 +27,13 @@ pub struct TimeView {
 }
 
 impl TimeView {
-    pub fn new(t: DateTime<Utc>) -> Self {
+    /// `t` as readers of a publication in `zone` read it.
+    pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
         use chrono::Datelike;
+        let t = t.with_timezone(&zone);
         Self {
             iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            long: t.format("%-d %B %Y, %H:%M UTC").to_string(),
+            long: t.format("%-d %B %Y, %H:%M %Z").to_string(),
             short: t.format("%-d %b %Y").to_string(),
             day: t.format("%A, %-d %B %Y").to_string(),
             year: t.year(),
@@ -70,6 +73,9 @@ pub struct Chrome {
     pub footer: Vec<FooterLink>,
     /// The publication's call to action for reader support, if it has one.
     pub support: Option<SupportView>,
+    /// The publication's time zone, for every date on the page.
+    #[serde(skip)]
+    pub zone: Tz,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,7 +150,7 @@ impl Chrome {
     ) -> Self {
         Self {
             site: settings.into(),
-            today: TimeView::new(now),
+            today: TimeView::new(now, settings.zone()),
             nav: sections
                 .iter()
                 .filter(|s| s.in_navigation)
@@ -173,6 +179,7 @@ impl Chrome {
                 text: settings.support_text.clone(),
                 href: settings.support_url.clone(),
             }),
+            zone: settings.zone(),
         }
     }
 }
@@ -199,18 +206,17 @@ pub struct StoryView {
 
 impl StoryView {
     /// The story with its featured image, found among `media` (loaded in one batch).
-    pub fn with_image(a: &ArticleSummary, media: &[Media]) -> Self {
-        let mut story = Self::from(a);
+    pub fn with_image(a: &ArticleSummary, media: &[Media], zone: Tz) -> Self {
+        let mut story = Self::new(a, zone);
         story.image = a
             .featured_media_id
             .and_then(|id| media.iter().find(|m| m.id == id))
             .map(|m| ImageView::new(m, &a.featured_alt, "", ""));
         story
     }
-}
 
-impl From<&ArticleSummary> for StoryView {
-    fn from(a: &ArticleSummary) -> Self {
+    /// The story without a picture; dates in `zone`.
+    pub fn new(a: &ArticleSummary, zone: Tz) -> Self {
         Self {
             path: a.path(),
             title: a.title.clone(),
@@ -219,7 +225,7 @@ impl From<&ArticleSummary> for StoryView {
             article_type: a.article_type.as_str(),
             type_label: a.article_type.label(),
             section: a.section.clone(),
-            published: a.published_at.map(TimeView::new),
+            published: a.published_at.map(|t| TimeView::new(t, zone)),
             reading_minutes: a.reading_time_minutes(),
             image: None,
         }
@@ -247,15 +253,6 @@ impl PageView {
             total: p.total,
             prev: (number > 1).then(|| number - 1),
             next: (number < count).then(|| number + 1),
-        }
-    }
-}
-
-impl From<&Page<ArticleSummary>> for PageView {
-    fn from(p: &Page<ArticleSummary>) -> Self {
-        Self {
-            items: p.items.iter().map(StoryView::from).collect(),
-            ..Self::numbering(p)
         }
     }
 }
@@ -409,11 +406,12 @@ pub fn media_src(media: &Media) -> String {
 
 impl ArticleBody {
     /// `media` is the featured image's file, when it has one; `readable` says whether
-    /// this reader may read the body (a gated body is left out entirely).
-    pub fn new(a: &Article, media: Option<&Media>, readable: bool) -> Self {
+    /// this reader may read the body (a gated body is left out entirely); dates are
+    /// shown in `zone`.
+    pub fn new(a: &Article, media: Option<&Media>, readable: bool, zone: Tz) -> Self {
         let updated = match a.published_at {
             Some(p) if a.updated_at > p + chrono::Duration::minutes(1) => {
-                Some(TimeView::new(a.updated_at))
+                Some(TimeView::new(a.updated_at, zone))
             }
             _ => None,
         };
@@ -429,7 +427,7 @@ impl ArticleBody {
             authors: a.authors.clone(),
             editors: a.editors.clone(),
             tags: a.tags.clone(),
-            published: a.published_at.map(TimeView::new),
+            published: a.published_at.map(|t| TimeView::new(t, zone)),
             updated,
             reading_minutes: a.reading_time_minutes(),
             image: a
@@ -449,7 +447,7 @@ impl ArticleBody {
                 .map(|c| CorrectionView {
                     label: c.kind.label(),
                     text: c.text.clone(),
-                    at: TimeView::new(c.created_at),
+                    at: TimeView::new(c.created_at, zone),
                 })
                 .collect(),
         }
@@ -540,12 +538,13 @@ const MAX_COMMENT_DEPTH: u32 = 3;
 
 impl CommentView {
     /// Orders `comments` (oldest first) into threads: each comment followed by its
-    /// replies. Replies to comments not shown are dropped with them.
-    pub fn threads(comments: &[masthead_core::comment::Comment]) -> Vec<CommentView> {
+    /// replies. Replies to comments not shown are dropped with them. Times in `zone`.
+    pub fn threads(comments: &[masthead_core::comment::Comment], zone: Tz) -> Vec<CommentView> {
         fn walk(
             comments: &[masthead_core::comment::Comment],
             parent: Option<masthead_core::ids::CommentId>,
             depth: u32,
+            zone: Tz,
             out: &mut Vec<CommentView>,
         ) {
             for c in comments.iter().filter(|c| c.parent_id == parent) {
@@ -558,14 +557,14 @@ impl CommentView {
                         .map(|p| p.trim().to_owned())
                         .filter(|p| !p.is_empty())
                         .collect(),
-                    at: TimeView::new(c.created_at),
+                    at: TimeView::new(c.created_at, zone),
                     depth: depth.min(MAX_COMMENT_DEPTH),
                 });
-                walk(comments, Some(c.id), depth + 1, out);
+                walk(comments, Some(c.id), depth + 1, zone, out);
             }
         }
         let mut out = Vec::with_capacity(comments.len());
-        walk(comments, None, 0, &mut out);
+        walk(comments, None, 0, zone, &mut out);
         out
     }
 }
@@ -621,13 +620,14 @@ pub struct LoggedCorrectionView {
     pub article: StoryView,
 }
 
-impl From<&masthead_core::store::LoggedCorrection> for LoggedCorrectionView {
-    fn from(c: &masthead_core::store::LoggedCorrection) -> Self {
+impl LoggedCorrectionView {
+    /// The entry, dated in `zone`.
+    pub fn new(c: &masthead_core::store::LoggedCorrection, zone: Tz) -> Self {
         Self {
             label: c.correction.kind.label(),
             text: c.correction.text.clone(),
-            at: TimeView::new(c.correction.created_at),
-            article: StoryView::from(&c.article),
+            at: TimeView::new(c.correction.created_at, zone),
+            article: StoryView::new(&c.article, zone),
         }
     }
 }

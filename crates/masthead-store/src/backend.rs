@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dialect::ts;
 use masthead_core::article::{
     Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection,
-    Named,
     PathMove, RenderedBody, Source,
 };
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
@@ -39,6 +38,23 @@ const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.body_markd
      a.published_at, a.scheduled_at \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
+/// An article's tags, credits, sources and corrections in one query (see `PartRow`),
+/// each in its order. Credits come in position order; authors and editors are told
+/// apart by kind, so each keeps its own order.
+/// (PostgreSQL types each column of a UNION from its branches pairwise, left to right,
+/// so the first branch gives the timestamp column its type and the second the text.)
+const PARTS_QUERY: &str = "\
+    SELECT CAST(3 AS BIGINT) AS part, CAST(0 AS BIGINT) AS pos, id, kind AS a, text AS b, \
+           NULL AS c, created_at AS made_at \
+      FROM corrections WHERE article_id = $1 \
+    UNION ALL SELECT CAST(1 AS BIGINT), c.position, p.id, p.name, p.slug, c.kind, NULL \
+      FROM article_credits c JOIN people p ON p.id = c.person_id WHERE c.article_id = $1 \
+    UNION ALL SELECT CAST(0 AS BIGINT), x.position, t.id, t.name, t.slug, NULL, NULL \
+      FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = $1 \
+    UNION ALL SELECT CAST(2 AS BIGINT), position, NULL, name, url, note, NULL \
+      FROM article_sources WHERE article_id = $1 \
+    ORDER BY part, pos, made_at, id";
+
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
      a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
      a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
@@ -47,8 +63,10 @@ const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.excerpt, a
 const MEDIA_COLUMNS: &str =
     "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at FROM media";
 
-const VARIANT_COLUMNS: &str =
-    "media_id, width, height, mime_type, storage_key, byte_size FROM media_variants";
+const MEDIA_WITH_VARIANTS: &str = "m.id, m.storage_key, m.mime_type, m.width, m.height, m.byte_size, \
+     m.alt, m.caption, m.credit, m.created_at, v.width AS v_width, v.height AS v_height, \
+     v.mime_type AS v_mime_type, v.storage_key AS v_storage_key, v.byte_size AS v_byte_size \
+     FROM media m LEFT JOIN media_variants v ON v.media_id = m.id";
 
 const PAGE_COLUMNS: &str = "id, slug, title, description, body_markdown, body_html, status, \
      position, in_footer, created_at, updated_at FROM pages";
@@ -456,59 +474,12 @@ fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
 impl Store {
     async fn load_article(&self, row: Option<ArticleRow>) -> Result<Option<Article>> {
         let Some(row) = row else { return Ok(None) };
-        let tags: Vec<NamedRow> = sqlx::query_as(
-            "SELECT t.id, t.name, t.slug FROM article_tags x JOIN tags t ON t.id = x.tag_id \
-             WHERE x.article_id = $1 ORDER BY x.position",
-        )
-        .bind(row.id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("article tags"))?;
-        let credits: Vec<CreditRow> = sqlx::query_as(
-            "SELECT p.id, p.name, p.slug, c.kind FROM article_credits c JOIN people p ON p.id = c.person_id \
-             WHERE c.article_id = $1 ORDER BY c.kind, c.position",
-        )
-        .bind(row.id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("article credits"))?;
-        let sources: Vec<SourceRow> = sqlx::query_as(
-            "SELECT name, url, note FROM article_sources WHERE article_id = $1 ORDER BY position",
-        )
-        .bind(row.id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("article sources"))?;
-        let corrections: Vec<CorrectionRow> = sqlx::query_as(
-            "SELECT id, kind, text, created_at FROM corrections WHERE article_id = $1 ORDER BY created_at, id",
-        )
-        .bind(row.id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("corrections"))?;
-        let (mut authors, mut editors) = (Vec::new(), Vec::new());
-        for c in credits {
-            let named = Named { id: PersonId(c.id), name: c.name, slug: c.slug };
-            if c.kind == "editor" {
-                editors.push(named);
-            } else {
-                authors.push(named);
-            }
-        }
-        let parts = ArticleParts {
-            tags: tags
-                .into_iter()
-                .map(|t| Named { id: TagId(t.id), name: t.name, slug: t.slug })
-                .collect(),
-            authors,
-            editors,
-            sources: sources
-                .into_iter()
-                .map(|s| Source { name: s.name, url: s.url, note: s.note })
-                .collect(),
-            corrections: corrections.into_iter().map(Correction::try_from).collect::<Result<_>>()?,
-        };
-        row.into_article(parts).map(Some)
+        let parts: Vec<PartRow> = sqlx::query_as(PARTS_QUERY)
+            .bind(row.id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("article parts"))?;
+        row.into_article(ArticleParts::from_rows(parts)?).map(Some)
     }
 
     /// Starts a transaction that will write.
@@ -521,31 +492,6 @@ impl Store {
 }
 
 impl Store {
-    /// Media rows with their variants attached.
-    async fn with_variants(&self, rows: Vec<MediaRow>) -> Result<Vec<Media>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {VARIANT_COLUMNS} WHERE media_id IN ("));
-        let mut ids = qb.separated(", ");
-        for r in &rows {
-            ids.push_bind(r.id);
-        }
-        qb.push(") ORDER BY media_id, width, mime_type");
-        let variants: Vec<VariantRow> = qb
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("media variants"))?;
-        let mut media: Vec<Media> = rows.into_iter().map(Media::from).collect();
-        for v in variants {
-            if let Some(m) = media.iter_mut().find(|m| m.id.0 == v.media_id) {
-                m.variants.push(v.into());
-            }
-        }
-        Ok(media)
-    }
-
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
         if ids.is_empty() {
@@ -904,18 +850,29 @@ impl masthead_core::store::Store for Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} WHERE id IN ("));
+        // Each media row once per variant (or once with none), in one query.
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {MEDIA_WITH_VARIANTS} WHERE m.id IN ("));
         let mut list = qb.separated(", ");
         for id in ids {
             list.push_bind(id.0);
         }
-        qb.push(")");
-        let rows: Vec<MediaRow> = qb
+        qb.push(") ORDER BY m.id, v.width, v.mime_type");
+        let rows: Vec<MediaVariantRow> = qb
             .build_query_as()
             .fetch_all(&self.pool)
             .await
             .map_err(db_error("media"))?;
-        self.with_variants(rows).await
+        let mut media: Vec<Media> = Vec::new();
+        for row in rows {
+            let variant = row.variant();
+            if media.last().is_none_or(|m| m.id.0 != row.media.id) {
+                media.push(row.media.into());
+            }
+            if let (Some(m), Some(v)) = (media.last_mut(), variant) {
+                m.variants.push(v);
+            }
+        }
+        Ok(media)
     }
 
     async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {
@@ -1234,59 +1191,61 @@ impl masthead_core::store::Store for Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn related_articles(&self, id: ArticleId, limit: u32) -> Result<Vec<ArticleSummary>> {
+    async fn related_articles(&self, article: &Article, limit: u32) -> Result<Vec<ArticleSummary>> {
         /// Candidates looked at per shared tag: the tag's newest articles.
-        const PER_TAG: i64 = 24;
-        let tags: Vec<i64> = sqlx::query_scalar("SELECT tag_id FROM article_tags WHERE article_id = $1 ORDER BY position")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("article tags"))?;
-        // (article, shared tags, published_at)
-        let mut scores: Vec<(i64, u32, Option<DateTime<Utc>>)> = Vec::new();
-        for tag in tags {
-            let rows: Vec<(i64, Option<DateTime<Utc>>)> = sqlx::query_as(
-                "SELECT article_id, published_at FROM article_tags \
-                 WHERE tag_id = $1 AND status = 'published' AND article_id <> $2 \
-                 ORDER BY published_at DESC, article_id DESC LIMIT $3",
-            )
-            .bind(tag)
-            .bind(id.0)
-            .bind(PER_TAG)
+        const PER_TAG: i64 = 12;
+        if article.tags.is_empty() && article.section.is_none() {
+            return Ok(Vec::new());
+        }
+        // One query: each tag's newest articles count 1 per shared tag, the section's
+        // newest count 0 (they fill up); ranked by tags shared, then by date.
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {SUMMARY_COLUMNS} JOIN (SELECT article_id, SUM(w) AS shared, \
+             MAX(published_at) AS newest FROM ("
+        ));
+        let mut branches = 0;
+        for tag in &article.tags {
+            if branches > 0 {
+                qb.push(" UNION ALL ");
+            }
+            qb.push(
+                "SELECT * FROM (SELECT article_id, published_at, 1 AS w FROM article_tags \
+                 WHERE status = 'published' AND tag_id = ",
+            );
+            qb.push_bind(tag.id.0);
+            qb.push(" AND article_id <> ");
+            qb.push_bind(article.id.0);
+            qb.push(" ORDER BY published_at DESC, article_id DESC LIMIT ");
+            qb.push_bind(PER_TAG);
+            qb.push(format!(") t{branches}"));
+            branches += 1;
+        }
+        if let Some(section) = &article.section {
+            if branches > 0 {
+                qb.push(" UNION ALL ");
+            }
+            qb.push(
+                "SELECT * FROM (SELECT id AS article_id, published_at, 0 AS w FROM articles \
+                 WHERE status = 'published' AND section_id = ",
+            );
+            qb.push_bind(section.id.0);
+            qb.push(" AND id <> ");
+            qb.push_bind(article.id.0);
+            qb.push(" ORDER BY published_at DESC, id DESC LIMIT ");
+            qb.push_bind(i64::from(limit));
+            qb.push(") s");
+        }
+        qb.push(
+            ") candidates GROUP BY article_id) r ON r.article_id = a.id \
+             WHERE a.status = 'published' ORDER BY r.shared DESC, r.newest DESC, a.id DESC LIMIT ",
+        );
+        qb.push_bind(i64::from(limit));
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
             .fetch_all(&self.pool)
             .await
             .map_err(db_error("related articles"))?;
-            for (article, published) in rows {
-                match scores.iter_mut().find(|s| s.0 == article) {
-                    Some(score) => score.1 += 1,
-                    None => scores.push((article, 1, published)),
-                }
-            }
-        }
-        scores.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
-        let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut ids: Vec<i64> = scores.into_iter().map(|s| s.0).take(limit_usize).collect();
-        if ids.len() < limit_usize {
-            let fill: Vec<i64> = sqlx::query_scalar(
-                "SELECT a.id FROM articles a WHERE a.status = 'published' AND a.id <> $1 \
-                 AND a.section_id = (SELECT section_id FROM articles WHERE id = $1) \
-                 ORDER BY a.published_at DESC, a.id DESC LIMIT $2",
-            )
-            .bind(id.0)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("related articles"))?;
-            for a in fill {
-                if ids.len() == limit_usize {
-                    break;
-                }
-                if !ids.contains(&a) {
-                    ids.push(a);
-                }
-            }
-        }
-        self.summaries_in_order(&ids).await
+        rows.into_iter().map(ArticleSummary::try_from).collect()
     }
 
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>> {

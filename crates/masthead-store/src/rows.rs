@@ -95,7 +95,7 @@ fn section_ref(
     }
 }
 
-/// The parts of an article kept in other tables, loaded by separate queries.
+/// The parts of an article kept in other tables.
 pub(crate) struct ArticleParts {
     pub tags: Vec<Named<TagId>>,
     pub authors: Vec<Named<PersonId>>,
@@ -207,26 +207,81 @@ impl From<LocationRow> for masthead_core::store::ArticleLocation {
     }
 }
 
+/// One row of an article's parts, all read by one query (see `PARTS_QUERY` in
+/// backend.rs): `part` says which, and the columns mean what that part needs.
 #[derive(sqlx::FromRow)]
-pub(crate) struct NamedRow {
-    pub id: i64,
-    pub name: String,
-    pub slug: String,
+pub(crate) struct PartRow {
+    pub part: i64,
+    /// Tag, person or correction id.
+    pub id: Option<i64>,
+    /// Tag or person name, source name, correction kind.
+    pub a: String,
+    /// Tag or person slug, source URL, correction text.
+    pub b: String,
+    /// Credit kind, source note.
+    pub c: Option<String>,
+    /// When a correction was made.
+    pub made_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CreditRow {
-    pub id: i64,
-    pub name: String,
-    pub slug: String,
-    pub kind: String,
-}
+/// `PartRow::part` values.
+pub(crate) const PART_TAG: i64 = 0;
+pub(crate) const PART_CREDIT: i64 = 1;
+pub(crate) const PART_SOURCE: i64 = 2;
+pub(crate) const PART_CORRECTION: i64 = 3;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct SourceRow {
-    pub name: String,
-    pub url: String,
-    pub note: String,
+impl ArticleParts {
+    /// Sorts rows, in the order the parts query returns them, into their parts.
+    pub fn from_rows(rows: Vec<PartRow>) -> Result<Self> {
+        let mut parts = ArticleParts {
+            tags: Vec::new(),
+            authors: Vec::new(),
+            editors: Vec::new(),
+            sources: Vec::new(),
+            corrections: Vec::new(),
+        };
+        let broken = |what: String| Error::Internal {
+            message: format!("stored article parts: {what}"),
+            source: None,
+        };
+        let missing = |what: &str| broken(format!("a {what} without its id"));
+        for r in rows {
+            match r.part {
+                PART_TAG => parts.tags.push(Named {
+                    id: TagId(r.id.ok_or_else(|| missing("tag"))?),
+                    name: r.a,
+                    slug: r.b,
+                }),
+                PART_CREDIT => {
+                    let named = Named {
+                        id: PersonId(r.id.ok_or_else(|| missing("credit"))?),
+                        name: r.a,
+                        slug: r.b,
+                    };
+                    if r.c.as_deref() == Some("editor") {
+                        parts.editors.push(named);
+                    } else {
+                        parts.authors.push(named);
+                    }
+                }
+                PART_SOURCE => parts.sources.push(Source {
+                    name: r.a,
+                    url: r.b,
+                    note: r.c.unwrap_or_default(),
+                }),
+                PART_CORRECTION => parts.corrections.push(Correction {
+                    id: CorrectionId(r.id.ok_or_else(|| missing("correction"))?),
+                    kind: word(&r.a)?,
+                    text: r.b,
+                    created_at: r
+                        .made_at
+                        .ok_or_else(|| broken("a correction without its time".into()))?,
+                }),
+                other => return Err(broken(format!("unknown part {other}"))),
+            }
+        }
+        Ok(parts)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -378,25 +433,27 @@ impl From<MediaRow> for Media {
     }
 }
 
+/// A media row joined with one of its variants (all `None` when it has none).
 #[derive(sqlx::FromRow)]
-pub(crate) struct VariantRow {
-    pub media_id: i64,
-    pub width: i64,
-    pub height: i64,
-    pub mime_type: String,
-    pub storage_key: String,
-    pub byte_size: i64,
+pub(crate) struct MediaVariantRow {
+    #[sqlx(flatten)]
+    pub media: MediaRow,
+    pub v_width: Option<i64>,
+    pub v_height: Option<i64>,
+    pub v_mime_type: Option<String>,
+    pub v_storage_key: Option<String>,
+    pub v_byte_size: Option<i64>,
 }
 
-impl From<VariantRow> for MediaVariant {
-    fn from(r: VariantRow) -> Self {
-        MediaVariant {
-            width: u32::try_from(r.width).unwrap_or(0),
-            height: u32::try_from(r.height).unwrap_or(0),
-            mime_type: r.mime_type,
-            storage_key: r.storage_key,
-            byte_size: u64::try_from(r.byte_size).unwrap_or(0),
-        }
+impl MediaVariantRow {
+    pub fn variant(&self) -> Option<MediaVariant> {
+        Some(MediaVariant {
+            width: u32::try_from(self.v_width?).unwrap_or(0),
+            height: u32::try_from(self.v_height?).unwrap_or(0),
+            mime_type: self.v_mime_type.clone()?,
+            storage_key: self.v_storage_key.clone()?,
+            byte_size: u64::try_from(self.v_byte_size?).unwrap_or(0),
+        })
     }
 }
 

@@ -1337,21 +1337,32 @@ async fn related_articles_share_tags_then_the_section(store: S) {
     let ids = |list: Vec<masthead_core::article::ArticleSummary>| {
         list.into_iter().map(|a| a.id).collect::<Vec<_>>()
     };
+    let load = |id| {
+        let store = store.clone();
+        async move { store.article(id).await.unwrap().unwrap() }
+    };
+    let subject = load(subject).await;
     assert_eq!(
-        ids(store.related_articles(subject, 10).await.unwrap()),
+        ids(store.related_articles(&subject, 10).await.unwrap()),
         [two_shared, one_new, one_old, same_section],
         "most shared tags first, newest among equals, then the section; never itself, the unpublished or the unrelated"
     );
     assert_eq!(
-        ids(store.related_articles(subject, 2).await.unwrap()),
+        ids(store.related_articles(&subject, 2).await.unwrap()),
         [two_shared, one_new]
     );
-    assert!(!ids(store.related_articles(unrelated, 10).await.unwrap()).contains(&unrelated));
-    assert!(store
-        .related_articles(ArticleId(999_999), 3)
-        .await
-        .unwrap()
-        .is_empty());
+    let unrelated = load(unrelated).await;
+    assert!(!ids(store.related_articles(&unrelated, 10).await.unwrap()).contains(&unrelated.id));
+    // No tags: the section's newest.
+    let mut bare = subject.clone();
+    bare.tags.clear();
+    assert_eq!(
+        ids(store.related_articles(&bare, 3).await.unwrap()),
+        [same_section]
+    );
+    // Nothing to relate by: no tags, no section.
+    bare.section = None;
+    assert!(store.related_articles(&bare, 3).await.unwrap().is_empty());
 }
 
 async fn corrections_log_is_newest_first_and_public_only(store: S) {

@@ -1,7 +1,8 @@
 //! The rendered-page cache. Handlers mark a response cacheable by attaching `Deps`,
-//! the content it shows; the cache keeps the page (with gzip and brotli forms and an
-//! ETag) until a change notice names one of those dependencies. Every page also
-//! depends on the site as a whole (settings, sections), which is implied.
+//! the content it shows; the cache keeps the page (with an ETag, and gzip and brotli
+//! forms made when a client first asks for each) until a change notice names one of
+//! those dependencies. Every page also depends on the site as a whole (settings,
+//! sections), which is implied.
 //!
 //! Invalidation is exact and immediate: before each lookup the cache takes in every
 //! change notice the store has sent, and the store sends them before a write returns.
@@ -20,7 +21,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use std::time::SystemTime;
@@ -61,8 +62,11 @@ pub struct CachedPage {
     headers: HeaderMap,
     content_type: HeaderValue,
     identity: Bytes,
-    gzip: Bytes,
-    brotli: Bytes,
+    /// Compressed forms, each made by the first request that accepts it: the render
+    /// that filled the cache answers uncompressed, so a miss costs no compression, and
+    /// an encoding no client asks for costs nothing.
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
     etag: HeaderValue,
     last_modified: SystemTime,
     stored: std::time::Instant,
@@ -79,20 +83,6 @@ impl CachedPage {
         // Weak: the three encodings are the same page.
         let etag = HeaderValue::from_str(&format!("W/\"{hash:016x}\""))
             .unwrap_or(HeaderValue::from_static("W/\"0\""));
-        let gzip = {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-            let _ = encoder.write_all(&body);
-            encoder.finish().map(Bytes::from).unwrap_or_default()
-        };
-        let brotli = {
-            let mut out = Vec::new();
-            {
-                let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
-                let _ = writer.write_all(&body);
-            }
-            Bytes::from(out)
-        };
         let last_modified = SystemTime::now();
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::ETAG, etag.clone());
@@ -108,8 +98,8 @@ impl CachedPage {
             headers,
             content_type,
             identity: body,
-            gzip,
-            brotli,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
             etag,
             last_modified,
             stored: std::time::Instant::now(),
@@ -117,13 +107,15 @@ impl CachedPage {
         }
     }
 
+    /// The bytes this page holds, counting compressed forms not made yet at their
+    /// usual size, so the cache's budget does not drift as they are made.
     fn size(&self) -> usize {
-        self.identity.len() + self.gzip.len() + self.brotli.len()
+        self.identity.len() * 3 / 2
     }
 
     /// The response for a request with these headers: 304 when the client has it,
-    /// else the best encoding it accepts.
-    fn respond(&self, request: &HeaderMap) -> Response {
+    /// else the best encoding it accepts (`compress`: also one not made yet).
+    fn respond(&self, request: &HeaderMap, compress: bool) -> Response {
         let not_modified = match request.get(header::IF_NONE_MATCH) {
             Some(tags) => tags
                 .to_str()
@@ -142,7 +134,7 @@ impl CachedPage {
         if not_modified {
             (StatusCode::NOT_MODIFIED, headers).into_response()
         } else {
-            self.full(request, headers)
+            self.full(request, headers, compress)
         }
     }
 
@@ -154,23 +146,55 @@ impl CachedPage {
         }
     }
 
-    fn full(&self, request: &HeaderMap, mut headers: HeaderMap) -> Response {
+    fn full(&self, request: &HeaderMap, mut headers: HeaderMap, compress: bool) -> Response {
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         let accepts = request
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let body = if accepts_encoding(accepts, "br") && !self.brotli.is_empty() {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-            self.brotli.clone()
-        } else if accepts_encoding(accepts, "gzip") && !self.gzip.is_empty() {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            self.gzip.clone()
-        } else {
-            self.identity.clone()
+        let encoded = |form: &OnceLock<Bytes>, make: fn(&[u8]) -> Bytes| {
+            let bytes = if compress {
+                Some(form.get_or_init(|| make(&self.identity)))
+            } else {
+                form.get()
+            };
+            bytes.filter(|b| !b.is_empty()).cloned()
         };
+        let (coding, body) = if let Some(b) = accepts_encoding(accepts, "br")
+            .then(|| encoded(&self.brotli, brotli))
+            .flatten()
+        {
+            ("br", b)
+        } else if let Some(g) = accepts_encoding(accepts, "gzip")
+            .then(|| encoded(&self.gzip, gzip))
+            .flatten()
+        {
+            ("gzip", g)
+        } else {
+            ("", self.identity.clone())
+        };
+        if !coding.is_empty() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
         (StatusCode::OK, headers, Body::from(body)).into_response()
     }
+}
+
+/// A page in gzip (level 6); empty if compression failed.
+pub fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let _ = encoder.write_all(body);
+    encoder.finish().map(Bytes::from).unwrap_or_default()
+}
+
+/// A page in brotli (quality 6, 4 MiB window).
+pub fn brotli(body: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+        let _ = writer.write_all(body);
+    }
+    Bytes::from(out)
 }
 
 fn truncate_to_seconds(t: SystemTime) -> SystemTime {
@@ -411,7 +435,7 @@ where
             (None, 0)
         };
         if let Some(page) = hit {
-            let response = page.respond(request.headers());
+            let response = page.respond(request.headers(), true);
             count_read(&self.readership, &page, &method, request.headers());
             log::request(&method, request.uri().path(), response.status(), started);
             return CacheFuture::Ready(Some(response));
@@ -472,7 +496,9 @@ async fn fill(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let page = cache.insert(key, CachedPage::new(content_type, body, deps), generation);
-    let response = page.respond(headers);
+    // The render that made the page answers as it is: compressing costs more than the
+    // page took to make, and the next request for it gets the compressed form.
+    let response = page.respond(headers, false);
     count_read(readership, &page, method, headers);
     response
 }

@@ -7,6 +7,7 @@ mod health;
 mod log;
 mod portal;
 pub mod readership;
+pub mod site;
 
 use axum::Router;
 use masthead_core::search::Search;
@@ -28,6 +29,8 @@ pub struct AppState {
     /// The public URL readers use, without a trailing slash, for absolute links.
     pub base_url: String,
     pub cache: Arc<cache::PageCache>,
+    /// Settings, sections and static pages, as every page shows them.
+    pub site: Arc<site::SiteCache>,
     /// Article reads not yet written to the store (see `readership`).
     pub readership: Arc<readership::Readership>,
 }
@@ -46,6 +49,7 @@ impl AppState {
             cache::DEFAULT_MAX_BYTES,
         ));
         Self {
+            site: Arc::new(site::SiteCache::new(store.subscribe())),
             store,
             search,
             theme,

@@ -38,6 +38,8 @@ async fn newsroom(store: &Arc<dyn Store>) -> masthead_search::SearchIndex {
             title: "The Harbour Gazette".into(),
             description: "News from the harbour.".into(),
             locale: "en-GB".into(),
+            // Dates show in the publication's zone (UTC-5 in March), not the server's.
+            timezone: "America/New_York".into(),
             support_text: "Readers fund our reporting.".into(),
             support_url: "/support/".into(),
             ..Settings::default()

@@ -71,6 +71,7 @@ store_test!(
     article_page_shares_relates_and_shows_comments,
     images_are_responsive_and_assets_fingerprinted,
     search_finds_articles_and_every_page_offers_it,
+    site_changes_reach_every_page_on_the_next_request,
 );
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
@@ -1256,4 +1257,61 @@ async fn search_finds_articles_and_every_page_offers_it(store: Arc<dyn Store>) {
     let (status, _, missing) = get(&app, "/no-such-page/").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(missing.contains("id=\"error-q\""));
+}
+
+async fn site_changes_reach_every_page_on_the_next_request(store: Arc<dyn Store>) {
+    use masthead_core::taxonomy::NewSection;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    fixtures::published(
+        &newsroom,
+        "Bridge opens",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let app = app(store.clone());
+    let pages = [
+        "/",
+        "/world/",
+        "/world/bridge-opens/",
+        "/latest/",
+        "/feed.xml",
+    ];
+    for path in pages {
+        assert!(
+            !get(&app, path).await.2.contains("The Harbour Gazette"),
+            "{path}"
+        );
+    }
+    // Every page (and the site parts kept in memory) must follow the new settings.
+    let mut settings = store.settings().await.unwrap();
+    settings.title = "The Harbour Gazette".into();
+    store.save_settings(&settings).await.unwrap();
+    for path in pages {
+        assert!(
+            get(&app, path).await.2.contains("The Harbour Gazette"),
+            "renamed: {path}"
+        );
+    }
+    // A new section reaches the navigation of every page, and has its own page.
+    store
+        .create_section(&NewSection {
+            name: "Climate".into(),
+            slug: String::new(),
+            description: "Our warming world.".into(),
+            position: 9,
+            in_navigation: true,
+        })
+        .await
+        .unwrap();
+    for path in ["/", "/world/", "/world/bridge-opens/", "/latest/"] {
+        assert!(
+            get(&app, path).await.2.contains("href=\"/climate/\""),
+            "in the navigation: {path}"
+        );
+    }
+    assert_eq!(get(&app, "/climate/").await.0, StatusCode::OK);
 }

@@ -32,21 +32,22 @@ pub async fn show(
     if canonical != format!("/{section}/{slug}/") {
         return Ok(Redirect::permanent(&canonical).into_response());
     }
-    let media = match &article.featured_image {
-        Some(image) => state.store.media(image.media_id).await?,
-        None => None,
-    };
-    let super::Context {
-        mut chrome,
-        settings,
-        ..
-    } = chrome(&state, &canonical).await?;
+    // The featured image and the related stories' pictures, in one call.
+    let related = state.store.related_articles(&article, RELATED).await?;
+    let featured_id = article.featured_image.as_ref().map(|i| i.media_id);
+    let media_ids: Vec<_> = featured_id
+        .into_iter()
+        .chain(related.iter().filter_map(|a| a.featured_media_id))
+        .collect();
+    let all_media = state.store.media_many(&media_ids).await?;
+    let media = featured_id.and_then(|id| all_media.iter().find(|m| m.id == id));
+    let super::Context { mut chrome, site } = chrome(&state, &canonical).await?;
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
     let meta = &mut chrome.meta;
     meta.title = article.title.clone();
     meta.description = article.summary().to_owned();
     meta.og_type = "article";
-    meta.image = media.as_ref().map(|m| state.url(&media_src(m)));
+    meta.image = media.map(|m| state.url(&media_src(m)));
     meta.image_alt = article
         .featured_image
         .as_ref()
@@ -56,34 +57,25 @@ pub async fn show(
     meta.modified = Some(article.updated_at.to_rfc3339());
     meta.section = article.section.as_ref().map(|s| s.name.clone());
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
-    let json_ld = structured::article(&article, media.as_ref(), &settings, &state.base_url);
+    let json_ld = structured::article(&article, media, &site.settings, &state.base_url);
     meta.json_ld = Some(structured::to_script(&json_ld));
     // Members-only and paid bodies are withheld from anonymous readers (until members
     // can log in, that is everyone): left out of the page, not hidden in it.
     let readable = article.visibility == Visibility::Public;
-    let related = state.store.related_articles(article.id, RELATED).await?;
-    let related_media = state
-        .store
-        .media_many(
-            &related
-                .iter()
-                .filter_map(|a| a.featured_media_id)
-                .collect::<Vec<_>>(),
-        )
-        .await?;
     let comments = state
         .store
         .comments(article.id, CommentStatus::Approved)
         .await?;
+    let zone = chrome.zone;
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
-        a: ArticleBody::new(&article, media.as_ref(), readable),
+        a: ArticleBody::new(&article, media, readable, zone),
         related: related
             .iter()
-            .map(|r| StoryView::with_image(r, &related_media))
+            .map(|r| StoryView::with_image(r, &all_media, zone))
             .collect(),
-        comments: CommentView::threads(&comments),
+        comments: CommentView::threads(&comments, zone),
     };
     // The article itself first (that makes this an article page, see `cache`), then
     // the related stories shown, so that editing or unpublishing one of them also

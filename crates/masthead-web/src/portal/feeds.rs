@@ -45,7 +45,8 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
     let Some(format) = Format::from_file(file) else {
         return super::fallback_for(state, &format!("{}{file}", scope.base)).await;
     };
-    let settings = state.store.settings().await?;
+    let site = state.site.get(&*state.store).await?;
+    let settings = &site.settings;
     let query = ArticleQuery::published(scope.filter, PageRequest::numbered(1, FEED_ITEMS));
     let page = state.store.list_articles(&query).await?;
     let mut items = Vec::with_capacity(page.items.len());

@@ -47,13 +47,9 @@ pub(super) fn page_number(text: Option<&str>) -> Option<u32> {
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
-    let super::Context {
-        mut chrome,
-        settings,
-        sections,
-    } = chrome(&state, "/").await?;
+    let super::Context { mut chrome, site } = chrome(&state, "/").await?;
     chrome.meta.json_ld = Some(structured::to_script(&structured::home(
-        &settings,
+        &site.settings,
         &state.base_url,
     )));
     let newest = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, HOME_TOP));
@@ -61,7 +57,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let since = chrono::Utc::now().date_naive()
         - chrono::Duration::days(crate::readership::MOST_READ_DAYS - 1);
     let most_read = state.store.most_read(since, MOST_READ).await?;
-    let navigation: Vec<_> = sections.iter().filter(|s| s.in_navigation).collect();
+    let navigation: Vec<_> = site.sections.iter().filter(|s| s.in_navigation).collect();
     let mut section_lists = Vec::with_capacity(navigation.len());
     for s in &navigation {
         // A few extra, to make up for stories already shown at the top.
@@ -77,7 +73,8 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
         .filter_map(|a| a.featured_media_id)
         .collect();
     let media = state.store.media_many(&media_ids).await?;
-    let story = |a: &masthead_core::article::ArticleSummary| StoryView::with_image(a, &media);
+    let zone = chrome.zone;
+    let story = |a: &masthead_core::article::ArticleSummary| StoryView::with_image(a, &media, zone);
 
     // The lead is the newest story with a picture; the next few come with theirs.
     let lead_index = top
@@ -127,13 +124,13 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
         lead,
         secondary,
         latest,
-        most_read: most_read.iter().map(StoryView::from).collect(),
+        most_read: most_read.iter().map(|a| StoryView::new(a, zone)).collect(),
         blocks,
     };
     // Every article is on the "all" list, so a change to any of them reaches this page.
     let mut deps: Vec<Dep> = vec![Dep::List(ArticleFilter::All), Dep::MostRead];
     deps.extend(
-        sections
+        site.sections
             .iter()
             .map(|s| Dep::List(ArticleFilter::Section(s.id))),
     );
@@ -162,11 +159,11 @@ async fn list_page(
         .filter_map(|a| a.featured_media_id)
         .collect();
     let media = state.store.media_many(&media_ids).await?;
-    view.page = PageView::from(&articles);
+    view.page = PageView::numbering(&articles);
     view.page.items = articles
         .items
         .iter()
-        .map(|a| StoryView::with_image(a, &media))
+        .map(|a| StoryView::with_image(a, &media, view.chrome.zone))
         .collect();
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));

@@ -9,6 +9,7 @@ mod search;
 mod sitemaps;
 
 use crate::cache::{cacheable, Dep};
+use crate::site::SiteParts;
 use crate::{AppState, WebError};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -18,6 +19,7 @@ use axum::Router;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_render::views::{Chrome, ErrorView, StoryView};
 use std::path::Path;
+use std::sync::Arc;
 use tower_http::services::ServeDir;
 
 pub fn router(media_dir: &Path) -> Router<AppState> {
@@ -61,27 +63,24 @@ async fn top_level_file(
     feeds::site(&state, &file).await
 }
 
-/// Loads what every page shows around its content.
-/// What every page is built from: its chrome, and the settings and sections the
-/// chrome was made of, for pages that need more of them.
+/// What every page is built from: its chrome, and the site parts the chrome was made
+/// of, for pages that need more of them.
 pub(crate) struct Context {
     pub chrome: Chrome,
-    pub settings: masthead_core::site::Settings,
-    pub sections: Vec<masthead_core::taxonomy::Section>,
+    pub site: Arc<SiteParts>,
 }
 
 /// Loads what every page shows around its content, for the page at `path`.
 pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebError> {
-    let settings = state.store.settings().await?;
-    let sections = state.store.sections().await?;
-    let pages = state.store.static_pages(true).await?;
-    let mut chrome = Chrome::new(&settings, &sections, &pages, chrono::Utc::now());
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = Chrome::new(
+        &site.settings,
+        &site.sections,
+        &site.pages,
+        chrono::Utc::now(),
+    );
     chrome.meta.canonical = state.url(path);
-    Ok(Context {
-        chrome,
-        settings,
-        sections,
-    })
+    Ok(Context { chrome, site })
 }
 
 /// Renders a page that shows `deps` (see `cache`), so it can be cached.
@@ -167,7 +166,11 @@ async fn error_page(state: &AppState, path: &str, mut error: WebError, heading: 
         PageRequest::numbered(1, ERROR_PAGE_LATEST),
     );
     let latest = match state.store.list_articles(&query).await {
-        Ok(page) => page.items.iter().map(StoryView::from).collect(),
+        Ok(page) => page
+            .items
+            .iter()
+            .map(|a| StoryView::new(a, chrome.zone))
+            .collect(),
         Err(_) => Vec::new(),
     };
     let view = ErrorView {

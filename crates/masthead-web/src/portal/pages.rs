@@ -28,11 +28,12 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
     if !p.description.is_empty() {
         chrome.meta.description = p.description.clone();
     }
+    let zone = chrome.zone;
     let view = StaticPageView {
         chrome,
         title: p.title,
         body_html: p.body_html,
-        updated: TimeView::new(p.updated_at),
+        updated: TimeView::new(p.updated_at, zone),
     };
     // Pages change only with a site-wide notice (they are in every footer), which
     // empties the whole cache; the page shows no articles.
@@ -65,11 +66,16 @@ pub async fn corrections(
     if number > 1 {
         chrome.meta.canonical = state.url(&format!("{base}?page={number}"));
     }
+    let zone = chrome.zone;
     let view = CorrectionsView {
         chrome,
         heading,
         base: base.to_owned(),
-        entries: log.items.iter().map(LoggedCorrectionView::from).collect(),
+        entries: log
+            .items
+            .iter()
+            .map(|c| LoggedCorrectionView::new(c, zone))
+            .collect(),
         page: PageView::numbering(&log),
     };
     // New corrections, and any change to an article (its headline, or unpublishing it).

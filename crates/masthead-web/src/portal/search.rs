@@ -38,6 +38,7 @@ pub async fn search(
     if number > 1 && results.hits.is_empty() {
         return Err(not_found(&state, "/search/").await);
     }
+    let mut chrome = chrome(&state, "/search/").await?.chrome;
     let ids: Vec<_> = results.hits.iter().map(|h| h.article).collect();
     // The index may briefly hold an article unpublished a moment ago: the store decides.
     let summaries = state.store.published_summaries(&ids).await?;
@@ -52,13 +53,12 @@ pub async fn search(
         .filter_map(|hit| {
             let summary = summaries.iter().find(|s| s.id == hit.article)?;
             Some(SearchHitView {
-                story: StoryView::with_image(summary, &media),
+                story: StoryView::with_image(summary, &media, chrome.zone),
                 snippet_html: hit.snippet_html.clone(),
             })
         })
         .collect();
 
-    let mut chrome = chrome(&state, "/search/").await?.chrome;
     chrome.meta.title = if query.is_empty() {
         "Search".to_owned()
     } else {

@@ -46,22 +46,9 @@ pub async fn pages(State(state): State<AppState>) -> Result<Response, WebError> 
         "/latest/".to_owned(),
         "/corrections/".to_owned(),
     ];
-    paths.extend(
-        state
-            .store
-            .static_pages(true)
-            .await?
-            .iter()
-            .map(masthead_core::page::StaticPage::path),
-    );
-    paths.extend(
-        state
-            .store
-            .sections()
-            .await?
-            .into_iter()
-            .map(|s| format!("/{}/", s.slug)),
-    );
+    let site = state.site.get(&*state.store).await?;
+    paths.extend(site.pages.iter().map(masthead_core::page::StaticPage::path));
+    paths.extend(site.sections.iter().map(|s| format!("/{}/", s.slug)));
     paths.extend(
         state
             .store
@@ -113,7 +100,8 @@ pub async fn articles(state: &AppState, n: u32) -> Result<Option<Response>, WebE
 
 /// Articles published in the last 48 hours, for Google News.
 pub async fn news(State(state): State<AppState>) -> Result<Response, WebError> {
-    let settings = state.store.settings().await?;
+    let site = state.site.get(&*state.store).await?;
+    let settings = &site.settings;
     let since = Utc::now() - Duration::hours(NEWS_WINDOW_HOURS);
     let recent = state.store.recent_locations(since, NEWS_MAX_URLS).await?;
     let entries: Vec<NewsEntry> = recent
