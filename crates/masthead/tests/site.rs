@@ -368,17 +368,29 @@ mod browser {
         Some(Driver { child, port })
     }
 
-    async fn browser(driver: &Driver) -> Client {
+    /// A headless chromium session; `dark` makes pages see `prefers-color-scheme: dark`.
+    async fn browser(driver: &Driver, dark: bool) -> Client {
+        let mut args = vec![
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--window-size=1366,900",
+            "--force-device-scale-factor=1",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ];
+        if dark {
+            args.extend([
+                "--force-dark-mode",
+                "--blink-settings=preferredColorScheme=0",
+            ]);
+        }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--hide-scrollbars", "--window-size=1366,900", "--force-device-scale-factor=1",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-            ]}),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "args": args }));
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
@@ -484,7 +496,7 @@ mod browser {
         };
         let axe_js = std::fs::read_to_string(axe_path).unwrap();
         let demo = Demo::start();
-        let client = browser(&driver).await;
+        let client = browser(&driver, false).await;
         let mut violations = Vec::new();
         let mut check = |page: String, found: Vec<String>| {
             violations.extend(found.into_iter().map(|v| format!("{page}: {v}")));
@@ -614,7 +626,33 @@ mod browser {
             .unwrap();
         let found = axe(&client, &axe_js).await;
         assert!(found.iter().any(|v| v.contains("image-alt")), "{found:?}");
+        client.close().await.unwrap();
 
+        // Dark mode has its own colours, so its contrast is checked too.
+        let client = browser(&driver, true).await;
+        client.goto(&demo.url("/")).await.unwrap();
+        let dark = client
+            .execute(
+                "return matchMedia('(prefers-color-scheme: dark)').matches",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(dark, json!(true), "the browser asks for dark pages");
+        for page in [
+            "/",
+            article.as_str(),
+            "/business/",
+            "/latest/",
+            "/search/?q=harbor",
+            "/corrections/",
+            "/no-such-page/",
+        ] {
+            client.goto(&demo.url(page)).await.unwrap();
+            check(format!("{page} (dark)"), axe(&client, &axe_js).await);
+        }
+        client.goto(&demo.url("/")).await.unwrap();
+        shot(&client, "home-dark-desktop", 1366, 1100).await;
         client.close().await.unwrap();
         assert!(
             violations.is_empty(),
