@@ -168,6 +168,8 @@ pub struct Article {
     pub seo: Seo,
     pub sources: Vec<Source>,
     pub corrections: Vec<Correction>,
+    /// How many of its comments are approved (shown to readers).
+    pub approved_comments: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,

@@ -131,8 +131,9 @@ pub trait Store: Send + Sync {
 
     async fn counts(&self) -> Result<Counts>;
 
-    /// Refreshes the query planner's statistics; worth it after a bulk load, when the
-    /// database's own estimates are stale and list queries may pick slow plans.
+    /// Refreshes the query planner's statistics (and on PostgreSQL the visibility map);
+    /// worth it after a bulk load, when the database's own upkeep has not caught up and
+    /// list queries may pick slow plans.
     async fn analyze(&self) -> Result<()>;
 
     // Settings.

@@ -35,7 +35,9 @@ const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.standfirst, a.body_markd
      a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
      s.slug AS section_slug, a.article_type, a.status, a.visibility, a.meta_title, \
      a.meta_description, a.social_image, a.canonical_url, a.created_at, a.updated_at, \
-     a.published_at, a.scheduled_at \
+     a.published_at, a.scheduled_at, \
+     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved') \
+     AS approved_comments \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 /// An article's tags, credits, sources and corrections in one query (see `PartRow`),
@@ -601,10 +603,12 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn analyze(&self) -> Result<()> {
-        sqlx::query("ANALYZE")
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("analyze"))?;
+        for statement in dialect::AFTER_BULK_LOAD {
+            sqlx::query(statement)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error("analyze"))?;
+        }
         Ok(())
     }
 
@@ -1235,11 +1239,16 @@ impl masthead_core::store::Store for Store {
             qb.push_bind(i64::from(limit));
             qb.push(") s");
         }
+        // Ranked and cut among the candidates, so only the chosen few are joined.
         qb.push(
-            ") candidates GROUP BY article_id) r ON r.article_id = a.id \
-             WHERE a.status = 'published' ORDER BY r.shared DESC, r.newest DESC, a.id DESC LIMIT ",
+            ") candidates GROUP BY article_id \
+             ORDER BY shared DESC, newest DESC, article_id DESC LIMIT ",
         );
         qb.push_bind(i64::from(limit));
+        qb.push(
+            ") r ON r.article_id = a.id WHERE a.status = 'published' \
+             ORDER BY r.shared DESC, r.newest DESC, a.id DESC",
+        );
         let rows: Vec<SummaryRow> = qb
             .build_query_as()
             .fetch_all(&self.pool)

@@ -26,6 +26,8 @@ pub mod sqlite {
         pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
         /// SQLite has one writer at a time (see `BEGIN_WRITE`), so rows need no locks.
         pub const FOR_UPDATE: &str = "";
+        /// After a bulk load: fresh planner statistics.
+        pub const AFTER_BULK_LOAD: &[&str] = &["ANALYZE"];
     }
     include!("backend.rs");
 }
@@ -47,6 +49,13 @@ pub mod postgres {
         pub const BEGIN_WRITE: &str = "BEGIN";
         /// Locks the rows read, so concurrent changes to one article apply one by one.
         pub const FOR_UPDATE: &str = " FOR UPDATE";
+        /// After a bulk load: fresh planner statistics, and for the tables the listing
+        /// indexes cover a visibility map, without which every index-only scan still
+        /// visits the table for each row. (Named tables: only this schema's.)
+        pub const AFTER_BULK_LOAD: &[&str] = &[
+            "VACUUM (ANALYZE) articles, article_tags, article_credits",
+            "ANALYZE",
+        ];
     }
     include!("backend.rs");
 }

@@ -78,6 +78,7 @@ pub(crate) struct ArticleRow {
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub scheduled_at: Option<DateTime<Utc>>,
+    pub approved_comments: i64,
 }
 
 fn section_ref(
@@ -138,6 +139,7 @@ impl ArticleRow {
             },
             sources: parts.sources,
             corrections: parts.corrections,
+            approved_comments: count(self.approved_comments),
             created_at: self.created_at,
             updated_at: self.updated_at,
             published_at: self.published_at,

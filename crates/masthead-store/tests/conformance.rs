@@ -763,6 +763,12 @@ async fn comments_thread_and_moderate(store: S) {
         approved.iter().map(|c| c.id).collect::<Vec<_>>(),
         [first.id, reply.id]
     );
+    let approved_count = |id| {
+        let store = store.clone();
+        async move { store.article(id).await.unwrap().unwrap().approved_comments }
+    };
+    assert_eq!(approved_count(a).await, 2, "counted on the article");
+    assert_eq!(approved_count(b).await, 0);
     store
         .set_comment_status(reply.id, CommentStatus::Spam)
         .await
@@ -779,6 +785,7 @@ async fn comments_thread_and_moderate(store: S) {
         store.comments(a, CommentStatus::Spam).await.unwrap().len(),
         1
     );
+    assert_eq!(approved_count(a).await, 1, "spam is not counted");
     assert!(matches!(
         store
             .set_comment_status(masthead_core::ids::CommentId(999_999), CommentStatus::Spam)

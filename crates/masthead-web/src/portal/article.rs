@@ -62,10 +62,14 @@ pub async fn show(
     // Members-only and paid bodies are withheld from anonymous readers (until members
     // can log in, that is everyone): left out of the page, not hidden in it.
     let readable = article.visibility == Visibility::Public;
-    let comments = state
-        .store
-        .comments(article.id, CommentStatus::Approved)
-        .await?;
+    let comments = if article.approved_comments > 0 {
+        state
+            .store
+            .comments(article.id, CommentStatus::Approved)
+            .await?
+    } else {
+        Vec::new()
+    };
     let zone = chrome.zone;
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
