@@ -101,7 +101,15 @@ fn escape_html(
     {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = value.to_string();
+    // Strings are escaped in place; other values are formatted first.
+    let formatted;
+    let text = match value.as_str() {
+        Some(text) => text,
+        None => {
+            formatted = value.to_string();
+            &formatted
+        }
+    };
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let entity = match b {
