@@ -801,6 +801,14 @@ async fn cached_pages_revalidate_and_compress(store: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(decoded, plain);
     assert!(compressed.len() < plain.len() / 2);
+
+    // The render that fills the cache answers as it is, even to a client that accepts
+    // compression; the next request gets the compressed form.
+    let miss = get_with(&app, "/world/?fresh", &[("accept-encoding", "br")]).await;
+    assert_eq!(miss.status(), StatusCode::OK);
+    assert!(miss.headers().get("content-encoding").is_none());
+    let hit = get_with(&app, "/world/?fresh", &[("accept-encoding", "br")]).await;
+    assert_eq!(hit.headers()["content-encoding"], "br");
 }
 
 fn page_content(
