@@ -34,3 +34,38 @@ pub const CHANGE_BACKLOG: usize = 1024;
 pub fn channel() -> ChangeSender {
     tokio::sync::broadcast::channel(CHANGE_BACKLOG).0
 }
+
+/// Every notice waiting in `changes`, without waiting for more (no allocation when
+/// there are none). A receiver that fell behind missed notices it cannot name, so it
+/// gets `Change::Site` (anything may have changed) in their place.
+pub fn take_pending(changes: &mut ChangeReceiver) -> Vec<Change> {
+    use tokio::sync::broadcast::error::TryRecvError;
+    let mut pending = Vec::new();
+    loop {
+        match changes.try_recv() {
+            Ok(change) => pending.push(change),
+            Err(TryRecvError::Lagged(_)) => pending.push(Change::Site),
+            Err(TryRecvError::Empty | TryRecvError::Closed) => return pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receiver_that_fell_behind_is_told_everything_changed() {
+        let tx = channel();
+        let mut rx = tx.subscribe();
+        assert!(take_pending(&mut rx).is_empty());
+        let _ = tx.send(Change::Readership);
+        assert_eq!(take_pending(&mut rx), [Change::Readership]);
+        for _ in 0..=CHANGE_BACKLOG {
+            let _ = tx.send(Change::Readership);
+        }
+        let pending = take_pending(&mut rx);
+        assert_eq!(pending.first(), Some(&Change::Site), "missed notices");
+        assert_eq!(pending.len(), CHANGE_BACKLOG + 1);
+    }
+}

@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use masthead_core::change::{Change, ChangeReceiver};
+use masthead_core::change::{take_pending, Change, ChangeReceiver};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::ArticleFilter;
 use std::collections::{HashMap, HashSet};
@@ -309,14 +309,8 @@ impl PageCache {
 
 impl Inner {
     fn take_changes(&mut self) {
-        use tokio::sync::broadcast::error::TryRecvError;
-        loop {
-            match self.changes.try_recv() {
-                Ok(change) => self.apply(&change),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
-                // Missed notices: anything may be stale.
-                Err(TryRecvError::Lagged(_)) => self.apply(&Change::Site),
-            }
+        for change in take_pending(&mut self.changes) {
+            self.apply(&change);
         }
     }
 

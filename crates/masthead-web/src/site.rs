@@ -3,7 +3,7 @@
 //! rarely written. The store sends `Change::Site` for every write to any of it, and the
 //! next read after such a notice loads it afresh.
 
-use masthead_core::change::{Change, ChangeReceiver};
+use masthead_core::change::{take_pending, Change, ChangeReceiver};
 use masthead_core::page::StaticPage;
 use masthead_core::site::Settings;
 use masthead_core::store::Store;
@@ -34,16 +34,10 @@ struct Inner {
 
 impl Inner {
     fn take_changes(&mut self) {
-        use tokio::sync::broadcast::error::TryRecvError;
-        loop {
-            match self.changes.try_recv() {
-                // Missed notices may have held a site change.
-                Ok(Change::Site) | Err(TryRecvError::Lagged(_)) => {
-                    self.generation += 1;
-                    self.current = None;
-                }
-                Ok(_) => {}
-                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+        for change in take_pending(&mut self.changes) {
+            if change == Change::Site {
+                self.generation += 1;
+                self.current = None;
             }
         }
     }

@@ -221,6 +221,9 @@ struct Cast {
 
 /// Pictures drawn for generated articles to share.
 const PICTURES: u32 = 24;
+/// Their alt text and credit, in the library and on each article.
+const PICTURE_ALT: &str = "A generated picture in soft colours";
+const PICTURE_CREDIT: &str = "Masthead seed";
 
 async fn prepare_cast(store: &dyn Store, media_dir: &Path) -> Result<Cast> {
     demo::ensure_sections(store).await?;
@@ -273,9 +276,9 @@ async fn prepare_cast(store: &dyn Store, media_dir: &Path) -> Result<Cast> {
             name: &name,
             section: usize::try_from(index).unwrap_or(0),
             index,
-            alt: "A generated picture in soft colours",
+            alt: PICTURE_ALT,
             caption: "A picture drawn for generated articles.",
-            credit: "Masthead seed",
+            credit: PICTURE_CREDIT,
         };
         pictures.push(demo::images::create(store, &dir, &picture).await?.id);
     }
@@ -336,9 +339,9 @@ fn generate(
     if rng.gen_bool(0.9) {
         content.featured_image = cast.pictures.choose(rng).map(|&media_id| FeaturedImage {
             media_id,
-            alt: "A generated picture in soft colours".into(),
+            alt: PICTURE_ALT.into(),
             caption: sentence(rng, 9),
-            credit: "Masthead seed".into(),
+            credit: PICTURE_CREDIT.into(),
         });
     }
     if rng.gen_bool(0.5) {

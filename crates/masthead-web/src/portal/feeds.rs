@@ -49,19 +49,22 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
     let settings = &site.settings;
     let query = ArticleQuery::published(scope.filter, PageRequest::numbered(1, FEED_ITEMS));
     let page = state.store.list_articles(&query).await?;
+    let media_ids: Vec<_> = page
+        .items
+        .iter()
+        .filter_map(|a| a.featured_media_id)
+        .collect();
+    let media = state.store.media_many(&media_ids).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for summary in &page.items {
         let Some(article) = state.store.article(summary.id).await? else {
             continue;
         };
-        let image = match &article.featured_image {
-            Some(i) => state
-                .store
-                .media(i.media_id)
-                .await?
-                .map(|m| state.url(&masthead_render::views::media_src(&m))),
-            None => None,
-        };
+        let image = article
+            .featured_image
+            .as_ref()
+            .and_then(|i| media.iter().find(|m| m.id == i.media_id))
+            .map(|m| state.url(&masthead_render::views::media_src(m)));
         let published = article.published_at.unwrap_or(article.updated_at);
         items.push(FeedItem {
             url: state.url(&article.path()),
