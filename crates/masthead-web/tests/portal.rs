@@ -250,7 +250,16 @@ async fn lists_paginate_with_prev_and_next(store: Arc<dyn Store>) {
 async fn unknown_pages_are_helpful_404s(store: Arc<dyn Store>) {
     fixtures::newsroom(&*store).await;
     let app = app(store);
-    for path in ["/no-such-section/", "/world/no-such-story/"] {
+    // Addresses that are not UTF-8 once decoded cannot name a page either.
+    for path in [
+        "/no-such-section/",
+        "/world/no-such-story/",
+        "/%FF/",
+        "/world/%C3%28/",
+        "/tag/%FF/",
+        "/author/%FF/rss.xml",
+        "/%FF",
+    ] {
         let (status, _, html) = get(&app, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(

@@ -1,9 +1,10 @@
 //! The article page.
 
+use super::Segments;
 use super::{chrome, gone, missing, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_core::article::{Status, Visibility};
 use masthead_core::comment::CommentStatus;
@@ -17,7 +18,7 @@ const RELATED: u32 = 4;
 
 pub async fn show(
     State(state): State<AppState>,
-    Path((section, slug)): Path<(String, String)>,
+    Segments((section, slug)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     let article = match state.store.article_by_slug(&slug).await? {
         Some(a) if a.is_live() => a,

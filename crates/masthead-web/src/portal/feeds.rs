@@ -3,9 +3,10 @@
 //! `/tag/{slug}/` and `/author/{slug}/`.
 
 use super::scope::{Kind, Scope};
+use super::Segments;
 use crate::cache::{cacheable, Dep};
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use masthead_core::article::Visibility;
@@ -126,21 +127,21 @@ pub async fn site(state: &AppState, file: &str) -> Result<Response, WebError> {
 
 pub async fn section(
     State(state): State<AppState>,
-    Path((slug, file)): Path<(String, String)>,
+    Segments((slug, file)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Section, &slug, &file).await
 }
 
 pub async fn tag(
     State(state): State<AppState>,
-    Path((slug, file)): Path<(String, String)>,
+    Segments((slug, file)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Tag, &slug, &file).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
-    Path((slug, file)): Path<(String, String)>,
+    Segments((slug, file)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Author, &slug, &file).await
 }

@@ -1,10 +1,11 @@
 //! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
 use super::scope::{Kind, Scope};
+use super::Segments;
 use super::{chrome, missing, not_found, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_render::structured;
@@ -215,7 +216,7 @@ pub async fn latest(
 
 pub async fn section(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Segments(slug): Segments<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Section, &slug, &p).await
@@ -223,7 +224,7 @@ pub async fn section(
 
 pub async fn tag(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Segments(slug): Segments<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Tag, &slug, &p).await
@@ -231,7 +232,7 @@ pub async fn tag(
 
 pub async fn author(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Segments(slug): Segments<String>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     scoped(&state, Kind::Author, &slug, &p).await

@@ -45,11 +45,32 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .fallback(fallback)
 }
 
+/// The path segments a route captured. An address whose segments are not text once
+/// decoded (`/%FF/`) cannot name a page: it gets the themed 404, not a bare 400.
+pub(crate) struct Segments<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<AppState> for Segments<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, WebError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(_) => Err(not_found(state, parts.uri.path()).await),
+        }
+    }
+}
+
 /// Files at the top level: the site's feeds and the numbered article sitemaps; any
 /// other name is a page address without its trailing slash, or nothing.
 async fn top_level_file(
     State(state): State<AppState>,
-    axum::extract::Path(file): axum::extract::Path<String>,
+    Segments(file): Segments<String>,
 ) -> Result<Response, WebError> {
     let sitemap_page = file
         .strip_prefix("sitemap-articles-")
@@ -96,10 +117,7 @@ pub(crate) fn page(
     ))
 }
 
-async fn asset(
-    State(state): State<AppState>,
-    axum::extract::Path(name): axum::extract::Path<String>,
-) -> Response {
+async fn asset(State(state): State<AppState>, Segments(name): Segments<String>) -> Response {
     use masthead_render::theme::AssetName;
     let Some((asset, named)) = state.theme.asset(&name) else {
         return StatusCode::NOT_FOUND.into_response();
