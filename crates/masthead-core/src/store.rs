@@ -6,6 +6,7 @@ use crate::article::{
     Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, PathMove,
     RenderedBody, Status,
 };
+use crate::auth::{AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session};
 use crate::comment::{Comment, CommentStatus, NewComment};
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
@@ -159,6 +160,43 @@ pub trait Store: Send + Sync {
     async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>>;
     /// All staff, by name.
     async fn people(&self) -> Result<Vec<Person>>;
+
+    // Staff sessions (see `auth`); each call also writes its audit entry.
+    /// Starts a session (and drops expired ones); clears the account's failed logins.
+    async fn start_session(
+        &self,
+        session: &NewSession,
+        account_key: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+    /// The unexpired session with this token hash, with its person.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    /// Records use of a session at `at`, pushing its expiry to `expires_at`.
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Ends one session (logging out); unknown hashes are no error.
+    async fn end_session(&self, token_hash: &str, audit: &NewAuditEntry) -> Result<()>;
+    /// Ends every session of `person` (logging out everywhere); returns how many.
+    async fn end_sessions(&self, person: PersonId, audit: &NewAuditEntry) -> Result<u64>;
+    /// Records a failed login against each key (and forgets failures older than a day).
+    async fn record_login_failure(
+        &self,
+        keys: &[(AttemptKind, &str)],
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+    /// Failed logins for a key since `since`.
+    async fn login_failures(
+        &self,
+        kind: AttemptKind,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Failures>;
+    /// The audit log, newest first.
+    async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
 
     // Members.
     async fn create_member(&self, member: &NewMember) -> Result<Member>;

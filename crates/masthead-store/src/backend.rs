@@ -10,6 +10,9 @@ use masthead_core::article::{
     Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection,
     PathMove, RenderedBody, Source,
 };
+use masthead_core::auth::{
+    AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
+};
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, NewMedia};
@@ -779,6 +782,165 @@ impl masthead_core::store::Store for Store {
         rows.into_iter().map(|r| r.into_person().map(|p| p.0)).collect()
     }
 
+    async fn start_session(
+        &self,
+        session: &NewSession,
+        account_key: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(ts(session.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("sessions"))?;
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, person_id, csrf_token, created_at, last_seen_at, \
+             expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.person.0)
+        .bind(&session.csrf_token)
+        .bind(ts(session.created_at))
+        .bind(ts(NewSession::expiry(session.created_at, session.created_at)))
+        .bind(&session.ip)
+        .bind(&session.user_agent)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("session"))?;
+        sqlx::query("DELETE FROM login_failures WHERE kind = $1 AND key = $2")
+            .bind(AttemptKind::Account.as_str())
+            .bind(account_key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("login failures"))?;
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
+             s.expires_at, p.id, p.slug, p.name, p.email, p.role, p.bio, p.expertise, \
+             p.avatar_media_id, p.social_links, p.password_hash, p.created_at \
+             FROM staff_sessions s JOIN people p ON p.id = s.person_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("session"))?;
+        row.map(Session::try_from).transpose()
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE staff_sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(ts(at))
+            .bind(ts(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    async fn end_session(&self, token_hash: &str, audit: &NewAuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("session"))?;
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn end_sessions(&self, person: PersonId, audit: &NewAuditEntry) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query("DELETE FROM staff_sessions WHERE person_id = $1")
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("sessions"))?
+            .rows_affected();
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        Ok(ended)
+    }
+
+    async fn record_login_failure(
+        &self,
+        keys: &[(AttemptKind, &str)],
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(ts(audit.at - chrono::Duration::days(1)))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("login failures"))?;
+        for (kind, key) in keys {
+            sqlx::query("INSERT INTO login_failures (kind, key, at) VALUES ($1, $2, $3)")
+                .bind(kind.as_str())
+                .bind(*key)
+                .bind(ts(audit.at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("login failures"))?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn login_failures(
+        &self,
+        kind: AttemptKind,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Failures> {
+        let (count, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE kind = $1 AND key = $2 AND at >= $3",
+        )
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(ts(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("login failures"))?;
+        Ok(Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            oldest,
+        })
+    }
+
+    async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("audit log"))?;
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor_id, actor_name, action, target, ip FROM audit_log \
+             ORDER BY at DESC, id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("audit log"))?;
+        Ok(Page {
+            items: rows.into_iter().map(AuditEntry::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
     async fn create_member(&self, member: &NewMember) -> Result<Member> {
         member.validate()?;
         let row: MemberRow = sqlx::query_as(
@@ -1499,4 +1661,21 @@ impl masthead_core::store::Store for Store {
                 .map_err(db_error("pages"))?;
         rows.into_iter().map(StaticPage::try_from).collect()
     }
+}
+
+/// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
+async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip) \
+         VALUES ($1, $2, COALESCE((SELECT name FROM people WHERE id = $2), ''), $3, $4, $5)",
+    )
+    .bind(ts(entry.at))
+    .bind(entry.actor.map(|p| p.0))
+    .bind(entry.action.as_str())
+    .bind(&entry.target)
+    .bind(&entry.ip)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error("audit log"))?;
+    Ok(())
 }

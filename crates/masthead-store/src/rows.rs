@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use masthead_core::article::{
     Article, ArticleSummary, Correction, FeaturedImage, Named, Seo, Source,
 };
+use masthead_core::auth::{AuditEntry, Session};
 use masthead_core::comment::Comment;
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
@@ -564,5 +565,57 @@ impl From<RedirectRow> for Redirect {
             status_code: u16::try_from(r.status_code).unwrap_or(301),
             created_at: r.created_at,
         }
+    }
+}
+
+/// A session joined with its person (`PersonRow`'s columns, plus the session's).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub session_created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub person: PersonRow,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = Error;
+    fn try_from(r: SessionRow) -> Result<Self> {
+        Ok(Session {
+            token_hash: r.token_hash,
+            person: r.person.into_person()?.0,
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = Error;
+    fn try_from(r: AuditRow) -> Result<Self> {
+        Ok(AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor_id.map(PersonId),
+            actor_name: r.actor_name,
+            action: word(&r.action)?,
+            target: r.target,
+            ip: r.ip,
+        })
     }
 }

@@ -8,6 +8,7 @@ use masthead_core::article::{
     ArticleContent, ArticleType, CorrectionKind, FeaturedImage, NewArticle, NewCorrection,
     RenderedBody, Seo, Source, Status, Visibility,
 };
+use masthead_core::auth::{AttemptKind, AuditAction, NewAuditEntry, NewSession, SESSION_IDLE};
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::media::{MediaVariant, NewMedia};
@@ -55,6 +56,8 @@ store_test!(
     related_articles_share_tags_then_the_section,
     corrections_log_is_newest_first_and_public_only,
     views_add_up_into_most_read,
+    sessions_expire_and_end,
+    login_failures_count_per_key_and_window,
 );
 
 async fn settings_round_trip(store: S) {
@@ -1510,5 +1513,238 @@ async fn views_add_up_into_most_read(store: S) {
     assert_eq!(
         titles(store.most_read(day(1), 10).await.unwrap()),
         ["Gamma"]
+    );
+}
+
+fn audit(
+    at: chrono::DateTime<chrono::Utc>,
+    actor: Option<&masthead_core::people::Person>,
+    action: AuditAction,
+    target: &str,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at,
+        actor: actor.map(|p| p.id),
+        action,
+        target: target.to_owned(),
+        ip: "192.0.2.7".to_owned(),
+    }
+}
+
+fn new_session(
+    hash: &str,
+    person: &masthead_core::people::Person,
+    at: chrono::DateTime<chrono::Utc>,
+) -> NewSession {
+    NewSession {
+        token_hash: hash.to_owned(),
+        person: person.id,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: at,
+        ip: "192.0.2.7".to_owned(),
+        user_agent: "test".to_owned(),
+    }
+}
+
+async fn sessions_expire_and_end(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    let login = |p| audit(t, Some(p), AuditAction::LoggedIn, "");
+    store
+        .start_session(
+            &new_session("h1", &f.editor, t),
+            &f.editor.email,
+            &login(&f.editor),
+        )
+        .await
+        .unwrap();
+    store
+        .start_session(
+            &new_session("h2", &f.editor, t),
+            &f.editor.email,
+            &login(&f.editor),
+        )
+        .await
+        .unwrap();
+    store
+        .start_session(
+            &new_session("h3", &f.author, t),
+            &f.author.email,
+            &login(&f.author),
+        )
+        .await
+        .unwrap();
+    let s = store
+        .session("h1", t + Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (s.person.id, s.csrf_token.as_str()),
+        (f.editor.id, "csrf-h1")
+    );
+    assert_eq!(s.expires_at, t + SESSION_IDLE);
+    assert!(store.session("nope", t).await.unwrap().is_none());
+    // Idle for longer than allowed: gone, unless it was used in between.
+    let late = t + SESSION_IDLE + Duration::minutes(1);
+    assert!(store.session("h1", late).await.unwrap().is_none());
+    let seen = t + Duration::days(6);
+    store
+        .touch_session("h1", seen, NewSession::expiry(t, seen))
+        .await
+        .unwrap();
+    let s = store.session("h1", late).await.unwrap().unwrap();
+    assert_eq!(s.last_seen_at, seen);
+    // Logging out ends one session; logging out everywhere ends all of one person's.
+    store
+        .end_session(
+            "h1",
+            &audit(seen, Some(&f.editor), AuditAction::LoggedOut, ""),
+        )
+        .await
+        .unwrap();
+    assert!(store.session("h1", seen).await.unwrap().is_none());
+    assert!(store.session("h2", seen).await.unwrap().is_some());
+    store
+        .start_session(
+            &new_session("h4", &f.editor, seen),
+            &f.editor.email,
+            &login(&f.editor),
+        )
+        .await
+        .unwrap();
+    let ended = store
+        .end_sessions(
+            f.editor.id,
+            &audit(seen, Some(&f.editor), AuditAction::LoggedOutEverywhere, ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(store.session("h4", seen).await.unwrap().is_none());
+    assert!(
+        store.session("h3", seen).await.unwrap().is_some(),
+        "others stay"
+    );
+    // Starting a session drops expired ones.
+    let much_later = t + Duration::days(40);
+    store
+        .start_session(
+            &new_session("h5", &f.admin, much_later),
+            &f.admin.email,
+            &audit(much_later, Some(&f.admin), AuditAction::LoggedIn, ""),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store.session("h3", t).await.unwrap().is_none(),
+        "h3 was removed"
+    );
+    // Every call left its audit entry, newest first, with the actor's name.
+    let log = store.audit_log(PageRequest::numbered(1, 3)).await.unwrap();
+    assert_eq!(log.total, 7);
+    assert_eq!(log.items.len(), 3);
+    assert_eq!(log.items[0].action, AuditAction::LoggedIn);
+    assert_eq!(log.items[0].actor_name, f.admin.name);
+    assert_eq!(log.items[1].action, AuditAction::LoggedOutEverywhere);
+    assert_eq!(log.items[1].actor, Some(f.editor.id));
+    assert_eq!(log.items[1].ip, "192.0.2.7");
+}
+
+async fn login_failures_count_per_key_and_window(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    for minute in 0..3 {
+        let at = t + Duration::minutes(minute);
+        store
+            .record_login_failure(
+                &[
+                    (AttemptKind::Account, "ana@example.com"),
+                    (AttemptKind::Ip, "192.0.2.7"),
+                ],
+                &audit(at, None, AuditAction::LoginFailed, "ana@example.com"),
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .record_login_failure(
+            &[
+                (AttemptKind::Account, "bo@example.com"),
+                (AttemptKind::Ip, "192.0.2.7"),
+            ],
+            &audit(t, None, AuditAction::LoginFailed, "bo@example.com"),
+        )
+        .await
+        .unwrap();
+    let ana = store
+        .login_failures(AttemptKind::Account, "ana@example.com", t)
+        .await
+        .unwrap();
+    assert_eq!((ana.count, ana.oldest), (3, Some(t)));
+    let ip = store
+        .login_failures(AttemptKind::Ip, "192.0.2.7", t)
+        .await
+        .unwrap();
+    assert_eq!(ip.count, 4);
+    let recent = store
+        .login_failures(
+            AttemptKind::Account,
+            "ana@example.com",
+            t + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (recent.count, recent.oldest),
+        (2, Some(t + Duration::minutes(1)))
+    );
+    let none = store
+        .login_failures(AttemptKind::Account, "cy@example.com", t)
+        .await
+        .unwrap();
+    assert_eq!((none.count, none.oldest), (0, None));
+    // A successful login clears its account's failures, not the address's.
+    store
+        .start_session(
+            &new_session("h", &f.author, t + Duration::minutes(5)),
+            "ana@example.com",
+            &audit(t, Some(&f.author), AuditAction::LoggedIn, ""),
+        )
+        .await
+        .unwrap();
+    let ana = store
+        .login_failures(AttemptKind::Account, "ana@example.com", t)
+        .await
+        .unwrap();
+    assert_eq!(ana.count, 0);
+    let ip = store
+        .login_failures(AttemptKind::Ip, "192.0.2.7", t)
+        .await
+        .unwrap();
+    assert_eq!(ip.count, 4);
+    // Failures older than a day are forgotten at the next failure.
+    store
+        .record_login_failure(
+            &[(AttemptKind::Ip, "198.51.100.1")],
+            &audit(
+                t + Duration::days(2),
+                None,
+                AuditAction::LoginFailed,
+                "x@example.com",
+            ),
+        )
+        .await
+        .unwrap();
+    let ip = store
+        .login_failures(AttemptKind::Ip, "192.0.2.7", t - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(ip.count, 0);
+    let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
+    assert_eq!(log.items[0].action, AuditAction::LoginFailed);
+    assert_eq!(
+        (log.items[0].actor, log.items[0].actor_name.as_str()),
+        (None, "")
     );
 }

@@ -1,0 +1,178 @@
+//! Newsroom sign-in: staff sessions, failed-login bookkeeping for rate limits, and the
+//! audit log. The web layer makes the secrets; the store only ever sees a session
+//! token's hash, so a leaked database holds no usable session.
+
+use crate::article::word_enum;
+use crate::error::Result;
+use crate::ids::PersonId;
+use crate::people::Person;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A session ends after this long without a request...
+pub const SESSION_IDLE: Duration = Duration::days(7);
+/// ...and in any case this long after the login.
+pub const SESSION_MAX: Duration = Duration::days(30);
+
+/// Failed logins are counted over this window...
+pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// ...allowing this many per account (email as typed, normalized)...
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+/// ...and this many per client address, across accounts.
+pub const MAX_FAILURES_PER_IP: u32 = 20;
+
+/// A session to start, for `person`, who just proved who they are.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_hash: String,
+    pub person: PersonId,
+    /// The secret that state-changing forms of this session must carry.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl NewSession {
+    /// When a session started at `created_at` and last used at `seen_at` expires.
+    pub fn expiry(created_at: DateTime<Utc>, seen_at: DateTime<Utc>) -> DateTime<Utc> {
+        (seen_at + SESSION_IDLE).min(created_at + SESSION_MAX)
+    }
+}
+
+/// A live session with the person it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub person: Person,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// Whether a request at `now` should push the expiry on; done at most once a
+    /// minute, so reading pages does not write on every request.
+    pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_seen_at >= Duration::minutes(1)
+    }
+}
+
+word_enum!(
+    /// What a failed-login counter is kept for.
+    AttemptKind {
+        Account => "account" / "Account",
+        Ip => "ip" / "Address",
+    }
+);
+
+/// Failed logins for one key within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    pub count: u32,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+impl Failures {
+    /// When the next attempt is allowed, if `limit` is used up: when the oldest
+    /// failure in the window leaves it.
+    pub fn blocked_until(&self, limit: u32) -> Option<DateTime<Utc>> {
+        if self.count < limit {
+            return None;
+        }
+        self.oldest.map(|t| t + FAILURE_WINDOW)
+    }
+}
+
+word_enum!(
+    /// What the audit log records.
+    AuditAction {
+        LoggedIn => "logged_in" / "Logged in",
+        LoginFailed => "login_failed" / "Failed login",
+        LoggedOut => "logged_out" / "Logged out",
+        LoggedOutEverywhere => "logged_out_everywhere" / "Logged out everywhere",
+    }
+);
+
+/// An entry to add to the audit log.
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry {
+    pub at: DateTime<Utc>,
+    /// Who did it, when known (a failed login has no one).
+    pub actor: Option<PersonId>,
+    pub action: AuditAction,
+    /// What it was done to, in words (an email, an article's title and id, ...).
+    pub target: String,
+    pub ip: String,
+}
+
+/// An entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<PersonId>,
+    /// The actor's name when it happened (kept if they leave).
+    pub actor_name: String,
+    pub action: AuditAction,
+    pub target: String,
+    pub ip: String,
+}
+
+/// Checks a failure count's rule; pure, for unit tests.
+pub fn check_limits(account: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
+    let until = [
+        account.blocked_until(MAX_FAILURES_PER_ACCOUNT),
+        ip.blocked_until(MAX_FAILURES_PER_IP),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    match until {
+        Some(t) => Err(t),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, minute, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_or_old() {
+        let start = at(0);
+        assert_eq!(NewSession::expiry(start, start), start + SESSION_IDLE);
+        let late = start + Duration::days(28);
+        assert_eq!(NewSession::expiry(start, late), start + SESSION_MAX);
+    }
+
+    #[test]
+    fn limits_block_until_the_oldest_failure_leaves_the_window() {
+        let few = Failures {
+            count: MAX_FAILURES_PER_ACCOUNT - 1,
+            oldest: Some(at(0)),
+        };
+        assert_eq!(check_limits(few, Failures::default()), Ok(()));
+        let many = Failures {
+            count: MAX_FAILURES_PER_ACCOUNT,
+            oldest: Some(at(1)),
+        };
+        assert_eq!(check_limits(many, few), Err(at(16)));
+        let ip = Failures {
+            count: MAX_FAILURES_PER_IP,
+            oldest: Some(at(5)),
+        };
+        assert_eq!(check_limits(many, ip), Err(at(20)), "the later of the two");
+    }
+}
