@@ -3,6 +3,7 @@
 
 pub mod feeds;
 pub mod markdown;
+pub mod newsroom;
 pub mod sitemaps;
 pub mod structured;
 pub mod theme;

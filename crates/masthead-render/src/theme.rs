@@ -45,7 +45,32 @@ const TEMPLATES: &[(&str, &str)] = &[
         "corrections.html",
         include_str!("../../../themes/default/templates/corrections.html"),
     ),
+    // The newsroom's own pages: compiled in, never taken from a theme directory.
+    (
+        "newsroom/base.html",
+        include_str!("../newsroom/templates/base.html"),
+    ),
+    (
+        "newsroom/login.html",
+        include_str!("../newsroom/templates/login.html"),
+    ),
+    (
+        "newsroom/dashboard.html",
+        include_str!("../newsroom/templates/dashboard.html"),
+    ),
+    (
+        "newsroom/audit.html",
+        include_str!("../newsroom/templates/audit.html"),
+    ),
+    (
+        "newsroom/error.html",
+        include_str!("../newsroom/templates/error.html"),
+    ),
 ];
+
+/// Templates and assets whose names start with this belong to the newsroom, which a
+/// theme directory does not restyle.
+const NEWSROOM_PREFIX: &str = "newsroom";
 
 const ASSETS: &[(&str, &str, &str)] = &[
     (
@@ -57,6 +82,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "share.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../themes/default/assets/share.js"),
+    ),
+    (
+        "newsroom.css",
+        "text/css; charset=utf-8",
+        include_str!("../newsroom/newsroom.css"),
     ),
 ];
 
@@ -162,6 +192,7 @@ impl Theme {
             .iter()
             .map(|(name, content_type, embedded)| {
                 let bytes = override_dir
+                    .filter(|_| !name.starts_with(NEWSROOM_PREFIX))
                     .and_then(|d| std::fs::read(d.join("assets").join(name)).ok())
                     .unwrap_or_else(|| embedded.as_bytes().to_vec());
                 ((*name).to_owned(), Asset::new(name, content_type, bytes))
@@ -190,7 +221,7 @@ impl Theme {
         );
         let dir = override_dir.map(|d| d.join("templates"));
         env.set_loader(move |name| {
-            if let Some(dir) = &dir {
+            if let Some(dir) = dir.as_ref().filter(|_| !name.starts_with(NEWSROOM_PREFIX)) {
                 let path = dir.join(name);
                 if path.is_file() {
                     return std::fs::read_to_string(&path).map(Some).map_err(|e| {
@@ -305,7 +336,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("masthead-theme-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("templates")).unwrap();
         std::fs::write(dir.join("templates/error.html"), "custom {{ heading }}").unwrap();
+        std::fs::create_dir_all(dir.join("templates/newsroom")).unwrap();
+        std::fs::write(dir.join("templates/newsroom/error.html"), "custom").unwrap();
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("assets/newsroom.css"), "custom").unwrap();
         let theme = Theme::new(Some(&dir));
+        // The newsroom is not restyled by a theme directory.
+        let desk = theme
+            .render(
+                "newsroom/error.html",
+                &serde_json::json!({"heading": "No", "chrome": {}}),
+            )
+            .unwrap();
+        assert!(desk.contains("<h1>No</h1>"), "{desk}");
+        assert_ne!(theme.asset("newsroom.css").unwrap().0.bytes, b"custom");
         let html = theme
             .render("error.html", &serde_json::json!({"heading": "Gone"}))
             .unwrap();

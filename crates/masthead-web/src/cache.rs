@@ -371,6 +371,9 @@ pub struct Cached<S> {
     inner: S,
     cache: Arc<PageCache>,
     readership: Arc<Readership>,
+    /// The client's address on this connection, when served from a socket; given to
+    /// handlers (as `ConnectInfo`) on a miss only, so hits cost nothing more.
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl<S> Cached<S> {
@@ -379,7 +382,14 @@ impl<S> Cached<S> {
             inner,
             cache,
             readership,
+            peer: None,
         }
+    }
+
+    /// The same service for a connection from `peer`.
+    pub fn with_peer(mut self, peer: std::net::SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
     }
 }
 
@@ -414,7 +424,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> CacheFuture {
+    fn call(&mut self, mut request: Request) -> CacheFuture {
         let started = Instant::now();
         let method = request.method().clone();
         let cacheable = matches!(method, Method::GET | Method::HEAD);
@@ -433,6 +443,11 @@ where
             count_read(&self.readership, &page, &method, request.headers());
             log::request(&method, request.uri().path(), response.status(), started);
             return CacheFuture::Ready(Some(response));
+        }
+        if let Some(peer) = self.peer {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
         }
         // Take the ready service and leave a fresh clone, as tower asks.
         let clone = self.inner.clone();

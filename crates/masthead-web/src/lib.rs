@@ -5,6 +5,8 @@ pub mod cache;
 mod error;
 mod health;
 mod log;
+pub mod newsroom;
+pub mod passwords;
 mod portal;
 pub mod readership;
 pub mod site;
@@ -75,12 +77,38 @@ pub fn router(state: AppState) -> App {
     let (cache, readership) = (state.cache.clone(), state.readership.clone());
     let routes = Router::new()
         .merge(health::router())
+        .merge(newsroom::router(&state))
         .merge(portal::router(&state.media_dir))
         .with_state(state);
     cache::Cached::new(routes, cache, readership)
 }
 
-/// `app` for `axum::serve`: every connection gets a clone.
-pub fn make_service(app: App) -> tower::make::Shared<App> {
-    tower::make::Shared::new(app)
+/// `app` for `axum::serve`: every connection gets a clone that knows the client's
+/// address (for login rate limits and the audit log).
+pub fn make_service(app: App) -> MakeApp {
+    MakeApp(app)
+}
+
+/// Makes the service for each accepted connection (see `make_service`).
+#[derive(Clone)]
+pub struct MakeApp(App);
+
+impl<'a> tower::Service<axum::serve::IncomingStream<'a, tokio::net::TcpListener>> for MakeApp {
+    type Response = App;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<App, std::convert::Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(
+        &mut self,
+        stream: axum::serve::IncomingStream<'a, tokio::net::TcpListener>,
+    ) -> Self::Future {
+        std::future::ready(Ok(self.0.clone().with_peer(*stream.remote_addr())))
+    }
 }

@@ -4,7 +4,6 @@
 mod cli;
 mod config;
 mod demo;
-mod passwords;
 mod seed;
 mod serve;
 mod staff;

@@ -2,9 +2,10 @@
 
 use crate::cli::StaffAddArgs;
 use crate::config::Config;
-use crate::{passwords, serve};
+use crate::serve;
 use anyhow::{anyhow, Result};
 use masthead_core::people::{NewPerson, Role};
+use masthead_web::passwords;
 use std::io::IsTerminal;
 
 pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
@@ -28,7 +29,7 @@ pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
     let store = serve::open_store(config).await?;
     let person = store
         .create_person(&NewPerson {
-            password_hash: passwords::hash(&password)?,
+            password_hash: passwords::hash(&password).map_err(anyhow::Error::msg)?,
             ..person
         })
         .await

@@ -27,13 +27,13 @@ const PER_PAGE: u32 = 20;
 
 /// `?page=N`, kept as text so that a bad value is a 404 page, not a bare 400.
 #[derive(Deserialize)]
-pub struct PageParam {
+pub(crate) struct PageParam {
     page: Option<String>,
 }
 
 impl PageParam {
     /// The 1-based page asked for, or `None` for anything that names no page.
-    pub(super) fn number(&self) -> Option<u32> {
+    pub(crate) fn number(&self) -> Option<u32> {
         page_number(self.page.as_deref())
     }
 }

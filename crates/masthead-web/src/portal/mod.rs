@@ -8,6 +8,8 @@ mod scope;
 mod search;
 mod sitemaps;
 
+pub(crate) use lists::PageParam;
+
 use crate::cache::{cacheable, Dep};
 use crate::site::SiteParts;
 use crate::{AppState, WebError};

@@ -5,7 +5,7 @@ pub(crate) mod images;
 
 use crate::cli::DemoArgs;
 use crate::config::Config;
-use crate::{passwords, serve};
+use crate::serve;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use masthead_core::article::{
@@ -20,6 +20,7 @@ use masthead_core::site::Settings;
 use masthead_core::store::Store;
 use masthead_core::taxonomy::NewSection;
 use masthead_render::MarkdownRenderer;
+use masthead_web::passwords;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -230,7 +231,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 bio: s.bio.clone(),
                 expertise: s.expertise.clone(),
                 social_links: s.social.clone(),
-                password_hash: passwords::hash(&password)?,
+                password_hash: passwords::hash(&password).map_err(anyhow::Error::msg)?,
             })
             .await
             .map_err(err)?;

@@ -1,0 +1,94 @@
+//! The newsroom: staff pages under `/newsroom/`.
+//!
+//! Every route is declared once in `routes()` with the least role that may use it; the
+//! router is built from that list, each route behind `desk::guard`, which checks the
+//! session, the role and (for anything but GET/HEAD) the CSRF token before the handler
+//! runs. No route can be added without saying who may use it, and the permission test
+//! walks the same list (`route_table`).
+
+mod desk;
+mod login;
+mod pages;
+
+use crate::AppState;
+use axum::http::Method;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use masthead_core::people::Role;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (the login form).
+    Anyone,
+    /// Staff with at least this role.
+    Staff(Role),
+}
+
+/// A newsroom route and who may use it.
+#[derive(Debug, Clone)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
+    use Access::{Anyone, Staff};
+    use Role::{Admin, Contributor};
+    let route = |method: Method, path, access, handler| {
+        (
+            RouteInfo {
+                method,
+                path,
+                access,
+            },
+            handler,
+        )
+    };
+    vec![
+        route(Method::GET, "/newsroom/login", Anyone, get(login::form)),
+        route(Method::POST, "/newsroom/login", Anyone, post(login::submit)),
+        route(
+            Method::POST,
+            "/newsroom/logout",
+            Staff(Contributor),
+            post(login::logout),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/logout-everywhere",
+            Staff(Contributor),
+            post(login::logout_everywhere),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/",
+            Staff(Contributor),
+            get(pages::dashboard),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/audit",
+            Staff(Admin),
+            get(pages::audit),
+        ),
+    ]
+}
+
+/// Every newsroom route with who may use it (for the permission test and docs).
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().into_iter().map(|(info, _)| info).collect()
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (info, handler)| {
+            let guarded = handler.layer(axum::middleware::from_fn_with_state(
+                (state.clone(), info.access),
+                desk::guard,
+            ));
+            router.route(info.path, guarded)
+        })
+}

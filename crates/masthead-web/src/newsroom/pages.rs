@@ -1,0 +1,128 @@
+//! The newsroom's pages: the dashboard and the audit log.
+
+use super::desk::{desk_error, Desk};
+use crate::portal::PageParam;
+use crate::{AppState, WebError};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use masthead_core::article::Status;
+use masthead_core::people::{Person, Role};
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_render::newsroom::{AuditView, DashboardView, DeskChrome, DeskList};
+
+/// Articles shown per dashboard list.
+const DESK_LIST: u32 = 8;
+/// Audit log entries per page.
+const AUDIT_PAGE: u32 = 50;
+
+/// The signed-in person; the guard admits no one without, so its absence is a bug
+/// answered with a 401 rather than a panic.
+fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
+    desk.person()
+        .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
+}
+
+async fn chrome(state: &AppState, desk: &Desk, title: &str) -> Result<DeskChrome, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    Ok(DeskChrome::new(
+        &site.settings,
+        title,
+        desk.person(),
+        desk.csrf(),
+    ))
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let mut chrome = chrome(&state, &desk, "Dashboard").await?;
+    chrome.current = "dashboard";
+    let zone = chrome.zone;
+    // Editors and admins watch the whole desk; others their own articles.
+    let mine = ArticleFilter::Author(person.id);
+    let desk_scope = if person.role.at_least(Role::Editor) {
+        ArticleFilter::All
+    } else {
+        mine
+    };
+    let lists = [
+        (
+            "My drafts",
+            "No drafts: a fresh start.",
+            mine,
+            Status::Draft,
+        ),
+        (
+            "In review",
+            "Nothing waiting for review.",
+            desk_scope,
+            Status::InReview,
+        ),
+        (
+            "Scheduled",
+            "Nothing scheduled.",
+            desk_scope,
+            Status::Scheduled,
+        ),
+        (
+            "Recently published",
+            "Nothing published yet.",
+            ArticleFilter::All,
+            Status::Published,
+        ),
+    ];
+    let mut views = Vec::with_capacity(lists.len());
+    for (heading, empty, filter, status) in lists {
+        let page = state
+            .store
+            .list_articles(&ArticleQuery {
+                filter,
+                status: Some(status),
+                page: PageRequest::numbered(1, DESK_LIST),
+            })
+            .await?;
+        views.push(DeskList::new(heading, empty, &page, status, zone));
+    }
+    let view = DashboardView::new(chrome, chrono::Utc::now(), views);
+    Ok(Html(state.theme.render("newsroom/dashboard.html", &view)?).into_response())
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(p): Query<PageParam>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let mut chrome = chrome(&state, &desk, "Audit log").await?;
+    chrome.current = "audit";
+    let Some(number) = p.number() else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such page",
+            "The audit log has no page by that number.",
+        )
+        .await);
+    };
+    let log = state
+        .store
+        .audit_log(PageRequest::numbered(number, AUDIT_PAGE))
+        .await?;
+    if log.items.is_empty() && number > 1 {
+        return Ok(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such page",
+            "The audit log has no page by that number.",
+        )
+        .await);
+    }
+    let view = AuditView::new(chrome, &log);
+    Ok(Html(state.theme.render("newsroom/audit.html", &view)?).into_response())
+}

@@ -1,0 +1,521 @@
+//! The newsroom's sign-in and permissions, in-process, on both backends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use masthead_core::auth::{AuditAction, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
+use masthead_core::people::{NewPerson, Person, Role};
+use masthead_core::store::{PageRequest, Store};
+use masthead_testkit::store_test;
+use masthead_web::newsroom::{route_table, Access};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn app(store: Arc<dyn Store>) -> masthead_web::App {
+    masthead_web::router(masthead_web::AppState::new(
+        store,
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+    ))
+}
+
+/// A staff member who can log in with `PASSWORD`.
+async fn staff(store: &dyn Store, name: &str, role: Role) -> Person {
+    store
+        .create_person(&NewPerson {
+            name: name.to_owned(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            role,
+            bio: String::new(),
+            expertise: Vec::new(),
+            social_links: Vec::new(),
+            password_hash: masthead_web::passwords::hash(PASSWORD).unwrap(),
+        })
+        .await
+        .unwrap()
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+/// A browser: keeps its cookies, comes from one address.
+struct Browser {
+    app: masthead_web::App,
+    cookies: HashMap<String, String>,
+    ip: SocketAddr,
+}
+
+impl Browser {
+    fn new(app: &masthead_web::App, ip: &str) -> Self {
+        Self {
+            app: app.clone(),
+            cookies: HashMap::new(),
+            ip: format!("{ip}:40000").parse().unwrap(),
+        }
+    }
+
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::builder().method(method.clone()).uri(path);
+        if !self.cookies.is_empty() {
+            let cookie: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header("cookie", cookie.join("; "));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = if method == Method::POST {
+            request = request.header("content-type", "application/x-www-form-urlencoded");
+            Body::from(serde_urlencoded::to_string(form).unwrap())
+        } else {
+            Body::empty()
+        };
+        let mut request = request.body(body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(self.ip));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let set_cookies: Vec<String> = headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for c in &set_cookies {
+            let (pair, attributes) = c.split_once(';').unwrap_or((c, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            location,
+            set_cookies,
+            headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], &[]).await
+    }
+
+    /// Posts a form the way the newsroom's own page would, with this page's token.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = match self.cookies.get("masthead_login") {
+            Some(token) if path == "/newsroom/login" => token.clone(),
+            _ => self.csrf().await,
+        };
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.send(Method::POST, path, &form, &[]).await
+    }
+
+    /// The token a form would carry now: the session's, or before login the login form's.
+    async fn csrf(&mut self) -> String {
+        let page = if self.cookies.contains_key("masthead_session") {
+            self.get("/newsroom/").await
+        } else {
+            self.get("/newsroom/login").await
+        };
+        csrf_in(&page.body)
+    }
+
+    async fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/newsroom/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let start = html
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a token")
+        + 19;
+    html[start..start + 64].to_owned()
+}
+
+store_test!(
+    staff_log_in_and_out,
+    unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited,
+    a_session_planted_before_login_is_never_kept,
+    state_changes_need_the_session_token_and_our_own_origin,
+    every_route_admits_exactly_the_roles_it_names,
+);
+
+async fn staff_log_in_and_out(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Editor).await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    // Signed out: the newsroom sends you to the login form, and back after.
+    let r = browser.get("/newsroom/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/newsroom/login?next=%2Fnewsroom%2F")
+    );
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let form = browser.get("/newsroom/login?next=%2Fnewsroom%2F").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"name="next" value="/newsroom/""#));
+    assert!(form.body.contains(r#"autocomplete="current-password""#));
+    assert_eq!(form.headers["x-frame-options"], "DENY");
+    let r = browser.login("  ANA@example.com ", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/newsroom/"));
+    let session = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("masthead_session="))
+        .expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/newsroom"] {
+        assert!(session.contains(attribute), "{attribute} in {session}");
+    }
+    let dashboard = browser.get("/newsroom/").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.body.contains("Good to see you, Ana"));
+    assert!(dashboard.body.contains("Log out everywhere"));
+    // Already signed in: the login form sends you on.
+    let r = browser.get("/newsroom/login").await;
+    assert_eq!(r.location.as_deref(), Some("/newsroom/"));
+    // Only newsroom addresses are followed after login.
+    let mut other = Browser::new(&app, "192.0.2.2");
+    let _ = other.get("/newsroom/login").await;
+    let csrf = other.csrf().await;
+    let r = other
+        .send(
+            Method::POST,
+            "/newsroom/login",
+            &[
+                ("csrf", &csrf),
+                ("email", &ana.email),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/newsroom/"));
+    // Logging out ends this session only.
+    let r = browser.post("/newsroom/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location.as_deref(), Some("/newsroom/login"));
+    assert_eq!(
+        browser.get("/newsroom/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(other.get("/newsroom/").await.status, StatusCode::OK);
+    // Logging out everywhere ends the others too.
+    browser.login(&ana.email, PASSWORD).await;
+    let r = browser.post("/newsroom/logout-everywhere", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(other.get("/newsroom/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/newsroom/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
+    let actions: Vec<AuditAction> = log.items.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::LoggedOutEverywhere,
+            AuditAction::LoggedIn,
+            AuditAction::LoggedOut,
+            AuditAction::LoggedIn,
+            AuditAction::LoggedIn,
+        ]
+    );
+    assert_eq!(log.items[0].ip, "192.0.2.1");
+    assert_eq!(log.items[0].actor, Some(ana.id));
+}
+
+async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
+    store: Arc<dyn Store>,
+) {
+    let ana = staff(&*store, "Ana", Role::Author).await;
+    let bo = staff(&*store, "Bo", Role::Author).await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    let wrong = browser.login(&ana.email, "not the password").await;
+    let unknown = browser
+        .login("nobody@example.com", "not the password")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    let message = |body: &str| {
+        let start = body.find(r#"role="alert">"#).unwrap();
+        body[start..start + body[start..].find("</p>").unwrap()].to_owned()
+    };
+    assert_eq!(message(&wrong.body), message(&unknown.body));
+    assert!(!wrong.body.contains("masthead_session"));
+    // Per account: after the allowed failures even the right password waits, and an
+    // unknown email is told the same.
+    for _ in 1..MAX_FAILURES_PER_ACCOUNT {
+        browser.login(&ana.email, "not the password").await;
+        browser
+            .login("nobody@example.com", "not the password")
+            .await;
+    }
+    let blocked = browser.login(&ana.email, PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    let seconds: i64 = blocked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&seconds), "{seconds}");
+    assert!(blocked.body.contains("Too many failed logins"));
+    let blocked_unknown = browser.login("nobody@example.com", PASSWORD).await;
+    assert_eq!(blocked_unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(message(&blocked.body), message(&blocked_unknown.body));
+    // Another account from the same address still logs in (10 failures < the IP limit).
+    assert_eq!(
+        browser.login(&bo.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Per address: many accounts tried from one address block it, not other addresses.
+    let mut sprayer = Browser::new(&app, "198.51.100.9");
+    for i in 0..MAX_FAILURES_PER_IP {
+        let r = sprayer
+            .login(&format!("guess{i}@example.com"), "password1")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = sprayer.login(&bo.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut elsewhere = Browser::new(&app, "203.0.113.5");
+    assert_eq!(
+        elsewhere.login(&bo.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Every failure is in the audit log, with the email tried.
+    let log = store
+        .audit_log(PageRequest::numbered(1, 100))
+        .await
+        .unwrap();
+    let failed = log
+        .items
+        .iter()
+        .filter(|e| e.action == AuditAction::LoginFailed)
+        .count();
+    assert_eq!(
+        failed,
+        2 * MAX_FAILURES_PER_ACCOUNT as usize + MAX_FAILURES_PER_IP as usize
+    );
+}
+
+async fn a_session_planted_before_login_is_never_kept(store: Arc<dyn Store>) {
+    let mallory = staff(&*store, "Mallory", Role::Contributor).await;
+    let vic = staff(&*store, "Vic", Role::Admin).await;
+    let app = app(store.clone());
+    // Mallory logs in and plants her session cookie in Vic's browser.
+    let mut attacker = Browser::new(&app, "198.51.100.66");
+    attacker.login(&mallory.email, PASSWORD).await;
+    let planted = attacker.cookies["masthead_session"].clone();
+    let mut victim = Browser::new(&app, "192.0.2.10");
+    victim
+        .cookies
+        .insert("masthead_session".into(), planted.clone());
+    let _ = victim.get("/newsroom/login").await;
+    victim
+        .cookies
+        .insert("masthead_session".into(), planted.clone());
+    // Vic logs in: a new token, and the planted session is over for everyone.
+    let mut login_form = Browser::new(&app, "192.0.2.10");
+    let csrf = login_form.csrf().await;
+    victim.cookies.insert(
+        "masthead_login".into(),
+        login_form.cookies["masthead_login"].clone(),
+    );
+    let r = victim
+        .send(
+            Method::POST,
+            "/newsroom/login",
+            &[
+                ("csrf", &csrf),
+                ("email", &vic.email),
+                ("password", PASSWORD),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let token = victim.cookies["masthead_session"].clone();
+    assert_ne!(token, planted);
+    assert_eq!(token.len(), 64);
+    let page = victim.get("/newsroom/audit").await;
+    assert_eq!(page.status, StatusCode::OK, "Vic is an admin");
+    assert_eq!(
+        attacker.get("/newsroom/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Made-up tokens are no session at all.
+    let mut forger = Browser::new(&app, "198.51.100.67");
+    forger
+        .cookies
+        .insert("masthead_session".into(), "0".repeat(64));
+    assert_eq!(forger.get("/newsroom/").await.status, StatusCode::SEE_OTHER);
+}
+
+async fn state_changes_need_the_session_token_and_our_own_origin(store: Arc<dyn Store>) {
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    browser.login(&ed.email, PASSWORD).await;
+    let csrf = browser.csrf().await;
+    type Fields<'a> = &'a [(&'a str, &'a str)];
+    let attempts: [(Fields, Fields); 5] = [
+        (&[], &[]),
+        (&[("csrf", "0000")], &[]),
+        (&[("csrf", &csrf)], &[("sec-fetch-site", "cross-site")]),
+        (&[("csrf", &csrf)], &[("origin", "https://evil.example")]),
+        (&[], &[("x-csrf-token", "not-it")]),
+    ];
+    for (form, headers) in attempts {
+        let r = browser
+            .send(Method::POST, "/newsroom/logout-everywhere", form, headers)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{form:?} {headers:?}");
+        assert!(r.body.contains("Request refused"));
+        assert_eq!(
+            browser.get("/newsroom/").await.status,
+            StatusCode::OK,
+            "still signed in after {form:?} {headers:?}"
+        );
+    }
+    // A login form posted without the login form's cookie is refused too.
+    let mut stranger = Browser::new(&app, "192.0.2.2");
+    let r = stranger
+        .send(
+            Method::POST,
+            "/newsroom/login",
+            &[
+                ("csrf", &"a".repeat(64)),
+                ("email", &ed.email),
+                ("password", PASSWORD),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!r
+        .set_cookies
+        .iter()
+        .any(|c| c.starts_with("masthead_session")));
+    // The page's own token, same origin, as a form or as a header: accepted.
+    let r = browser
+        .send(
+            Method::POST,
+            "/newsroom/logout",
+            &[],
+            &[
+                ("x-csrf-token", &csrf),
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "https://news.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/newsroom/").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Walks every newsroom route as a signed-out visitor and as each role.
+async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
+    let mut people = Vec::new();
+    for role in Role::ALL {
+        people.push((*role, staff(&*store, role.as_str(), *role).await));
+    }
+    let visitor = staff(&*store, "Visitor", Role::Contributor).await;
+    let app = app(store.clone());
+    let routes = route_table();
+    assert!(routes.iter().any(|r| r.path == "/newsroom/login"));
+    let mut checked = 0;
+    for route in &routes {
+        for role in std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)) {
+            let mut browser = Browser::new(&app, "192.0.2.1");
+            if let Some(role) = role {
+                let person = &people.iter().find(|(r, _)| *r == role).unwrap().1;
+                let r = browser.login(&person.email, PASSWORD).await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER);
+            }
+            let reply = if route.method == Method::POST {
+                let fields: &[(&str, &str)] = if route.path == "/newsroom/login" {
+                    &[("email", visitor.email.as_str()), ("password", PASSWORD)]
+                } else {
+                    &[]
+                };
+                browser.post(route.path, fields).await
+            } else {
+                browser.get(route.path).await
+            };
+            let context = format!(
+                "{} {} as {role:?}: {}",
+                route.method, route.path, reply.status
+            );
+            let allowed = match route.access {
+                Access::Anyone => true,
+                Access::Staff(least) => role.is_some_and(|r| r.at_least(least)),
+            };
+            if allowed {
+                // Forms answer by sending you on; the login form does too when you
+                // are signed in already.
+                let sent_on = route.method == Method::POST
+                    || (route.path == "/newsroom/login" && role.is_some());
+                let expected = if sent_on {
+                    StatusCode::SEE_OTHER
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(reply.status, expected, "{context}");
+            } else if role.is_none() {
+                if route.method == Method::GET {
+                    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{context}");
+                    assert!(reply.location.unwrap().starts_with("/newsroom/login?next="));
+                } else {
+                    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{context}");
+                }
+            } else {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{context}");
+                assert!(reply.body.contains("Not for your role"), "{context}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, routes.len() * 5);
+}
