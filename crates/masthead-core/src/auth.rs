@@ -95,6 +95,8 @@ word_enum!(
         LoginFailed => "login_failed" / "Failed login",
         LoggedOut => "logged_out" / "Logged out",
         LoggedOutEverywhere => "logged_out_everywhere" / "Logged out everywhere",
+        ArticleCreated => "article_created" / "Started an article",
+        StatusChanged => "status_changed" / "Changed an article's status",
     }
 );
 

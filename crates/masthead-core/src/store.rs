@@ -195,6 +195,8 @@ pub trait Store: Send + Sync {
         key: &str,
         since: DateTime<Utc>,
     ) -> Result<Failures>;
+    /// Adds an entry to the audit log on its own (for actions stored by other calls).
+    async fn record_audit(&self, entry: &NewAuditEntry) -> Result<()>;
     /// The audit log, newest first.
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
 

@@ -50,11 +50,21 @@ impl MarkdownRenderer {
     pub fn plain_text(markdown: &str) -> String {
         let mut text = String::with_capacity(markdown.len());
         let mut in_footnote = false;
+        // Inside raw `<script>` or `<style>`: text the sanitizer drops, so no reader sees.
+        let mut in_hidden = false;
         for event in Parser::new_ext(markdown, options()) {
             match event {
                 Event::Start(pulldown_cmark::Tag::FootnoteDefinition(_)) => in_footnote = true,
                 Event::End(TagEnd::FootnoteDefinition) => in_footnote = false,
-                Event::Text(t) | Event::Code(t) if !in_footnote => text.push_str(&t),
+                Event::InlineHtml(tag) | Event::Html(tag) => {
+                    let tag = tag.to_ascii_lowercase();
+                    if tag.starts_with("<script") || tag.starts_with("<style") {
+                        in_hidden = !(tag.contains("</script") || tag.contains("</style"));
+                    } else if tag.starts_with("</script") || tag.starts_with("</style") {
+                        in_hidden = false;
+                    }
+                }
+                Event::Text(t) | Event::Code(t) if !in_footnote && !in_hidden => text.push_str(&t),
                 Event::SoftBreak | Event::HardBreak if !in_footnote => text.push(' '),
                 Event::End(
                     TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
@@ -138,6 +148,15 @@ mod tests {
         );
         assert_eq!(body.word_count, 6);
         assert_eq!(body.excerpt, "Hello brave new world. Second para.");
+        // What the sanitizer removes is not counted, nor excerpted.
+        let scripted = r.render(
+            "One *two* three <script>x y</script>\n\n<style>p{}</style>",
+            "",
+        );
+        assert_eq!(
+            (scripted.word_count, scripted.excerpt.as_str()),
+            (3, "One two three")
+        );
         let custom = r.render("Body", " Custom words ");
         assert_eq!(custom.excerpt, "Custom words");
     }

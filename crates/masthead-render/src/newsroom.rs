@@ -43,7 +43,7 @@ pub struct DeskChrome {
     pub staff: Option<StaffView>,
     /// The secret every state-changing form carries (`name="csrf"`).
     pub csrf: String,
-    /// Which navigation entry is current: "dashboard", "audit".
+    /// Which navigation entry is current: "dashboard", "articles", "audit".
     pub current: &'static str,
     #[serde(skip)]
     pub zone: Tz,
@@ -83,6 +83,8 @@ pub struct DeskItem {
     pub published: Option<TimeView>,
     /// The public address, for published articles.
     pub href: Option<String>,
+    /// The editor's address.
+    pub edit: String,
 }
 
 impl DeskItem {
@@ -95,6 +97,7 @@ impl DeskItem {
             updated: TimeView::new(a.updated_at, zone),
             published: a.published_at.map(|t| TimeView::new(t, zone)),
             href: (status == Status::Published).then(|| a.path()),
+            edit: format!("/newsroom/articles/{}", a.id),
         }
     }
 }
@@ -195,4 +198,106 @@ pub struct DeskErrorView {
     pub chrome: DeskChrome,
     pub heading: String,
     pub message: String,
+}
+
+/// One choice of a `<select>` or a checkbox list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl ToString, label: impl Into<String>, selected: bool) -> Self {
+        Self {
+            value: value.to_string(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// The article list: filters, a page of articles, pagination.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleListView {
+    pub chrome: DeskChrome,
+    pub statuses: Vec<Choice>,
+    pub sections: Vec<Choice>,
+    pub authors: Vec<Choice>,
+    pub items: Vec<DeskItem>,
+    pub pages: PageView,
+    /// The filters as a query string, for the pagination links ("status=draft&").
+    pub query: String,
+}
+
+/// A workflow action the signed-in person may take on the article.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub to: &'static str,
+    pub label: &'static str,
+    /// Scheduling asks for a time.
+    pub needs_time: bool,
+}
+
+/// What the editor shows about the stored article (absent for a new one).
+#[derive(Debug, Clone, Serialize)]
+pub struct EditedArticle {
+    pub id: i64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub slug: String,
+    /// Its public address, when readers can see it.
+    pub href: Option<String>,
+    pub updated: TimeView,
+    pub published: Option<TimeView>,
+    pub scheduled: Option<TimeView>,
+}
+
+/// The article editor's fields, as the form shows and sends them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EditorFields {
+    pub title: String,
+    pub standfirst: String,
+    pub body_markdown: String,
+    pub custom_excerpt: String,
+    /// Tag names, comma-separated.
+    pub tags: String,
+    /// One source per line: "Name | URL | note".
+    pub sources: String,
+    pub meta_title: String,
+    pub meta_description: String,
+    pub canonical_url: String,
+    pub featured_media_id: Option<i64>,
+    pub featured_alt: String,
+    pub featured_caption: String,
+    pub featured_credit: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldErrorView {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EditorView {
+    pub chrome: DeskChrome,
+    pub article: Option<EditedArticle>,
+    pub fields: EditorFields,
+    pub sections: Vec<Choice>,
+    pub types: Vec<Choice>,
+    pub visibilities: Vec<Choice>,
+    /// Staff, with `selected` meaning "credited as author".
+    pub authors: Vec<Choice>,
+    /// Staff, with `selected` meaning "credited as editor".
+    pub editors: Vec<Choice>,
+    pub actions: Vec<ActionView>,
+    /// The body as readers will see it (sanitized HTML).
+    pub preview: String,
+    pub word_count: u32,
+    pub reading_minutes: u32,
+    /// A notice after a successful save or action.
+    pub notice: Option<String>,
+    pub errors: Vec<FieldErrorView>,
 }

@@ -66,6 +66,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "newsroom/error.html",
         include_str!("../newsroom/templates/error.html"),
     ),
+    (
+        "newsroom/articles.html",
+        include_str!("../newsroom/templates/articles.html"),
+    ),
+    (
+        "newsroom/editor.html",
+        include_str!("../newsroom/templates/editor.html"),
+    ),
 ];
 
 /// Templates and assets whose names start with this belong to the newsroom, which a
@@ -87,6 +95,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "newsroom.css",
         "text/css; charset=utf-8",
         include_str!("../newsroom/newsroom.css"),
+    ),
+    (
+        "newsroom.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../newsroom/newsroom.js"),
     ),
 ];
 

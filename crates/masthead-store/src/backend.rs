@@ -919,6 +919,12 @@ impl masthead_core::store::Store for Store {
         })
     }
 
+    async fn record_audit(&self, entry: &NewAuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_audit(&mut tx, entry).await?;
+        commit(tx).await
+    }
+
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
             .fetch_one(&self.pool)

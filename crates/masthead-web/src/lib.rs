@@ -35,6 +35,8 @@ pub struct AppState {
     pub site: Arc<site::SiteCache>,
     /// Article reads not yet written to the store (see `readership`).
     pub readership: Arc<readership::Readership>,
+    /// The newsroom's use cases (workflow rules, rendering, then the store).
+    pub newsroom: masthead_core::newsroom::Newsroom,
 }
 
 impl AppState {
@@ -50,7 +52,12 @@ impl AppState {
             store.subscribe(),
             cache::DEFAULT_MAX_BYTES,
         ));
+        let newsroom = masthead_core::newsroom::Newsroom::new(
+            store.clone(),
+            Arc::new(masthead_render::MarkdownRenderer::default()),
+        );
         Self {
+            newsroom,
             site: Arc::new(site::SiteCache::new(store.subscribe())),
             store,
             search,

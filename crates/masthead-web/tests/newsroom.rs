@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use masthead_core::article::{ArticleContent, Status};
 use masthead_core::auth::{AuditAction, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
 use masthead_core::people::{NewPerson, Person, Role};
 use masthead_core::store::{PageRequest, Store};
@@ -173,6 +174,7 @@ store_test!(
     a_session_planted_before_login_is_never_kept,
     state_changes_need_the_session_token_and_our_own_origin,
     every_route_admits_exactly_the_roles_it_names,
+    writers_draft_submit_and_editors_publish,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -455,13 +457,16 @@ async fn state_changes_need_the_session_token_and_our_own_origin(store: Arc<dyn 
     );
 }
 
-/// Walks every newsroom route as a signed-out visitor and as each role.
+/// Walks every newsroom route as a signed-out visitor and as each role. Article routes
+/// are walked on a draft of the person's own (what every role may edit); the rules
+/// per article are tested below.
 async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     let mut people = Vec::new();
     for role in Role::ALL {
         people.push((*role, staff(&*store, role.as_str(), *role).await));
     }
     let visitor = staff(&*store, "Visitor", Role::Contributor).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
     let app = app(store.clone());
     let routes = route_table();
     assert!(routes.iter().any(|r| r.path == "/newsroom/login"));
@@ -469,20 +474,44 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     for route in &routes {
         for role in std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)) {
             let mut browser = Browser::new(&app, "192.0.2.1");
-            if let Some(role) = role {
-                let person = &people.iter().find(|(r, _)| *r == role).unwrap().1;
-                let r = browser.login(&person.email, PASSWORD).await;
+            let owner = match role {
+                Some(role) => &people.iter().find(|(r, _)| *r == role).unwrap().1,
+                None => &visitor,
+            };
+            if role.is_some() {
+                let r = browser.login(&owner.email, PASSWORD).await;
                 assert_eq!(r.status, StatusCode::SEE_OTHER);
             }
+            let draft = newsroom
+                .create_draft(
+                    masthead_core::workflow::Actor {
+                        person: owner.id,
+                        role: owner.role,
+                    },
+                    ArticleContent::new(format!("Matrix draft {checked}"), "Some words."),
+                    chrono::Utc::now(),
+                )
+                .await
+                .unwrap();
+            let path = route.path.replace("{id}", &draft.to_string());
             let reply = if route.method == Method::POST {
-                let fields: &[(&str, &str)] = if route.path == "/newsroom/login" {
-                    &[("email", visitor.email.as_str()), ("password", PASSWORD)]
-                } else {
-                    &[]
+                let fields: &[(&str, &str)] = match route.path {
+                    "/newsroom/login" => {
+                        &[("email", visitor.email.as_str()), ("password", PASSWORD)]
+                    }
+                    "/newsroom/articles" | "/newsroom/articles/{id}" => &[
+                        ("title", "Matrix draft, saved"),
+                        ("body_markdown", "Some words."),
+                        ("article_type", "news"),
+                        ("visibility", "public"),
+                    ],
+                    "/newsroom/articles/{id}/status" => &[("to", "in_review")],
+                    "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
+                    _ => &[],
                 };
-                browser.post(route.path, fields).await
+                browser.post(&path, fields).await
             } else {
-                browser.get(route.path).await
+                browser.get(&path).await
             };
             let context = format!(
                 "{} {} as {role:?}: {}",
@@ -493,16 +522,16 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 Access::Staff(least) => role.is_some_and(|r| r.at_least(least)),
             };
             if allowed {
-                // Forms answer by sending you on; the login form does too when you
-                // are signed in already.
-                let sent_on = route.method == Method::POST
+                // Forms answer by sending you on (the preview answers with HTML); the
+                // login form does too when you are signed in already.
+                let sent_on = (route.method == Method::POST && route.path != "/newsroom/preview")
                     || (route.path == "/newsroom/login" && role.is_some());
                 let expected = if sent_on {
                     StatusCode::SEE_OTHER
                 } else {
                     StatusCode::OK
                 };
-                assert_eq!(reply.status, expected, "{context}");
+                assert_eq!(reply.status, expected, "{context}: {}", reply.body);
             } else if role.is_none() {
                 if route.method == Method::GET {
                     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{context}");
@@ -518,4 +547,170 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(checked, routes.len() * 5);
+}
+
+/// The id in an editor address such as "/newsroom/articles/12?notice=saved".
+fn article_id(location: &str) -> i64 {
+    location
+        .trim_start_matches("/newsroom/articles/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
+    let sections = masthead_testkit::fixtures::newsroom(&*store).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&cara.email, PASSWORD).await;
+    // A new article form, with the writer's own byline ticked.
+    let form = writer.get("/newsroom/articles/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form
+        .body
+        .contains(&format!(r#"name="authors" value="{}" checked"#, cara.id)));
+    // A headline is required: nothing is created without one.
+    let r = writer
+        .post(
+            "/newsroom/articles",
+            &[
+                ("title", " "),
+                ("body_markdown", "Words."),
+                ("article_type", "news"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("a headline is required"), "{}", r.body);
+    assert!(r.body.contains("Words."), "what was typed is kept");
+    let world = sections.world.id.to_string();
+    let author = cara.id.to_string();
+    let r = writer
+        .post(
+            "/newsroom/articles",
+            &[
+                ("title", "Harbour fees to rise"),
+                ("standfirst", "The port authority voted on Tuesday."),
+                (
+                    "body_markdown",
+                    "The vote was **close**.\n\n<script>alert(1)</script>",
+                ),
+                ("section", &world),
+                ("tags", "Harbour, Council, harbour"),
+                ("article_type", "analysis"),
+                ("visibility", "public"),
+                ("authors", &author),
+                (
+                    "sources",
+                    "Port authority minutes | https://port.example/minutes | p. 4",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = article_id(r.location.as_deref().unwrap());
+    let editor = writer
+        .get(&format!("/newsroom/articles/{id}?notice=saved"))
+        .await;
+    assert_eq!(editor.status, StatusCode::OK);
+    assert!(editor.body.contains("Saved."));
+    assert!(
+        editor.body.contains(r#"value="Harbour, Council""#),
+        "tags deduplicated"
+    );
+    assert!(
+        editor.body.contains("<strong>close</strong>"),
+        "the preview"
+    );
+    assert!(!editor.body.contains("<script>alert(1)"), "sanitized");
+    assert!(editor
+        .body
+        .contains("Port authority minutes | https://port.example/minutes | p. 4"));
+    // A contributor may submit for review, not publish.
+    assert!(editor.body.contains("Submit for review"));
+    assert!(!editor.body.contains(">Publish<"));
+    let status = format!("/newsroom/articles/{id}/status");
+    let r = writer.post(&status, &[("to", "published")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = writer.post(&status, &[("to", "in_review")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Another writer's article is not theirs to open.
+    let mut other = Browser::new(&app, "192.0.2.2");
+    let dan = staff(&*store, "Dan", Role::Contributor).await;
+    other.login(&dan.email, PASSWORD).await;
+    assert_eq!(
+        other.get(&format!("/newsroom/articles/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other.get("/newsroom/articles/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The editor finds it in review, cannot schedule it in the past, then publishes.
+    let mut desk = Browser::new(&app, "192.0.2.3");
+    desk.login(&ed.email, PASSWORD).await;
+    let list = desk.get("/newsroom/articles?status=in_review").await;
+    assert!(list.body.contains("Harbour fees to rise"), "{}", list.body);
+    let r = desk
+        .post(
+            &status,
+            &[("to", "scheduled"), ("schedule_at", "2001-01-01T09:00")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("choose a time in the future"), "{}", r.body);
+    let r = desk.post(&status, &[("to", "published")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let article = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(article.status, Status::Published);
+    assert_eq!(article.tags.len(), 2);
+    assert_eq!(article.sources[0].note, "p. 4");
+    let public = Browser::new(&app, "192.0.2.9").get(&article.path()).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("Harbour fees to rise"));
+    // The contributor can no longer change it; the editor can.
+    let r = writer
+        .post(
+            &format!("/newsroom/articles/{id}"),
+            &[
+                ("title", "Changed"),
+                ("article_type", "news"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let log = store.audit_log(PageRequest::numbered(1, 20)).await.unwrap();
+    let changes: Vec<&str> = log
+        .items
+        .iter()
+        .filter(|e| e.action == AuditAction::StatusChanged)
+        .map(|e| e.target.as_str())
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            format!("Harbour fees to rise (in review → published) (#{id})"),
+            format!("Harbour fees to rise (draft → in review) (#{id})"),
+        ]
+    );
+    // The live preview renders like the site, sanitized, with the counts.
+    let r = desk
+        .post(
+            "/newsroom/preview",
+            &[("body_markdown", "One *two* three <script>x</script>")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<em>two</em>") && !r.body.contains("<script>"));
+    assert_eq!(r.headers["x-word-count"], "3");
 }

@@ -723,6 +723,59 @@ mod browser {
         assert!(text(&client, ".desk").await.contains("Recently published"));
         violations.extend(axe(&client, &axe_js).await);
         shot(&client, "newsroom-dashboard", 1366, 1000).await;
+        // A new article: typed with the toolbar, previewed live, saved as a draft.
+        client
+            .find(Locator::Css(".bar a.new"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(&client, "/newsroom/articles/new").await;
+        client
+            .find(Locator::Css("#f-title"))
+            .await
+            .unwrap()
+            .send_keys("Ferry timetable changes for the winter")
+            .await
+            .unwrap();
+        let body = client.find(Locator::Css("#f-body_markdown")).await.unwrap();
+        body.send_keys("From Monday the first crossing leaves at ")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css(".toolbar button[data-md=bold]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..50 {
+            if client.find(Locator::Css("#preview strong")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(text(&client, "#preview strong").await, "bold text");
+        assert_eq!(text(&client, "#word-count").await, "9");
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "newsroom-editor", 1366, 1100).await;
+        client
+            .find(Locator::Css(".side .save"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            if path(&client).await.ends_with("?notice=saved") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(path(&client).await.starts_with("/newsroom/articles/"));
+        assert_eq!(text(&client, ".notice").await, "Saved.");
+        assert!(text(&client, ".actions").await.contains("Publish"));
         assert!(violations.is_empty(), "{violations:#?}");
         // Logging out ends the session: the newsroom asks for a login again.
         client

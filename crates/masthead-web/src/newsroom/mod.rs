@@ -6,6 +6,7 @@
 //! runs. No route can be added without saying who may use it, and the permission test
 //! walks the same list (`route_table`).
 
+mod articles;
 mod desk;
 mod login;
 mod pages;
@@ -72,6 +73,50 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/audit",
             Staff(Admin),
             get(pages::audit),
+        ),
+        // Articles: every role may reach these; whose articles and which actions is
+        // decided per article by the workflow rules (`core::workflow`).
+        route(
+            Method::GET,
+            "/newsroom/articles",
+            Staff(Contributor),
+            get(articles::list),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles",
+            Staff(Contributor),
+            post(articles::create),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/articles/new",
+            Staff(Contributor),
+            get(articles::new),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/articles/{id}",
+            Staff(Contributor),
+            get(articles::edit),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}",
+            Staff(Contributor),
+            post(articles::save),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/status",
+            Staff(Contributor),
+            post(articles::change_status),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/preview",
+            Staff(Contributor),
+            post(articles::preview),
         ),
     ]
 }

@@ -40,7 +40,7 @@ impl PageParam {
 
 /// A `?page=` value as a 1-based page number: absent is page 1, anything that is not
 /// a positive whole number names no page.
-pub(super) fn page_number(text: Option<&str>) -> Option<u32> {
+pub(crate) fn page_number(text: Option<&str>) -> Option<u32> {
     match text {
         None => Some(1),
         Some(text) => text.parse().ok().filter(|n| *n >= 1),

@@ -8,7 +8,7 @@ mod scope;
 mod search;
 mod sitemaps;
 
-pub(crate) use lists::PageParam;
+pub(crate) use lists::{page_number, PageParam};
 
 use crate::cache::{cacheable, Dep};
 use crate::site::SiteParts;

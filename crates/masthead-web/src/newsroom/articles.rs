@@ -1,0 +1,853 @@
+//! The article list and the article editor: create, save, move through the workflow,
+//! and preview the body as readers will see it.
+
+use super::desk::{desk_error, Desk};
+use crate::{AppState, WebError};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use masthead_core::article::{
+    reading_time_minutes, Article, ArticleContent, ArticleType, FeaturedImage, Seo, Source, Status,
+    Visibility,
+};
+use masthead_core::auth::{AuditAction, NewAuditEntry};
+use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
+use masthead_core::people::Person;
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_core::workflow::{self, Actor, Subject};
+use masthead_core::Error;
+use masthead_render::newsroom::{
+    ActionView, ArticleListView, Choice, DeskChrome, DeskItem, EditedArticle, EditorFields,
+    EditorView, FieldErrorView,
+};
+use masthead_render::views::{PageView, TimeView};
+use serde::Deserialize;
+
+/// Articles per page of the list.
+const LIST_PAGE: u32 = 30;
+/// The statuses a list can be filtered by, in workflow order.
+const STATUSES: [Status; 5] = [
+    Status::Draft,
+    Status::InReview,
+    Status::Scheduled,
+    Status::Published,
+    Status::Unpublished,
+];
+
+/// The form's fields as sent: pairs, since checkboxes repeat their name.
+type Fields = Vec<(String, String)>;
+
+fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
+    desk.person()
+        .ok_or_else(|| WebError::from(Error::Unauthenticated))
+}
+
+fn actor(person: &Person) -> Actor {
+    Actor {
+        person: person.id,
+        role: person.role,
+    }
+}
+
+fn one<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+fn all<'a>(fields: &'a Fields, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    fields
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    status: Option<String>,
+    section: Option<String>,
+    author: Option<String>,
+    page: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(q): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let site = state.site.get(&*state.store).await?;
+    let status = q.status.as_deref().and_then(|s| s.parse::<Status>().ok());
+    let section = q
+        .section
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(SectionId);
+    let author = q
+        .author
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(PersonId);
+    let Some(number) = crate::portal::page_number(q.page.as_deref()) else {
+        return Ok(no_such_page(&state, person).await);
+    };
+    // One list filter at a time: an author, else a section, else everything.
+    let filter = match (author, section) {
+        (Some(a), _) => ArticleFilter::Author(a),
+        (None, Some(s)) => ArticleFilter::Section(s),
+        (None, None) => ArticleFilter::All,
+    };
+    let page = state
+        .store
+        .list_articles(&ArticleQuery {
+            filter,
+            status,
+            page: PageRequest::numbered(number, LIST_PAGE),
+        })
+        .await?;
+    if page.items.is_empty() && number > 1 {
+        return Ok(no_such_page(&state, person).await);
+    }
+    let mut chrome = DeskChrome::new(&site.settings, "Articles", Some(person), desk.csrf());
+    chrome.current = "articles";
+    let zone = chrome.zone;
+    let people = state.store.people().await?;
+    let mut query = Vec::new();
+    if let Some(s) = status {
+        query.push(("status", s.as_str().to_owned()));
+    }
+    if let Some(s) = section {
+        query.push(("section", s.to_string()));
+    }
+    if let Some(a) = author {
+        query.push(("author", a.to_string()));
+    }
+    let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    let view = ArticleListView {
+        statuses: STATUSES
+            .iter()
+            .map(|s| Choice::new(s.as_str(), s.label(), Some(*s) == status))
+            .collect(),
+        sections: site
+            .sections
+            .iter()
+            .map(|s| Choice::new(s.id, s.name.clone(), Some(s.id) == section))
+            .collect(),
+        authors: people
+            .iter()
+            .map(|p| Choice::new(p.id, p.name.clone(), Some(p.id) == author))
+            .collect(),
+        // A list of every status shows each article's own; the summaries carry none,
+        // so the list says what it was filtered by.
+        items: page
+            .items
+            .iter()
+            .map(|a| DeskItem::new(a, status.unwrap_or(listed_status(a)), zone))
+            .collect(),
+        pages: PageView::numbering(&page),
+        query: if query.is_empty() {
+            query
+        } else {
+            format!("{query}&")
+        },
+        chrome,
+    };
+    Ok(Html(state.theme.render("newsroom/articles.html", &view)?).into_response())
+}
+
+/// The status to show for an article in an unfiltered list.
+fn listed_status(a: &masthead_core::article::ArticleSummary) -> Status {
+    if a.published_at.is_some() {
+        Status::Published
+    } else {
+        Status::Draft
+    }
+}
+
+async fn no_such_page(state: &AppState, person: &Person) -> Response {
+    desk_error(
+        state,
+        StatusCode::NOT_FOUND,
+        Some(person),
+        "No such page",
+        "That list has no page by that number.",
+    )
+    .await
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let content = ArticleContent::new("", "");
+    editor(
+        &state,
+        &desk,
+        person,
+        None,
+        &content,
+        Vec::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let now = Utc::now();
+    let content = match content_from(&fields, None) {
+        Ok(c) => c,
+        Err(errors) => {
+            let content = lenient_content(&fields, None);
+            return editor(
+                &state,
+                &desk,
+                person,
+                None,
+                &content,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match state
+        .newsroom
+        .create_draft(actor(person), content.clone(), now)
+        .await
+    {
+        Ok(id) => {
+            audit(
+                &state,
+                &desk,
+                person,
+                AuditAction::ArticleCreated,
+                &content.title,
+                id,
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/newsroom/articles/{id}?notice=saved")).into_response())
+        }
+        Err(Error::Invalid(errors)) => {
+            editor(
+                &state,
+                &desk,
+                person,
+                None,
+                &content,
+                field_errors(errors),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoticeParam {
+    notice: Option<String>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeParam>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let notice = match q.notice.as_deref() {
+        Some("saved") => Some("Saved.".to_owned()),
+        Some(status) => status
+            .parse::<Status>()
+            .ok()
+            .map(|s| format!("The article is now {}.", s.label().to_lowercase())),
+        None => None,
+    };
+    let content = content_of(&article);
+    editor(
+        &state,
+        &desk,
+        person,
+        Some(&article),
+        &content,
+        Vec::new(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let content = match content_from(&fields, Some(&article)) {
+        Ok(c) => c,
+        Err(errors) => {
+            let content = lenient_content(&fields, Some(&article));
+            return editor(
+                &state,
+                &desk,
+                person,
+                Some(&article),
+                &content,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match state
+        .newsroom
+        .update(actor(person), article.id, content.clone(), Utc::now())
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/newsroom/articles/{}?notice=saved", article.id))
+                .into_response(),
+        ),
+        Err(Error::Invalid(errors)) => {
+            editor(
+                &state,
+                &desk,
+                person,
+                Some(&article),
+                &content,
+                field_errors(errors),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let Some(article) = article_by_text_id(&state, &id).await? else {
+        return Ok(not_found(&state, person).await);
+    };
+    let Ok(to) = one(&fields, "to").parse::<Status>() else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Unknown action",
+            "That workflow action does not exist.",
+        )
+        .await);
+    };
+    let site = state.site.get(&*state.store).await?;
+    let now = Utc::now();
+    let schedule_at = match one(&fields, "schedule_at") {
+        "" => None,
+        text => match local_time(text, site.settings.zone()) {
+            Some(t) => Some(t),
+            None => {
+                let errors = vec![FieldErrorView {
+                    field: "schedule_at".into(),
+                    message: "give the date and time to publish, like 2026-12-01T09:00".into(),
+                }];
+                return editor(
+                    &state,
+                    &desk,
+                    person,
+                    Some(&article),
+                    &content_of(&article),
+                    errors,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    let schedule_at = if to == Status::Scheduled {
+        schedule_at
+    } else {
+        None
+    };
+    match state
+        .newsroom
+        .transition(actor(person), article.id, to, schedule_at, now)
+        .await
+    {
+        Ok(()) => {
+            let what = format!(
+                "{} → {}",
+                article.status.label().to_lowercase(),
+                to.label().to_lowercase()
+            );
+            audit(
+                &state,
+                &desk,
+                person,
+                AuditAction::StatusChanged,
+                &format!("{} ({what})", article.title),
+                article.id,
+            )
+            .await?;
+            Ok(Redirect::to(&format!(
+                "/newsroom/articles/{}?notice={}",
+                article.id,
+                to.as_str()
+            ))
+            .into_response())
+        }
+        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
+        Err(Error::Invalid(errors)) => {
+            editor(
+                &state,
+                &desk,
+                person,
+                Some(&article),
+                &content_of(&article),
+                field_errors(errors),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(Error::Conflict(message)) => Ok(desk_error(
+            &state,
+            StatusCode::CONFLICT,
+            Some(person),
+            "Not possible now",
+            &message,
+        )
+        .await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The body as readers will see it, for the editor's live preview.
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    signed_in(&desk)?;
+    let content = ArticleContent::new("", one(&fields, "body_markdown"));
+    let rendered = state.newsroom.render(&content);
+    let mut response = Html(rendered.html).into_response();
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-word-count"),
+        header::HeaderValue::from(rendered.word_count),
+    );
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-reading-minutes"),
+        header::HeaderValue::from(reading_time_minutes(rendered.word_count)),
+    );
+    Ok(response)
+}
+
+/// A datetime-local value ("2026-12-01T09:00") in the publication's time zone.
+fn local_time(text: &str, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+async fn article_by_text_id(state: &AppState, id: &str) -> Result<Option<Article>, WebError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(state.store.article(ArticleId(id)).await?)
+}
+
+/// The article with this id, if the person may edit it; otherwise the page that says no.
+async fn editable(state: &AppState, person: &Person, id: &str) -> Result<Article, Response> {
+    let article = match article_by_text_id(state, id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Err(not_found(state, person).await),
+        Err(e) => return Err(e.into_response()),
+    };
+    let authors: Vec<PersonId> = article.authors.iter().map(|a| a.id).collect();
+    let subject = Subject {
+        status: article.status,
+        authors: &authors,
+        published_at: article.published_at,
+    };
+    if let Err(Error::Forbidden(message)) = workflow::can_edit(actor(person), subject) {
+        return Err(forbidden(state, person, &message).await);
+    }
+    Ok(article)
+}
+
+async fn not_found(state: &AppState, person: &Person) -> Response {
+    desk_error(
+        state,
+        StatusCode::NOT_FOUND,
+        Some(person),
+        "No such article",
+        "There is no article with that number; it may have been deleted.",
+    )
+    .await
+}
+
+async fn forbidden(state: &AppState, person: &Person, message: &str) -> Response {
+    let mut sentence = message.to_owned();
+    if let Some(first) = sentence.get(..1) {
+        sentence = format!("{}{}.", first.to_uppercase(), &sentence[1..]);
+    }
+    desk_error(
+        state,
+        StatusCode::FORBIDDEN,
+        Some(person),
+        "Not for your role",
+        &sentence,
+    )
+    .await
+}
+
+async fn audit(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    action: AuditAction,
+    what: &str,
+    id: ArticleId,
+) -> Result<(), WebError> {
+    state
+        .store
+        .record_audit(&NewAuditEntry {
+            at: Utc::now(),
+            actor: Some(person.id),
+            action,
+            target: format!("{what} (#{id})"),
+            ip: desk.ip.clone(),
+        })
+        .await?;
+    Ok(())
+}
+
+fn field_errors(errors: Vec<masthead_core::FieldError>) -> Vec<FieldErrorView> {
+    errors
+        .into_iter()
+        .map(|e| FieldErrorView {
+            // The form's name for the field (the content model's is dotted).
+            field: e.field.replace("featured_image.", "featured_"),
+            message: e.message,
+        })
+        .collect()
+}
+
+/// What the editor edits, from a stored article.
+fn content_of(a: &Article) -> ArticleContent {
+    ArticleContent {
+        title: a.title.clone(),
+        standfirst: a.standfirst.clone(),
+        body_markdown: a.body_markdown.clone(),
+        custom_excerpt: a.custom_excerpt.clone(),
+        featured_image: a.featured_image.clone(),
+        section_id: a.section.as_ref().map(|s| s.id),
+        tags: a.tags.iter().map(|t| t.name.clone()).collect(),
+        authors: a.authors.iter().map(|p| p.id).collect(),
+        editors: a.editors.iter().map(|p| p.id).collect(),
+        article_type: a.article_type,
+        visibility: a.visibility,
+        seo: a.seo.clone(),
+        sources: a.sources.clone(),
+    }
+}
+
+/// The content a form describes, or what is wrong with the form itself (values that
+/// are not even of the right kind; the content's own rules are checked when saving).
+fn content_from(
+    fields: &Fields,
+    stored: Option<&Article>,
+) -> Result<ArticleContent, Vec<FieldErrorView>> {
+    let mut errors = Vec::new();
+    let mut error = |field: &str, message: &str| {
+        errors.push(FieldErrorView {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        })
+    };
+    let section_id = match one(fields, "section") {
+        "" => None,
+        text => match text.parse() {
+            Ok(id) => Some(SectionId(id)),
+            Err(_) => {
+                error("section", "choose a section from the list");
+                None
+            }
+        },
+    };
+    let people = |name| -> Result<Vec<PersonId>, ()> {
+        all(fields, name)
+            .map(|v| v.parse().map(PersonId).map_err(|_| ()))
+            .collect()
+    };
+    let authors = people("authors").unwrap_or_else(|()| {
+        error("authors", "choose bylines from the list");
+        Vec::new()
+    });
+    let editors = people("editors").unwrap_or_else(|()| {
+        error("editors", "choose editors from the list");
+        Vec::new()
+    });
+    let article_type = one(fields, "article_type").parse().unwrap_or_else(|_| {
+        error("article_type", "choose a type from the list");
+        ArticleType::News
+    });
+    let visibility = one(fields, "visibility").parse().unwrap_or_else(|_| {
+        error("visibility", "choose who may read it from the list");
+        Visibility::Public
+    });
+    let featured_image = match one(fields, "featured_media_id") {
+        "" => None,
+        text => match text.parse() {
+            Ok(id) => Some(FeaturedImage {
+                media_id: MediaId(id),
+                alt: one(fields, "featured_alt").trim().to_owned(),
+                caption: one(fields, "featured_caption").trim().to_owned(),
+                credit: one(fields, "featured_credit").trim().to_owned(),
+            }),
+            Err(_) => {
+                error("featured_media_id", "choose the picture from the library");
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ArticleContent {
+        title: one(fields, "title").trim().to_owned(),
+        standfirst: one(fields, "standfirst").trim().to_owned(),
+        body_markdown: one(fields, "body_markdown").replace("\r\n", "\n"),
+        custom_excerpt: one(fields, "custom_excerpt").trim().to_owned(),
+        featured_image,
+        section_id,
+        tags: tags_from(one(fields, "tags")),
+        authors,
+        editors,
+        article_type,
+        visibility,
+        seo: Seo {
+            meta_title: one(fields, "meta_title").trim().to_owned(),
+            meta_description: one(fields, "meta_description").trim().to_owned(),
+            // Not in the form yet: kept as stored.
+            social_image: stored
+                .map(|a| a.seo.social_image.clone())
+                .unwrap_or_default(),
+            canonical_url: one(fields, "canonical_url").trim().to_owned(),
+        },
+        sources: sources_from(one(fields, "sources")),
+    })
+}
+
+/// The form's content as far as it can be read, to show it again with its errors.
+fn lenient_content(fields: &Fields, stored: Option<&Article>) -> ArticleContent {
+    let mut content = stored
+        .map(content_of)
+        .unwrap_or_else(|| ArticleContent::new("", ""));
+    content.title = one(fields, "title").to_owned();
+    content.standfirst = one(fields, "standfirst").to_owned();
+    content.body_markdown = one(fields, "body_markdown").to_owned();
+    content.custom_excerpt = one(fields, "custom_excerpt").to_owned();
+    content.tags = tags_from(one(fields, "tags"));
+    content.sources = sources_from(one(fields, "sources"));
+    content
+}
+
+/// "Housing, city hall , Housing" -> ["Housing", "city hall"].
+fn tags_from(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.to_owned());
+        }
+    }
+    tags
+}
+
+/// One source per line: "Name | URL | note" (URL and note optional).
+fn sources_from(text: &str) -> Vec<Source> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.splitn(3, '|').map(str::trim);
+            Source {
+                name: parts.next().unwrap_or_default().to_owned(),
+                url: parts.next().unwrap_or_default().to_owned(),
+                note: parts.next().unwrap_or_default().to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn sources_text(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(|s| {
+            let mut line = s.name.clone();
+            if !s.url.is_empty() || !s.note.is_empty() {
+                line.push_str(&format!(" | {}", s.url));
+            }
+            if !s.note.is_empty() {
+                line.push_str(&format!(" | {}", s.note));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The workflow actions `person` may take on `article` now.
+fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
+    let authors: Vec<PersonId> = article.authors.iter().map(|a| a.id).collect();
+    let subject = Subject {
+        status: article.status,
+        authors: &authors,
+        published_at: article.published_at,
+    };
+    let now = Utc::now();
+    let later = now + chrono::Duration::hours(1);
+    let choices: [(Status, &'static str); 5] = [
+        (Status::InReview, "Submit for review"),
+        (Status::Draft, "Return to draft"),
+        (Status::Scheduled, "Schedule"),
+        (Status::Published, "Publish"),
+        (Status::Unpublished, "Unpublish"),
+    ];
+    choices
+        .into_iter()
+        .filter(|(to, _)| {
+            let at = (*to == Status::Scheduled).then_some(later);
+            workflow::plan(actor(person), subject, *to, at, now).is_ok()
+        })
+        .map(|(to, label)| ActionView {
+            to: to.as_str(),
+            label: if to == Status::Published && article.status == Status::Scheduled {
+                "Publish now"
+            } else {
+                label
+            },
+            needs_time: to == Status::Scheduled,
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn editor(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    article: Option<&Article>,
+    content: &ArticleContent,
+    errors: Vec<FieldErrorView>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let title = if content.title.is_empty() {
+        "New article".to_owned()
+    } else {
+        format!("Editing: {}", content.title)
+    };
+    let mut chrome = DeskChrome::new(&site.settings, &title, Some(person), desk.csrf());
+    chrome.current = "articles";
+    let zone = chrome.zone;
+    let people = state.store.people().await?;
+    let rendered = state.newsroom.render(content);
+    let image = content.featured_image.as_ref();
+    let view = EditorView {
+        article: article.map(|a| EditedArticle {
+            id: a.id.0,
+            status: a.status.as_str(),
+            status_label: a.status.label(),
+            slug: a.slug.clone(),
+            href: a.is_live().then(|| a.path()),
+            updated: TimeView::new(a.updated_at, zone),
+            published: a.published_at.map(|t| TimeView::new(t, zone)),
+            scheduled: a.scheduled_at.map(|t| TimeView::new(t, zone)),
+        }),
+        fields: EditorFields {
+            title: content.title.clone(),
+            standfirst: content.standfirst.clone(),
+            body_markdown: content.body_markdown.clone(),
+            custom_excerpt: content.custom_excerpt.clone(),
+            tags: content.tags.join(", "),
+            sources: sources_text(&content.sources),
+            meta_title: content.seo.meta_title.clone(),
+            meta_description: content.seo.meta_description.clone(),
+            canonical_url: content.seo.canonical_url.clone(),
+            featured_media_id: image.map(|i| i.media_id.0),
+            featured_alt: image.map(|i| i.alt.clone()).unwrap_or_default(),
+            featured_caption: image.map(|i| i.caption.clone()).unwrap_or_default(),
+            featured_credit: image.map(|i| i.credit.clone()).unwrap_or_default(),
+        },
+        sections: site
+            .sections
+            .iter()
+            .map(|s| Choice::new(s.id, s.name.clone(), Some(s.id) == content.section_id))
+            .collect(),
+        types: ArticleType::ALL
+            .iter()
+            .map(|t| Choice::new(t.as_str(), t.label(), *t == content.article_type))
+            .collect(),
+        visibilities: Visibility::ALL
+            .iter()
+            .map(|v| Choice::new(v.as_str(), v.label(), *v == content.visibility))
+            .collect(),
+        authors: people
+            .iter()
+            .map(|p| {
+                let credited = content.authors.contains(&p.id)
+                    || (article.is_none() && content.authors.is_empty() && p.id == person.id);
+                Choice::new(p.id, p.name.clone(), credited)
+            })
+            .collect(),
+        editors: people
+            .iter()
+            .map(|p| Choice::new(p.id, p.name.clone(), content.editors.contains(&p.id)))
+            .collect(),
+        actions: article.map(|a| actions(person, a)).unwrap_or_default(),
+        preview: rendered.html,
+        word_count: rendered.word_count,
+        reading_minutes: reading_time_minutes(rendered.word_count),
+        notice,
+        errors,
+        chrome,
+    };
+    let html = state.theme.render("newsroom/editor.html", &view)?;
+    Ok((status, Html(html)).into_response())
+}
