@@ -14,6 +14,7 @@ pub mod media;
 pub mod newsroom;
 pub mod page;
 pub mod people;
+pub mod revision;
 pub mod search;
 pub mod site;
 pub mod slug;

@@ -13,6 +13,7 @@ use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, Tag
 use crate::media::{Media, NewMedia};
 use crate::page::{PageContent, StaticPage};
 use crate::people::{Member, NewMember, NewPerson, Person};
+use crate::revision::{Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag};
 use crate::workflow::StatusChange;
@@ -266,6 +267,38 @@ pub trait Store: Send + Sync {
     async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>>;
     /// Scheduled articles whose time has come, oldest first.
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;
+
+    // Revisions (see `revision`).
+    /// Records `content` as a revision of the article by `person`; an autosave replaces
+    /// the same person's autosave of the last `AUTOSAVE_STRETCH` if it is the newest
+    /// revision. Also marks the person as editing the article at `at`. Returns the id.
+    async fn save_revision(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        kind: RevisionKind,
+        content: &ArticleContent,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// The article's revisions, newest first.
+    async fn revisions(&self, article: ArticleId) -> Result<Vec<RevisionSummary>>;
+    async fn revision(&self, id: i64) -> Result<Option<Revision>>;
+    /// `person`'s newest autosave of the article, if newer than `since`.
+    async fn autosave_since(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Revision>>;
+    /// Marks `person` as having the article's editor open at `at`.
+    async fn mark_editing(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Who has had the article's editor open since `since`, most recent first.
+    async fn editing(&self, article: ArticleId, since: DateTime<Utc>) -> Result<Vec<Presence>>;
 
     // Comments.
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;

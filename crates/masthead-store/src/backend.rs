@@ -14,6 +14,7 @@ use masthead_core::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
 };
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
+use masthead_core::revision::{Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, NewMedia};
 use masthead_core::page::{PageContent, StaticPage};
@@ -72,6 +73,10 @@ const MEDIA_WITH_VARIANTS: &str = "m.id, m.storage_key, m.mime_type, m.width, m.
      m.alt, m.caption, m.credit, m.created_at, v.width AS v_width, v.height AS v_height, \
      v.mime_type AS v_mime_type, v.storage_key AS v_storage_key, v.byte_size AS v_byte_size \
      FROM media m LEFT JOIN media_variants v ON v.media_id = m.id";
+
+const REVISION_COLUMNS: &str = "r.id, r.article_id, r.person_id, p.name AS person_name, r.kind, \
+     r.title, r.created_at, r.updated_at \
+     FROM article_revisions r LEFT JOIN people p ON p.id = r.person_id";
 
 const PAGE_COLUMNS: &str = "id, slug, title, description, body_markdown, body_html, status, \
      position, in_footer, created_at, updated_at FROM pages";
@@ -1501,6 +1506,127 @@ impl masthead_core::store::Store for Store {
         Ok(ids.into_iter().map(ArticleId).collect())
     }
 
+    async fn save_revision(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        kind: RevisionKind,
+        content: &ArticleContent,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let json = to_json(content)?;
+        let mut tx = self.begin().await?;
+        // The newest revision: replaced when it is this person's autosave of this stretch.
+        let newest: Option<(i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, COALESCE(person_id, 0), kind, updated_at FROM article_revisions \
+             WHERE article_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(article.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("revision"))?;
+        let replace = match newest {
+            Some((id, by, newest_kind, updated_at))
+                if kind == RevisionKind::Autosave
+                    && newest_kind == RevisionKind::Autosave.as_str()
+                    && by == person.0
+                    && at - updated_at < AUTOSAVE_STRETCH =>
+            {
+                Some(id)
+            }
+            _ => None,
+        };
+        let id = match replace {
+            Some(id) => {
+                sqlx::query("UPDATE article_revisions SET title = $2, content = $3, updated_at = $4 WHERE id = $1")
+                    .bind(id)
+                    .bind(&content.title)
+                    .bind(&json)
+                    .bind(ts(at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error("revision"))?;
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO article_revisions (article_id, person_id, kind, title, content, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            )
+            .bind(article.0)
+            .bind(person.0)
+            .bind(kind.as_str())
+            .bind(&content.title)
+            .bind(&json)
+            .bind(ts(at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error("revision"))?,
+        };
+        upsert_editing(&mut tx, article, person, at).await?;
+        commit(tx).await?;
+        Ok(id)
+    }
+
+    async fn revisions(&self, article: ArticleId) -> Result<Vec<RevisionSummary>> {
+        let rows: Vec<RevisionRow> = sqlx::query_as(&format!(
+            "SELECT {REVISION_COLUMNS} WHERE r.article_id = $1 ORDER BY r.id DESC"
+        ))
+        .bind(article.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("revisions"))?;
+        rows.into_iter().map(RevisionSummary::try_from).collect()
+    }
+
+    async fn revision(&self, id: i64) -> Result<Option<Revision>> {
+        let row: Option<RevisionContentRow> = sqlx::query_as(&format!(
+            "SELECT r.content, {REVISION_COLUMNS} WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("revision"))?;
+        row.map(Revision::try_from).transpose()
+    }
+
+    async fn autosave_since(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Revision>> {
+        let row: Option<RevisionContentRow> = sqlx::query_as(&format!(
+            "SELECT r.content, {REVISION_COLUMNS} WHERE r.article_id = $1 AND r.person_id = $2 \
+             AND r.kind = 'autosave' AND r.updated_at > $3 ORDER BY r.id DESC LIMIT 1"
+        ))
+        .bind(article.0)
+        .bind(person.0)
+        .bind(ts(since))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("revision"))?;
+        row.map(Revision::try_from).transpose()
+    }
+
+    async fn mark_editing(&self, article: ArticleId, person: PersonId, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        upsert_editing(&mut tx, article, person, at).await?;
+        commit(tx).await
+    }
+
+    async fn editing(&self, article: ArticleId, since: DateTime<Utc>) -> Result<Vec<Presence>> {
+        let rows: Vec<PresenceRow> = sqlx::query_as(
+            "SELECT e.person_id, p.name, e.seen_at FROM article_editing e JOIN people p ON p.id = e.person_id \
+             WHERE e.article_id = $1 AND e.seen_at >= $2 ORDER BY e.seen_at DESC, e.person_id",
+        )
+        .bind(article.0)
+        .bind(ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("editing"))?;
+        Ok(rows.into_iter().map(Presence::from).collect())
+    }
+
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
         comment.validate()?;
         let mut tx = self.begin().await?;
@@ -1683,5 +1809,20 @@ async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
     .execute(&mut *tx)
     .await
     .map_err(db_error("audit log"))?;
+    Ok(())
+}
+
+/// Records that `person` has the article's editor open at `at`.
+async fn upsert_editing(tx: &mut Conn, article: ArticleId, person: PersonId, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO article_editing (article_id, person_id, seen_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (article_id, person_id) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(article.0)
+    .bind(person.0)
+    .bind(ts(at))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error("editing"))?;
     Ok(())
 }

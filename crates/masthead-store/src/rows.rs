@@ -11,6 +11,7 @@ use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
 use masthead_core::page::StaticPage;
 use masthead_core::people::{Member, Person, SocialLink};
+use masthead_core::revision::{Presence, Revision, RevisionSummary};
 use masthead_core::site::Redirect;
 use masthead_core::taxonomy::{Section, Tag};
 use masthead_core::{Error, Result};
@@ -617,5 +618,67 @@ impl TryFrom<AuditRow> for AuditEntry {
             target: r.target,
             ip: r.ip,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub kind: String,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<RevisionRow> for RevisionSummary {
+    type Error = Error;
+    fn try_from(r: RevisionRow) -> Result<Self> {
+        Ok(RevisionSummary {
+            id: r.id,
+            article_id: ArticleId(r.article_id),
+            person: r.person_id.map(PersonId),
+            person_name: r.person_name.unwrap_or_default(),
+            kind: word(&r.kind)?,
+            title: r.title,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionContentRow {
+    #[sqlx(flatten)]
+    pub summary: RevisionRow,
+    pub content: String,
+}
+
+impl TryFrom<RevisionContentRow> for Revision {
+    type Error = Error;
+    fn try_from(r: RevisionContentRow) -> Result<Self> {
+        Ok(Revision {
+            content: json(&r.content)?,
+            summary: r.summary.try_into()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PresenceRow {
+    pub person_id: i64,
+    pub name: String,
+    pub seen_at: DateTime<Utc>,
+}
+
+impl From<PresenceRow> for Presence {
+    fn from(r: PresenceRow) -> Self {
+        Presence {
+            person: PersonId(r.person_id),
+            name: r.name,
+            seen_at: r.seen_at,
+        }
     }
 }

@@ -58,6 +58,7 @@ store_test!(
     views_add_up_into_most_read,
     sessions_expire_and_end,
     login_failures_count_per_key_and_window,
+    revisions_keep_every_save_and_one_working_copy_per_stretch,
 );
 
 async fn settings_round_trip(store: S) {
@@ -1747,4 +1748,100 @@ async fn login_failures_count_per_key_and_window(store: S) {
         (log.items[0].actor, log.items[0].actor_name.as_str()),
         (None, "")
     );
+}
+
+async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
+    use masthead_core::revision::{RevisionKind, AUTOSAVE_STRETCH, PRESENCE_WINDOW};
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let t = t0();
+    let id = newsroom
+        .create_draft(actor(&f.author), ArticleContent::new("Draft", "One."), t)
+        .await
+        .unwrap();
+    let mut content = ArticleContent::new("Draft", "One two.");
+    let first = store
+        .save_revision(id, f.author.id, RevisionKind::Autosave, &content, t)
+        .await
+        .unwrap();
+    // Typing on: the same working copy, brought up to date.
+    content.body_markdown = "One two three.".into();
+    let again = store
+        .save_revision(
+            id,
+            f.author.id,
+            RevisionKind::Autosave,
+            &content,
+            t + Duration::minutes(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    // Someone else's autosave, a save, or a pause: new revisions; nothing replaced.
+    let other = store
+        .save_revision(
+            id,
+            f.editor.id,
+            RevisionKind::Autosave,
+            &content,
+            t + Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+    assert_ne!(other, first);
+    content.body_markdown = "Saved text.".into();
+    let saved = store
+        .save_revision(
+            id,
+            f.author.id,
+            RevisionKind::Save,
+            &content,
+            t + Duration::minutes(6),
+        )
+        .await
+        .unwrap();
+    let late = t + Duration::minutes(6) + AUTOSAVE_STRETCH + Duration::minutes(1);
+    content.body_markdown = "After a pause.".into();
+    let after_pause = store
+        .save_revision(id, f.author.id, RevisionKind::Autosave, &content, late)
+        .await
+        .unwrap();
+    let list = store.revisions(id).await.unwrap();
+    let ids: Vec<i64> = list.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [after_pause, saved, other, first]);
+    assert_eq!(list[1].kind, RevisionKind::Save);
+    assert_eq!(list[3].person_name, f.author.name);
+    assert_eq!(
+        (list[3].created_at, list[3].updated_at),
+        (t, t + Duration::minutes(4))
+    );
+    let working = store.revision(first).await.unwrap().unwrap();
+    assert_eq!(working.content.body_markdown, "One two three.");
+    assert_eq!(working.content.title, "Draft");
+    assert!(store.revision(999_999).await.unwrap().is_none());
+    // The person's newest autosave newer than a time, for restoring unsaved work.
+    let newest = store
+        .autosave_since(id, f.author.id, late - Duration::seconds(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.content.body_markdown, "After a pause.");
+    assert!(store
+        .autosave_since(id, f.author.id, late)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .autosave_since(id, f.admin.id, t - Duration::days(1))
+        .await
+        .unwrap()
+        .is_none());
+    // Who has the editor open: whoever saved lately, or marked it.
+    store
+        .mark_editing(id, f.admin.id, late + Duration::seconds(1))
+        .await
+        .unwrap();
+    let editing = store.editing(id, late - PRESENCE_WINDOW).await.unwrap();
+    let names: Vec<&str> = editing.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, [f.admin.name.as_str(), f.author.name.as_str()]);
 }
