@@ -354,6 +354,11 @@ impl ArticleContent {
                 "a source URL must start with http:// or https://",
             );
         }
+        v.check(
+            !self.authors.is_empty(),
+            "authors",
+            "choose at least one byline",
+        );
         let mut seen = std::collections::HashSet::new();
         v.check(
             self.authors.iter().all(|a| seen.insert(*a)),
@@ -425,6 +430,9 @@ mod tests {
             panic!("expected invalid");
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["title", "featured_image.alt", "sources"]);
+        assert_eq!(
+            fields,
+            ["title", "featured_image.alt", "sources", "authors"]
+        );
     }
 }

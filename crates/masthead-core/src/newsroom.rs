@@ -8,6 +8,7 @@ use crate::article::{
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, PageId};
 use crate::page::{PageContent, StaticPage};
+use crate::revision::RevisionKind;
 use crate::store::Store;
 use crate::workflow::{self, Actor, Subject};
 use chrono::{DateTime, Utc};
@@ -59,7 +60,11 @@ impl Newsroom {
             scheduled_at: None,
             corrections: Vec::new(),
         };
-        self.store.create_article(&article).await
+        let id = self.store.create_article(&article).await?;
+        self.store
+            .save_revision(id, actor.person, RevisionKind::Save, &article.content, now)
+            .await?;
+        Ok(id)
     }
 
     /// Replaces an article's content, if the actor may edit it.
@@ -93,7 +98,12 @@ impl Newsroom {
         let rendered = self.render(&content);
         self.store
             .update_article_content(id, &content, &rendered, moved.as_ref(), now)
-            .await
+            .await?;
+        // Every save is kept, so any earlier version can be compared and restored.
+        self.store
+            .save_revision(id, actor.person, RevisionKind::Save, &content, now)
+            .await?;
+        Ok(())
     }
 
     /// Moves an article through the workflow.

@@ -1,6 +1,7 @@
 // The article editor's helpers: a formatting toolbar with keyboard shortcuts, a live
-// word count and a live preview rendered by the server (the same Markdown renderer
-// readers get). Everything works without this script; it only makes writing nicer.
+// word count, a live preview rendered by the server (the same Markdown renderer
+// readers get), and autosave: every few seconds while typing and when the page is
+// left. Everything works without this script; it only makes writing nicer and safer.
 (function () {
   "use strict";
   var form = document.getElementById("editor");
@@ -67,4 +68,57 @@
       .catch(function () { /* the preview catches up on the next change */ });
   }
   body.addEventListener("input", changed);
+
+  // Autosave: the whole form, as the person's working copy (see `save_revision`).
+  var status = document.getElementById("autosave-status");
+  var dirty = false, sending = false, submitting = false;
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("submit", function () { submitting = true; });
+  function fields() {
+    return new URLSearchParams(new FormData(form));
+  }
+  function autosave() {
+    if (!dirty || sending || submitting) return;
+    var url = form.dataset.autosave;
+    var data = fields();
+    if (!url) {
+      // A new article becomes a draft on its first autosave, once it has a headline.
+      if (!form.querySelector("#f-title").value.trim()) return;
+      data.set("autosave", "1");
+      url = "/newsroom/articles";
+    }
+    sending = true;
+    dirty = false;
+    fetch(url, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 201) {
+          var place = r.headers.get("location");
+          form.action = place;
+          form.dataset.autosave = place + "/autosave";
+          history.replaceState(null, "", place);
+          status.textContent = "Draft created; autosaving.";
+        } else if (r.ok) {
+          return r.text().then(function (t) { status.textContent = t; });
+        } else {
+          dirty = true;
+          status.textContent = "Not autosaved (" + r.status + "); keep this page open and save.";
+        }
+      })
+      .catch(function () {
+        dirty = true;
+        status.textContent = "Not autosaved: no connection. Keep this page open.";
+      })
+      .then(function () { sending = false; });
+  }
+  setInterval(autosave, 3000);
+  function leaving() {
+    if (dirty && !submitting && form.dataset.autosave) {
+      navigator.sendBeacon(form.dataset.autosave, fields());
+      dirty = false;
+    }
+  }
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") leaving();
+  });
 })();

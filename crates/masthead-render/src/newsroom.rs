@@ -299,5 +299,52 @@ pub struct EditorView {
     pub reading_minutes: u32,
     /// A notice after a successful save or action.
     pub notice: Option<String>,
+    /// Something to heed before saving: others editing, a conflicting save.
+    pub warnings: Vec<String>,
     pub errors: Vec<FieldErrorView>,
+    /// When the stored article was last saved, as the form saw it (RFC 3339): a save
+    /// made against an older version is a conflict, not an overwrite.
+    pub base: String,
+}
+
+/// A revision in the history list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub by: String,
+    pub title: String,
+    pub at: TimeView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    pub chrome: DeskChrome,
+    pub article_id: i64,
+    pub title: String,
+    pub revisions: Vec<RevisionView>,
+}
+
+/// One line of a diff: "same", "added" or "removed".
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffLine {
+    pub change: &'static str,
+    pub text: String,
+}
+
+/// A field that differs between a revision and the article now.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldDiff {
+    pub field: &'static str,
+    pub lines: Vec<DiffLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionDiffView {
+    pub chrome: DeskChrome,
+    pub article_id: i64,
+    pub revision: RevisionView,
+    /// Only the fields that differ.
+    pub fields: Vec<FieldDiff>,
 }

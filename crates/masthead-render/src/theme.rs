@@ -74,6 +74,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "newsroom/editor.html",
         include_str!("../newsroom/templates/editor.html"),
     ),
+    (
+        "newsroom/history.html",
+        include_str!("../newsroom/templates/history.html"),
+    ),
+    (
+        "newsroom/revision.html",
+        include_str!("../newsroom/templates/revision.html"),
+    ),
 ];
 
 /// Templates and assets whose names start with this belong to the newsroom, which a

@@ -175,6 +175,7 @@ store_test!(
     state_changes_need_the_session_token_and_our_own_origin,
     every_route_admits_exactly_the_roles_it_names,
     writers_draft_submit_and_editors_publish,
+    autosaves_come_back_and_saves_never_overwrite_each_other,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -493,17 +494,25 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 )
                 .await
                 .unwrap();
-            let path = route.path.replace("{id}", &draft.to_string());
+            let revision = store.revisions(draft).await.unwrap()[0].id;
+            let path = route
+                .path
+                .replace("{id}", &draft.to_string())
+                .replace("{revision}", &revision.to_string());
+            let byline = owner.id.to_string();
             let reply = if route.method == Method::POST {
                 let fields: &[(&str, &str)] = match route.path {
                     "/newsroom/login" => {
                         &[("email", visitor.email.as_str()), ("password", PASSWORD)]
                     }
-                    "/newsroom/articles" | "/newsroom/articles/{id}" => &[
+                    "/newsroom/articles"
+                    | "/newsroom/articles/{id}"
+                    | "/newsroom/articles/{id}/autosave" => &[
                         ("title", "Matrix draft, saved"),
                         ("body_markdown", "Some words."),
                         ("article_type", "news"),
                         ("visibility", "public"),
+                        ("authors", &byline),
                     ],
                     "/newsroom/articles/{id}/status" => &[("to", "in_review")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
@@ -524,7 +533,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             if allowed {
                 // Forms answer by sending you on (the preview answers with HTML); the
                 // login form does too when you are signed in already.
-                let sent_on = (route.method == Method::POST && route.path != "/newsroom/preview")
+                let answers_here = ["/newsroom/preview", "/newsroom/articles/{id}/autosave"];
+                let sent_on = (route.method == Method::POST && !answers_here.contains(&route.path))
                     || (route.path == "/newsroom/login" && role.is_some());
                 let expected = if sent_on {
                     StatusCode::SEE_OTHER
@@ -713,4 +723,143 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("<em>two</em>") && !r.body.contains("<script>"));
     assert_eq!(r.headers["x-word-count"], "3");
+}
+
+/// The `base` field of the editor form in `html`.
+fn base_in(html: &str) -> String {
+    let start = html.find(r#"name="base" value=""#).expect("a base field") + 19;
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Author).await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&ana.email, PASSWORD).await;
+    let byline = ana.id.to_string();
+    let fields = |body: &'static str| {
+        vec![
+            ("title", "Night buses return"),
+            ("body_markdown", body),
+            ("article_type", "news"),
+            ("visibility", "public"),
+            ("authors", byline.as_str()),
+        ]
+    };
+    // The editor's script creates the draft on its first autosave.
+    let mut first = fields("First words.");
+    first.push(("autosave", "1"));
+    let r = writer.post("/newsroom/articles", &first).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let editor_path = r.location.unwrap();
+    let id = article_id(&editor_path);
+    let article_id_typed = masthead_core::ids::ArticleId(id);
+    // An autosave keeps the working copy, not the article.
+    let r = writer
+        .post(
+            &format!("{editor_path}/autosave"),
+            &fields("First words. Then more."),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.starts_with("Autosaved "), "{}", r.body);
+    let stored = store.article(article_id_typed).await.unwrap().unwrap();
+    assert_eq!(stored.body_markdown, "First words.");
+    // Coming back (a crash, a closed tab), the writer gets the autosaved text.
+    let page = writer.get(&editor_path).await;
+    assert!(
+        page.body.contains("Restored your unsaved changes"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("First words. Then more.</textarea>"));
+    // Saving it makes it the article; the restore notice goes.
+    let base = base_in(&page.body);
+    let mut save = fields("First words. Then more.");
+    save.push(("base", &base));
+    let r = writer.post(&editor_path, &save).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = writer.get(&editor_path).await;
+    assert!(!page.body.contains("Restored your unsaved changes"));
+    // Two people in one article: each is told of the other, and a save made on an old
+    // version is stopped and kept, never written over the newer one.
+    let mut desk = Browser::new(&app, "192.0.2.2");
+    desk.login(&ed.email, PASSWORD).await;
+    let desk_page = desk.get(&editor_path).await;
+    assert!(
+        desk_page.body.contains("Ana has this article open too"),
+        "{}",
+        desk_page.body
+    );
+    let writer_page = writer.get(&editor_path).await;
+    assert!(
+        writer_page.body.contains("Ed has this article open too"),
+        "{}",
+        writer_page.body
+    );
+    let mut desk_save = fields("The desk's version.");
+    let desk_base = base_in(&desk_page.body);
+    desk_save.push(("base", &desk_base));
+    assert_eq!(
+        desk.post(&editor_path, &desk_save).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut late_save = fields("The writer's version.");
+    let writer_base = base_in(&writer_page.body);
+    late_save.push(("base", &writer_base));
+    let r = writer.post(&editor_path, &late_save).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("Ed saved this article"), "{}", r.body);
+    assert!(
+        r.body.contains("The writer&#39;s version.</textarea>"),
+        "shown again"
+    );
+    let stored = store.article(article_id_typed).await.unwrap().unwrap();
+    assert_eq!(stored.body_markdown, "The desk's version.");
+    assert!(
+        writer
+            .get(&editor_path)
+            .await
+            .body
+            .contains("The writer&#39;s version.</textarea>"),
+        "and kept"
+    );
+    // The history has every save; an old one can be compared and restored.
+    let history = writer.get(&format!("{editor_path}/history")).await;
+    assert_eq!(history.status, StatusCode::OK);
+    let revisions = store.revisions(article_id_typed).await.unwrap();
+    let saves: Vec<_> = revisions
+        .iter()
+        .filter(|r| r.kind == masthead_core::revision::RevisionKind::Save)
+        .collect();
+    assert_eq!(saves.len(), 3, "created, saved by Ana, saved by Ed");
+    let oldest = saves.last().unwrap().id;
+    let diff = writer.get(&format!("{editor_path}/history/{oldest}")).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(
+        diff.body.contains("<del>The desk&#39;s version.</del>"),
+        "{}",
+        diff.body
+    );
+    assert!(diff.body.contains("<ins>First words.</ins>"));
+    let r = writer
+        .post(&format!("{editor_path}/history/{oldest}/restore"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let stored = store.article(article_id_typed).await.unwrap().unwrap();
+    assert_eq!(stored.body_markdown, "First words.");
+    assert_eq!(
+        store.revisions(article_id_typed).await.unwrap().len(),
+        revisions.len() + 1
+    );
+    // A revision of another article is not this one's.
+    let other = store.revisions(article_id_typed).await.unwrap()[0].id;
+    assert_eq!(
+        writer
+            .get(&format!("/newsroom/articles/999999/history/{other}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -15,6 +15,7 @@ use masthead_core::article::{
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
 use masthead_core::people::Person;
+use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
@@ -39,12 +40,12 @@ const STATUSES: [Status; 5] = [
 /// The form's fields as sent: pairs, since checkboxes repeat their name.
 type Fields = Vec<(String, String)>;
 
-fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
+pub(super) fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
     desk.person()
         .ok_or_else(|| WebError::from(Error::Unauthenticated))
 }
 
-fn actor(person: &Person) -> Actor {
+pub(super) fn actor(person: &Person) -> Actor {
     Actor {
         person: person.id,
         role: person.role,
@@ -185,17 +186,7 @@ pub async fn new(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let content = ArticleContent::new("", "");
-    editor(
-        &state,
-        &desk,
-        person,
-        None,
-        &content,
-        Vec::new(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    editor(&state, &desk, person, None, &content, Said::default()).await
 }
 
 pub async fn create(
@@ -215,9 +206,11 @@ pub async fn create(
                 person,
                 None,
                 &content,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Said {
+                    errors,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
             )
             .await;
         }
@@ -237,6 +230,17 @@ pub async fn create(
                 id,
             )
             .await?;
+            // The editor's script creates the draft on its first autosave, then keeps
+            // editing it in place.
+            if one(&fields, "autosave") == "1" {
+                let location = format!("/newsroom/articles/{id}");
+                return Ok((
+                    StatusCode::CREATED,
+                    [(header::LOCATION, location)],
+                    id.to_string(),
+                )
+                    .into_response());
+            }
             Ok(Redirect::to(&format!("/newsroom/articles/{id}?notice=saved")).into_response())
         }
         Err(Error::Invalid(errors)) => {
@@ -246,9 +250,11 @@ pub async fn create(
                 person,
                 None,
                 &content,
-                field_errors(errors),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Said {
+                    errors: field_errors(errors),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
             )
             .await
         }
@@ -274,24 +280,86 @@ pub async fn edit(
     };
     let notice = match q.notice.as_deref() {
         Some("saved") => Some("Saved.".to_owned()),
+        Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
         Some(status) => status
             .parse::<Status>()
             .ok()
             .map(|s| format!("The article is now {}.", s.label().to_lowercase())),
         None => None,
     };
-    let content = content_of(&article);
+    let now = Utc::now();
+    let site = state.site.get(&*state.store).await?;
+    let zone = site.settings.zone();
+    let mut content = content_of(&article);
+    let mut notice = notice;
+    // Work autosaved after the last save comes back, not the older saved text.
+    if let Some(unsaved) = state
+        .store
+        .autosave_since(article.id, person.id, article.updated_at)
+        .await?
+    {
+        content = unsaved.content;
+        notice = Some(format!(
+            "Restored your unsaved changes, autosaved {}. Save to keep them; the History \
+             has the saved version.",
+            TimeView::new(unsaved.summary.updated_at, zone).long
+        ));
+    }
+    // Others with the editor open lately.
+    let warnings = state
+        .store
+        .editing(article.id, now - PRESENCE_WINDOW)
+        .await?
+        .into_iter()
+        .filter(|p| p.person != person.id)
+        .map(|p| {
+            format!(
+                "{} has this article open too (active {} s ago). If they save first, your \
+                 save will be stopped and your version kept, so nothing is overwritten.",
+                p.name,
+                (now - p.seen_at).num_seconds().max(0)
+            )
+        })
+        .collect();
+    state.store.mark_editing(article.id, person.id, now).await?;
     editor(
         &state,
         &desk,
         person,
         Some(&article),
         &content,
-        Vec::new(),
-        notice,
-        StatusCode::OK,
+        Said {
+            notice,
+            warnings,
+            ..Said::default()
+        },
     )
     .await
+}
+
+/// Stores the editor's content as the person's working copy, without touching the
+/// article (a published one stays as readers see it until saved).
+pub async fn autosave(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let content = content_from(&fields, Some(&article))
+        .unwrap_or_else(|_| lenient_content(&fields, Some(&article)));
+    let now = Utc::now();
+    state
+        .store
+        .save_revision(article.id, person.id, RevisionKind::Autosave, &content, now)
+        .await?;
+    let zone = state.site.get(&*state.store).await?.settings.zone();
+    let at = now.with_timezone(&zone).format("%H:%M:%S");
+    Ok(format!("Autosaved {at}").into_response())
 }
 
 pub async fn save(
@@ -315,13 +383,54 @@ pub async fn save(
                 person,
                 Some(&article),
                 &content,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Said {
+                    errors,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
             )
             .await;
         }
     };
+    // Saved by someone else since this form was opened: keep this version as a working
+    // copy and say so, rather than overwrite theirs.
+    let base = DateTime::parse_from_rfc3339(one(&fields, "base")).map(|t| t.with_timezone(&Utc));
+    if base.is_ok_and(|base| base != article.updated_at) {
+        let now = Utc::now();
+        state
+            .store
+            .save_revision(article.id, person.id, RevisionKind::Autosave, &content, now)
+            .await?;
+        let by = state
+            .store
+            .revisions(article.id)
+            .await?
+            .into_iter()
+            .find(|r| r.kind == RevisionKind::Save && r.person != Some(person.id))
+            .map(|r| r.person_name)
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "Someone".to_owned());
+        let zone = state.site.get(&*state.store).await?.settings.zone();
+        let warning = format!(
+            "{by} saved this article at {} after you opened it, so your version was not \
+             saved. It is shown here and kept in the History: compare, then save again to \
+             replace theirs.",
+            TimeView::new(article.updated_at, zone).long
+        );
+        return editor(
+            &state,
+            &desk,
+            person,
+            Some(&article),
+            &content,
+            Said {
+                warnings: vec![warning],
+                status: StatusCode::CONFLICT,
+                ..Said::default()
+            },
+        )
+        .await;
+    }
     match state
         .newsroom
         .update(actor(person), article.id, content.clone(), Utc::now())
@@ -338,9 +447,11 @@ pub async fn save(
                 person,
                 Some(&article),
                 &content,
-                field_errors(errors),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Said {
+                    errors: field_errors(errors),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
             )
             .await
         }
@@ -386,9 +497,11 @@ pub async fn change_status(
                     person,
                     Some(&article),
                     &content_of(&article),
-                    errors,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Said {
+                        errors,
+                        status: StatusCode::UNPROCESSABLE_ENTITY,
+                        ..Said::default()
+                    },
                 )
                 .await;
             }
@@ -434,9 +547,11 @@ pub async fn change_status(
                 person,
                 Some(&article),
                 &content_of(&article),
-                field_errors(errors),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Said {
+                    errors: field_errors(errors),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
             )
             .await
         }
@@ -491,7 +606,11 @@ async fn article_by_text_id(state: &AppState, id: &str) -> Result<Option<Article
 }
 
 /// The article with this id, if the person may edit it; otherwise the page that says no.
-async fn editable(state: &AppState, person: &Person, id: &str) -> Result<Article, Response> {
+pub(super) async fn editable(
+    state: &AppState,
+    person: &Person,
+    id: &str,
+) -> Result<Article, Response> {
     let article = match article_by_text_id(state, id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Err(not_found(state, person).await),
@@ -509,7 +628,7 @@ async fn editable(state: &AppState, person: &Person, id: &str) -> Result<Article
     Ok(article)
 }
 
-async fn not_found(state: &AppState, person: &Person) -> Response {
+pub(super) async fn not_found(state: &AppState, person: &Person) -> Response {
     desk_error(
         state,
         StatusCode::NOT_FOUND,
@@ -568,7 +687,7 @@ fn field_errors(errors: Vec<masthead_core::FieldError>) -> Vec<FieldErrorView> {
 }
 
 /// What the editor edits, from a stored article.
-fn content_of(a: &Article) -> ArticleContent {
+pub(super) fn content_of(a: &Article) -> ArticleContent {
     ArticleContent {
         title: a.title.clone(),
         standfirst: a.standfirst.clone(),
@@ -766,16 +885,32 @@ fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the editor page says besides the article, and the status it answers with.
+struct Said {
+    notice: Option<String>,
+    warnings: Vec<String>,
+    errors: Vec<FieldErrorView>,
+    status: StatusCode,
+}
+
+impl Default for Said {
+    fn default() -> Self {
+        Self {
+            notice: None,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            status: StatusCode::OK,
+        }
+    }
+}
+
 async fn editor(
     state: &AppState,
     desk: &Desk,
     person: &Person,
     article: Option<&Article>,
     content: &ArticleContent,
-    errors: Vec<FieldErrorView>,
-    notice: Option<String>,
-    status: StatusCode,
+    said: Said,
 ) -> Result<Response, WebError> {
     let site = state.site.get(&*state.store).await?;
     let title = if content.title.is_empty() {
@@ -844,10 +979,17 @@ async fn editor(
         preview: rendered.html,
         word_count: rendered.word_count,
         reading_minutes: reading_time_minutes(rendered.word_count),
-        notice,
-        errors,
+        notice: said.notice,
+        warnings: said.warnings,
+        errors: said.errors,
+        base: article
+            .map(|a| {
+                a.updated_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            })
+            .unwrap_or_default(),
         chrome,
     };
     let html = state.theme.render("newsroom/editor.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    Ok((said.status, Html(html)).into_response())
 }

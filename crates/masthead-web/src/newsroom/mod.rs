@@ -8,6 +8,7 @@
 
 mod articles;
 mod desk;
+mod history;
 mod login;
 mod pages;
 
@@ -111,6 +112,30 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/status",
             Staff(Contributor),
             post(articles::change_status),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/autosave",
+            Staff(Contributor),
+            post(articles::autosave),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/articles/{id}/history",
+            Staff(Contributor),
+            get(history::list),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/articles/{id}/history/{revision}",
+            Staff(Contributor),
+            get(history::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/history/{revision}/restore",
+            Staff(Contributor),
+            post(history::restore),
         ),
         route(
             Method::POST,

@@ -1,0 +1,162 @@
+//! An article's revisions: the list, one revision compared with the article as it is
+//! now, and restoring it (which saves it as a new revision; nothing is lost).
+
+use super::articles::{actor, content_of, editable, not_found, signed_in};
+use super::desk::Desk;
+use crate::{AppState, WebError};
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use chrono::Utc;
+use masthead_core::article::ArticleContent;
+use masthead_core::revision::RevisionSummary;
+use masthead_render::newsroom::{
+    DeskChrome, DiffLine, FieldDiff, HistoryView, RevisionDiffView, RevisionView,
+};
+use masthead_render::views::TimeView;
+use similar::{ChangeTag, TextDiff};
+
+fn revision_view(r: &RevisionSummary, zone: chrono_tz::Tz) -> RevisionView {
+    RevisionView {
+        id: r.id,
+        kind: r.kind.as_str(),
+        kind_label: r.kind.label(),
+        by: if r.person_name.is_empty() {
+            "(former staff)".to_owned()
+        } else {
+            r.person_name.clone()
+        },
+        title: r.title.clone(),
+        at: TimeView::new(r.updated_at, zone),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(
+        &site.settings,
+        &format!("History: {}", article.title),
+        Some(person),
+        desk.csrf(),
+    );
+    chrome.current = "articles";
+    let zone = chrome.zone;
+    let view = HistoryView {
+        article_id: article.id.0,
+        title: article.title.clone(),
+        revisions: state
+            .store
+            .revisions(article.id)
+            .await?
+            .iter()
+            .map(|r| revision_view(r, zone))
+            .collect(),
+        chrome,
+    };
+    Ok(Html(state.theme.render("newsroom/history.html", &view)?).into_response())
+}
+
+/// The fields of `old` that differ from `new`, line by line.
+fn diff(old: &ArticleContent, new: &ArticleContent) -> Vec<FieldDiff> {
+    let fields: [(&'static str, String, String); 5] = [
+        ("Headline", old.title.clone(), new.title.clone()),
+        ("Standfirst", old.standfirst.clone(), new.standfirst.clone()),
+        ("Body", old.body_markdown.clone(), new.body_markdown.clone()),
+        ("Tags", old.tags.join(", "), new.tags.join(", ")),
+        (
+            "Excerpt",
+            old.custom_excerpt.clone(),
+            new.custom_excerpt.clone(),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(field, a, b)| FieldDiff {
+            field,
+            lines: TextDiff::from_lines(&a, &b)
+                .iter_all_changes()
+                .map(|c| DiffLine {
+                    change: match c.tag() {
+                        ChangeTag::Equal => "same",
+                        ChangeTag::Delete => "removed",
+                        ChangeTag::Insert => "added",
+                    },
+                    text: c.value().trim_end_matches('\n').to_owned(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path((id, revision)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let found = match revision.parse::<i64>() {
+        Ok(n) => state.store.revision(n).await?,
+        Err(_) => None,
+    };
+    let Some(found) = found.filter(|r| r.summary.article_id == article.id) else {
+        return Ok(not_found(&state, person).await);
+    };
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(
+        &site.settings,
+        &format!("Revision of {}", article.title),
+        Some(person),
+        desk.csrf(),
+    );
+    chrome.current = "articles";
+    let zone = chrome.zone;
+    let view = RevisionDiffView {
+        article_id: article.id.0,
+        revision: revision_view(&found.summary, zone),
+        fields: diff(&content_of(&article), &found.content),
+        chrome,
+    };
+    Ok(Html(state.theme.render("newsroom/revision.html", &view)?).into_response())
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path((id, revision)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let found = match revision.parse::<i64>() {
+        Ok(n) => state.store.revision(n).await?,
+        Err(_) => None,
+    };
+    let Some(found) = found.filter(|r| r.summary.article_id == article.id) else {
+        return Ok(not_found(&state, person).await);
+    };
+    state
+        .newsroom
+        .update(actor(person), article.id, found.content, Utc::now())
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/newsroom/articles/{}?notice=restored",
+        article.id
+    ))
+    .into_response())
+}
