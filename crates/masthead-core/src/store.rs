@@ -10,7 +10,7 @@ use crate::auth::{AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, 
 use crate::comment::{Comment, CommentStatus, NewComment};
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
-use crate::media::{Media, NewMedia};
+use crate::media::{Media, MediaVariant, NewMedia};
 use crate::page::{PageContent, StaticPage};
 use crate::people::{Member, NewMember, NewPerson, Person};
 use crate::revision::{Presence, Revision, RevisionKind, RevisionSummary};
@@ -210,6 +210,19 @@ pub trait Store: Send + Sync {
     async fn media(&self, id: MediaId) -> Result<Option<Media>>;
     /// The media among `ids` that exist, in no particular order (lists with images).
     async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>>;
+    /// Adds a variant made after the upload (variants are made off the request path).
+    async fn add_media_variant(&self, media: MediaId, variant: &MediaVariant) -> Result<()>;
+    /// The library, newest first; `search` (if not empty) matches alt text, caption or
+    /// credit, case-insensitively.
+    async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>>;
+    /// Changes the words that travel with a picture.
+    async fn update_media_text(
+        &self,
+        id: MediaId,
+        alt: &str,
+        caption: &str,
+        credit: &str,
+    ) -> Result<()>;
 
     // Articles.
     /// Stores a new article; a taken slug is a `Conflict`.

@@ -16,7 +16,7 @@ use masthead_core::auth::{
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
 use masthead_core::revision::{Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH};
 use masthead_core::ids::*;
-use masthead_core::media::{Media, NewMedia};
+use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, StaticPage};
 use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person};
 use masthead_core::site::{Redirect, Settings};
@@ -1050,6 +1050,67 @@ impl masthead_core::store::Store for Store {
             }
         }
         Ok(media)
+    }
+
+    async fn add_media_variant(&self, media: MediaId, v: &MediaVariant) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO media_variants (media_id, width, height, mime_type, storage_key, byte_size) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (media_id, width, mime_type) DO NOTHING",
+        )
+        .bind(media.0)
+        .bind(i64::from(v.width))
+        .bind(i64::from(v.height))
+        .bind(&v.mime_type)
+        .bind(&v.storage_key)
+        .bind(i64::try_from(v.byte_size).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("media variant"))?;
+        Ok(())
+    }
+
+    async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>> {
+        let pattern = format!("%{}%", search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let filter = "WHERE $1 = '%%' OR LOWER(alt) LIKE $1 ESCAPE '\\' OR LOWER(caption) LIKE $1 ESCAPE '\\' \
+                      OR LOWER(credit) LIKE $1 ESCAPE '\\'";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM media {filter}"))
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("media"))?;
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM media {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(&pattern)
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("media"))?;
+        let ids: Vec<MediaId> = ids.into_iter().map(MediaId).collect();
+        let mut items = self.media_many(&ids).await?;
+        items.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    async fn update_media_text(&self, id: MediaId, alt: &str, caption: &str, credit: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE media SET alt = $2, caption = $3, credit = $4 WHERE id = $1")
+            .bind(id.0)
+            .bind(alt.trim())
+            .bind(caption.trim())
+            .bind(credit.trim())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("media"))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::not_found(format!("media {id}")));
+        }
+        Ok(())
     }
 
     async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {

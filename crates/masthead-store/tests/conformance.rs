@@ -59,6 +59,7 @@ store_test!(
     sessions_expire_and_end,
     login_failures_count_per_key_and_window,
     revisions_keep_every_save_and_one_working_copy_per_stretch,
+    media_library_searches_and_grows_variants,
 );
 
 async fn settings_round_trip(store: S) {
@@ -1846,4 +1847,132 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     let editing = store.editing(id, late - PRESENCE_WINDOW).await.unwrap();
     let names: Vec<&str> = editing.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, [f.admin.name.as_str(), f.author.name.as_str()]);
+}
+
+async fn media_library_searches_and_grows_variants(store: S) {
+    let picture = |alt: &str, caption: &str, credit: &str| NewMedia {
+        storage_key: format!("uploads/{}.jpg", alt.replace(' ', "-")),
+        mime_type: "image/jpeg".into(),
+        width: Some(1200),
+        height: Some(800),
+        byte_size: 1000,
+        alt: alt.into(),
+        caption: caption.into(),
+        credit: credit.into(),
+        variants: Vec::new(),
+    };
+    let harbour = store
+        .create_media(&picture(
+            "Boats in the harbour",
+            "Morning at the quay",
+            "Ana Photo",
+        ))
+        .await
+        .unwrap();
+    let council = store
+        .create_media(&picture("Council chamber", "The vote", "City Archive"))
+        .await
+        .unwrap();
+    let odd = store
+        .create_media(&picture("100% cotton_flag", "", ""))
+        .await
+        .unwrap();
+    let all = store
+        .media_library("", PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    let ids: Vec<_> = all.items.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [odd.id, council.id, harbour.id], "newest first");
+    let found = store
+        .media_library("QUAY", PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!((found.total, found.items[0].id), (1, harbour.id));
+    let by_credit = store
+        .media_library("archive", PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(by_credit.items[0].id, council.id);
+    // LIKE's wildcards are searched for as text.
+    let percent = store
+        .media_library("0% c", PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!((percent.total, percent.items[0].id), (1, odd.id));
+    assert_eq!(
+        store
+            .media_library("n_f", PageRequest::numbered(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .media_library("_", PageRequest::numbered(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    let page2 = store
+        .media_library("", PageRequest::numbered(2, 2))
+        .await
+        .unwrap();
+    assert_eq!((page2.total, page2.items.len()), (3, 1));
+    // Variants arrive one by one after the upload; adding one twice is harmless.
+    for (width, mime) in [
+        (640, "image/webp"),
+        (320, "image/jpeg"),
+        (320, "image/webp"),
+        (640, "image/webp"),
+    ] {
+        store
+            .add_media_variant(
+                harbour.id,
+                &MediaVariant {
+                    width,
+                    height: width * 2 / 3,
+                    mime_type: mime.into(),
+                    storage_key: format!("uploads/harbour-{width}.{mime}"),
+                    byte_size: 100,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let stored = store.media(harbour.id).await.unwrap().unwrap();
+    let variants: Vec<_> = stored
+        .variants
+        .iter()
+        .map(|v| (v.width, v.mime_type.as_str()))
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            (320, "image/jpeg"),
+            (320, "image/webp"),
+            (640, "image/webp")
+        ]
+    );
+    // The words that travel with a picture can be changed.
+    store
+        .update_media_text(
+            council.id,
+            " Council chamber, empty ",
+            "Before the vote",
+            "City Archive",
+        )
+        .await
+        .unwrap();
+    let council = store.media(council.id).await.unwrap().unwrap();
+    assert_eq!(
+        (council.alt.as_str(), council.caption.as_str()),
+        ("Council chamber, empty", "Before the vote")
+    );
+    assert!(matches!(
+        store.update_media_text(MediaId(999_999), "a", "", "").await,
+        Err(Error::NotFound(_))
+    ));
 }
