@@ -14,6 +14,9 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+/// A decoded picture.
+pub type Image = DynamicImage;
+
 /// The largest upload accepted, in bytes.
 pub const MAX_BYTES: usize = 25 * 1024 * 1024;
 /// The largest image accepted, in pixels per side.
@@ -54,6 +57,13 @@ impl Kind {
             Kind::Webp => "image/webp",
             Kind::Gif => "image/gif",
         }
+    }
+
+    /// The kind stored under a MIME type.
+    pub fn from_mime(mime: &str) -> Option<Kind> {
+        [Kind::Jpeg, Kind::Png, Kind::Webp, Kind::Gif]
+            .into_iter()
+            .find(|k| k.mime() == mime)
     }
 
     pub fn extension(self) -> &'static str {

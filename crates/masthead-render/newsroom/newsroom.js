@@ -111,6 +111,62 @@
       .then(function () { sending = false; });
   }
   setInterval(autosave, 3000);
+
+  // Pictures: pasted into the body, dropped on it, or picked with the file input, go
+  // to the library; the body gets a Markdown image to describe, and an article without
+  // a featured image gets this one (its alt text is asked for before saving).
+  var featured = form.querySelector("input[name=featured_media_id]");
+  var thumb = form.querySelector(".featured-thumb");
+  var picker = document.getElementById("upload");
+  form.querySelector(".drop-hint").hidden = false;
+  function upload(file) {
+    if (!file || !/^image\//.test(file.type)) return;
+    var data = new FormData();
+    data.append("file", file, file.name || "pasted-image");
+    status.textContent = "Uploading " + (file.name || "the picture") + "…";
+    fetch("/newsroom/media", {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+    })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (r) {
+        if (!r.ok) { status.textContent = "Upload refused: " + r.body.error; return; }
+        var placeholder = "Describe the picture";
+        body.setRangeText("\n![" + placeholder + "](" + r.body.url + ")\n", body.selectionStart, body.selectionEnd, "end");
+        changed();
+        dirty = true;
+        if (!featured.value) {
+          featured.value = r.body.id;
+          thumb.src = r.body.url;
+          thumb.hidden = false;
+          var alt = document.getElementById("f-featured_alt");
+          if (!alt.value) alt.placeholder = "Required: what the picture shows";
+        }
+        follow(r.body.progress);
+      })
+      .catch(function () { status.textContent = "Upload failed: no connection."; });
+  }
+  function follow(url) {
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        status.textContent = "Picture uploaded; sizes made: " + p.done + " of " + p.total + ".";
+        if (p.done < p.total) setTimeout(function () { follow(url); }, 500);
+      })
+      .catch(function () { /* the library shows it later */ });
+  }
+  body.addEventListener("paste", function (e) {
+    var files = e.clipboardData && e.clipboardData.files;
+    if (files && files.length) { e.preventDefault(); upload(files[0]); }
+  });
+  body.addEventListener("dragover", function (e) { e.preventDefault(); body.classList.add("dragging"); });
+  body.addEventListener("dragleave", function () { body.classList.remove("dragging"); });
+  body.addEventListener("drop", function (e) {
+    body.classList.remove("dragging");
+    var files = e.dataTransfer && e.dataTransfer.files;
+    if (files && files.length) { e.preventDefault(); upload(files[0]); }
+  });
+  if (picker) picker.addEventListener("change", function () { upload(picker.files[0]); });
   function leaving() {
     if (dirty && !submitting && form.dataset.autosave) {
       navigator.sendBeacon(form.dataset.autosave, fields());

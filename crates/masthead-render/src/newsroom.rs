@@ -43,7 +43,7 @@ pub struct DeskChrome {
     pub staff: Option<StaffView>,
     /// The secret every state-changing form carries (`name="csrf"`).
     pub csrf: String,
-    /// Which navigation entry is current: "dashboard", "articles", "audit".
+    /// Which navigation entry is current: "dashboard", "articles", "media", "audit".
     pub current: &'static str,
     #[serde(skip)]
     pub zone: Tz,
@@ -272,6 +272,8 @@ pub struct EditorFields {
     pub featured_alt: String,
     pub featured_caption: String,
     pub featured_credit: String,
+    /// The featured picture's address, to show it.
+    pub featured_src: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -347,4 +349,33 @@ pub struct RevisionDiffView {
     pub revision: RevisionView,
     /// Only the fields that differ.
     pub fields: Vec<FieldDiff>,
+}
+
+/// A picture in the library.
+#[derive(Debug, Clone, Serialize)]
+pub struct MediaItemView {
+    pub id: i64,
+    pub src: String,
+    pub thumb: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
+    /// How many variants are made so far.
+    pub variants: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MediaLibraryView {
+    pub chrome: DeskChrome,
+    pub items: Vec<MediaItemView>,
+    pub pages: PageView,
+    pub search: String,
+    /// Picking a featured image for this article.
+    pub for_article: Option<i64>,
+    /// Just uploaded: highlighted.
+    pub uploaded: Option<i64>,
+    /// The search and pick mode as a query string, for pagination ("q=x&").
+    pub query: String,
 }

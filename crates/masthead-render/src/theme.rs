@@ -75,6 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/editor.html"),
     ),
     (
+        "newsroom/media.html",
+        include_str!("../newsroom/templates/media.html"),
+    ),
+    (
         "newsroom/history.html",
         include_str!("../newsroom/templates/history.html"),
     ),

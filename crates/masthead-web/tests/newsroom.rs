@@ -20,13 +20,32 @@ use tower::ServiceExt;
 const PASSWORD: &str = "correct horse battery staple";
 
 fn app(store: Arc<dyn Store>) -> masthead_web::App {
+    app_with_media(store, &std::env::temp_dir())
+}
+
+fn app_with_media(store: Arc<dyn Store>, media_dir: &std::path::Path) -> masthead_web::App {
     masthead_web::router(masthead_web::AppState::new(
         store,
         Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
         masthead_render::Theme::new(None),
-        std::env::temp_dir(),
+        media_dir.to_path_buf(),
         "https://news.example".into(),
     ))
+}
+
+/// A JPEG of `width` x `height`.
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::ImageBuffer::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    out
 }
 
 /// A staff member who can log in with `PASSWORD`.
@@ -141,6 +160,69 @@ impl Browser {
         self.send(Method::POST, path, &form, &[]).await
     }
 
+    /// Uploads `bytes` as `filename` with the editor's script's headers (token in
+    /// `X-CSRF-Token`, JSON wanted), or as the library's plain form would when `json`
+    /// is false (token in the action's query).
+    async fn upload(&mut self, filename: &str, bytes: &[u8], alt: &str, json: bool) -> Reply {
+        let csrf = self.csrf().await;
+        let boundary = "XmastheadBoundaryX";
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("alt", alt),
+            ("caption", "A caption"),
+            ("credit", "Staff photo"),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+                 Content-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let path = if json {
+            "/newsroom/media".to_owned()
+        } else {
+            format!("/newsroom/media?csrf={csrf}")
+        };
+        let mut request = Request::post(path)
+            .header("cookie", cookie.join("; "))
+            .header("content-type", content_type);
+        if json {
+            request = request
+                .header("x-csrf-token", &csrf)
+                .header("accept", "application/json");
+        }
+        let mut request = request.body(Body::from(body)).unwrap();
+        request.extensions_mut().insert(ConnectInfo(self.ip));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            location,
+            set_cookies: Vec::new(),
+            headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
     /// The token a form would carry now: the session's, or before login the login form's.
     async fn csrf(&mut self) -> String {
         let page = if self.cookies.contains_key("masthead_session") {
@@ -176,6 +258,7 @@ store_test!(
     every_route_admits_exactly_the_roles_it_names,
     writers_draft_submit_and_editors_publish,
     autosaves_come_back_and_saves_never_overwrite_each_other,
+    uploads_are_checked_cleaned_and_given_variants,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -468,7 +551,22 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     }
     let visitor = staff(&*store, "Visitor", Role::Contributor).await;
     let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
-    let app = app(store.clone());
+    let picture = store
+        .create_media(&masthead_core::media::NewMedia {
+            storage_key: "uploads/test-card.jpg".into(),
+            mime_type: "image/jpeg".into(),
+            width: Some(40),
+            height: Some(30),
+            byte_size: 100,
+            alt: "A test card".into(),
+            caption: String::new(),
+            credit: String::new(),
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let media_dir = tempfile::tempdir().unwrap();
+    let app = app_with_media(store.clone(), media_dir.path());
     let routes = route_table();
     assert!(routes.iter().any(|r| r.path == "/newsroom/login"));
     let mut checked = 0;
@@ -495,12 +593,22 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .await
                 .unwrap();
             let revision = store.revisions(draft).await.unwrap()[0].id;
+            let id = if route.path.starts_with("/newsroom/media/") {
+                picture.id.to_string()
+            } else {
+                draft.to_string()
+            };
             let path = route
                 .path
-                .replace("{id}", &draft.to_string())
+                .replace("{id}", &id)
                 .replace("{revision}", &revision.to_string());
             let byline = owner.id.to_string();
-            let reply = if route.method == Method::POST {
+            let picture_id = picture.id.to_string();
+            let reply = if route.method == Method::POST && route.path == "/newsroom/media" {
+                browser
+                    .upload("matrix.jpg", &jpeg(40, 30), "A test card", true)
+                    .await
+            } else if route.method == Method::POST {
                 let fields: &[(&str, &str)] = match route.path {
                     "/newsroom/login" => {
                         &[("email", visitor.email.as_str()), ("password", PASSWORD)]
@@ -515,6 +623,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("authors", &byline),
                     ],
                     "/newsroom/articles/{id}/status" => &[("to", "in_review")],
+                    "/newsroom/articles/{id}/featured" => &[("media", picture_id.as_str())],
+                    "/newsroom/media/{id}" => &[("alt", "A test card"), ("caption", "")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     _ => &[],
                 };
@@ -533,11 +643,17 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             if allowed {
                 // Forms answer by sending you on (the preview answers with HTML); the
                 // login form does too when you are signed in already.
-                let answers_here = ["/newsroom/preview", "/newsroom/articles/{id}/autosave"];
+                let answers_here = [
+                    "/newsroom/preview",
+                    "/newsroom/articles/{id}/autosave",
+                    "/newsroom/media",
+                ];
                 let sent_on = (route.method == Method::POST && !answers_here.contains(&route.path))
                     || (route.path == "/newsroom/login" && role.is_some());
                 let expected = if sent_on {
                     StatusCode::SEE_OTHER
+                } else if route.method == Method::POST && route.path == "/newsroom/media" {
+                    StatusCode::CREATED
                 } else {
                     StatusCode::OK
                 };
@@ -861,5 +977,196 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn uploads_are_checked_cleaned_and_given_variants(store: Arc<dyn Store>) {
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let media_dir = tempfile::tempdir().unwrap();
+    let app = app_with_media(store.clone(), media_dir.path());
+    let mut desk = Browser::new(&app, "192.0.2.1");
+    desk.login(&ed.email, PASSWORD).await;
+    // From the editor's script: JSON back, variants made afterwards.
+    let r = desk
+        .upload("harbour.jpg", &jpeg(1000, 500), "Boats at the quay", true)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let uploaded: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let id = uploaded["id"].as_i64().unwrap();
+    let url = uploaded["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with("/media/uploads/") && url.ends_with(".jpg"),
+        "{url}"
+    );
+    let stored = std::fs::read(media_dir.path().join(url.trim_start_matches("/media/"))).unwrap();
+    assert_eq!(
+        image::guess_format(&stored).unwrap(),
+        image::ImageFormat::Jpeg
+    );
+    let progress = uploaded["progress"].as_str().unwrap().to_owned();
+    let mut done = serde_json::Value::Null;
+    for _ in 0..200 {
+        let p = desk.get(&progress).await;
+        done = serde_json::from_str(&p.body).unwrap();
+        if done["done"] == done["total"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (done["done"].as_u64(), done["total"].as_u64()),
+        (Some(6), Some(6)),
+        "{done}"
+    );
+    let media = store
+        .media(masthead_core::ids::MediaId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    let sizes: Vec<(u32, u32, &str)> = media
+        .variants
+        .iter()
+        .map(|v| (v.width, v.height, v.mime_type.as_str()))
+        .collect();
+    assert_eq!(
+        sizes,
+        [
+            (320, 160, "image/jpeg"),
+            (320, 160, "image/webp"),
+            (640, 320, "image/jpeg"),
+            (640, 320, "image/webp"),
+            (960, 480, "image/jpeg"),
+            (960, 480, "image/webp"),
+        ]
+    );
+    for v in &media.variants {
+        let bytes = std::fs::read(media_dir.path().join(&v.storage_key)).unwrap();
+        let format = image::guess_format(&bytes).unwrap();
+        let expected = if v.mime_type == "image/webp" {
+            image::ImageFormat::WebP
+        } else {
+            image::ImageFormat::Jpeg
+        };
+        assert_eq!(format, expected, "{}", v.storage_key);
+    }
+    // Not an image, whatever its name says: refused, nothing stored.
+    let files_before = std::fs::read_dir(
+        media_dir
+            .path()
+            .join(url.trim_start_matches("/media/"))
+            .parent()
+            .unwrap(),
+    )
+    .unwrap()
+    .count();
+    let fake = desk
+        .upload(
+            "innocent.jpg",
+            b"<html><script>alert(1)</script></html>",
+            "x",
+            true,
+        )
+        .await;
+    assert_eq!(fake.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(fake.body.contains("not an image"), "{}", fake.body);
+    let bmp = desk
+        .upload("photo.jpg", b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0", "x", false)
+        .await;
+    assert_eq!(bmp.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(bmp.body.contains("images are not accepted"), "{}", bmp.body);
+    let truncated = desk
+        .upload("cut.jpg", &jpeg(100, 100)[..200], "x", true)
+        .await;
+    assert_eq!(truncated.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let library = store
+        .media_library("", PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(library.total, 1);
+    let files_after = std::fs::read_dir(
+        media_dir
+            .path()
+            .join(url.trim_start_matches("/media/"))
+            .parent()
+            .unwrap(),
+    )
+    .unwrap()
+    .count();
+    assert_eq!(
+        files_after, files_before,
+        "no file written for refused uploads"
+    );
+    // The library's own form (no script): the token rides in the action.
+    let r = desk
+        .upload("small.jpg", &jpeg(200, 100), "A small one", false)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location.unwrap().starts_with("/newsroom/media?uploaded="));
+    // Without the token at all: refused.
+    let mut stranger = Browser::new(&app, "192.0.2.2");
+    stranger.login(&ed.email, PASSWORD).await;
+    stranger.cookies.remove("masthead_login");
+    let session = stranger.cookies.clone();
+    let mut request = Request::post("/newsroom/media")
+        .header(
+            "cookie",
+            session
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(Body::from("--x--\r\n"))
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(stranger.ip));
+    let refused = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Searching the library, then using a picture as a featured image, with its words.
+    let found = desk.get("/newsroom/media?q=quay").await;
+    assert!(found.body.contains("Boats at the quay") && !found.body.contains("A small one"));
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let article = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: ed.id,
+                role: ed.role,
+            },
+            ArticleContent::new("Harbour at dawn", "Words."),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let picked = desk.get(&format!("/newsroom/media?for={article}")).await;
+    assert!(picked.body.contains("Use as featured image"));
+    let r = desk
+        .post(
+            &format!("/newsroom/articles/{article}/featured"),
+            &[("media", &id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let featured = store
+        .article(article)
+        .await
+        .unwrap()
+        .unwrap()
+        .featured_image
+        .unwrap();
+    assert_eq!(
+        (
+            featured.alt.as_str(),
+            featured.caption.as_str(),
+            featured.credit.as_str()
+        ),
+        ("Boats at the quay", "A caption", "Staff photo")
+    );
+    let editor = desk.get(&format!("/newsroom/articles/{article}")).await;
+    assert!(
+        editor
+            .body
+            .contains(&format!(r#"class="featured-thumb" src="{url}""#)),
+        "{}",
+        editor.body
     );
 }

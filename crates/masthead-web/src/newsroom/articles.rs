@@ -924,6 +924,14 @@ async fn editor(
     let people = state.store.people().await?;
     let rendered = state.newsroom.render(content);
     let image = content.featured_image.as_ref();
+    let featured_src = match image {
+        Some(i) => state
+            .store
+            .media(i.media_id)
+            .await?
+            .map(|m| masthead_render::views::media_src(&m)),
+        None => None,
+    };
     let view = EditorView {
         article: article.map(|a| EditedArticle {
             id: a.id.0,
@@ -949,6 +957,7 @@ async fn editor(
             featured_alt: image.map(|i| i.alt.clone()).unwrap_or_default(),
             featured_caption: image.map(|i| i.caption.clone()).unwrap_or_default(),
             featured_credit: image.map(|i| i.credit.clone()).unwrap_or_default(),
+            featured_src,
         },
         sections: site
             .sections

@@ -231,7 +231,14 @@ async fn csrf_field(request: Request) -> Result<(Request, Option<String>), Respo
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Ok((request, header_token));
+        // A file upload form posted without script cannot set a header: its action
+        // carries the token (`?csrf=`), on our own origin only (checked by the caller).
+        let query_token = request.uri().query().and_then(|q| {
+            serde_urlencoded::from_str::<Field>(q)
+                .ok()
+                .and_then(|f| f.csrf)
+        });
+        return Ok((request, header_token.or(query_token)));
     }
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)

@@ -10,6 +10,7 @@ mod articles;
 mod desk;
 mod history;
 mod login;
+mod media;
 mod pages;
 
 use crate::AppState;
@@ -136,6 +137,38 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/history/{revision}/restore",
             Staff(Contributor),
             post(history::restore),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/featured",
+            Staff(Contributor),
+            post(media::use_as_featured),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/media",
+            Staff(Contributor),
+            get(media::library),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/media",
+            Staff(Contributor),
+            post(media::upload).layer(axum::extract::DefaultBodyLimit::max(
+                masthead_media::MAX_BYTES + 1024 * 1024,
+            )),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/media/{id}/progress",
+            Staff(Contributor),
+            get(media::progress),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/media/{id}",
+            Staff(Contributor),
+            post(media::update),
         ),
         route(
             Method::POST,

@@ -1,0 +1,408 @@
+//! The media library: upload (file picker, or drag and drop and paste in the editor),
+//! browse and search, edit the words that travel with a picture, and use one as an
+//! article's featured image. Variants are made after the upload has been answered;
+//! the editor's script follows their progress.
+
+use super::articles::{editable, signed_in};
+use super::desk::{desk_error, Desk};
+use crate::{AppState, WebError};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use chrono::Utc;
+use masthead_core::article::FeaturedImage;
+use masthead_core::ids::MediaId;
+use masthead_core::media::{Media, MediaVariant, NewMedia};
+use masthead_core::store::{PageRequest, Store};
+use masthead_media::{Files, Kind, MediaError};
+use masthead_render::newsroom::{DeskChrome, MediaItemView, MediaLibraryView};
+use masthead_render::views::{media_src, PageView};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Pictures per page of the library.
+const LIBRARY_PAGE: u32 = 24;
+
+#[derive(Deserialize)]
+pub struct LibraryParams {
+    q: Option<String>,
+    page: Option<String>,
+    /// Picking a featured image for this article.
+    #[serde(rename = "for")]
+    for_article: Option<i64>,
+    uploaded: Option<i64>,
+}
+
+pub async fn library(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(p): Query<LibraryParams>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let Some(number) = crate::portal::page_number(p.page.as_deref()) else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such page",
+            "The library has no page by that number.",
+        )
+        .await);
+    };
+    let search = p.q.clone().unwrap_or_default();
+    let page = state
+        .store
+        .media_library(&search, PageRequest::numbered(number, LIBRARY_PAGE))
+        .await?;
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, "Media library", Some(person), desk.csrf());
+    chrome.current = "media";
+    let mut query = Vec::new();
+    if !search.is_empty() {
+        query.push(("q", search.clone()));
+    }
+    if let Some(a) = p.for_article {
+        query.push(("for", a.to_string()));
+    }
+    let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    let view = MediaLibraryView {
+        items: page.items.iter().map(item_view).collect(),
+        pages: PageView::numbering(&page),
+        search,
+        for_article: p.for_article,
+        uploaded: p.uploaded,
+        query: if query.is_empty() {
+            query
+        } else {
+            format!("{query}&")
+        },
+        chrome,
+    };
+    Ok(Html(state.theme.render("newsroom/media.html", &view)?).into_response())
+}
+
+fn item_view(m: &Media) -> MediaItemView {
+    // The smallest variant makes the thumbnail, once there is one.
+    let thumb = m
+        .variants
+        .iter()
+        .find(|v| v.mime_type == "image/webp")
+        .map(|v| format!("/media/{}", v.storage_key))
+        .unwrap_or_else(|| media_src(m));
+    MediaItemView {
+        id: m.id.0,
+        src: media_src(m),
+        thumb,
+        alt: m.alt.clone(),
+        caption: m.caption.clone(),
+        credit: m.credit.clone(),
+        width: m.width.unwrap_or_default(),
+        height: m.height.unwrap_or_default(),
+        variants: m.variants.len(),
+    }
+}
+
+/// What the editor's script gets back for an upload.
+#[derive(Serialize)]
+struct Uploaded {
+    id: i64,
+    url: String,
+    alt: String,
+    progress: String,
+}
+
+#[derive(Serialize)]
+struct UploadError {
+    error: String,
+}
+
+/// Takes an upload: checks and cleans it on a blocking thread, stores the original,
+/// answers, then makes the variants.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let shared = &state;
+    let refuse = |status: StatusCode, message: String| async move {
+        if wants_json {
+            Ok((status, Json(UploadError { error: message })).into_response())
+        } else {
+            Ok(desk_error(shared, status, Some(person), "Upload refused", &message).await)
+        }
+    };
+    let (mut bytes, mut alt, mut caption, mut credit) =
+        (None, String::new(), String::new(), String::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("the upload was cut off or malformed: {e}"),
+                )
+                .await
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let data = match field.bytes().await {
+            Ok(data) => data,
+            Err(_) => {
+                return refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    MediaError::TooLarge.to_string(),
+                )
+                .await
+            }
+        };
+        let text = || String::from_utf8_lossy(&data).trim().to_owned();
+        match name.as_str() {
+            "file" => bytes = Some(data),
+            "alt" => alt = text(),
+            "caption" => caption = text(),
+            "credit" => credit = text(),
+            _ => {}
+        }
+    }
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "choose a picture to upload".to_owned(),
+        )
+        .await;
+    };
+    let prepared = match tokio::task::spawn_blocking(move || masthead_media::prepare(&bytes)).await
+    {
+        Ok(Ok(p)) => p,
+        Ok(Err(e @ MediaError::TooLarge)) => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()).await
+        }
+        Ok(Err(e)) => return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()).await,
+        Err(_) => {
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the picture could not be processed".to_owned(),
+            )
+            .await
+        }
+    };
+    let files = Files::new(&state.media_dir);
+    let base = Files::new_key(Utc::now());
+    let key = format!("{base}.{}", prepared.kind.extension());
+    let written = {
+        let (files, key, data) = (files.clone(), key.clone(), prepared.bytes.clone());
+        tokio::task::spawn_blocking(move || files.write(&key, &data)).await
+    };
+    if !matches!(written, Ok(Ok(()))) {
+        tracing::error!(key, "cannot write an uploaded file");
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the picture could not be stored; try again".to_owned(),
+        )
+        .await;
+    }
+    let media = state
+        .store
+        .create_media(&NewMedia {
+            storage_key: key,
+            mime_type: prepared.kind.mime().to_owned(),
+            width: Some(prepared.width),
+            height: Some(prepared.height),
+            byte_size: u64::try_from(prepared.bytes.len()).unwrap_or(u64::MAX),
+            alt,
+            caption,
+            credit,
+            variants: Vec::new(),
+        })
+        .await?;
+    tokio::spawn(make_variants(
+        state.store.clone(),
+        files,
+        media.id,
+        base,
+        prepared.kind,
+        Arc::new(prepared.image),
+    ));
+    if wants_json {
+        return Ok((
+            StatusCode::CREATED,
+            Json(Uploaded {
+                id: media.id.0,
+                url: media_src(&media),
+                alt: media.alt.clone(),
+                progress: format!("/newsroom/media/{}/progress", media.id),
+            }),
+        )
+            .into_response());
+    }
+    Ok(Redirect::to(&format!("/newsroom/media?uploaded={}", media.id)).into_response())
+}
+
+/// Makes an upload's variants one by one, off the request path; each is stored as soon
+/// as it is written, so the progress shows and a crash keeps what was done.
+async fn make_variants(
+    store: Arc<dyn Store>,
+    files: Files,
+    media: MediaId,
+    base: String,
+    kind: Kind,
+    image: Arc<masthead_media::Image>,
+) {
+    for (width, variant_kind) in masthead_media::plan(image.width(), kind) {
+        let key = format!("{base}-{width}.{}", variant_kind.extension());
+        let made = {
+            let (image, files, key) = (image.clone(), files.clone(), key.clone());
+            tokio::task::spawn_blocking(move || {
+                let (bytes, height) = masthead_media::variant(&image, width, variant_kind)
+                    .map_err(|e| e.to_string())?;
+                files.write(&key, &bytes).map_err(|e| e.to_string())?;
+                Ok::<_, String>((bytes.len(), height))
+            })
+            .await
+        };
+        let (size, height) = match made {
+            Ok(Ok(made)) => made,
+            Ok(Err(e)) => {
+                tracing::error!(%media, width, error = %e, "cannot make a variant");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(%media, width, error = %e, "variant task failed");
+                return;
+            }
+        };
+        let variant = MediaVariant {
+            width,
+            height,
+            mime_type: variant_kind.mime().to_owned(),
+            storage_key: key,
+            byte_size: u64::try_from(size).unwrap_or(u64::MAX),
+        };
+        if let Err(e) = store.add_media_variant(media, &variant).await {
+            tracing::error!(%media, width, error = %e, "cannot record a variant");
+            return;
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Progress {
+    done: usize,
+    total: usize,
+}
+
+/// How many of an upload's variants are made.
+pub async fn progress(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    signed_in(&desk)?;
+    let Some(media) = state.store.media(MediaId(id)).await? else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(UploadError {
+                error: "no such picture".into(),
+            }),
+        )
+            .into_response());
+    };
+    let total = match (media.width, Kind::from_mime(&media.mime_type)) {
+        (Some(width), Some(kind)) => masthead_media::plan(width, kind).len(),
+        _ => 0,
+    };
+    Ok(Json(Progress {
+        done: media.variants.len().min(total),
+        total,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct WordsForm {
+    #[serde(default)]
+    alt: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    credit: String,
+}
+
+/// Changes a picture's alt text, caption and credit.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<i64>,
+    Form(form): Form<WordsForm>,
+) -> Result<Response, WebError> {
+    signed_in(&desk)?;
+    state
+        .store
+        .update_media_text(MediaId(id), &form.alt, &form.caption, &form.credit)
+        .await?;
+    Ok(Redirect::to(&format!("/newsroom/media?uploaded={id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FeaturedForm {
+    media: i64,
+}
+
+/// Makes a library picture the article's featured image, with its words.
+pub async fn use_as_featured(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Form(form): Form<FeaturedForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let Some(media) = state.store.media(MediaId(form.media)).await? else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such picture",
+            "That picture is not in the library.",
+        )
+        .await);
+    };
+    if media.alt.trim().is_empty() {
+        return Ok(desk_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Describe the picture first",
+            "A featured image needs alt text for readers who cannot see it: add it in the library, then choose the picture again.",
+        )
+        .await);
+    }
+    let mut content = super::articles::content_of(&article);
+    content.featured_image = Some(FeaturedImage {
+        media_id: media.id,
+        alt: media.alt.clone(),
+        caption: media.caption.clone(),
+        credit: media.credit.clone(),
+    });
+    state
+        .newsroom
+        .update(
+            super::articles::actor(person),
+            article.id,
+            content,
+            Utc::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/newsroom/articles/{}?notice=saved", article.id)).into_response())
+}
