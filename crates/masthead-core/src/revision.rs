@@ -1,6 +1,7 @@
 //! Revisions: every explicit save of an article, and each writer's autosaved working
 //! copy. Nothing here is ever lost by a later save: an autosave replaces only the same
 //! person's previous autosave of the same article, and only while they keep typing.
+//! Notes between writers and editors live here too.
 
 use crate::article::word_enum;
 use crate::article::ArticleContent;
@@ -53,4 +54,14 @@ pub struct Presence {
     pub person: PersonId,
     pub name: String,
     pub seen_at: DateTime<Utc>,
+}
+
+/// A note on an article from one of its staff (a change requested in review).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub id: i64,
+    pub person: Option<PersonId>,
+    pub person_name: String,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
 }

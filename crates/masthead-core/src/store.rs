@@ -13,7 +13,7 @@ use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, Tag
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::page::{PageContent, StaticPage};
 use crate::people::{Member, NewMember, NewPerson, Person};
-use crate::revision::{Presence, Revision, RevisionKind, RevisionSummary};
+use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag};
 use crate::workflow::StatusChange;
@@ -312,6 +312,16 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Who has had the article's editor open since `since`, most recent first.
     async fn editing(&self, article: ArticleId, since: DateTime<Utc>) -> Result<Vec<Presence>>;
+    /// Adds a note to an article (a change requested in review).
+    async fn add_note(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// An article's notes, newest first.
+    async fn notes(&self, article: ArticleId) -> Result<Vec<Note>>;
 
     // Comments.
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;

@@ -238,6 +238,16 @@ pub struct ActionView {
     pub label: &'static str,
     /// Scheduling asks for a time.
     pub needs_time: bool,
+    /// Requesting changes asks what they are.
+    pub needs_note: bool,
+}
+
+/// A note on the article from its staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub by: String,
+    pub note: String,
+    pub at: TimeView,
 }
 
 /// What the editor shows about the stored article (absent for a new one).
@@ -295,6 +305,8 @@ pub struct EditorView {
     /// Staff, with `selected` meaning "credited as editor".
     pub editors: Vec<Choice>,
     pub actions: Vec<ActionView>,
+    /// Notes from the desk, newest first.
+    pub notes: Vec<NoteView>,
     /// The body as readers will see it (sanitized HTML).
     pub preview: String,
     pub word_count: u32,

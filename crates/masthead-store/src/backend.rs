@@ -14,7 +14,7 @@ use masthead_core::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
 };
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
-use masthead_core::revision::{Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH};
+use masthead_core::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, StaticPage};
@@ -1686,6 +1686,34 @@ impl masthead_core::store::Store for Store {
         .await
         .map_err(db_error("editing"))?;
         Ok(rows.into_iter().map(Presence::from).collect())
+    }
+
+    async fn add_note(&self, article: ArticleId, person: PersonId, note: &str, at: DateTime<Utc>) -> Result<()> {
+        if note.trim().is_empty() {
+            return Err(Error::invalid("note", "say what needs changing"));
+        }
+        sqlx::query("INSERT INTO article_notes (article_id, person_id, note, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(article.0)
+            .bind(person.0)
+            .bind(note.trim())
+            .bind(ts(at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("note"))?;
+        Ok(())
+    }
+
+    async fn notes(&self, article: ArticleId) -> Result<Vec<Note>> {
+        let rows: Vec<NoteRow> = sqlx::query_as(
+            "SELECT n.id, n.person_id, p.name AS person_name, n.note, n.created_at \
+             FROM article_notes n LEFT JOIN people p ON p.id = n.person_id \
+             WHERE n.article_id = $1 ORDER BY n.id DESC",
+        )
+        .bind(article.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("notes"))?;
+        Ok(rows.into_iter().map(Note::from).collect())
     }
 
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {

@@ -11,7 +11,7 @@ use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
 use masthead_core::page::StaticPage;
 use masthead_core::people::{Member, Person, SocialLink};
-use masthead_core::revision::{Presence, Revision, RevisionSummary};
+use masthead_core::revision::{Note, Presence, Revision, RevisionSummary};
 use masthead_core::site::Redirect;
 use masthead_core::taxonomy::{Section, Tag};
 use masthead_core::{Error, Result};
@@ -679,6 +679,27 @@ impl From<PresenceRow> for Presence {
             person: PersonId(r.person_id),
             name: r.name,
             seen_at: r.seen_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoteRow {
+    pub id: i64,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteRow> for Note {
+    fn from(r: NoteRow) -> Self {
+        Note {
+            id: r.id,
+            person: r.person_id.map(PersonId),
+            person_name: r.person_name.unwrap_or_default(),
+            note: r.note,
+            created_at: r.created_at,
         }
     }
 }

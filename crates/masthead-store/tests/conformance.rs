@@ -1847,6 +1847,31 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     let editing = store.editing(id, late - PRESENCE_WINDOW).await.unwrap();
     let names: Vec<&str> = editing.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, [f.admin.name.as_str(), f.author.name.as_str()]);
+    // Notes between staff, newest first; an empty one is refused.
+    store
+        .add_note(id, f.editor.id, " Check the second quote. ", t)
+        .await
+        .unwrap();
+    store
+        .add_note(id, f.admin.id, "Needs a picture.", t + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.add_note(id, f.editor.id, "  ", t).await,
+        Err(Error::Invalid(_))
+    ));
+    let notes = store.notes(id).await.unwrap();
+    let said: Vec<(&str, &str)> = notes
+        .iter()
+        .map(|n| (n.person_name.as_str(), n.note.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (f.admin.name.as_str(), "Needs a picture."),
+            (f.editor.name.as_str(), "Check the second quote.")
+        ]
+    );
 }
 
 async fn media_library_searches_and_grows_variants(store: S) {

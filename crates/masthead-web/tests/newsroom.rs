@@ -790,6 +790,35 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("choose a time in the future"), "{}", r.body);
+    // The editor sends it back with a note (a note is required), the writer sees it
+    // and submits again.
+    let page = desk.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains("Request changes") && page.body.contains(r#"name="note""#));
+    let r = desk.post(&status, &[("to", "draft")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("say what needs changing"), "{}", r.body);
+    let r = desk
+        .post(
+            &status,
+            &[
+                ("to", "draft"),
+                ("note", "Please name the port authority's chair."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = writer.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains("Notes from the desk"));
+    assert!(
+        page.body.contains("<strong>Ed</strong>")
+            && page
+                .body
+                .contains("Please name the port authority&#39;s chair.")
+    );
+    assert_eq!(
+        writer.post(&status, &[("to", "in_review")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let r = desk.post(&status, &[("to", "published")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let article = store
@@ -826,6 +855,8 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
         changes,
         [
             format!("Harbour fees to rise (in review → published) (#{id})"),
+            format!("Harbour fees to rise (draft → in review) (#{id})"),
+            format!("Harbour fees to rise (in review → draft) (#{id})"),
             format!("Harbour fees to rise (draft → in review) (#{id})"),
         ]
     );

@@ -21,7 +21,7 @@ use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
 use masthead_render::newsroom::{
     ActionView, ArticleListView, Choice, DeskChrome, DeskItem, EditedArticle, EditorFields,
-    EditorView, FieldErrorView,
+    EditorView, FieldErrorView, NoteView,
 };
 use masthead_render::views::{PageView, TimeView};
 use serde::Deserialize;
@@ -512,12 +512,39 @@ pub async fn change_status(
     } else {
         None
     };
+    // Sending an article back from review asks for what needs changing.
+    let note = one(&fields, "note").trim().to_owned();
+    if requests_changes(person, &article, to) && note.is_empty() {
+        let errors = vec![FieldErrorView {
+            field: "note".into(),
+            message: "say what needs changing, so the writer knows".into(),
+        }];
+        return editor(
+            &state,
+            &desk,
+            person,
+            Some(&article),
+            &content_of(&article),
+            Said {
+                errors,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..Said::default()
+            },
+        )
+        .await;
+    }
     match state
         .newsroom
         .transition(actor(person), article.id, to, schedule_at, now)
         .await
     {
         Ok(()) => {
+            if !note.is_empty() {
+                state
+                    .store
+                    .add_note(article.id, person.id, &note, now)
+                    .await?;
+            }
             let what = format!(
                 "{} → {}",
                 article.status.label().to_lowercase(),
@@ -877,12 +904,23 @@ fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
             to: to.as_str(),
             label: if to == Status::Published && article.status == Status::Scheduled {
                 "Publish now"
+            } else if requests_changes(person, article, to) {
+                "Request changes"
             } else {
                 label
             },
             needs_time: to == Status::Scheduled,
+            needs_note: requests_changes(person, article, to),
         })
         .collect()
+}
+
+/// Whether moving `article` to `to` sends it back to its writers from review: what
+/// an editor does to request changes, with a note.
+fn requests_changes(person: &Person, article: &Article, to: Status) -> bool {
+    article.status == Status::InReview
+        && to == Status::Draft
+        && !article.authors.iter().any(|a| a.id == person.id)
 }
 
 /// What the editor page says besides the article, and the status it answers with.
@@ -924,6 +962,10 @@ async fn editor(
     let people = state.store.people().await?;
     let rendered = state.newsroom.render(content);
     let image = content.featured_image.as_ref();
+    let notes = match article {
+        Some(a) => state.store.notes(a.id).await?,
+        None => Vec::new(),
+    };
     let featured_src = match image {
         Some(i) => state
             .store
@@ -985,6 +1027,14 @@ async fn editor(
             .map(|p| Choice::new(p.id, p.name.clone(), content.editors.contains(&p.id)))
             .collect(),
         actions: article.map(|a| actions(person, a)).unwrap_or_default(),
+        notes: notes
+            .iter()
+            .map(|n| NoteView {
+                by: n.person_name.clone(),
+                note: n.note.clone(),
+                at: TimeView::new(n.created_at, zone),
+            })
+            .collect(),
         preview: rendered.html,
         word_count: rendered.word_count,
         reading_minutes: reading_time_minutes(rendered.word_count),
