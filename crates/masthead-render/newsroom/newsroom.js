@@ -131,27 +131,30 @@
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (r) {
         if (!r.ok) { status.textContent = "Upload refused: " + r.body.error; return; }
-        var placeholder = "Describe the picture";
-        body.setRangeText("\n![" + placeholder + "](" + r.body.url + ")\n", body.selectionStart, body.selectionEnd, "end");
-        changed();
         dirty = true;
         if (!featured.value) {
+          // The first picture becomes the featured image; later ones go in the text.
           featured.value = r.body.id;
           thumb.src = r.body.url;
           thumb.hidden = false;
           var alt = document.getElementById("f-featured_alt");
-          if (!alt.value) alt.placeholder = "Required: what the picture shows";
+          if (!alt.value) alt.value = r.body.alt;
+          if (!alt.value) { alt.placeholder = "Required: what the picture shows"; alt.focus(); }
+          follow(r.body.progress, "Featured image set");
+        } else {
+          body.setRangeText("\n![Describe the picture](" + r.body.url + ")\n", body.selectionStart, body.selectionEnd, "end");
+          changed();
+          follow(r.body.progress, "Picture added to the text");
         }
-        follow(r.body.progress);
       })
       .catch(function () { status.textContent = "Upload failed: no connection."; });
   }
-  function follow(url) {
+  function follow(url, what) {
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (p) {
-        status.textContent = "Picture uploaded; sizes made: " + p.done + " of " + p.total + ".";
-        if (p.done < p.total) setTimeout(function () { follow(url); }, 500);
+        status.textContent = what + "; sizes made: " + p.done + " of " + p.total + ".";
+        if (p.done < p.total) setTimeout(function () { follow(url, what); }, 500);
       })
       .catch(function () { /* the library shows it later */ });
   }

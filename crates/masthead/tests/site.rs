@@ -23,6 +23,8 @@ struct Demo {
     addr: SocketAddr,
     /// The staff login the demo prints: email and password.
     login: (String, String),
+    /// The demo's (temporary) data directory.
+    data_dir: PathBuf,
 }
 
 impl Demo {
@@ -36,9 +38,12 @@ impl Demo {
             .spawn()
             .unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut url, mut login) = (None, None);
+        let (mut url, mut login, mut data_dir) = (None, None, None);
         for line in lines {
             let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("Data directory: ") {
+                data_dir = Some(PathBuf::from(rest.trim()));
+            }
             if let Some(rest) = line.strip_prefix("Staff login: ") {
                 login = rest
                     .split_once(" / ")
@@ -56,7 +61,38 @@ impl Demo {
             .unwrap();
         http::wait_for(addr);
         let login = login.expect("the demo prints a staff login");
-        Self { child, addr, login }
+        let data_dir = data_dir.expect("the demo prints its data directory");
+        Self {
+            child,
+            addr,
+            login,
+            data_dir,
+        }
+    }
+
+    /// Adds a staff member to the running demo; returns their email and password.
+    fn add_staff(&self, name: &str, role: &str) -> (String, String) {
+        let email = format!("{}@lantern.example", name.to_lowercase());
+        let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args([
+                "staff", "add", "--email", &email, "--name", name, "--role", role,
+            ])
+            .env_remove("MASTHEAD_DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let password = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Password (shown once): ").map(str::to_owned))
+            .expect("a generated password");
+        (email, password)
     }
 
     fn url(&self, path: &str) -> String {
@@ -788,6 +824,231 @@ mod browser {
         arrive(&client, "/newsroom/login").await;
         client.goto(&demo.url("/newsroom/")).await.unwrap();
         arrive(&client, "/newsroom/login?next=%2Fnewsroom%2F").await;
+        client.close().await.unwrap();
+    }
+
+    /// Logs in through the form; lands on the dashboard.
+    async fn log_in(client: &Client, demo: &Demo, email: &str, password: &str) {
+        client.goto(&demo.url("/newsroom/login")).await.unwrap();
+        client
+            .find(Locator::Css("#email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css(".login button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(client, "/newsroom/").await;
+    }
+
+    async fn click(client: &Client, css: &str) {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits (up to 20 s) until `css` holds text containing `wanted`.
+    async fn wait_for_text(client: &Client, css: &str, wanted: &str) {
+        for _ in 0..200 {
+            if let Ok(e) = client.find(Locator::Css(css)).await {
+                if e.text().await.unwrap_or_default().contains(wanted) {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{css} never said {wanted:?}: {:?}", text(client, css).await);
+    }
+
+    /// The whole desk: a contributor writes an article with a pasted picture and
+    /// submits it; an editor requests a change, then publishes; readers get the
+    /// article with the picture's responsive variants.
+    #[tokio::test]
+    async fn a_story_goes_from_a_contributor_through_an_editor_to_readers() {
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let demo = Demo::start();
+        let (writer_email, writer_password) = demo.add_staff("Cora", "contributor");
+        let (editor_email, editor_password) = demo.add_staff("Edmund", "editor");
+        let client = browser(&driver, false).await;
+
+        // The contributor writes, pastes a picture, describes it and submits.
+        log_in(&client, &demo, &writer_email, &writer_password).await;
+        click(&client, ".bar a.new").await;
+        arrive(&client, "/newsroom/articles/new").await;
+        client
+            .find(Locator::Css("#f-title"))
+            .await
+            .unwrap()
+            .send_keys("Lighthouse keepers return to Gull Point")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#f-body_markdown"))
+            .await
+            .unwrap()
+            .send_keys("After forty years of automation, the light has keepers again.\n")
+            .await
+            .unwrap();
+        // A picture on the clipboard, pasted into the body (as a browser does it).
+        client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 const canvas = document.createElement('canvas');\
+                 canvas.width = 1200; canvas.height = 700;\
+                 const g = canvas.getContext('2d');\
+                 const sky = g.createLinearGradient(0, 0, 0, 700);\
+                 sky.addColorStop(0, '#1d3557'); sky.addColorStop(1, '#a8dadc');\
+                 g.fillStyle = sky; g.fillRect(0, 0, 1200, 700);\
+                 g.fillStyle = '#f1faee'; g.fillRect(560, 180, 80, 420);\
+                 g.fillStyle = '#e63946'; g.fillRect(560, 300, 80, 40);\
+                 canvas.toBlob(blob => {\
+                   const file = new File([blob], 'image.png', { type: 'image/png' });\
+                   const data = new DataTransfer(); data.items.add(file);\
+                   const body = document.getElementById('f-body_markdown');\
+                   body.focus();\
+                   body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));\
+                   done(true);\
+                 }, 'image/png');",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        wait_for_text(&client, "#autosave-status", "sizes made: 6 of 6").await;
+        let body = client
+            .find(Locator::Css("#f-body_markdown"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            !body.contains("](/media/"),
+            "the first picture is the featured one: {body}"
+        );
+        assert!(text(&client, "#autosave-status")
+            .await
+            .starts_with("Featured image set"));
+        client
+            .find(Locator::Css("#f-featured_alt"))
+            .await
+            .unwrap()
+            .send_keys("The white tower of the Gull Point lighthouse against a dusk sky")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#f-featured_credit"))
+            .await
+            .unwrap()
+            .send_keys("Cora for The Lantern")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#f-section option[value=\"1\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click(&client, ".side .save").await;
+        wait_for_text(&client, ".notice", "Saved.").await;
+        let editor_path = path(&client).await;
+        let editor_path = editor_path.split('?').next().unwrap().to_owned();
+        assert!(editor_path.starts_with("/newsroom/articles/"));
+        click(&client, ".actions form:first-of-type button").await;
+        wait_for_text(&client, ".status-line", "In review").await;
+        shot(&client, "newsroom-editor-in-review", 1366, 1100).await;
+        click(&client, ".who button").await;
+        arrive(&client, "/newsroom/login").await;
+
+        // The editor finds it in review, requests a change, then publishes.
+        log_in(&client, &demo, &editor_email, &editor_password).await;
+        assert!(text(&client, ".desk")
+            .await
+            .contains("Lighthouse keepers return"));
+        client.goto(&demo.url(&editor_path)).await.unwrap();
+        client
+            .find(Locator::Css("#f-note"))
+            .await
+            .unwrap()
+            .send_keys("Add when the keepers start.")
+            .await
+            .unwrap();
+        click(&client, "#f-note ~ button").await;
+        wait_for_text(&client, ".notes", "Add when the keepers start.").await;
+        wait_for_text(&client, ".status-line", "Draft").await;
+        let publish = client
+            .find_all(Locator::Css(".actions form button"))
+            .await
+            .unwrap();
+        let mut clicked = false;
+        for button in publish {
+            if button.text().await.unwrap() == "Publish" {
+                button.click().await.unwrap();
+                clicked = true;
+                break;
+            }
+        }
+        assert!(clicked, "an editor may publish");
+        wait_for_text(&client, ".status-line", "Published").await;
+        let public = href(
+            &client,
+            ".status-line a[href^=\"/\"]:not([href^=\"/newsroom\"])",
+        )
+        .await;
+
+        // Readers get it, with the picture in every size.
+        client.goto(&demo.url(&public)).await.unwrap();
+        assert_eq!(
+            text(&client, "article h1").await,
+            "Lighthouse keepers return to Gull Point"
+        );
+        let webp = client
+            .find(Locator::Css(
+                "article figure picture source[type=\"image/webp\"]",
+            ))
+            .await
+            .unwrap()
+            .attr("srcset")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        for width in ["320w", "640w", "960w"] {
+            assert!(webp.contains(width), "{width} in {webp}");
+        }
+        let img = client
+            .find(Locator::Css("article figure picture img"))
+            .await
+            .unwrap();
+        assert_eq!(
+            img.attr("alt").await.unwrap().as_deref(),
+            Some("The white tower of the Gull Point lighthouse against a dusk sky")
+        );
+        let jpeg_or_png = img.attr("srcset").await.unwrap().unwrap_or_default();
+        assert!(
+            jpeg_or_png.contains("320w") && jpeg_or_png.contains(".png"),
+            "{jpeg_or_png}"
+        );
+        shot(&client, "newsroom-published-article", 1366, 1300).await;
         client.close().await.unwrap();
     }
 }
