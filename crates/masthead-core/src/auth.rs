@@ -97,6 +97,7 @@ word_enum!(
         LoggedOutEverywhere => "logged_out_everywhere" / "Logged out everywhere",
         ArticleCreated => "article_created" / "Started an article",
         StatusChanged => "status_changed" / "Changed an article's status",
+        CorrectionAdded => "correction_added" / "Added a correction or update",
     }
 );
 

@@ -242,6 +242,15 @@ pub struct ActionView {
     pub needs_note: bool,
 }
 
+/// An entry of the article's public corrections and updates log.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionEntryView {
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub text: String,
+    pub at: TimeView,
+}
+
 /// A note on the article from its staff.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteView {
@@ -307,6 +316,10 @@ pub struct EditorView {
     pub actions: Vec<ActionView>,
     /// Notes from the desk, newest first.
     pub notes: Vec<NoteView>,
+    /// The public corrections and updates log, oldest first.
+    pub corrections: Vec<CorrectionEntryView>,
+    /// Whether the person may add to it now (editors, once the article is published).
+    pub can_correct: bool,
     /// The body as readers will see it (sanitized HTML).
     pub preview: String,
     pub word_count: u32,

@@ -592,6 +592,23 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 )
                 .await
                 .unwrap();
+            if route.path == "/newsroom/articles/{id}/corrections" {
+                // Corrections are for published articles.
+                let admin = &people.iter().find(|(r, _)| *r == Role::Admin).unwrap().1;
+                newsroom
+                    .transition(
+                        masthead_core::workflow::Actor {
+                            person: admin.id,
+                            role: Role::Admin,
+                        },
+                        draft,
+                        Status::Published,
+                        None,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .unwrap();
+            }
             let revision = store.revisions(draft).await.unwrap()[0].id;
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
@@ -624,6 +641,10 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     ],
                     "/newsroom/articles/{id}/status" => &[("to", "in_review")],
                     "/newsroom/articles/{id}/featured" => &[("media", picture_id.as_str())],
+                    "/newsroom/articles/{id}/corrections" => &[
+                        ("kind", "update"),
+                        ("text", "Updated with the council's reply."),
+                    ],
                     "/newsroom/media/{id}" => &[("alt", "A test card"), ("caption", "")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     _ => &[],
@@ -832,6 +853,43 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
     let public = Browser::new(&app, "192.0.2.9").get(&article.path()).await;
     assert_eq!(public.status, StatusCode::OK);
     assert!(public.body.contains("Harbour fees to rise"));
+    // Corrections and updates: editors add them to the published article, readers see
+    // them; a contributor may not, and an empty one is refused.
+    let corrections = format!("/newsroom/articles/{id}/corrections");
+    let r = writer
+        .post(
+            &corrections,
+            &[("kind", "correction"), ("text", "Wrong date.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = desk
+        .post(&corrections, &[("kind", "correction"), ("text", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = desk
+        .post(
+            &corrections,
+            &[
+                ("kind", "correction"),
+                ("text", "An earlier version gave the wrong fee."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = desk
+        .get(&format!("/newsroom/articles/{id}?notice=corrected"))
+        .await;
+    assert!(page.body.contains("Added to the public corrections"));
+    assert!(page.body.contains("An earlier version gave the wrong fee."));
+    let public = Browser::new(&app, "192.0.2.9").get(&article.path()).await;
+    assert!(
+        public
+            .body
+            .contains("An earlier version gave the wrong fee."),
+        "{}",
+        public.body
+    );
     // The contributor can no longer change it; the editor can.
     let r = writer
         .post(

@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use masthead_core::article::{
-    reading_time_minutes, Article, ArticleContent, ArticleType, FeaturedImage, Seo, Source, Status,
-    Visibility,
+    reading_time_minutes, Article, ArticleContent, ArticleType, CorrectionKind, FeaturedImage, Seo,
+    Source, Status, Visibility,
 };
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
@@ -20,8 +20,8 @@ use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    ActionView, ArticleListView, Choice, DeskChrome, DeskItem, EditedArticle, EditorFields,
-    EditorView, FieldErrorView, NoteView,
+    ActionView, ArticleListView, Choice, CorrectionEntryView, DeskChrome, DeskItem, EditedArticle,
+    EditorFields, EditorView, FieldErrorView, NoteView,
 };
 use masthead_render::views::{PageView, TimeView};
 use serde::Deserialize;
@@ -281,6 +281,7 @@ pub async fn edit(
     let notice = match q.notice.as_deref() {
         Some("saved") => Some("Saved.".to_owned()),
         Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
+        Some("corrected") => Some("Added to the public corrections and updates log.".to_owned()),
         Some(status) => status
             .parse::<Status>()
             .ok()
@@ -582,6 +583,79 @@ pub async fn change_status(
             )
             .await
         }
+        Err(Error::Conflict(message)) => Ok(desk_error(
+            &state,
+            StatusCode::CONFLICT,
+            Some(person),
+            "Not possible now",
+            &message,
+        )
+        .await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds to the article's public corrections and updates log (editors, published
+/// articles: the rules are `Newsroom::add_correction`'s).
+pub async fn add_correction(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let Some(article) = article_by_text_id(&state, &id).await? else {
+        return Ok(not_found(&state, person).await);
+    };
+    let Ok(kind) = one(&fields, "kind").parse::<CorrectionKind>() else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Unknown kind",
+            "Choose correction or update.",
+        )
+        .await);
+    };
+    let text = one(&fields, "text");
+    match state
+        .newsroom
+        .add_correction(actor(person), article.id, kind, text, Utc::now())
+        .await
+    {
+        Ok(()) => {
+            let what = format!("{}: {}", kind.label(), text.trim());
+            audit(
+                &state,
+                &desk,
+                person,
+                AuditAction::CorrectionAdded,
+                &format!("{} ({what})", article.title),
+                article.id,
+            )
+            .await?;
+            Ok(Redirect::to(&format!(
+                "/newsroom/articles/{}?notice=corrected",
+                article.id
+            ))
+            .into_response())
+        }
+        Err(Error::Invalid(errors)) => {
+            editor(
+                &state,
+                &desk,
+                person,
+                Some(&article),
+                &content_of(&article),
+                Said {
+                    errors: field_errors(errors),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Said::default()
+                },
+            )
+            .await
+        }
+        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
         Err(Error::Conflict(message)) => Ok(desk_error(
             &state,
             StatusCode::CONFLICT,
@@ -1027,6 +1101,21 @@ async fn editor(
             .map(|p| Choice::new(p.id, p.name.clone(), content.editors.contains(&p.id)))
             .collect(),
         actions: article.map(|a| actions(person, a)).unwrap_or_default(),
+        corrections: article
+            .map(|a| {
+                a.corrections
+                    .iter()
+                    .map(|c| CorrectionEntryView {
+                        kind: c.kind.as_str(),
+                        kind_label: c.kind.label(),
+                        text: c.text.clone(),
+                        at: TimeView::new(c.created_at, zone),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        can_correct: article.is_some_and(|a| a.published_at.is_some())
+            && person.role.at_least(masthead_core::people::Role::Editor),
         notes: notes
             .iter()
             .map(|n| NoteView {

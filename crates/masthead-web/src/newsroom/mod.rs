@@ -38,7 +38,7 @@ pub struct RouteInfo {
 
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use Access::{Anyone, Staff};
-    use Role::{Admin, Contributor};
+    use Role::{Admin, Contributor, Editor};
     let route = |method: Method, path, access, handler| {
         (
             RouteInfo {
@@ -137,6 +137,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/history/{revision}/restore",
             Staff(Contributor),
             post(history::restore),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/corrections",
+            Staff(Editor),
+            post(articles::add_correction),
         ),
         route(
             Method::POST,
