@@ -16,6 +16,9 @@ use std::str::FromStr;
 /// working copy per stretch of writing); after a pause it starts a new revision.
 pub const AUTOSAVE_STRETCH: Duration = Duration::minutes(5);
 
+/// A preview link works for this long after it is made.
+pub const PREVIEW_LIFETIME: Duration = Duration::days(7);
+
 /// Others who opened the editor within this long are shown as editing too.
 pub const PRESENCE_WINDOW: Duration = Duration::minutes(2);
 

@@ -28,6 +28,7 @@ pub const RESERVED: &[&str] = &[
     "account",
     "robots.txt",
     "p",
+    "preview",
     "stories",
 ];
 

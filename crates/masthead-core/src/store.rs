@@ -323,6 +323,24 @@ pub trait Store: Send + Sync {
     /// An article's notes, newest first.
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>>;
 
+    // Preview links (see `revision::PREVIEW_LIFETIME`).
+    /// Records a preview link for the article by its token's hash.
+    async fn create_preview(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The article an unexpired preview link shows.
+    async fn preview_article(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ArticleId>>;
+    /// Ends every preview link of the article; returns how many.
+    async fn end_previews(&self, article: ArticleId) -> Result<u64>;
+
     // Comments.
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
     /// An article's comments with the given status, oldest first (threads are built by

@@ -462,6 +462,8 @@ pub struct ArticleView {
     pub share: Vec<ShareLink>,
     pub related: Vec<StoryView>,
     pub comments: Vec<CommentView>,
+    /// Shown through a secret preview link, before publication.
+    pub preview: bool,
 }
 
 /// A plain link that shares a page on a network: no scripts, no trackers.

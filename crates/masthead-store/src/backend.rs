@@ -14,7 +14,9 @@ use masthead_core::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
 };
 use masthead_core::comment::{Comment, CommentStatus, NewComment};
-use masthead_core::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH};
+use masthead_core::revision::{
+    Note, Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH, PREVIEW_LIFETIME,
+};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, StaticPage};
@@ -1714,6 +1716,55 @@ impl masthead_core::store::Store for Store {
         .await
         .map_err(db_error("notes"))?;
         Ok(rows.into_iter().map(Note::from).collect())
+    }
+
+    async fn create_preview(
+        &self,
+        article: ArticleId,
+        person: PersonId,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM article_previews WHERE expires_at <= $1")
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("previews"))?;
+        sqlx::query(
+            "INSERT INTO article_previews (token_hash, article_id, person_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(article.0)
+        .bind(person.0)
+        .bind(ts(at))
+        .bind(ts(at + PREVIEW_LIFETIME))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("preview"))?;
+        commit(tx).await
+    }
+
+    async fn preview_article(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<ArticleId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT article_id FROM article_previews WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("preview"))?;
+        Ok(id.map(ArticleId))
+    }
+
+    async fn end_previews(&self, article: ArticleId) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM article_previews WHERE article_id = $1")
+            .bind(article.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("previews"))?;
+        Ok(done.rows_affected())
     }
 
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {

@@ -1872,6 +1872,28 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
             (f.editor.name.as_str(), "Check the second quote.")
         ]
     );
+    // Preview links: by token hash, until they expire or are ended.
+    use masthead_core::revision::PREVIEW_LIFETIME;
+    store
+        .create_preview(id, f.author.id, "hash-1", t)
+        .await
+        .unwrap();
+    store
+        .create_preview(id, f.editor.id, "hash-2", t)
+        .await
+        .unwrap();
+    assert_eq!(store.preview_article("hash-1", t).await.unwrap(), Some(id));
+    assert_eq!(store.preview_article("other", t).await.unwrap(), None);
+    assert_eq!(
+        store
+            .preview_article("hash-1", t + PREVIEW_LIFETIME)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.end_previews(id).await.unwrap(), 2);
+    assert_eq!(store.preview_article("hash-2", t).await.unwrap(), None);
 }
 
 async fn media_library_searches_and_grows_variants(store: S) {

@@ -259,6 +259,7 @@ store_test!(
     writers_draft_submit_and_editors_publish,
     autosaves_come_back_and_saves_never_overwrite_each_other,
     uploads_are_checked_cleaned_and_given_variants,
+    preview_links_show_an_unpublished_article_until_ended,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -1257,5 +1258,86 @@ async fn uploads_are_checked_cleaned_and_given_variants(store: Arc<dyn Store>) {
             .contains(&format!(r#"class="featured-thumb" src="{url}""#)),
         "{}",
         editor.body
+    );
+}
+
+async fn preview_links_show_an_unpublished_article_until_ended(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Author).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&ana.email, PASSWORD).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new("Budget leak: the draft", "The **whole** draft text.");
+    content.visibility = masthead_core::article::Visibility::Members;
+    let id = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: ana.id,
+                role: ana.role,
+            },
+            content,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let article = store.article(id).await.unwrap().unwrap();
+    let r = writer
+        .post(&format!("/newsroom/articles/{id}/preview-link"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.location.unwrap();
+    let page = writer.get(&location).await;
+    let start = page
+        .body
+        .find("https://news.example/preview/")
+        .expect("the link, once")
+        + 29;
+    let token = page.body[start..start + 64].to_owned();
+    assert!(
+        !writer
+            .get(&format!("/newsroom/articles/{id}"))
+            .await
+            .body
+            .contains(&token),
+        "shown once"
+    );
+    // Anyone with the link sees the whole article, marked, never indexed or cached.
+    let mut reviewer = Browser::new(&app, "198.51.100.3");
+    let preview = reviewer.get(&format!("/preview/{token}")).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("Budget leak: the draft"));
+    assert!(
+        preview.body.contains("<strong>whole</strong>"),
+        "members-only body shown in full"
+    );
+    assert!(preview.body.contains("this article is not published"));
+    assert!(
+        preview
+            .body
+            .contains(r#"<meta name="robots" content="noindex, nofollow">"#),
+        "{}",
+        preview.body
+    );
+    assert_eq!(preview.headers["cache-control"], "no-store");
+    // The article itself is still not public; a made-up token shows nothing.
+    assert_eq!(
+        reviewer.get(&article.path()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reviewer
+            .get(&format!("/preview/{}", "0".repeat(64)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Ending the links ends them.
+    let r = writer
+        .post(&format!("/newsroom/articles/{id}/preview-link/end"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reviewer.get(&format!("/preview/{token}")).await.status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -265,6 +265,8 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct NoticeParam {
     notice: Option<String>,
+    /// A preview link's token, just made, to show once.
+    preview: Option<String>,
 }
 
 pub async fn edit(
@@ -282,11 +284,22 @@ pub async fn edit(
         Some("saved") => Some("Saved.".to_owned()),
         Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
         Some("corrected") => Some("Added to the public corrections and updates log.".to_owned()),
+        Some("previews-ended") => {
+            Some("Every preview link of this article has stopped working.".to_owned())
+        }
         Some(status) => status
             .parse::<Status>()
             .ok()
             .map(|s| format!("The article is now {}.", s.label().to_lowercase())),
         None => None,
+    };
+    let notice = match q.preview.as_deref().filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit())) {
+        Some(token) => Some(format!(
+            "Preview link (works for {} days, for anyone who has it; copy it now, it is not shown again): {}",
+            masthead_core::revision::PREVIEW_LIFETIME.num_days(),
+            state.url(&format!("/preview/{token}"))
+        )),
+        None => notice,
     };
     let now = Utc::now();
     let site = state.site.get(&*state.store).await?;
@@ -666,6 +679,54 @@ pub async fn add_correction(
         .await),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Makes a secret link that shows the article as readers will see it, for people
+/// without a newsroom login; shown once (only its hash is kept).
+pub async fn make_preview_link(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    let token = super::desk::secret();
+    state
+        .store
+        .create_preview(
+            article.id,
+            person.id,
+            &super::desk::token_hash(&token),
+            Utc::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/newsroom/articles/{}?preview={token}",
+        article.id
+    ))
+    .into_response())
+}
+
+/// Ends every preview link of the article.
+pub async fn end_preview_links(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    state.store.end_previews(article.id).await?;
+    Ok(Redirect::to(&format!(
+        "/newsroom/articles/{}?notice=previews-ended",
+        article.id
+    ))
+    .into_response())
 }
 
 /// The body as readers will see it, for the editor's live preview.

@@ -13,6 +13,8 @@ mod login;
 mod media;
 mod pages;
 
+pub(crate) use desk::token_hash;
+
 use crate::AppState;
 use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
@@ -143,6 +145,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/corrections",
             Staff(Editor),
             post(articles::add_correction),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/preview-link",
+            Staff(Contributor),
+            post(articles::make_preview_link),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/preview-link/end",
+            Staff(Contributor),
+            post(articles::end_preview_links),
         ),
         route(
             Method::POST,

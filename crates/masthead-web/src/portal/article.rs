@@ -5,7 +5,7 @@ use super::{chrome, gone, missing, page};
 use crate::cache::Dep;
 use crate::{AppState, WebError};
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use masthead_core::article::{Status, Visibility};
 use masthead_core::comment::CommentStatus;
 use masthead_render::structured;
@@ -33,8 +33,52 @@ pub async fn show(
     if canonical != format!("/{section}/{slug}/") {
         return Ok(Redirect::permanent(&canonical).into_response());
     }
+    render(&state, &article, Showing::Published).await
+}
+
+/// How an article page is being shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Showing {
+    /// To readers, at its address: cached, counted.
+    Published,
+    /// Through a secret preview link, whatever its status: whole (even when gated),
+    /// marked as a preview, never indexed or cached.
+    Preview,
+}
+
+/// A secret preview link: the article as readers will see it, before it is public.
+pub async fn preview(
+    State(state): State<AppState>,
+    Segments(token): Segments<String>,
+) -> Result<Response, WebError> {
+    let hash = crate::newsroom::token_hash(&token);
+    let found = match state
+        .store
+        .preview_article(&hash, chrono::Utc::now())
+        .await?
+    {
+        Some(id) => state.store.article(id).await?,
+        None => None,
+    };
+    let Some(article) = found else {
+        return Err(super::not_found(&state, "/preview/").await);
+    };
+    let mut response = render(&state, &article, Showing::Preview).await?;
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub(crate) async fn render(
+    state: &AppState,
+    article: &masthead_core::article::Article,
+    showing: Showing,
+) -> Result<Response, WebError> {
+    let canonical = article.path();
     // The featured image and the related stories' pictures, in one call.
-    let related = state.store.related_articles(&article, RELATED).await?;
+    let related = state.store.related_articles(article, RELATED).await?;
     let featured_id = article.featured_image.as_ref().map(|i| i.media_id);
     let media_ids: Vec<_> = featured_id
         .into_iter()
@@ -42,7 +86,10 @@ pub async fn show(
         .collect();
     let all_media = state.store.media_many(&media_ids).await?;
     let media = featured_id.and_then(|id| all_media.iter().find(|m| m.id == id));
-    let super::Context { mut chrome, site } = chrome(&state, &canonical).await?;
+    let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
+    if showing == Showing::Preview {
+        chrome.meta.robots = Some("noindex, nofollow");
+    }
     chrome.current_section = article.section.as_ref().map(|s| s.slug.clone());
     let meta = &mut chrome.meta;
     meta.title = article.title.clone();
@@ -58,11 +105,11 @@ pub async fn show(
     meta.modified = Some(article.updated_at.to_rfc3339());
     meta.section = article.section.as_ref().map(|s| s.name.clone());
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
-    let json_ld = structured::article(&article, media, &site.settings, &state.base_url);
+    let json_ld = structured::article(article, media, &site.settings, &state.base_url);
     meta.json_ld = Some(structured::to_script(&json_ld));
     // Members-only and paid bodies are withheld from anonymous readers (until members
     // can log in, that is everyone): left out of the page, not hidden in it.
-    let readable = article.visibility == Visibility::Public;
+    let readable = article.visibility == Visibility::Public || showing == Showing::Preview;
     let comments = if article.approved_comments > 0 {
         state
             .store
@@ -75,13 +122,18 @@ pub async fn show(
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
-        a: ArticleBody::new(&article, media, readable, zone),
+        a: ArticleBody::new(article, media, readable, zone),
         related: related
             .iter()
             .map(|r| StoryView::with_image(r, &all_media, zone))
             .collect(),
         comments: CommentView::threads(&comments, zone),
+        preview: showing == Showing::Preview,
     };
+    if showing == Showing::Preview {
+        // Not cached: the link can be ended, and the article is not public.
+        return Ok(Html(state.theme.render("article.html", &view)?).into_response());
+    }
     // The article itself first (that makes this an article page, see `cache`), then
     // the related stories shown, so that editing or unpublishing one of them also
     // refreshes this page.
@@ -89,5 +141,5 @@ pub async fn show(
         .chain(related.iter().map(|r| r.id))
         .map(Dep::Article)
         .collect();
-    page(&state, "article.html", &view, deps)
+    page(state, "article.html", &view, deps)
 }

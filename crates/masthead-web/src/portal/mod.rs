@@ -43,6 +43,7 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/assets/{name}", get(asset))
         .route("/{section}/", get(lists::section))
         .route("/{section}/{slug}/", get(article::show))
+        .route("/preview/{token}", get(article::preview))
         .nest_service("/media", ServeDir::new(media_dir))
         .fallback(fallback)
 }
