@@ -98,6 +98,8 @@ word_enum!(
         ArticleCreated => "article_created" / "Started an article",
         StatusChanged => "status_changed" / "Changed an article's status",
         CorrectionAdded => "correction_added" / "Added a correction or update",
+        SettingsChanged => "settings_changed" / "Changed the settings",
+        RoleChanged => "role_changed" / "Changed a role",
     }
 );
 

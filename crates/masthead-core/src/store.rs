@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::page::{PageContent, StaticPage};
-use crate::people::{Member, NewMember, NewPerson, Person};
+use crate::people::{Member, NewMember, NewPerson, Person, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag};
@@ -161,6 +161,8 @@ pub trait Store: Send + Sync {
     async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>>;
     /// All staff, by name.
     async fn people(&self) -> Result<Vec<Person>>;
+    /// Gives a staff member another role, with its audit entry, in one transaction.
+    async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
 
     // Staff sessions (see `auth`); each call also writes its audit entry.
     /// Starts a session (and drops expired ones); clears the account's failed logins.

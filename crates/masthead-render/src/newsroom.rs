@@ -43,7 +43,8 @@ pub struct DeskChrome {
     pub staff: Option<StaffView>,
     /// The secret every state-changing form carries (`name="csrf"`).
     pub csrf: String,
-    /// Which navigation entry is current: "dashboard", "articles", "media", "audit".
+    /// Which navigation entry is current: "dashboard", "articles", "media", "staff",
+    /// "settings", "audit".
     pub current: &'static str,
     #[serde(skip)]
     pub zone: Tz,
@@ -403,4 +404,46 @@ pub struct MediaLibraryView {
     pub uploaded: Option<i64>,
     /// The search and pick mode as a query string, for pagination ("q=x&").
     pub query: String,
+}
+
+/// The publication's settings, as the form shows them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SettingsFields {
+    pub title: String,
+    pub description: String,
+    pub logo: String,
+    pub locale: String,
+    pub timezone: String,
+    /// One link per line: "Label | URL".
+    pub navigation: String,
+    pub about: String,
+    pub support_text: String,
+    pub support_url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    pub chrome: DeskChrome,
+    pub fields: SettingsFields,
+    pub notice: Option<String>,
+    pub errors: Vec<FieldErrorView>,
+}
+
+/// A staff member on the staff page.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRowView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub roles: Vec<Choice>,
+    /// The signed-in admin's own row: their role is changed by another admin.
+    pub is_self: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffListView {
+    pub chrome: DeskChrome,
+    pub staff: Vec<StaffRowView>,
+    pub notice: Option<String>,
 }

@@ -79,6 +79,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/media.html"),
     ),
     (
+        "newsroom/settings.html",
+        include_str!("../newsroom/templates/settings.html"),
+    ),
+    (
+        "newsroom/staff.html",
+        include_str!("../newsroom/templates/staff.html"),
+    ),
+    (
         "newsroom/history.html",
         include_str!("../newsroom/templates/history.html"),
     ),

@@ -20,7 +20,7 @@ use masthead_core::revision::{
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, StaticPage};
-use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person};
+use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person, Role};
 use masthead_core::site::{Redirect, Settings};
 use masthead_core::store::{
     ArticleFilter, ArticleLocation, ArticleQuery, Counts, LoggedCorrection, Page, PageRequest,
@@ -952,6 +952,25 @@ impl masthead_core::store::Store for Store {
             offset: page.offset,
             limit: page.limit,
         })
+    }
+
+    async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person> {
+        let mut tx = self.begin().await?;
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "UPDATE people SET role = $2 WHERE id = $1 RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(id.0)
+        .bind(role.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("person"))?;
+        let Some(row) = row else {
+            return Err(Error::not_found(format!("staff member {id}")));
+        };
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        row.into_person().map(|(p, _)| p)
     }
 
     async fn create_member(&self, member: &NewMember) -> Result<Member> {

@@ -1749,6 +1749,40 @@ async fn login_failures_count_per_key_and_window(store: S) {
         (log.items[0].actor, log.items[0].actor_name.as_str()),
         (None, "")
     );
+    // A role change is stored with its audit entry.
+    let promoted = store
+        .set_role(
+            f.author.id,
+            Role::Editor,
+            &audit(
+                t,
+                Some(&f.admin),
+                AuditAction::RoleChanged,
+                "Ada Author: author → editor",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, Role::Editor);
+    assert_eq!(
+        store.person(f.author.id).await.unwrap().unwrap().role,
+        Role::Editor
+    );
+    let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
+    assert!(log
+        .items
+        .iter()
+        .any(|e| e.action == AuditAction::RoleChanged && e.actor_name == f.admin.name));
+    assert!(matches!(
+        store
+            .set_role(
+                masthead_core::ids::PersonId(999_999),
+                Role::Admin,
+                &audit(t, Some(&f.admin), AuditAction::RoleChanged, "")
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {

@@ -260,6 +260,7 @@ store_test!(
     autosaves_come_back_and_saves_never_overwrite_each_other,
     uploads_are_checked_cleaned_and_given_variants,
     preview_links_show_an_unpublished_article_until_ended,
+    admins_run_the_settings_and_the_roles,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -613,6 +614,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             let revision = store.revisions(draft).await.unwrap()[0].id;
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
+            } else if route.path.starts_with("/newsroom/staff/") {
+                visitor.id.to_string()
             } else {
                 draft.to_string()
             };
@@ -647,6 +650,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("text", "Updated with the council's reply."),
                     ],
                     "/newsroom/media/{id}" => &[("alt", "A test card"), ("caption", "")],
+                    "/newsroom/settings" => &[
+                        ("title", "The Matrix Times"),
+                        ("locale", "en"),
+                        ("timezone", "UTC"),
+                    ],
+                    "/newsroom/staff/{id}/role" => &[("role", "contributor")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     _ => &[],
                 };
@@ -1340,4 +1349,125 @@ async fn preview_links_show_an_unpublished_article_until_ended(store: Arc<dyn St
         reviewer.get(&format!("/preview/{token}")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
+    let vic = staff(&*store, "Vic", Role::Admin).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let app = app(store.clone());
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&vic.email, PASSWORD).await;
+    let form = admin.get("/newsroom/settings").await;
+    assert_eq!(form.status, StatusCode::OK);
+    // A bad time zone: said, nothing saved.
+    let r = admin
+        .post(
+            "/newsroom/settings",
+            &[
+                ("title", "The Harbour Herald"),
+                ("locale", "en-GB"),
+                ("timezone", "Mars/Olympus"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("IANA time zone"), "{}", r.body);
+    assert!(r.body.contains("Mars/Olympus"), "what was typed is kept");
+    assert_ne!(store.settings().await.unwrap().title, "The Harbour Herald");
+    let r = admin
+        .post(
+            "/newsroom/settings",
+            &[
+                ("title", "The Harbour Herald"),
+                ("locale", "en-GB"),
+                ("timezone", "Europe/London"),
+                (
+                    "navigation",
+                    "Podcasts | /podcasts/\nNewsletters | /newsletters/",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let settings = store.settings().await.unwrap();
+    assert_eq!(
+        (settings.title.as_str(), settings.timezone.as_str()),
+        ("The Harbour Herald", "Europe/London")
+    );
+    assert_eq!(settings.navigation[1].url, "/newsletters/");
+    let home = Browser::new(&app, "192.0.2.9").get("/").await;
+    assert!(
+        home.body.contains("The Harbour Herald"),
+        "the site shows it at once"
+    );
+    // Roles: changed by an administrator, at once, never their own.
+    let mut writer = Browser::new(&app, "192.0.2.2");
+    writer.login(&cara.email, PASSWORD).await;
+    assert_eq!(
+        writer.get("/newsroom/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = admin.get("/newsroom/staff").await;
+    assert!(page
+        .body
+        .contains(&format!(r#"action="/newsroom/staff/{}/role""#, cara.id)));
+    assert!(!page
+        .body
+        .contains(&format!(r#"action="/newsroom/staff/{}/role""#, vic.id)));
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/role", cara.id),
+            &[("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        writer.get("/newsroom/audit").await.status,
+        StatusCode::OK,
+        "in the same session"
+    );
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/role", vic.id),
+            &[("role", "contributor")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/role", cara.id),
+            &[("role", "emperor")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Both are in the audit log, saying what changed.
+    let log = store.audit_log(PageRequest::numbered(1, 20)).await.unwrap();
+    let said: Vec<(AuditAction, &str)> = log
+        .items
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.action,
+                AuditAction::RoleChanged | AuditAction::SettingsChanged
+            )
+        })
+        .map(|e| (e.action, e.target.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                AuditAction::RoleChanged,
+                "Cara: contributor → administrator"
+            ),
+            (
+                AuditAction::SettingsChanged,
+                "name, description, language, time zone, navigation"
+            ),
+        ]
+    );
+    let audit_page = admin.get("/newsroom/audit").await;
+    assert!(audit_page
+        .body
+        .contains("Cara: contributor → administrator"));
 }

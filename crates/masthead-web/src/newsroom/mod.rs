@@ -6,6 +6,7 @@
 //! runs. No route can be added without saying who may use it, and the permission test
 //! walks the same list (`route_table`).
 
+mod admin;
 mod articles;
 mod desk;
 mod history;
@@ -77,6 +78,30 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/audit",
             Staff(Admin),
             get(pages::audit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/settings",
+            Staff(Admin),
+            get(admin::settings),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/settings",
+            Staff(Admin),
+            post(admin::save_settings),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/staff",
+            Staff(Admin),
+            get(admin::staff),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/staff/{id}/role",
+            Staff(Admin),
+            post(admin::change_role),
         ),
         // Articles: every role may reach these; whose articles and which actions is
         // decided per article by the workflow rules (`core::workflow`).

@@ -1,0 +1,293 @@
+//! What administrators run: the publication's settings and the staff's roles. Both
+//! changes go into the audit log.
+
+use super::articles::signed_in;
+use super::desk::{desk_error, Desk};
+use crate::{AppState, WebError};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use masthead_core::auth::{AuditAction, NewAuditEntry};
+use masthead_core::ids::PersonId;
+use masthead_core::people::{Person, Role};
+use masthead_core::site::{NavItem, Settings};
+use masthead_core::Error;
+use masthead_render::newsroom::{
+    Choice, DeskChrome, FieldErrorView, SettingsFields, SettingsView, StaffListView, StaffRowView,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct NoticeParam {
+    notice: Option<String>,
+}
+
+fn fields_of(s: &Settings) -> SettingsFields {
+    SettingsFields {
+        title: s.title.clone(),
+        description: s.description.clone(),
+        logo: s.logo.clone(),
+        locale: s.locale.clone(),
+        timezone: s.timezone.clone(),
+        navigation: s
+            .navigation
+            .iter()
+            .map(|n| format!("{} | {}", n.label, n.url))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        about: s.about.clone(),
+        support_text: s.support_text.clone(),
+        support_url: s.support_url.clone(),
+    }
+}
+
+async fn settings_page(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    fields: SettingsFields,
+    notice: Option<String>,
+    errors: Vec<FieldErrorView>,
+) -> Result<Response, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, "Settings", Some(person), desk.csrf());
+    chrome.current = "settings";
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = SettingsView {
+        chrome,
+        fields,
+        notice,
+        errors,
+    };
+    Ok((
+        status,
+        Html(state.theme.render("newsroom/settings.html", &view)?),
+    )
+        .into_response())
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(q): Query<NoticeParam>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let current = state.store.settings().await?;
+    let notice = (q.notice.as_deref() == Some("saved"))
+        .then(|| "Settings saved; the site shows them now.".to_owned());
+    settings_page(
+        &state,
+        &desk,
+        person,
+        fields_of(&current),
+        notice,
+        Vec::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    logo: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    timezone: String,
+    #[serde(default)]
+    navigation: String,
+    #[serde(default)]
+    about: String,
+    #[serde(default)]
+    support_text: String,
+    #[serde(default)]
+    support_url: String,
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let before = state.store.settings().await?;
+    let navigation = form
+        .navigation
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (label, url) = line.split_once('|').unwrap_or((line, ""));
+            NavItem {
+                label: label.trim().to_owned(),
+                url: url.trim().to_owned(),
+            }
+        })
+        .collect();
+    let after = Settings {
+        title: form.title.trim().to_owned(),
+        description: form.description.trim().to_owned(),
+        logo: form.logo.trim().to_owned(),
+        locale: form.locale.trim().to_owned(),
+        timezone: form.timezone.trim().to_owned(),
+        navigation,
+        about: form.about.trim().to_owned(),
+        support_text: form.support_text.trim().to_owned(),
+        support_url: form.support_url.trim().to_owned(),
+    };
+    match state.store.save_settings(&after).await {
+        Ok(()) => {}
+        Err(Error::Invalid(errors)) => {
+            let errors = errors
+                .into_iter()
+                .map(|e| FieldErrorView {
+                    field: e.field.to_owned(),
+                    message: e.message,
+                })
+                .collect();
+            return settings_page(&state, &desk, person, fields_of(&after), None, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // Which settings changed, by name, for the audit log.
+    let changed: Vec<&str> = [
+        ("name", before.title != after.title),
+        ("description", before.description != after.description),
+        ("logo", before.logo != after.logo),
+        ("language", before.locale != after.locale),
+        ("time zone", before.timezone != after.timezone),
+        ("navigation", before.navigation != after.navigation),
+        ("about", before.about != after.about),
+        (
+            "support",
+            before.support_text != after.support_text || before.support_url != after.support_url,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, differs)| differs.then_some(name))
+    .collect();
+    if !changed.is_empty() {
+        state
+            .store
+            .record_audit(&NewAuditEntry {
+                at: Utc::now(),
+                actor: Some(person.id),
+                action: AuditAction::SettingsChanged,
+                target: changed.join(", "),
+                ip: desk.ip.clone(),
+            })
+            .await?;
+    }
+    Ok(Redirect::to("/newsroom/settings?notice=saved").into_response())
+}
+
+pub async fn staff(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(q): Query<NoticeParam>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, "Staff", Some(person), desk.csrf());
+    chrome.current = "staff";
+    let staff = state
+        .store
+        .people()
+        .await?
+        .into_iter()
+        .map(|p| StaffRowView {
+            id: p.id.0,
+            roles: Role::ALL
+                .iter()
+                .map(|r| Choice::new(r.as_str(), r.label(), *r == p.role))
+                .collect(),
+            role_label: p.role.label(),
+            is_self: p.id == person.id,
+            name: p.name,
+            email: p.email,
+        })
+        .collect();
+    let notice = (q.notice.as_deref() == Some("role"))
+        .then(|| "Role changed; it applies at once.".to_owned());
+    let view = StaffListView {
+        chrome,
+        staff,
+        notice,
+    };
+    Ok(Html(state.theme.render("newsroom/staff.html", &view)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let Ok(role) = form.role.parse::<Role>() else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Unknown role",
+            "Choose a role from the list.",
+        )
+        .await);
+    };
+    // An administrator cannot demote themselves (and perhaps leave no administrator).
+    if PersonId(id) == person.id {
+        return Ok(desk_error(
+            &state,
+            StatusCode::CONFLICT,
+            Some(person),
+            "Not your own role",
+            "Another administrator changes your role.",
+        )
+        .await);
+    }
+    let Some(before) = state.store.person(PersonId(id)).await? else {
+        return Ok(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such staff member",
+            "There is no staff member with that number.",
+        )
+        .await);
+    };
+    state
+        .store
+        .set_role(
+            before.id,
+            role,
+            &NewAuditEntry {
+                at: Utc::now(),
+                actor: Some(person.id),
+                action: AuditAction::RoleChanged,
+                target: format!(
+                    "{}: {} → {}",
+                    before.name,
+                    before.role.label().to_lowercase(),
+                    role.label().to_lowercase()
+                ),
+                ip: desk.ip.clone(),
+            },
+        )
+        .await?;
+    Ok(Redirect::to("/newsroom/staff?notice=role").into_response())
+}
