@@ -58,3 +58,12 @@ impl NewComment {
         v.finish()
     }
 }
+
+/// A comment waiting for a moderator, with the article it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentToModerate {
+    pub comment: Comment,
+    pub article_title: String,
+    /// The article's public address.
+    pub article_path: String,
+}

@@ -7,7 +7,7 @@ use crate::article::{
     RenderedBody, Status,
 };
 use crate::auth::{AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session};
-use crate::comment::{Comment, CommentStatus, NewComment};
+use crate::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
@@ -349,6 +349,9 @@ pub trait Store: Send + Sync {
     /// the caller from `parent_id`).
     async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>>;
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
+    /// Comments awaiting moderation on any article, oldest first (first come, first
+    /// answered).
+    async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>>;
 
     // Redirects.
     async fn create_redirect(

@@ -20,6 +20,8 @@ pub struct StaffView {
     pub role: &'static str,
     pub role_label: &'static str,
     pub is_admin: bool,
+    /// Editors and admins: moderate comments, run sections and tags.
+    pub is_editor: bool,
 }
 
 impl From<&Person> for StaffView {
@@ -30,6 +32,7 @@ impl From<&Person> for StaffView {
             role: p.role.as_str(),
             role_label: p.role.label(),
             is_admin: p.role == Role::Admin,
+            is_editor: p.role.at_least(Role::Editor),
         }
     }
 }
@@ -43,8 +46,8 @@ pub struct DeskChrome {
     pub staff: Option<StaffView>,
     /// The secret every state-changing form carries (`name="csrf"`).
     pub csrf: String,
-    /// Which navigation entry is current: "dashboard", "articles", "media", "staff",
-    /// "settings", "audit".
+    /// Which navigation entry is current: "dashboard", "articles", "media",
+    /// "comments", "staff", "settings", "audit".
     pub current: &'static str,
     #[serde(skip)]
     pub zone: Tz,
@@ -138,14 +141,22 @@ pub struct DashboardView {
     pub chrome: DeskChrome,
     pub today: TimeView,
     pub lists: Vec<DeskList>,
+    /// Comments awaiting moderation (shown to editors).
+    pub pending_comments: Option<u64>,
 }
 
 impl DashboardView {
-    pub fn new(chrome: DeskChrome, now: DateTime<Utc>, lists: Vec<DeskList>) -> Self {
+    pub fn new(
+        chrome: DeskChrome,
+        now: DateTime<Utc>,
+        lists: Vec<DeskList>,
+        pending_comments: Option<u64>,
+    ) -> Self {
         Self {
             today: TimeView::new(now, chrome.zone),
             chrome,
             lists,
+            pending_comments,
         }
     }
 }
@@ -445,5 +456,24 @@ pub struct StaffRowView {
 pub struct StaffListView {
     pub chrome: DeskChrome,
     pub staff: Vec<StaffRowView>,
+    pub notice: Option<String>,
+}
+
+/// A comment waiting for a moderator.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModerationItem {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub at: TimeView,
+    pub article_title: String,
+    pub article_path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModerationView {
+    pub chrome: DeskChrome,
+    pub items: Vec<ModerationItem>,
+    pub pages: PageView,
     pub notice: Option<String>,
 }

@@ -87,6 +87,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/staff.html"),
     ),
     (
+        "newsroom/comments.html",
+        include_str!("../newsroom/templates/comments.html"),
+    ),
+    (
         "newsroom/history.html",
         include_str!("../newsroom/templates/history.html"),
     ),

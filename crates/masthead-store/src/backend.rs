@@ -13,7 +13,7 @@ use masthead_core::article::{
 use masthead_core::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
 };
-use masthead_core::comment::{Comment, CommentStatus, NewComment};
+use masthead_core::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use masthead_core::revision::{
     Note, Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH, PREVIEW_LIFETIME,
 };
@@ -1845,6 +1845,32 @@ impl masthead_core::store::Store for Store {
         let article = article.ok_or_else(|| Error::not_found("comment"))?;
         self.notify(Change::Article { id: ArticleId(article), lists: Vec::new() });
         Ok(())
+    }
+
+    async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("comments"))?;
+        let rows: Vec<ModerationRow> = sqlx::query_as(
+            "SELECT c.id, c.article_id, c.member_id, m.name AS member_name, c.parent_id, c.body, \
+             c.status, c.created_at, a.title AS article_title, a.slug AS article_slug, \
+             s.slug AS section_slug \
+             FROM comments c JOIN members m ON m.id = c.member_id \
+             JOIN articles a ON a.id = c.article_id LEFT JOIN sections s ON s.id = a.section_id \
+             WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        Ok(Page {
+            items: rows.into_iter().map(CommentToModerate::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
     }
 
     async fn create_redirect(&self, from_path: &str, to_path: &str, status_code: u16) -> Result<Redirect> {

@@ -6,7 +6,7 @@ use masthead_core::article::{
     Article, ArticleSummary, Correction, FeaturedImage, Named, Seo, Source,
 };
 use masthead_core::auth::{AuditEntry, Session};
-use masthead_core::comment::Comment;
+use masthead_core::comment::{Comment, CommentToModerate};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
 use masthead_core::page::StaticPage;
@@ -701,5 +701,28 @@ impl From<NoteRow> for Note {
             note: r.note,
             created_at: r.created_at,
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ModerationRow {
+    #[sqlx(flatten)]
+    pub comment: CommentRow,
+    pub article_title: String,
+    pub article_slug: String,
+    pub section_slug: Option<String>,
+}
+
+impl TryFrom<ModerationRow> for CommentToModerate {
+    type Error = Error;
+    fn try_from(r: ModerationRow) -> Result<Self> {
+        Ok(CommentToModerate {
+            article_path: masthead_core::article::article_path(
+                r.section_slug.as_deref(),
+                &r.article_slug,
+            ),
+            article_title: r.article_title,
+            comment: r.comment.try_into()?,
+        })
     }
 }

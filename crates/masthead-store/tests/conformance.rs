@@ -797,6 +797,38 @@ async fn comments_thread_and_moderate(store: S) {
             .await,
         Err(Error::NotFound(_))
     ));
+    // Waiting for a moderator: every article's pending comments, oldest first, with
+    // where they are.
+    let pending = |article, body: &str, minutes| NewComment {
+        status: CommentStatus::Pending,
+        ..comment(article, None, body, minutes)
+    };
+    let later = store
+        .add_comment(&pending(a, "Second in line", 9))
+        .await
+        .unwrap();
+    let sooner = store
+        .add_comment(&pending(b, "First in line", 5))
+        .await
+        .unwrap();
+    let queue = store
+        .comments_to_moderate(PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(queue.total, 2);
+    let ids: Vec<_> = queue.items.iter().map(|c| c.comment.id).collect();
+    assert_eq!(ids, [sooner.id, later.id]);
+    assert_eq!(queue.items[0].article_title, "Story B");
+    assert_eq!(queue.items[0].article_path, "/world/story-b/");
+    store
+        .set_comment_status(sooner.id, CommentStatus::Approved)
+        .await
+        .unwrap();
+    let queue = store
+        .comments_to_moderate(PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!((queue.total, queue.items[0].comment.id), (1, later.id));
 }
 
 async fn bulk_insert_spans_batches(store: S) {

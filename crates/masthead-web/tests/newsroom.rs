@@ -261,6 +261,7 @@ store_test!(
     uploads_are_checked_cleaned_and_given_variants,
     preview_links_show_an_unpublished_article_until_ended,
     admins_run_the_settings_and_the_roles,
+    editors_moderate_what_readers_write,
 );
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
@@ -567,6 +568,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
+    let comment = pending_comment(&*store, &newsroom, &visitor, "A reader's thoughts.").await;
     let media_dir = tempfile::tempdir().unwrap();
     let app = app_with_media(store.clone(), media_dir.path());
     let routes = route_table();
@@ -616,6 +618,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 picture.id.to_string()
             } else if route.path.starts_with("/newsroom/staff/") {
                 visitor.id.to_string()
+            } else if route.path.starts_with("/newsroom/comments/") {
+                comment.id.to_string()
             } else {
                 draft.to_string()
             };
@@ -656,6 +660,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("timezone", "UTC"),
                     ],
                     "/newsroom/staff/{id}/role" => &[("role", "contributor")],
+                    "/newsroom/comments/{id}" => &[("status", "approved")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     _ => &[],
                 };
@@ -1470,4 +1475,119 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
     assert!(audit_page
         .body
         .contains("Cara: contributor → administrator"));
+}
+
+/// A published article by `author` with a reader's comment awaiting moderation.
+async fn pending_comment(
+    store: &dyn Store,
+    newsroom: &masthead_core::newsroom::Newsroom,
+    author: &Person,
+    body: &str,
+) -> masthead_core::comment::Comment {
+    let id = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: author.id,
+                role: Role::Admin,
+            },
+            ArticleContent::new("Readers discuss the ferry timetable", "Words."),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .transition(
+            masthead_core::workflow::Actor {
+                person: author.id,
+                role: Role::Admin,
+            },
+            id,
+            Status::Published,
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let member = store
+        .create_member(&masthead_core::people::NewMember {
+            email: format!("reader{}@example.com", id),
+            name: "Rita Reader".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    store
+        .add_comment(&masthead_core::comment::NewComment {
+            article_id: id,
+            member_id: member.id,
+            parent_id: None,
+            body: body.into(),
+            status: masthead_core::comment::CommentStatus::Pending,
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap()
+}
+
+async fn editors_moderate_what_readers_write(store: Arc<dyn Store>) {
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let comment = pending_comment(&*store, &newsroom, &ed, "<b>Loud</b> but fair.").await;
+    let article = store.article(comment.article_id).await.unwrap().unwrap();
+    let app = app(store.clone());
+    let mut reader = Browser::new(&app, "192.0.2.9");
+    assert!(
+        !reader.get(&article.path()).await.body.contains("but fair."),
+        "not shown yet"
+    );
+    let mut desk = Browser::new(&app, "192.0.2.1");
+    desk.login(&ed.email, PASSWORD).await;
+    assert!(desk
+        .get("/newsroom/")
+        .await
+        .body
+        .contains("1 comment awaiting moderation"));
+    let queue = desk.get("/newsroom/comments").await;
+    assert!(
+        queue.body.contains("&lt;b&gt;Loud&lt;/b&gt; but fair."),
+        "escaped: {}",
+        queue.body
+    );
+    assert!(queue
+        .body
+        .contains(&format!(r#"href="{}""#, article.path())));
+    let r = desk
+        .post(
+            &format!("/newsroom/comments/{}", comment.id),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        reader.get(&article.path()).await.body.contains("but fair."),
+        "shown at once"
+    );
+    assert!(desk
+        .get("/newsroom/comments")
+        .await
+        .body
+        .contains("Nothing waiting"));
+    assert!(desk
+        .get("/newsroom/")
+        .await
+        .body
+        .contains("No comments awaiting moderation."));
+    // Writers neither see the queue nor moderate.
+    let mut writer = Browser::new(&app, "192.0.2.2");
+    writer.login(&cara.email, PASSWORD).await;
+    assert!(!writer
+        .get("/newsroom/")
+        .await
+        .body
+        .contains("awaiting moderation"));
+    assert_eq!(
+        writer.get("/newsroom/comments").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

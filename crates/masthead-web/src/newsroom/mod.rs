@@ -8,6 +8,7 @@
 
 mod admin;
 mod articles;
+mod comments;
 mod desk;
 mod history;
 mod login;
@@ -78,6 +79,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/audit",
             Staff(Admin),
             get(pages::audit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/comments",
+            Staff(Editor),
+            get(comments::queue),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/comments/{id}",
+            Staff(Editor),
+            post(comments::decide),
         ),
         route(
             Method::GET,

@@ -87,7 +87,18 @@ pub async fn dashboard(
             .await?;
         views.push(DeskList::new(heading, empty, &page, status, zone));
     }
-    let view = DashboardView::new(chrome, chrono::Utc::now(), views);
+    let pending_comments = if person.role.at_least(Role::Editor) {
+        Some(
+            state
+                .store
+                .comments_to_moderate(PageRequest::numbered(1, 1))
+                .await?
+                .total,
+        )
+    } else {
+        None
+    };
+    let view = DashboardView::new(chrome, chrono::Utc::now(), views, pending_comments);
     Ok(Html(state.theme.render("newsroom/dashboard.html", &view)?).into_response())
 }
 
