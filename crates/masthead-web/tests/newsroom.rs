@@ -317,6 +317,30 @@ async fn staff_log_in_and_out(store: Arc<dyn Store>) {
         )
         .await;
     assert_eq!(r.location.as_deref(), Some("/newsroom/"));
+    // A next address that cannot be a header is not followed either (it was a 500).
+    for next in [
+        "/newsroom/\r\nSet-Cookie: x=1",
+        "/newsroom/\u{7f}",
+        "/newsroom/ é",
+    ] {
+        let mut again = Browser::new(&app, "192.0.2.3");
+        let csrf = again.csrf().await;
+        let r = again
+            .send(
+                Method::POST,
+                "/newsroom/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", &ana.email),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.location.as_deref(), Some("/newsroom/"), "{next:?}");
+    }
     // Logging out ends this session only.
     let r = browser.post("/newsroom/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -343,8 +367,11 @@ async fn staff_log_in_and_out(store: Arc<dyn Store>) {
             AuditAction::LoggedOutEverywhere,
             AuditAction::LoggedIn,
             AuditAction::LoggedOut,
+            AuditAction::LoggedIn, // the three with unusable next addresses
             AuditAction::LoggedIn,
             AuditAction::LoggedIn,
+            AuditAction::LoggedIn, // evil next
+            AuditAction::LoggedIn, // the first
         ]
     );
     assert_eq!(log.items[0].ip, "192.0.2.1");
@@ -813,6 +840,20 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
         other.get("/newsroom/articles/999999").await.status,
         StatusCode::NOT_FOUND
     );
+    // Nor to read through its workflow form, whatever that sends.
+    let probes: [&[(&str, &str)]; 3] = [
+        &[("to", "draft"), ("schedule_at", "not a time")],
+        &[("to", "draft")],
+        &[("to", "nonsense")],
+    ];
+    for fields in probes {
+        let r = other.post(&status, fields).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{fields:?}");
+        assert!(
+            !r.body.contains("The vote was"),
+            "{fields:?} showed the draft"
+        );
+    }
     // The editor finds it in review, cannot schedule it in the past, then publishes.
     let mut desk = Browser::new(&app, "192.0.2.3");
     desk.login(&ed.email, PASSWORD).await;

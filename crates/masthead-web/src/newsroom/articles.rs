@@ -481,8 +481,11 @@ pub async fn change_status(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let Some(article) = article_by_text_id(&state, &id).await? else {
-        return Ok(not_found(&state, person).await);
+    // Only people who may edit the article may move it (what they may move it to is
+    // the workflow's to say); nothing of it is shown to anyone else.
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
     };
     let Ok(to) = one(&fields, "to").parse::<Status>() else {
         return Ok(desk_error(
@@ -617,8 +620,9 @@ pub async fn add_correction(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let Some(article) = article_by_text_id(&state, &id).await? else {
-        return Ok(not_found(&state, person).await);
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
     };
     let Ok(kind) = one(&fields, "kind").parse::<CorrectionKind>() else {
         return Ok(desk_error(

@@ -37,9 +37,13 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only addresses inside the newsroom are followed after login.
+/// Only addresses inside the newsroom, in plain visible ASCII (anything else could not
+/// be a `Location` header), are followed after login.
 fn safe_next(next: &str) -> &str {
-    let inside = next.starts_with(HOME) && !next.contains("//") && !next.contains('\\');
+    let inside = next.starts_with(HOME)
+        && !next.contains("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic());
     if inside {
         next
     } else {
