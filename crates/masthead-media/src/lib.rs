@@ -146,11 +146,14 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
 
 /// The variants an image of `width` gets: (width, kind), narrowest first.
 pub fn plan(width: u32, kind: Kind) -> Vec<(u32, Kind)> {
-    WIDTHS
+    let mut plan: Vec<(u32, Kind)> = WIDTHS
         .iter()
         .filter(|w| **w < width)
         .flat_map(|w| [(*w, Kind::Webp), (*w, kind.variant_kind())])
-        .collect()
+        .collect();
+    // A WebP original needs each width once.
+    plan.dedup();
+    plan
 }
 
 /// One variant: `image` resized to `width`, encoded as `kind`; returns the bytes and
@@ -304,6 +307,10 @@ mod tests {
         );
         assert_eq!(plan(300, Kind::Png), []);
         assert_eq!(plan(400, Kind::Gif), [(320, Kind::Webp), (320, Kind::Png)]);
+        assert_eq!(
+            plan(700, Kind::Webp),
+            [(320, Kind::Webp), (640, Kind::Webp)]
+        );
         let ok = prepare(&jpeg(700, 350)).unwrap();
         let (webp, height) = variant(&ok.image, 320, Kind::Webp).unwrap();
         assert_eq!(height, 160);

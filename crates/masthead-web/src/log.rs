@@ -9,9 +9,27 @@ pub fn request(method: &Method, path: &str, status: StatusCode, started: Instant
     tracing::info!(
         target: "masthead::request",
         %method,
-        path,
+        path = loggable(path),
         status = status.as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
+}
+
+/// The path as logs may keep it: a preview link's secret is not written down.
+fn loggable(path: &str) -> &str {
+    if path.starts_with("/preview/") {
+        "/preview/…"
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_secrets_stay_out_of_the_logs() {
+        assert_eq!(super::loggable("/preview/3f9c0a"), "/preview/…");
+        assert_eq!(super::loggable("/world/story/"), "/world/story/");
+    }
 }

@@ -265,8 +265,6 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct NoticeParam {
     notice: Option<String>,
-    /// A preview link's token, just made, to show once.
-    preview: Option<String>,
 }
 
 pub async fn edit(
@@ -292,14 +290,6 @@ pub async fn edit(
             .ok()
             .map(|s| format!("The article is now {}.", s.label().to_lowercase())),
         None => None,
-    };
-    let notice = match q.preview.as_deref().filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit())) {
-        Some(token) => Some(format!(
-            "Preview link (works for {} days, for anyone who has it; copy it now, it is not shown again): {}",
-            masthead_core::revision::PREVIEW_LIFETIME.num_days(),
-            state.url(&format!("/preview/{token}"))
-        )),
-        None => notice,
     };
     let now = Utc::now();
     let site = state.site.get(&*state.store).await?;
@@ -707,11 +697,25 @@ pub async fn make_preview_link(
             Utc::now(),
         )
         .await?;
-    Ok(Redirect::to(&format!(
-        "/newsroom/articles/{}?preview={token}",
-        article.id
-    ))
-    .into_response())
+    // Shown in this answer only: never in an address, a history or a log.
+    let notice = format!(
+        "Preview link (works for {} days, for anyone who has it; copy it now, it is not shown \
+         again): {}",
+        masthead_core::revision::PREVIEW_LIFETIME.num_days(),
+        state.url(&format!("/preview/{token}"))
+    );
+    editor(
+        &state,
+        &desk,
+        person,
+        Some(&article),
+        &content_of(&article),
+        Said {
+            notice: Some(notice),
+            ..Said::default()
+        },
+    )
+    .await
 }
 
 /// Ends every preview link of the article.
