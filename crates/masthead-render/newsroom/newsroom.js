@@ -73,7 +73,24 @@
   var status = document.getElementById("autosave-status");
   var dirty = false, sending = false, submitting = false;
   form.addEventListener("input", function () { dirty = true; });
-  form.addEventListener("submit", function () { submitting = true; });
+  form.addEventListener("submit", function (e) {
+    if (sending && !form.dataset.autosave) {
+      // The draft is being created by the first autosave: saving now would make two.
+      e.preventDefault();
+      status.textContent = "Creating the draft… save again in a moment.";
+      return;
+    }
+    submitting = true;
+  });
+  // Workflow actions apply to the saved version: unsaved typing would be left out.
+  document.querySelectorAll(".actions form").forEach(function (action) {
+    action.addEventListener("submit", function (e) {
+      if (dirty) {
+        e.preventDefault();
+        status.textContent = "Save your changes first: the action applies to the saved version.";
+      }
+    });
+  });
   function fields() {
     return new URLSearchParams(new FormData(form));
   }
@@ -95,6 +112,7 @@
           var place = r.headers.get("location");
           form.action = place;
           form.dataset.autosave = place + "/autosave";
+          form.querySelector("input[name=base]").value = r.headers.get("x-base") || "";
           history.replaceState(null, "", place);
           status.textContent = "Draft created; autosaving.";
         } else if (r.ok) {
@@ -128,7 +146,11 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
     })
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (r) {
+        return r.json()
+          .catch(function () { return { error: "the server answered " + r.status }; })
+          .then(function (j) { return { ok: r.ok, body: j }; });
+      })
       .then(function (r) {
         if (!r.ok) { status.textContent = "Upload refused: " + r.body.error; return; }
         dirty = true;
@@ -149,12 +171,16 @@
       })
       .catch(function () { status.textContent = "Upload failed: no connection."; });
   }
-  function follow(url, what) {
+  function follow(url, what, polls) {
+    polls = polls || 0;
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (p) {
         status.textContent = what + "; sizes made: " + p.done + " of " + p.total + ".";
-        if (p.done < p.total) setTimeout(function () { follow(url, what); }, 500);
+        // Two minutes at most: the library shows the rest.
+        if (p.done < p.total && polls < 240) {
+          setTimeout(function () { follow(url, what, polls + 1); }, 500);
+        }
       })
       .catch(function () { /* the library shows it later */ });
   }
@@ -172,8 +198,8 @@
   if (picker) picker.addEventListener("change", function () { upload(picker.files[0]); });
   function leaving() {
     if (dirty && !submitting && form.dataset.autosave) {
-      navigator.sendBeacon(form.dataset.autosave, fields());
-      dirty = false;
+      // Refused (too large for a beacon): the page stays dirty, the next tick retries.
+      if (navigator.sendBeacon(form.dataset.autosave, fields())) dirty = false;
     }
   }
   window.addEventListener("pagehide", leaving);

@@ -338,6 +338,8 @@ pub struct EditorView {
     pub reading_minutes: u32,
     /// A notice after a successful save or action.
     pub notice: Option<String>,
+    /// The form shows restored unsaved changes (which can be set aside).
+    pub restored: bool,
     /// Something to heed before saving: others editing, a conflicting save.
     pub warnings: Vec<String>,
     pub errors: Vec<FieldErrorView>,

@@ -1016,6 +1016,18 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let editor_path = r.location.unwrap();
     let id = article_id(&editor_path);
+    let created = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        r.headers["x-base"],
+        created
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "the version the script's later saves are checked against"
+    );
     let article_id_typed = masthead_core::ids::ArticleId(id);
     // An autosave keeps the working copy, not the article.
     let r = writer
@@ -1087,6 +1099,59 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
             .contains("The writer&#39;s version.</textarea>"),
         "and kept"
     );
+    // Unsaved work survives a status change (which moves the article's time but saves
+    // no text) and comes back on the next visit.
+    let r = writer
+        .post(
+            &format!("{editor_path}/autosave"),
+            &fields("Typed, then submitted."),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        writer
+            .post(&format!("{editor_path}/status"), &[("to", "in_review")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = writer.get(&editor_path).await;
+    assert!(
+        page.body.contains("Typed, then submitted.</textarea>"),
+        "{}",
+        page.body
+    );
+    // Unsaved work that someone else's save overtook comes back with a warning, and
+    // saving it is stopped as a conflict rather than overwriting theirs.
+    let desk_page = desk.get(&editor_path).await;
+    let mut desk_save = fields("The desk again.");
+    let desk_base = base_in(&desk_page.body);
+    desk_save.push(("base", &desk_base));
+    assert_eq!(
+        desk.post(&editor_path, &desk_save).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = writer.get(&editor_path).await;
+    assert!(page.body.contains("Ed saved this article"), "{}", page.body);
+    let mut stale = fields("Typed, then submitted.");
+    let stale_base = base_in(&page.body);
+    stale.push(("base", &stale_base));
+    assert_eq!(
+        writer.post(&editor_path, &stale).await.status,
+        StatusCode::CONFLICT
+    );
+    let stored = store.article(article_id_typed).await.unwrap().unwrap();
+    assert_eq!(stored.body_markdown, "The desk again.");
+    // The writer may set the unsaved changes aside and see the saved text.
+    let r = writer.post(&format!("{editor_path}/discard"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = writer.get(&editor_path).await;
+    assert!(
+        page.body.contains("The desk again.</textarea>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Restored your unsaved changes"));
     // The history has every save; an old one can be compared and restored.
     let history = writer.get(&format!("{editor_path}/history")).await;
     assert_eq!(history.status, StatusCode::OK);
@@ -1095,12 +1160,12 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
         .iter()
         .filter(|r| r.kind == masthead_core::revision::RevisionKind::Save)
         .collect();
-    assert_eq!(saves.len(), 3, "created, saved by Ana, saved by Ed");
+    assert_eq!(saves.len(), 4, "created, saved by Ana, saved by Ed twice");
     let oldest = saves.last().unwrap().id;
     let diff = writer.get(&format!("{editor_path}/history/{oldest}")).await;
     assert_eq!(diff.status, StatusCode::OK);
     assert!(
-        diff.body.contains("<del>The desk&#39;s version.</del>"),
+        diff.body.contains("<del>The desk again.</del>"),
         "{}",
         diff.body
     );

@@ -233,10 +233,23 @@ pub async fn create(
             // The editor's script creates the draft on its first autosave, then keeps
             // editing it in place.
             if one(&fields, "autosave") == "1" {
+                // With the version it was made as, for the form's conflict check.
+                let base = state
+                    .store
+                    .article(id)
+                    .await?
+                    .map(|a| {
+                        a.updated_at
+                            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                    })
+                    .unwrap_or_default();
                 let location = format!("/newsroom/articles/{id}");
                 return Ok((
                     StatusCode::CREATED,
-                    [(header::LOCATION, location)],
+                    [
+                        (header::LOCATION, location),
+                        (header::HeaderName::from_static("x-base"), base),
+                    ],
                     id.to_string(),
                 )
                     .into_response());
@@ -282,6 +295,9 @@ pub async fn edit(
         Some("saved") => Some("Saved.".to_owned()),
         Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
         Some("corrected") => Some("Added to the public corrections and updates log.".to_owned()),
+        Some("discarded") => {
+            Some("Your unsaved changes were set aside; they stay in the History.".to_owned())
+        }
         Some("previews-ended") => {
             Some("Every preview link of this article has stopped working.".to_owned())
         }
@@ -296,21 +312,56 @@ pub async fn edit(
     let zone = site.settings.zone();
     let mut content = content_of(&article);
     let mut notice = notice;
-    // Work autosaved after the last save comes back, not the older saved text.
+    // Work this person autosaved after their own last save comes back (not the
+    // article's time: a status change moves that and saves no text), unless it is
+    // what the article already says.
+    let revisions = state.store.revisions(article.id).await?;
+    let last_save = revisions
+        .iter()
+        .find(|r| r.kind == RevisionKind::Save)
+        .cloned();
+    let own_save = revisions
+        .iter()
+        .find(|r| r.kind == RevisionKind::Save && r.person == Some(person.id))
+        .map(|r| r.updated_at)
+        .unwrap_or(article.created_at);
+    let current = content_of(&article);
+    let mut base = None;
+    let mut overtaken = None;
+    let mut restored = false;
     if let Some(unsaved) = state
         .store
-        .autosave_since(article.id, person.id, article.updated_at)
+        .autosave_since(article.id, person.id, own_save)
         .await?
+        .filter(|u| u.content != current)
     {
-        content = unsaved.content;
+        restored = true;
         notice = Some(format!(
             "Restored your unsaved changes, autosaved {}. Save to keep them; the History \
              has the saved version.",
             TimeView::new(unsaved.summary.updated_at, zone).long
         ));
+        // Someone else saved while these changes were being typed: saving them is
+        // stopped as a conflict (the base predates their save) until compared.
+        if let Some(save) = last_save
+            .filter(|s| s.person != Some(person.id) && s.updated_at > unsaved.summary.created_at)
+        {
+            base = Some(unsaved.summary.created_at);
+            overtaken = Some(format!(
+                "{} saved this article at {} while you had these unsaved changes. Compare \
+                 with the History before saving: a save now is stopped so theirs is not lost.",
+                if save.person_name.is_empty() {
+                    "Someone"
+                } else {
+                    &save.person_name
+                },
+                TimeView::new(save.updated_at, zone).long
+            ));
+        }
+        content = unsaved.content;
     }
     // Others with the editor open lately.
-    let warnings = state
+    let warnings: Vec<String> = state
         .store
         .editing(article.id, now - PRESENCE_WINDOW)
         .await?
@@ -325,6 +376,7 @@ pub async fn edit(
             )
         })
         .collect();
+    let warnings: Vec<String> = overtaken.into_iter().chain(warnings).collect();
     state.store.mark_editing(article.id, person.id, now).await?;
     editor(
         &state,
@@ -335,10 +387,41 @@ pub async fn edit(
         Said {
             notice,
             warnings,
+            base,
+            restored,
             ..Said::default()
         },
     )
     .await
+}
+
+/// Sets the person's restored unsaved changes aside: their working copy becomes the
+/// saved text again (the discarded one stays in the History).
+pub async fn discard(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let article = match editable(&state, person, &id).await {
+        Ok(a) => a,
+        Err(response) => return Ok(response),
+    };
+    state
+        .store
+        .save_revision(
+            article.id,
+            person.id,
+            RevisionKind::Autosave,
+            &content_of(&article),
+            Utc::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/newsroom/articles/{}?notice=discarded",
+        article.id
+    ))
+    .into_response())
 }
 
 /// Stores the editor's content as the person's working copy, without touching the
@@ -1072,6 +1155,10 @@ struct Said {
     warnings: Vec<String>,
     errors: Vec<FieldErrorView>,
     status: StatusCode,
+    /// The version the form's content was made on, when older than the article's.
+    base: Option<DateTime<Utc>>,
+    /// The form shows the person's unsaved changes, not the saved text.
+    restored: bool,
 }
 
 impl Default for Said {
@@ -1081,6 +1168,8 @@ impl Default for Said {
             warnings: Vec::new(),
             errors: Vec::new(),
             status: StatusCode::OK,
+            base: None,
+            restored: false,
         }
     }
 }
@@ -1196,14 +1285,14 @@ async fn editor(
         preview: rendered.html,
         word_count: rendered.word_count,
         reading_minutes: reading_time_minutes(rendered.word_count),
+        restored: said.restored,
         notice: said.notice,
         warnings: said.warnings,
         errors: said.errors,
-        base: article
-            .map(|a| {
-                a.updated_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            })
+        base: said
+            .base
+            .or(article.map(|a| a.updated_at))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
             .unwrap_or_default(),
         chrome,
     };

@@ -161,6 +161,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(articles::autosave),
         ),
         route(
+            Method::POST,
+            "/newsroom/articles/{id}/discard",
+            Staff(Contributor),
+            post(articles::discard),
+        ),
+        route(
             Method::GET,
             "/newsroom/articles/{id}/history",
             Staff(Contributor),
