@@ -75,6 +75,30 @@ impl Newsroom {
         content: ArticleContent,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.save(actor, id, content, None, now).await
+    }
+
+    /// Replaces an article's content made on the version saved at `base`: a
+    /// `Conflict` if someone saved since, however close together the two saves come.
+    pub async fn update_from(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        content: ArticleContent,
+        base: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.save(actor, id, content, Some(base), now).await
+    }
+
+    async fn save(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        content: ArticleContent,
+        base: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let article = self.load(id).await?;
         let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
         let subject = subject(&article, &authors);
@@ -97,7 +121,7 @@ impl Newsroom {
         };
         let rendered = self.render(&content);
         self.store
-            .update_article_content(id, &content, &rendered, moved.as_ref(), now)
+            .update_article_content(id, &content, &rendered, moved.as_ref(), now, base)
             .await?;
         // Every save is kept, so any earlier version can be compared and restored.
         self.store

@@ -234,6 +234,9 @@ pub trait Store: Send + Sync {
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
     async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>>;
     async fn slug_taken(&self, slug: &str) -> Result<bool>;
+    /// Replaces an article's content. With `expected` set, only if the article is
+    /// still the version saved at that time (checked under the write lock), else a
+    /// `Conflict`: two saves made on one version cannot both win.
     async fn update_article_content(
         &self,
         id: ArticleId,
@@ -241,6 +244,7 @@ pub trait Store: Send + Sync {
         rendered: &RenderedBody,
         moved: Option<&PathMove>,
         updated_at: DateTime<Utc>,
+        expected: Option<DateTime<Utc>>,
     ) -> Result<()>;
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()>;
     /// Renames the article's slug; with `moved` set, also records a 301 from the old

@@ -1195,11 +1195,22 @@ impl masthead_core::store::Store for Store {
         rendered: &RenderedBody,
         moved: Option<&PathMove>,
         updated_at: DateTime<Utc>,
+        expected: Option<DateTime<Utc>>,
     ) -> Result<()> {
         content.validate()?;
         let image = content.featured_image.as_ref();
         let mut tx = self.begin().await?;
         let (status, published_at) = lock_article(&mut tx, id.0).await?;
+        if let Some(expected) = expected {
+            let current: DateTime<Utc> = sqlx::query_scalar("SELECT updated_at FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error("article"))?;
+            if current != expected {
+                return Err(Error::conflict("the article was saved by someone else since this version"));
+            }
+        }
         let mut counts = CountDeltas::default();
         count_article(&mut tx, id.0, -1, &mut counts).await?;
         let affected = sqlx::query(

@@ -1913,6 +1913,40 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     let editing = store.editing(id, late - PRESENCE_WINDOW).await.unwrap();
     let names: Vec<&str> = editing.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, [f.admin.name.as_str(), f.author.name.as_str()]);
+    // A save made on an older version loses against one made since, under the lock.
+    let article = store.article(id).await.unwrap().unwrap();
+    let renderer = masthead_render::MarkdownRenderer::default();
+    let newer = ArticleContent::new("Draft", "Saved first.");
+    let rendered = masthead_core::newsroom::BodyRenderer::render(&renderer, "Saved first.", "");
+    let mut newer = newer;
+    newer.authors = vec![f.author.id];
+    let saved_at = t + Duration::hours(1);
+    store
+        .update_article_content(
+            id,
+            &newer,
+            &rendered,
+            None,
+            saved_at,
+            Some(article.updated_at),
+        )
+        .await
+        .unwrap();
+    let stale = store
+        .update_article_content(
+            id,
+            &newer,
+            &rendered,
+            None,
+            saved_at + Duration::seconds(1),
+            Some(article.updated_at),
+        )
+        .await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().updated_at,
+        saved_at
+    );
     // Notes between staff, newest first; an empty one is refused.
     store
         .add_note(id, f.editor.id, " Check the second quote. ", t)

@@ -479,54 +479,41 @@ pub async fn save(
             .await;
         }
     };
-    // Saved by someone else since this form was opened: keep this version as a working
-    // copy and say so, rather than overwrite theirs.
-    let base = DateTime::parse_from_rfc3339(one(&fields, "base")).map(|t| t.with_timezone(&Utc));
-    if base.is_ok_and(|base| base != article.updated_at) {
-        let now = Utc::now();
-        state
-            .store
-            .save_revision(article.id, person.id, RevisionKind::Autosave, &content, now)
-            .await?;
-        let by = state
-            .store
-            .revisions(article.id)
-            .await?
-            .into_iter()
-            .find(|r| r.kind == RevisionKind::Save && r.person != Some(person.id))
-            .map(|r| r.person_name)
-            .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| "Someone".to_owned());
-        let zone = state.site.get(&*state.store).await?.settings.zone();
-        let warning = format!(
-            "{by} saved this article at {} after you opened it, so your version was not \
-             saved. It is shown here and kept in the History: compare, then save again to \
-             replace theirs.",
-            TimeView::new(article.updated_at, zone).long
-        );
-        return editor(
-            &state,
-            &desk,
-            person,
-            Some(&article),
-            &content,
-            Said {
-                warnings: vec![warning],
-                status: StatusCode::CONFLICT,
-                ..Said::default()
-            },
-        )
-        .await;
+    // Made on a version someone else has saved over since: keep this one as a working
+    // copy and say so, rather than overwrite theirs. Checked here and again under the
+    // store's write lock, so two saves of one version cannot both win.
+    let base = DateTime::parse_from_rfc3339(one(&fields, "base"))
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    if base.is_some_and(|base| base != article.updated_at) {
+        return conflict(&state, &desk, person, &article, &content).await;
     }
-    match state
-        .newsroom
-        .update(actor(person), article.id, content.clone(), Utc::now())
-        .await
-    {
+    let saved = match base {
+        Some(base) => {
+            state
+                .newsroom
+                .update_from(actor(person), article.id, content.clone(), base, Utc::now())
+                .await
+        }
+        None => {
+            state
+                .newsroom
+                .update(actor(person), article.id, content.clone(), Utc::now())
+                .await
+        }
+    };
+    match saved {
         Ok(()) => Ok(
             Redirect::to(&format!("/newsroom/articles/{}?notice=saved", article.id))
                 .into_response(),
         ),
+        Err(Error::Conflict(_)) if base.is_some() => {
+            // Saved over between our check and the write: the article has moved on.
+            let Some(now_stored) = state.store.article(article.id).await? else {
+                return Ok(not_found(&state, person).await);
+            };
+            conflict(&state, &desk, person, &now_stored, &content).await
+        }
         Err(Error::Invalid(errors)) => {
             editor(
                 &state,
@@ -545,6 +532,53 @@ pub async fn save(
         Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A save stopped because `article` was saved by someone else after the form's
+/// version: the person's `content` is kept as their working copy and shown again with
+/// what happened (and the newer version as the form's base, so saving again replaces
+/// theirs on purpose).
+async fn conflict(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    article: &Article,
+    content: &ArticleContent,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    state
+        .store
+        .save_revision(article.id, person.id, RevisionKind::Autosave, content, now)
+        .await?;
+    let by = state
+        .store
+        .revisions(article.id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == RevisionKind::Save && r.person != Some(person.id))
+        .map(|r| r.person_name)
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "Someone".to_owned());
+    let zone = state.site.get(&*state.store).await?.settings.zone();
+    let warning = format!(
+        "{by} saved this article at {} after you opened it, so your version was not \
+         saved. It is shown here and kept in the History: compare, then save again to \
+         replace theirs.",
+        TimeView::new(article.updated_at, zone).long
+    );
+    editor(
+        state,
+        desk,
+        person,
+        Some(article),
+        content,
+        Said {
+            warnings: vec![warning],
+            status: StatusCode::CONFLICT,
+            ..Said::default()
+        },
+    )
+    .await
 }
 
 pub async fn change_status(
