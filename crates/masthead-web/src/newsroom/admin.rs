@@ -240,7 +240,7 @@ pub async fn change_role(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let Ok(role) = form.role.parse::<Role>() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(person),
@@ -251,7 +251,7 @@ pub async fn change_role(
     };
     // An administrator cannot demote themselves (and perhaps leave no administrator).
     if PersonId(id) == person.id {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::CONFLICT,
             Some(person),
@@ -261,7 +261,7 @@ pub async fn change_role(
         .await);
     }
     let Some(before) = state.store.person(PersonId(id)).await? else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),

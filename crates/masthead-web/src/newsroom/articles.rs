@@ -94,7 +94,7 @@ pub async fn list(
         .and_then(|s| s.parse::<i64>().ok())
         .map(PersonId);
     let Some(number) = crate::portal::page_number(q.page.as_deref()) else {
-        return Ok(no_such_page(&state, person).await);
+        return Err(no_such_page(&state, person).await);
     };
     // One list filter at a time: an author, else a section, else everything.
     let filter = match (author, section) {
@@ -111,7 +111,7 @@ pub async fn list(
         })
         .await?;
     if page.items.is_empty() && number > 1 {
-        return Ok(no_such_page(&state, person).await);
+        return Err(no_such_page(&state, person).await);
     }
     let mut chrome = DeskChrome::new(&site.settings, "Articles", Some(person), desk.csrf());
     chrome.current = "articles";
@@ -169,7 +169,7 @@ fn listed_status(a: &masthead_core::article::ArticleSummary) -> Status {
     }
 }
 
-async fn no_such_page(state: &AppState, person: &Person) -> Response {
+async fn no_such_page(state: &AppState, person: &Person) -> WebError {
     desk_error(
         state,
         StatusCode::NOT_FOUND,
@@ -200,19 +200,7 @@ pub async fn create(
         Ok(c) => c,
         Err(errors) => {
             let content = lenient_content(&fields, None);
-            return editor(
-                &state,
-                &desk,
-                person,
-                None,
-                &content,
-                Said {
-                    errors,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
-            )
-            .await;
+            return editor(&state, &desk, person, None, &content, Said::invalid(errors)).await;
         }
     };
     match state
@@ -263,11 +251,7 @@ pub async fn create(
                 person,
                 None,
                 &content,
-                Said {
-                    errors: field_errors(errors),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
+                Said::invalid(field_errors(errors)),
             )
             .await
         }
@@ -287,10 +271,7 @@ pub async fn edit(
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let notice = match q.notice.as_deref() {
         Some("saved") => Some("Saved.".to_owned()),
         Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
@@ -403,10 +384,7 @@ pub async fn discard(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     state
         .store
         .save_revision(
@@ -433,10 +411,7 @@ pub async fn autosave(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let content = content_from(&fields, Some(&article))
         .unwrap_or_else(|_| lenient_content(&fields, Some(&article)));
     let now = Utc::now();
@@ -456,10 +431,7 @@ pub async fn save(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let content = match content_from(&fields, Some(&article)) {
         Ok(c) => c,
         Err(errors) => {
@@ -470,11 +442,7 @@ pub async fn save(
                 person,
                 Some(&article),
                 &content,
-                Said {
-                    errors,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
+                Said::invalid(errors),
             )
             .await;
         }
@@ -510,7 +478,7 @@ pub async fn save(
         Err(Error::Conflict(_)) if base.is_some() => {
             // Saved over between our check and the write: the article has moved on.
             let Some(now_stored) = state.store.article(article.id).await? else {
-                return Ok(not_found(&state, person).await);
+                return Err(not_found(&state, person).await);
             };
             conflict(&state, &desk, person, &now_stored, &content).await
         }
@@ -521,15 +489,11 @@ pub async fn save(
                 person,
                 Some(&article),
                 &content,
-                Said {
-                    errors: field_errors(errors),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
+                Said::invalid(field_errors(errors)),
             )
             .await
         }
-        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
+        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
         Err(e) => Err(e.into()),
     }
 }
@@ -590,12 +554,9 @@ pub async fn change_status(
     let person = signed_in(&desk)?;
     // Only people who may edit the article may move it (what they may move it to is
     // the workflow's to say); nothing of it is shown to anyone else.
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let Ok(to) = one(&fields, "to").parse::<Status>() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(person),
@@ -621,11 +582,7 @@ pub async fn change_status(
                     person,
                     Some(&article),
                     &content_of(&article),
-                    Said {
-                        errors,
-                        status: StatusCode::UNPROCESSABLE_ENTITY,
-                        ..Said::default()
-                    },
+                    Said::invalid(errors),
                 )
                 .await;
             }
@@ -649,11 +606,7 @@ pub async fn change_status(
             person,
             Some(&article),
             &content_of(&article),
-            Said {
-                errors,
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                ..Said::default()
-            },
+            Said::invalid(errors),
         )
         .await;
     }
@@ -690,7 +643,7 @@ pub async fn change_status(
             ))
             .into_response())
         }
-        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
+        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
         Err(Error::Invalid(errors)) => {
             editor(
                 &state,
@@ -698,15 +651,11 @@ pub async fn change_status(
                 person,
                 Some(&article),
                 &content_of(&article),
-                Said {
-                    errors: field_errors(errors),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
+                Said::invalid(field_errors(errors)),
             )
             .await
         }
-        Err(Error::Conflict(message)) => Ok(desk_error(
+        Err(Error::Conflict(message)) => Err(desk_error(
             &state,
             StatusCode::CONFLICT,
             Some(person),
@@ -727,12 +676,9 @@ pub async fn add_correction(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let Ok(kind) = one(&fields, "kind").parse::<CorrectionKind>() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(person),
@@ -771,16 +717,12 @@ pub async fn add_correction(
                 person,
                 Some(&article),
                 &content_of(&article),
-                Said {
-                    errors: field_errors(errors),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Said::default()
-                },
+                Said::invalid(field_errors(errors)),
             )
             .await
         }
-        Err(Error::Forbidden(message)) => Ok(forbidden(&state, person, &message).await),
-        Err(Error::Conflict(message)) => Ok(desk_error(
+        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
+        Err(Error::Conflict(message)) => Err(desk_error(
             &state,
             StatusCode::CONFLICT,
             Some(person),
@@ -800,10 +742,7 @@ pub async fn make_preview_link(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let token = super::desk::secret();
     state
         .store
@@ -842,10 +781,7 @@ pub async fn end_preview_links(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     state.store.end_previews(article.id).await?;
     Ok(Redirect::to(&format!(
         "/newsroom/articles/{}?notice=previews-ended",
@@ -897,11 +833,9 @@ pub(super) async fn editable(
     state: &AppState,
     person: &Person,
     id: &str,
-) -> Result<Article, Response> {
-    let article = match article_by_text_id(state, id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Err(not_found(state, person).await),
-        Err(e) => return Err(e.into_response()),
+) -> Result<Article, WebError> {
+    let Some(article) = article_by_text_id(state, id).await? else {
+        return Err(not_found(state, person).await);
     };
     let authors: Vec<PersonId> = article.authors.iter().map(|a| a.id).collect();
     let subject = Subject {
@@ -915,7 +849,7 @@ pub(super) async fn editable(
     Ok(article)
 }
 
-pub(super) async fn not_found(state: &AppState, person: &Person) -> Response {
+pub(super) async fn not_found(state: &AppState, person: &Person) -> WebError {
     desk_error(
         state,
         StatusCode::NOT_FOUND,
@@ -926,7 +860,7 @@ pub(super) async fn not_found(state: &AppState, person: &Person) -> Response {
     .await
 }
 
-async fn forbidden(state: &AppState, person: &Person, message: &str) -> Response {
+async fn forbidden(state: &AppState, person: &Person, message: &str) -> WebError {
     let mut sentence = message.to_owned();
     if let Some(first) = sentence.get(..1) {
         sentence = format!("{}{}.", first.to_uppercase(), &sentence[1..]);
@@ -1193,6 +1127,17 @@ struct Said {
     base: Option<DateTime<Utc>>,
     /// The form shows the person's unsaved changes, not the saved text.
     restored: bool,
+}
+
+impl Said {
+    /// The form is shown again with what is wrong with it.
+    fn invalid(errors: Vec<FieldErrorView>) -> Self {
+        Self {
+            errors,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Said {

@@ -25,7 +25,7 @@ pub async fn queue(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let Some(number) = p.number() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),
@@ -75,7 +75,7 @@ pub async fn decide(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let Ok(status) = form.status.parse::<CommentStatus>() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(person),

@@ -2,12 +2,12 @@
 //! check and CSRF protection, and the secrets and cookies they rest on.
 
 use super::Access;
-use crate::AppState;
+use crate::{AppState, WebError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use masthead_core::auth::{NewSession, Session};
@@ -198,7 +198,8 @@ async fn check(state: &AppState, access: Access, request: Request) -> Result<Req
                     session.person.role.label().to_lowercase()
                 ),
             )
-            .await);
+            .await
+            .into_response());
         }
         if session.needs_touch(now) {
             let expires = NewSession::expiry(session.created_at, now);
@@ -279,6 +280,7 @@ async fn log_in_first(state: &AppState, next: &str, changes_state: bool) -> Resp
         "Your session has ended. Log in again, then repeat what you were doing.",
     )
     .await
+    .into_response()
 }
 
 async fn refuse(state: &AppState, person: Option<&Person>, message: &str) -> Response {
@@ -290,35 +292,36 @@ async fn refuse(state: &AppState, person: Option<&Person>, message: &str) -> Res
         message,
     )
     .await
+    .into_response()
 }
 
 fn internal(e: masthead_core::Error) -> Response {
     crate::WebError::from(e).into_response()
 }
 
-/// A newsroom page that says what went wrong.
+/// A newsroom page that says what went wrong, as an error handlers return with `?`
+/// (without a page when even the page cannot be made: the message is then shown).
 pub async fn desk_error(
     state: &AppState,
     status: StatusCode,
     person: Option<&Person>,
     heading: &str,
     message: &str,
-) -> Response {
-    let title = state
-        .site
-        .get(&*state.store)
-        .await
-        .map(|site| site.settings.clone());
-    let Ok(settings) = title else {
-        return (status, message.to_owned()).into_response();
+) -> WebError {
+    let page = match state.site.get(&*state.store).await {
+        Ok(site) => {
+            let view = DeskErrorView {
+                chrome: DeskChrome::new(&site.settings, heading, person, ""),
+                heading: heading.to_owned(),
+                message: message.to_owned(),
+            };
+            state.theme.render("newsroom/error.html", &view).ok()
+        }
+        Err(_) => None,
     };
-    let view = DeskErrorView {
-        chrome: DeskChrome::new(&settings, heading, person, ""),
-        heading: heading.to_owned(),
+    WebError {
+        status,
         message: message.to_owned(),
-    };
-    match state.theme.render("newsroom/error.html", &view) {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, message.to_owned()).into_response(),
+        page,
     }
 }

@@ -37,10 +37,7 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(
         &site.settings,
@@ -98,23 +95,32 @@ fn diff(old: &ArticleContent, new: &ArticleContent) -> Vec<FieldDiff> {
         .collect()
 }
 
+/// The revision numbered `revision` of `article` (a revision of another article is
+/// no revision of this one).
+async fn revision_of(
+    state: &AppState,
+    person: &masthead_core::people::Person,
+    article: &masthead_core::article::Article,
+    revision: &str,
+) -> Result<masthead_core::revision::Revision, WebError> {
+    let found = match revision.parse::<i64>() {
+        Ok(n) => state.store.revision(n).await?,
+        Err(_) => None,
+    };
+    match found.filter(|r| r.summary.article_id == article.id) {
+        Some(found) => Ok(found),
+        None => Err(not_found(state, person).await),
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
     Path((id, revision)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
-    let found = match revision.parse::<i64>() {
-        Ok(n) => state.store.revision(n).await?,
-        Err(_) => None,
-    };
-    let Some(found) = found.filter(|r| r.summary.article_id == article.id) else {
-        return Ok(not_found(&state, person).await);
-    };
+    let article = editable(&state, person, &id).await?;
+    let found = revision_of(&state, person, &article, &revision).await?;
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(
         &site.settings,
@@ -139,17 +145,8 @@ pub async fn restore(
     Path((id, revision)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
-    let found = match revision.parse::<i64>() {
-        Ok(n) => state.store.revision(n).await?,
-        Err(_) => None,
-    };
-    let Some(found) = found.filter(|r| r.summary.article_id == article.id) else {
-        return Ok(not_found(&state, person).await);
-    };
+    let article = editable(&state, person, &id).await?;
+    let found = revision_of(&state, person, &article, &revision).await?;
     state
         .newsroom
         .update(actor(person), article.id, found.content, Utc::now())

@@ -41,7 +41,7 @@ pub async fn library(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let Some(number) = crate::portal::page_number(p.page.as_deref()) else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),
@@ -135,7 +135,7 @@ pub async fn upload(
         if wants_json {
             Ok((status, Json(UploadError { error: message })).into_response())
         } else {
-            Ok(desk_error(shared, status, Some(person), "Upload refused", &message).await)
+            Err(desk_error(shared, status, Some(person), "Upload refused", &message).await)
         }
     };
     let (mut bytes, mut alt, mut caption, mut credit) =
@@ -364,12 +364,9 @@ pub async fn use_as_featured(
     Form(form): Form<FeaturedForm>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
-    let article = match editable(&state, person, &id).await {
-        Ok(a) => a,
-        Err(response) => return Ok(response),
-    };
+    let article = editable(&state, person, &id).await?;
     let Some(media) = state.store.media(MediaId(form.media)).await? else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),
@@ -379,7 +376,7 @@ pub async fn use_as_featured(
         .await);
     };
     if media.alt.trim().is_empty() {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(person),

@@ -111,7 +111,7 @@ pub async fn audit(
     let mut chrome = chrome(&state, &desk, "Audit log").await?;
     chrome.current = "audit";
     let Some(number) = p.number() else {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),
@@ -125,7 +125,7 @@ pub async fn audit(
         .audit_log(PageRequest::numbered(number, AUDIT_PAGE))
         .await?;
     if log.items.is_empty() && number > 1 {
-        return Ok(desk_error(
+        return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
             Some(person),
