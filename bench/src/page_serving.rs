@@ -58,6 +58,11 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "http://127.0.0.1".into(),
+        masthead_web::mail::Mailer::outbox(
+            &masthead_web::mail::Mailer::outbox_dir(&std::env::temp_dir()),
+            "Bench <bench@localhost>",
+        )
+        .map_err(|e| anyhow::anyhow!(e))?,
     );
     let app = masthead_web::router(state);
 

@@ -5,7 +5,7 @@
 use crate::article::word_enum;
 use crate::error::Result;
 use crate::ids::PersonId;
-use crate::people::Person;
+use crate::people::{Person, Role};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -100,6 +100,15 @@ word_enum!(
         CorrectionAdded => "correction_added" / "Added a correction or update",
         SettingsChanged => "settings_changed" / "Changed the settings",
         RoleChanged => "role_changed" / "Changed a role",
+        PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",
+        PasswordReset => "password_reset" / "Reset their password by email",
+        PasswordChanged => "password_changed" / "Changed their password",
+        Invited => "invited" / "Invited a staff member",
+        InvitationWithdrawn => "invitation_withdrawn" / "Withdrew an invitation",
+        InvitationAccepted => "invitation_accepted" / "Accepted an invitation",
+        TwoFactorOn => "two_factor_on" / "Turned on two-factor sign-in",
+        TwoFactorOff => "two_factor_off" / "Turned off two-factor sign-in",
+        RecoveryCodeUsed => "recovery_code_used" / "Signed in with a recovery code",
     }
 );
 
@@ -126,6 +135,72 @@ pub struct AuditEntry {
     pub action: AuditAction,
     pub target: String,
     pub ip: String,
+}
+
+word_enum!(
+    /// What a single-use secret sent by email (or held between the two steps of a
+    /// two-factor login) is for.
+    TokenPurpose {
+        Reset => "reset" / "Password reset",
+        Invitation => "invitation" / "Invitation",
+        SecondStep => "second_step" / "Second sign-in step",
+    }
+);
+
+impl TokenPurpose {
+    /// How long a token for this purpose can be used.
+    pub fn lifetime(self) -> Duration {
+        match self {
+            TokenPurpose::Reset => Duration::hours(1),
+            TokenPurpose::Invitation => Duration::days(7),
+            TokenPurpose::SecondStep => Duration::minutes(5),
+        }
+    }
+}
+
+/// A single-use token to store; like sessions, only its SHA-256 is kept.
+#[derive(Debug, Clone)]
+pub struct NewStaffToken {
+    pub token_hash: String,
+    pub purpose: TokenPurpose,
+    /// Whose password it resets, or who is halfway through signing in.
+    pub person: Option<PersonId>,
+    /// An invitation's address, name and role (empty for other purposes).
+    pub email: String,
+    pub name: String,
+    pub role: Option<Role>,
+    /// Who made it (the inviting admin).
+    pub created_by: Option<PersonId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored, unused and unexpired token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffToken {
+    pub token_hash: String,
+    pub purpose: TokenPurpose,
+    pub person: Option<PersonId>,
+    pub email: String,
+    pub name: String,
+    pub role: Option<Role>,
+    pub created_by: Option<PersonId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How many recovery codes a person gets when they turn on two-factor sign-in.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Two-factor sign-in of one person: the TOTP secret (RFC 6238, SHA-1, 6 digits,
+/// 30-second steps) and the last time step accepted, so no code works twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoFactor {
+    /// The shared secret, base32 (as authenticator apps show it).
+    pub secret: String,
+    pub last_step: i64,
+    pub enabled_at: DateTime<Utc>,
+    /// Recovery codes not used yet.
+    pub recovery_left: u32,
 }
 
 /// Checks a failure count's rule; pure, for unit tests.

@@ -6,7 +6,10 @@ use crate::article::{
     Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, PathMove,
     RenderedBody, Status,
 };
-use crate::auth::{AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session};
+use crate::auth::{
+    AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, NewStaffToken, Session,
+    StaffToken, TokenPurpose, TwoFactor,
+};
 use crate::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
@@ -202,6 +205,84 @@ pub trait Store: Send + Sync {
     async fn record_audit(&self, entry: &NewAuditEntry) -> Result<()>;
     /// The audit log, newest first.
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
+
+    // Single-use tokens: password resets, invitations, the second sign-in step.
+    /// Stores a token (and drops expired and used ones), with its audit entry if any.
+    async fn create_staff_token(
+        &self,
+        token: &NewStaffToken,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<()>;
+    /// The token with this hash and purpose, unless it was used or has expired.
+    async fn staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffToken>>;
+    /// Uses up a token; false when it was used already or has expired, so of two
+    /// requests racing with one token only one gets `true`.
+    async fn use_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<bool>;
+    /// Unused, unexpired invitations, newest first.
+    async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>>;
+    /// Uses a reset token to set a new password and ends every session of its person,
+    /// in one transaction; `None` when the token is no longer good.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>>;
+    /// Uses an invitation to add the staff member it invites (role and email from the
+    /// invitation), in one transaction; `None` when the invitation is no longer good.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        person: &NewPerson,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>>;
+    /// Sets a signed-in person's new password and ends their other sessions.
+    async fn change_password(
+        &self,
+        person: PersonId,
+        password_hash: &str,
+        keep_session: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+
+    // Two-factor sign-in.
+    /// A person's two-factor setting, if they turned it on.
+    async fn two_factor(&self, person: PersonId) -> Result<Option<TwoFactor>>;
+    /// Turns two-factor sign-in on (or starts it again) with a confirmed secret, the
+    /// step of the code that confirmed it, and new recovery codes (hashes).
+    async fn enable_two_factor(
+        &self,
+        person: PersonId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+    /// Turns two-factor sign-in off, forgetting the secret and recovery codes.
+    async fn disable_two_factor(&self, person: PersonId, audit: &NewAuditEntry) -> Result<()>;
+    /// Accepts a code's time step if it is later than every step accepted before
+    /// (so a code works once); false otherwise.
+    async fn accept_code_step(&self, person: PersonId, step: i64) -> Result<bool>;
+    /// Uses one of the person's recovery codes; false when it is unknown or used.
+    async fn use_recovery_code(
+        &self,
+        person: PersonId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 
     // Members.
     async fn create_member(&self, member: &NewMember) -> Result<Member>;

@@ -74,6 +74,49 @@ pub struct LoginView {
     /// Where to go after logging in.
     pub next: String,
     pub error: Option<String>,
+    /// Said above the form (after a password reset, an expired second step...).
+    pub notice: Option<String>,
+}
+
+/// The signed-out forms besides the login: the second sign-in step, asking for a
+/// reset link, choosing a password (reset or invitation), and links no longer good.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessView {
+    pub chrome: DeskChrome,
+    /// Which form: "second_step", "forgot", "asked", "reset", "invitation", "gone".
+    pub form: &'static str,
+    /// Where the form is sent.
+    pub action: String,
+    pub next: String,
+    pub email: String,
+    pub name: String,
+    pub role_label: String,
+    pub error: Option<String>,
+}
+
+/// Turning on two-factor sign-in: the secret to add to an authenticator app.
+#[derive(Debug, Clone, Serialize)]
+pub struct TwoFactorSetupView {
+    /// Base32, as the confirming form sends it back.
+    pub secret: String,
+    /// The same in groups of four, for typing.
+    pub secret_spaced: String,
+    /// The `otpauth://` address as a QR code, an SVG document made by us.
+    pub qr_svg: String,
+}
+
+/// The signed-in person's own account: password and two-factor sign-in.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub chrome: DeskChrome,
+    pub two_factor_on: bool,
+    pub enabled_at: Option<TimeView>,
+    pub recovery_left: u32,
+    pub setup: Option<TwoFactorSetupView>,
+    /// New recovery codes, shown once.
+    pub recovery_codes: Vec<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
 }
 
 /// An article on a desk list.
@@ -459,6 +502,31 @@ pub struct StaffListView {
     pub chrome: DeskChrome,
     pub staff: Vec<StaffRowView>,
     pub notice: Option<String>,
+    pub invitations: Vec<InvitationView>,
+    /// The invitation form: as typed, with its error, and the roles to pick from.
+    pub invite: InviteFields,
+    pub invite_error: Option<String>,
+    pub roles: Vec<Choice>,
+    /// A new invitation's link, shown once when no mail server is set up to send it.
+    pub invite_link: Option<String>,
+}
+
+/// An invitation not accepted yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    /// The stored hash of its token (not the token), to withdraw it by.
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub expires: TimeView,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InviteFields {
+    pub name: String,
+    pub email: String,
+    pub role: String,
 }
 
 /// A comment waiting for a moderator.

@@ -55,6 +55,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/login.html"),
     ),
     (
+        "newsroom/access.html",
+        include_str!("../newsroom/templates/access.html"),
+    ),
+    (
+        "newsroom/account.html",
+        include_str!("../newsroom/templates/account.html"),
+    ),
+    (
         "newsroom/dashboard.html",
         include_str!("../newsroom/templates/dashboard.html"),
     ),

@@ -11,7 +11,8 @@ use masthead_core::article::{
     PathMove, RenderedBody, Source,
 };
 use masthead_core::auth::{
-    AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, Session,
+    AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, NewStaffToken, Session,
+    StaffToken, TokenPurpose, TwoFactor,
 };
 use masthead_core::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use masthead_core::revision::{
@@ -713,45 +714,11 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn create_person(&self, person: &NewPerson) -> Result<Person> {
-        person.validate()?;
-        let email = normalize_email(&person.email);
-        let base = masthead_core::slug::slugify(&person.name).unwrap_or_else(|| "staff".into());
         let mut tx = self.begin().await?;
-        let mut slug = base.clone();
-        for n in 2.. {
-            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE slug = $1")
-                .bind(&slug)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error("person"))?;
-            if taken.is_none() {
-                break;
-            }
-            slug = masthead_core::slug::numbered(&base, n);
-        }
-        let row: PersonRow = sqlx::query_as(&format!(
-            "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
-            PERSON_COLUMNS.trim_end_matches(" FROM people")
-        ))
-        .bind(&slug)
-        .bind(person.name.trim())
-        .bind(&email)
-        .bind(person.role.as_str())
-        .bind(&person.bio)
-        .bind(to_json(&person.expertise)?)
-        .bind(to_json(&person.social_links)?)
-        .bind(&person.password_hash)
-        .bind(ts(Utc::now()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match db_error("staff member")(e) {
-            Error::Conflict(_) => Error::conflict(format!("a staff member with the email {email} exists already")),
-            other => other,
-        })?;
+        let person = insert_person(&mut tx, person).await?;
         commit(tx).await?;
         self.notify(Change::Site);
-        Ok(row.into_person()?.0)
+        Ok(person)
     }
 
     async fn person(&self, id: PersonId) -> Result<Option<Person>> {
@@ -971,6 +938,286 @@ impl masthead_core::store::Store for Store {
         insert_audit(&mut tx, audit).await?;
         commit(tx).await?;
         row.into_person().map(|(p, _)| p)
+    }
+
+    async fn create_staff_token(
+        &self,
+        token: &NewStaffToken,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM staff_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL")
+            .bind(ts(token.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("tokens"))?;
+        sqlx::query(
+            "INSERT INTO staff_tokens (token_hash, purpose, person_id, email, name, role, \
+             created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&token.token_hash)
+        .bind(token.purpose.as_str())
+        .bind(token.person.map(|p| p.0))
+        .bind(normalize_email(&token.email))
+        .bind(token.name.trim())
+        .bind(token.role.map(|r| r.as_str()))
+        .bind(token.created_by.map(|p| p.0))
+        .bind(ts(token.created_at))
+        .bind(ts(token.created_at + token.purpose.lifetime()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("token"))?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        commit(tx).await
+    }
+
+    async fn staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffToken>> {
+        let row: Option<StaffTokenRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_TOKEN_COLUMNS} WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3"
+        ))
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("token"))?;
+        row.map(StaffToken::try_from).transpose()
+    }
+
+    async fn use_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let used = take_token(&mut tx, token_hash, purpose, now).await?.is_some();
+        if let (true, Some(audit)) = (used, audit) {
+            insert_audit(&mut tx, audit).await?;
+        }
+        commit(tx).await?;
+        Ok(used)
+    }
+
+    async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>> {
+        let rows: Vec<StaffTokenRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_TOKEN_COLUMNS} WHERE purpose = $1 AND used_at IS NULL \
+             AND expires_at > $2 ORDER BY created_at DESC, token_hash"
+        ))
+        .bind(TokenPurpose::Invitation.as_str())
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("invitations"))?;
+        rows.into_iter().map(StaffToken::try_from).collect()
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>> {
+        let mut tx = self.begin().await?;
+        let Some(token) = take_token(&mut tx, token_hash, TokenPurpose::Reset, now).await? else {
+            return Ok(None);
+        };
+        let Some(person) = token.person else {
+            return Ok(None);
+        };
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "UPDATE people SET password_hash = $2 WHERE id = $1 RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(person.0)
+        .bind(password_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("person"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        for sql in [
+            "DELETE FROM staff_sessions WHERE person_id = $1",
+            "DELETE FROM staff_tokens WHERE person_id = $1 AND used_at IS NULL",
+        ] {
+            sqlx::query(sql)
+                .bind(person.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("sessions"))?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        row.into_person().map(|(p, _)| Some(p))
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        person: &NewPerson,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>> {
+        let mut tx = self.begin().await?;
+        let Some(token) = take_token(&mut tx, token_hash, TokenPurpose::Invitation, now).await?
+        else {
+            return Ok(None);
+        };
+        let invited = NewPerson {
+            email: token.email,
+            role: token.role.unwrap_or(Role::Contributor),
+            ..person.clone()
+        };
+        let added = insert_person(&mut tx, &invited).await?;
+        let audit = NewAuditEntry {
+            actor: Some(added.id),
+            ..audit.clone()
+        };
+        insert_audit(&mut tx, &audit).await?;
+        commit(tx).await?;
+        self.notify(Change::Site);
+        Ok(Some(added))
+    }
+
+    async fn change_password(
+        &self,
+        person: PersonId,
+        password_hash: &str,
+        keep_session: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query("UPDATE people SET password_hash = $2 WHERE id = $1")
+            .bind(person.0)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("person"))?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::not_found(format!("staff member {person}")));
+        }
+        sqlx::query("DELETE FROM staff_sessions WHERE person_id = $1 AND token_hash <> $2")
+            .bind(person.0)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("sessions"))?;
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn two_factor(&self, person: PersonId) -> Result<Option<TwoFactor>> {
+        let row: Option<TwoFactorRow> = sqlx::query_as(
+            "SELECT t.secret, t.last_step, t.enabled_at, \
+             (SELECT COUNT(*) FROM staff_recovery_codes c \
+              WHERE c.person_id = t.person_id AND c.used_at IS NULL) AS recovery_left \
+             FROM staff_two_factor t WHERE t.person_id = $1",
+        )
+        .bind(person.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("two-factor"))?;
+        Ok(row.map(TwoFactor::from))
+    }
+
+    async fn enable_two_factor(
+        &self,
+        person: PersonId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO staff_two_factor (person_id, secret, last_step, enabled_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id) DO UPDATE \
+             SET secret = excluded.secret, last_step = excluded.last_step, \
+             enabled_at = excluded.enabled_at",
+        )
+        .bind(person.0)
+        .bind(secret)
+        .bind(step)
+        .bind(ts(audit.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("two-factor"))?;
+        sqlx::query("DELETE FROM staff_recovery_codes WHERE person_id = $1")
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("recovery codes"))?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO staff_recovery_codes (person_id, code_hash) VALUES ($1, $2)")
+                .bind(person.0)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("recovery code"))?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn disable_two_factor(&self, person: PersonId, audit: &NewAuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for sql in [
+            "DELETE FROM staff_two_factor WHERE person_id = $1",
+            "DELETE FROM staff_recovery_codes WHERE person_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(person.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("two-factor"))?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn accept_code_step(&self, person: PersonId, step: i64) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE staff_two_factor SET last_step = $2 WHERE person_id = $1 AND last_step < $2",
+        )
+        .bind(person.0)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("two-factor"))?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        person: PersonId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE staff_recovery_codes SET used_at = $3 \
+             WHERE person_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(person.0)
+        .bind(code_hash)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("recovery code"))?
+        .rows_affected();
+        Ok(changed == 1)
     }
 
     async fn create_member(&self, member: &NewMember) -> Result<Member> {
@@ -1992,6 +2239,67 @@ impl masthead_core::store::Store for Store {
 }
 
 /// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
+/// Adds a staff member, with a slug of their name not used yet.
+async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
+    person.validate()?;
+    let email = normalize_email(&person.email);
+    let base = masthead_core::slug::slugify(&person.name).unwrap_or_else(|| "staff".into());
+    let mut slug = base.clone();
+    for n in 2.. {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE slug = $1")
+            .bind(&slug)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error("person"))?;
+        if taken.is_none() {
+            break;
+        }
+        slug = masthead_core::slug::numbered(&base, n);
+    }
+    let row: PersonRow = sqlx::query_as(&format!(
+        "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+        PERSON_COLUMNS.trim_end_matches(" FROM people")
+    ))
+    .bind(&slug)
+    .bind(person.name.trim())
+    .bind(&email)
+    .bind(person.role.as_str())
+    .bind(&person.bio)
+    .bind(to_json(&person.expertise)?)
+    .bind(to_json(&person.social_links)?)
+    .bind(&person.password_hash)
+    .bind(ts(Utc::now()))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match db_error("staff member")(e) {
+        Error::Conflict(_) => Error::conflict(format!("a staff member with the email {email} exists already")),
+        other => other,
+    })?;
+    Ok(row.into_person()?.0)
+}
+
+/// Marks an unused, unexpired token used; its row if this call was the one to use it.
+async fn take_token(
+    tx: &mut Conn,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<Option<StaffToken>> {
+    let row: Option<StaffTokenRow> = sqlx::query_as(&format!(
+        "UPDATE staff_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 \
+         AND used_at IS NULL AND expires_at > $3 RETURNING {}",
+        STAFF_TOKEN_COLUMNS.trim_end_matches(" FROM staff_tokens")
+    ))
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(ts(now))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error("token"))?;
+    row.map(StaffToken::try_from).transpose()
+}
+
 async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip) \

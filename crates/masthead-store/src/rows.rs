@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use masthead_core::article::{
     Article, ArticleSummary, Correction, FeaturedImage, Named, Seo, Source,
 };
-use masthead_core::auth::{AuditEntry, Session};
+use masthead_core::auth::{AuditEntry, Session, StaffToken, TwoFactor};
 use masthead_core::comment::{Comment, CommentToModerate};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
@@ -724,5 +724,57 @@ impl TryFrom<ModerationRow> for CommentToModerate {
             article_title: r.article_title,
             comment: r.comment.try_into()?,
         })
+    }
+}
+
+pub(crate) const STAFF_TOKEN_COLUMNS: &str = "token_hash, purpose, person_id, email, name, role, \
+     created_by, created_at, expires_at FROM staff_tokens";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffTokenRow {
+    pub token_hash: String,
+    pub purpose: String,
+    pub person_id: Option<i64>,
+    pub email: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<StaffTokenRow> for StaffToken {
+    type Error = Error;
+    fn try_from(r: StaffTokenRow) -> Result<Self> {
+        Ok(StaffToken {
+            token_hash: r.token_hash,
+            purpose: word(&r.purpose)?,
+            person: r.person_id.map(PersonId),
+            email: r.email,
+            name: r.name,
+            role: r.role.as_deref().map(word).transpose()?,
+            created_by: r.created_by.map(PersonId),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TwoFactorRow {
+    pub secret: String,
+    pub last_step: i64,
+    pub enabled_at: DateTime<Utc>,
+    pub recovery_left: i64,
+}
+
+impl From<TwoFactorRow> for TwoFactor {
+    fn from(r: TwoFactorRow) -> Self {
+        TwoFactor {
+            secret: r.secret,
+            last_step: r.last_step,
+            enabled_at: r.enabled_at,
+            recovery_left: u32::try_from(r.recovery_left).unwrap_or(0),
+        }
     }
 }

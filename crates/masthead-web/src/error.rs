@@ -25,6 +25,16 @@ impl WebError {
         }
     }
 
+    /// A failure on our side (logged with `cause`), answered with a 500.
+    pub fn internal(cause: &str) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Something went wrong on our side. Please try again in a moment.".into(),
+            page: None,
+        }
+    }
+
     pub fn gone() -> Self {
         Self {
             status: StatusCode::GONE,

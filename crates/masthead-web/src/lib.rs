@@ -5,11 +5,13 @@ pub mod cache;
 mod error;
 mod health;
 mod log;
+pub mod mail;
 pub mod newsroom;
 pub mod passwords;
 mod portal;
 pub mod readership;
 pub mod site;
+pub mod two_factor;
 
 use axum::Router;
 use masthead_core::search::Search;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub readership: Arc<readership::Readership>,
     /// The newsroom's use cases (workflow rules, rendering, then the store).
     pub newsroom: masthead_core::newsroom::Newsroom,
+    /// Sends password reset links and invitations.
+    pub mailer: Arc<mail::Mailer>,
 }
 
 impl AppState {
@@ -47,6 +51,7 @@ impl AppState {
         theme: Arc<Theme>,
         media_dir: PathBuf,
         base_url: String,
+        mailer: mail::Mailer,
     ) -> Self {
         let cache = Arc::new(cache::PageCache::new(
             store.subscribe(),
@@ -66,6 +71,7 @@ impl AppState {
             base_url,
             cache,
             readership: Arc::default(),
+            mailer: Arc::new(mailer),
         }
     }
 

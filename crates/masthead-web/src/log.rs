@@ -16,13 +16,20 @@ pub fn request(method: &Method, path: &str, status: StatusCode, started: Instant
     );
 }
 
-/// The path as logs may keep it: a preview link's secret is not written down.
+/// Addresses whose last segment is a secret (preview links, reset links,
+/// invitations): logs keep only the part before it.
+const SECRET_TAILS: &[(&str, &str)] = &[
+    ("/preview/", "/preview/…"),
+    ("/newsroom/reset/", "/newsroom/reset/…"),
+    ("/newsroom/invitation/", "/newsroom/invitation/…"),
+];
+
+/// The path as logs may keep it: a link's secret is not written down.
 fn loggable(path: &str) -> &str {
-    if path.starts_with("/preview/") {
-        "/preview/…"
-    } else {
-        path
-    }
+    SECRET_TAILS
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map_or(path, |(_, masked)| masked)
 }
 
 #[cfg(test)]
@@ -30,6 +37,15 @@ mod tests {
     #[test]
     fn preview_secrets_stay_out_of_the_logs() {
         assert_eq!(super::loggable("/preview/3f9c0a"), "/preview/…");
+        assert_eq!(
+            super::loggable("/newsroom/reset/3f9c0a"),
+            "/newsroom/reset/…"
+        );
+        assert_eq!(
+            super::loggable("/newsroom/invitation/3f9c0a"),
+            "/newsroom/invitation/…"
+        );
+        assert_eq!(super::loggable("/newsroom/reset"), "/newsroom/reset");
         assert_eq!(super::loggable("/world/story/"), "/world/story/");
     }
 }

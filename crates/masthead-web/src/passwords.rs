@@ -33,6 +33,42 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     matches && stored.is_some()
 }
 
+/// Longest password accepted (argon2 takes any length; this bounds the work).
+pub const MAX_LENGTH: usize = 1000;
+
+/// Checks a newly chosen password and its confirmation; says what is wrong.
+pub fn check_choice(password: &str, confirm: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(format!(
+            "Choose a password of at least {MIN_LENGTH} characters (a few words make a good one)."
+        ));
+    }
+    if length > MAX_LENGTH {
+        return Err(format!(
+            "Choose a password of at most {MAX_LENGTH} characters."
+        ));
+    }
+    if password != confirm {
+        return Err("The two passwords are not the same; type them again.".to_owned());
+    }
+    Ok(())
+}
+
+/// `hash` on a blocking thread (argon2 is CPU work, kept off the async threads).
+pub async fn hash_off_thread(password: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| format!("cannot hash the password: {e}"))?
+}
+
+/// `verify` on a blocking thread.
+pub async fn verify_off_thread(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false)
+}
+
 /// A random password of 20 letters and digits (about 119 bits).
 pub fn generate() -> String {
     Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20)
@@ -52,5 +88,14 @@ mod tests {
         assert!(!super::verify("wrong", Some(&hash)));
         assert!(!super::verify(&password, None), "no account, no match");
         assert!(!super::verify(&password, Some("not a hash")));
+    }
+
+    #[test]
+    fn chosen_passwords_are_long_enough_and_confirmed() {
+        assert!(super::check_choice("short", "short").is_err());
+        assert!(super::check_choice("long enough here", "long enough there").is_err());
+        assert!(super::check_choice("long enough here", "long enough here").is_ok());
+        let huge = "x".repeat(super::MAX_LENGTH + 1);
+        assert!(super::check_choice(&huge, &huge).is_err());
     }
 }

@@ -224,6 +224,11 @@ async fn every_page_type_matches_its_golden_file(store: Arc<dyn Store>) {
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "https://gazette.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &std::env::temp_dir().join("masthead-test-outbox"),
+            "Test <newsroom@example.com>",
+        )
+        .unwrap(),
     ));
     let pages = [
         ("home", "/", StatusCode::OK),

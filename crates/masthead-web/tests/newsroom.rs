@@ -7,7 +7,10 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use masthead_core::article::{ArticleContent, Status};
-use masthead_core::auth::{AuditAction, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
+use masthead_core::auth::{
+    AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose, MAX_FAILURES_PER_ACCOUNT,
+    MAX_FAILURES_PER_IP,
+};
 use masthead_core::people::{NewPerson, Person, Role};
 use masthead_core::store::{PageRequest, Store};
 use masthead_testkit::store_test;
@@ -30,6 +33,11 @@ fn app_with_media(store: Arc<dyn Store>, media_dir: &std::path::Path) -> masthea
         masthead_render::Theme::new(None),
         media_dir.to_path_buf(),
         "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &media_dir.join("outbox"),
+            "Newsroom <newsroom@news.example>",
+        )
+        .unwrap(),
     ))
 }
 
@@ -151,9 +159,22 @@ impl Browser {
 
     /// Posts a form the way the newsroom's own page would, with this page's token.
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let csrf = match self.cookies.get("masthead_login") {
-            Some(token) if path == "/newsroom/login" => token.clone(),
-            _ => self.csrf().await,
+        // Forms for people not signed in (login, second step, reset, invitation)
+        // carry the login form's token, whether or not a session exists.
+        let signed_out_form = [
+            "/newsroom/login",
+            "/newsroom/reset",
+            "/newsroom/invitation/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        let csrf = if signed_out_form {
+            if !self.cookies.contains_key("masthead_login") {
+                self.get("/newsroom/reset").await;
+            }
+            self.cookies["masthead_login"].clone()
+        } else {
+            self.csrf().await
         };
         let mut form = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
@@ -240,6 +261,16 @@ impl Browser {
         )
         .await
     }
+}
+
+/// The code an authenticator app shows now for `secret` (base32).
+fn totp_code(secret: &str) -> String {
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap()
+        .generate_current()
+        .to_string()
 }
 
 fn csrf_in(html: &str) -> String {
@@ -413,7 +444,7 @@ async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
         .parse()
         .unwrap();
     assert!((1..=15 * 60).contains(&seconds), "{seconds}");
-    assert!(blocked.body.contains("Too many failed logins"));
+    assert!(blocked.body.contains("Too many failed attempts"));
     let blocked_unknown = browser.login("nobody@example.com", PASSWORD).await;
     assert_eq!(blocked_unknown.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(message(&blocked.body), message(&blocked_unknown.body));
@@ -650,10 +681,36 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             } else {
                 draft.to_string()
             };
+            // Emailed links, each good once: a fresh one for every walk.
+            let link = masthead_web::two_factor::new_secret();
+            let (purpose, email, role_invited) = if route.path.starts_with("/newsroom/reset/") {
+                (TokenPurpose::Reset, owner.email.clone(), None)
+            } else {
+                (
+                    TokenPurpose::Invitation,
+                    format!("matrix{checked}@example.com"),
+                    Some(Role::Author),
+                )
+            };
+            let made = NewStaffToken {
+                token_hash: masthead_web::newsroom::token_hash(&link),
+                purpose,
+                person: (purpose == TokenPurpose::Reset).then_some(owner.id),
+                email,
+                name: "Matrix Invitee".into(),
+                role: role_invited,
+                created_by: None,
+                created_at: chrono::Utc::now(),
+            };
+            store.create_staff_token(&made, None).await.unwrap();
             let path = route
                 .path
                 .replace("{id}", &id)
-                .replace("{revision}", &revision.to_string());
+                .replace("{revision}", &revision.to_string())
+                .replace("{token}", &link)
+                .replace("{invitation}", &made.token_hash);
+            let secret = masthead_web::two_factor::new_secret();
+            let code = totp_code(&secret);
             let byline = owner.id.to_string();
             let picture_id = picture.id.to_string();
             let reply = if route.method == Method::POST && route.path == "/newsroom/media" {
@@ -689,6 +746,28 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/staff/{id}/role" => &[("role", "contributor")],
                     "/newsroom/comments/{id}" => &[("status", "approved")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
+                    "/newsroom/login/code" => &[("code", "123456")],
+                    "/newsroom/reset" => &[("email", owner.email.as_str())],
+                    "/newsroom/reset/{token}" => &[("password", PASSWORD), ("confirm", PASSWORD)],
+                    "/newsroom/invitation/{token}" => &[
+                        ("name", "Matrix Invitee"),
+                        ("password", PASSWORD),
+                        ("confirm", PASSWORD),
+                    ],
+                    "/newsroom/account/password" => &[
+                        ("current", PASSWORD),
+                        ("password", PASSWORD),
+                        ("confirm", PASSWORD),
+                    ],
+                    "/newsroom/account/two-factor" => {
+                        &[("secret", secret.as_str()), ("code", code.as_str())]
+                    }
+                    "/newsroom/account/two-factor/off" => &[("password", PASSWORD)],
+                    "/newsroom/staff/invitations" => &[
+                        ("name", "Matrix Invitee"),
+                        ("email", "invitee@example.com"),
+                        ("role", "author"),
+                    ],
                     _ => &[],
                 };
                 browser.post(&path, fields).await
@@ -711,9 +790,16 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/articles/{id}/autosave",
                     "/newsroom/articles/{id}/preview-link",
                     "/newsroom/media",
+                    "/newsroom/reset",
+                    "/newsroom/account/two-factor/setup",
+                    "/newsroom/account/two-factor",
+                    // Without a mail server, the answer shows the invitation's link.
+                    "/newsroom/staff/invitations",
                 ];
                 let sent_on = (route.method == Method::POST && !answers_here.contains(&route.path))
-                    || (route.path == "/newsroom/login" && role.is_some());
+                    || (route.path == "/newsroom/login" && role.is_some())
+                    // No one is halfway through a two-factor login here: back to the start.
+                    || route.path == "/newsroom/login/code";
                 let expected = if sent_on {
                     StatusCode::SEE_OTHER
                 } else if route.method == Method::POST && route.path == "/newsroom/media" {
@@ -733,6 +819,21 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 assert_eq!(reply.status, StatusCode::FORBIDDEN, "{context}");
                 assert!(reply.body.contains("Not for your role"), "{context}");
             }
+            // Two-factor sign-in turned on by the walk is turned off again, so the
+            // next walk's login is one step.
+            store
+                .disable_two_factor(
+                    owner.id,
+                    &NewAuditEntry {
+                        at: chrono::Utc::now(),
+                        actor: None,
+                        action: AuditAction::TwoFactorOff,
+                        target: String::new(),
+                        ip: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
             checked += 1;
         }
     }

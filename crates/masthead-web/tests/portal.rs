@@ -19,6 +19,11 @@ fn state(store: Arc<dyn Store>) -> masthead_web::AppState {
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &std::env::temp_dir().join("masthead-test-outbox"),
+            "Test <newsroom@example.com>",
+        )
+        .unwrap(),
     )
 }
 
@@ -1220,6 +1225,11 @@ async fn search_finds_articles_and_every_page_offers_it(store: Arc<dyn Store>) {
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &std::env::temp_dir().join("masthead-test-outbox"),
+            "Test <newsroom@example.com>",
+        )
+        .unwrap(),
     ));
 
     let (status, _, html) = get(&app, "/search/?q=budget").await;

@@ -36,6 +36,18 @@ pub const KEYS: &[Key] = &[
         default: "http://<listen>",
         meaning: "The public URL readers use, for absolute links in feeds, sitemaps and emails.",
     },
+    Key {
+        name: "smtp_url",
+        env: "MASTHEAD_SMTP_URL",
+        default: "(none: letters go to <data-dir>/outbox)",
+        meaning: "Mail server for password resets and invitations: `smtps://USER:PASSWORD@HOST` (TLS) or `smtp://HOST:587?tls=required` (STARTTLS).",
+    },
+    Key {
+        name: "mail_from",
+        env: "MASTHEAD_MAIL_FROM",
+        default: "Masthead <newsroom@<base_url host>>",
+        meaning: "The sender of the newsroom's letters.",
+    },
 ];
 
 /// The keys as they appear in the file and the environment; all optional.
@@ -45,6 +57,8 @@ pub struct RawConfig {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub base_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
 }
 
 /// The resolved configuration.
@@ -54,6 +68,9 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub base_url: String,
+    /// Where letters are sent; `None` writes them to the outbox.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 /// The config file used when `--config` is not given, if it exists.
@@ -96,6 +113,12 @@ impl Config {
             "database_url" => masthead_store::redact(&self.database_url),
             "listen" => self.listen.to_string(),
             "base_url" => self.base_url.clone(),
+            "smtp_url" => self
+                .smtp_url
+                .as_deref()
+                .map(masthead_store::redact)
+                .unwrap_or_else(|| "(none)".to_owned()),
+            "mail_from" => self.mail_from.clone(),
             _ => String::new(),
         }
     }
@@ -130,11 +153,43 @@ impl Config {
                 "config key base_url: {base_url:?} must start with http:// or https://"
             ));
         }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let host = base_url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .filter(|h| !h.is_empty())
+            .unwrap_or("localhost");
+        // An IP address is no mail domain: letters from a bare address say localhost.
+        let domain = if host.parse::<std::net::IpAddr>().is_ok() {
+            "localhost"
+        } else {
+            host
+        };
+        let mail_from = raw
+            .mail_from
+            .unwrap_or_else(|| format!("Masthead <newsroom@{domain}>"));
+        if masthead_web::mail::check_sender(&mail_from).is_err() {
+            return Err(anyhow!(
+                "config key mail_from: {mail_from:?} is not an address like \"The Courier <newsroom@example.com>\""
+            ));
+        }
+        let smtp_url = raw.smtp_url.filter(|u| !u.trim().is_empty());
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(anyhow!(
+                    "config key smtp_url: {} must start with smtp:// or smtps://",
+                    masthead_store::redact(url)
+                ));
+            }
+        }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url,
+            smtp_url,
+            mail_from,
         })
     }
 }
@@ -176,6 +231,34 @@ mod tests {
         assert_eq!(c.database_url, "sqlite:/srv/paper/masthead.db");
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.mail_from, "Masthead <newsroom@localhost>");
+        assert_eq!(c.smtp_url, None);
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let raw = RawConfig {
+            base_url: Some("https://news.example/".into()),
+            ..RawConfig::default()
+        };
+        let c = Config::resolve(Path::new("d"), raw).unwrap();
+        assert_eq!(c.mail_from, "Masthead <newsroom@news.example>");
+        let raw = RawConfig {
+            mail_from: Some("not an address".into()),
+            ..RawConfig::default()
+        };
+        let e = Config::resolve(Path::new("d"), raw)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mail_from"), "{e}");
+        let raw = RawConfig {
+            smtp_url: Some("http://user:secret@mail".into()),
+            ..RawConfig::default()
+        };
+        let e = Config::resolve(Path::new("d"), raw)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("smtp_url") && !e.contains("secret"), "{e}");
     }
 
     #[test]
@@ -245,6 +328,8 @@ mod tests {
             database_url: Some(String::new()),
             listen: Some(String::new()),
             base_url: Some(String::new()),
+            smtp_url: Some(String::new()),
+            mail_from: Some(String::new()),
         };
         let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
         let mut fields: Vec<_> = table.keys().cloned().collect();

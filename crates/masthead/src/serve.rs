@@ -76,6 +76,23 @@ pub async fn run(config: Config) -> Result<()> {
     serve(listener, &config, store).await
 }
 
+/// The newsroom's mail: by SMTP when configured, else into the outbox directory.
+fn mailer(config: &Config) -> Result<masthead_web::mail::Mailer> {
+    use masthead_web::mail::Mailer;
+    let mailer = match &config.smtp_url {
+        Some(url) => Mailer::smtp(url, &config.mail_from),
+        None => {
+            let outbox = Mailer::outbox_dir(&config.data_dir);
+            tracing::warn!(
+                outbox = %outbox.display(),
+                "no smtp_url: password reset and invitation letters are written to the outbox, not sent"
+            );
+            Mailer::outbox(&outbox, &config.mail_from)
+        }
+    };
+    mailer.map_err(|e| anyhow::anyhow!(e))
+}
+
 /// Serves on an already bound listener until SIGINT or SIGTERM.
 pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>) -> Result<()> {
     let scheduler = tokio::spawn(run_scheduler(newsroom(store.clone())));
@@ -92,6 +109,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         Theme::new(theme_dir.is_dir().then_some(theme_dir.as_path())),
         config.media_dir(),
         config.base_url.clone(),
+        mailer(config)?,
     );
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));

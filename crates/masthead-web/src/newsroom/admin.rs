@@ -3,20 +3,23 @@
 
 use super::articles::signed_in;
 use super::desk::{desk_error, Desk};
+use crate::mail::Letter;
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::auth::{AuditAction, NewAuditEntry};
+use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
 use masthead_core::ids::PersonId;
-use masthead_core::people::{Person, Role};
+use masthead_core::people::{is_plausible_email, normalize_email, Person, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    Choice, DeskChrome, FieldErrorView, SettingsFields, SettingsView, StaffListView, StaffRowView,
+    Choice, DeskChrome, FieldErrorView, InvitationView, InviteFields, SettingsFields, SettingsView,
+    StaffListView, StaffRowView,
 };
+use masthead_render::views::TimeView;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -197,6 +200,35 @@ pub async fn staff(
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
+    let notice = match q.notice.as_deref() {
+        Some("role") => Some("Role changed; it applies at once."),
+        Some("invited") => Some("Invitation sent."),
+        Some("withdrawn") => Some("Invitation withdrawn; its link no longer works."),
+        _ => None,
+    };
+    let page = StaffPage {
+        notice: notice.map(str::to_owned),
+        ..StaffPage::default()
+    };
+    staff_page(&state, &desk, person, StatusCode::OK, page).await
+}
+
+/// What the staff page says besides its lists.
+#[derive(Default)]
+struct StaffPage {
+    notice: Option<String>,
+    invite: InviteFields,
+    invite_error: Option<String>,
+    invite_link: Option<String>,
+}
+
+async fn staff_page(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    status: StatusCode,
+    page: StaffPage,
+) -> Result<Response, WebError> {
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(&site.settings, "Staff", Some(person), desk.csrf());
     chrome.current = "staff";
@@ -217,14 +249,187 @@ pub async fn staff(
             email: p.email,
         })
         .collect();
-    let notice = (q.notice.as_deref() == Some("role"))
-        .then(|| "Role changed; it applies at once.".to_owned());
+    let invitations = state
+        .store
+        .invitations(Utc::now())
+        .await?
+        .into_iter()
+        .map(|i| InvitationView {
+            role_label: i.role.unwrap_or(Role::Contributor).label(),
+            expires: TimeView::new(i.expires_at, chrome.zone),
+            id: i.token_hash,
+            name: i.name,
+            email: i.email,
+        })
+        .collect();
+    let chosen = page.invite.role.parse().unwrap_or(Role::Contributor);
     let view = StaffListView {
         chrome,
         staff,
-        notice,
+        notice: page.notice,
+        invitations,
+        roles: Role::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), r.label(), *r == chosen))
+            .collect(),
+        invite: page.invite,
+        invite_error: page.invite_error,
+        invite_link: page.invite_link,
     };
-    Ok(Html(state.theme.render("newsroom/staff.html", &view)?).into_response())
+    Ok((
+        status,
+        Html(state.theme.render("newsroom/staff.html", &view)?),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Invites someone by email to join with a role; the link works once, for a week.
+/// Without a mail server, the answer shows the link for the admin to pass on.
+pub async fn invite(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let fields = InviteFields {
+        name: form.name.trim().to_owned(),
+        email: normalize_email(&form.email),
+        role: form.role.clone(),
+    };
+    let role = form.role.parse::<Role>().ok();
+    let problem = if fields.name.is_empty() {
+        Some("Give the name of the person you invite.".to_owned())
+    } else if !is_plausible_email(&fields.email) {
+        Some("Enter an email address like name@example.com.".to_owned())
+    } else if role.is_none() {
+        Some("Choose a role from the list.".to_owned())
+    } else if state
+        .store
+        .person_credentials(&fields.email)
+        .await?
+        .is_some()
+    {
+        Some(format!("{} is on the staff already.", fields.email))
+    } else {
+        None
+    };
+    if let Some(error) = problem {
+        let page = StaffPage {
+            invite: fields,
+            invite_error: Some(error),
+            ..StaffPage::default()
+        };
+        return staff_page(
+            &state,
+            &desk,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page,
+        )
+        .await;
+    }
+    let role = role.unwrap_or(Role::Contributor);
+    let now = Utc::now();
+    let token = super::desk::secret();
+    state
+        .store
+        .create_staff_token(
+            &NewStaffToken {
+                token_hash: super::desk::token_hash(&token),
+                purpose: TokenPurpose::Invitation,
+                person: None,
+                email: fields.email.clone(),
+                name: fields.name.clone(),
+                role: Some(role),
+                created_by: Some(person.id),
+                created_at: now,
+            },
+            Some(&NewAuditEntry {
+                at: now,
+                actor: Some(person.id),
+                action: AuditAction::Invited,
+                target: format!("{} as {}", fields.email, role.label().to_lowercase()),
+                ip: desk.ip.clone(),
+            }),
+        )
+        .await?;
+    let site = state.site.get(&*state.store).await?;
+    let link = state.url(&format!("/newsroom/invitation/{token}"));
+    state.mailer.send_later(Letter {
+        to_name: fields.name.clone(),
+        to_email: fields.email.clone(),
+        subject: format!("Join the {} newsroom", site.settings.title),
+        text: format!(
+            "Hello {},\n\n{} invited you to the {} newsroom as {}. To accept, choose your \
+             password here within seven days:\n\n{}\n",
+            fields.name,
+            person.name,
+            site.settings.title,
+            role.label().to_lowercase(),
+            link
+        ),
+    });
+    if state.mailer.sends() {
+        return Ok(Redirect::to("/newsroom/staff?notice=invited").into_response());
+    }
+    let page = StaffPage {
+        notice: Some(format!("Invitation made for {}.", fields.email)),
+        invite_link: Some(link),
+        ..StaffPage::default()
+    };
+    staff_page(&state, &desk, person, StatusCode::OK, page).await
+}
+
+/// Withdraws an invitation not accepted yet (by its stored hash).
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(hash): Path<String>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let now = Utc::now();
+    let found = state
+        .store
+        .invitations(now)
+        .await?
+        .into_iter()
+        .find(|i| i.token_hash == hash);
+    let Some(found) = found else {
+        return Err(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such invitation",
+            "That invitation was accepted, withdrawn or has expired.",
+        )
+        .await);
+    };
+    state
+        .store
+        .use_staff_token(
+            &found.token_hash,
+            TokenPurpose::Invitation,
+            now,
+            Some(&NewAuditEntry {
+                at: now,
+                actor: Some(person.id),
+                action: AuditAction::InvitationWithdrawn,
+                target: found.email,
+                ip: desk.ip.clone(),
+            }),
+        )
+        .await?;
+    Ok(Redirect::to("/newsroom/staff?notice=withdrawn").into_response())
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,8 @@ use subtle::ConstantTimeEq;
 pub const SESSION_COOKIE: &str = "masthead_session";
 /// Before login: a random token the login form must echo (double submit).
 pub const LOGIN_CSRF_COOKIE: &str = "masthead_login";
+/// Between a right password and the second step: a token naming who is halfway.
+pub const SECOND_STEP_COOKIE: &str = "masthead_second_step";
 /// Where the newsroom's cookies are sent; nothing on the public site sees them.
 const COOKIE_PATH: &str = "/newsroom";
 /// The largest form body read for its CSRF field.

@@ -1,7 +1,8 @@
 //! Logging in and out. Login is rate limited per account and per client address, and
 //! answers the same for an unknown email as for a wrong password.
 
-use super::desk::{self, Desk, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::desk::{self, Desk, LOGIN_CSRF_COOKIE, SECOND_STEP_COOKIE, SESSION_COOKIE};
+use crate::two_factor;
 use crate::{passwords, AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -9,22 +10,27 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{DateTime, Utc};
 use masthead_core::auth::{
-    check_limits, AttemptKind, AuditAction, NewAuditEntry, NewSession, FAILURE_WINDOW,
+    check_limits, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken, TokenPurpose,
+    FAILURE_WINDOW,
 };
-use masthead_core::people::normalize_email;
-use masthead_render::newsroom::{DeskChrome, LoginView};
+use masthead_core::people::{normalize_email, Person};
+use masthead_render::newsroom::{AccessView, DeskChrome, LoginView};
 use serde::Deserialize;
 
 /// The answer to any login that did not work, whatever the reason.
 const WRONG: &str = "That email and password do not match an account. Check both and try again.";
 /// Where staff land after logging in, unless the form says otherwise.
 const HOME: &str = "/newsroom/";
+/// The second sign-in step's form.
+const SECOND_STEP: &str = "/newsroom/login/code";
 /// Longest email worth looking up (or recording in the audit log).
 const MAX_EMAIL: usize = 254;
 
 #[derive(Deserialize)]
 pub struct NextParam {
     next: Option<String>,
+    /// What just happened: "reset" (a new password), "expired" (the second step).
+    done: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,7 +45,7 @@ pub struct LoginForm {
 
 /// Only addresses inside the newsroom, in plain visible ASCII (anything else could not
 /// be a `Location` header), are followed after login.
-fn safe_next(next: &str) -> &str {
+pub(super) fn safe_next(next: &str) -> &str {
     let inside = next.starts_with(HOME)
         && !next.contains("//")
         && !next.contains('\\')
@@ -61,7 +67,29 @@ pub async fn form(
     if desk.session.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    login_page(&state, &headers, StatusCode::OK, String::new(), next, None).await
+    let notice = match q.done.as_deref() {
+        Some("reset") => Some("Your new password is saved. Log in with it."),
+        Some("expired") => Some("That took too long: log in again, then enter your code."),
+        _ => None,
+    };
+    login_page(
+        &state,
+        &headers,
+        StatusCode::OK,
+        LoginView {
+            email: String::new(),
+            next,
+            error: None,
+            notice: notice.map(str::to_owned),
+            chrome: blank_chrome(),
+        },
+    )
+    .await
+}
+
+/// A chrome for a signed-out page; `login_page` fills it in.
+fn blank_chrome() -> DeskChrome {
+    DeskChrome::new(&Default::default(), "", None, "")
 }
 
 /// The login form, with the login CSRF cookie set if the browser has none yet.
@@ -69,33 +97,72 @@ async fn login_page(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
-    email: String,
-    next: String,
-    error: Option<String>,
+    mut view: LoginView,
 ) -> Result<Response, WebError> {
-    let existing = desk::cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(desk::secret);
-    let site = state.site.get(&*state.store).await?;
-    let view = LoginView {
-        chrome: DeskChrome::new(&site.settings, "Log in", None, &token),
-        email,
-        next,
-        error,
-    };
+    let (chrome, cookie) = signed_out_chrome(state, headers, "Log in").await?;
+    view.chrome = chrome;
     let mut response = (
         status,
         Html(state.theme.render("newsroom/login.html", &view)?),
     )
         .into_response();
-    if existing.is_none() {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            desk::set_cookie(state, LOGIN_CSRF_COOKIE, Some(&token)),
-        );
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
 }
 
+/// The chrome of a page for people not signed in, whose forms carry the login CSRF
+/// token (double submit), with the cookie to set if the browser has none yet.
+pub(super) async fn signed_out_chrome(
+    state: &AppState,
+    headers: &HeaderMap,
+    title: &str,
+) -> Result<(DeskChrome, Option<HeaderValue>), WebError> {
+    let existing = desk::cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64);
+    let token = existing.clone().unwrap_or_else(desk::secret);
+    let site = state.site.get(&*state.store).await?;
+    let chrome = DeskChrome::new(&site.settings, title, None, &token);
+    let cookie = existing
+        .is_none()
+        .then(|| desk::set_cookie(state, LOGIN_CSRF_COOKIE, Some(&token)));
+    Ok((chrome, cookie))
+}
+
+/// A signed-out form page (`newsroom/access.html`): second step, reset, invitation.
+pub(super) async fn access_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    mut view: AccessView,
+) -> Result<Response, WebError> {
+    let (chrome, cookie) = signed_out_chrome(state, headers, title).await?;
+    view.chrome = chrome;
+    let mut response = (
+        status,
+        Html(state.theme.render("newsroom/access.html", &view)?),
+    )
+        .into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// An empty `AccessView` showing `form`, sent to `action`.
+pub(super) fn access_view(form: &'static str, action: String) -> AccessView {
+    AccessView {
+        chrome: blank_chrome(),
+        form,
+        action,
+        next: String::new(),
+        email: String::new(),
+        name: String::new(),
+        role_label: String::new(),
+        error: None,
+    }
+}
 pub async fn submit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
@@ -108,52 +175,115 @@ pub async fn submit(
     let next = safe_next(&form.next).to_owned();
     let store = &state.store;
     // Too many failures lately, for this account or from this address: no check at all.
-    let since = now - FAILURE_WINDOW;
-    let account = store
-        .login_failures(AttemptKind::Account, &email, since)
-        .await?;
-    let from_ip = store
-        .login_failures(AttemptKind::Ip, &desk.ip, since)
-        .await?;
-    if let Err(until) = check_limits(account, from_ip) {
+    if let Some(until) = limited(&state, &desk, &email, now).await? {
         return too_many(&state, &headers, email, next, now, until).await;
     }
     let found = store.person_credentials(&email).await?;
-    let password = form.password;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
-    // Hashing is CPU work: off the async threads. Unknown emails check a dummy hash.
-    let verified =
-        tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-            .await
-            .unwrap_or(false);
+    // Unknown emails check a dummy hash (same time, same answer).
+    let verified = passwords::verify_off_thread(form.password, stored).await;
     let person = match found {
         Some((person, _)) if verified => person,
         _ => {
-            store
-                .record_login_failure(
-                    &[(AttemptKind::Account, &email), (AttemptKind::Ip, &desk.ip)],
-                    &NewAuditEntry {
-                        at: now,
-                        actor: None,
-                        action: AuditAction::LoginFailed,
-                        target: email.clone(),
-                        ip: desk.ip.clone(),
-                    },
-                )
-                .await?;
-            return login_page(
-                &state,
-                &headers,
-                StatusCode::UNAUTHORIZED,
+            failed(&state, &desk, &email, now).await?;
+            let view = LoginView {
                 email,
                 next,
-                Some(WRONG.to_owned()),
-            )
-            .await;
+                error: Some(WRONG.to_owned()),
+                notice: None,
+                chrome: blank_chrome(),
+            };
+            return login_page(&state, &headers, StatusCode::UNAUTHORIZED, view).await;
         }
     };
-    // A session the browser already had (perhaps planted) is ended, never reused: the
-    // login always gets a fresh token.
+    if store.two_factor(person.id).await?.is_some() {
+        // The password was right; the session waits for the second step.
+        let token = desk::secret();
+        store
+            .create_staff_token(
+                &NewStaffToken {
+                    token_hash: desk::token_hash(&token),
+                    purpose: TokenPurpose::SecondStep,
+                    person: Some(person.id),
+                    email: String::new(),
+                    name: String::new(),
+                    role: None,
+                    created_by: None,
+                    created_at: now,
+                },
+                None,
+            )
+            .await?;
+        let to = format!(
+            "{SECOND_STEP}?next={}",
+            percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let mut response = Redirect::to(&to).into_response();
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            desk::set_cookie(&state, SECOND_STEP_COOKIE, Some(&token)),
+        );
+        return Ok(response);
+    }
+    begin_session(&state, &desk, &headers, &person, &email, now, &next).await
+}
+
+/// Records a failed attempt (a wrong password or second-step code) against the
+/// account and the client's address.
+async fn failed(
+    state: &AppState,
+    desk: &Desk,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<(), WebError> {
+    state
+        .store
+        .record_login_failure(
+            &[(AttemptKind::Account, account), (AttemptKind::Ip, &desk.ip)],
+            &NewAuditEntry {
+                at: now,
+                actor: None,
+                action: AuditAction::LoginFailed,
+                target: account.to_owned(),
+                ip: desk.ip.clone(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Whether the account or the client's address has failed too often lately; the
+/// time the next attempt is allowed if so.
+pub(super) async fn limited(
+    state: &AppState,
+    desk: &Desk,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, WebError> {
+    let since = now - FAILURE_WINDOW;
+    let by_account = state
+        .store
+        .login_failures(AttemptKind::Account, account, since)
+        .await?;
+    let from_ip = state
+        .store
+        .login_failures(AttemptKind::Ip, &desk.ip, since)
+        .await?;
+    Ok(check_limits(by_account, from_ip).err())
+}
+
+/// Signs `person` in: a fresh session (any session the browser already had, perhaps
+/// planted, is ended, never reused), then on to `next`.
+pub(super) async fn begin_session(
+    state: &AppState,
+    desk: &Desk,
+    headers: &HeaderMap,
+    person: &Person,
+    account_key: &str,
+    now: DateTime<Utc>,
+    next: &str,
+) -> Result<Response, WebError> {
+    let store = &state.store;
     if let Some(old) = &desk.token {
         if let Some(old_session) = store.session(&desk::token_hash(old), now).await? {
             store
@@ -182,22 +312,28 @@ pub async fn submit(
                 ip: desk.ip.clone(),
                 user_agent,
             },
-            &email,
-            &audit(now, &person, AuditAction::LoggedIn, &desk.ip),
+            account_key,
+            &audit(now, person, AuditAction::LoggedIn, &desk.ip),
         )
         .await?;
     // (The login form's cookie stays: another tab's login form still works.)
-    let mut response = Redirect::to(&next).into_response();
+    let mut response = Redirect::to(next).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        desk::set_cookie(&state, SESSION_COOKIE, Some(&token)),
+        desk::set_cookie(state, SESSION_COOKIE, Some(&token)),
     );
+    if desk::cookie(headers, SECOND_STEP_COOKIE).is_some() {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            desk::set_cookie(state, SECOND_STEP_COOKIE, None),
+        );
+    }
     Ok(response)
 }
 
-fn audit(
+pub(super) fn audit(
     at: DateTime<Utc>,
-    person: &masthead_core::people::Person,
+    person: &Person,
     action: AuditAction,
     ip: &str,
 ) -> NewAuditEntry {
@@ -211,6 +347,16 @@ fn audit(
 }
 
 /// Rate limited: the same answer for every email, with when to come back.
+pub(super) fn too_many_message(now: DateTime<Utc>, until: DateTime<Utc>) -> (String, i64) {
+    let seconds = (until - now).num_seconds().max(1);
+    let minutes = (seconds + 59) / 60;
+    let message = format!(
+        "Too many failed attempts. For your account's safety, try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    );
+    (message, seconds)
+}
+
 async fn too_many(
     state: &AppState,
     headers: &HeaderMap,
@@ -219,25 +365,162 @@ async fn too_many(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Response, WebError> {
-    let seconds = (until - now).num_seconds().max(1);
-    let minutes = (seconds + 59) / 60;
-    let message = format!(
-        "Too many failed logins. For your account's safety, try again in {minutes} minute{}.",
-        if minutes == 1 { "" } else { "s" }
-    );
-    let mut response = login_page(
-        state,
-        headers,
-        StatusCode::TOO_MANY_REQUESTS,
+    let (message, seconds) = too_many_message(now, until);
+    let view = LoginView {
         email,
         next,
-        Some(message),
-    )
-    .await?;
+        error: Some(message),
+        notice: None,
+        chrome: blank_chrome(),
+    };
+    let mut response = login_page(state, headers, StatusCode::TOO_MANY_REQUESTS, view).await?;
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Who is between the password and the second step, by the cookie's token.
+async fn halfway(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, Person)>, WebError> {
+    let Some(token) = desk::cookie(headers, SECOND_STEP_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = desk::token_hash(&token);
+    let Some(pending) = state
+        .store
+        .staff_token(&hash, TokenPurpose::SecondStep, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(id) = pending.person else {
+        return Ok(None);
+    };
+    Ok(state.store.person(id).await?.map(|p| (hash, p)))
+}
+
+fn start_again() -> Response {
+    Redirect::to("/newsroom/login?done=expired").into_response()
+}
+
+/// The second step's form: a code from the authenticator app or a recovery code.
+pub async fn code_form(
+    State(state): State<AppState>,
+    Query(q): Query<NextParam>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    if halfway(&state, &headers, Utc::now()).await?.is_none() {
+        return Ok(start_again());
+    }
+    let mut view = access_view("second_step", SECOND_STEP.to_owned());
+    view.next = safe_next(q.next.as_deref().unwrap_or(HOME)).to_owned();
+    access_page(&state, &headers, StatusCode::OK, "Sign-in code", view).await
+}
+
+pub async fn code_submit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let Some((hash, person)) = halfway(&state, &headers, now).await? else {
+        return Ok(start_again());
+    };
+    let next = safe_next(&form.next).to_owned();
+    let mut view = access_view("second_step", SECOND_STEP.to_owned());
+    view.next = next.clone();
+    if let Some(until) = limited(&state, &desk, &person.email, now).await? {
+        let (message, seconds) = too_many_message(now, until);
+        view.error = Some(message);
+        let mut response = access_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Sign-in code",
+            view,
+        )
+        .await?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(response);
+    }
+    let store = &state.store;
+    let Some(second) = store.two_factor(person.id).await? else {
+        // Turned off meanwhile: the password alone was enough.
+        return begin_second(&state, &desk, &headers, &hash, &person, now, &next).await;
+    };
+    let typed = form.code.trim();
+    let accepted = if two_factor::looks_like_recovery_code(typed) {
+        let used = store
+            .use_recovery_code(person.id, &two_factor::recovery_hash(typed), now)
+            .await?;
+        if used {
+            store
+                .record_audit(&audit(
+                    now,
+                    &person,
+                    AuditAction::RecoveryCodeUsed,
+                    &desk.ip,
+                ))
+                .await?;
+        }
+        used
+    } else {
+        match two_factor::check(&second.secret, typed, two_factor::now()) {
+            Some(step) => store.accept_code_step(person.id, step).await?,
+            None => false,
+        }
+    };
+    if !accepted {
+        failed(&state, &desk, &person.email, now).await?;
+        view.error = Some(
+            "That code is not right, or was used already. Check the app for the current code and try again."
+                .to_owned(),
+        );
+        return access_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            "Sign-in code",
+            view,
+        )
+        .await;
+    }
+    begin_second(&state, &desk, &headers, &hash, &person, now, &next).await
+}
+
+/// Ends the second-step token (only one request may use it) and signs in.
+async fn begin_second(
+    state: &AppState,
+    desk: &Desk,
+    headers: &HeaderMap,
+    hash: &str,
+    person: &Person,
+    now: DateTime<Utc>,
+    next: &str,
+) -> Result<Response, WebError> {
+    let used = state
+        .store
+        .use_staff_token(hash, TokenPurpose::SecondStep, now, None)
+        .await?;
+    if !used {
+        return Ok(start_again());
+    }
+    begin_session(state, desk, headers, person, &person.email, now, next).await
 }
 
 /// Ends this session.

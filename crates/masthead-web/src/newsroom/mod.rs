@@ -6,6 +6,8 @@
 //! runs. No route can be added without saying who may use it, and the permission test
 //! walks the same list (`route_table`).
 
+mod access;
+mod account;
 mod admin;
 mod articles;
 mod comments;
@@ -15,7 +17,7 @@ mod login;
 mod media;
 mod pages;
 
-pub(crate) use desk::token_hash;
+pub use desk::token_hash;
 
 use crate::AppState;
 use axum::http::Method;
@@ -56,6 +58,84 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     vec![
         route(Method::GET, "/newsroom/login", Anyone, get(login::form)),
         route(Method::POST, "/newsroom/login", Anyone, post(login::submit)),
+        route(
+            Method::GET,
+            "/newsroom/login/code",
+            Anyone,
+            get(login::code_form),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/login/code",
+            Anyone,
+            post(login::code_submit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/reset",
+            Anyone,
+            get(access::forgot_form),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/reset",
+            Anyone,
+            post(access::forgot_submit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/reset/{token}",
+            Anyone,
+            get(access::reset_form),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/reset/{token}",
+            Anyone,
+            post(access::reset_submit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/invitation/{token}",
+            Anyone,
+            get(access::invitation_form),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/invitation/{token}",
+            Anyone,
+            post(access::invitation_submit),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/account",
+            Staff(Contributor),
+            get(account::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/account/password",
+            Staff(Contributor),
+            post(account::change_password),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/account/two-factor/setup",
+            Staff(Contributor),
+            post(account::setup),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/account/two-factor",
+            Staff(Contributor),
+            post(account::enable),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/account/two-factor/off",
+            Staff(Contributor),
+            post(account::disable),
+        ),
         route(
             Method::POST,
             "/newsroom/logout",
@@ -109,6 +189,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/staff",
             Staff(Admin),
             get(admin::staff),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/staff/invitations",
+            Staff(Admin),
+            post(admin::invite),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/staff/invitations/{invitation}/withdraw",
+            Staff(Admin),
+            post(admin::withdraw),
         ),
         route(
             Method::POST,

@@ -1,0 +1,356 @@
+//! Getting in without a password: a reset link by email, and accepting an invitation.
+//!
+//! Links carry a random token; the store keeps its SHA-256 (like sessions). Opening a
+//! link only shows a form (mail scanners open links too); the token is used up when
+//! the form is sent, in the same transaction that sets the password.
+
+use super::desk::{self, Desk};
+use super::login::{self, access_page, access_view, limited, too_many_message};
+use crate::mail::Letter;
+use crate::{passwords, AppState, WebError};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use masthead_core::auth::{AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
+use masthead_core::people::{normalize_email, NewPerson, Role};
+use masthead_render::newsroom::AccessView;
+use serde::Deserialize;
+
+/// Where people ask for a reset link.
+const FORGOT: &str = "/newsroom/reset";
+/// What goes before the account key of a reset request in the failed-attempt counts
+/// (so asking for links and failing logins have separate budgets per account).
+const RESET_KEY: &str = "reset:";
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let view = access_view("forgot", FORGOT.to_owned());
+    access_page(
+        &state,
+        &headers,
+        StatusCode::OK,
+        "Forgot your password",
+        view,
+    )
+    .await
+}
+
+/// Sends a reset link if the email belongs to staff. The answer is the same either
+/// way, and so is the work done before it (a token is stored for unknown emails too,
+/// one that names no one); the letter leaves after the answer.
+pub async fn forgot_submit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let email: String = normalize_email(&form.email).chars().take(254).collect();
+    let key = format!("{RESET_KEY}{email}");
+    if let Some(until) = limited(&state, &desk, &key, now).await? {
+        let (message, seconds) = too_many_message(now, until);
+        let mut view = access_view("forgot", FORGOT.to_owned());
+        view.email = email;
+        view.error = Some(message);
+        let mut response = access_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Forgot your password",
+            view,
+        )
+        .await?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(response);
+    }
+    let store = &state.store;
+    let person = store.person_credentials(&email).await?.map(|(p, _)| p);
+    let token = desk::secret();
+    store
+        .create_staff_token(
+            &NewStaffToken {
+                token_hash: desk::token_hash(&token),
+                purpose: TokenPurpose::Reset,
+                person: person.as_ref().map(|p| p.id),
+                email: email.clone(),
+                name: String::new(),
+                role: None,
+                created_by: None,
+                created_at: now,
+            },
+            None,
+        )
+        .await?;
+    // Each request counts against the account's and the address's budgets, so links
+    // cannot be used to flood a mailbox.
+    store
+        .record_login_failure(
+            &[(AttemptKind::Account, &key), (AttemptKind::Ip, &desk.ip)],
+            &NewAuditEntry {
+                at: now,
+                actor: person.as_ref().map(|p| p.id),
+                action: AuditAction::PasswordResetAsked,
+                target: email.clone(),
+                ip: desk.ip.clone(),
+            },
+        )
+        .await?;
+    if let Some(person) = person {
+        let site = state.site.get(&*state.store).await?;
+        state.mailer.send_later(Letter {
+            to_name: person.name.clone(),
+            to_email: person.email.clone(),
+            subject: format!(
+                "Choose a new password for the {} newsroom",
+                site.settings.title
+            ),
+            text: format!(
+                "Hello {},\n\nSomeone, we hope you, asked to choose a new password for your \
+                 account in the {} newsroom. To choose it, open this link within an hour:\n\n\
+                 {}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
+                person.name,
+                site.settings.title,
+                state.url(&format!("{FORGOT}/{token}"))
+            ),
+        });
+    }
+    let mut view = access_view("asked", FORGOT.to_owned());
+    view.email = email;
+    access_page(&state, &headers, StatusCode::OK, "Check your email", view).await
+}
+
+/// The page for a link that was used or has expired.
+async fn gone(state: &AppState, headers: &HeaderMap) -> Result<Response, WebError> {
+    let view = access_view("gone", String::new());
+    access_page(
+        state,
+        headers,
+        StatusCode::GONE,
+        "Link no longer works",
+        view,
+    )
+    .await
+}
+
+/// The form for a new password, if the link is still good.
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let hash = desk::token_hash(&token);
+    let found = state
+        .store
+        .staff_token(&hash, TokenPurpose::Reset, Utc::now())
+        .await?;
+    match found {
+        Some(t) if t.person.is_some() => {
+            let mut view = access_view("reset", format!("{FORGOT}/{token}"));
+            view.email = t.email;
+            access_page(
+                &state,
+                &headers,
+                StatusCode::OK,
+                "Choose a new password",
+                view,
+            )
+            .await
+        }
+        _ => gone(&state, &headers).await,
+    }
+}
+
+/// Sets the new password, ends every session of the account, and sends them to log in
+/// (with their second step, if they use one).
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let hash = desk::token_hash(&token);
+    let Some(found) = state
+        .store
+        .staff_token(&hash, TokenPurpose::Reset, now)
+        .await?
+        .filter(|t| t.person.is_some())
+    else {
+        return gone(&state, &headers).await;
+    };
+    if let Err(message) = passwords::check_choice(&form.password, &form.confirm) {
+        let mut view = access_view("reset", format!("{FORGOT}/{token}"));
+        view.email = found.email;
+        view.error = Some(message);
+        return access_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose a new password",
+            view,
+        )
+        .await;
+    }
+    let password_hash = passwords::hash_off_thread(form.password)
+        .await
+        .map_err(|e| WebError::internal(&e))?;
+    let audit = NewAuditEntry {
+        at: now,
+        actor: found.person,
+        action: AuditAction::PasswordReset,
+        target: found.email,
+        ip: desk.ip.clone(),
+    };
+    match state
+        .store
+        .reset_password(&hash, &password_hash, now, &audit)
+        .await?
+    {
+        Some(_) => Ok(Redirect::to("/newsroom/login?done=reset").into_response()),
+        None => gone(&state, &headers).await,
+    }
+}
+
+/// An invitation's form, filled in with what the invitation says.
+fn invitation_view(token: &str, found: &masthead_core::auth::StaffToken) -> AccessView {
+    let mut view = access_view("invitation", format!("/newsroom/invitation/{token}"));
+    view.email = found.email.clone();
+    view.name = found.name.clone();
+    view.role_label = found.role.unwrap_or(Role::Contributor).label().to_owned();
+    view
+}
+
+pub async fn invitation_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let found = state
+        .store
+        .staff_token(
+            &desk::token_hash(&token),
+            TokenPurpose::Invitation,
+            Utc::now(),
+        )
+        .await?;
+    match found {
+        Some(found) => {
+            let view = invitation_view(&token, &found);
+            access_page(&state, &headers, StatusCode::OK, "Join the newsroom", view).await
+        }
+        None => gone(&state, &headers).await,
+    }
+}
+
+/// Adds the invited staff member with the password they chose, and signs them in.
+pub async fn invitation_submit(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let hash = desk::token_hash(&token);
+    let Some(found) = state
+        .store
+        .staff_token(&hash, TokenPurpose::Invitation, now)
+        .await?
+    else {
+        return gone(&state, &headers).await;
+    };
+    let name = form.name.trim().to_owned();
+    let problem = if name.is_empty() {
+        Some("Say how your name should appear in bylines.".to_owned())
+    } else {
+        passwords::check_choice(&form.password, &form.confirm).err()
+    };
+    if let Some(message) = problem {
+        let mut view = invitation_view(&token, &found);
+        view.name = name;
+        view.error = Some(message);
+        return access_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Join the newsroom",
+            view,
+        )
+        .await;
+    }
+    let password_hash = passwords::hash_off_thread(form.password)
+        .await
+        .map_err(|e| WebError::internal(&e))?;
+    let person = NewPerson {
+        name,
+        email: found.email.clone(),
+        role: found.role.unwrap_or(Role::Contributor),
+        bio: String::new(),
+        expertise: Vec::new(),
+        social_links: Vec::new(),
+        password_hash,
+    };
+    let audit = NewAuditEntry {
+        at: now,
+        actor: None,
+        action: AuditAction::InvitationAccepted,
+        target: found.email.clone(),
+        ip: desk.ip.clone(),
+    };
+    let added = match state
+        .store
+        .accept_invitation(&hash, &person, now, &audit)
+        .await
+    {
+        Ok(Some(added)) => added,
+        Ok(None) => return gone(&state, &headers).await,
+        // Someone with this email joined meanwhile (another invitation, the CLI).
+        Err(masthead_core::Error::Conflict(message)) => {
+            let mut view = invitation_view(&token, &found);
+            view.name = person.name;
+            view.error = Some(format!("{message}: log in instead."));
+            return access_page(
+                &state,
+                &headers,
+                StatusCode::CONFLICT,
+                "Join the newsroom",
+                view,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    login::begin_session(
+        &state,
+        &desk,
+        &headers,
+        &added,
+        &added.email,
+        now,
+        "/newsroom/",
+    )
+    .await
+}

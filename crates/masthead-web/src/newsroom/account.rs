@@ -1,0 +1,301 @@
+//! One's own account: the password and two-factor sign-in.
+
+use super::desk::Desk;
+use super::login::{audit, limited, too_many_message};
+use crate::{passwords, two_factor, AppState, WebError};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use masthead_core::auth::{AttemptKind, AuditAction, RECOVERY_CODES};
+use masthead_core::people::Person;
+use masthead_render::newsroom::{AccountView, DeskChrome, TwoFactorSetupView};
+use masthead_render::views::TimeView;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct NoticeParam {
+    notice: Option<String>,
+}
+
+/// What the account page shows besides its settings.
+#[derive(Default)]
+struct Said {
+    notice: Option<String>,
+    error: Option<String>,
+    setup: Option<TwoFactorSetupView>,
+    recovery_codes: Vec<String>,
+}
+
+async fn page(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    status: StatusCode,
+    said: Said,
+) -> Result<Response, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, "Your account", Some(person), desk.csrf());
+    chrome.current = "account";
+    let second = state.store.two_factor(person.id).await?;
+    let view = AccountView {
+        two_factor_on: second.is_some(),
+        enabled_at: second
+            .as_ref()
+            .map(|s| TimeView::new(s.enabled_at, chrome.zone)),
+        recovery_left: second.as_ref().map(|s| s.recovery_left).unwrap_or(0),
+        setup: said.setup,
+        recovery_codes: said.recovery_codes,
+        notice: said.notice,
+        error: said.error,
+        chrome,
+    };
+    Ok((
+        status,
+        Html(state.theme.render("newsroom/account.html", &view)?),
+    )
+        .into_response())
+}
+
+fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
+    desk.person()
+        .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Query(q): Query<NoticeParam>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let notice = match q.notice.as_deref() {
+        Some("password") => Some("Password changed. Every other device is signed out."),
+        Some("off") => Some("Two-factor sign-in is off. Your password alone signs you in."),
+        _ => None,
+    };
+    let said = Said {
+        notice: notice.map(str::to_owned),
+        ..Said::default()
+    };
+    page(&state, &desk, person, StatusCode::OK, said).await
+}
+
+/// Checks the signed-in person's password again before a change to how they sign in.
+/// Wrong passwords count as failed logins (a borrowed session cannot guess on).
+async fn confirm_password(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    typed: String,
+) -> Result<Option<String>, WebError> {
+    let now = Utc::now();
+    if let Some(until) = limited(state, desk, &person.email, now).await? {
+        return Ok(Some(too_many_message(now, until).0));
+    }
+    let stored = state
+        .store
+        .person_credentials(&person.email)
+        .await?
+        .map(|(_, hash)| hash);
+    if passwords::verify_off_thread(typed, stored).await {
+        return Ok(None);
+    }
+    state
+        .store
+        .record_login_failure(
+            &[
+                (AttemptKind::Account, &person.email),
+                (AttemptKind::Ip, &desk.ip),
+            ],
+            &audit(now, person, AuditAction::LoginFailed, &desk.ip),
+        )
+        .await?;
+    Ok(Some("That is not your current password.".to_owned()))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// A new password; every other session of the person ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<PasswordChange>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let problem = match passwords::check_choice(&form.password, &form.confirm) {
+        Err(message) => Some(message),
+        Ok(()) => confirm_password(&state, &desk, person, form.current).await?,
+    };
+    if let Some(error) = problem {
+        let said = Said {
+            error: Some(error),
+            ..Said::default()
+        };
+        return page(
+            &state,
+            &desk,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            said,
+        )
+        .await;
+    }
+    let hash = passwords::hash_off_thread(form.password)
+        .await
+        .map_err(|e| WebError::internal(&e))?;
+    let keep = desk
+        .session
+        .as_ref()
+        .map(|s| s.token_hash.clone())
+        .unwrap_or_default();
+    state
+        .store
+        .change_password(
+            person.id,
+            &hash,
+            &keep,
+            &audit(Utc::now(), person, AuditAction::PasswordChanged, &desk.ip),
+        )
+        .await?;
+    Ok(Redirect::to("/newsroom/account?notice=password").into_response())
+}
+
+/// The setup panel for `secret`: QR code and key.
+async fn setup_view(
+    state: &AppState,
+    person: &Person,
+    secret: String,
+) -> Result<TwoFactorSetupView, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let issuer = format!("{} newsroom", site.settings.title);
+    let qr_svg = two_factor::qr_svg(&secret, &issuer, &person.email)
+        .ok_or_else(|| WebError::internal("cannot draw the sign-in key's QR code"))?;
+    Ok(TwoFactorSetupView {
+        secret_spaced: two_factor::spaced(&secret),
+        secret,
+        qr_svg,
+    })
+}
+
+/// Starts turning two-factor sign-in on: a new secret to scan, nothing stored until
+/// a code from it confirms the app has it.
+pub async fn setup(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let said = Said {
+        setup: Some(setup_view(&state, person, two_factor::new_secret()).await?),
+        ..Said::default()
+    };
+    page(&state, &desk, person, StatusCode::OK, said).await
+}
+
+#[derive(Deserialize)]
+pub struct EnableForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns two-factor sign-in on once a code from the app matches; shows the recovery
+/// codes, once.
+pub async fn enable(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<EnableForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let secret = form.secret.trim().to_owned();
+    let Some(step) = two_factor::check(&secret, &form.code, two_factor::now()) else {
+        let setup = if two_factor::is_secret(&secret) {
+            Some(setup_view(&state, person, secret).await?)
+        } else {
+            None
+        };
+        let said = Said {
+            error: Some(
+                "That code does not match. Check that the app shows this newsroom's key and type its current code."
+                    .to_owned(),
+            ),
+            setup,
+            ..Said::default()
+        };
+        return page(
+            &state,
+            &desk,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            said,
+        )
+        .await;
+    };
+    let codes = two_factor::new_recovery_codes(RECOVERY_CODES);
+    let hashes: Vec<String> = codes.iter().map(|c| two_factor::recovery_hash(c)).collect();
+    state
+        .store
+        .enable_two_factor(
+            person.id,
+            &secret,
+            step,
+            &hashes,
+            &audit(Utc::now(), person, AuditAction::TwoFactorOn, &desk.ip),
+        )
+        .await?;
+    let said = Said {
+        notice: Some(
+            "Two-factor sign-in is on. From now on, signing in asks for a code from your app."
+                .to_owned(),
+        ),
+        recovery_codes: codes,
+        ..Said::default()
+    };
+    page(&state, &desk, person, StatusCode::OK, said).await
+}
+
+#[derive(Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Turns two-factor sign-in off, after the password is confirmed.
+pub async fn disable(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<DisableForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    if let Some(error) = confirm_password(&state, &desk, person, form.password).await? {
+        let said = Said {
+            error: Some(error),
+            ..Said::default()
+        };
+        return page(
+            &state,
+            &desk,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            said,
+        )
+        .await;
+    }
+    state
+        .store
+        .disable_two_factor(
+            person.id,
+            &audit(Utc::now(), person, AuditAction::TwoFactorOff, &desk.ip),
+        )
+        .await?;
+    Ok(Redirect::to("/newsroom/account?notice=off").into_response())
+}
