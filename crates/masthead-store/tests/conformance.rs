@@ -8,12 +8,14 @@ use masthead_core::article::{
     ArticleContent, ArticleType, CorrectionKind, FeaturedImage, NewArticle, NewCorrection,
     RenderedBody, Seo, Source, Status, Visibility,
 };
-use masthead_core::auth::{AttemptKind, AuditAction, NewAuditEntry, NewSession, SESSION_IDLE};
+use masthead_core::auth::{
+    AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken, TokenPurpose, SESSION_IDLE,
+};
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, PageStatus};
-use masthead_core::people::{NewMember, Role};
+use masthead_core::people::{NewMember, NewPerson, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
 use masthead_core::taxonomy::NewSection;
@@ -60,6 +62,9 @@ store_test!(
     login_failures_count_per_key_and_window,
     revisions_keep_every_save_and_one_working_copy_per_stretch,
     media_library_searches_and_grows_variants,
+    emailed_tokens_work_once_and_expire,
+    invitations_add_staff_once_and_roll_back_on_conflict,
+    two_factor_codes_and_recovery_codes_work_once,
 );
 
 async fn settings_round_trip(store: S) {
@@ -2122,4 +2127,261 @@ async fn media_library_searches_and_grows_variants(store: S) {
         store.update_media_text(MediaId(999_999), "a", "", "").await,
         Err(Error::NotFound(_))
     ));
+}
+
+fn token(
+    hash: &str,
+    purpose: TokenPurpose,
+    person: Option<&masthead_core::people::Person>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> NewStaffToken {
+    NewStaffToken {
+        token_hash: hash.to_owned(),
+        purpose,
+        person: person.map(|p| p.id),
+        email: person
+            .map(|p| p.email.clone())
+            .unwrap_or_else(|| "new@example.com".into()),
+        name: "New Person".into(),
+        role: (purpose == TokenPurpose::Invitation).then_some(Role::Author),
+        created_by: None,
+        created_at: at,
+    }
+}
+
+async fn emailed_tokens_work_once_and_expire(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    let reset = TokenPurpose::Reset;
+    store
+        .create_staff_token(&token("r1", reset, Some(&f.editor), t), None)
+        .await
+        .unwrap();
+    let found = store.staff_token("r1", reset, t).await.unwrap().unwrap();
+    assert_eq!(found.person, Some(f.editor.id));
+    assert_eq!(found.expires_at, t + reset.lifetime());
+    // Purpose matters; expiry matters.
+    assert!(store
+        .staff_token("r1", TokenPurpose::Invitation, t)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .staff_token("r1", reset, t + reset.lifetime())
+        .await
+        .unwrap()
+        .is_none());
+    // A reset sets the password and ends every session of the person, once.
+    store
+        .start_session(
+            &new_session("s1", &f.editor, t),
+            &f.editor.email,
+            &audit(t, Some(&f.editor), AuditAction::LoggedIn, ""),
+        )
+        .await
+        .unwrap();
+    let entry = audit(t, Some(&f.editor), AuditAction::PasswordReset, "");
+    let person = store
+        .reset_password("r1", "new-hash", t, &entry)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.id, f.editor.id);
+    assert!(store.session("s1", t).await.unwrap().is_none());
+    let (_, hash) = store
+        .person_credentials(&f.editor.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hash, "new-hash");
+    assert!(store
+        .reset_password("r1", "other-hash", t, &entry)
+        .await
+        .unwrap()
+        .is_none());
+    // Of two uses racing for one token, one wins.
+    store
+        .create_staff_token(
+            &token("q1", TokenPurpose::SecondStep, Some(&f.author), t),
+            None,
+        )
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        store.use_staff_token("q1", TokenPurpose::SecondStep, t, None),
+        store.use_staff_token("q1", TokenPurpose::SecondStep, t, None)
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().filter(|w| **w).count(),
+        1,
+        "exactly one use"
+    );
+    // A token without a person (asked for an unknown email) resets nothing.
+    store
+        .create_staff_token(&token("r2", reset, None, t), None)
+        .await
+        .unwrap();
+    assert!(store
+        .reset_password("r2", "x", t, &entry)
+        .await
+        .unwrap()
+        .is_none());
+    // Changing one's password keeps only the session that did it.
+    for h in ["k1", "k2"] {
+        store
+            .start_session(
+                &new_session(h, &f.author, t),
+                &f.author.email,
+                &audit(t, Some(&f.author), AuditAction::LoggedIn, ""),
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .change_password(
+            f.author.id,
+            "changed",
+            "k1",
+            &audit(t, Some(&f.author), AuditAction::PasswordChanged, ""),
+        )
+        .await
+        .unwrap();
+    assert!(store.session("k1", t).await.unwrap().is_some());
+    assert!(store.session("k2", t).await.unwrap().is_none());
+}
+
+async fn invitations_add_staff_once_and_roll_back_on_conflict(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    let invite = TokenPurpose::Invitation;
+    store
+        .create_staff_token(
+            &token("i1", invite, None, t),
+            Some(&audit(
+                t,
+                Some(&f.editor),
+                AuditAction::Invited,
+                "new@example.com",
+            )),
+        )
+        .await
+        .unwrap();
+    let mut taken = token("i2", invite, None, t - Duration::minutes(1));
+    taken.email = f.author.email.clone();
+    store.create_staff_token(&taken, None).await.unwrap();
+    let listed = store.invitations(t).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|i| i.token_hash.as_str())
+            .collect::<Vec<_>>(),
+        ["i1", "i2"],
+        "newest first"
+    );
+    assert_eq!(listed[0].role, Some(Role::Author));
+    let chosen = NewPerson {
+        name: "Nia Okafor".into(),
+        email: "ignored@example.com".into(),
+        role: Role::Admin,
+        bio: String::new(),
+        expertise: Vec::new(),
+        social_links: Vec::new(),
+        password_hash: "hash".into(),
+    };
+    let entry = audit(t, None, AuditAction::InvitationAccepted, "");
+    let added = store
+        .accept_invitation("i1", &chosen, t, &entry)
+        .await
+        .unwrap()
+        .unwrap();
+    // The invitation decides the email and the role, not the form.
+    assert_eq!(added.email, "new@example.com");
+    assert_eq!(added.role, Role::Author);
+    assert_eq!(added.name, "Nia Okafor");
+    assert!(store
+        .accept_invitation("i1", &chosen, t, &entry)
+        .await
+        .unwrap()
+        .is_none());
+    // An email that joined meanwhile: a conflict, and the invitation is not used up.
+    let e = store
+        .accept_invitation("i2", &chosen, t, &entry)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+    assert!(store.staff_token("i2", invite, t).await.unwrap().is_some());
+    // Expired invitations are not listed.
+    assert!(store
+        .invitations(t + invite.lifetime())
+        .await
+        .unwrap()
+        .is_empty());
+    let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
+    let accepted = log
+        .items
+        .iter()
+        .find(|e| e.action == AuditAction::InvitationAccepted)
+        .unwrap();
+    assert_eq!(
+        accepted.actor,
+        Some(added.id),
+        "the new person is the actor"
+    );
+}
+
+async fn two_factor_codes_and_recovery_codes_work_once(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    let on = audit(t, Some(&f.editor), AuditAction::TwoFactorOn, "");
+    assert!(store.two_factor(f.editor.id).await.unwrap().is_none());
+    store
+        .enable_two_factor(f.editor.id, "SECRET", 100, &["c1".into(), "c2".into()], &on)
+        .await
+        .unwrap();
+    let tf = store.two_factor(f.editor.id).await.unwrap().unwrap();
+    assert_eq!(
+        (tf.secret.as_str(), tf.last_step, tf.recovery_left),
+        ("SECRET", 100, 2)
+    );
+    // Steps only move forward: the confirming code's step and older ones are refused.
+    assert!(!store.accept_code_step(f.editor.id, 100).await.unwrap());
+    assert!(!store.accept_code_step(f.editor.id, 99).await.unwrap());
+    assert!(store.accept_code_step(f.editor.id, 101).await.unwrap());
+    assert!(!store.accept_code_step(f.editor.id, 101).await.unwrap());
+    assert!(
+        !store.accept_code_step(f.author.id, 500).await.unwrap(),
+        "not on"
+    );
+    assert!(store.use_recovery_code(f.editor.id, "c1", t).await.unwrap());
+    assert!(!store.use_recovery_code(f.editor.id, "c1", t).await.unwrap());
+    assert!(
+        !store.use_recovery_code(f.author.id, "c2", t).await.unwrap(),
+        "not theirs"
+    );
+    assert_eq!(
+        store
+            .two_factor(f.editor.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recovery_left,
+        1
+    );
+    // Setting it up again replaces the secret and every code.
+    store
+        .enable_two_factor(f.editor.id, "OTHER", 200, &["c3".into()], &on)
+        .await
+        .unwrap();
+    assert!(!store.use_recovery_code(f.editor.id, "c2", t).await.unwrap());
+    let tf = store.two_factor(f.editor.id).await.unwrap().unwrap();
+    assert_eq!((tf.secret.as_str(), tf.recovery_left), ("OTHER", 1));
+    store
+        .disable_two_factor(
+            f.editor.id,
+            &audit(t, Some(&f.editor), AuditAction::TwoFactorOff, ""),
+        )
+        .await
+        .unwrap();
+    assert!(store.two_factor(f.editor.id).await.unwrap().is_none());
+    assert!(!store.use_recovery_code(f.editor.id, "c3", t).await.unwrap());
 }

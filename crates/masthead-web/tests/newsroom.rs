@@ -293,7 +293,431 @@ store_test!(
     preview_links_show_an_unpublished_article_until_ended,
     admins_run_the_settings_and_the_roles,
     editors_moderate_what_readers_write,
+    two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code,
+    a_forgotten_password_is_reset_by_an_emailed_link_once,
+    admins_invite_staff_who_choose_their_own_password,
 );
+
+/// The letters in `outbox` (lettre's `.eml` files), waiting up to five seconds for
+/// `count` of them (they are written after the answer).
+async fn letters(outbox: &std::path::Path, count: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let mut found: Vec<String> = std::fs::read_dir(outbox)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            // Undo quoted-printable soft line breaks, should the body use them.
+            found.iter_mut().for_each(|l| *l = l.replace("=\r\n", ""));
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("expected {count} letters in {}", outbox.display());
+}
+
+/// The newsroom link starting with `prefix` in a letter, as a path.
+fn link_in(letter: &str, prefix: &str) -> String {
+    let full = format!("https://news.example{prefix}");
+    let start = letter
+        .find(&full)
+        .unwrap_or_else(|| panic!("{full} in {letter}"));
+    let rest = &letter[start + "https://news.example".len()..];
+    rest[..prefix.len() + 64].to_owned()
+}
+
+async fn two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Author).await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    browser.login(&ana.email, PASSWORD).await;
+    let page = browser.get("/newsroom/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Set up two-factor sign-in"));
+    // Setting up shows a QR code and the key; nothing is stored until a code confirms.
+    let setup = browser
+        .post("/newsroom/account/two-factor/setup", &[])
+        .await;
+    assert_eq!(setup.status, StatusCode::OK);
+    assert!(setup.body.contains("<svg role=\"img\""), "{}", setup.body);
+    let start = setup.body.find(r#"name="secret" value=""#).unwrap() + 21;
+    let secret = setup.body[start..start + 32].to_owned();
+    assert!(store.two_factor(ana.id).await.unwrap().is_none());
+    let wrong = browser
+        .post(
+            "/newsroom/account/two-factor",
+            &[("secret", &secret), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains(&secret),
+        "the same key is offered again"
+    );
+    assert!(store.two_factor(ana.id).await.unwrap().is_none());
+    let code = totp_code(&secret);
+    let on = browser
+        .post(
+            "/newsroom/account/two-factor",
+            &[("secret", &secret), ("code", &code)],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+    let codes: Vec<String> = on
+        .body
+        .match_indices("<li><code>")
+        .map(|(at, _)| on.body[at + 10..at + 24].to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", on.body);
+    let stored = store.two_factor(ana.id).await.unwrap().unwrap();
+    assert_eq!(stored.recovery_left, 10);
+    // The recovery codes are stored hashed: not one appears in the database's answer.
+    assert!(!format!("{stored:?}").contains(&codes[0]));
+
+    // A new login: the password alone gives no session, only the second step.
+    let mut other = Browser::new(&app, "192.0.2.2");
+    let r = other.login(&ana.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r
+        .location
+        .as_deref()
+        .unwrap()
+        .starts_with("/newsroom/login/code"));
+    assert!(!other.cookies.contains_key("masthead_session"));
+    assert_eq!(other.get("/newsroom/").await.status, StatusCode::SEE_OTHER);
+    let form = other.get(r.location.as_deref().unwrap()).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"autocomplete="one-time-code""#));
+    let bad = other
+        .post("/newsroom/login/code", &[("code", "000000")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(!other.cookies.contains_key("masthead_session"));
+    // The code that turned it on was used: it does not sign in again (replay).
+    let replay = other.post("/newsroom/login/code", &[("code", &code)]).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    // A recovery code, typed loosely, works once.
+    let loose = codes[0].replace('-', " ").to_uppercase();
+    let r = other
+        .post("/newsroom/login/code", &[("code", &loose)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/newsroom/"));
+    assert!(other.cookies.contains_key("masthead_session"));
+    assert!(!other.cookies.contains_key("masthead_second_step"));
+    assert_eq!(other.get("/newsroom/").await.status, StatusCode::OK);
+    assert_eq!(
+        store
+            .two_factor(ana.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recovery_left,
+        9
+    );
+    let mut third = Browser::new(&app, "192.0.2.3");
+    third.login(&ana.email, PASSWORD).await;
+    let again = third
+        .post("/newsroom/login/code", &[("code", &codes[0])])
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "used codes stay used"
+    );
+    // The second step's token cannot be used without the password step, nor twice.
+    let mut stranger = Browser::new(&app, "192.0.2.4");
+    let r = stranger.get("/newsroom/login/code").await;
+    assert_eq!(r.location.as_deref(), Some("/newsroom/login?done=expired"));
+    // Guessing codes is limited like guessing passwords.
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        third
+            .post("/newsroom/login/code", &[("code", "111111")])
+            .await;
+    }
+    let blocked = third
+        .post("/newsroom/login/code", &[("code", &codes[1])])
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.headers.contains_key("retry-after"));
+    assert!(!third.cookies.contains_key("masthead_session"));
+
+    // Turning it off needs the password.
+    let r = browser
+        .post(
+            "/newsroom/account/two-factor/off",
+            &[("password", "not my password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(store.two_factor(ana.id).await.unwrap().is_some());
+    let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
+    let actions: Vec<AuditAction> = log.items.iter().map(|e| e.action).collect();
+    assert!(actions.contains(&AuditAction::TwoFactorOn));
+    assert!(actions.contains(&AuditAction::RecoveryCodeUsed));
+}
+
+async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Editor).await;
+    let media = tempfile::tempdir().unwrap();
+    let outbox = media.path().join("outbox");
+    let app = app_with_media(store.clone(), media.path());
+    let mut signed_in = Browser::new(&app, "192.0.2.9");
+    signed_in.login(&ana.email, PASSWORD).await;
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    let login = browser.get("/newsroom/login").await;
+    assert!(login.body.contains(r#"href="/newsroom/reset""#));
+    let form = browser.get("/newsroom/reset").await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Known and unknown emails get the same answer; only the known one gets a letter.
+    let unknown = browser
+        .post("/newsroom/reset", &[("email", "nobody@example.com")])
+        .await;
+    let known = browser
+        .post("/newsroom/reset", &[("email", "ANA@example.com")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(known.status, StatusCode::OK);
+    assert_eq!(
+        unknown.body.replace("nobody@example.com", "X"),
+        known.body.replace("ana@example.com", "X")
+    );
+    let sent = letters(&outbox, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        letters(&outbox, 1).await.len(),
+        1,
+        "no letter to an unknown email"
+    );
+    assert!(
+        sent[0].contains("To: \"Ana\" <ana@example.com>")
+            || sent[0].contains("To: Ana <ana@example.com>"),
+        "{}",
+        sent[0]
+    );
+    let link = link_in(&sent[0], "/newsroom/reset/");
+    // Opening the link (as mail scanners do) uses nothing up.
+    assert_eq!(browser.get(&link).await.status, StatusCode::OK);
+    let page = browser.get(&link).await;
+    assert!(page.body.contains("ana@example.com"));
+    let new_password = "a brand new passphrase";
+    let r = browser
+        .post(
+            &link,
+            &[("password", new_password), ("confirm", "something else")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = browser
+        .post(&link, &[("password", "short"), ("confirm", "short")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = browser
+        .post(
+            &link,
+            &[("password", new_password), ("confirm", new_password)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/newsroom/login?done=reset"));
+    // Every session of the account ended; the old password is gone, the new one works.
+    assert_eq!(
+        signed_in.get("/newsroom/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        browser.login(&ana.email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        browser.login(&ana.email, new_password).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The link works once.
+    let mut later = Browser::new(&app, "192.0.2.3");
+    assert_eq!(later.get(&link).await.status, StatusCode::GONE);
+    let r = later
+        .post(
+            &link,
+            &[
+                ("password", "yet another one!"),
+                ("confirm", "yet another one!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::GONE);
+    // A link older than an hour no longer works.
+    let old = "0".repeat(64);
+    store
+        .create_staff_token(
+            &NewStaffToken {
+                token_hash: masthead_web::newsroom::token_hash(&old),
+                purpose: TokenPurpose::Reset,
+                person: Some(ana.id),
+                email: ana.email.clone(),
+                name: String::new(),
+                role: None,
+                created_by: None,
+                created_at: chrono::Utc::now() - chrono::Duration::minutes(61),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let r = later.get(&format!("/newsroom/reset/{old}")).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    // Asking again and again is limited, for known and unknown emails alike (this
+    // email was asked for once above).
+    let mut asker = Browser::new(&app, "192.0.2.4");
+    for _ in 1..MAX_FAILURES_PER_ACCOUNT {
+        let r = asker
+            .post("/newsroom/reset", &[("email", "nobody@example.com")])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = asker
+        .post("/newsroom/reset", &[("email", "nobody@example.com")])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
+    assert!(log
+        .items
+        .iter()
+        .any(|e| e.action == AuditAction::PasswordReset));
+}
+
+async fn admins_invite_staff_who_choose_their_own_password(store: Arc<dyn Store>) {
+    let ada = staff(&*store, "Ada", Role::Admin).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let media = tempfile::tempdir().unwrap();
+    let outbox = media.path().join("outbox");
+    let app = app_with_media(store.clone(), media.path());
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&ada.email, PASSWORD).await;
+    // Someone on the staff already cannot be invited; a bad address is refused.
+    let r = admin
+        .post(
+            "/newsroom/staff/invitations",
+            &[("name", "Cara"), ("email", &cara.email), ("role", "editor")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("on the staff already"));
+    let r = admin
+        .post(
+            "/newsroom/staff/invitations",
+            &[
+                ("name", "Bo"),
+                ("email", "not an address"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post(
+            "/newsroom/staff/invitations",
+            &[
+                ("name", "Bo Nguyen"),
+                ("email", "Bo@Example.com"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // No mail server here: the admin is shown the link, and the letter waits in the outbox.
+    assert!(r.body.contains("send this link to them yourself"));
+    let sent = letters(&outbox, 1).await;
+    assert!(sent[0].contains("bo@example.com"));
+    assert!(sent[0].contains("Ada invited you"));
+    let link = link_in(&sent[0], "/newsroom/invitation/");
+    assert!(r.body.contains(&format!("https://news.example{link}")));
+    let staff_page = admin.get("/newsroom/staff").await;
+    assert!(staff_page.body.contains("Waiting for an answer"));
+    assert!(staff_page.body.contains("bo@example.com"));
+    // The invitee opens the link, names themself and chooses a password.
+    let mut bo = Browser::new(&app, "192.0.2.2");
+    let form = bo.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("as editor"));
+    assert!(form.body.contains(r#"value="Bo Nguyen""#));
+    let r = bo
+        .post(
+            &link,
+            &[("name", ""), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = bo
+        .post(
+            &link,
+            &[
+                ("name", "Bo Nguyen"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = bo.get("/newsroom/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Bo Nguyen"));
+    let (person, _) = store
+        .person_credentials("bo@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.role, Role::Editor);
+    // Once only.
+    let mut again = Browser::new(&app, "192.0.2.3");
+    assert_eq!(again.get(&link).await.status, StatusCode::GONE);
+    // A withdrawn invitation's link stops working.
+    let r = admin
+        .post(
+            "/newsroom/staff/invitations",
+            &[
+                ("name", "Di"),
+                ("email", "di@example.com"),
+                ("role", "author"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sent = letters(&outbox, 2).await;
+    let di = sent.iter().find(|l| l.contains("di@example.com")).unwrap();
+    let di_link = link_in(di, "/newsroom/invitation/");
+    let pending = store.invitations(chrono::Utc::now()).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    let r = admin
+        .post(
+            &format!(
+                "/newsroom/staff/invitations/{}/withdraw",
+                pending[0].token_hash
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.get(&di_link).await.status, StatusCode::GONE);
+    assert!(store
+        .invitations(chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_empty());
+    let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
+    for action in [
+        AuditAction::Invited,
+        AuditAction::InvitationAccepted,
+        AuditAction::InvitationWithdrawn,
+    ] {
+        assert!(log.items.iter().any(|e| e.action == action), "{action:?}");
+    }
+}
 
 async fn staff_log_in_and_out(store: Arc<dyn Store>) {
     let ana = staff(&*store, "Ana", Role::Editor).await;
