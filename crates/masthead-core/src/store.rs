@@ -18,7 +18,7 @@ use crate::page::{PageContent, StaticPage};
 use crate::people::{Member, NewMember, NewPerson, Person, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
-use crate::taxonomy::{NewSection, Section, Tag};
+use crate::taxonomy::{NewSection, Section, Tag, TagEdit};
 use crate::workflow::StatusChange;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -155,6 +155,16 @@ pub trait Store: Send + Sync {
     async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
     /// All tags, by name.
     async fn tags(&self) -> Result<Vec<Tag>>;
+    /// Renames, re-slugs or describes a section. A new slug moves the section's page
+    /// and every published article in it; each old address redirects (301) to the new.
+    async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<Section>;
+    /// Renames, re-slugs or describes a tag; an old tag page redirects to the new.
+    async fn update_tag(&self, id: TagId, tag: &TagEdit) -> Result<Tag>;
+    /// Moves every article of tag `from` to tag `into` and removes `from`, whose page
+    /// then redirects to `into`'s.
+    async fn merge_tags(&self, from: TagId, into: TagId) -> Result<Tag>;
+    /// Every tag with how many articles (any status) carry it, by name.
+    async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>>;
 
     // Staff.
     async fn create_person(&self, person: &NewPerson) -> Result<Person>;

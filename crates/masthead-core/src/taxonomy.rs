@@ -41,6 +41,31 @@ impl NewSection {
     }
 }
 
+/// A tag's editable fields.
+#[derive(Debug, Clone)]
+pub struct TagEdit {
+    pub name: String,
+    /// Empty means "generated from the name".
+    pub slug: String,
+    pub description: String,
+}
+
+impl TagEdit {
+    /// Validates and fills in the slug.
+    pub fn prepare(mut self) -> Result<Self> {
+        let mut v = Validator::default();
+        self.name = self.name.trim().to_owned();
+        v.check(!self.name.is_empty(), "name", "a tag needs a name");
+        if self.slug.trim().is_empty() {
+            self.slug = crate::slug::slugify(&self.name).unwrap_or_default();
+        }
+        self.slug = self.slug.trim().to_owned();
+        v.finish()?;
+        crate::slug::validate("slug", &self.slug)?;
+        Ok(self)
+    }
+}
+
 /// A topic that cuts across sections.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {

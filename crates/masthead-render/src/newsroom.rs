@@ -547,3 +547,34 @@ pub struct ModerationView {
     pub pages: PageView,
     pub notice: Option<String>,
 }
+
+/// A section on the structure page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRowView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub position: i64,
+    pub in_navigation: bool,
+}
+
+/// A tag on the structure page, with how many articles carry it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagRowView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub articles: u64,
+}
+
+/// Sections and tags, for editors.
+#[derive(Debug, Clone, Serialize)]
+pub struct StructureView {
+    pub chrome: DeskChrome,
+    pub sections: Vec<SectionRowView>,
+    pub tags: Vec<TagRowView>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

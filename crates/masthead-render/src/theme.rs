@@ -59,6 +59,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/access.html"),
     ),
     (
+        "newsroom/structure.html",
+        include_str!("../newsroom/templates/structure.html"),
+    ),
+    (
         "newsroom/account.html",
         include_str!("../newsroom/templates/account.html"),
     ),

@@ -18,7 +18,7 @@ use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
-use masthead_core::taxonomy::NewSection;
+use masthead_core::taxonomy::{NewSection, TagEdit};
 use masthead_core::Error;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
@@ -65,6 +65,8 @@ store_test!(
     emailed_tokens_work_once_and_expire,
     invitations_add_staff_once_and_roll_back_on_conflict,
     two_factor_codes_and_recovery_codes_work_once,
+    renamed_sections_and_tags_keep_their_old_addresses,
+    merged_tags_keep_every_article_and_count,
 );
 
 async fn settings_round_trip(store: S) {
@@ -2384,4 +2386,168 @@ async fn two_factor_codes_and_recovery_codes_work_once(store: S) {
         .unwrap();
     assert!(store.two_factor(f.editor.id).await.unwrap().is_none());
     assert!(!store.use_recovery_code(f.editor.id, "c3", t).await.unwrap());
+}
+
+async fn renamed_sections_and_tags_keep_their_old_addresses(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id =
+        fixtures::published(&newsroom, "Trade deal", &f.world, f.author.id, &f.editor, 0).await;
+    let edit = NewSection {
+        name: "World news".into(),
+        slug: "world-news".into(),
+        description: "Reporting from everywhere.".into(),
+        position: 3,
+        in_navigation: true,
+    };
+    let section = store.update_section(f.world.id, &edit).await.unwrap();
+    assert_eq!(section.slug, "world-news");
+    assert_eq!(section.description, "Reporting from everywhere.");
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().path(),
+        "/world-news/trade-deal/"
+    );
+    for (old, new) in [
+        ("/world/", "/world-news/"),
+        ("/world/trade-deal/", "/world-news/trade-deal/"),
+    ] {
+        let r = store.redirect_for(old).await.unwrap().unwrap();
+        assert_eq!((r.to_path.as_str(), r.status_code), (new, 301));
+    }
+    // Back again: no redirect chains, and the live addresses redirect nowhere.
+    let back = NewSection {
+        slug: "world".into(),
+        ..edit.clone()
+    };
+    store.update_section(f.world.id, &back).await.unwrap();
+    assert!(store
+        .redirect_for("/world/trade-deal/")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store
+            .redirect_for("/world-news/trade-deal/")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_path,
+        "/world/trade-deal/"
+    );
+    // Another section's address is taken; a bad one is invalid; unknown ids are not found.
+    let clash = NewSection {
+        slug: "business".into(),
+        ..edit.clone()
+    };
+    assert!(store.update_section(f.world.id, &clash).await.is_err());
+    let bad = NewSection {
+        slug: "Not A Slug".into(),
+        ..edit.clone()
+    };
+    assert!(matches!(
+        store.update_section(f.world.id, &bad).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .update_section(masthead_core::ids::SectionId(9999), &edit)
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    // Tags.
+    let tags = store
+        .ensure_tags(&["Trade".into(), "Tariffs".into()])
+        .await
+        .unwrap();
+    let renamed = store
+        .update_tag(
+            tags[0].id,
+            &TagEdit {
+                name: "Trade policy".into(),
+                slug: String::new(),
+                description: "Deals and disputes.".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.slug, "trade-policy");
+    assert_eq!(
+        store
+            .redirect_for("/tag/trade/")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_path,
+        "/tag/trade-policy/"
+    );
+    let taken = store
+        .update_tag(
+            tags[1].id,
+            &TagEdit {
+                name: "Tariffs".into(),
+                slug: "trade-policy".into(),
+                description: String::new(),
+            },
+        )
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+}
+
+async fn merged_tags_keep_every_article_and_count(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let tags = store
+        .ensure_tags(&["Climate".into(), "Climate change".into()])
+        .await
+        .unwrap();
+    let (from, into) = (&tags[0], &tags[1]);
+    let mut ids = Vec::new();
+    for (n, title) in ["Floods", "Heat", "Drought"].iter().enumerate() {
+        let id =
+            fixtures::published(&newsroom, title, &f.world, f.author.id, &f.editor, n as i64).await;
+        let mut content = store.article(id).await.unwrap().unwrap().content();
+        content.tags = match n {
+            0 => vec![from.name.clone()],
+            1 => vec![from.name.clone(), into.name.clone()],
+            _ => vec![into.name.clone()],
+        };
+        newsroom
+            .update(actor(&f.editor), id, content, t0())
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let survivor = store.merge_tags(from.id, into.id).await.unwrap();
+    assert_eq!(survivor.id, into.id);
+    assert!(store.tag_by_slug(&from.slug).await.unwrap().is_none());
+    let list = store
+        .list_articles(&published(ArticleFilter::Tag(into.id), 1, 10))
+        .await
+        .unwrap();
+    assert_eq!(list.total, 3, "every article, once");
+    assert_eq!(list.items.len(), 3);
+    let heat = store.article(ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        heat.tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Climate change"]
+    );
+    assert_eq!(
+        store
+            .redirect_for(&format!("/tag/{}/", from.slug))
+            .await
+            .unwrap()
+            .unwrap()
+            .to_path,
+        format!("/tag/{}/", into.slug)
+    );
+    let usage = store.tag_usage().await.unwrap();
+    assert!(usage.contains(&(survivor.clone(), 3)), "{usage:?}");
+    assert!(!usage.iter().any(|(t, _)| t.id == from.id));
+    assert!(matches!(
+        store.merge_tags(into.id, into.id).await,
+        Err(Error::Invalid(_))
+    ));
 }

@@ -296,7 +296,103 @@ store_test!(
     two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code,
     a_forgotten_password_is_reset_by_an_emailed_link_once,
     admins_invite_staff_who_choose_their_own_password,
+    editors_rename_sections_and_merge_tags_without_breaking_links,
 );
+
+async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    masthead_testkit::fixtures::published(
+        &newsroom,
+        "Trade deal",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    browser.login(&ed.email, PASSWORD).await;
+    let page = browser.get("/newsroom/structure").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"value="world""#));
+    let r = browser
+        .post(
+            &format!("/newsroom/sections/{}", f.world.id),
+            &[
+                ("name", "World news"),
+                ("slug", "world-news"),
+                ("description", "Reporting from everywhere."),
+                ("position", "1"),
+                ("in_navigation", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Readers following an old link are sent on.
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    let old = reader.get("/world/trade-deal/").await;
+    assert!(
+        [
+            StatusCode::MOVED_PERMANENTLY,
+            StatusCode::PERMANENT_REDIRECT
+        ]
+        .contains(&old.status),
+        "{}",
+        old.status
+    );
+    assert_eq!(old.location.as_deref(), Some("/world-news/trade-deal/"));
+    let section_page = reader.get("/world/").await;
+    assert_eq!(section_page.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(section_page.location.as_deref(), Some("/world-news/"));
+    assert_eq!(
+        reader.get("/world-news/trade-deal/").await.status,
+        StatusCode::OK
+    );
+    // A bad address is refused with the reason, nothing changed.
+    let r = browser
+        .post(
+            &format!("/newsroom/sections/{}", f.world.id),
+            &[("name", "World news"), ("slug", "World News!")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("slug"), "{}", r.body);
+    assert!(store.section_by_slug("world-news").await.unwrap().is_some());
+    // New tag, described; merged into another by name.
+    let r = browser.post("/newsroom/tags", &[("name", "Trade")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let trade = store.tag_by_slug("trade").await.unwrap().unwrap();
+    let europe = store.tag_by_slug("europe").await.unwrap().unwrap();
+    let r = browser
+        .post(
+            &format!("/newsroom/tags/{}/merge", europe.id),
+            &[("into", "trade")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let old = reader.get("/tag/europe/").await;
+    assert_eq!(old.location.as_deref(), Some("/tag/trade/"));
+    let list = reader.get("/tag/trade/").await;
+    assert!(list.body.contains("Trade deal"));
+    let r = browser
+        .post(
+            &format!("/newsroom/tags/{}/merge", trade.id),
+            &[("into", "no such tag")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Not for authors.
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let mut author = Browser::new(&app, "192.0.2.2");
+    author.login(&amy.email, PASSWORD).await;
+    assert_eq!(
+        author.get("/newsroom/structure").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
 
 /// The letters in `outbox` (lettre's `.eml` files), waiting up to five seconds for
 /// `count` of them (they are written after the answer).
@@ -1096,12 +1192,35 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     .unwrap();
             }
             let revision = store.revisions(draft).await.unwrap()[0].id;
+            let section = store
+                .create_section(&masthead_core::taxonomy::NewSection {
+                    name: format!("Matrix desk {checked}"),
+                    slug: String::new(),
+                    description: String::new(),
+                    position: 0,
+                    in_navigation: false,
+                })
+                .await
+                .unwrap();
+            let tags = store
+                .ensure_tags(&[
+                    format!("Matrix tag {checked}"),
+                    format!("Matrix into {checked}"),
+                ])
+                .await
+                .unwrap();
+            let section_name = format!("Matrix desk {checked}, renamed");
+            let (tag_name, into_name) = (tags[0].name.clone(), tags[1].name.clone());
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
             } else if route.path.starts_with("/newsroom/staff/") {
                 visitor.id.to_string()
             } else if route.path.starts_with("/newsroom/comments/") {
                 comment.id.to_string()
+            } else if route.path.starts_with("/newsroom/sections/") {
+                section.id.to_string()
+            } else if route.path.starts_with("/newsroom/tags/") {
+                tags[0].id.to_string()
             } else {
                 draft.to_string()
             };
@@ -1171,6 +1290,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/comments/{id}" => &[("status", "approved")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     "/newsroom/login/code" => &[("code", "123456")],
+                    "/newsroom/sections" | "/newsroom/sections/{id}" => {
+                        &[("name", section_name.as_str()), ("in_navigation", "1")]
+                    }
+                    "/newsroom/tags" => &[("name", "Matrix new tag")],
+                    "/newsroom/tags/{id}" => &[("name", tag_name.as_str())],
+                    "/newsroom/tags/{id}/merge" => &[("into", into_name.as_str())],
                     "/newsroom/reset" => &[("email", owner.email.as_str())],
                     "/newsroom/reset/{token}" => &[("password", PASSWORD), ("confirm", PASSWORD)],
                     "/newsroom/invitation/{token}" => &[

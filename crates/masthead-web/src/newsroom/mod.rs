@@ -16,6 +16,7 @@ mod history;
 mod login;
 mod media;
 mod pages;
+mod structure;
 
 pub use desk::token_hash;
 
@@ -171,6 +172,42 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/comments/{id}",
             Staff(Editor),
             post(comments::decide),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/structure",
+            Staff(Editor),
+            get(structure::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sections",
+            Staff(Editor),
+            post(structure::create_section),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sections/{id}",
+            Staff(Editor),
+            post(structure::update_section),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tags",
+            Staff(Editor),
+            post(structure::create_tag),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tags/{id}",
+            Staff(Editor),
+            post(structure::update_tag),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tags/{id}/merge",
+            Staff(Editor),
+            post(structure::merge_tags),
         ),
         route(
             Method::GET,
