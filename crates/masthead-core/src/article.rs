@@ -74,6 +74,8 @@ word_enum!(
         Scheduled => "scheduled" / "Scheduled",
         Published => "published" / "Published",
         Unpublished => "unpublished" / "Unpublished",
+        // In the bin: out of every list but the bin's, restorable as a draft.
+        Deleted => "deleted" / "In the bin",
     }
 );
 

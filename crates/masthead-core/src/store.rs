@@ -3,8 +3,8 @@
 //! `masthead-store`, and held above it only as `Arc<dyn Store>`.
 
 use crate::article::{
-    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, PathMove,
-    RenderedBody, Status,
+    Article, ArticleContent, ArticleSummary, ArticleType, Correction, CorrectionKind, NewArticle,
+    PathMove, RenderedBody, Status,
 };
 use crate::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, NewStaffToken, Session,
@@ -71,6 +71,20 @@ impl ArticleQuery {
             status: Some(Status::Published),
             page,
         }
+    }
+}
+
+/// What the newsroom's article list narrows by, beyond a list filter and a status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    pub article_type: Option<ArticleType>,
+    /// Text the headline or the dek must contain (letters' case aside).
+    pub words: String,
+}
+
+impl Narrowing {
+    pub fn is_empty(&self) -> bool {
+        self.article_type.is_none() && self.words.trim().is_empty()
     }
 }
 
@@ -355,6 +369,13 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Correction>;
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;
+    /// A newsroom list narrowed further (type, words), newest update first; counted
+    /// as it is read, so meant for staff, not for reader pages.
+    async fn narrowed_articles(
+        &self,
+        query: &ArticleQuery,
+        narrow: &Narrowing,
+    ) -> Result<Page<ArticleSummary>>;
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>>;
     /// Published articles, oldest first (so that a sitemap page, once full, stays the

@@ -50,6 +50,9 @@ pub fn edge_exists(from: Status, to: Status) -> bool {
             | (Draft | InReview | Scheduled | Unpublished, Published)
             | (Published | Scheduled, Unpublished)
             | (Scheduled | Unpublished, Draft)
+            // Soft delete: what is live or due must be taken down first.
+            | (Draft | InReview | Unpublished, Deleted)
+            | (Deleted, Draft)
     )
 }
 
@@ -208,6 +211,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_bin_takes_what_is_not_live_and_gives_it_back_as_a_draft() {
+        let now = Utc::now();
+        let a = actor(Role::Author);
+        for from in [Draft, InReview, Unpublished] {
+            assert!(
+                plan(a, subject(from, &[ME]), Deleted, None, now).is_ok(),
+                "{from}"
+            );
+        }
+        // Live or due articles are taken down first.
+        for from in [Published, Scheduled] {
+            assert!(matches!(
+                plan(actor(Role::Admin), subject(from, &[]), Deleted, None, now),
+                Err(Error::Conflict(_))
+            ));
+        }
+        assert!(plan(a, subject(Deleted, &[ME]), Draft, None, now).is_ok());
+        assert!(matches!(
+            plan(a, subject(Deleted, &[ME]), Published, None, now),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            plan(a, subject(Draft, &[OTHER]), Deleted, None, now),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            plan(
+                actor(Role::Contributor),
+                subject(Draft, &[ME]),
+                Deleted,
+                None,
+                now
+            ),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]

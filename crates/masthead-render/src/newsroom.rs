@@ -280,6 +280,9 @@ pub struct ArticleListView {
     pub statuses: Vec<Choice>,
     pub sections: Vec<Choice>,
     pub authors: Vec<Choice>,
+    pub types: Vec<Choice>,
+    /// The search words as typed.
+    pub words: String,
     pub items: Vec<DeskItem>,
     pub pages: PageView,
     /// The filters as a query string, for the pagination links ("status=draft&").

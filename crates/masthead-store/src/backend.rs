@@ -24,7 +24,8 @@ use masthead_core::page::{PageContent, StaticPage};
 use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person, Role};
 use masthead_core::site::{Redirect, Settings};
 use masthead_core::store::{
-    ArticleFilter, ArticleLocation, ArticleQuery, Counts, LoggedCorrection, Page, PageRequest,
+    ArticleFilter, ArticleLocation, ArticleQuery, Counts, LoggedCorrection, Narrowing, Page,
+    PageRequest,
 };
 use masthead_core::taxonomy::{NewSection, Section, Tag, TagEdit};
 use masthead_core::workflow::StatusChange;
@@ -554,8 +555,14 @@ async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<()> {
 /// Adds the WHERE clause of a list query.
 fn push_article_filter(qb: &mut QueryBuilder<'_, Db>, query: &ArticleQuery) {
     qb.push(" WHERE 1 = 1");
-    if let Some(status) = query.status {
-        qb.push(" AND a.status = ").push_bind(status.as_str());
+    match query.status {
+        Some(status) => {
+            qb.push(" AND a.status = ").push_bind(status.as_str());
+        }
+        // Lists of every status leave out the bin.
+        None => {
+            qb.push(" AND a.status <> 'deleted'");
+        }
     }
     match query.filter {
         ArticleFilter::All => {}
@@ -1516,7 +1523,7 @@ impl masthead_core::store::Store for Store {
     }
 
     async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>> {
-        let pattern = format!("%{}%", search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = contains_pattern(search);
         let filter = "WHERE $1 = '%%' OR LOWER(alt) LIKE $1 ESCAPE '\\' OR LOWER(caption) LIKE $1 ESCAPE '\\' \
                       OR LOWER(credit) LIKE $1 ESCAPE '\\'";
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM media {filter}"))
@@ -1804,8 +1811,13 @@ impl masthead_core::store::Store for Store {
             "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM article_counts WHERE scope = ",
         );
         count.push_bind(scope).push(" AND scope_id = ").push_bind(scope_id);
-        if let Some(status) = query.status {
-            count.push(" AND status = ").push_bind(status.as_str());
+        match query.status {
+            Some(status) => {
+                count.push(" AND status = ").push_bind(status.as_str());
+            }
+            None => {
+                count.push(" AND status <> 'deleted'");
+            }
         }
         let total: i64 = count
             .build_query_scalar()
@@ -1839,6 +1851,54 @@ impl masthead_core::store::Store for Store {
         }
         qb
             .push(" LIMIT ")
+            .push_bind(i64::from(query.page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(query.page.offset));
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        Ok(Page {
+            items: rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: query.page.offset,
+            limit: query.page.limit,
+        })
+    }
+
+    async fn narrowed_articles(
+        &self,
+        query: &ArticleQuery,
+        narrow: &Narrowing,
+    ) -> Result<Page<ArticleSummary>> {
+        let push_where = |qb: &mut QueryBuilder<'_, Db>| {
+            push_article_filter(qb, query);
+            if let Some(kind) = narrow.article_type {
+                qb.push(" AND a.article_type = ").push_bind(kind.as_str());
+            }
+            let words = narrow.words.trim().to_lowercase();
+            if !words.is_empty() {
+                let pattern = contains_pattern(&words);
+                qb.push(" AND (LOWER(a.title) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR LOWER(a.standfirst) LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\')");
+            }
+        };
+        let mut count = QueryBuilder::<Db>::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM articles a LEFT JOIN sections s ON s.id = a.section_id",
+        );
+        push_where(&mut count);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS}"));
+        push_where(&mut qb);
+        qb.push(" ORDER BY a.updated_at DESC, a.id DESC LIMIT ")
             .push_bind(i64::from(query.page.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(query.page.offset));
@@ -2416,7 +2476,18 @@ impl masthead_core::store::Store for Store {
     }
 }
 
-/// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
+/// A `LIKE ... ESCAPE '\\'` pattern matching text that contains `words` (lower-cased,
+/// with `%`, `_` and `\\` taken literally).
+fn contains_pattern(words: &str) -> String {
+    let escaped = words
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Adds a staff member, with a slug of their name not used yet.
 async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
     person.validate()?;
@@ -2478,6 +2549,7 @@ async fn take_token(
     row.map(StaffToken::try_from).transpose()
 }
 
+/// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
 async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip) \

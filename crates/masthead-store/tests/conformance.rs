@@ -17,7 +17,7 @@ use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, Role};
 use masthead_core::site::{NavItem, Settings};
-use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
+use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest, Store};
 use masthead_core::taxonomy::{NewSection, TagEdit};
 use masthead_core::Error;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
@@ -67,6 +67,7 @@ store_test!(
     two_factor_codes_and_recovery_codes_work_once,
     renamed_sections_and_tags_keep_their_old_addresses,
     merged_tags_keep_every_article_and_count,
+    the_bin_stays_out_of_lists_and_narrowing_finds_words_and_types,
 );
 
 async fn settings_round_trip(store: S) {
@@ -2550,4 +2551,107 @@ async fn merged_tags_keep_every_article_and_count(store: S) {
         store.merge_tags(into.id, into.id).await,
         Err(Error::Invalid(_))
     ));
+}
+
+async fn the_bin_stays_out_of_lists_and_narrowing_finds_words_and_types(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut ids = Vec::new();
+    for (title, kind) in [
+        ("Budget: 100% of the cuts", ArticleType::News),
+        ("Why the budget_cuts fail", ArticleType::Opinion),
+        ("Harbour reopens", ArticleType::News),
+    ] {
+        let mut content = ArticleContent::new(title, "Words.");
+        content.article_type = kind;
+        content.authors = vec![f.author.id];
+        ids.push(
+            newsroom
+                .create_draft(actor(&f.author), content, t0())
+                .await
+                .unwrap(),
+        );
+    }
+    let every = |page| ArticleQuery {
+        filter: ArticleFilter::All,
+        status: None,
+        page,
+    };
+    let all = store
+        .list_articles(&every(PageRequest::numbered(1, 10)))
+        .await
+        .unwrap();
+    assert_eq!((all.total, all.items.len()), (3, 3));
+    newsroom
+        .transition(actor(&f.author), ids[2], Status::Deleted, None, t0())
+        .await
+        .unwrap();
+    // The bin is out of "every status", in its own list, and the counts agree.
+    let all = store
+        .list_articles(&every(PageRequest::numbered(1, 10)))
+        .await
+        .unwrap();
+    assert_eq!((all.total, all.items.len()), (2, 2));
+    let bin = store
+        .list_articles(&ArticleQuery {
+            filter: ArticleFilter::Author(f.author.id),
+            status: Some(Status::Deleted),
+            page: PageRequest::numbered(1, 10),
+        })
+        .await
+        .unwrap();
+    assert_eq!(bin.items.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[2]]);
+    assert_eq!(bin.total, 1);
+    let narrowed = |words: &str, kind: Option<ArticleType>| {
+        let store = store.clone();
+        let narrow = Narrowing {
+            article_type: kind,
+            words: words.to_owned(),
+        };
+        async move {
+            store
+                .narrowed_articles(&every(PageRequest::numbered(1, 10)), &narrow)
+                .await
+                .unwrap()
+        }
+    };
+    let found = narrowed("BUDGET", None).await;
+    assert_eq!(found.total, 2, "case aside");
+    // `%` and `_` are taken literally.
+    assert_eq!(narrowed("100%", None).await.items[0].id, ids[0]);
+    assert_eq!(narrowed("%", None).await.total, 1);
+    assert_eq!(narrowed("budget_", None).await.items[0].id, ids[1]);
+    assert_eq!(narrowed("t_c", None).await.total, 1);
+    let opinion = narrowed("", Some(ArticleType::Opinion)).await;
+    assert_eq!(
+        opinion.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [ids[1]]
+    );
+    // Words in the bin are found only in the bin.
+    assert_eq!(narrowed("harbour", None).await.total, 0);
+    let in_bin = store
+        .narrowed_articles(
+            &ArticleQuery {
+                filter: ArticleFilter::All,
+                status: Some(Status::Deleted),
+                page: PageRequest::numbered(1, 10),
+            },
+            &Narrowing {
+                article_type: None,
+                words: "harbour".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_bin.total, 1);
+    // Restored as a draft, it is back in the lists.
+    newsroom
+        .transition(actor(&f.author), ids[2], Status::Draft, None, t0())
+        .await
+        .unwrap();
+    let all = store
+        .list_articles(&every(PageRequest::numbered(1, 10)))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
 }

@@ -297,7 +297,99 @@ store_test!(
     a_forgotten_password_is_reset_by_an_emailed_link_once,
     admins_invite_staff_who_choose_their_own_password,
     editors_rename_sections_and_merge_tags_without_breaking_links,
+    the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
 );
+
+async fn the_bin_keeps_deleted_articles_restorable_and_the_list_searches(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let live = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Harbour fees rise",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let mut content = ArticleContent::new("Ferry timetable changes", "Words.");
+    content.authors = vec![amy.id];
+    let draft = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: amy.id,
+                role: Role::Author,
+            },
+            content,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let app = app(store.clone());
+    let mut author = Browser::new(&app, "192.0.2.1");
+    author.login(&amy.email, PASSWORD).await;
+    let editor_page = author.get(&format!("/newsroom/articles/{draft}")).await;
+    assert!(
+        editor_page.body.contains("Move to the bin"),
+        "{}",
+        editor_page.body
+    );
+    let r = author
+        .post(
+            &format!("/newsroom/articles/{draft}/status"),
+            &[("to", "deleted")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = author.get("/newsroom/articles").await;
+    assert!(!list.body.contains("Ferry timetable changes"));
+    let bin = author.get("/newsroom/articles?status=deleted").await;
+    assert!(bin.body.contains("Ferry timetable changes"));
+    let page = author.get(&format!("/newsroom/articles/{draft}")).await;
+    assert!(page.body.contains("Restore as a draft"));
+    let r = author
+        .post(
+            &format!("/newsroom/articles/{draft}/status"),
+            &[("to", "draft")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.article(draft).await.unwrap().unwrap().status,
+        Status::Draft
+    );
+    // A live article is taken down before it can go in the bin; once binned, readers
+    // are told it was withdrawn (410), as for an unpublished one.
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let mut editor = Browser::new(&app, "192.0.2.2");
+    editor.login(&ed.email, PASSWORD).await;
+    let r = editor
+        .post(
+            &format!("/newsroom/articles/{live}/status"),
+            &[("to", "deleted")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    for to in ["unpublished", "deleted"] {
+        let r = editor
+            .post(&format!("/newsroom/articles/{live}/status"), &[("to", to)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.body);
+    }
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    assert_eq!(
+        reader.get("/world/harbour-fees-rise/").await.status,
+        StatusCode::GONE
+    );
+    // The list searches headlines and narrows by type.
+    let found = editor.get("/newsroom/articles?q=FERRY").await;
+    assert!(found.body.contains("Ferry timetable changes"));
+    assert!(found.body.contains("1 article<"), "{}", found.body);
+    let none = editor.get("/newsroom/articles?q=ferry&type=opinion").await;
+    assert!(none.body.contains("No articles match."));
+    assert!(none.body.contains(r#"<option value="opinion" selected>"#));
+}
 
 async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Arc<dyn Store>) {
     let f = masthead_testkit::fixtures::newsroom(&*store).await;

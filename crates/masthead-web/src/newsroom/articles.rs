@@ -16,7 +16,7 @@ use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
 use masthead_core::people::Person;
 use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
-use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest};
 use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
 use masthead_render::newsroom::{
@@ -29,12 +29,13 @@ use serde::Deserialize;
 /// Articles per page of the list.
 const LIST_PAGE: u32 = 30;
 /// The statuses a list can be filtered by, in workflow order.
-const STATUSES: [Status; 5] = [
+const STATUSES: [Status; 6] = [
     Status::Draft,
     Status::InReview,
     Status::Scheduled,
     Status::Published,
     Status::Unpublished,
+    Status::Deleted,
 ];
 
 /// The form's fields as sent: pairs, since checkboxes repeat their name.
@@ -72,6 +73,9 @@ pub struct ListParams {
     status: Option<String>,
     section: Option<String>,
     author: Option<String>,
+    #[serde(rename = "type")]
+    article_type: Option<String>,
+    q: Option<String>,
     page: Option<String>,
 }
 
@@ -102,14 +106,31 @@ pub async fn list(
         (None, Some(s)) => ArticleFilter::Section(s),
         (None, None) => ArticleFilter::All,
     };
-    let page = state
-        .store
-        .list_articles(&ArticleQuery {
-            filter,
-            status,
-            page: PageRequest::numbered(number, LIST_PAGE),
-        })
-        .await?;
+    let article_type = q
+        .article_type
+        .as_deref()
+        .and_then(|t| t.parse::<ArticleType>().ok());
+    let words: String =
+        q.q.as_deref()
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(200)
+            .collect();
+    let narrow = Narrowing {
+        article_type,
+        words: words.clone(),
+    };
+    let query = ArticleQuery {
+        filter,
+        status,
+        page: PageRequest::numbered(number, LIST_PAGE),
+    };
+    let page = if narrow.is_empty() {
+        state.store.list_articles(&query).await?
+    } else {
+        state.store.narrowed_articles(&query, &narrow).await?
+    };
     if page.items.is_empty() && number > 1 {
         return Err(no_such_page(&state, person).await);
     }
@@ -127,6 +148,12 @@ pub async fn list(
     if let Some(a) = author {
         query.push(("author", a.to_string()));
     }
+    if let Some(t) = article_type {
+        query.push(("type", t.as_str().to_owned()));
+    }
+    if !words.is_empty() {
+        query.push(("q", words.clone()));
+    }
     let query = serde_urlencoded::to_string(&query).unwrap_or_default();
     let view = ArticleListView {
         statuses: STATUSES
@@ -142,6 +169,11 @@ pub async fn list(
             .iter()
             .map(|p| Choice::new(p.id, p.name.clone(), Some(p.id) == author))
             .collect(),
+        types: ArticleType::ALL
+            .iter()
+            .map(|t| Choice::new(t.as_str(), t.label(), Some(*t) == article_type))
+            .collect(),
+        words,
         // A list of every status shows each article's own; the summaries carry none,
         // so the list says what it was filtered by.
         items: page
@@ -1081,12 +1113,13 @@ fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
     };
     let now = Utc::now();
     let later = now + chrono::Duration::hours(1);
-    let choices: [(Status, &'static str); 5] = [
+    let choices: [(Status, &'static str); 6] = [
         (Status::InReview, "Submit for review"),
         (Status::Draft, "Return to draft"),
         (Status::Scheduled, "Schedule"),
         (Status::Published, "Publish"),
         (Status::Unpublished, "Unpublish"),
+        (Status::Deleted, "Move to the bin"),
     ];
     choices
         .into_iter()
@@ -1098,6 +1131,8 @@ fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
             to: to.as_str(),
             label: if to == Status::Published && article.status == Status::Scheduled {
                 "Publish now"
+            } else if to == Status::Draft && article.status == Status::Deleted {
+                "Restore as a draft"
             } else if requests_changes(person, article, to) {
                 "Request changes"
             } else {

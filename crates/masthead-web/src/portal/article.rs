@@ -23,7 +23,11 @@ pub async fn show(
     let article = match state.store.article_by_slug(&slug).await? {
         Some(a) if a.is_live() => a,
         // Withdrawn after publication: say so (410), unless it was moved away.
-        Some(a) if a.status == Status::Unpublished && a.path() == format!("/{section}/{slug}/") => {
+        Some(a)
+            if matches!(a.status, Status::Unpublished | Status::Deleted)
+                && a.published_at.is_some()
+                && a.path() == format!("/{section}/{slug}/") =>
+        {
             return Err(gone(&state, &a.path()).await)
         }
         _ => return missing(&state, &format!("/{section}/{slug}/")).await,
