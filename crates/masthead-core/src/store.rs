@@ -177,6 +177,8 @@ pub trait Store: Send + Sync {
     /// Moves every article of tag `from` to tag `into` and removes `from`, whose page
     /// then redirects to `into`'s.
     async fn merge_tags(&self, from: TagId, into: TagId) -> Result<Tag>;
+    /// Up to `limit` tags whose name contains `words` (letters' case aside), by name.
+    async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>>;
     /// Every tag with how many articles (any status) carry it, by name.
     async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>>;
 

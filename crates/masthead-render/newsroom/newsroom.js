@@ -206,4 +206,33 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") leaving();
   });
+
+  // Tag suggestions: existing tags whose name contains what is being typed after the
+  // last comma, offered through a datalist as the whole field's value with that tag
+  // in place of the typing (a datalist completes whole values).
+  var tags = document.getElementById("f-tags");
+  var suggestions = document.getElementById("tag-suggestions");
+  var asked = null;
+  if (tags && suggestions) {
+    tags.addEventListener("input", function () {
+      clearTimeout(asked);
+      asked = setTimeout(function () {
+        var cut = tags.value.lastIndexOf(",");
+        var before = cut < 0 ? "" : tags.value.slice(0, cut + 1) + " ";
+        var typing = tags.value.slice(cut + 1).trim();
+        if (typing.length < 2) { suggestions.textContent = ""; return; }
+        fetch("/newsroom/tags/suggest?q=" + encodeURIComponent(typing), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (names) {
+            suggestions.textContent = "";
+            names.forEach(function (name) {
+              var option = document.createElement("option");
+              option.value = before + name;
+              suggestions.appendChild(option);
+            });
+          })
+          .catch(function () {});
+      }, 200);
+    });
+  }
 })();

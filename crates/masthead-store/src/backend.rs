@@ -880,6 +880,19 @@ impl masthead_core::store::Store for Store {
         Ok(row.into())
     }
 
+    async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>> {
+        let rows: Vec<TagRow> = sqlx::query_as(
+            "SELECT id, slug, name, description FROM tags WHERE LOWER(name) LIKE $1 ESCAPE '\\' \
+             ORDER BY name, id LIMIT $2",
+        )
+        .bind(contains_pattern(words))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("tags"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>> {
         let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
             "SELECT t.id, t.slug, t.name, t.description, \

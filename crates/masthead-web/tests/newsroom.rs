@@ -457,6 +457,11 @@ async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Ar
     let r = browser.post("/newsroom/tags", &[("name", "Trade")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let trade = store.tag_by_slug("trade").await.unwrap().unwrap();
+    // The editor's tag field is offered existing tags containing what is typed.
+    let r = browser.get("/newsroom/tags/suggest?q=RAD").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, r#"["Trade"]"#);
+    assert_eq!(browser.get("/newsroom/tags/suggest?q=%25").await.body, "[]");
     let europe = store.tag_by_slug("europe").await.unwrap().unwrap();
     let r = browser
         .post(

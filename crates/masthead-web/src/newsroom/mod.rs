@@ -191,6 +191,13 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Staff(Editor),
             post(structure::update_section),
         ),
+        // Suggestions for the editor's tag field: any writer.
+        route(
+            Method::GET,
+            "/newsroom/tags/suggest",
+            Staff(Contributor),
+            get(structure::suggest_tags),
+        ),
         route(
             Method::POST,
             "/newsroom/tags",

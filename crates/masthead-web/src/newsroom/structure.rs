@@ -276,3 +276,29 @@ pub async fn merge_tags(
     };
     answer(&state, &desk, person, result, "merged").await
 }
+
+#[derive(Deserialize)]
+pub struct SuggestParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// Tag names containing what is typed, for the editor's suggestions (JSON list).
+pub async fn suggest_tags(
+    State(state): State<AppState>,
+    Query(q): Query<SuggestParams>,
+) -> Result<Response, WebError> {
+    let words: String = q.q.trim().chars().take(100).collect();
+    let names: Vec<String> = if words.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .tags_matching(&words, 10)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect()
+    };
+    Ok(axum::Json(names).into_response())
+}
