@@ -100,6 +100,7 @@ word_enum!(
         CorrectionAdded => "correction_added" / "Added a correction or update",
         SettingsChanged => "settings_changed" / "Changed the settings",
         RoleChanged => "role_changed" / "Changed a role",
+        PageSaved => "page_saved" / "Saved a page",
         PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",
         PasswordReset => "password_reset" / "Reset their password by email",
         PasswordChanged => "password_changed" / "Changed their password",

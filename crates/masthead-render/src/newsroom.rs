@@ -359,6 +359,15 @@ pub struct FieldErrorView {
     pub message: String,
 }
 
+impl From<masthead_core::FieldError> for FieldErrorView {
+    fn from(e: masthead_core::FieldError) -> Self {
+        Self {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EditorView {
     pub chrome: DeskChrome,
@@ -580,4 +589,47 @@ pub struct StructureView {
     pub tags: Vec<TagRowView>,
     pub notice: Option<String>,
     pub error: Option<String>,
+}
+
+/// A static page on the pages list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageRowView {
+    pub id: i64,
+    pub title: String,
+    pub path: String,
+    pub status_label: &'static str,
+    pub published: bool,
+    pub in_footer: bool,
+    pub updated: TimeView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageListView {
+    pub chrome: DeskChrome,
+    pub pages: Vec<PageRowView>,
+    pub notice: Option<String>,
+}
+
+/// A static page's form, as stored or as typed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageFields {
+    pub title: String,
+    pub slug: String,
+    pub description: String,
+    pub body_markdown: String,
+    pub position: i32,
+    pub in_footer: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageEditView {
+    pub chrome: DeskChrome,
+    /// The page's number; `None` for a new page.
+    pub id: Option<i64>,
+    /// Where readers find it, once published.
+    pub path: Option<String>,
+    pub fields: PageFields,
+    pub statuses: Vec<Choice>,
+    pub errors: Vec<FieldErrorView>,
+    pub notice: Option<String>,
 }

@@ -63,6 +63,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/structure.html"),
     ),
     (
+        "newsroom/pages.html",
+        include_str!("../newsroom/templates/pages.html"),
+    ),
+    (
+        "newsroom/page.html",
+        include_str!("../newsroom/templates/page.html"),
+    ),
+    (
         "newsroom/account.html",
         include_str!("../newsroom/templates/account.html"),
     ),

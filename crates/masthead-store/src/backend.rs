@@ -20,7 +20,7 @@ use masthead_core::revision::{
 };
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
-use masthead_core::page::{PageContent, StaticPage};
+use masthead_core::page::{PageContent, PageStatus, StaticPage};
 use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person, Role};
 use masthead_core::site::{Redirect, Settings};
 use masthead_core::store::{
@@ -2445,6 +2445,22 @@ impl masthead_core::store::Store for Store {
         let page = page.clone().prepare()?;
         let mut tx = self.begin().await?;
         top_level_slug_free(&mut tx, "sections", &page.slug).await?;
+        let before: Option<(String, String)> =
+            sqlx::query_as("SELECT slug, status FROM pages WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("page"))?;
+        // A published page's address has been shared: a new one leaves a redirect.
+        if let Some((slug, status)) = before {
+            if slug != page.slug && status == PageStatus::Published.as_str() {
+                let moved = PathMove {
+                    from: format!("/{slug}/"),
+                    to: format!("/{}/", page.slug),
+                };
+                record_move(&mut tx, &moved, at).await?;
+            }
+        }
         let row: Option<PageRow> = sqlx::query_as(&format!(
             "UPDATE pages SET slug = $2, title = $3, description = $4, body_markdown = $5, body_html = $6, \
              status = $7, position = $8, in_footer = $9, updated_at = $10 WHERE id = $1 RETURNING {}",

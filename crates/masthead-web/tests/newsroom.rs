@@ -298,7 +298,95 @@ store_test!(
     admins_invite_staff_who_choose_their_own_password,
     editors_rename_sections_and_merge_tags_without_breaking_links,
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
+    editors_write_static_pages,
 );
+
+async fn editors_write_static_pages(store: Arc<dyn Store>) {
+    masthead_testkit::fixtures::newsroom(&*store).await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&ed.email, PASSWORD).await;
+    assert_eq!(
+        editor.get("/newsroom/pages/new").await.status,
+        StatusCode::OK
+    );
+    let page = |title: &'static str, slug: &'static str, status: &'static str| {
+        vec![
+            ("title", title),
+            ("slug", slug),
+            ("description", "How we work."),
+            (
+                "body_markdown",
+                "We check **every** fact.\n\n<script>x()</script>",
+            ),
+            ("status", status),
+            ("position", "2"),
+            ("in_footer", "1"),
+        ]
+    };
+    // A section holds /world/ already: refused, with the text kept.
+    let r = editor
+        .post("/newsroom/pages", &page("Standards", "world", "draft"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("We check **every** fact."));
+    let r = editor
+        .post("/newsroom/pages", &page("Standards", "", "bogus"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = editor
+        .post("/newsroom/pages", &page("Standards", "", "draft"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let edit = r.location.unwrap();
+    let id = edit
+        .trim_start_matches("/newsroom/pages/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    assert_eq!(
+        reader.get("/standards/").await.status,
+        StatusCode::NOT_FOUND,
+        "a draft"
+    );
+    let r = editor
+        .post(
+            &format!("/newsroom/pages/{id}"),
+            &page("Standards", "standards", "published"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let public = reader.get("/standards/").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("<strong>every</strong>"));
+    assert!(!public.body.contains("<script>x()"), "sanitized");
+    assert!(
+        reader.get("/").await.body.contains(r#"href="/standards/""#),
+        "in the footer"
+    );
+    // A published page's new address leaves the old one redirecting.
+    let r = editor
+        .post(
+            &format!("/newsroom/pages/{id}"),
+            &page("Our standards", "our-standards", "published"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let old = reader.get("/standards/").await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old.location.as_deref(), Some("/our-standards/"));
+    let list = editor.get("/newsroom/pages").await;
+    assert!(list.body.contains("Our standards"));
+    assert_eq!(
+        editor.get("/newsroom/pages/99999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
+    assert!(log.items.iter().any(|e| e.action == AuditAction::PageSaved));
+}
 
 async fn the_bin_keeps_deleted_articles_restorable_and_the_list_searches(store: Arc<dyn Store>) {
     let f = masthead_testkit::fixtures::newsroom(&*store).await;
@@ -1307,6 +1395,23 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .await
                 .unwrap();
             let section_name = format!("Matrix desk {checked}, renamed");
+            let static_page = store
+                .create_page(
+                    &masthead_core::page::PageContent {
+                        slug: format!("matrix-page-{checked}"),
+                        title: format!("Matrix page {checked}"),
+                        description: String::new(),
+                        body_markdown: "Words.".into(),
+                        status: masthead_core::page::PageStatus::Published,
+                        position: 0,
+                        in_footer: false,
+                    },
+                    "<p>Words.</p>",
+                    chrono::Utc::now(),
+                )
+                .await
+                .unwrap();
+            let page_slug = format!("matrix-page-{checked}-new");
             let (tag_name, into_name) = (tags[0].name.clone(), tags[1].name.clone());
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
@@ -1314,6 +1419,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 visitor.id.to_string()
             } else if route.path.starts_with("/newsroom/comments/") {
                 comment.id.to_string()
+            } else if route.path.starts_with("/newsroom/pages/") {
+                static_page.id.to_string()
             } else if route.path.starts_with("/newsroom/sections/") {
                 section.id.to_string()
             } else if route.path.starts_with("/newsroom/tags/") {
@@ -1391,6 +1498,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         &[("name", section_name.as_str()), ("in_navigation", "1")]
                     }
                     "/newsroom/tags" => &[("name", "Matrix new tag")],
+                    "/newsroom/pages" | "/newsroom/pages/{id}" => &[
+                        ("title", "Matrix page"),
+                        ("slug", page_slug.as_str()),
+                        ("body_markdown", "Words."),
+                        ("status", "draft"),
+                    ],
                     "/newsroom/tags/{id}" => &[("name", tag_name.as_str())],
                     "/newsroom/tags/{id}/merge" => &[("into", into_name.as_str())],
                     "/newsroom/reset" => &[("email", owner.email.as_str())],

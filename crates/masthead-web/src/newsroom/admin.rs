@@ -151,13 +151,7 @@ pub async fn save_settings(
     match state.store.save_settings(&after).await {
         Ok(()) => {}
         Err(Error::Invalid(errors)) => {
-            let errors = errors
-                .into_iter()
-                .map(|e| FieldErrorView {
-                    field: e.field.to_owned(),
-                    message: e.message,
-                })
-                .collect();
+            let errors = errors.into_iter().map(FieldErrorView::from).collect();
             return settings_page(&state, &desk, person, fields_of(&after), None, errors).await;
         }
         Err(e) => return Err(e.into()),

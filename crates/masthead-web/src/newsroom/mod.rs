@@ -16,6 +16,7 @@ mod history;
 mod login;
 mod media;
 mod pages;
+mod static_pages;
 mod structure;
 
 pub use desk::token_hash;
@@ -172,6 +173,36 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/comments/{id}",
             Staff(Editor),
             post(comments::decide),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/pages",
+            Staff(Editor),
+            get(static_pages::list),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/pages",
+            Staff(Editor),
+            post(static_pages::create),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/pages/new",
+            Staff(Editor),
+            get(static_pages::new),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/pages/{id}",
+            Staff(Editor),
+            get(static_pages::edit),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/pages/{id}",
+            Staff(Editor),
+            post(static_pages::save),
         ),
         route(
             Method::GET,
