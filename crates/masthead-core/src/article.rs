@@ -356,6 +356,20 @@ impl ArticleContent {
                 "a source URL must start with http:// or https://",
             );
         }
+        let web = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+        v.check(
+            self.seo.canonical_url.is_empty() || web(&self.seo.canonical_url),
+            "canonical_url",
+            "a canonical URL must start with http:// or https://",
+        );
+        let social = &self.seo.social_image;
+        v.check(
+            social.is_empty()
+                || web(social)
+                || (social.starts_with('/') && !social.starts_with("//")),
+            "social_image",
+            "give the picture for social media as a web address (https://...) or a path on this site (/media/...)",
+        );
         v.check(
             !self.authors.is_empty(),
             "authors",

@@ -345,6 +345,7 @@ pub struct EditorFields {
     pub meta_title: String,
     pub meta_description: String,
     pub canonical_url: String,
+    pub social_image: String,
     pub featured_media_id: Option<i64>,
     pub featured_alt: String,
     pub featured_caption: String,

@@ -299,7 +299,75 @@ store_test!(
     editors_rename_sections_and_merge_tags_without_breaking_links,
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
     editors_write_static_pages,
+    the_social_picture_can_differ_from_the_featured_one,
 );
+
+async fn the_social_picture_can_differ_from_the_featured_one(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let id = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Harbour fees rise",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&ed.email, PASSWORD).await;
+    let author = f.author.id.to_string();
+    let save = |social: &'static str| {
+        vec![
+            ("title", "Harbour fees rise"),
+            ("body_markdown", "Harbour fees rise."),
+            ("article_type", "news"),
+            ("visibility", "public"),
+            ("section", "WORLD"),
+            ("authors", "AUTHOR"),
+            ("social_image", social),
+        ]
+    };
+    let world = f.world.id.to_string();
+    let fields = |social| {
+        save(social)
+            .into_iter()
+            .map(|(k, v)| match v {
+                "WORLD" => (k, world.as_str()),
+                "AUTHOR" => (k, author.as_str()),
+                _ => (k, v),
+            })
+            .collect::<Vec<_>>()
+    };
+    let r = editor
+        .post(
+            &format!("/newsroom/articles/{id}"),
+            &fields("javascript:alert(1)"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("picture for social media"), "{}", r.body);
+    let r = editor
+        .post(
+            &format!("/newsroom/articles/{id}"),
+            &fields("/media/social/harbour.jpg"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = editor.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains(r#"value="/media/social/harbour.jpg""#));
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    let article = reader.get("/world/harbour-fees-rise/").await;
+    assert!(
+        article.body.contains(
+            r#"<meta property="og:image" content="https://news.example/media/social/harbour.jpg">"#
+        ),
+        "{}",
+        article.body
+    );
+}
 
 async fn editors_write_static_pages(store: Arc<dyn Store>) {
     masthead_testkit::fixtures::newsroom(&*store).await;

@@ -228,7 +228,7 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let now = Utc::now();
-    let content = match content_from(&fields, None) {
+    let content = match content_from(&fields) {
         Ok(c) => c,
         Err(errors) => {
             let content = lenient_content(&fields, None);
@@ -444,8 +444,8 @@ pub async fn autosave(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let article = editable(&state, person, &id).await?;
-    let content = content_from(&fields, Some(&article))
-        .unwrap_or_else(|_| lenient_content(&fields, Some(&article)));
+    let content =
+        content_from(&fields).unwrap_or_else(|_| lenient_content(&fields, Some(&article)));
     let now = Utc::now();
     state
         .store
@@ -464,7 +464,7 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let person = signed_in(&desk)?;
     let article = editable(&state, person, &id).await?;
-    let content = match content_from(&fields, Some(&article)) {
+    let content = match content_from(&fields) {
         Ok(c) => c,
         Err(errors) => {
             let content = lenient_content(&fields, Some(&article));
@@ -960,10 +960,7 @@ pub(super) fn content_of(a: &Article) -> ArticleContent {
 
 /// The content a form describes, or what is wrong with the form itself (values that
 /// are not even of the right kind; the content's own rules are checked when saving).
-fn content_from(
-    fields: &Fields,
-    stored: Option<&Article>,
-) -> Result<ArticleContent, Vec<FieldErrorView>> {
+fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> {
     let mut errors = Vec::new();
     let mut error = |field: &str, message: &str| {
         errors.push(FieldErrorView {
@@ -1035,10 +1032,7 @@ fn content_from(
         seo: Seo {
             meta_title: one(fields, "meta_title").trim().to_owned(),
             meta_description: one(fields, "meta_description").trim().to_owned(),
-            // Not in the form yet: kept as stored.
-            social_image: stored
-                .map(|a| a.seo.social_image.clone())
-                .unwrap_or_default(),
+            social_image: one(fields, "social_image").trim().to_owned(),
             canonical_url: one(fields, "canonical_url").trim().to_owned(),
         },
         sources: sources_from(one(fields, "sources")),
@@ -1241,6 +1235,7 @@ async fn editor(
             meta_title: content.seo.meta_title.clone(),
             meta_description: content.seo.meta_description.clone(),
             canonical_url: content.seo.canonical_url.clone(),
+            social_image: content.seo.social_image.clone(),
             featured_media_id: image.map(|i| i.media_id.0),
             featured_alt: image.map(|i| i.alt.clone()).unwrap_or_default(),
             featured_caption: image.map(|i| i.caption.clone()).unwrap_or_default(),

@@ -99,7 +99,14 @@ pub(crate) async fn render(
     meta.title = article.title.clone();
     meta.description = article.summary().to_owned();
     meta.og_type = "article";
-    meta.image = media.map(|m| state.url(&media_src(m)));
+    let social = &article.seo.social_image;
+    meta.image = if social.starts_with('/') {
+        Some(state.url(social))
+    } else if !social.is_empty() {
+        Some(social.clone())
+    } else {
+        media.map(|m| state.url(&media_src(m)))
+    };
     meta.image_alt = article
         .featured_image
         .as_ref()
