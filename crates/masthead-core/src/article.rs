@@ -2,6 +2,7 @@
 
 use crate::error::{Result, Validator};
 use crate::ids::{ArticleId, CorrectionId, MediaId, PersonId, SectionId, TagId};
+use crate::site::{is_link, is_web_address};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -349,24 +350,19 @@ impl ArticleContent {
                 "every source needs a name",
             );
             v.check(
-                source.url.is_empty()
-                    || source.url.starts_with("https://")
-                    || source.url.starts_with("http://"),
+                source.url.is_empty() || is_web_address(&source.url),
                 "sources",
                 "a source URL must start with http:// or https://",
             );
         }
-        let web = |url: &str| url.starts_with("https://") || url.starts_with("http://");
         v.check(
-            self.seo.canonical_url.is_empty() || web(&self.seo.canonical_url),
+            self.seo.canonical_url.is_empty() || is_web_address(&self.seo.canonical_url),
             "canonical_url",
             "a canonical URL must start with http:// or https://",
         );
         let social = &self.seo.social_image;
         v.check(
-            social.is_empty()
-                || web(social)
-                || (social.starts_with('/') && !social.starts_with("//")),
+            social.is_empty() || is_link(social),
             "social_image",
             "give the picture for social media as a web address (https://...) or a path on this site (/media/...)",
         );

@@ -60,6 +60,28 @@ impl Settings {
             "timezone",
             "use an IANA time zone name such as Europe/London or UTC",
         );
+        v.check(
+            self.logo.is_empty() || is_link(&self.logo),
+            "logo",
+            "give the logo as a web address (https://...) or a path on this site (/media/...)",
+        );
+        v.check(
+            self.support_url.is_empty() || is_link(&self.support_url),
+            "support_url",
+            "give the support page as a web address (https://...) or a path on this site",
+        );
+        for item in &self.navigation {
+            v.check(
+                !item.label.trim().is_empty(),
+                "navigation",
+                "every navigation entry needs a label (write it as: Label | /path/)",
+            );
+            v.check(
+                is_link(&item.url),
+                "navigation",
+                "every navigation entry needs a web address or a path on this site (Label | /path/)",
+            );
+        }
         v.finish()
     }
 
@@ -68,6 +90,17 @@ impl Settings {
     pub fn zone(&self) -> chrono_tz::Tz {
         self.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
+}
+
+/// Whether `url` is an absolute web address (http or https).
+pub fn is_web_address(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+/// Whether `url` may be linked from the site's pages: a web address, or a path on
+/// this site (not a protocol-relative `//host` address, nor `javascript:` and the like).
+pub fn is_link(url: &str) -> bool {
+    is_web_address(url) || (url.starts_with('/') && !url.starts_with("//"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,5 +136,44 @@ mod tests {
             assert!(with(bad).validate().is_err(), "{bad:?}");
         }
         assert_eq!(with("Asia/Tokyo").zone(), chrono_tz::Tz::Asia__Tokyo);
+    }
+
+    #[test]
+    fn links_are_web_addresses_or_site_paths() {
+        for good in [
+            "https://x.example/a",
+            "http://x.example",
+            "/about/",
+            "/media/logo.png",
+        ] {
+            assert!(is_link(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "//evil.example/",
+            "data:text/html,x",
+            "about",
+            "",
+        ] {
+            assert!(!is_link(bad), "{bad}");
+        }
+        let with = |logo: &str, nav: &str| Settings {
+            logo: logo.into(),
+            navigation: vec![NavItem {
+                label: "About".into(),
+                url: nav.into(),
+            }],
+            ..Settings::default()
+        };
+        assert!(with("", "/about/").validate().is_ok());
+        assert!(with("/media/logo.svg", "https://x.example/")
+            .validate()
+            .is_ok());
+        assert!(with("javascript:alert(1)", "/about/").validate().is_err());
+        assert!(with("", "javascript:alert(1)").validate().is_err());
+        assert!(
+            with("", "").validate().is_err(),
+            "a navigation entry needs an address"
+        );
     }
 }

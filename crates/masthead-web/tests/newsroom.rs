@@ -515,6 +515,11 @@ async fn the_bin_keeps_deleted_articles_restorable_and_the_list_searches(store: 
         store.article(draft).await.unwrap().unwrap().status,
         Status::Draft
     );
+    let r = author
+        .get(&format!("/newsroom/articles/{draft}/history/999999"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("No such revision"), "{}", r.body);
     // A live article is taken down before it can go in the bin; once binned, readers
     // are told it was withdrawn (410), as for an unpublished one.
     let ed = staff(&*store, "Ed", Role::Editor).await;
@@ -2416,6 +2421,23 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("IANA time zone"), "{}", r.body);
     assert!(r.body.contains("Mars/Olympus"), "what was typed is kept");
+    assert_ne!(store.settings().await.unwrap().title, "The Harbour Herald");
+    // Addresses the site links to are web addresses or site paths, nothing else.
+    let r = admin
+        .post(
+            "/newsroom/settings",
+            &[
+                ("title", "The Harbour Herald"),
+                ("locale", "en-GB"),
+                ("timezone", "UTC"),
+                ("navigation", "Home | /\nEvil | javascript:alert(1)"),
+                ("support_url", "//evil.example/give"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("navigation entry"), "{}", r.body);
+    assert!(r.body.contains("support page"), "{}", r.body);
     assert_ne!(store.settings().await.unwrap().title, "The Harbour Herald");
     let r = admin
         .post(

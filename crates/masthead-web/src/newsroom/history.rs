@@ -1,10 +1,11 @@
 //! An article's revisions: the list, one revision compared with the article as it is
 //! now, and restoring it (which saves it as a new revision; nothing is lost).
 
-use super::articles::{actor, content_of, editable, not_found, signed_in};
-use super::desk::Desk;
+use super::articles::{actor, content_of, editable, signed_in};
+use super::desk::{desk_error, Desk};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::Utc;
@@ -109,7 +110,17 @@ async fn revision_of(
     };
     match found.filter(|r| r.summary.article_id == article.id) {
         Some(found) => Ok(found),
-        None => Err(not_found(state, person).await),
+        None => Err(desk_error(
+            state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such revision",
+            &format!(
+                "“{}” has no revision with that number; its history lists every one.",
+                article.title
+            ),
+        )
+        .await),
     }
 }
 
