@@ -2,6 +2,7 @@
 //! its port, shape the response. No SQL and no business rules live here.
 
 pub mod cache;
+pub mod client;
 mod error;
 mod health;
 mod log;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub newsroom: masthead_core::newsroom::Newsroom,
     /// Sends password reset links and invitations.
     pub mailer: Arc<mail::Mailer>,
+    /// Load balancers whose `X-Forwarded-For` names the client (see `client`).
+    pub proxies: Arc<client::Proxies>,
 }
 
 impl AppState {
@@ -72,7 +75,14 @@ impl AppState {
             cache,
             readership: Arc::default(),
             mailer: Arc::new(mailer),
+            proxies: Arc::default(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (by default, from none).
+    pub fn with_proxies(mut self, proxies: client::Proxies) -> Self {
+        self.proxies = Arc::new(proxies);
+        self
     }
 
     /// The absolute URL of a path on this site.

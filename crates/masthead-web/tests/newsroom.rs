@@ -80,11 +80,13 @@ struct Reply {
     body: String,
 }
 
-/// A browser: keeps its cookies, comes from one address.
+/// A browser: keeps its cookies, comes from one address (perhaps through a proxy that
+/// says which, in `X-Forwarded-For`).
 struct Browser {
     app: masthead_web::App,
     cookies: HashMap<String, String>,
     ip: SocketAddr,
+    forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -93,6 +95,7 @@ impl Browser {
             app: app.clone(),
             cookies: HashMap::new(),
             ip: format!("{ip}:40000").parse().unwrap(),
+            forwarded_for: None,
         }
     }
 
@@ -114,6 +117,9 @@ impl Browser {
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if let Some(client) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", client);
         }
         let body = if method == Method::POST {
             request = request.header("content-type", "application/x-www-form-urlencoded");
@@ -300,7 +306,53 @@ store_test!(
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
     editors_write_static_pages,
     the_social_picture_can_differ_from_the_featured_one,
+    behind_a_trusted_proxy_each_client_has_its_own_login_limit,
 );
+
+async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit(store: Arc<dyn Store>) {
+    let ana = staff(&*store, "Ana", Role::Editor).await;
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &std::env::temp_dir().join("masthead-test-outbox"),
+            "Newsroom <newsroom@news.example>",
+        )
+        .unwrap(),
+    )
+    .with_proxies(masthead_web::client::Proxies::parse("192.0.2.250").unwrap());
+    let app = masthead_web::router(state);
+    // Two people behind the same balancer; one keeps guessing.
+    let mut guesser = Browser::new(&app, "192.0.2.250");
+    guesser.forwarded_for = Some("203.0.113.66".into());
+    for n in 0..MAX_FAILURES_PER_IP {
+        let email = format!("guess{n}@example.com");
+        guesser.login(&email, "wrong").await;
+    }
+    let r = guesser.login(&ana.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut colleague = Browser::new(&app, "192.0.2.250");
+    colleague.forwarded_for = Some("198.51.100.20".into());
+    let r = colleague.login(&ana.email, PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "not blocked by another's guessing"
+    );
+    // The audit log names the client, not the balancer.
+    let log = store.audit_log(PageRequest::numbered(1, 5)).await.unwrap();
+    assert_eq!(log.items[0].action, AuditAction::LoggedIn);
+    assert_eq!(log.items[0].ip, "198.51.100.20");
+    // A client reaching the app directly cannot pick its address.
+    let mut direct = Browser::new(&app, "198.51.100.99");
+    direct.forwarded_for = Some("198.51.100.20".into());
+    direct.login("nobody@example.com", "wrong").await;
+    let log = store.audit_log(PageRequest::numbered(1, 1)).await.unwrap();
+    assert_eq!(log.items[0].ip, "198.51.100.99");
+}
 
 async fn the_social_picture_can_differ_from_the_featured_one(store: Arc<dyn Store>) {
     let f = masthead_testkit::fixtures::newsroom(&*store).await;

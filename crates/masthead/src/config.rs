@@ -37,6 +37,12 @@ pub const KEYS: &[Key] = &[
         meaning: "The public URL readers use, for absolute links in feeds, sitemaps and emails.",
     },
     Key {
+        name: "trusted_proxies",
+        env: "MASTHEAD_TRUSTED_PROXIES",
+        default: "(none)",
+        meaning: "Load balancers whose X-Forwarded-For names the client (for login rate limits and the audit log): addresses or networks, comma-separated, e.g. `10.0.0.0/8, 192.0.2.7`.",
+    },
+    Key {
         name: "smtp_url",
         env: "MASTHEAD_SMTP_URL",
         default: "(none: letters go to <data-dir>/outbox)",
@@ -57,6 +63,7 @@ pub struct RawConfig {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub base_url: Option<String>,
+    pub trusted_proxies: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
 }
@@ -68,6 +75,8 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub base_url: String,
+    /// As written; checked when loaded (`masthead_web::client::Proxies`).
+    pub trusted_proxies: String,
     /// Where letters are sent; `None` writes them to the outbox.
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -119,6 +128,7 @@ impl Config {
                 .map(masthead_store::redact)
                 .unwrap_or_else(|| "(none)".to_owned()),
             "mail_from" => self.mail_from.clone(),
+            "trusted_proxies" => self.trusted_proxies.clone(),
             _ => String::new(),
         }
     }
@@ -183,11 +193,15 @@ impl Config {
                 ));
             }
         }
+        let trusted_proxies = raw.trusted_proxies.unwrap_or_default();
+        masthead_web::client::Proxies::parse(&trusted_proxies)
+            .map_err(|e| anyhow!("config key trusted_proxies: {e}"))?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
             base_url,
+            trusted_proxies,
             smtp_url,
             mail_from,
         })
@@ -259,6 +273,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("smtp_url") && !e.contains("secret"), "{e}");
+        let raw = RawConfig {
+            trusted_proxies: Some("10.0.0.0/8, a balancer".into()),
+            ..RawConfig::default()
+        };
+        let e = Config::resolve(Path::new("d"), raw)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("trusted_proxies") && e.contains("a balancer"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -328,6 +353,7 @@ mod tests {
             database_url: Some(String::new()),
             listen: Some(String::new()),
             base_url: Some(String::new()),
+            trusted_proxies: Some(String::new()),
             smtp_url: Some(String::new()),
             mail_from: Some(String::new()),
         };

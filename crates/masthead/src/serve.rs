@@ -110,6 +110,10 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         config.media_dir(),
         config.base_url.clone(),
         mailer(config)?,
+    )
+    .with_proxies(
+        masthead_web::client::Proxies::parse(&config.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
     );
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));

@@ -134,7 +134,12 @@ async fn check(state: &AppState, access: Access, request: Request) -> Result<Req
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| {
+            state
+                .proxies
+                .client(c.0.ip(), request.headers())
+                .to_string()
+        })
         .unwrap_or_else(|| "unknown".to_owned());
     let token = cookie(request.headers(), SESSION_COOKIE);
     let session = match &token {

@@ -1,0 +1,117 @@
+//! Who the client is, behind load balancers: the socket's peer, unless the peer is a
+//! proxy the operator trusts (`trusted_proxies`); then the nearest address in
+//! `X-Forwarded-For` that is not one of those proxies. Addresses a client writes into
+//! the header itself sit to the left of what our proxies appended, so they are never
+//! taken while an untrusted hop stands between.
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default)]
+pub struct Proxies(Vec<IpNet>);
+
+impl Proxies {
+    /// Parses a comma-separated list of addresses and networks (`10.0.0.0/8,
+    /// 192.0.2.7, ::1`); empty means no proxy is trusted.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        format!("{item:?} is not an IP address or network like 10.0.0.0/8")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Proxies)
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client's address for a request that came from `peer` with `headers`.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if self.trusts(ip) => client = ip,
+                Ok(ip) => return ip,
+                // A hop that is not an address: stop at the last one we could believe.
+                Err(_) => return client,
+            }
+        }
+        client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_trusted_proxies_are_believed() {
+        let none = Proxies::default();
+        let forged = headers(&["203.0.113.9"]);
+        assert_eq!(none.client(ip("198.51.100.1"), &forged), ip("198.51.100.1"));
+        let lb = Proxies::parse("10.0.0.0/8, 192.0.2.7").unwrap();
+        // From the balancer: the address it saw.
+        assert_eq!(
+            lb.client(ip("10.1.2.3"), &headers(&["198.51.100.1"])),
+            ip("198.51.100.1")
+        );
+        // A client's own forged entry sits left of the real one and is not taken.
+        assert_eq!(
+            lb.client(ip("10.1.2.3"), &headers(&["203.0.113.9, 198.51.100.1"])),
+            ip("198.51.100.1")
+        );
+        // Chains of our proxies are walked; repeated headers count as one list.
+        assert_eq!(
+            lb.client(ip("10.1.2.3"), &headers(&["198.51.100.1", "192.0.2.7"])),
+            ip("198.51.100.1")
+        );
+        // Straight from the internet, the header is ignored.
+        assert_eq!(lb.client(ip("198.51.100.5"), &forged), ip("198.51.100.5"));
+        // Garbage stops the walk at the last believable hop.
+        assert_eq!(
+            lb.client(ip("10.1.2.3"), &headers(&["junk"])),
+            ip("10.1.2.3")
+        );
+        assert_eq!(lb.client(ip("10.1.2.3"), &HeaderMap::new()), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn lists_are_checked() {
+        assert!(Proxies::parse("").unwrap().0.is_empty());
+        assert_eq!(Proxies::parse("::1, 10.0.0.0/8").unwrap().0.len(), 2);
+        let e = Proxies::parse("10.0.0.0/8, nonsense").unwrap_err();
+        assert!(e.contains("nonsense"), "{e}");
+    }
+}
