@@ -307,7 +307,77 @@ store_test!(
     editors_write_static_pages,
     the_social_picture_can_differ_from_the_featured_one,
     behind_a_trusted_proxy_each_client_has_its_own_login_limit,
+    variants_an_interrupted_run_left_unmade_are_finished,
 );
+
+async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Store>) {
+    let media_dir = tempfile::tempdir().unwrap();
+    let files = masthead_media::Files::new(media_dir.path());
+    let original = masthead_media::prepare(&jpeg(1000, 500)).unwrap();
+    files
+        .write("uploads/2026/11/harbour.jpg", &original.bytes)
+        .unwrap();
+    files.write("demo/harbour.png", &original.bytes).unwrap();
+    // One variant was made before the stop.
+    let made = masthead_media::variant(&original.image, 320, masthead_media::Kind::Webp).unwrap();
+    files
+        .write("uploads/2026/11/harbour-320.webp", &made.0)
+        .unwrap();
+    let record = |key: &str, variants| masthead_core::media::NewMedia {
+        storage_key: key.into(),
+        mime_type: "image/jpeg".into(),
+        width: Some(1000),
+        height: Some(500),
+        byte_size: original.bytes.len() as u64,
+        alt: "The harbour".into(),
+        caption: String::new(),
+        credit: String::new(),
+        variants,
+    };
+    let upload = store
+        .create_media(&record(
+            "uploads/2026/11/harbour.jpg",
+            vec![masthead_core::media::MediaVariant {
+                width: 320,
+                height: made.1,
+                mime_type: "image/webp".into(),
+                storage_key: "uploads/2026/11/harbour-320.webp".into(),
+                byte_size: made.0.len() as u64,
+            }],
+        ))
+        .await
+        .unwrap();
+    let elsewhere = store
+        .create_media(&record("demo/harbour.png", Vec::new()))
+        .await
+        .unwrap();
+    let done =
+        masthead_web::newsroom::resume_variants(store.clone(), media_dir.path().to_path_buf())
+            .await;
+    assert_eq!(done, 1);
+    let finished = store.media(upload.id).await.unwrap().unwrap();
+    let planned = masthead_media::plan(1000, masthead_media::Kind::Jpeg);
+    assert_eq!(finished.variants.len(), planned.len());
+    for v in &finished.variants {
+        assert!(
+            media_dir.path().join(&v.storage_key).is_file(),
+            "{}",
+            v.storage_key
+        );
+    }
+    // Nothing left to do; pictures from elsewhere keep what they came with.
+    let again =
+        masthead_web::newsroom::resume_variants(store.clone(), media_dir.path().to_path_buf())
+            .await;
+    assert_eq!(again, 0);
+    assert!(store
+        .media(elsewhere.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .variants
+        .is_empty());
+}
 
 async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit(store: Arc<dyn Store>) {
     let ana = staff(&*store, "Ana", Role::Editor).await;

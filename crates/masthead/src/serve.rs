@@ -102,6 +102,11 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
             .context("cannot open the search index")?,
     );
     let indexer = tokio::spawn(keep_index(search.clone(), store.clone()));
+    // Variants an interrupted run did not finish are made now, in the background.
+    tokio::spawn(masthead_web::newsroom::resume_variants(
+        store.clone(),
+        config.media_dir(),
+    ));
     let index = search.clone();
     let state = masthead_web::AppState::new(
         store.clone(),

@@ -19,6 +19,7 @@ use masthead_media::{Files, Kind, MediaError};
 use masthead_render::newsroom::{DeskChrome, MediaItemView, MediaLibraryView};
 use masthead_render::views::{media_src, PageView};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Pictures per page of the library.
@@ -223,12 +224,13 @@ pub async fn upload(
             variants: Vec::new(),
         })
         .await?;
+    let planned = masthead_media::plan(prepared.width, prepared.kind);
     tokio::spawn(make_variants(
         state.store.clone(),
         files,
         media.id,
         base,
-        prepared.kind,
+        planned,
         Arc::new(prepared.image),
     ));
     if wants_json {
@@ -253,10 +255,10 @@ async fn make_variants(
     files: Files,
     media: MediaId,
     base: String,
-    kind: Kind,
+    planned: Vec<(u32, Kind)>,
     image: Arc<masthead_media::Image>,
 ) {
-    for (width, variant_kind) in masthead_media::plan(image.width(), kind) {
+    for (width, variant_kind) in planned {
         let key = format!("{base}-{width}.{}", variant_kind.extension());
         let made = {
             let (image, files, key) = (image.clone(), files.clone(), key.clone());
@@ -291,6 +293,85 @@ async fn make_variants(
             return;
         }
     }
+}
+
+/// Pictures looked at per page when resuming.
+const RESUME_PAGE: u32 = 100;
+
+/// Finishes the variants of newsroom uploads (`uploads/...`) that a stop or a crash
+/// interrupted: each planned variant a picture lacks is made from its stored
+/// original. Pictures from elsewhere (the demo, imports) keep the variants they came
+/// with. Returns how many pictures were completed. Runs at start, in the background.
+pub async fn resume_variants(store: Arc<dyn Store>, media_dir: PathBuf) -> usize {
+    let files = Files::new(&media_dir);
+    let mut completed = 0;
+    for number in 1.. {
+        let page = match store
+            .media_library("", PageRequest::numbered(number, RESUME_PAGE))
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list pictures to finish their variants");
+                break;
+            }
+        };
+        for media in &page.items {
+            let (Some(width), Some(kind)) = (media.width, Kind::from_mime(&media.mime_type)) else {
+                continue;
+            };
+            let Some(base) = media
+                .storage_key
+                .strip_prefix("uploads/")
+                .and_then(|_| media.storage_key.rsplit_once('.'))
+                .map(|(base, _)| base.to_owned())
+            else {
+                continue;
+            };
+            let missing: Vec<(u32, Kind)> = masthead_media::plan(width, kind)
+                .into_iter()
+                .filter(|(w, k)| {
+                    !media
+                        .variants
+                        .iter()
+                        .any(|v| v.width == *w && v.mime_type == k.mime())
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let decoded = {
+                let (files, key) = (files.clone(), media.storage_key.clone());
+                tokio::task::spawn_blocking(move || {
+                    let bytes = files.read(&key).map_err(|e| e.to_string())?;
+                    masthead_media::prepare(&bytes).map_err(|e| e.to_string())
+                })
+                .await
+            };
+            match decoded {
+                Ok(Ok(prepared)) => {
+                    let image = Arc::new(prepared.image);
+                    make_variants(store.clone(), files.clone(), media.id, base, missing, image)
+                        .await;
+                    completed += 1;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(media = %media.id, error = %e, "cannot finish a picture's variants")
+                }
+                Err(e) => tracing::error!(media = %media.id, error = %e, "variant task failed"),
+            }
+        }
+        if u64::from(number) * u64::from(RESUME_PAGE) >= page.total {
+            break;
+        }
+    }
+    if completed > 0 {
+        tracing::info!(
+            completed,
+            "finished the variants of pictures interrupted earlier"
+        );
+    }
+    completed
 }
 
 #[derive(Serialize)]

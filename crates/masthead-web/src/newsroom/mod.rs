@@ -20,6 +20,7 @@ mod static_pages;
 mod structure;
 
 pub use desk::token_hash;
+pub use media::resume_variants;
 
 use crate::AppState;
 use axum::http::Method;
