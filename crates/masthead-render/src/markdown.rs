@@ -5,6 +5,9 @@ use masthead_core::article::RenderedBody;
 use masthead_core::newsroom::BodyRenderer;
 use pulldown_cmark::{Event, Options, Parser, TagEnd};
 
+/// What every id inside an article body starts with (see `MarkdownRenderer`).
+pub const BODY_ID_PREFIX: &str = "body-";
+
 /// Length of a generated excerpt, in characters.
 pub const EXCERPT_CHARS: usize = 300;
 
@@ -28,8 +31,18 @@ impl Default for MarkdownRenderer {
             .filter_style_properties(["text-align"].into())
             .link_rel(Some("noopener noreferrer"))
             .url_relative(ammonia::UrlRelative::PassThrough);
-        // `id` is allowed generically above, so ammonia must not also own it.
+        // `id` is allowed generically above, so ammonia must not also own it; instead
+        // every id a body sets gets the `body-` prefix, and so do links within the
+        // page, so a body can never take an id the page around it uses (the skip
+        // link's target, the editor's own fields in its preview pane).
         sanitizer.id_prefix(None);
+        sanitizer.attribute_filter(|_element, attribute, value| match attribute {
+            "id" => Some(format!("{BODY_ID_PREFIX}{value}").into()),
+            "href" if value.starts_with('#') && value.len() > 1 => {
+                Some(format!("#{BODY_ID_PREFIX}{}", &value[1..]).into())
+            }
+            _ => Some(value.into()),
+        });
         Self { sanitizer }
     }
 }
@@ -119,6 +132,33 @@ mod tests {
         assert!(html.contains("text-align"), "{html}");
         assert!(html.contains("footnote-reference"), "{html}");
         assert!(html.contains("The source."), "{html}");
+    }
+
+    /// A body cannot take the page's ids (DOM clobbering of the editor's fields or
+    /// the reader page's skip-link target); footnotes and in-body links still meet.
+    #[test]
+    fn body_ids_and_in_page_links_are_namespaced() {
+        let r = MarkdownRenderer::default();
+        let html = r.to_html(
+            "<p id=\"main\">x</p>\n\n<textarea id=\"f-body_markdown\"></textarea>\n\n\
+             <h2 id=\"budget\">Budget</h2>\n\n[See](#budget), [site](/about/), [out](https://x.example/#top)\n\n\
+             Claim.[^1]\n\n[^1]: The source.\n",
+        );
+        assert!(html.contains(r#"id="body-main""#), "{html}");
+        assert!(!html.contains(r#"id="main""#), "{html}");
+        assert!(!html.contains(r#"id="f-body_markdown""#), "{html}");
+        assert!(html.contains(r##"<h2 id="body-budget">"##), "{html}");
+        assert!(html.contains(r##"href="#body-budget""##), "{html}");
+        assert!(html.contains(r#"href="/about/""#), "{html}");
+        assert!(
+            html.contains(r##"href="https://x.example/#top""##),
+            "{html}"
+        );
+        // Footnote reference and definition still point at each other.
+        let reference = html.split(r##"<a href="#"##).nth(1).unwrap_or_default();
+        let target: String = reference.chars().take_while(|c| *c != '"').collect();
+        assert!(target.starts_with("body-"), "{html}");
+        assert!(html.contains(&format!(r#"id="{target}""#)), "{html}");
     }
 
     #[test]
