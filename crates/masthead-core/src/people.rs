@@ -56,6 +56,15 @@ pub struct Person {
     pub avatar: Option<MediaId>,
     pub social_links: Vec<SocialLink>,
     pub created_at: DateTime<Utc>,
+    /// Set when an admin took away their access (they left); they cannot sign in,
+    /// their bylines stay.
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+impl Person {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
 }
 
 /// A staff member to add; the password arrives already hashed.

@@ -192,6 +192,15 @@ pub trait Store: Send + Sync {
     async fn people(&self) -> Result<Vec<Person>>;
     /// Gives a staff member another role, with its audit entry, in one transaction.
     async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
+    /// Takes a staff member's access away (ending their sessions and unused links) or
+    /// gives it back; bylines and history stay. With its audit entry.
+    async fn set_access(
+        &self,
+        id: PersonId,
+        active: bool,
+        at: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Person>;
 
     // Staff sessions (see `auth`); each call also writes its audit entry.
     /// Starts a session (and drops expired ones); clears the account's failed logins.

@@ -508,6 +508,8 @@ pub struct StaffRowView {
     pub roles: Vec<Choice>,
     /// The signed-in admin's own row: their role is changed by another admin.
     pub is_self: bool,
+    /// False once an admin took their access away.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

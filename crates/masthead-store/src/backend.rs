@@ -89,7 +89,7 @@ const LOCATION_COLUMNS: &str = "a.slug, s.slug AS section_slug, a.title, a.publi
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 const PERSON_COLUMNS: &str = "id, slug, name, email, role, bio, expertise, avatar_media_id, \
-     social_links, password_hash, created_at FROM people";
+     social_links, password_hash, created_at, deactivated_at FROM people";
 
 const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member_name, \
      c.parent_id, c.body, c.status, c.created_at \
@@ -994,9 +994,9 @@ impl masthead_core::store::Store for Store {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
              s.expires_at, p.id, p.slug, p.name, p.email, p.role, p.bio, p.expertise, \
-             p.avatar_media_id, p.social_links, p.password_hash, p.created_at \
+             p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at \
              FROM staff_sessions s JOIN people p ON p.id = s.person_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.deactivated_at IS NULL",
         )
         .bind(token_hash)
         .bind(ts(now))
@@ -1416,6 +1416,44 @@ impl masthead_core::store::Store for Store {
         .map_err(db_error("recovery code"))?
         .rows_affected();
         Ok(changed == 1)
+    }
+
+    async fn set_access(
+        &self,
+        id: PersonId,
+        active: bool,
+        at: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Person> {
+        let mut tx = self.begin().await?;
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "UPDATE people SET deactivated_at = $2 WHERE id = $1 RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(id.0)
+        .bind((!active).then(|| ts(at)))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("person"))?;
+        let Some(row) = row else {
+            return Err(Error::not_found(format!("staff member {id}")));
+        };
+        if !active {
+            for sql in [
+                "DELETE FROM staff_sessions WHERE person_id = $1",
+                "DELETE FROM staff_tokens WHERE person_id = $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error("sessions"))?;
+            }
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        self.notify(Change::Site);
+        row.into_person().map(|(p, _)| p)
     }
 
     async fn create_member(&self, member: &NewMember) -> Result<Member> {

@@ -363,6 +363,7 @@ pub(crate) struct PersonRow {
     pub social_links: String,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl PersonRow {
@@ -380,6 +381,7 @@ impl PersonRow {
                 avatar: self.avatar_media_id.map(MediaId),
                 social_links: links,
                 created_at: self.created_at,
+                deactivated_at: self.deactivated_at,
             },
             self.password_hash,
         ))

@@ -68,6 +68,7 @@ store_test!(
     renamed_sections_and_tags_keep_their_old_addresses,
     merged_tags_keep_every_article_and_count,
     the_bin_stays_out_of_lists_and_narrowing_finds_words_and_types,
+    access_taken_away_ends_sessions_and_links,
 );
 
 async fn settings_round_trip(store: S) {
@@ -2654,4 +2655,64 @@ async fn the_bin_stays_out_of_lists_and_narrowing_finds_words_and_types(store: S
         .await
         .unwrap();
     assert_eq!(all.total, 3);
+}
+
+async fn access_taken_away_ends_sessions_and_links(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    store
+        .start_session(
+            &new_session("s1", &f.author, t),
+            &f.author.email,
+            &audit(t, Some(&f.author), AuditAction::LoggedIn, ""),
+        )
+        .await
+        .unwrap();
+    store
+        .create_staff_token(&token("r1", TokenPurpose::Reset, Some(&f.author), t), None)
+        .await
+        .unwrap();
+    let ended = audit(t, Some(&f.admin), AuditAction::AccessEnded, &f.author.email);
+    let person = store
+        .set_access(f.author.id, false, t, &ended)
+        .await
+        .unwrap();
+    assert_eq!(person.deactivated_at, Some(t));
+    assert!(!person.is_active());
+    assert!(store.session("s1", t).await.unwrap().is_none());
+    assert!(store
+        .staff_token("r1", TokenPurpose::Reset, t)
+        .await
+        .unwrap()
+        .is_none());
+    // Even a session started afterwards (a race with a login) is not honoured.
+    store
+        .start_session(
+            &new_session("s2", &f.author, t),
+            &f.author.email,
+            &audit(t, Some(&f.author), AuditAction::LoggedIn, ""),
+        )
+        .await
+        .unwrap();
+    assert!(store.session("s2", t).await.unwrap().is_none());
+    // Bylines stay: the person is still there, findable by slug.
+    assert!(store
+        .person_by_slug(&f.author.slug)
+        .await
+        .unwrap()
+        .is_some());
+    let back = audit(
+        t,
+        Some(&f.admin),
+        AuditAction::AccessRestored,
+        &f.author.email,
+    );
+    let person = store.set_access(f.author.id, true, t, &back).await.unwrap();
+    assert!(person.is_active());
+    assert!(matches!(
+        store
+            .set_access(masthead_core::ids::PersonId(9999), false, t, &back)
+            .await,
+        Err(Error::NotFound(_))
+    ));
 }

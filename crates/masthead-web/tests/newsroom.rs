@@ -308,7 +308,71 @@ store_test!(
     the_social_picture_can_differ_from_the_featured_one,
     behind_a_trusted_proxy_each_client_has_its_own_login_limit,
     variants_an_interrupted_run_left_unmade_are_finished,
+    admins_take_away_and_give_back_a_leavers_access,
 );
+
+async fn admins_take_away_and_give_back_a_leavers_access(store: Arc<dyn Store>) {
+    let ada = staff(&*store, "Ada", Role::Admin).await;
+    let leo = staff(&*store, "Leo", Role::Editor).await;
+    let media = tempfile::tempdir().unwrap();
+    let app = app_with_media(store.clone(), media.path());
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&ada.email, PASSWORD).await;
+    let mut leaver = Browser::new(&app, "192.0.2.2");
+    leaver.login(&leo.email, PASSWORD).await;
+    assert_eq!(leaver.get("/newsroom/").await.status, StatusCode::OK);
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/access", ada.id),
+            &[("active", "no")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "never one's own");
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/access", leo.id),
+            &[("active", "no")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Signed out at once; the password no longer works, with the usual answer.
+    assert_eq!(leaver.get("/newsroom/").await.status, StatusCode::SEE_OTHER);
+    let r = leaver.login(&leo.email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("do not match an account"));
+    // No reset link either (the same answer as for anyone).
+    let r = leaver
+        .post("/newsroom/reset", &[("email", &leo.email)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        std::fs::read_dir(media.path().join("outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 0,
+        "no letter"
+    );
+    let page = admin.get("/newsroom/staff").await;
+    assert!(page.body.contains("Taken away"));
+    // Given back: they sign in again.
+    let r = admin
+        .post(
+            &format!("/newsroom/staff/{}/access", leo.id),
+            &[("active", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut back = Browser::new(&app, "192.0.2.3");
+    assert_eq!(
+        back.login(&leo.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let log = store.audit_log(PageRequest::numbered(1, 20)).await.unwrap();
+    for action in [AuditAction::AccessEnded, AuditAction::AccessRestored] {
+        assert!(log.items.iter().any(|e| e.action == action), "{action:?}");
+    }
+}
 
 async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Store>) {
     let media_dir = tempfile::tempdir().unwrap();
@@ -1686,6 +1750,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("timezone", "UTC"),
                     ],
                     "/newsroom/staff/{id}/role" => &[("role", "contributor")],
+                    "/newsroom/staff/{id}/access" => &[("active", "yes")],
                     "/newsroom/comments/{id}" => &[("status", "approved")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     "/newsroom/login/code" => &[("code", "123456")],

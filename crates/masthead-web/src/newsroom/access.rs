@@ -86,7 +86,11 @@ pub async fn forgot_submit(
         return Ok(response);
     }
     let store = &state.store;
-    let person = store.person_credentials(&email).await?.map(|(p, _)| p);
+    let person = store
+        .person_credentials(&email)
+        .await?
+        .map(|(p, _)| p)
+        .filter(|p| p.is_active());
     let token = desk::secret();
     store
         .create_staff_token(

@@ -198,6 +198,10 @@ pub async fn staff(
         Some("role") => Some("Role changed; it applies at once."),
         Some("invited") => Some("Invitation sent."),
         Some("withdrawn") => Some("Invitation withdrawn; its link no longer works."),
+        Some("ended") => {
+            Some("Access taken away: they are signed out everywhere and cannot sign in.")
+        }
+        Some("restored") => Some("Access given back: they can sign in again."),
         _ => None,
     };
     let page = StaffPage {
@@ -239,6 +243,7 @@ async fn staff_page(
                 .collect(),
             role_label: p.role.label(),
             is_self: p.id == person.id,
+            active: p.is_active(),
             name: p.name,
             email: p.email,
         })
@@ -489,4 +494,76 @@ pub async fn change_role(
         )
         .await?;
     Ok(Redirect::to("/newsroom/staff?notice=role").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AccessForm {
+    #[serde(default)]
+    active: String,
+}
+
+/// Takes a staff member's access away (they left) or gives it back. Never one's own.
+pub async fn change_access(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Path(id): Path<i64>,
+    Form(form): Form<AccessForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let active = match form.active.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            return Err(desk_error(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(person),
+                "Unknown change",
+                "Say whether the person keeps access (yes or no).",
+            )
+            .await)
+        }
+    };
+    if PersonId(id) == person.id {
+        return Err(desk_error(
+            &state,
+            StatusCode::CONFLICT,
+            Some(person),
+            "Not your own access",
+            "Another administrator changes your access.",
+        )
+        .await);
+    }
+    let Some(target) = state.store.person(PersonId(id)).await? else {
+        return Err(desk_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such staff member",
+            "There is no staff member with that number.",
+        )
+        .await);
+    };
+    let now = Utc::now();
+    state
+        .store
+        .set_access(
+            target.id,
+            active,
+            now,
+            &NewAuditEntry {
+                at: now,
+                actor: Some(person.id),
+                action: if active {
+                    AuditAction::AccessRestored
+                } else {
+                    AuditAction::AccessEnded
+                },
+                target: target.email.clone(),
+                ip: desk.ip.clone(),
+            },
+        )
+        .await?;
+    let notice = if active { "restored" } else { "ended" };
+    Ok(Redirect::to(&format!("/newsroom/staff?notice={notice}")).into_response())
 }

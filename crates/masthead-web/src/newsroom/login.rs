@@ -183,7 +183,8 @@ pub async fn submit(
     // Unknown emails check a dummy hash (same time, same answer).
     let verified = passwords::verify_off_thread(form.password, stored).await;
     let person = match found {
-        Some((person, _)) if verified => person,
+        // Staff whose access was taken away get the same answer as a wrong password.
+        Some((person, _)) if verified && person.is_active() => person,
         _ => {
             failed(&state, &desk, &email, now).await?;
             let view = LoginView {
@@ -408,7 +409,8 @@ async fn halfway(
     let Some(id) = pending.person else {
         return Ok(None);
     };
-    Ok(state.store.person(id).await?.map(|p| (hash, p)))
+    let person = state.store.person(id).await?.filter(Person::is_active);
+    Ok(person.map(|p| (hash, p)))
 }
 
 fn start_again() -> Response {

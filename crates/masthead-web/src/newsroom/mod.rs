@@ -280,6 +280,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route(
             Method::POST,
+            "/newsroom/staff/{id}/access",
+            Staff(Admin),
+            post(admin::change_access),
+        ),
+        route(
+            Method::POST,
             "/newsroom/staff/{id}/role",
             Staff(Admin),
             post(admin::change_role),
