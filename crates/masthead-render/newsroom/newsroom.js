@@ -157,8 +157,13 @@
         if (!featured.value) {
           // The first picture becomes the featured image; later ones go in the text.
           featured.value = r.body.id;
+          if (!thumb) {
+            thumb = document.createElement("img");
+            thumb.className = "featured-thumb";
+            thumb.alt = "";
+            featured.after(thumb);
+          }
           thumb.src = r.body.url;
-          thumb.hidden = false;
           var alt = document.getElementById("f-featured_alt");
           if (!alt.value) alt.value = r.body.alt;
           if (!alt.value) { alt.placeholder = "Required: what the picture shows"; alt.focus(); }

@@ -188,13 +188,120 @@ fn crawl(demo: &Demo) -> BTreeMap<String, String> {
     pages
 }
 
+/// The value a `Set-Cookie` of `response` gives cookie `name`.
+fn set_cookie(response: &http::Response, name: &str) -> Option<String> {
+    response
+        .all("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The value of the first `name="csrf"` field in `html`.
+fn csrf_field(html: &str) -> String {
+    let start = html.find(r#"name="csrf" value=""#).expect("a form") + 19;
+    html[start..start + 64].to_owned()
+}
+
+/// Every kind of newsroom page, as the demo's administrator sees them (and the forms
+/// for people not signed in).
+fn newsroom_pages(demo: &Demo) -> BTreeMap<String, String> {
+    let login = demo.get("/newsroom/login");
+    let login_cookie = set_cookie(&login, "masthead_login").expect("a login cookie");
+    let (email, password) = &demo.login;
+    let form = serde_urlencoded::to_string([
+        ("csrf", login_cookie.as_str()),
+        ("email", email),
+        ("password", password),
+    ])
+    .unwrap();
+    let cookie = format!("masthead_login={login_cookie}");
+    let form_headers = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let r = http::request(demo.addr, "POST", "/newsroom/login", &form_headers, &form).unwrap();
+    assert_eq!(r.status, 303, "{}", r.body);
+    let session = set_cookie(&r, "masthead_session").expect("a session");
+    let cookie = format!("masthead_session={session}");
+    let get = |path: &str| {
+        let r = http::request(demo.addr, "GET", path, &[("cookie", cookie.as_str())], "").unwrap();
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.body
+    };
+    let mut pages = BTreeMap::new();
+    let list = get("/newsroom/articles");
+    let article = list
+        .split(r#"href="/newsroom/articles/"#)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        .expect("an article in the list")
+        .to_owned();
+    let static_page = get("/newsroom/pages")
+        .split(r#"href="/newsroom/pages/"#)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        .expect("a page in the list")
+        .to_owned();
+    for path in [
+        "/newsroom/".to_owned(),
+        "/newsroom/articles?q=harbour&type=news".to_owned(),
+        "/newsroom/articles/new".to_owned(),
+        format!("/newsroom/articles/{article}"),
+        format!("/newsroom/articles/{article}/history"),
+        "/newsroom/media".to_owned(),
+        "/newsroom/comments".to_owned(),
+        "/newsroom/structure".to_owned(),
+        "/newsroom/pages".to_owned(),
+        "/newsroom/pages/new".to_owned(),
+        format!("/newsroom/pages/{static_page}"),
+        "/newsroom/staff".to_owned(),
+        "/newsroom/settings".to_owned(),
+        "/newsroom/audit".to_owned(),
+        "/newsroom/account".to_owned(),
+    ] {
+        let body = get(&path);
+        pages.insert(path, body);
+    }
+    // Setting up two-factor sign-in: the page with the QR code.
+    let account = pages["/newsroom/account"].clone();
+    let form = serde_urlencoded::to_string([("csrf", csrf_field(&account))]).unwrap();
+    let headers = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let r = http::request(
+        demo.addr,
+        "POST",
+        "/newsroom/account/two-factor/setup",
+        &headers,
+        &form,
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<svg"));
+    pages.insert("/newsroom/account/two-factor/setup".to_owned(), r.body);
+    // Forms for people not signed in.
+    for path in [
+        "/newsroom/reset",
+        "/newsroom/reset/0000",
+        "/newsroom/invitation/0000",
+    ] {
+        let r = demo.get(path);
+        assert!(r.status == 200 || r.status == 410, "{path}: {}", r.status);
+        pages.insert(path.to_owned(), r.body);
+    }
+    pages
+}
+
 #[test]
 fn every_page_passes_the_nu_html_checker() {
     let Some(vnu) = tool(tools_dir().join("node_modules/vnu-jar/build/dist/vnu.jar")) else {
         return;
     };
     let demo = Demo::start();
-    let pages = crawl(&demo);
+    let mut pages = crawl(&demo);
+    pages.extend(newsroom_pages(&demo));
     for kind in [
         "/latest/?page=2",
         "/world/",
@@ -205,6 +312,8 @@ fn every_page_passes_the_nu_html_checker() {
         "/search/?q=",
         "/no-such-page/",
         "/newsroom/login",
+        "/newsroom/account",
+        "/newsroom/structure",
     ] {
         assert!(
             pages.keys().any(|p| p.starts_with(kind)),
@@ -794,6 +903,32 @@ mod browser {
         }
         assert_eq!(text(&client, "#preview strong").await, "bold text");
         assert_eq!(text(&client, "#word-count").await, "9");
+        // Tags: existing ones are suggested for what is typed after the last comma.
+        client
+            .find(Locator::Css("#f-tags"))
+            .await
+            .unwrap()
+            .send_keys("Ferries, ocea")
+            .await
+            .unwrap();
+        let mut offered = Vec::new();
+        for _ in 0..50 {
+            offered = client
+                .execute(
+                    "return [...document.querySelectorAll('#tag-suggestions option')].map(o => o.value);",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !offered.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(offered, [serde_json::json!("Ferries, Oceans")]);
         violations.extend(axe(&client, &axe_js).await);
         shot(&client, "newsroom-editor", 1366, 1100).await;
         client
@@ -812,6 +947,25 @@ mod browser {
         assert!(path(&client).await.starts_with("/newsroom/articles/"));
         assert_eq!(text(&client, ".notice").await, "Saved.");
         assert!(text(&client, ".actions").await.contains("Publish"));
+        // Sections and tags; the account page, setting up two-factor sign-in.
+        client.goto(&demo.url("/newsroom/structure")).await.unwrap();
+        assert_eq!(text(&client, "main h1").await, "Sections and tags");
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "newsroom-structure", 1366, 1000).await;
+        client.goto(&demo.url("/newsroom/account")).await.unwrap();
+        client
+            .find(Locator::Css(
+                "form[action='/newsroom/account/two-factor/setup'] button",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(&client, "/newsroom/account/two-factor/setup").await;
+        assert!(client.find(Locator::Css(".qr svg")).await.is_ok());
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "newsroom-two-factor", 1366, 1000).await;
         assert!(violations.is_empty(), "{violations:#?}");
         // Logging out ends the session: the newsroom asks for a login again.
         client
