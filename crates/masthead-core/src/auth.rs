@@ -101,6 +101,8 @@ word_enum!(
         SettingsChanged => "settings_changed" / "Changed the settings",
         RoleChanged => "role_changed" / "Changed a role",
         PageSaved => "page_saved" / "Saved a page",
+        ProfileChanged => "profile_changed" / "Changed their profile",
+        MediaDescribed => "media_described" / "Changed a picture's words",
         AccessEnded => "access_ended" / "Took away a staff member's access",
         AccessRestored => "access_restored" / "Gave a staff member access again",
         PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",

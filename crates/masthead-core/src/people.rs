@@ -92,6 +92,45 @@ impl NewPerson {
     }
 }
 
+/// What staff say about themselves on their author page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub bio: String,
+    pub expertise: Vec<String>,
+    pub social_links: Vec<SocialLink>,
+}
+
+impl Profile {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(!self.name.trim().is_empty(), "name", "a name is required");
+        v.check(
+            self.name.chars().count() <= 100,
+            "name",
+            "keep the name under 100 characters",
+        );
+        v.check(
+            self.bio.chars().count() <= 2000,
+            "bio",
+            "keep the biography under 2000 characters",
+        );
+        v.check(
+            self.expertise.len() <= 20 && self.expertise.iter().all(|e| e.chars().count() <= 60),
+            "expertise",
+            "name at most 20 subjects, each under 60 characters",
+        );
+        for link in &self.social_links {
+            v.check(
+                !link.network.trim().is_empty() && crate::site::is_web_address(&link.url),
+                "social_links",
+                "write each link as: Name | https://...",
+            );
+        }
+        v.finish()
+    }
+}
+
 /// A reader with an account: may comment, subscribe and sponsor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {

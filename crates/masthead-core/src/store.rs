@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::page::{PageContent, StaticPage};
-use crate::people::{Member, NewMember, NewPerson, Person, Role};
+use crate::people::{Member, NewMember, NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag, TagEdit};
@@ -192,6 +192,14 @@ pub trait Store: Send + Sync {
     async fn people(&self) -> Result<Vec<Person>>;
     /// Gives a staff member another role, with its audit entry, in one transaction.
     async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
+    /// Changes what a staff member says about themselves (validated), with its audit
+    /// entry; bylines and author pages show it at once.
+    async fn update_profile(
+        &self,
+        id: PersonId,
+        profile: &Profile,
+        audit: &NewAuditEntry,
+    ) -> Result<Person>;
     /// Takes a staff member's access away (ending their sessions and unused links) or
     /// gives it back; bylines and history stay. With its audit entry.
     async fn set_access(

@@ -105,10 +105,24 @@ pub struct TwoFactorSetupView {
     pub qr_svg: String,
 }
 
-/// The signed-in person's own account: password and two-factor sign-in.
+/// What a staff member says about themselves, as the form shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileFields {
+    pub name: String,
+    pub bio: String,
+    /// Comma-separated.
+    pub expertise: String,
+    /// One per line: "Name | URL".
+    pub social_links: String,
+    /// Their author page.
+    pub path: String,
+}
+
+/// The signed-in person's own account: profile, password and two-factor sign-in.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountView {
     pub chrome: DeskChrome,
+    pub profile: ProfileFields,
     pub two_factor_on: bool,
     pub enabled_at: Option<TimeView>,
     pub recovery_left: u32,

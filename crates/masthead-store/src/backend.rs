@@ -21,7 +21,7 @@ use masthead_core::revision::{
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, PageStatus, StaticPage};
-use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person, Role};
+use masthead_core::people::{normalize_email, Member, NewMember, NewPerson, Person, Profile, Role};
 use masthead_core::site::{Redirect, Settings};
 use masthead_core::store::{
     ArticleFilter, ArticleLocation, ArticleQuery, Counts, LoggedCorrection, Narrowing, Page,
@@ -1416,6 +1416,37 @@ impl masthead_core::store::Store for Store {
         .map_err(db_error("recovery code"))?
         .rows_affected();
         Ok(changed == 1)
+    }
+
+    async fn update_profile(
+        &self,
+        id: PersonId,
+        profile: &Profile,
+        audit: &NewAuditEntry,
+    ) -> Result<Person> {
+        profile.validate()?;
+        let mut tx = self.begin().await?;
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "UPDATE people SET name = $2, bio = $3, expertise = $4, social_links = $5 \
+             WHERE id = $1 RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(id.0)
+        .bind(profile.name.trim())
+        .bind(profile.bio.trim())
+        .bind(to_json(&profile.expertise)?)
+        .bind(to_json(&profile.social_links)?)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("person"))?;
+        let Some(row) = row else {
+            return Err(Error::not_found(format!("staff member {id}")));
+        };
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        // Bylines and author pages show the name everywhere.
+        self.notify(Change::Site);
+        row.into_person().map(|(p, _)| p)
     }
 
     async fn set_access(

@@ -309,7 +309,67 @@ store_test!(
     behind_a_trusted_proxy_each_client_has_its_own_login_limit,
     variants_an_interrupted_run_left_unmade_are_finished,
     admins_take_away_and_give_back_a_leavers_access,
+    staff_write_their_own_profile,
 );
+
+async fn staff_write_their_own_profile(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    masthead_testkit::fixtures::published(
+        &newsroom,
+        "Harbour fees rise",
+        &f.world,
+        amy.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let app = app(store.clone());
+    let mut browser = Browser::new(&app, "192.0.2.1");
+    browser.login(&amy.email, PASSWORD).await;
+    let page = browser.get("/newsroom/account").await;
+    assert!(page.body.contains(r#"href="/author/amy/""#));
+    let r = browser
+        .post(
+            "/newsroom/account/profile",
+            &[
+                ("name", "Amy Ortega"),
+                ("bio", "Amy covers the port and its people."),
+                ("expertise", "Shipping, Ports, "),
+                ("social_links", "Mastodon | javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Name | https://"), "{}", r.body);
+    assert!(
+        r.body.contains("Amy covers the port"),
+        "what was typed is kept"
+    );
+    let r = browser
+        .post(
+            "/newsroom/account/profile",
+            &[
+                ("name", "Amy Ortega"),
+                ("bio", "Amy covers the port and its people."),
+                ("expertise", "Shipping, Ports, "),
+                ("social_links", "Mastodon | https://social.example/@amy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let person = store.person(amy.id).await.unwrap().unwrap();
+    assert_eq!(person.name, "Amy Ortega");
+    assert_eq!(person.expertise, ["Shipping", "Ports"]);
+    // Readers see it at once: the byline and the author page.
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    let article = reader.get("/world/harbour-fees-rise/").await;
+    assert!(article.body.contains("Amy Ortega"));
+    let author = reader.get("/author/amy/").await;
+    assert!(author.body.contains("Amy covers the port and its people."));
+    assert!(author.body.contains("https://social.example/@amy"));
+}
 
 async fn admins_take_away_and_give_back_a_leavers_access(store: Arc<dyn Store>) {
     let ada = staff(&*store, "Ada", Role::Admin).await;
@@ -1782,6 +1842,11 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         &[("secret", secret.as_str()), ("code", code.as_str())]
                     }
                     "/newsroom/account/two-factor/off" => &[("password", PASSWORD)],
+                    "/newsroom/account/profile" => &[
+                        ("name", owner.name.as_str()),
+                        ("bio", "Covers the port."),
+                        ("expertise", "Shipping, Ports"),
+                    ],
                     "/newsroom/staff/invitations" => &[
                         ("name", "Matrix Invitee"),
                         ("email", "invitee@example.com"),
@@ -2499,6 +2564,24 @@ async fn uploads_are_checked_cleaned_and_given_variants(store: Arc<dyn Store>) {
             .contains(&format!(r#"class="featured-thumb" src="{url}""#)),
         "{}",
         editor.body
+    );
+    // The library is shared, so changing a picture's words is on record.
+    let r = desk
+        .post(
+            &format!("/newsroom/media/{id}"),
+            &[
+                ("alt", "Fishing boats at the quay"),
+                ("caption", ""),
+                ("credit", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let log = store.audit_log(PageRequest::numbered(1, 5)).await.unwrap();
+    assert_eq!(log.items[0].action, AuditAction::MediaDescribed);
+    assert_eq!(
+        log.items[0].target,
+        format!("picture {id}: Fishing boats at the quay")
     );
 }
 

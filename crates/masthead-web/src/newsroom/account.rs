@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AttemptKind, AuditAction, RECOVERY_CODES};
-use masthead_core::people::Person;
-use masthead_render::newsroom::{AccountView, DeskChrome, TwoFactorSetupView};
+use masthead_core::people::{Person, Profile, SocialLink};
+use masthead_render::newsroom::{AccountView, DeskChrome, ProfileFields, TwoFactorSetupView};
 use masthead_render::views::TimeView;
 use serde::Deserialize;
 
@@ -22,6 +22,8 @@ pub struct NoticeParam {
 /// What the account page shows besides its settings.
 #[derive(Default)]
 struct Said {
+    /// The profile as typed, when it was refused.
+    profile: Option<ProfileFields>,
     notice: Option<String>,
     error: Option<String>,
     setup: Option<TwoFactorSetupView>,
@@ -39,7 +41,20 @@ async fn page(
     let mut chrome = DeskChrome::new(&site.settings, "Your account", Some(person), desk.csrf());
     chrome.current = "account";
     let second = state.store.two_factor(person.id).await?;
+    let profile = said.profile.unwrap_or_else(|| ProfileFields {
+        name: person.name.clone(),
+        bio: person.bio.clone(),
+        expertise: person.expertise.join(", "),
+        social_links: person
+            .social_links
+            .iter()
+            .map(|l| format!("{} | {}", l.network, l.url))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        path: format!("/author/{}/", person.slug),
+    });
     let view = AccountView {
+        profile,
         two_factor_on: second.is_some(),
         enabled_at: second
             .as_ref()
@@ -72,6 +87,7 @@ pub async fn show(
     let notice = match q.notice.as_deref() {
         Some("password") => Some("Password changed. Every other device is signed out."),
         Some("off") => Some("Two-factor sign-in is off. Your password alone signs you in."),
+        Some("profile") => Some("Profile saved; your byline and author page show it now."),
         _ => None,
     };
     let said = Said {
@@ -298,4 +314,85 @@ pub async fn disable(
         )
         .await?;
     Ok(Redirect::to("/newsroom/account?notice=off").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    expertise: String,
+    #[serde(default)]
+    social_links: String,
+}
+
+/// One's own name, biography, subjects and links.
+pub async fn save_profile(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, WebError> {
+    let person = signed_in(&desk)?;
+    let profile = Profile {
+        name: form.name.trim().to_owned(),
+        bio: form.bio.trim().replace("\r\n", "\n"),
+        expertise: form
+            .expertise
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        social_links: form
+            .social_links
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let (network, url) = line.split_once('|').unwrap_or(("", line));
+                SocialLink {
+                    network: network.trim().to_owned(),
+                    url: url.trim().to_owned(),
+                }
+            })
+            .collect(),
+    };
+    let entry = audit(Utc::now(), person, AuditAction::ProfileChanged, &desk.ip);
+    match state
+        .store
+        .update_profile(person.id, &profile, &entry)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/newsroom/account?notice=profile").into_response()),
+        Err(masthead_core::Error::Invalid(errors)) => {
+            let said = Said {
+                error: Some(
+                    errors
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                profile: Some(ProfileFields {
+                    name: form.name,
+                    bio: form.bio,
+                    expertise: form.expertise,
+                    social_links: form.social_links,
+                    path: format!("/author/{}/", person.slug),
+                }),
+                ..Said::default()
+            };
+            page(
+                &state,
+                &desk,
+                person,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                said,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use chrono::Utc;
 use masthead_core::article::FeaturedImage;
+use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::MediaId;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::store::{PageRequest, Store};
@@ -424,10 +425,21 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<WordsForm>,
 ) -> Result<Response, WebError> {
-    signed_in(&desk)?;
+    let person = signed_in(&desk)?;
     state
         .store
         .update_media_text(MediaId(id), &form.alt, &form.caption, &form.credit)
+        .await?;
+    // The library is shared: who changed a picture's words is on record.
+    state
+        .store
+        .record_audit(&NewAuditEntry {
+            at: Utc::now(),
+            actor: Some(person.id),
+            action: AuditAction::MediaDescribed,
+            target: format!("picture {id}: {}", form.alt.trim()),
+            ip: desk.ip.clone(),
+        })
         .await?;
     Ok(Redirect::to(&format!("/newsroom/media?uploaded={id}")).into_response())
 }

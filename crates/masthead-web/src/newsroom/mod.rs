@@ -117,6 +117,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route(
             Method::POST,
+            "/newsroom/account/profile",
+            Staff(Contributor),
+            post(account::save_profile),
+        ),
+        route(
+            Method::POST,
             "/newsroom/account/password",
             Staff(Contributor),
             post(account::change_password),
