@@ -5,11 +5,11 @@
 //! the form is sent, in the same transaction that sets the password.
 
 use super::desk::{self, Desk};
-use super::login::{self, access_page, access_view, limited, too_many_message};
+use super::login::{self, access_page, access_too_many, access_view, limited};
 use crate::mail::Letter;
 use crate::{passwords, AppState, WebError};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
@@ -68,22 +68,9 @@ pub async fn forgot_submit(
     let email: String = normalize_email(&form.email).chars().take(254).collect();
     let key = format!("{RESET_KEY}{email}");
     if let Some(until) = limited(&state, &desk, &key, now).await? {
-        let (message, seconds) = too_many_message(now, until);
         let mut view = access_view("forgot", FORGOT.to_owned());
         view.email = email;
-        view.error = Some(message);
-        let mut response = access_page(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Forgot your password",
-            view,
-        )
-        .await?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        return access_too_many(&state, &headers, "Forgot your password", view, now, until).await;
     }
     let store = &state.store;
     let person = store

@@ -1,6 +1,6 @@
 //! One's own account: the password and two-factor sign-in.
 
-use super::desk::Desk;
+use super::desk::{Desk, NoticeParam};
 use super::login::{audit, limited, too_many_message};
 use crate::{passwords, two_factor, AppState, WebError};
 use axum::extract::{Query, State};
@@ -13,11 +13,6 @@ use masthead_core::people::{Person, Profile, SocialLink};
 use masthead_render::newsroom::{AccountView, DeskChrome, ProfileFields, TwoFactorSetupView};
 use masthead_render::views::TimeView;
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
 
 /// What the account page shows besides its settings.
 #[derive(Default)]
@@ -73,17 +68,12 @@ async fn page(
         .into_response())
 }
 
-fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
-    desk.person()
-        .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
-}
-
 pub async fn show(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let notice = match q.notice.as_deref() {
         Some("password") => Some("Password changed. Every other device is signed out."),
         Some("off") => Some("Two-factor sign-in is off. Your password alone signs you in."),
@@ -146,7 +136,7 @@ pub async fn change_password(
     Extension(desk): Extension<Desk>,
     Form(form): Form<PasswordChange>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let problem = match passwords::check_choice(&form.password, &form.confirm) {
         Err(message) => Some(message),
         Ok(()) => confirm_password(&state, &desk, person, form.current).await?,
@@ -208,7 +198,7 @@ pub async fn setup(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let said = Said {
         setup: Some(setup_view(&state, person, two_factor::new_secret()).await?),
         ..Said::default()
@@ -231,7 +221,7 @@ pub async fn enable(
     Extension(desk): Extension<Desk>,
     Form(form): Form<EnableForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let secret = form.secret.trim().to_owned();
     let Some(step) = two_factor::check(&secret, &form.code, two_factor::now()) else {
         let setup = if two_factor::is_secret(&secret) {
@@ -291,7 +281,7 @@ pub async fn disable(
     Extension(desk): Extension<Desk>,
     Form(form): Form<DisableForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     if let Some(error) = confirm_password(&state, &desk, person, form.password).await? {
         let said = Said {
             error: Some(error),
@@ -334,7 +324,7 @@ pub async fn save_profile(
     Extension(desk): Extension<Desk>,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let profile = Profile {
         name: form.name.trim().to_owned(),
         bio: form.bio.trim().replace("\r\n", "\n"),

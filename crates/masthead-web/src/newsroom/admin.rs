@@ -1,8 +1,7 @@
 //! What administrators run: the publication's settings and the staff's roles. Both
 //! changes go into the audit log.
 
-use super::articles::signed_in;
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, NoticeParam};
 use crate::mail::Letter;
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
@@ -21,11 +20,6 @@ use masthead_render::newsroom::{
 };
 use masthead_render::views::TimeView;
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
 
 fn fields_of(s: &Settings) -> SettingsFields {
     SettingsFields {
@@ -80,7 +74,7 @@ pub async fn settings(
     Extension(desk): Extension<Desk>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let current = state.store.settings().await?;
     let notice = (q.notice.as_deref() == Some("saved"))
         .then(|| "Settings saved; the site shows them now.".to_owned());
@@ -122,7 +116,7 @@ pub async fn save_settings(
     Extension(desk): Extension<Desk>,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let before = state.store.settings().await?;
     let navigation = form
         .navigation
@@ -193,7 +187,7 @@ pub async fn staff(
     Extension(desk): Extension<Desk>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let notice = match q.notice.as_deref() {
         Some("role") => Some("Role changed; it applies at once."),
         Some("invited") => Some("Invitation sent."),
@@ -299,7 +293,7 @@ pub async fn invite(
     Extension(desk): Extension<Desk>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let fields = InviteFields {
         name: form.name.trim().to_owned(),
         email: normalize_email(&form.email),
@@ -395,7 +389,7 @@ pub async fn withdraw(
     Extension(desk): Extension<Desk>,
     Path(hash): Path<String>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let now = Utc::now();
     let found = state
         .store
@@ -431,6 +425,37 @@ pub async fn withdraw(
     Ok(Redirect::to("/newsroom/staff?notice=withdrawn").into_response())
 }
 
+/// The staff member `id`, who must be someone other than the admin acting (their own
+/// `what`, role or access, is changed by another admin).
+async fn another(
+    state: &AppState,
+    admin: &Person,
+    id: i64,
+    what: &str,
+) -> Result<Person, WebError> {
+    if PersonId(id) == admin.id {
+        return Err(desk_error(
+            state,
+            StatusCode::CONFLICT,
+            Some(admin),
+            &format!("Not your own {what}"),
+            &format!("Another administrator changes your {what}."),
+        )
+        .await);
+    }
+    match state.store.person(PersonId(id)).await? {
+        Some(person) => Ok(person),
+        None => Err(desk_error(
+            state,
+            StatusCode::NOT_FOUND,
+            Some(admin),
+            "No such staff member",
+            "There is no staff member with that number.",
+        )
+        .await),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct RoleForm {
     role: String,
@@ -442,7 +467,7 @@ pub async fn change_role(
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let Ok(role) = form.role.parse::<Role>() else {
         return Err(desk_error(
             &state,
@@ -454,26 +479,7 @@ pub async fn change_role(
         .await);
     };
     // An administrator cannot demote themselves (and perhaps leave no administrator).
-    if PersonId(id) == person.id {
-        return Err(desk_error(
-            &state,
-            StatusCode::CONFLICT,
-            Some(person),
-            "Not your own role",
-            "Another administrator changes your role.",
-        )
-        .await);
-    }
-    let Some(before) = state.store.person(PersonId(id)).await? else {
-        return Err(desk_error(
-            &state,
-            StatusCode::NOT_FOUND,
-            Some(person),
-            "No such staff member",
-            "There is no staff member with that number.",
-        )
-        .await);
-    };
+    let before = another(&state, person, id, "role").await?;
     state
         .store
         .set_role(
@@ -509,7 +515,7 @@ pub async fn change_access(
     Path(id): Path<i64>,
     Form(form): Form<AccessForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let active = match form.active.as_str() {
         "yes" => true,
         "no" => false,
@@ -524,26 +530,7 @@ pub async fn change_access(
             .await)
         }
     };
-    if PersonId(id) == person.id {
-        return Err(desk_error(
-            &state,
-            StatusCode::CONFLICT,
-            Some(person),
-            "Not your own access",
-            "Another administrator changes your access.",
-        )
-        .await);
-    }
-    let Some(target) = state.store.person(PersonId(id)).await? else {
-        return Err(desk_error(
-            &state,
-            StatusCode::NOT_FOUND,
-            Some(person),
-            "No such staff member",
-            "There is no staff member with that number.",
-        )
-        .await);
-    };
+    let target = another(&state, person, id, "access").await?;
     let now = Utc::now();
     state
         .store

@@ -1,7 +1,7 @@
 //! The article list and the article editor: create, save, move through the workflow,
 //! and preview the body as readers will see it.
 
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, NoticeParam};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -41,11 +41,6 @@ const STATUSES: [Status; 6] = [
 /// The form's fields as sent: pairs, since checkboxes repeat their name.
 type Fields = Vec<(String, String)>;
 
-pub(super) fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
-    desk.person()
-        .ok_or_else(|| WebError::from(Error::Unauthenticated))
-}
-
 pub(super) fn actor(person: &Person) -> Actor {
     Actor {
         person: person.id,
@@ -84,7 +79,7 @@ pub async fn list(
     Extension(desk): Extension<Desk>,
     Query(q): Query<ListParams>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let site = state.site.get(&*state.store).await?;
     let status = q.status.as_deref().and_then(|s| s.parse::<Status>().ok());
     let section = q
@@ -216,7 +211,7 @@ pub async fn new(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let content = ArticleContent::new("", "");
     editor(&state, &desk, person, None, &content, Said::default()).await
 }
@@ -226,7 +221,7 @@ pub async fn create(
     Extension(desk): Extension<Desk>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let now = Utc::now();
     let content = match content_from(&fields) {
         Ok(c) => c,
@@ -291,18 +286,13 @@ pub async fn create(
     }
 }
 
-#[derive(Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
-
 pub async fn edit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
     Path(id): Path<String>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let notice = match q.notice.as_deref() {
         Some("saved") => Some("Saved.".to_owned()),
@@ -415,7 +405,7 @@ pub async fn discard(
     Extension(desk): Extension<Desk>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     state
         .store
@@ -442,7 +432,7 @@ pub async fn autosave(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let content =
         content_from(&fields).unwrap_or_else(|_| lenient_content(&fields, Some(&article)));
@@ -462,7 +452,7 @@ pub async fn save(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let content = match content_from(&fields) {
         Ok(c) => c,
@@ -583,7 +573,7 @@ pub async fn change_status(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     // Only people who may edit the article may move it (what they may move it to is
     // the workflow's to say); nothing of it is shown to anyone else.
     let article = editable(&state, person, &id).await?;
@@ -707,7 +697,7 @@ pub async fn add_correction(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let Ok(kind) = one(&fields, "kind").parse::<CorrectionKind>() else {
         return Err(desk_error(
@@ -773,7 +763,7 @@ pub async fn make_preview_link(
     Extension(desk): Extension<Desk>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let token = super::desk::secret();
     state
@@ -812,7 +802,7 @@ pub async fn end_preview_links(
     Extension(desk): Extension<Desk>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     state.store.end_previews(article.id).await?;
     Ok(Redirect::to(&format!(
@@ -828,7 +818,7 @@ pub async fn preview(
     Extension(desk): Extension<Desk>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    signed_in(&desk)?;
+    desk.signed_in()?;
     let content = ArticleContent::new("", one(&fields, "body_markdown"));
     let rendered = state.newsroom.render(&content);
     let mut response = Html(rendered.html).into_response();

@@ -1,6 +1,5 @@
 //! Comment moderation (editors): what readers wrote waits here until approved.
 
-use super::articles::signed_in;
 use super::desk::{desk_error, Desk};
 use crate::portal::PageParam;
 use crate::{AppState, WebError};
@@ -23,7 +22,7 @@ pub async fn queue(
     Extension(desk): Extension<Desk>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let Some(number) = p.number() else {
         return Err(desk_error(
             &state,
@@ -73,7 +72,7 @@ pub async fn decide(
     Path(id): Path<i64>,
     Form(form): Form<Decision>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let Ok(status) = form.status.parse::<CommentStatus>() else {
         return Err(desk_error(
             &state,

@@ -45,6 +45,13 @@ impl Desk {
         self.session.as_ref().map(|s| &s.person)
     }
 
+    /// The signed-in person, for handlers of staff routes: the guard admits no one
+    /// without, so its absence is a bug answered with a 401 rather than a panic.
+    pub fn signed_in(&self) -> Result<&Person, WebError> {
+        self.person()
+            .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
+    }
+
     /// The CSRF token forms on this page must carry.
     pub fn csrf(&self) -> &str {
         self.session
@@ -52,6 +59,12 @@ impl Desk {
             .map(|s| s.csrf_token.as_str())
             .unwrap_or_default()
     }
+}
+
+/// `?notice=...`: what a page says after a form sent the browser on to it.
+#[derive(serde::Deserialize)]
+pub struct NoticeParam {
+    pub notice: Option<String>,
 }
 
 /// A new random secret: 32 bytes from the OS, as hex.

@@ -1,7 +1,7 @@
 //! An article's revisions: the list, one revision compared with the article as it is
 //! now, and restoring it (which saves it as a new revision; nothing is lost).
 
-use super::articles::{actor, content_of, editable, signed_in};
+use super::articles::{actor, content_of, editable};
 use super::desk::{desk_error, Desk};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
@@ -37,7 +37,7 @@ pub async fn list(
     Extension(desk): Extension<Desk>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(
@@ -129,7 +129,7 @@ pub async fn show(
     Extension(desk): Extension<Desk>,
     Path((id, revision)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let found = revision_of(&state, person, &article, &revision).await?;
     let site = state.site.get(&*state.store).await?;
@@ -155,7 +155,7 @@ pub async fn restore(
     Extension(desk): Extension<Desk>,
     Path((id, revision)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let found = revision_of(&state, person, &article, &revision).await?;
     state

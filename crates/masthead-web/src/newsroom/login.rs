@@ -150,6 +150,25 @@ pub(super) async fn access_page(
     Ok(response)
 }
 
+/// A signed-out form shown again because of the rate limit: 429, when to come back.
+pub(super) async fn access_too_many(
+    state: &AppState,
+    headers: &HeaderMap,
+    title: &str,
+    mut view: AccessView,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Response, WebError> {
+    let (message, seconds) = too_many_message(now, until);
+    view.error = Some(message);
+    let mut response =
+        access_page(state, headers, StatusCode::TOO_MANY_REQUESTS, title, view).await?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    Ok(response)
+}
+
 /// An empty `AccessView` showing `form`, sent to `action`.
 pub(super) fn access_view(form: &'static str, action: String) -> AccessView {
     AccessView {
@@ -445,20 +464,7 @@ pub async fn code_submit(
     let mut view = access_view("second_step", SECOND_STEP.to_owned());
     view.next = next.clone();
     if let Some(until) = limited(&state, &desk, &person.email, now).await? {
-        let (message, seconds) = too_many_message(now, until);
-        view.error = Some(message);
-        let mut response = access_page(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Sign-in code",
-            view,
-        )
-        .await?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        return access_too_many(&state, &headers, "Sign-in code", view, now, until).await;
     }
     let store = &state.store;
     let Some(second) = store.two_factor(person.id).await? else {

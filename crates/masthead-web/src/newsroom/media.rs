@@ -3,7 +3,7 @@
 //! article's featured image. Variants are made after the upload has been answered;
 //! the editor's script follows their progress.
 
-use super::articles::{editable, signed_in};
+use super::articles::editable;
 use super::desk::{desk_error, Desk};
 use crate::{AppState, WebError};
 use axum::extract::{Multipart, Path, Query, State};
@@ -41,7 +41,7 @@ pub async fn library(
     Extension(desk): Extension<Desk>,
     Query(p): Query<LibraryParams>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let Some(number) = crate::portal::page_number(p.page.as_deref()) else {
         return Err(desk_error(
             &state,
@@ -127,7 +127,7 @@ pub async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -387,7 +387,7 @@ pub async fn progress(
     Extension(desk): Extension<Desk>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    signed_in(&desk)?;
+    desk.signed_in()?;
     let Some(media) = state.store.media(MediaId(id)).await? else {
         return Ok((
             StatusCode::NOT_FOUND,
@@ -425,7 +425,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<WordsForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     state
         .store
         .update_media_text(MediaId(id), &form.alt, &form.caption, &form.credit)
@@ -456,7 +456,7 @@ pub async fn use_as_featured(
     Path(id): Path<String>,
     Form(form): Form<FeaturedForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let Some(media) = state.store.media(MediaId(form.media)).await? else {
         return Err(desk_error(

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use masthead_core::article::Status;
-use masthead_core::people::{Person, Role};
+use masthead_core::people::Role;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_render::newsroom::{AuditView, DashboardView, DeskChrome, DeskList};
 
@@ -16,13 +16,6 @@ use masthead_render::newsroom::{AuditView, DashboardView, DeskChrome, DeskList};
 const DESK_LIST: u32 = 8;
 /// Audit log entries per page.
 const AUDIT_PAGE: u32 = 50;
-
-/// The signed-in person; the guard admits no one without, so its absence is a bug
-/// answered with a 401 rather than a panic.
-fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
-    desk.person()
-        .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
-}
 
 async fn chrome(state: &AppState, desk: &Desk, title: &str) -> Result<DeskChrome, WebError> {
     let site = state.site.get(&*state.store).await?;
@@ -38,7 +31,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let mut chrome = chrome(&state, &desk, "Dashboard").await?;
     chrome.current = "dashboard";
     let zone = chrome.zone;
@@ -107,7 +100,7 @@ pub async fn audit(
     Extension(desk): Extension<Desk>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let mut chrome = chrome(&state, &desk, "Audit log").await?;
     chrome.current = "audit";
     let Some(number) = p.number() else {

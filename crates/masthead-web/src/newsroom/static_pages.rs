@@ -1,7 +1,7 @@
 //! Static pages (About, standards, contact...), written by editors in Markdown and
 //! rendered by the same renderer as articles. Changes are audited.
 
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, NoticeParam};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,16 +20,6 @@ use masthead_render::newsroom::{
 use masthead_render::views::TimeView;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
-
-fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
-    desk.person()
-        .ok_or_else(|| WebError::from(Error::Unauthenticated))
-}
-
 async fn chrome(
     state: &AppState,
     desk: &Desk,
@@ -47,7 +37,7 @@ pub async fn list(
     Extension(desk): Extension<Desk>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let chrome = chrome(&state, &desk, person, "Pages").await?;
     let pages = state
         .store
@@ -161,7 +151,7 @@ pub async fn new(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let content = PageContent {
         slug: String::new(),
         title: String::new(),
@@ -200,7 +190,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let page = stored(&state, person, id).await?;
     let notice = (q.notice.as_deref() == Some("saved")).then(|| "Page saved.".to_owned());
     let content = content_of(&page);
@@ -323,7 +313,7 @@ pub async fn create(
     Extension(desk): Extension<Desk>,
     Form(form): Form<PageForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     store_page(&state, &desk, person, None, form).await
 }
 
@@ -333,7 +323,7 @@ pub async fn save(
     Path(id): Path<i64>,
     Form(form): Form<PageForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let page = stored(&state, person, id).await?;
     store_page(&state, &desk, person, Some(&page), form).await
 }

@@ -1,7 +1,7 @@
 //! Sections and tags, run by editors: create, rename (old addresses redirect),
 //! describe, and merge tags.
 
-use super::desk::Desk;
+use super::desk::{Desk, NoticeParam};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,16 +13,6 @@ use masthead_core::taxonomy::{NewSection, TagEdit};
 use masthead_core::Error;
 use masthead_render::newsroom::{DeskChrome, SectionRowView, StructureView, TagRowView};
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
-
-fn signed_in(desk: &Desk) -> Result<&Person, WebError> {
-    desk.person()
-        .ok_or_else(|| WebError::from(Error::Unauthenticated))
-}
 
 async fn page(
     state: &AppState,
@@ -86,7 +76,7 @@ pub async fn show(
     Extension(desk): Extension<Desk>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let notice = match q.notice.as_deref() {
         Some("section") => Some("Section saved; the site shows it now."),
         Some("tag") => Some("Tag saved."),
@@ -171,7 +161,7 @@ pub async fn create_section(
     Extension(desk): Extension<Desk>,
     Form(form): Form<SectionForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let last = state
         .store
         .sections()
@@ -193,7 +183,7 @@ pub async fn update_section(
     Path(id): Path<i64>,
     Form(form): Form<SectionForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let result = match form.section(0) {
         Ok(section) => state
             .store
@@ -220,7 +210,7 @@ pub async fn create_tag(
     Extension(desk): Extension<Desk>,
     Form(form): Form<TagForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let name = form.name.trim().to_owned();
     let result = if name.is_empty() {
         Err(Error::invalid("name", "a tag needs a name"))
@@ -236,7 +226,7 @@ pub async fn update_tag(
     Path(id): Path<i64>,
     Form(form): Form<TagForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let edit = TagEdit {
         name: form.name,
         slug: form.slug,
@@ -259,7 +249,7 @@ pub async fn merge_tags(
     Path(id): Path<i64>,
     Form(form): Form<MergeForm>,
 ) -> Result<Response, WebError> {
-    let person = signed_in(&desk)?;
+    let person = desk.signed_in()?;
     let wanted = form.into.trim().to_lowercase();
     let into = state
         .store
