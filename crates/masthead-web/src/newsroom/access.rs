@@ -114,12 +114,12 @@ pub async fn forgot_submit(
             to_name: person.name.clone(),
             to_email: person.email.clone(),
             subject: format!(
-                "Choose a new password for the {} newsroom",
+                "Choose a new password for the newsroom of {}",
                 site.settings.title
             ),
             text: format!(
                 "Hello {},\n\nSomeone, we hope you, asked to choose a new password for your \
-                 account in the {} newsroom. To choose it, open this link within an hour:\n\n\
+                 account in the newsroom of {}. To choose it, open this link within an hour:\n\n\
                  {}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
                 person.name,
                 site.settings.title,

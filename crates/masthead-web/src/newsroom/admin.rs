@@ -361,9 +361,9 @@ pub async fn invite(
     state.mailer.send_later(Letter {
         to_name: fields.name.clone(),
         to_email: fields.email.clone(),
-        subject: format!("Join the {} newsroom", site.settings.title),
+        subject: format!("Your invitation to the newsroom of {}", site.settings.title),
         text: format!(
-            "Hello {},\n\n{} invited you to the {} newsroom as {}. To accept, choose your \
+            "Hello {},\n\n{} invited you to the newsroom of {} as {}. To accept, choose your \
              password here within seven days:\n\n{}\n",
             fields.name,
             person.name,
