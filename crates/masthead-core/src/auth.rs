@@ -193,6 +193,10 @@ pub struct StaffToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// How many codes may be tried at one second sign-in step before the password must be
+/// given again.
+pub const SECOND_STEP_TRIES: u32 = 5;
+
 /// How many recovery codes a person gets when they turn on two-factor sign-in.
 pub const RECOVERY_CODES: usize = 10;
 

@@ -272,6 +272,16 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         audit: Option<&NewAuditEntry>,
     ) -> Result<bool>;
+    /// Counts one try of a token (a code typed at the second sign-in step); false once
+    /// `max_attempts` were counted, or when the token is used or expired. Counting is
+    /// atomic, so tries sent all at once cannot outrun it.
+    async fn try_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<bool>;
     /// Unused, unexpired invitations, newest first.
     async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>>;
     /// Uses a reset token to set a new password and ends every session of its person,

@@ -155,24 +155,77 @@ async fn ensure_tags(conn: &mut Conn, names: &[String], now: DateTime<Utc>) -> R
         if tags.iter().any(|t| t.slug == slug) {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) \
-             ON CONFLICT (slug) DO NOTHING",
-        )
-        .bind(&slug)
-        .bind(name)
-        .bind(ts(now))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error("tag"))?;
-        let row: TagRow = sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
-            .bind(&slug)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_error("tag"))?;
-        tags.push(row.into());
+        let found = existing_tag(&mut *conn, name, &slug).await?;
+        let row = match found {
+            Some(row) => row,
+            None => {
+                sqlx::query(
+                    "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) \
+                     ON CONFLICT (slug) DO NOTHING",
+                )
+                .bind(&slug)
+                .bind(name)
+                .bind(ts(now))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error("tag"))?;
+                sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+                    .bind(&slug)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db_error("tag"))?
+            }
+        };
+        let tag: Tag = row.into();
+        if tags.iter().any(|t| t.id == tag.id) {
+            continue;
+        }
+        tags.push(tag);
     }
     Ok(tags)
+}
+
+/// The tag a writer means by `name`: the one at its slug, else the one of that name
+/// (a tag renamed without a new address), else the one its old address now leads to
+/// (renamed or merged away), so editing tags never splits one into two.
+async fn existing_tag(conn: &mut Conn, name: &str, slug: &str) -> Result<Option<TagRow>> {
+    let by_slug: Option<TagRow> =
+        sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error("tag"))?;
+    if by_slug.is_some() {
+        return Ok(by_slug);
+    }
+    let by_name: Option<TagRow> = sqlx::query_as(
+        "SELECT id, slug, name, description FROM tags WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error("tag"))?;
+    if by_name.is_some() {
+        return Ok(by_name);
+    }
+    let moved: Option<String> = sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")
+        .bind(format!("/tag/{slug}/"))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error("redirect"))?;
+    let Some(target) = moved
+        .as_deref()
+        .and_then(|p| p.strip_prefix("/tag/"))
+        .and_then(|p| p.strip_suffix('/'))
+        .map(str::to_owned)
+    else {
+        return Ok(None);
+    };
+    sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+        .bind(target)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error("tag"))
 }
 
 /// One article's rows in the tables beside `articles`, with the status and publication
@@ -790,6 +843,20 @@ impl masthead_core::store::Store for Store {
         let Some(before) = before else {
             return Err(Error::not_found(format!("tag {}", id.0)));
         };
+        let same_name: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM tags WHERE LOWER(name) = LOWER($1) AND id <> $2",
+        )
+        .bind(&tag.name)
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("tag"))?;
+        if same_name.is_some() {
+            return Err(Error::conflict(format!(
+                "another tag is called {:?}: merge into it instead",
+                tag.name
+            )));
+        }
         let row: TagRow = sqlx::query_as(
             "UPDATE tags SET slug = $2, name = $3, description = $4 WHERE id = $1 \
              RETURNING id, slug, name, description",
@@ -896,7 +963,8 @@ impl masthead_core::store::Store for Store {
     async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>> {
         let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
             "SELECT t.id, t.slug, t.name, t.description, \
-             CAST((SELECT COUNT(*) FROM article_tags x WHERE x.tag_id = t.id) AS BIGINT) \
+             CAST((SELECT COUNT(*) FROM article_tags x WHERE x.tag_id = t.id \
+             AND x.status <> 'deleted') AS BIGINT) \
              FROM tags t ORDER BY t.name, t.id",
         )
         .fetch_all(&self.pool)
@@ -1206,6 +1274,28 @@ impl masthead_core::store::Store for Store {
         Ok(used)
     }
 
+    async fn try_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<bool> {
+        let counted = sqlx::query(
+            "UPDATE staff_tokens SET attempts = attempts + 1 WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3 AND attempts < $4",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(ts(now))
+        .bind(i64::from(max_attempts))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("token"))?
+        .rows_affected();
+        Ok(counted == 1)
+    }
+
     async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>> {
         let rows: Vec<StaffTokenRow> = sqlx::query_as(&format!(
             "SELECT {STAFF_TOKEN_COLUMNS} WHERE purpose = $1 AND used_at IS NULL \
@@ -1234,7 +1324,7 @@ impl masthead_core::store::Store for Store {
             return Ok(None);
         };
         let row: Option<PersonRow> = sqlx::query_as(&format!(
-            "UPDATE people SET password_hash = $2 WHERE id = $1 RETURNING {}",
+            "UPDATE people SET password_hash = $2 WHERE id = $1 AND deactivated_at IS NULL RETURNING {}",
             PERSON_COLUMNS.trim_end_matches(" FROM people")
         ))
         .bind(person.0)
@@ -1312,6 +1402,12 @@ impl masthead_core::store::Store for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error("sessions"))?;
+        // Links sent and second steps begun on the old password end with it.
+        sqlx::query("DELETE FROM staff_tokens WHERE person_id = $1")
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("tokens"))?;
         insert_audit(&mut tx, audit).await?;
         commit(tx).await
     }
@@ -1472,7 +1568,8 @@ impl masthead_core::store::Store for Store {
         if !active {
             for sql in [
                 "DELETE FROM staff_sessions WHERE person_id = $1",
-                "DELETE FROM staff_tokens WHERE person_id = $1",
+                // Their links, and invitations they sent and nobody accepted yet.
+                "DELETE FROM staff_tokens WHERE person_id = $1 OR (created_by = $1 AND used_at IS NULL)",
             ] {
                 sqlx::query(sql)
                     .bind(id.0)
@@ -2345,7 +2442,8 @@ impl masthead_core::store::Store for Store {
 
     async fn preview_article(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<ArticleId>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "SELECT article_id FROM article_previews WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT p.article_id FROM article_previews p JOIN articles a ON a.id = p.article_id \
+             WHERE p.token_hash = $1 AND p.expires_at > $2 AND a.status <> 'deleted'",
         )
         .bind(token_hash)
         .bind(ts(now))

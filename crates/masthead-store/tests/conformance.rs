@@ -69,6 +69,8 @@ store_test!(
     merged_tags_keep_every_article_and_count,
     the_bin_stays_out_of_lists_and_narrowing_finds_words_and_types,
     access_taken_away_ends_sessions_and_links,
+    edited_and_merged_tags_keep_their_articles_when_articles_are_saved,
+    second_step_tries_are_counted_atomically,
 );
 
 async fn settings_round_trip(store: S) {
@@ -2230,7 +2232,12 @@ async fn emailed_tokens_work_once_and_expire(store: S) {
         .await
         .unwrap()
         .is_none());
-    // Changing one's password keeps only the session that did it.
+    // Changing one's password keeps only the session that did it, and ends the links
+    // sent before.
+    store
+        .create_staff_token(&token("r3", reset, Some(&f.author), t), None)
+        .await
+        .unwrap();
     for h in ["k1", "k2"] {
         store
             .start_session(
@@ -2252,6 +2259,7 @@ async fn emailed_tokens_work_once_and_expire(store: S) {
         .unwrap();
     assert!(store.session("k1", t).await.unwrap().is_some());
     assert!(store.session("k2", t).await.unwrap().is_none());
+    assert!(store.staff_token("r3", reset, t).await.unwrap().is_none());
 }
 
 async fn invitations_add_staff_once_and_roll_back_on_conflict(store: S) {
@@ -2672,6 +2680,10 @@ async fn access_taken_away_ends_sessions_and_links(store: S) {
         .create_staff_token(&token("r1", TokenPurpose::Reset, Some(&f.author), t), None)
         .await
         .unwrap();
+    // An invitation the leaver sent and nobody accepted.
+    let mut invited = token("i1", TokenPurpose::Invitation, None, t);
+    invited.created_by = Some(f.author.id);
+    store.create_staff_token(&invited, None).await.unwrap();
     let ended = audit(t, Some(&f.admin), AuditAction::AccessEnded, &f.author.email);
     let person = store
         .set_access(f.author.id, false, t, &ended)
@@ -2682,6 +2694,18 @@ async fn access_taken_away_ends_sessions_and_links(store: S) {
     assert!(store.session("s1", t).await.unwrap().is_none());
     assert!(store
         .staff_token("r1", TokenPurpose::Reset, t)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.invitations(t).await.unwrap().is_empty());
+    // A reset link that slipped through (made just before) sets no password.
+    store
+        .create_staff_token(&token("r2", TokenPurpose::Reset, Some(&f.author), t), None)
+        .await
+        .unwrap();
+    let reset = audit(t, Some(&f.author), AuditAction::PasswordReset, "");
+    assert!(store
+        .reset_password("r2", "sneaky", t, &reset)
         .await
         .unwrap()
         .is_none());
@@ -2715,4 +2739,101 @@ async fn access_taken_away_ends_sessions_and_links(store: S) {
             .await,
         Err(Error::NotFound(_))
     ));
+}
+
+async fn edited_and_merged_tags_keep_their_articles_when_articles_are_saved(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(&newsroom, "Floods", &f.world, f.author.id, &f.editor, 0).await;
+    let tags = store
+        .ensure_tags(&["Climate".into(), "NYC".into(), "New York".into()])
+        .await
+        .unwrap();
+    let (climate, nyc, new_york) = (&tags[0], &tags[1], &tags[2]);
+    // Renamed, its address kept.
+    store
+        .update_tag(
+            climate.id,
+            &TagEdit {
+                name: "Climate change".into(),
+                slug: "climate".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store.merge_tags(nyc.id, new_york.id).await.unwrap();
+    let save = |names: &[&str]| {
+        let (newsroom, store, editor) = (newsroom.clone(), store.clone(), f.editor.clone());
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        async move {
+            let mut content = store.article(id).await.unwrap().unwrap().content();
+            content.tags = names;
+            newsroom
+                .update(actor(&editor), id, content, t0())
+                .await
+                .unwrap();
+            let article = store.article(id).await.unwrap().unwrap();
+            article.tags.iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    // The new name, the old name (a stale editor) and a merged-away name all find
+    // the tag that is meant; no second tag is made.
+    assert_eq!(save(&["Climate change"]).await, [climate.id]);
+    assert_eq!(save(&["climate"]).await, [climate.id]);
+    assert_eq!(save(&["NYC", "New York"]).await, [new_york.id]);
+    assert!(store.tag_by_slug("climate-change").await.unwrap().is_none());
+    assert!(store.tag_by_slug("nyc").await.unwrap().is_none());
+    // Two tags cannot share a name.
+    let taken = store
+        .update_tag(
+            new_york.id,
+            &TagEdit {
+                name: "climate change".into(),
+                slug: "new-york".into(),
+                description: String::new(),
+            },
+        )
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    // Binned articles are not counted on the tag list.
+    newsroom
+        .transition(actor(&f.editor), id, Status::Unpublished, None, t0())
+        .await
+        .unwrap();
+    newsroom
+        .transition(actor(&f.editor), id, Status::Deleted, None, t0())
+        .await
+        .unwrap();
+    let usage = store.tag_usage().await.unwrap();
+    let (_, n) = usage.iter().find(|(t, _)| t.id == new_york.id).unwrap();
+    assert_eq!(*n, 0);
+}
+
+async fn second_step_tries_are_counted_atomically(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let t = t0();
+    let step = TokenPurpose::SecondStep;
+    store
+        .create_staff_token(&token("q1", step, Some(&f.author), t), None)
+        .await
+        .unwrap();
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let store = store.clone();
+        tries.spawn(async move { store.try_staff_token("q1", step, t, 5).await.unwrap() });
+    }
+    let allowed = tries.join_all().await.into_iter().filter(|ok| *ok).count();
+    assert_eq!(allowed, 5);
+    assert!(!store.try_staff_token("q1", step, t, 5).await.unwrap());
+    // Another token has its own count; used or expired ones allow nothing.
+    store
+        .create_staff_token(&token("q2", step, Some(&f.author), t), None)
+        .await
+        .unwrap();
+    assert!(store.try_staff_token("q2", step, t, 5).await.unwrap());
+    assert!(!store
+        .try_staff_token("q2", step, t + step.lifetime(), 5)
+        .await
+        .unwrap());
 }

@@ -34,8 +34,20 @@ impl Proxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
+    /// A hop as proxies write it: an address, perhaps with a port (`192.0.2.1:4711`,
+    /// `[2001:db8::1]:4711`); IPv4 mapped into IPv6 is read as IPv4.
+    fn hop(text: &str) -> Option<IpAddr> {
+        let ip = text
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))?;
+        Some(ip.to_canonical())
+    }
+
     /// The client's address for a request that came from `peer` with `headers`.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d.
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
@@ -48,11 +60,11 @@ impl Proxies {
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if self.trusts(ip) => client = ip,
-                Ok(ip) => return ip,
+            match Self::hop(hop) {
+                Some(ip) if self.trusts(ip) => client = ip,
+                Some(ip) => return ip,
                 // A hop that is not an address: stop at the last one we could believe.
-                Err(_) => return client,
+                None => return client,
             }
         }
         client
@@ -105,6 +117,15 @@ mod tests {
             ip("10.1.2.3")
         );
         assert_eq!(lb.client(ip("10.1.2.3"), &HeaderMap::new()), ip("10.1.2.3"));
+        // A dual-stack listener's view of an IPv4 balancer, and hops with ports.
+        assert_eq!(
+            lb.client(ip("::ffff:10.1.2.3"), &headers(&["198.51.100.1:4711"])),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            lb.client(ip("10.1.2.3"), &headers(&["[2001:db8::7]:4711"])),
+            ip("2001:db8::7")
+        );
     }
 
     #[test]

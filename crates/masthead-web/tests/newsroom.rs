@@ -302,6 +302,7 @@ store_test!(
     two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code,
     a_forgotten_password_is_reset_by_an_emailed_link_once,
     admins_invite_staff_who_choose_their_own_password,
+    a_refused_invitation_letter_is_said_with_the_link,
     editors_rename_sections_and_merge_tags_without_breaking_links,
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
     editors_write_static_pages,
@@ -475,9 +476,21 @@ async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Sto
         .create_media(&record("demo/harbour.png", Vec::new()))
         .await
         .unwrap();
-    let done =
-        masthead_web::newsroom::resume_variants(store.clone(), media_dir.path().to_path_buf())
-            .await;
+    // Pictures uploaded since the server started are their own task's business.
+    let before = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let done = masthead_web::newsroom::resume_variants(
+        store.clone(),
+        media_dir.path().to_path_buf(),
+        before,
+    )
+    .await;
+    assert_eq!(done, 0);
+    let done = masthead_web::newsroom::resume_variants(
+        store.clone(),
+        media_dir.path().to_path_buf(),
+        chrono::Utc::now(),
+    )
+    .await;
     assert_eq!(done, 1);
     let finished = store.media(upload.id).await.unwrap().unwrap();
     let planned = masthead_media::plan(1000, masthead_media::Kind::Jpeg);
@@ -490,9 +503,12 @@ async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Sto
         );
     }
     // Nothing left to do; pictures from elsewhere keep what they came with.
-    let again =
-        masthead_web::newsroom::resume_variants(store.clone(), media_dir.path().to_path_buf())
-            .await;
+    let again = masthead_web::newsroom::resume_variants(
+        store.clone(),
+        media_dir.path().to_path_buf(),
+        chrono::Utc::now(),
+    )
+    .await;
     assert_eq!(again, 0);
     assert!(store
         .media(elsewhere.id)
@@ -595,6 +611,11 @@ async fn the_social_picture_can_differ_from_the_featured_one(store: Arc<dyn Stor
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("picture for social media"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"value="javascript:alert(1)""#),
+        "what was typed is shown again: {}",
+        r.body
+    );
     let r = editor
         .post(
             &format!("/newsroom/articles/{id}"),
@@ -613,6 +634,10 @@ async fn the_social_picture_can_differ_from_the_featured_one(store: Arc<dyn Stor
         "{}",
         article.body
     );
+    // The featured picture's alt text does not describe the social one.
+    assert!(article
+        .body
+        .contains(r#"<meta property="og:image:alt" content="">"#));
 }
 
 async fn editors_write_static_pages(store: Arc<dyn Store>) {
@@ -737,6 +762,14 @@ async fn the_bin_keeps_deleted_articles_restorable_and_the_list_searches(store: 
         "{}",
         editor_page.body
     );
+    // A preview link shared before the article goes in the bin stops working with it.
+    let shared = author
+        .post(&format!("/newsroom/articles/{draft}/preview-link"), &[])
+        .await;
+    let start = shared.body.find("https://news.example/preview/").unwrap() + 29;
+    let preview = format!("/preview/{}", &shared.body[start..start + 64]);
+    let mut outsider = Browser::new(&app, "203.0.113.5");
+    assert_eq!(outsider.get(&preview).await.status, StatusCode::OK);
     let r = author
         .post(
             &format!("/newsroom/articles/{draft}/status"),
@@ -744,6 +777,7 @@ async fn the_bin_keeps_deleted_articles_restorable_and_the_list_searches(store: 
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(outsider.get(&preview).await.status, StatusCode::NOT_FOUND);
     let list = author.get("/newsroom/articles").await;
     assert!(!list.body.contains("Ferry timetable changes"));
     let bin = author.get("/newsroom/articles?status=deleted").await;
@@ -860,6 +894,19 @@ async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Ar
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("slug"), "{}", r.body);
     assert!(store.section_by_slug("world-news").await.unwrap().is_some());
+    // A section placed last of all, then one more after it: no overflow.
+    let last = i64::MAX.to_string();
+    let r = browser
+        .post(
+            "/newsroom/sections",
+            &[("name", "Last desk"), ("position", last.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = browser
+        .post("/newsroom/sections", &[("name", "Next desk")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // New tag, described; merged into another by name.
     let r = browser.post("/newsroom/tags", &[("name", "Trade")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -951,10 +998,32 @@ async fn two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code(store: Arc<
     let wrong = browser
         .post(
             "/newsroom/account/two-factor",
-            &[("secret", &secret), ("code", "000000")],
+            &[
+                ("secret", &secret),
+                ("code", "000000"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A session alone cannot put its own authenticator in place: the password too.
+    let borrowed = browser
+        .post(
+            "/newsroom/account/two-factor",
+            &[
+                ("secret", &secret),
+                ("code", &totp_code(&secret)),
+                ("password", "not mine"),
+            ],
+        )
+        .await;
+    assert_eq!(borrowed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        borrowed.body.contains("not your current password"),
+        "{}",
+        borrowed.body
+    );
+    assert!(store.two_factor(ana.id).await.unwrap().is_none());
     assert!(
         wrong.body.contains(&secret),
         "the same key is offered again"
@@ -964,7 +1033,7 @@ async fn two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code(store: Arc<
     let on = browser
         .post(
             "/newsroom/account/two-factor",
-            &[("secret", &secret), ("code", &code)],
+            &[("secret", &secret), ("code", &code), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(on.status, StatusCode::OK, "{}", on.body);
@@ -1189,6 +1258,40 @@ async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn St
         .items
         .iter()
         .any(|e| e.action == AuditAction::PasswordReset));
+}
+
+async fn a_refused_invitation_letter_is_said_with_the_link(store: Arc<dyn Store>) {
+    let ada = staff(&*store, "Ada", Role::Admin).await;
+    // A mail server that is not there (nothing listens on port 9 here).
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::smtp("smtp://127.0.0.1:9", "Newsroom <newsroom@news.example>")
+            .unwrap(),
+    );
+    let app = masthead_web::router(state);
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&ada.email, PASSWORD).await;
+    let r = admin
+        .post(
+            "/newsroom/staff/invitations",
+            &[
+                ("name", "Bo"),
+                ("email", "bo@example.com"),
+                ("role", "author"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("the mail server refused the letter"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("https://news.example/newsroom/invitation/"));
 }
 
 async fn admins_invite_staff_who_choose_their_own_password(store: Arc<dyn Store>) {
@@ -1838,9 +1941,11 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("password", PASSWORD),
                         ("confirm", PASSWORD),
                     ],
-                    "/newsroom/account/two-factor" => {
-                        &[("secret", secret.as_str()), ("code", code.as_str())]
-                    }
+                    "/newsroom/account/two-factor" => &[
+                        ("secret", secret.as_str()),
+                        ("code", code.as_str()),
+                        ("password", PASSWORD),
+                    ],
                     "/newsroom/account/two-factor/off" => &[("password", PASSWORD)],
                     "/newsroom/account/profile" => &[
                         ("name", owner.name.as_str()),

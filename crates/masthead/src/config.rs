@@ -164,14 +164,18 @@ impl Config {
             ));
         }
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let host = base_url
+        let authority = base_url
             .split("://")
             .nth(1)
-            .and_then(|rest| rest.split(['/', ':']).next())
-            .filter(|h| !h.is_empty())
-            .unwrap_or("localhost");
-        // An IP address is no mail domain: letters from a bare address say localhost.
-        let domain = if host.parse::<std::net::IpAddr>().is_ok() {
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
+        // An IP address ([::1]:8080, 127.0.0.1:8080) is no mail domain: letters from
+        // a bare address say localhost.
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        let domain = if authority.starts_with('[')
+            || host.is_empty()
+            || host.parse::<std::net::IpAddr>().is_ok()
+        {
             "localhost"
         } else {
             host
@@ -257,6 +261,15 @@ mod tests {
         };
         let c = Config::resolve(Path::new("d"), raw).unwrap();
         assert_eq!(c.mail_from, "Masthead <newsroom@news.example>");
+        let raw = RawConfig {
+            listen: Some("[::1]:8080".into()),
+            ..RawConfig::default()
+        };
+        let c = Config::resolve(Path::new("d"), raw).unwrap();
+        assert_eq!(
+            c.mail_from, "Masthead <newsroom@localhost>",
+            "IPv6 listen works"
+        );
         let raw = RawConfig {
             mail_from: Some("not an address".into()),
             ..RawConfig::default()

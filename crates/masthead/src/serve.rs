@@ -106,6 +106,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     tokio::spawn(masthead_web::newsroom::resume_variants(
         store.clone(),
         config.media_dir(),
+        chrono::Utc::now(),
     ));
     let index = search.clone();
     let state = masthead_web::AppState::new(

@@ -212,6 +212,8 @@ pub struct EnableForm {
     secret: String,
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    password: String,
 }
 
 /// Turns two-factor sign-in on once a code from the app matches; shows the recovery
@@ -223,6 +225,28 @@ pub async fn enable(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let secret = form.secret.trim().to_owned();
+    // Who changes how an account signs in proves they know its password: a borrowed
+    // session cannot put its own authenticator (and recovery codes) in place.
+    if let Some(error) = confirm_password(&state, &desk, person, form.password).await? {
+        let setup = if two_factor::is_secret(&secret) {
+            Some(setup_view(&state, person, secret).await?)
+        } else {
+            None
+        };
+        let said = Said {
+            error: Some(error),
+            setup,
+            ..Said::default()
+        };
+        return page(
+            &state,
+            &desk,
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            said,
+        )
+        .await;
+    }
     let Some(step) = two_factor::check(&secret, &form.code, two_factor::now()) else {
         let setup = if two_factor::is_secret(&secret) {
             Some(setup_view(&state, person, secret).await?)

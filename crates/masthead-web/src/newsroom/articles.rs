@@ -1040,6 +1040,12 @@ fn lenient_content(fields: &Fields, stored: Option<&Article>) -> ArticleContent 
     content.custom_excerpt = one(fields, "custom_excerpt").to_owned();
     content.tags = tags_from(one(fields, "tags"));
     content.sources = sources_from(one(fields, "sources"));
+    content.seo = Seo {
+        meta_title: one(fields, "meta_title").to_owned(),
+        meta_description: one(fields, "meta_description").to_owned(),
+        social_image: one(fields, "social_image").to_owned(),
+        canonical_url: one(fields, "canonical_url").to_owned(),
+    };
     content
 }
 

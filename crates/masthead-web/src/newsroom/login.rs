@@ -11,7 +11,7 @@ use axum::{Extension, Form};
 use chrono::{DateTime, Utc};
 use masthead_core::auth::{
     check_limits, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken, TokenPurpose,
-    FAILURE_WINDOW,
+    FAILURE_WINDOW, SECOND_STEP_TRIES,
 };
 use masthead_core::people::{normalize_email, Person};
 use masthead_render::newsroom::{AccessView, DeskChrome, LoginView};
@@ -471,6 +471,15 @@ pub async fn code_submit(
         // Turned off meanwhile: the password alone was enough.
         return begin_second(&state, &desk, &headers, &hash, &person, now, &next).await;
     };
+    // A few tries per password step, counted atomically: codes sent all at once
+    // cannot outrun the count of failed logins.
+    if !store
+        .try_staff_token(&hash, TokenPurpose::SecondStep, now, SECOND_STEP_TRIES)
+        .await?
+    {
+        failed(&state, &desk, &person.email, now).await?;
+        return Ok(start_again());
+    }
     let typed = form.code.trim();
     let accepted = if two_factor::looks_like_recovery_code(typed) {
         let used = store

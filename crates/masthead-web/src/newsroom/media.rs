@@ -10,7 +10,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use masthead_core::article::FeaturedImage;
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::MediaId;
@@ -258,7 +258,7 @@ async fn make_variants(
     base: String,
     planned: Vec<(u32, Kind)>,
     image: Arc<masthead_media::Image>,
-) {
+) -> bool {
     for (width, variant_kind) in planned {
         let key = format!("{base}-{width}.{}", variant_kind.extension());
         let made = {
@@ -275,11 +275,11 @@ async fn make_variants(
             Ok(Ok(made)) => made,
             Ok(Err(e)) => {
                 tracing::error!(%media, width, error = %e, "cannot make a variant");
-                return;
+                return false;
             }
             Err(e) => {
                 tracing::error!(%media, width, error = %e, "variant task failed");
-                return;
+                return false;
             }
         };
         let variant = MediaVariant {
@@ -291,9 +291,10 @@ async fn make_variants(
         };
         if let Err(e) = store.add_media_variant(media, &variant).await {
             tracing::error!(%media, width, error = %e, "cannot record a variant");
-            return;
+            return false;
         }
     }
+    true
 }
 
 /// Pictures looked at per page when resuming.
@@ -302,8 +303,13 @@ const RESUME_PAGE: u32 = 100;
 /// Finishes the variants of newsroom uploads (`uploads/...`) that a stop or a crash
 /// interrupted: each planned variant a picture lacks is made from its stored
 /// original. Pictures from elsewhere (the demo, imports) keep the variants they came
-/// with. Returns how many pictures were completed. Runs at start, in the background.
-pub async fn resume_variants(store: Arc<dyn Store>, media_dir: PathBuf) -> usize {
+/// with, and uploads since `started` are left to their own task. Returns how many
+/// pictures were completed. Runs at start, in the background.
+pub async fn resume_variants(
+    store: Arc<dyn Store>,
+    media_dir: PathBuf,
+    started: DateTime<Utc>,
+) -> usize {
     let files = Files::new(&media_dir);
     let mut completed = 0;
     for number in 1.. {
@@ -321,6 +327,9 @@ pub async fn resume_variants(store: Arc<dyn Store>, media_dir: PathBuf) -> usize
             let (Some(width), Some(kind)) = (media.width, Kind::from_mime(&media.mime_type)) else {
                 continue;
             };
+            if media.created_at >= started {
+                continue;
+            }
             let Some(base) = media
                 .storage_key
                 .strip_prefix("uploads/")
@@ -352,9 +361,10 @@ pub async fn resume_variants(store: Arc<dyn Store>, media_dir: PathBuf) -> usize
             match decoded {
                 Ok(Ok(prepared)) => {
                     let image = Arc::new(prepared.image);
-                    make_variants(store.clone(), files.clone(), media.id, base, missing, image)
-                        .await;
-                    completed += 1;
+                    let store = store.clone();
+                    if make_variants(store, files.clone(), media.id, base, missing, image).await {
+                        completed += 1;
+                    }
                 }
                 Ok(Err(e)) => {
                     tracing::warn!(media = %media.id, error = %e, "cannot finish a picture's variants")

@@ -170,7 +170,7 @@ pub async fn create_section(
         .map(|s| s.position)
         .max()
         .unwrap_or(0);
-    let result = match form.section(last + 1) {
+    let result = match form.section(last.saturating_add(1)) {
         Ok(section) => state.store.create_section(&section).await.map(|_| ()),
         Err(e) => Err(e),
     };

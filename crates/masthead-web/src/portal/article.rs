@@ -107,9 +107,11 @@ pub(crate) async fn render(
     } else {
         media.map(|m| state.url(&media_src(m)))
     };
+    // The featured picture's words describe only the featured picture.
     meta.image_alt = article
         .featured_image
         .as_ref()
+        .filter(|_| social.is_empty())
         .map(|i| i.alt.clone())
         .unwrap_or_default();
     meta.published = article.published_at.map(|t| t.to_rfc3339());
