@@ -99,17 +99,45 @@ async fn login_page(
     status: StatusCode,
     mut view: LoginView,
 ) -> Result<Response, WebError> {
-    let (chrome, cookie) = signed_out_chrome(state, headers, "Log in").await?;
-    view.chrome = chrome;
-    let mut response = (
+    signed_out_page(
+        state,
+        headers,
         status,
-        Html(state.theme.render("newsroom/login.html", &view)?),
+        "Log in",
+        "newsroom/login.html",
+        |chrome| {
+            view.chrome = chrome;
+            view
+        },
     )
-        .into_response();
+    .await
+}
+
+/// A page for people not signed in: `template` showing the view `make` builds around
+/// the chrome, with the login CSRF cookie set if the browser has none yet.
+async fn signed_out_page<V: serde::Serialize>(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    template: &str,
+    make: impl FnOnce(DeskChrome) -> V,
+) -> Result<Response, WebError> {
+    let (chrome, cookie) = signed_out_chrome(state, headers, title).await?;
+    let view = make(chrome);
+    let mut response = (status, Html(state.theme.render(template, &view)?)).into_response();
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// `response` with `Retry-After`, for answers to rate-limited requests.
+fn retry_after(mut response: Response, seconds: i64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// The chrome of a page for people not signed in, whose forms carry the login CSRF
@@ -137,17 +165,18 @@ pub(super) async fn access_page(
     title: &str,
     mut view: AccessView,
 ) -> Result<Response, WebError> {
-    let (chrome, cookie) = signed_out_chrome(state, headers, title).await?;
-    view.chrome = chrome;
-    let mut response = (
+    signed_out_page(
+        state,
+        headers,
         status,
-        Html(state.theme.render("newsroom/access.html", &view)?),
+        title,
+        "newsroom/access.html",
+        |chrome| {
+            view.chrome = chrome;
+            view
+        },
     )
-        .into_response();
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    .await
 }
 
 /// A signed-out form shown again because of the rate limit: 429, when to come back.
@@ -161,12 +190,8 @@ pub(super) async fn access_too_many(
 ) -> Result<Response, WebError> {
     let (message, seconds) = too_many_message(now, until);
     view.error = Some(message);
-    let mut response =
-        access_page(state, headers, StatusCode::TOO_MANY_REQUESTS, title, view).await?;
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    Ok(response)
+    let response = access_page(state, headers, StatusCode::TOO_MANY_REQUESTS, title, view).await?;
+    Ok(retry_after(response, seconds))
 }
 
 /// An empty `AccessView` showing `form`, sent to `action`.
@@ -393,11 +418,8 @@ async fn too_many(
         notice: None,
         chrome: blank_chrome(),
     };
-    let mut response = login_page(state, headers, StatusCode::TOO_MANY_REQUESTS, view).await?;
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    Ok(response)
+    let response = login_page(state, headers, StatusCode::TOO_MANY_REQUESTS, view).await?;
+    Ok(retry_after(response, seconds))
 }
 
 #[derive(Deserialize)]
