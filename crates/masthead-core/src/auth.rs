@@ -193,6 +193,13 @@ pub struct StaffToken {
     pub expires_at: DateTime<Utc>,
 }
 
+impl StaffToken {
+    /// The role an invitation offers (contributor if it names none).
+    pub fn invited_role(&self) -> Role {
+        self.role.unwrap_or(Role::Contributor)
+    }
+}
+
 /// How many codes may be tried at one second sign-in step before the password must be
 /// given again.
 pub const SECOND_STEP_TRIES: u32 = 5;

@@ -62,6 +62,11 @@ pub struct Person {
 }
 
 impl Person {
+    /// Their author page.
+    pub fn path(&self) -> String {
+        format!("/author/{}/", self.slug)
+    }
+
     pub fn is_active(&self) -> bool {
         self.deactivated_at.is_none()
     }

@@ -559,6 +559,31 @@ impl Store {
 }
 
 impl Store {
+    /// One page of an ordered summary query (`qb`, `SELECT SUMMARY_COLUMNS ... ORDER
+    /// BY ...`), with the list's `total` counted beforehand.
+    async fn summary_page(
+        &self,
+        mut qb: QueryBuilder<'_, Db>,
+        page: PageRequest,
+        total: i64,
+    ) -> Result<Page<ArticleSummary>> {
+        qb.push(" LIMIT ")
+            .push_bind(i64::from(page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.offset));
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        Ok(Page {
+            items: rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
         if ids.is_empty() {
@@ -1363,8 +1388,8 @@ impl masthead_core::store::Store for Store {
             return Ok(None);
         };
         let invited = NewPerson {
+            role: token.invited_role(),
             email: token.email,
-            role: token.role.unwrap_or(Role::Contributor),
             ..person.clone()
         };
         let added = insert_person(&mut tx, &invited).await?;
@@ -2028,22 +2053,7 @@ impl masthead_core::store::Store for Store {
                 qb.push(" ORDER BY a.updated_at DESC, a.id DESC");
             }
         }
-        qb
-            .push(" LIMIT ")
-            .push_bind(i64::from(query.page.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(query.page.offset));
-        let rows: Vec<SummaryRow> = qb
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("articles"))?;
-        Ok(Page {
-            items: rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?,
-            total: u64::try_from(total).unwrap_or(0),
-            offset: query.page.offset,
-            limit: query.page.limit,
-        })
+        self.summary_page(qb, query.page, total).await
     }
 
     async fn narrowed_articles(
@@ -2056,9 +2066,8 @@ impl masthead_core::store::Store for Store {
             if let Some(kind) = narrow.article_type {
                 qb.push(" AND a.article_type = ").push_bind(kind.as_str());
             }
-            let words = narrow.words.trim().to_lowercase();
-            if !words.is_empty() {
-                let pattern = contains_pattern(&words);
+            if !narrow.words.trim().is_empty() {
+                let pattern = contains_pattern(&narrow.words);
                 qb.push(" AND (LOWER(a.title) LIKE ")
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '\\' OR LOWER(a.standfirst) LIKE ")
@@ -2077,21 +2086,8 @@ impl masthead_core::store::Store for Store {
             .map_err(db_error("articles"))?;
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS}"));
         push_where(&mut qb);
-        qb.push(" ORDER BY a.updated_at DESC, a.id DESC LIMIT ")
-            .push_bind(i64::from(query.page.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(query.page.offset));
-        let rows: Vec<SummaryRow> = qb
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("articles"))?;
-        Ok(Page {
-            items: rows.into_iter().map(ArticleSummary::try_from).collect::<Result<_>>()?,
-            total: u64::try_from(total).unwrap_or(0),
-            offset: query.page.offset,
-            limit: query.page.limit,
-        })
+        qb.push(" ORDER BY a.updated_at DESC, a.id DESC");
+        self.summary_page(qb, query.page, total).await
     }
 
     async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>> {
