@@ -723,6 +723,19 @@ async fn editors_write_static_pages(store: Arc<dyn Store>) {
         editor.get("/newsroom/pages/99999").await.status,
         StatusCode::NOT_FOUND
     );
+    // Addresses that cannot be what a route expects are the newsroom's 404 too.
+    for bad in ["/newsroom/pages/abc", "/newsroom/articles/abc/history/x"] {
+        let r = editor.get(bad).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+        assert!(r.body.contains("<!doctype html>"), "{bad}: {}", r.body);
+    }
+    let r = editor
+        .post("/newsroom/sections/abc", &[("name", "X")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = reader.get("/newsroom/invitation/%FF").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("No such page"), "{}", r.body);
     let log = store.audit_log(PageRequest::numbered(1, 10)).await.unwrap();
     assert!(log.items.iter().any(|e| e.action == AuditAction::PageSaved));
 }

@@ -4,17 +4,17 @@
 //! link only shows a form (mail scanners open links too); the token is used up when
 //! the form is sent, in the same transaction that sets the password.
 
-use super::desk::{self, Desk};
+use super::desk::{self, Desk, Segments};
 use super::login::{self, access_page, access_too_many, access_view, limited};
 use crate::mail::Letter;
 use crate::{passwords, AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
-use masthead_core::people::{normalize_email, NewPerson, Role};
+use masthead_core::people::{normalize_email, NewPerson};
 use masthead_render::newsroom::AccessView;
 use serde::Deserialize;
 
@@ -148,7 +148,7 @@ async fn gone(state: &AppState, headers: &HeaderMap) -> Result<Response, WebErro
 /// The form for a new password, if the link is still good.
 pub async fn reset_form(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Segments(token): Segments<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let hash = desk::token_hash(&token);
@@ -178,7 +178,7 @@ pub async fn reset_form(
 pub async fn reset_submit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(token): Path<String>,
+    Segments(token): Segments<String>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
@@ -230,13 +230,13 @@ fn invitation_view(token: &str, found: &masthead_core::auth::StaffToken) -> Acce
     let mut view = access_view("invitation", format!("/newsroom/invitation/{token}"));
     view.email = found.email.clone();
     view.name = found.name.clone();
-    view.role_label = found.role.unwrap_or(Role::Contributor).label().to_owned();
+    view.role_label = found.invited_role().label().to_owned();
     view
 }
 
 pub async fn invitation_form(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Segments(token): Segments<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let found = state
@@ -260,7 +260,7 @@ pub async fn invitation_form(
 pub async fn invitation_submit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(token): Path<String>,
+    Segments(token): Segments<String>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
@@ -298,7 +298,7 @@ pub async fn invitation_submit(
     let person = NewPerson {
         name,
         email: found.email.clone(),
-        role: found.role.unwrap_or(Role::Contributor),
+        role: found.invited_role(),
         bio: String::new(),
         expertise: Vec::new(),
         social_links: Vec::new(),

@@ -1,6 +1,6 @@
 //! One's own account: the password and two-factor sign-in.
 
-use super::desk::{Desk, NoticeParam};
+use super::desk::{chrome, Desk, NoticeParam};
 use super::login::{audit, limited, too_many_message};
 use crate::{passwords, two_factor, AppState, WebError};
 use axum::extract::{Query, State};
@@ -10,7 +10,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AttemptKind, AuditAction, RECOVERY_CODES};
 use masthead_core::people::{Person, Profile, SocialLink};
-use masthead_render::newsroom::{AccountView, DeskChrome, ProfileFields, TwoFactorSetupView};
+use masthead_render::newsroom::{AccountView, ProfileFields, TwoFactorSetupView};
 use masthead_render::views::TimeView;
 use serde::Deserialize;
 
@@ -25,6 +25,25 @@ struct Said {
     recovery_codes: Vec<String>,
 }
 
+impl Said {
+    fn error(message: String) -> Self {
+        Self {
+            error: Some(message),
+            ..Self::default()
+        }
+    }
+}
+
+/// The account page again (422), saying what was wrong.
+async fn refused(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    said: Said,
+) -> Result<Response, WebError> {
+    page(state, desk, person, StatusCode::UNPROCESSABLE_ENTITY, said).await
+}
+
 async fn page(
     state: &AppState,
     desk: &Desk,
@@ -32,9 +51,7 @@ async fn page(
     status: StatusCode,
     said: Said,
 ) -> Result<Response, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Your account", Some(person), desk.csrf());
-    chrome.current = "account";
+    let chrome = chrome(state, desk, person, "Your account", "account").await?;
     let second = state.store.two_factor(person.id).await?;
     let profile = said.profile.unwrap_or_else(|| ProfileFields {
         name: person.name.clone(),
@@ -46,7 +63,7 @@ async fn page(
             .map(|l| format!("{} | {}", l.network, l.url))
             .collect::<Vec<_>>()
             .join("\n"),
-        path: format!("/author/{}/", person.slug),
+        path: person.path(),
     });
     let view = AccountView {
         profile,
@@ -142,18 +159,7 @@ pub async fn change_password(
         Ok(()) => confirm_password(&state, &desk, person, form.current).await?,
     };
     if let Some(error) = problem {
-        let said = Said {
-            error: Some(error),
-            ..Said::default()
-        };
-        return page(
-            &state,
-            &desk,
-            person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            said,
-        )
-        .await;
+        return refused(&state, &desk, person, Said::error(error)).await;
     }
     let hash = passwords::hash_off_thread(form.password)
         .await
@@ -227,48 +233,28 @@ pub async fn enable(
     let secret = form.secret.trim().to_owned();
     // Who changes how an account signs in proves they know its password: a borrowed
     // session cannot put its own authenticator (and recovery codes) in place.
-    if let Some(error) = confirm_password(&state, &desk, person, form.password).await? {
-        let setup = if two_factor::is_secret(&secret) {
-            Some(setup_view(&state, person, secret).await?)
-        } else {
-            None
-        };
-        let said = Said {
-            error: Some(error),
-            setup,
-            ..Said::default()
-        };
-        return page(
-            &state,
-            &desk,
-            person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            said,
-        )
-        .await;
-    }
-    let Some(step) = two_factor::check(&secret, &form.code, two_factor::now()) else {
-        let setup = if two_factor::is_secret(&secret) {
-            Some(setup_view(&state, person, secret).await?)
-        } else {
-            None
-        };
-        let said = Said {
-            error: Some(
-                "That code does not match. Check that the app shows this newsroom's key and type its current code."
-                    .to_owned(),
-            ),
-            setup,
-            ..Said::default()
-        };
-        return page(
-            &state,
-            &desk,
-            person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            said,
-        )
-        .await;
+    let checked = match confirm_password(&state, &desk, person, form.password).await? {
+        Some(error) => Err(error),
+        None => two_factor::check(&secret, &form.code, two_factor::now()).ok_or_else(|| {
+            "That code does not match. Check that the app shows this newsroom's key and type its current code."
+                .to_owned()
+        }),
+    };
+    let step = match checked {
+        Ok(step) => step,
+        Err(error) => {
+            // The same key is offered again, unless what came back is not a key.
+            let setup = if two_factor::is_secret(&secret) {
+                Some(setup_view(&state, person, secret).await?)
+            } else {
+                None
+            };
+            let said = Said {
+                setup,
+                ..Said::error(error)
+            };
+            return refused(&state, &desk, person, said).await;
+        }
     };
     let codes = two_factor::new_recovery_codes(RECOVERY_CODES);
     let hashes: Vec<String> = codes.iter().map(|c| two_factor::recovery_hash(c)).collect();
@@ -307,18 +293,7 @@ pub async fn disable(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     if let Some(error) = confirm_password(&state, &desk, person, form.password).await? {
-        let said = Said {
-            error: Some(error),
-            ..Said::default()
-        };
-        return page(
-            &state,
-            &desk,
-            person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            said,
-        )
-        .await;
+        return refused(&state, &desk, person, Said::error(error)).await;
     }
     state
         .store
@@ -381,31 +356,18 @@ pub async fn save_profile(
     {
         Ok(_) => Ok(Redirect::to("/newsroom/account?notice=profile").into_response()),
         Err(masthead_core::Error::Invalid(errors)) => {
+            let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
             let said = Said {
-                error: Some(
-                    errors
-                        .iter()
-                        .map(|e| e.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
                 profile: Some(ProfileFields {
                     name: form.name,
                     bio: form.bio,
                     expertise: form.expertise,
                     social_links: form.social_links,
-                    path: format!("/author/{}/", person.slug),
+                    path: person.path(),
                 }),
-                ..Said::default()
+                ..Said::error(messages.join("; "))
             };
-            page(
-                &state,
-                &desk,
-                person,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                said,
-            )
-            .await
+            refused(&state, &desk, person, said).await
         }
         Err(e) => Err(e.into()),
     }

@@ -1,10 +1,10 @@
 //! What administrators run: the publication's settings and the staff's roles. Both
 //! changes go into the audit log.
 
-use super::desk::{desk_error, Desk, NoticeParam};
+use super::desk::{chrome, desk_error, Desk, NoticeParam, Segments};
 use crate::mail::Letter;
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -15,7 +15,7 @@ use masthead_core::people::{is_plausible_email, normalize_email, Person, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    Choice, DeskChrome, FieldErrorView, InvitationView, InviteFields, SettingsFields, SettingsView,
+    Choice, FieldErrorView, InvitationView, InviteFields, SettingsFields, SettingsView,
     StaffListView, StaffRowView,
 };
 use masthead_render::views::TimeView;
@@ -48,9 +48,7 @@ async fn settings_page(
     notice: Option<String>,
     errors: Vec<FieldErrorView>,
 ) -> Result<Response, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Settings", Some(person), desk.csrf());
-    chrome.current = "settings";
+    let chrome = chrome(state, desk, person, "Settings", "settings").await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -221,9 +219,7 @@ async fn staff_page(
     status: StatusCode,
     page: StaffPage,
 ) -> Result<Response, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Staff", Some(person), desk.csrf());
-    chrome.current = "staff";
+    let chrome = chrome(state, desk, person, "Staff", "staff").await?;
     let staff = state
         .store
         .people()
@@ -248,7 +244,7 @@ async fn staff_page(
         .await?
         .into_iter()
         .map(|i| InvitationView {
-            role_label: i.role.unwrap_or(Role::Contributor).label(),
+            role_label: i.invited_role().label(),
             expires: TimeView::new(i.expires_at, chrome.zone),
             id: i.token_hash,
             name: i.name,
@@ -401,7 +397,7 @@ pub async fn invite(
 pub async fn withdraw(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(hash): Path<String>,
+    Segments(hash): Segments<String>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let now = Utc::now();
@@ -478,7 +474,7 @@ pub struct RoleForm {
 pub async fn change_role(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -526,7 +522,7 @@ pub struct AccessForm {
 pub async fn change_access(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<AccessForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -1,9 +1,9 @@
 //! Comment moderation (editors): what readers wrote waits here until approved.
 
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, Segments};
 use crate::portal::PageParam;
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -69,7 +69,7 @@ pub struct Decision {
 pub async fn decide(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<Decision>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -61,6 +61,53 @@ impl Desk {
     }
 }
 
+/// The chrome of `person`'s staff page titled `title`, with `current` marked in the
+/// navigation.
+pub async fn chrome(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    title: &str,
+    current: &'static str,
+) -> Result<DeskChrome, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, title, Some(person), desk.csrf());
+    chrome.current = current;
+    Ok(chrome)
+}
+
+/// The variable segments of a newsroom address (`Path`), where one that cannot be
+/// what the route expects (`/newsroom/pages/abc`, invalid UTF-8) is a page that does
+/// not exist: the newsroom's 404, not a plain-text 400.
+pub struct Segments<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<AppState> for Segments<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, WebError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(_) => {
+                let person = parts.extensions.get::<Desk>().and_then(Desk::person);
+                Err(desk_error(
+                    state,
+                    StatusCode::NOT_FOUND,
+                    person,
+                    "No such page",
+                    "There is nothing at this address in the newsroom.",
+                )
+                .await)
+            }
+        }
+    }
+}
+
 /// `?notice=...`: what a page says after a form sent the browser on to it.
 #[derive(serde::Deserialize)]
 pub struct NoticeParam {

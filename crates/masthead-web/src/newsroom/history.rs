@@ -2,9 +2,9 @@
 //! now, and restoring it (which saves it as a new revision; nothing is lost).
 
 use super::articles::{actor, content_of, editable};
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, Segments};
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -35,7 +35,7 @@ fn revision_view(r: &RevisionSummary, zone: chrono_tz::Tz) -> RevisionView {
 pub async fn list(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
@@ -127,7 +127,7 @@ async fn revision_of(
 pub async fn show(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path((id, revision)): Path<(String, String)>,
+    Segments((id, revision)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
@@ -153,7 +153,7 @@ pub async fn show(
 pub async fn restore(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path((id, revision)): Path<(String, String)>,
+    Segments((id, revision)): Segments<(String, String)>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;

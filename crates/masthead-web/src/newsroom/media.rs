@@ -4,9 +4,9 @@
 //! the editor's script follows their progress.
 
 use super::articles::editable;
-use super::desk::{desk_error, Desk};
+use super::desk::{desk_error, Desk, Segments};
 use crate::{AppState, WebError};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
@@ -395,7 +395,7 @@ struct Progress {
 pub async fn progress(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
     let Some(media) = state.store.media(MediaId(id)).await? else {
@@ -432,7 +432,7 @@ pub struct WordsForm {
 pub async fn update(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<WordsForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -463,7 +463,7 @@ pub struct FeaturedForm {
 pub async fn use_as_featured(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
     Form(form): Form<FeaturedForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

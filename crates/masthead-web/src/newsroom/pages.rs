@@ -1,6 +1,6 @@
 //! The newsroom's pages: the dashboard and the audit log.
 
-use super::desk::{desk_error, Desk};
+use super::desk::{chrome, desk_error, Desk};
 use crate::portal::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -10,30 +10,19 @@ use axum::Extension;
 use masthead_core::article::Status;
 use masthead_core::people::Role;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
-use masthead_render::newsroom::{AuditView, DashboardView, DeskChrome, DeskList};
+use masthead_render::newsroom::{AuditView, DashboardView, DeskList};
 
 /// Articles shown per dashboard list.
 const DESK_LIST: u32 = 8;
 /// Audit log entries per page.
 const AUDIT_PAGE: u32 = 50;
 
-async fn chrome(state: &AppState, desk: &Desk, title: &str) -> Result<DeskChrome, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    Ok(DeskChrome::new(
-        &site.settings,
-        title,
-        desk.person(),
-        desk.csrf(),
-    ))
-}
-
 pub async fn dashboard(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let mut chrome = chrome(&state, &desk, "Dashboard").await?;
-    chrome.current = "dashboard";
+    let chrome = chrome(&state, &desk, person, "Dashboard", "dashboard").await?;
     let zone = chrome.zone;
     // Editors and admins watch the whole desk; others their own articles.
     let mine = ArticleFilter::Author(person.id);
@@ -101,8 +90,7 @@ pub async fn audit(
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let mut chrome = chrome(&state, &desk, "Audit log").await?;
-    chrome.current = "audit";
+    let chrome = chrome(&state, &desk, person, "Audit log", "audit").await?;
     let Some(number) = p.number() else {
         return Err(desk_error(
             &state,

@@ -1,36 +1,23 @@
 //! Static pages (About, standards, contact...), written by editors in Markdown and
-//! rendered by the same renderer as articles. Changes are audited.
+//! rendered by the same renderer as articles (`Newsroom::create_page`/`update_page`). Changes are audited.
 
-use super::desk::{desk_error, Desk, NoticeParam};
+use super::desk::{chrome, desk_error, Desk, NoticeParam, Segments};
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::PageId;
-use masthead_core::newsroom::BodyRenderer;
 use masthead_core::page::{PageContent, PageStatus, StaticPage};
 use masthead_core::people::Person;
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    Choice, DeskChrome, FieldErrorView, PageEditView, PageFields, PageListView, PageRowView,
+    Choice, FieldErrorView, PageEditView, PageFields, PageListView, PageRowView,
 };
 use masthead_render::views::TimeView;
 use serde::Deserialize;
-
-async fn chrome(
-    state: &AppState,
-    desk: &Desk,
-    person: &Person,
-    title: &str,
-) -> Result<DeskChrome, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, title, Some(person), desk.csrf());
-    chrome.current = "pages";
-    Ok(chrome)
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -38,7 +25,7 @@ pub async fn list(
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let chrome = chrome(&state, &desk, person, "Pages").await?;
+    let chrome = chrome(&state, &desk, person, "Pages", "pages").await?;
     let pages = state
         .store
         .static_pages(false)
@@ -127,7 +114,7 @@ async fn form_page(
     } = said;
     let title = page.map_or("New page", |p| p.title.as_str());
     let view = PageEditView {
-        chrome: chrome(state, desk, person, title).await?,
+        chrome: chrome(state, desk, person, title, "pages").await?,
         id: page.map(|p| p.id.0),
         path: page
             .filter(|p| p.status == PageStatus::Published)
@@ -187,7 +174,7 @@ async fn stored(state: &AppState, person: &Person, id: i64) -> Result<StaticPage
 pub async fn edit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -270,13 +257,11 @@ async fn store_page(
         let said = Said::refused(StatusCode::UNPROCESSABLE_ENTITY, errors);
         return form_page(state, desk, person, page, &content, said).await;
     }
-    let html = masthead_render::MarkdownRenderer::default()
-        .render(&content.body_markdown, "")
-        .html;
     let now = Utc::now();
+    // The newsroom's use cases render the Markdown with the articles' renderer.
     let saved = match page {
-        Some(p) => state.store.update_page(p.id, &content, &html, now).await,
-        None => state.store.create_page(&content, &html, now).await,
+        Some(p) => state.newsroom.update_page(p.id, content.clone(), now).await,
+        None => state.newsroom.create_page(content.clone(), now).await,
     };
     let saved = match saved {
         Ok(saved) => saved,
@@ -320,7 +305,7 @@ pub async fn create(
 pub async fn save(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<PageForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

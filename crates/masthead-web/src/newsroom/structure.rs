@@ -1,9 +1,9 @@
 //! Sections and tags, run by editors: create, rename (old addresses redirect),
 //! describe, and merge tags.
 
-use super::desk::{Desk, NoticeParam};
+use super::desk::{chrome, Desk, NoticeParam, Segments};
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -11,7 +11,7 @@ use masthead_core::ids::{SectionId, TagId};
 use masthead_core::people::Person;
 use masthead_core::taxonomy::{NewSection, TagEdit};
 use masthead_core::Error;
-use masthead_render::newsroom::{DeskChrome, SectionRowView, StructureView, TagRowView};
+use masthead_render::newsroom::{SectionRowView, StructureView, TagRowView};
 use serde::Deserialize;
 
 async fn page(
@@ -22,14 +22,7 @@ async fn page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(
-        &site.settings,
-        "Sections and tags",
-        Some(person),
-        desk.csrf(),
-    );
-    chrome.current = "structure";
+    let chrome = chrome(state, desk, person, "Sections and tags", "structure").await?;
     let sections = state
         .store
         .sections()
@@ -180,7 +173,7 @@ pub async fn create_section(
 pub async fn update_section(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<SectionForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -223,7 +216,7 @@ pub async fn create_tag(
 pub async fn update_tag(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<TagForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -246,7 +239,7 @@ pub struct MergeForm {
 pub async fn merge_tags(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
     Form(form): Form<MergeForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -57,14 +57,7 @@ pub async fn pages(State(state): State<AppState>) -> Result<Response, WebError> 
             .into_iter()
             .map(|t| format!("/tag/{}/", t.slug)),
     );
-    paths.extend(
-        state
-            .store
-            .people()
-            .await?
-            .into_iter()
-            .map(|p| format!("/author/{}/", p.slug)),
-    );
+    paths.extend(state.store.people().await?.into_iter().map(|p| p.path()));
     let entries: Vec<UrlEntry> = paths
         .iter()
         .map(|p| UrlEntry {
