@@ -4,6 +4,7 @@
 //! This crate does no I/O and knows nothing of HTTP, SQL, templates or search engines;
 //! every other crate of ours depends on it and it depends on none of them.
 
+pub mod access;
 pub mod article;
 pub mod auth;
 pub mod change;

@@ -464,6 +464,15 @@ pub struct ArticleView {
     pub comments: Vec<CommentView>,
     /// Shown through a secret preview link, before publication.
     pub preview: bool,
+    /// Shown to a signed-in staff member: a way into the editor.
+    pub staff: Option<StaffBar>,
+}
+
+/// What a signed-in staff member reading the site sees above an article.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffBar {
+    pub name: String,
+    pub edit_url: String,
 }
 
 /// A plain link that shares a page on a network: no scripts, no trackers.

@@ -6,12 +6,21 @@
 //!
 //! Invalidation is exact and immediate: before each lookup the cache takes in every
 //! change notice the store has sent, and the store sends them before a write returns.
+//!
+//! What is cached is only what every reader gets:
+//! - a page is keyed on its path and the query parameters reader pages read
+//!   (`PAGE_PARAMS`); the rest (`utm_*`, `fbclid`, ...) are tracking tags, taken off
+//!   before routing, so they can neither split the cache nor reach a handler;
+//! - a request that may identify its reader (`reader::may_identify`) goes past the
+//!   cache, and what it gets is not stored; nor is a response that sets a cookie or
+//!   says it is private;
+//! - HEAD is answered as GET without the body, so it never stores a page without one.
 
 use crate::log;
 use crate::readership::{self, Readership};
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use masthead_core::change::{take_pending, Change, ChangeReceiver};
 use masthead_core::ids::ArticleId;
@@ -20,6 +29,7 @@ use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
@@ -32,8 +42,7 @@ use tower::Service;
 pub enum Dep {
     /// A list of articles (its members' headlines, order, count).
     List(ArticleFilter),
-    /// One article (its headline, summary or all of it). An article page names its own
-    /// article first, and only article pages start with an article.
+    /// One article (its headline, summary or all of it).
     Article(ArticleId),
     /// The site-wide log of corrections and updates.
     Corrections,
@@ -45,10 +54,95 @@ pub enum Dep {
 #[derive(Debug, Clone, Default)]
 pub struct Deps(pub Vec<Dep>);
 
+/// Attached to an article page's response: each time it is served to a reader counts
+/// as a read of this article ("Most read").
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOf(pub ArticleId);
+
 /// Marks `response` cacheable, showing `deps`.
 pub fn cacheable(mut response: Response, deps: Vec<Dep>) -> Response {
     response.extensions_mut().insert(Deps(deps));
     response
+}
+
+/// Marks `response` as a reading of `article`, counted each time it is served.
+pub fn counts_as_read(mut response: Response, article: ArticleId) -> Response {
+    response.extensions_mut().insert(ReadOf(article));
+    response
+}
+
+/// Query parameters that choose what a reader page shows: `?page=2`, `?q=harbour`.
+/// Any other parameter a link carries (`utm_*`, `fbclid`, `gclid`, ...) is a tracking
+/// tag: taken off before routing, so the page is the canonical one, from the cache.
+pub const PAGE_PARAMS: &[&str] = &["page", "q"];
+
+/// Surfaces that read their own query parameters and are never cached: their
+/// requests pass the cache as sent.
+const OWN_QUERY: &[&str] = &["/newsroom/", "/preview/"];
+
+/// Whether requests for `path` may be answered from, and stored in, the page cache.
+fn shared_path(path: &str) -> bool {
+    !OWN_QUERY
+        .iter()
+        .any(|prefix| path.starts_with(prefix) || path == prefix.trim_end_matches('/'))
+}
+
+/// The query a reader page is keyed on: its `PAGE_PARAMS` (the first of each), in
+/// one order and one spelling (`page=1` is no page parameter; `page=02` is `page=2`).
+pub fn page_query(query: &str) -> String {
+    let mut kept: Vec<(&'static str, String)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let Some(name) = PAGE_PARAMS.iter().copied().find(|p| *p == name) else {
+            continue;
+        };
+        if kept.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let value = match (name, value.parse::<u32>()) {
+            ("page", Ok(1)) => continue,
+            ("page", Ok(n)) => n.to_string(),
+            _ => value.into_owned(),
+        };
+        kept.push((name, value));
+    }
+    kept.sort_by_key(|(name, _)| *name);
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish()
+}
+
+/// The query string a request was sent with, before tracking tags were taken off
+/// (redirects keep it whole).
+#[derive(Debug, Clone)]
+pub struct SentQuery(pub String);
+
+/// Keys the request for the cache: the path and its page query. The request is
+/// rewritten to that page query when it carried other parameters (the original is
+/// kept as `SentQuery`).
+fn key_request(request: &mut Request) -> String {
+    let uri = request.uri();
+    let path = uri.path().to_owned();
+    let Some(query) = uri.query() else {
+        return path;
+    };
+    let canonical = page_query(query);
+    if canonical != query {
+        let sent = SentQuery(query.to_owned());
+        let rewritten = if canonical.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{canonical}")
+        };
+        if let Ok(uri) = rewritten.parse::<Uri>() {
+            *request.uri_mut() = uri;
+            request.extensions_mut().insert(sent);
+        }
+    }
+    if canonical.is_empty() {
+        path
+    } else {
+        format!("{path}?{canonical}")
+    }
 }
 
 /// How long browsers and CDNs may reuse a page without asking again. Short, because a
@@ -62,20 +156,34 @@ pub struct CachedPage {
     headers: HeaderMap,
     content_type: HeaderValue,
     identity: Bytes,
-    /// Compressed forms, each made by the first request that accepts it: the render
-    /// that filled the cache answers uncompressed, so a miss costs no compression, and
-    /// an encoding no client asks for costs nothing.
+    /// Compressed forms, each made by the first request that accepts it.
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
     etag: HeaderValue,
     last_modified: SystemTime,
     stored: std::time::Instant,
     deps: Vec<Dep>,
+    /// The article a reading of this page counts for.
+    read_of: Option<ArticleId>,
 }
 
 /// The longest a page stays cached without a change notice: pages also show the day's
 /// date, and the news sitemap a 48-hour window, which move without any write.
 const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// What an entry costs besides its bodies and key: the page struct, its headers, the
+/// LRU's and the dependency index's bookkeeping (measured, rounded up).
+const ENTRY_OVERHEAD: usize = 1024;
+
+/// Which compressed forms an answer may make.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Making {
+    /// Any the client accepts (a cache hit).
+    Any,
+    /// Only gzip, which is cheap at the level used; brotli is left for the next
+    /// request (the render that filled the cache).
+    Cheap,
+}
 
 impl CachedPage {
     fn new(content_type: HeaderValue, body: Bytes, deps: Vec<Dep>) -> Self {
@@ -104,18 +212,25 @@ impl CachedPage {
             last_modified,
             stored: std::time::Instant::now(),
             deps,
+            read_of: None,
         }
     }
 
-    /// The bytes this page holds, counting compressed forms not made yet at their
-    /// usual size, so the cache's budget does not drift as they are made.
+    /// The bytes this page holds now: its bodies (compressed forms once made), its
+    /// dependencies and what every entry costs.
     fn size(&self) -> usize {
-        self.identity.len() * 3 / 2
+        let form = |f: &OnceLock<Bytes>| f.get().map_or(0, Bytes::len);
+        self.identity.len()
+            + form(&self.gzip)
+            + form(&self.brotli)
+            + self.deps.len() * std::mem::size_of::<Dep>()
+            + ENTRY_OVERHEAD
     }
 
     /// The response for a request with these headers: 304 when the client has it,
-    /// else the best encoding it accepts (`compress`: also one not made yet).
-    fn respond(&self, request: &HeaderMap, compress: bool) -> Response {
+    /// else the best encoding it accepts; without a body for HEAD. Also says how many
+    /// bytes a compressed form made for it added to the page.
+    fn respond(&self, request: &HeaderMap, head: bool, making: Making) -> (Response, usize) {
         let not_modified = match request.get(header::IF_NONE_MATCH) {
             Some(tags) => tags
                 .to_str()
@@ -132,41 +247,50 @@ impl CachedPage {
         };
         let headers = self.headers.clone();
         if not_modified {
-            (StatusCode::NOT_MODIFIED, headers).into_response()
+            ((StatusCode::NOT_MODIFIED, headers).into_response(), 0)
         } else {
-            self.full(request, headers, compress)
+            self.full(request, headers, head, making)
         }
     }
 
-    /// The article this page is about, if it is an article page.
-    fn article(&self) -> Option<ArticleId> {
-        match self.deps.first() {
-            Some(Dep::Article(id)) => Some(*id),
-            _ => None,
-        }
-    }
-
-    fn full(&self, request: &HeaderMap, mut headers: HeaderMap, compress: bool) -> Response {
+    fn full(
+        &self,
+        request: &HeaderMap,
+        mut headers: HeaderMap,
+        head: bool,
+        making: Making,
+    ) -> (Response, usize) {
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         let accepts = request
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let encoded = |form: &OnceLock<Bytes>, make: fn(&[u8]) -> Bytes| {
-            let bytes = if compress {
-                Some(form.get_or_init(|| make(&self.identity)))
-            } else {
-                form.get()
+        let mut grew = 0;
+        let mut encoded = |form: &OnceLock<Bytes>, make: fn(&[u8]) -> Bytes, may_make: bool| {
+            let bytes = match form.get() {
+                Some(made) => Some(made),
+                None if may_make => {
+                    let mut made_here = false;
+                    let bytes = form.get_or_init(|| {
+                        made_here = true;
+                        make(&self.identity)
+                    });
+                    if made_here {
+                        grew += bytes.len();
+                    }
+                    Some(bytes)
+                }
+                None => None,
             };
             bytes.filter(|b| !b.is_empty()).cloned()
         };
         let (coding, body) = if let Some(b) = accepts_encoding(accepts, "br")
-            .then(|| encoded(&self.brotli, brotli))
+            .then(|| encoded(&self.brotli, brotli, making == Making::Any))
             .flatten()
         {
             ("br", b)
         } else if let Some(g) = accepts_encoding(accepts, "gzip")
-            .then(|| encoded(&self.gzip, gzip))
+            .then(|| encoded(&self.gzip, gzip, true))
             .flatten()
         {
             ("gzip", g)
@@ -176,7 +300,13 @@ impl CachedPage {
         if !coding.is_empty() {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
-        (StatusCode::OK, headers, Body::from(body)).into_response()
+        let response = if head {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            (StatusCode::OK, headers).into_response()
+        } else {
+            (StatusCode::OK, headers, Body::from(body)).into_response()
+        };
+        (response, grew)
     }
 }
 
@@ -226,8 +356,9 @@ fn accepts_encoding(header: &str, coding: &str) -> bool {
 }
 
 struct Inner {
-    pages: lru::LruCache<String, Arc<CachedPage>>,
-    by_dep: HashMap<Dep, HashSet<String>>,
+    pages: lru::LruCache<Arc<str>, Arc<CachedPage>>,
+    by_dep: HashMap<Dep, HashSet<Arc<str>>>,
+    /// What the pages held cost, counted as each was stored or grew.
     bytes: usize,
     /// Bumped by every invalidation; a render that started before one is not stored.
     generation: u64,
@@ -276,26 +407,56 @@ impl PageCache {
     }
 
     /// Stores a page rendered since `generation`, unless something changed meanwhile.
-    pub fn insert(&self, key: String, page: CachedPage, generation: u64) -> Arc<CachedPage> {
+    fn insert(&self, key: &str, page: CachedPage, generation: u64) -> Arc<CachedPage> {
         let page = Arc::new(page);
         let mut inner = self.lock();
         inner.take_changes();
-        if inner.generation != generation || page.size() > self.max_bytes {
+        let size = page.size() + key.len();
+        if inner.generation != generation || size > self.max_bytes {
             return page;
         }
-        inner.remove(&key);
+        inner.remove(key);
+        let key: Arc<str> = Arc::from(key);
         for dep in &page.deps {
             inner.by_dep.entry(*dep).or_default().insert(key.clone());
         }
-        inner.bytes += page.size();
+        inner.bytes += size;
         inner.pages.put(key, page.clone());
+        self.evict(&mut inner);
+        page
+    }
+
+    /// Answers a request from `page` (stored under `key`), counting any compressed
+    /// form it made against the budget.
+    fn answer(
+        &self,
+        key: &str,
+        page: &Arc<CachedPage>,
+        request: &HeaderMap,
+        head: bool,
+        making: Making,
+    ) -> Response {
+        let (response, grew) = page.respond(request, head, making);
+        if grew > 0 {
+            let mut inner = self.lock();
+            // Only while this very page is still the one stored: a page dropped
+            // meanwhile took its bytes out already, without this form's.
+            if inner.pages.peek(key).is_some_and(|p| Arc::ptr_eq(p, page)) {
+                inner.bytes += grew;
+                self.evict(&mut inner);
+            }
+        }
+        response
+    }
+
+    /// Drops the least recently used pages until the cache is within its budget.
+    fn evict(&self, inner: &mut Inner) {
         while inner.bytes > self.max_bytes {
-            let Some((key, _)) = inner.pages.peek_lru().map(|(k, v)| (k.clone(), v.clone())) else {
+            let Some(key) = inner.pages.peek_lru().map(|(k, _)| k.clone()) else {
                 break;
             };
             inner.remove(&key);
         }
-        page
     }
 
     pub fn len(&self) -> usize {
@@ -304,6 +465,11 @@ impl PageCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What the stored pages cost, as counted against the budget.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -336,7 +502,7 @@ impl Inner {
 
     /// Drops every page that shows one of `deps`.
     fn drop_showing(&mut self, deps: impl IntoIterator<Item = Dep>) {
-        let keys: Vec<String> = deps
+        let keys: Vec<Arc<str>> = deps
             .into_iter()
             .filter_map(|d| self.by_dep.remove(&d))
             .flatten()
@@ -347,11 +513,11 @@ impl Inner {
     }
 
     fn remove(&mut self, key: &str) {
-        if let Some(page) = self.pages.pop(key) {
-            self.bytes = self.bytes.saturating_sub(page.size());
+        if let Some((key, page)) = self.pages.pop_entry(key) {
+            self.bytes = self.bytes.saturating_sub(page.size() + key.len());
             for dep in &page.deps {
                 if let Some(keys) = self.by_dep.get_mut(dep) {
-                    keys.remove(key);
+                    keys.remove(&key);
                     if keys.is_empty() {
                         self.by_dep.remove(dep);
                     }
@@ -361,27 +527,34 @@ impl Inner {
     }
 }
 
-/// The whole site behind the page cache: GET and HEAD are answered from the cache
-/// before any routing, misses go to the router and fill the cache from responses that
-/// carry `Deps`, article pages served to readers are counted (see `readership`), and
-/// every request gets its log line. This is the hot path of the server: a hit does a
-/// map lookup under a lock and builds the response, nothing else.
+/// The whole site behind the page cache: GET and HEAD of shared pages are answered
+/// from the cache before any routing, misses go to the router and fill the cache from
+/// responses that carry `Deps`, article pages served to readers are counted (see
+/// `readership`), and every request gets its log line. This is the hot path of the
+/// server: a hit does a map lookup under a lock and builds the response, nothing else.
 #[derive(Clone)]
 pub struct Cached<S> {
     inner: S,
     cache: Arc<PageCache>,
     readership: Arc<Readership>,
+    proxies: Arc<crate::client::Proxies>,
     /// The client's address on this connection, when served from a socket; given to
     /// handlers (as `ConnectInfo`) on a miss only, so hits cost nothing more.
     peer: Option<std::net::SocketAddr>,
 }
 
 impl<S> Cached<S> {
-    pub fn new(inner: S, cache: Arc<PageCache>, readership: Arc<Readership>) -> Self {
+    pub fn new(
+        inner: S,
+        cache: Arc<PageCache>,
+        readership: Arc<Readership>,
+        proxies: Arc<crate::client::Proxies>,
+    ) -> Self {
         Self {
             inner,
             cache,
             readership,
+            proxies,
             peer: None,
         }
     }
@@ -411,6 +584,21 @@ impl Future for CacheFuture {
     }
 }
 
+/// Who a read is counted for: the client's address, when known.
+fn client(
+    peer: Option<std::net::SocketAddr>,
+    proxies: &crate::client::Proxies,
+    request: &Request,
+) -> Option<IpAddr> {
+    let peer = peer.or_else(|| {
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0)
+    })?;
+    Some(proxies.client(peer.ip(), request.headers()))
+}
+
 impl<S> Service<Request> for Cached<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -427,27 +615,41 @@ where
     fn call(&mut self, mut request: Request) -> CacheFuture {
         let started = Instant::now();
         let method = request.method().clone();
-        let cacheable = matches!(method, Method::GET | Method::HEAD);
-        let (hit, generation) = if cacheable {
-            let key = request
-                .uri()
-                .path_and_query()
-                .map(|pq| pq.as_str())
-                .unwrap_or_default();
-            self.cache.get(key)
+        let head = method == Method::HEAD;
+        let shared = matches!(method, Method::GET | Method::HEAD)
+            && shared_path(request.uri().path())
+            && !crate::reader::may_identify(request.headers());
+        let (key, hit, generation) = if shared {
+            let key = key_request(&mut request);
+            let (hit, generation) = self.cache.get(&key);
+            (key, hit, generation)
         } else {
-            (None, 0)
+            (String::new(), None, 0)
         };
         if let Some(page) = hit {
-            let response = page.respond(request.headers(), true);
-            count_read(&self.readership, &page, &method, request.headers());
+            let response = self
+                .cache
+                .answer(&key, &page, request.headers(), head, Making::Any);
+            count_read(
+                &self.readership,
+                &page,
+                &method,
+                request.headers(),
+                client(self.peer, &self.proxies, &request),
+            );
             log::request(&method, request.uri().path(), response.status(), started);
             return CacheFuture::Ready(Some(response));
         }
+        let reader_ip = client(self.peer, &self.proxies, &request);
         if let Some(peer) = self.peer {
             request
                 .extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
+        }
+        if head {
+            // Rendered as GET: the page made is whole, fit to store; the answer then
+            // leaves the body out.
+            *request.method_mut() = Method::GET;
         }
         // Take the ready service and leave a fresh clone, as tower asks.
         let clone = self.inner.clone();
@@ -455,28 +657,25 @@ where
         let (cache, readership) = (self.cache.clone(), self.readership.clone());
         CacheFuture::Pending(Box::pin(async move {
             let path = request.uri().path().to_owned();
-            let key = request
-                .uri()
-                .path_and_query()
-                .map(|pq| pq.as_str().to_owned())
-                .unwrap_or_default();
             let headers = request.headers().clone();
             let response = inner.call(request).await?;
-            let response = match response.extensions().get::<Deps>().cloned() {
-                Some(Deps(deps)) if cacheable && response.status() == StatusCode::OK => {
-                    fill(
-                        &cache,
-                        &readership,
-                        key,
-                        generation,
-                        &method,
-                        &headers,
-                        response,
-                        deps,
-                    )
-                    .await
+            let response = if shared && storable(&response) {
+                let deps = response
+                    .extensions()
+                    .get::<Deps>()
+                    .cloned()
+                    .unwrap_or_default();
+                let read_of = response.extensions().get::<ReadOf>().map(|r| r.0);
+                let page = fill(&cache, &key, generation, response, deps.0, read_of).await;
+                match page {
+                    Some(page) => {
+                        count_read(&readership, &page, &method, &headers, reader_ip);
+                        cache.answer(&key, &page, &headers, head, Making::Cheap)
+                    }
+                    None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
                 }
-                _ => response,
+            } else {
+                without_body_for_head(response, head)
             };
             log::request(&method, &path, response.status(), started);
             Ok(response)
@@ -484,45 +683,75 @@ where
     }
 }
 
-/// Stores a rendered page and answers the request that made it.
-#[allow(clippy::too_many_arguments)]
+/// Whether a response may be kept for everyone: a page that asked to be (`Deps`), whole
+/// (200), that sets no cookie and does not call itself private.
+fn storable(response: &Response) -> bool {
+    let private = response
+        .headers()
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("private") || v.contains("no-store"));
+    response.status() == StatusCode::OK
+        && response.extensions().get::<Deps>().is_some()
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && !private
+}
+
+/// A HEAD request's answer: the GET's headers, no body.
+fn without_body_for_head(response: Response, head: bool) -> Response {
+    if !head {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = axum::body::HttpBody::size_hint(&body).exact() {
+        parts
+            .headers
+            .entry(header::CONTENT_LENGTH)
+            .or_insert(HeaderValue::from(length));
+    }
+    Response::from_parts(parts, Body::empty())
+}
+
+/// Stores a rendered page.
 async fn fill(
     cache: &PageCache,
-    readership: &Readership,
-    key: String,
+    key: &str,
     generation: u64,
-    method: &Method,
-    headers: &HeaderMap,
     response: Response,
     deps: Vec<Dep>,
-) -> Response {
+    read_of: Option<ArticleId>,
+) -> Option<Arc<CachedPage>> {
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
-    let Ok(body) = axum::body::to_bytes(response.into_body(), usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let page = cache.insert(key, CachedPage::new(content_type, body, deps), generation);
-    // The render that made the page answers as it is: compressing costs more than the
-    // page took to make, and the next request for it gets the compressed form.
-    let response = page.respond(headers, false);
-    count_read(readership, &page, method, headers);
-    response
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .ok()?;
+    let mut page = CachedPage::new(content_type, body, deps);
+    page.read_of = read_of;
+    Some(cache.insert(key, page, generation))
 }
 
 /// One read of an article page by a reader (sent in full or revalidated) counts.
-fn count_read(readership: &Readership, page: &CachedPage, method: &Method, request: &HeaderMap) {
-    if let Some(id) = page.article() {
+fn count_read(
+    readership: &Readership,
+    page: &CachedPage,
+    method: &Method,
+    request: &HeaderMap,
+    client: Option<IpAddr>,
+) {
+    if let Some(id) = page.read_of {
         if method == Method::GET && readership::is_reader(request) {
-            readership.count(id);
+            readership.count(id, client);
         }
     }
 }
 
 /// Cache size when the operator sets none.
-pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -549,9 +778,9 @@ mod tests {
             )
         };
         let (_, g) = cache.get("/a");
-        cache.insert("/a".into(), page(1), g);
-        cache.insert("/b".into(), page(2), g);
-        cache.insert("/c".into(), page(3), g);
+        cache.insert("/a", page(1), g);
+        cache.insert("/b", page(2), g);
+        cache.insert("/c", page(3), g);
         assert!(cache.len() < 3, "over budget, the least recently used goes");
         let _ = tx.send(Change::Article {
             id: ArticleId(3),
@@ -563,6 +792,8 @@ mod tests {
             .by_dep
             .values()
             .all(|keys| keys.iter().all(|k| inner.pages.contains(k))));
+        let counted: usize = inner.pages.iter().map(|(k, p)| p.size() + k.len()).sum();
+        assert_eq!(inner.bytes, counted, "the budget counts what is stored");
     }
 
     #[test]
@@ -572,7 +803,7 @@ mod tests {
         let (_, generation) = cache.get("/x");
         let _ = tx.send(Change::Site);
         cache.insert(
-            "/x".into(),
+            "/x",
             CachedPage::new(
                 HeaderValue::from_static("text/html"),
                 Bytes::from_static(b"old"),

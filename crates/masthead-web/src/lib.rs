@@ -10,7 +10,11 @@ pub mod mail;
 pub mod newsroom;
 pub mod passwords;
 mod portal;
+pub mod reader;
 pub mod readership;
+pub mod redirect;
+pub mod secrets;
+mod segments;
 pub mod site;
 pub mod two_factor;
 
@@ -97,13 +101,17 @@ impl AppState {
 pub type App = cache::Cached<Router>;
 
 pub fn router(state: AppState) -> App {
-    let (cache, readership) = (state.cache.clone(), state.readership.clone());
+    let (cache, readership, proxies) = (
+        state.cache.clone(),
+        state.readership.clone(),
+        state.proxies.clone(),
+    );
     let routes = Router::new()
         .merge(health::router())
         .merge(newsroom::router(&state))
         .merge(portal::router(&state.media_dir))
         .with_state(state);
-    cache::Cached::new(routes, cache, readership)
+    cache::Cached::new(routes, cache, readership, proxies)
 }
 
 /// `app` for `axum::serve`: every connection gets a clone that knows the client's

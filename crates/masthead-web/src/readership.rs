@@ -1,14 +1,20 @@
 //! Privacy-friendly readership counts for "Most read": each article page served to a
 //! reader adds one to that article's count for the day (counted where pages are
-//! served, in `cache::layer`). No cookies, no addresses, no per-reader data: only a
-//! number per article per day. Counts gather in memory and are written in one batch
-//! now and then (`flush`), so reads cost no database write.
+//! served, in `cache`). A client address counts once per article per `WINDOW`, so a
+//! script cannot push a story up the list; what tells them apart is a keyed hash of
+//! address and article, held in memory for the window only (the key is new each
+//! window). No cookies, no stored addresses, no per-reader data: only a number per
+//! article per day. Counts gather in memory and are written in one batch now and then
+//! (`flush`), so reads cost no database write.
 
 use axum::http::{header, HeaderMap};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::Store;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How long "Most read" looks back.
 pub const MOST_READ_DAYS: i64 = 2;
@@ -16,26 +22,68 @@ pub const MOST_READ_DAYS: i64 = 2;
 /// How often counts gathered in memory are written to the store.
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
-#[derive(Default)]
+/// How long one address counts once per article.
+pub const WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// The most (address, article) pairs remembered at once; a window that fills up
+/// starts again early, so memory stays bounded (a few MB) whatever the traffic.
+const MAX_SEEN: usize = 100_000;
+
 pub struct Readership {
-    pending: Mutex<HashMap<ArticleId, u64>>,
+    pending: Mutex<Counts>,
+}
+
+struct Counts {
+    per_article: HashMap<ArticleId, u64>,
+    /// Keyed hashes of (address, article) counted in this window.
+    seen: HashSet<u64>,
+    /// A fresh random key per window, so the hashes say nothing after it.
+    key: std::collections::hash_map::RandomState,
+    window_started: Instant,
+}
+
+impl Default for Readership {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::new(Counts {
+                per_article: HashMap::new(),
+                seen: HashSet::new(),
+                key: std::collections::hash_map::RandomState::new(),
+                window_started: Instant::now(),
+            }),
+        }
+    }
 }
 
 impl Readership {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ArticleId, u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn count(&self, article: ArticleId) {
-        *self.lock().entry(article).or_default() += 1;
+    /// Counts a read of `article` by `client` (when its address is known), unless that
+    /// address was counted for that article in this window.
+    pub fn count(&self, article: ArticleId, client: Option<IpAddr>) {
+        let mut counts = self.lock();
+        if counts.window_started.elapsed() > WINDOW || counts.seen.len() >= MAX_SEEN {
+            counts.seen.clear();
+            counts.key = std::collections::hash_map::RandomState::new();
+            counts.window_started = Instant::now();
+        }
+        if let Some(ip) = client {
+            let seen = counts.key.hash_one((ip, article));
+            if !counts.seen.insert(seen) {
+                return;
+            }
+        }
+        *counts.per_article.entry(article).or_default() += 1;
     }
 
     /// Writes the counts gathered so far as today's. Counts that cannot be written are
     /// kept for the next try.
     pub async fn flush(&self, store: &dyn Store) -> masthead_core::Result<()> {
-        let counts: Vec<(ArticleId, u64)> = self.lock().drain().collect();
+        let counts: Vec<(ArticleId, u64)> = self.lock().per_article.drain().collect();
         if counts.is_empty() {
             return Ok(());
         }
@@ -43,7 +91,7 @@ impl Readership {
         if let Err(e) = store.record_views(today, &counts).await {
             let mut pending = self.lock();
             for (id, n) in counts {
-                *pending.entry(id).or_default() += n;
+                *pending.per_article.entry(id).or_default() += n;
             }
             return Err(e);
         }
@@ -100,6 +148,34 @@ fn is_robot(user_agent: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_counts_once_per_article_per_window() {
+        let readership = Readership::default();
+        let one: IpAddr = [192, 0, 2, 1].into();
+        let two: IpAddr = [192, 0, 2, 2].into();
+        for _ in 0..2_000 {
+            readership.count(ArticleId(1), Some(one));
+        }
+        readership.count(ArticleId(2), Some(one));
+        readership.count(ArticleId(1), Some(two));
+        let counts = &readership.lock().per_article;
+        assert_eq!(
+            counts[&ArticleId(1)],
+            2,
+            "2,000 reads from one address are one"
+        );
+        assert_eq!(counts[&ArticleId(2)], 1);
+    }
+
+    #[test]
+    fn remembered_pairs_stay_bounded() {
+        let readership = Readership::default();
+        for n in 0..(MAX_SEEN as u32 + 10) {
+            readership.count(ArticleId(1), Some(IpAddr::from(n.to_be_bytes())));
+        }
+        assert!(readership.lock().seen.len() <= MAX_SEEN);
+    }
 
     #[test]
     fn robots_and_tools_are_not_readers() {

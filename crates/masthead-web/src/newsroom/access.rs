@@ -4,7 +4,7 @@
 //! link only shows a form (mail scanners open links too); the token is used up when
 //! the form is sent, in the same transaction that sets the password.
 
-use super::desk::{self, Desk, Segments};
+use super::desk::{Desk, NoDeskPage, Segments};
 use super::login::{self, access_page, access_too_many, access_view, limited};
 use crate::mail::Letter;
 use crate::{passwords, AppState, WebError};
@@ -78,11 +78,11 @@ pub async fn forgot_submit(
         .await?
         .map(|(p, _)| p)
         .filter(|p| p.is_active());
-    let token = desk::secret();
+    let token = crate::secrets::secret();
     store
         .create_staff_token(
             &NewStaffToken {
-                token_hash: desk::token_hash(&token),
+                token_hash: crate::secrets::token_hash(&token),
                 purpose: TokenPurpose::Reset,
                 person: person.as_ref().map(|p| p.id),
                 email: email.clone(),
@@ -148,10 +148,10 @@ async fn gone(state: &AppState, headers: &HeaderMap) -> Result<Response, WebErro
 /// The form for a new password, if the link is still good.
 pub async fn reset_form(
     State(state): State<AppState>,
-    Segments(token): Segments<String>,
+    Segments(token, _): Segments<String, NoDeskPage>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let hash = desk::token_hash(&token);
+    let hash = crate::secrets::token_hash(&token);
     let found = state
         .store
         .staff_token(&hash, TokenPurpose::Reset, Utc::now())
@@ -178,12 +178,12 @@ pub async fn reset_form(
 pub async fn reset_submit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(token): Segments<String>,
+    Segments(token, _): Segments<String, NoDeskPage>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let now = Utc::now();
-    let hash = desk::token_hash(&token);
+    let hash = crate::secrets::token_hash(&token);
     let Some(found) = state
         .store
         .staff_token(&hash, TokenPurpose::Reset, now)
@@ -236,13 +236,13 @@ fn invitation_view(token: &str, found: &masthead_core::auth::StaffToken) -> Acce
 
 pub async fn invitation_form(
     State(state): State<AppState>,
-    Segments(token): Segments<String>,
+    Segments(token, _): Segments<String, NoDeskPage>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let found = state
         .store
         .staff_token(
-            &desk::token_hash(&token),
+            &crate::secrets::token_hash(&token),
             TokenPurpose::Invitation,
             Utc::now(),
         )
@@ -260,12 +260,12 @@ pub async fn invitation_form(
 pub async fn invitation_submit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(token): Segments<String>,
+    Segments(token, _): Segments<String, NoDeskPage>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let now = Utc::now();
-    let hash = desk::token_hash(&token);
+    let hash = crate::secrets::token_hash(&token);
     let Some(found) = state
         .store
         .staff_token(&hash, TokenPurpose::Invitation, now)

@@ -1,7 +1,7 @@
 //! What administrators run: the publication's settings and the staff's roles. Both
 //! changes go into the audit log.
 
-use super::desk::{chrome, desk_error, Desk, NoticeParam, Segments};
+use super::desk::{chrome, desk_error, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::mail::Letter;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -329,12 +329,12 @@ pub async fn invite(
     }
     let role = role.unwrap_or(Role::Contributor);
     let now = Utc::now();
-    let token = super::desk::secret();
+    let token = crate::secrets::secret();
     state
         .store
         .create_staff_token(
             &NewStaffToken {
-                token_hash: super::desk::token_hash(&token),
+                token_hash: crate::secrets::token_hash(&token),
                 purpose: TokenPurpose::Invitation,
                 person: None,
                 email: fields.email.clone(),
@@ -397,7 +397,7 @@ pub async fn invite(
 pub async fn withdraw(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(hash): Segments<String>,
+    Segments(hash, _): Segments<String, NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let now = Utc::now();
@@ -474,7 +474,7 @@ pub struct RoleForm {
 pub async fn change_role(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -522,7 +522,7 @@ pub struct AccessForm {
 pub async fn change_access(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<AccessForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -1,7 +1,7 @@
 //! The article list and the article editor: create, save, move through the workflow,
 //! and preview the body as readers will see it.
 
-use super::desk::{desk_error, Desk, NoticeParam, Segments};
+use super::desk::{desk_error, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -289,7 +289,7 @@ pub async fn create(
 pub async fn edit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -403,7 +403,7 @@ pub async fn edit(
 pub async fn discard(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
@@ -429,7 +429,7 @@ pub async fn discard(
 pub async fn autosave(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -449,7 +449,7 @@ pub async fn autosave(
 pub async fn save(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -570,7 +570,7 @@ async fn conflict(
 pub async fn change_status(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -694,7 +694,7 @@ pub async fn change_status(
 pub async fn add_correction(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -761,17 +761,17 @@ pub async fn add_correction(
 pub async fn make_preview_link(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
-    let token = super::desk::secret();
+    let token = crate::secrets::secret();
     state
         .store
         .create_preview(
             article.id,
             person.id,
-            &super::desk::token_hash(&token),
+            &crate::secrets::token_hash(&token),
             Utc::now(),
         )
         .await?;
@@ -800,7 +800,7 @@ pub async fn make_preview_link(
 pub async fn end_preview_links(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;

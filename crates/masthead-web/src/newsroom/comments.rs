@@ -1,6 +1,6 @@
 //! Comment moderation (editors): what readers wrote waits here until approved.
 
-use super::desk::{desk_error, Desk, Segments};
+use super::desk::{desk_error, Desk, NoDeskPage, Segments};
 use crate::portal::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -69,7 +69,7 @@ pub struct Decision {
 pub async fn decide(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<Decision>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

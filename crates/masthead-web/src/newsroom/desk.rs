@@ -13,18 +13,24 @@ use cookie::{Cookie, SameSite};
 use masthead_core::auth::{NewSession, Session};
 use masthead_core::people::Person;
 use masthead_render::newsroom::{DeskChrome, DeskErrorView};
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
-use subtle::ConstantTimeEq;
 
-/// The session cookie: a random token whose SHA-256 names the stored session.
-pub const SESSION_COOKIE: &str = "masthead_session";
+pub use crate::reader::STAFF_SESSION_COOKIE as SESSION_COOKIE;
+use crate::secrets::{cookie, same_secret};
 /// Before login: a random token the login form must echo (double submit).
 pub const LOGIN_CSRF_COOKIE: &str = "masthead_login";
 /// Between a right password and the second step: a token naming who is halfway.
 pub const SECOND_STEP_COOKIE: &str = "masthead_second_step";
-/// Where the newsroom's cookies are sent; nothing on the public site sees them.
-const COOKIE_PATH: &str = "/newsroom";
+/// Where the newsroom's cookies are sent: the session to the whole site (reader pages
+/// show staff what staff may see, and are then never cached), the rest only to the
+/// newsroom.
+fn cookie_path(name: &str) -> &'static str {
+    if name == SESSION_COOKIE {
+        "/"
+    } else {
+        "/newsroom"
+    }
+}
 /// The largest form body read for its CSRF field.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
@@ -76,37 +82,24 @@ pub async fn chrome(
     Ok(chrome)
 }
 
-/// The variable segments of a newsroom address (`Path`), where one that cannot be
-/// what the route expects (`/newsroom/pages/abc`, invalid UTF-8) is a page that does
-/// not exist: the newsroom's 404, not a plain-text 400.
-pub struct Segments<T>(pub T);
+/// The newsroom's "no such page", for `Segments` that cannot be what a route expects.
+pub struct NoDeskPage;
 
-impl<T> axum::extract::FromRequestParts<AppState> for Segments<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-{
-    type Rejection = WebError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, WebError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => Ok(Self(value)),
-            Err(_) => {
-                let person = parts.extensions.get::<Desk>().and_then(Desk::person);
-                Err(desk_error(
-                    state,
-                    StatusCode::NOT_FOUND,
-                    person,
-                    "No such page",
-                    "There is nothing at this address in the newsroom.",
-                )
-                .await)
-            }
-        }
+impl crate::segments::Missing for NoDeskPage {
+    async fn page(state: &AppState, parts: &axum::http::request::Parts) -> WebError {
+        let person = parts.extensions.get::<Desk>().and_then(Desk::person);
+        desk_error(
+            state,
+            StatusCode::NOT_FOUND,
+            person,
+            "No such page",
+            "There is nothing at this address in the newsroom.",
+        )
+        .await
     }
 }
+
+pub use crate::segments::Segments;
 
 /// `?notice=...`: what a page says after a form sent the browser on to it.
 #[derive(serde::Deserialize)]
@@ -114,40 +107,10 @@ pub struct NoticeParam {
     pub notice: Option<String>,
 }
 
-/// A new random secret: 32 bytes from the OS, as hex.
-pub fn secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// How a session token is stored: its SHA-256, hex.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    !a.is_empty() && a.as_bytes().ct_eq(b.as_bytes()).into()
-}
-
-/// The value of cookie `name` in the request, if sent.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .flatten()
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
 /// A `Set-Cookie` value for one of the newsroom's cookies; `None` removes it.
 pub fn set_cookie(state: &AppState, name: &'static str, value: Option<&str>) -> HeaderValue {
     let mut c = Cookie::build((name, value.unwrap_or_default().to_owned()))
-        .path(COOKIE_PATH)
+        .path(cookie_path(name))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.base_url.starts_with("https://"))
@@ -201,15 +164,9 @@ async fn check(state: &AppState, access: Access, request: Request) -> Result<Req
                 .to_string()
         })
         .unwrap_or_else(|| "unknown".to_owned());
-    let token = cookie(request.headers(), SESSION_COOKIE);
-    let session = match &token {
-        Some(token) => state
-            .store
-            .session(&token_hash(token), now)
-            .await
-            .map_err(internal)?,
-        None => None,
-    };
+    let (session, token) = crate::reader::staff_session(state, request.headers(), now)
+        .await
+        .map_err(internal)?;
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD);
     let mut request = request;
     if changes_state {

@@ -2,7 +2,7 @@
 //! now, and restoring it (which saves it as a new revision; nothing is lost).
 
 use super::articles::{actor, content_of, editable};
-use super::desk::{desk_error, Desk, Segments};
+use super::desk::{desk_error, Desk, NoDeskPage, Segments};
 use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,7 +35,7 @@ fn revision_view(r: &RevisionSummary, zone: chrono_tz::Tz) -> RevisionView {
 pub async fn list(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
@@ -127,7 +127,7 @@ async fn revision_of(
 pub async fn show(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments((id, revision)): Segments<(String, String)>,
+    Segments((id, revision), _): Segments<(String, String), NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
@@ -153,7 +153,7 @@ pub async fn show(
 pub async fn restore(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments((id, revision)): Segments<(String, String)>,
+    Segments((id, revision), _): Segments<(String, String), NoDeskPage>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;

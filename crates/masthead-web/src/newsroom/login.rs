@@ -43,13 +43,10 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only addresses inside the newsroom, in plain visible ASCII (anything else could not
-/// be a `Location` header), are followed after login.
+/// Only plain addresses inside the newsroom (no dot segments, encoded slashes or
+/// anything that could not be a `Location` header) are followed after login.
 pub(super) fn safe_next(next: &str) -> &str {
-    let inside = next.starts_with(HOME)
-        && !next.contains("//")
-        && !next.contains('\\')
-        && next.bytes().all(|b| b.is_ascii_graphic());
+    let inside = next.starts_with(HOME) && crate::redirect::is_local_path(next);
     if inside {
         next
     } else {
@@ -147,8 +144,8 @@ pub(super) async fn signed_out_chrome(
     headers: &HeaderMap,
     title: &str,
 ) -> Result<(DeskChrome, Option<HeaderValue>), WebError> {
-    let existing = desk::cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(desk::secret);
+    let existing = crate::secrets::cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64);
+    let token = existing.clone().unwrap_or_else(crate::secrets::secret);
     let site = state.site.get(&*state.store).await?;
     let chrome = DeskChrome::new(&site.settings, title, None, &token);
     let cookie = existing
@@ -243,11 +240,11 @@ pub async fn submit(
     };
     if store.two_factor(person.id).await?.is_some() {
         // The password was right; the session waits for the second step.
-        let token = desk::secret();
+        let token = crate::secrets::secret();
         store
             .create_staff_token(
                 &NewStaffToken {
-                    token_hash: desk::token_hash(&token),
+                    token_hash: crate::secrets::token_hash(&token),
                     purpose: TokenPurpose::SecondStep,
                     person: Some(person.id),
                     email: String::new(),
@@ -330,7 +327,7 @@ pub(super) async fn begin_session(
 ) -> Result<Response, WebError> {
     let store = &state.store;
     if let Some(old) = &desk.token {
-        if let Some(old_session) = store.session(&desk::token_hash(old), now).await? {
+        if let Some(old_session) = store.session(&crate::secrets::token_hash(old), now).await? {
             store
                 .end_session(
                     &old_session.token_hash,
@@ -339,7 +336,7 @@ pub(super) async fn begin_session(
                 .await?;
         }
     }
-    let token = desk::secret();
+    let token = crate::secrets::secret();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -350,9 +347,9 @@ pub(super) async fn begin_session(
     store
         .start_session(
             &NewSession {
-                token_hash: desk::token_hash(&token),
+                token_hash: crate::secrets::token_hash(&token),
                 person: person.id,
-                csrf_token: desk::secret(),
+                csrf_token: crate::secrets::secret(),
                 created_at: now,
                 ip: desk.ip.clone(),
                 user_agent,
@@ -367,7 +364,7 @@ pub(super) async fn begin_session(
         header::SET_COOKIE,
         desk::set_cookie(state, SESSION_COOKIE, Some(&token)),
     );
-    if desk::cookie(headers, SECOND_STEP_COOKIE).is_some() {
+    if crate::secrets::cookie(headers, SECOND_STEP_COOKIE).is_some() {
         response.headers_mut().append(
             header::SET_COOKIE,
             desk::set_cookie(state, SECOND_STEP_COOKIE, None),
@@ -436,10 +433,10 @@ async fn halfway(
     headers: &HeaderMap,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, Person)>, WebError> {
-    let Some(token) = desk::cookie(headers, SECOND_STEP_COOKIE) else {
+    let Some(token) = crate::secrets::cookie(headers, SECOND_STEP_COOKIE) else {
         return Ok(None);
     };
-    let hash = desk::token_hash(&token);
+    let hash = crate::secrets::token_hash(&token);
     let Some(pending) = state
         .store
         .staff_token(&hash, TokenPurpose::SecondStep, now)

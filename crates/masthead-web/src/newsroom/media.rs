@@ -4,7 +4,7 @@
 //! the editor's script follows their progress.
 
 use super::articles::editable;
-use super::desk::{desk_error, Desk, Segments};
+use super::desk::{desk_error, Desk, NoDeskPage, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -395,7 +395,7 @@ struct Progress {
 pub async fn progress(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
     let Some(media) = state.store.media(MediaId(id)).await? else {
@@ -432,7 +432,7 @@ pub struct WordsForm {
 pub async fn update(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<WordsForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -463,7 +463,7 @@ pub struct FeaturedForm {
 pub async fn use_as_featured(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<String>,
+    Segments(id, _): Segments<String, NoDeskPage>,
     Form(form): Form<FeaturedForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -19,7 +19,6 @@ mod pages;
 mod static_pages;
 mod structure;
 
-pub use desk::token_hash;
 pub use media::resume_variants;
 
 use crate::AppState;

@@ -1,7 +1,7 @@
 //! Static pages (About, standards, contact...), written by editors in Markdown and
 //! rendered by the same renderer as articles (`Newsroom::create_page`/`update_page`). Changes are audited.
 
-use super::desk::{chrome, desk_error, Desk, NoticeParam, Segments};
+use super::desk::{chrome, desk_error, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -174,7 +174,7 @@ async fn stored(state: &AppState, person: &Person, id: i64) -> Result<StaticPage
 pub async fn edit(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Query(q): Query<NoticeParam>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -305,7 +305,7 @@ pub async fn create(
 pub async fn save(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<PageForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -1,7 +1,7 @@
 //! Sections and tags, run by editors: create, rename (old addresses redirect),
 //! describe, and merge tags.
 
-use super::desk::{chrome, Desk, NoticeParam, Segments};
+use super::desk::{chrome, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -173,7 +173,7 @@ pub async fn create_section(
 pub async fn update_section(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<SectionForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -216,7 +216,7 @@ pub async fn create_tag(
 pub async fn update_tag(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<TagForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -239,7 +239,7 @@ pub struct MergeForm {
 pub async fn merge_tags(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Segments(id): Segments<i64>,
+    Segments(id, _): Segments<i64, NoDeskPage>,
     Form(form): Form<MergeForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;

@@ -1,16 +1,20 @@
 //! The article page.
 
-use super::Segments;
 use super::{chrome, gone, missing, page};
-use crate::cache::Dep;
+use super::{NoPage, Segments};
+use crate::cache::{counts_as_read, Dep};
+use crate::reader::Reader;
+use crate::redirect::{self, Address};
 use crate::{AppState, WebError};
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use masthead_core::article::{Status, Visibility};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use masthead_core::access;
+use masthead_core::article::Status;
 use masthead_core::comment::CommentStatus;
 use masthead_render::structured;
 use masthead_render::views::{
-    media_src, ArticleBody, ArticleView, CommentView, ShareLink, StoryView,
+    media_src, ArticleBody, ArticleView, CommentView, ShareLink, StaffBar, StoryView,
 };
 
 /// Related stories shown under an article.
@@ -18,7 +22,9 @@ const RELATED: u32 = 4;
 
 pub async fn show(
     State(state): State<AppState>,
-    Segments((section, slug)): Segments<(String, String)>,
+    Reader(reader): Reader,
+    address: Address,
+    Segments((section, slug), _): Segments<(String, String), NoPage>,
 ) -> Result<Response, WebError> {
     let article = match state.store.article_by_slug(&slug).await? {
         Some(a) if a.is_live() => a,
@@ -30,21 +36,28 @@ pub async fn show(
         {
             return Err(gone(&state, &a.path()).await)
         }
-        _ => return missing(&state, &format!("/{section}/{slug}/")).await,
+        _ => return missing(&state, &address).await,
     };
     // One canonical URL per article: other section prefixes redirect to it.
     let canonical = article.path();
     if canonical != format!("/{section}/{slug}/") {
-        return Ok(Redirect::permanent(&canonical).into_response());
+        if let Some(response) = redirect::to(
+            StatusCode::PERMANENT_REDIRECT,
+            &canonical,
+            address.query.as_deref(),
+        ) {
+            return Ok(response);
+        }
     }
-    render(&state, &article, Showing::Published).await
+    render(&state, &article, Showing::Published(&reader)).await
 }
 
 /// How an article page is being shown.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Showing {
-    /// To readers, at its address: cached, counted.
-    Published,
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Showing<'r> {
+    /// At its address, to this reader: for anonymous readers cached and counted; for
+    /// anyone else made for them alone.
+    Published(&'r access::Reader),
     /// Through a secret preview link, whatever its status: whole (even when gated),
     /// marked as a preview, never indexed or cached.
     Preview,
@@ -53,9 +66,9 @@ pub(crate) enum Showing {
 /// A secret preview link: the article as readers will see it, before it is public.
 pub async fn preview(
     State(state): State<AppState>,
-    Segments(token): Segments<String>,
+    Segments(token, _): Segments<String, NoPage>,
 ) -> Result<Response, WebError> {
-    let hash = crate::newsroom::token_hash(&token);
+    let hash = crate::secrets::token_hash(&token);
     let found = match state
         .store
         .preview_article(&hash, chrono::Utc::now())
@@ -67,18 +80,13 @@ pub async fn preview(
     let Some(article) = found else {
         return Err(super::not_found(&state, "/preview/").await);
     };
-    let mut response = render(&state, &article, Showing::Preview).await?;
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    render(&state, &article, Showing::Preview).await
 }
 
 pub(crate) async fn render(
     state: &AppState,
     article: &masthead_core::article::Article,
-    showing: Showing,
+    showing: Showing<'_>,
 ) -> Result<Response, WebError> {
     let canonical = article.path();
     // The featured image and the related stories' pictures, in one call.
@@ -120,9 +128,17 @@ pub(crate) async fn render(
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
     let json_ld = structured::article(article, media, &site.settings, &state.base_url);
     meta.json_ld = Some(structured::to_script(&json_ld));
-    // Members-only and paid bodies are withheld from anonymous readers (until members
-    // can log in, that is everyone): left out of the page, not hidden in it.
-    let readable = article.visibility == Visibility::Public || showing == Showing::Preview;
+    // Members-only and paid bodies are withheld from readers who may not read them:
+    // left out of the page, not hidden in it.
+    let readable = match showing {
+        Showing::Published(reader) => access::can_read(reader, article),
+        Showing::Preview => true,
+    };
+    // Staff reading the site get a way into the newsroom's editor.
+    let staff = match showing {
+        Showing::Published(reader) => reader.staff(),
+        Showing::Preview => None,
+    };
     let comments = if article.approved_comments > 0 {
         state
             .store
@@ -142,17 +158,26 @@ pub(crate) async fn render(
             .collect(),
         comments: CommentView::threads(&comments, zone),
         preview: showing == Showing::Preview,
+        staff: staff.map(|person| StaffBar {
+            name: person.name.clone(),
+            edit_url: format!("/newsroom/articles/{}", article.id.0),
+        }),
     };
-    if showing == Showing::Preview {
-        // Not cached: the link can be ended, and the article is not public.
-        return Ok(Html(state.theme.render("article.html", &view)?).into_response());
+    if showing == Showing::Preview || staff.is_some() {
+        // Made for one reader: a preview link can be ended and shows what is not
+        // public; a staff member's page is theirs. Never stored, by anyone.
+        let mut response = Html(state.theme.render("article.html", &view)?).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+        return Ok(response);
     }
-    // The article itself first (that makes this an article page, see `cache`), then
-    // the related stories shown, so that editing or unpublishing one of them also
-    // refreshes this page.
+    // The article itself, then the related stories shown, so that editing or
+    // unpublishing one of them also refreshes this page.
     let deps = std::iter::once(article.id)
         .chain(related.iter().map(|r| r.id))
         .map(Dep::Article)
         .collect();
-    page(state, "article.html", &view, deps)
+    page(state, "article.html", &view, deps).map(|r| counts_as_read(r, article.id))
 }

@@ -3,8 +3,9 @@
 //! `/tag/{slug}/` and `/author/{slug}/`.
 
 use super::scope::{Kind, Scope};
-use super::Segments;
+use super::{NoPage, Segments};
 use crate::cache::{cacheable, Dep};
+use crate::redirect::Address;
 use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::http::header;
@@ -42,9 +43,14 @@ impl Format {
     }
 }
 
-async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, WebError> {
+async fn render(
+    state: &AppState,
+    scope: Scope,
+    file: &str,
+    address: &Address,
+) -> Result<Response, WebError> {
     let Some(format) = Format::from_file(file) else {
-        return super::fallback_for(state, &format!("{}{file}", scope.base)).await;
+        return super::fallback_for(state, address).await;
     };
     let site = state.site.get(&*state.store).await?;
     let settings = &site.settings;
@@ -121,29 +127,32 @@ async fn render(state: &AppState, scope: Scope, file: &str) -> Result<Response, 
 }
 
 /// The site-wide feed named `file`; other names fall through to `fallback_for`.
-pub async fn site(state: &AppState, file: &str) -> Result<Response, WebError> {
-    render(state, Scope::site(), file).await
+pub async fn site(state: &AppState, file: &str, address: &Address) -> Result<Response, WebError> {
+    render(state, Scope::site(), file, address).await
 }
 
 pub async fn section(
     State(state): State<AppState>,
-    Segments((slug, file)): Segments<(String, String)>,
+    address: Address,
+    Segments((slug, file), _): Segments<(String, String), NoPage>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Section, &slug, &file).await
+    scoped(&state, Kind::Section, &slug, &file, &address).await
 }
 
 pub async fn tag(
     State(state): State<AppState>,
-    Segments((slug, file)): Segments<(String, String)>,
+    address: Address,
+    Segments((slug, file), _): Segments<(String, String), NoPage>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Tag, &slug, &file).await
+    scoped(&state, Kind::Tag, &slug, &file, &address).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
-    Segments((slug, file)): Segments<(String, String)>,
+    address: Address,
+    Segments((slug, file), _): Segments<(String, String), NoPage>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Author, &slug, &file).await
+    scoped(&state, Kind::Author, &slug, &file, &address).await
 }
 
 /// The feed `file` of a section, tag or author.
@@ -152,9 +161,10 @@ async fn scoped(
     kind: Kind,
     slug: &str,
     file: &str,
+    address: &Address,
 ) -> Result<Response, WebError> {
     match Scope::find(state, kind, slug).await? {
-        Some(scope) => render(state, scope, file).await,
-        None => super::fallback_for(state, &format!("{}{file}", kind.path(slug))).await,
+        Some(scope) => render(state, scope, file, address).await,
+        None => super::fallback_for(state, address).await,
     }
 }

@@ -1,9 +1,10 @@
 //! Lists of articles: the home page, "Latest News", section fronts, tag and author pages.
 
 use super::scope::{Kind, Scope};
-use super::Segments;
 use super::{chrome, missing, not_found, page};
+use super::{NoPage, Segments};
 use crate::cache::Dep;
+use crate::redirect::Address;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -216,26 +217,29 @@ pub async fn latest(
 
 pub async fn section(
     State(state): State<AppState>,
-    Segments(slug): Segments<String>,
+    address: Address,
+    Segments(slug, _): Segments<String, NoPage>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Section, &slug, &p).await
+    scoped(&state, Kind::Section, &slug, &p, &address).await
 }
 
 pub async fn tag(
     State(state): State<AppState>,
-    Segments(slug): Segments<String>,
+    address: Address,
+    Segments(slug, _): Segments<String, NoPage>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Tag, &slug, &p).await
+    scoped(&state, Kind::Tag, &slug, &p, &address).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
-    Segments(slug): Segments<String>,
+    address: Address,
+    Segments(slug, _): Segments<String, NoPage>,
     Query(p): Query<PageParam>,
 ) -> Result<Response, WebError> {
-    scoped(&state, Kind::Author, &slug, &p).await
+    scoped(&state, Kind::Author, &slug, &p, &address).await
 }
 
 /// The list page of a section, tag or author.
@@ -244,6 +248,7 @@ async fn scoped(
     kind: Kind,
     slug: &str,
     page: &PageParam,
+    address: &Address,
 ) -> Result<Response, WebError> {
     let Some(scope) = Scope::find(state, kind, slug).await? else {
         // Static pages share the top level with sections.
@@ -252,7 +257,7 @@ async fn scoped(
                 return Ok(response);
             }
         }
-        return missing(state, &kind.path(slug)).await;
+        return missing(state, address).await;
     };
     let mut chrome = chrome(state, &scope.base).await?.chrome;
     chrome.current_section = scope.section_slug.clone();

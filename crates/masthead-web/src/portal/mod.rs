@@ -8,14 +8,16 @@ mod scope;
 mod search;
 mod sitemaps;
 
+pub(crate) use crate::segments::Segments;
 pub(crate) use lists::{page_number, PageParam};
 
 use crate::cache::{cacheable, Dep};
+use crate::redirect::{self, Address};
 use crate::site::SiteParts;
 use crate::{AppState, WebError};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
@@ -48,24 +50,12 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .fallback(fallback)
 }
 
-/// The path segments a route captured. An address whose segments are not text once
-/// decoded (`/%FF/`) cannot name a page: it gets the themed 404, not a bare 400.
-pub(crate) struct Segments<T>(pub T);
+/// The portal's "no such page": the themed 404.
+pub(crate) struct NoPage;
 
-impl<T> axum::extract::FromRequestParts<AppState> for Segments<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-{
-    type Rejection = WebError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, WebError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => Ok(Self(value)),
-            Err(_) => Err(not_found(state, parts.uri.path()).await),
-        }
+impl crate::segments::Missing for NoPage {
+    async fn page(state: &AppState, _: &axum::http::request::Parts) -> WebError {
+        not_found(state, "/").await
     }
 }
 
@@ -73,7 +63,8 @@ where
 /// other name is a page address without its trailing slash, or nothing.
 async fn top_level_file(
     State(state): State<AppState>,
-    Segments(file): Segments<String>,
+    address: Address,
+    Segments(file, _): Segments<String, NoPage>,
 ) -> Result<Response, WebError> {
     let sitemap_page = file
         .strip_prefix("sitemap-articles-")
@@ -84,7 +75,7 @@ async fn top_level_file(
             return Ok(response);
         }
     }
-    feeds::site(&state, &file).await
+    feeds::site(&state, &file, &address).await
 }
 
 /// What every page is built from: its chrome, and the site parts the chrome was made
@@ -120,7 +111,10 @@ pub(crate) fn page(
     ))
 }
 
-async fn asset(State(state): State<AppState>, Segments(name): Segments<String>) -> Response {
+async fn asset(
+    State(state): State<AppState>,
+    Segments(name, _): Segments<String, NoPage>,
+) -> Response {
     use masthead_render::theme::AssetName;
     let Some((asset, named)) = state.theme.asset(&name) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -141,28 +135,43 @@ async fn asset(State(state): State<AppState>, Segments(name): Segments<String>) 
 }
 
 /// Paths no route matched: maybe a missing trailing slash.
-async fn fallback(State(state): State<AppState>, request: Request) -> Result<Response, WebError> {
-    fallback_for(&state, request.uri().path()).await
+async fn fallback(State(state): State<AppState>, address: Address) -> Result<Response, WebError> {
+    fallback_for(&state, &address).await
 }
 
 /// A path that names no page: a recorded redirect, the same path with its trailing
-/// slash, or a helpful 404.
-pub(crate) async fn fallback_for(state: &AppState, path: &str) -> Result<Response, WebError> {
+/// slash (built from the path as sent, with its query), or a helpful 404.
+pub(crate) async fn fallback_for(
+    state: &AppState,
+    address: &Address,
+) -> Result<Response, WebError> {
+    let raw = &address.raw_path;
     let looks_like_page =
-        !path.ends_with('/') && !path.rsplit('/').next().unwrap_or_default().contains('.');
-    if looks_like_page && state.store.redirect_for(path).await?.is_none() {
-        return Ok(Redirect::permanent(&format!("{path}/")).into_response());
+        !raw.ends_with('/') && !raw.rsplit('/').next().unwrap_or_default().contains('.');
+    if looks_like_page && state.store.redirect_for(&address.path).await?.is_none() {
+        let slashed = format!("{raw}/");
+        return match redirect::to(
+            StatusCode::PERMANENT_REDIRECT,
+            &slashed,
+            address.query.as_deref(),
+        ) {
+            Some(response) => Ok(response),
+            None => Err(not_found(state, &address.path).await),
+        };
     }
-    missing(state, path).await
+    missing(state, address).await
 }
 
-/// Answers for a path with nothing on it: a recorded redirect, or a helpful 404.
-pub(crate) async fn missing(state: &AppState, path: &str) -> Result<Response, WebError> {
-    if let Some(r) = state.store.redirect_for(path).await? {
+/// Answers for an address with nothing on it: a recorded redirect (keeping the
+/// query), or a helpful 404.
+pub(crate) async fn missing(state: &AppState, address: &Address) -> Result<Response, WebError> {
+    if let Some(r) = state.store.redirect_for(&address.path).await? {
         let status = StatusCode::from_u16(r.status_code).unwrap_or(StatusCode::MOVED_PERMANENTLY);
-        return Ok((status, [(header::LOCATION, r.to_path)]).into_response());
+        if let Some(response) = redirect::to(status, &r.to_path, address.query.as_deref()) {
+            return Ok(response);
+        }
     }
-    Err(not_found(state, path).await)
+    Err(not_found(state, &address.path).await)
 }
 
 /// A themed 404 page (falling back to a plain one if even that fails).

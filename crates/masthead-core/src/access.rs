@@ -1,0 +1,83 @@
+//! Who may read what. One rule, `can_read`, that every surface asks before a body
+//! reaches a reader: article pages, feeds, search, sitemaps, and the APIs.
+
+use crate::article::{Article, Visibility};
+use crate::people::Person;
+
+/// Who is reading, as far as access is concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reader {
+    /// Nobody we know: a visitor, a crawler, a feed reader. Whatever such a reader
+    /// sees is the same for all of them, so it may be cached and shared.
+    Anonymous,
+    /// A signed-in staff member: the newsroom reads everything it publishes.
+    Staff(Person),
+}
+
+impl Reader {
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, Reader::Anonymous)
+    }
+
+    /// The staff member reading, if it is one.
+    pub fn staff(&self) -> Option<&Person> {
+        match self {
+            Reader::Staff(p) => Some(p),
+            Reader::Anonymous => None,
+        }
+    }
+}
+
+/// Whether `reader` may read the whole body of `visibility`'s articles. Those who may
+/// not get the headline, the standfirst, the picture and the excerpt.
+pub fn can_read_visibility(reader: &Reader, visibility: Visibility) -> bool {
+    match (visibility, reader) {
+        (Visibility::Public, _) => true,
+        (Visibility::Members | Visibility::Paid, Reader::Staff(_)) => true,
+        (Visibility::Members | Visibility::Paid, Reader::Anonymous) => false,
+    }
+}
+
+/// Whether `reader` may read `article`'s whole body.
+pub fn can_read(reader: &Reader, article: &Article) -> bool {
+    can_read_visibility(reader, article.visibility)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::people::Role;
+
+    #[test]
+    fn every_reader_and_visibility() {
+        let staff = Reader::Staff(Person {
+            id: crate::ids::PersonId(1),
+            slug: "ann".into(),
+            name: "Ann".into(),
+            email: "ann@example.com".into(),
+            role: Role::Contributor,
+            bio: String::new(),
+            expertise: Vec::new(),
+            avatar: None,
+            social_links: Vec::new(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            deactivated_at: None,
+        });
+        for (reader, visibility, expected) in [
+            (&Reader::Anonymous, Visibility::Public, true),
+            (&Reader::Anonymous, Visibility::Members, false),
+            (&Reader::Anonymous, Visibility::Paid, false),
+            (&staff, Visibility::Public, true),
+            (&staff, Visibility::Members, true),
+            (&staff, Visibility::Paid, true),
+        ] {
+            assert_eq!(
+                can_read_visibility(reader, visibility),
+                expected,
+                "{reader:?} reading {visibility}"
+            );
+        }
+        // Every visibility is covered above.
+        assert_eq!(Visibility::ALL.len(), 3);
+    }
+}
