@@ -1,5 +1,6 @@
-//! The storage port. Each method is one whole use case in one transaction, so no
-//! transaction ever crosses this boundary. Implemented for SQLite and PostgreSQL by
+//! The storage port, one trait per area (site, articles, revisions, taxonomy, staff,
+//! media, comments) whose union is `Store`. Each method is one whole use case in one
+//! transaction, so no transaction ever crosses this boundary. Implemented for SQLite and PostgreSQL by
 //! `masthead-store`, and held above it only as `Arc<dyn Store>`.
 
 use crate::article::{
@@ -137,8 +138,9 @@ pub struct Counts {
     pub comments: u64,
 }
 
+/// The site as a whole: the database itself, publication settings, redirects and static pages.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait SiteStore: Send + Sync {
     /// "sqlite" or "postgres", for logs and reports.
     fn backend(&self) -> &'static str;
 
@@ -155,219 +157,57 @@ pub trait Store: Send + Sync {
     /// list queries may pick slow plans.
     async fn analyze(&self) -> Result<()>;
 
-    // Settings.
     async fn settings(&self) -> Result<Settings>;
+
     async fn save_settings(&self, settings: &Settings) -> Result<()>;
 
-    // Sections and tags.
-    async fn create_section(&self, section: &NewSection) -> Result<Section>;
-    /// All sections in navigation order.
-    async fn sections(&self) -> Result<Vec<Section>>;
-    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>>;
-    /// Finds tags by name, creating those that do not exist yet, in the given order.
-    async fn ensure_tags(&self, names: &[String]) -> Result<Vec<Tag>>;
-    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
-    /// All tags, by name.
-    async fn tags(&self) -> Result<Vec<Tag>>;
-    /// Renames, re-slugs or describes a section. A new slug moves the section's page
-    /// and every published article in it; each old address redirects (301) to the new.
-    async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<Section>;
-    /// Renames, re-slugs or describes a tag; an old tag page redirects to the new.
-    async fn update_tag(&self, id: TagId, tag: &TagEdit) -> Result<Tag>;
-    /// Moves every article of tag `from` to tag `into` and removes `from`, whose page
-    /// then redirects to `into`'s.
-    async fn merge_tags(&self, from: TagId, into: TagId) -> Result<Tag>;
-    /// Up to `limit` tags whose name contains `words` (letters' case aside), by name.
-    async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>>;
-    /// Every tag with how many articles (any status) carry it, by name.
-    async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>>;
+    async fn create_redirect(
+        &self,
+        from_path: &str,
+        to_path: &str,
+        status_code: u16,
+    ) -> Result<Redirect>;
 
-    // Staff.
-    async fn create_person(&self, person: &NewPerson) -> Result<Person>;
-    async fn person(&self, id: PersonId) -> Result<Option<Person>>;
-    async fn person_by_slug(&self, slug: &str) -> Result<Option<Person>>;
-    /// The person with this (normalized) email and their password hash, for logging in.
-    async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>>;
-    /// All staff, by name.
-    async fn people(&self) -> Result<Vec<Person>>;
-    /// Gives a staff member another role, with its audit entry, in one transaction.
-    async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
-    /// Changes what a staff member says about themselves (validated), with its audit
-    /// entry; bylines and author pages show it at once.
-    async fn update_profile(
+    async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>>;
+
+    /// Stores a static page. A page may not take a section's slug, nor a section a
+    /// page's: both live at `/{slug}/`.
+    async fn create_page(
         &self,
-        id: PersonId,
-        profile: &Profile,
-        audit: &NewAuditEntry,
-    ) -> Result<Person>;
-    /// Takes a staff member's access away (ending their sessions and unused links) or
-    /// gives it back; bylines and history stay. With its audit entry.
-    async fn set_access(
-        &self,
-        id: PersonId,
-        active: bool,
+        page: &PageContent,
+        body_html: &str,
         at: DateTime<Utc>,
-        audit: &NewAuditEntry,
-    ) -> Result<Person>;
+    ) -> Result<StaticPage>;
 
-    // Staff sessions (see `auth`); each call also writes its audit entry.
-    /// Starts a session (and drops expired ones); clears the account's failed logins.
-    async fn start_session(
+    async fn update_page(
         &self,
-        session: &NewSession,
-        account_key: &str,
-        audit: &NewAuditEntry,
-    ) -> Result<()>;
-    /// The unexpired session with this token hash, with its person.
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
-    /// Records use of a session at `at`, pushing its expiry to `expires_at`.
-    async fn touch_session(
-        &self,
-        token_hash: &str,
+        id: PageId,
+        page: &PageContent,
+        body_html: &str,
         at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Ends one session (logging out); unknown hashes are no error.
-    async fn end_session(&self, token_hash: &str, audit: &NewAuditEntry) -> Result<()>;
-    /// Ends every session of `person` (logging out everywhere); returns how many.
-    async fn end_sessions(&self, person: PersonId, audit: &NewAuditEntry) -> Result<u64>;
-    /// Records a failed login against each key (and forgets failures older than a day).
-    async fn record_login_failure(
-        &self,
-        keys: &[(AttemptKind, &str)],
-        audit: &NewAuditEntry,
-    ) -> Result<()>;
-    /// Failed logins for a key since `since`.
-    async fn login_failures(
-        &self,
-        kind: AttemptKind,
-        key: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Failures>;
-    /// Adds an entry to the audit log on its own (for actions stored by other calls).
-    async fn record_audit(&self, entry: &NewAuditEntry) -> Result<()>;
-    /// The audit log, newest first.
-    async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
+    ) -> Result<StaticPage>;
 
-    // Single-use tokens: password resets, invitations, the second sign-in step.
-    /// Stores a token (and drops expired and used ones), with its audit entry if any.
-    async fn create_staff_token(
-        &self,
-        token: &NewStaffToken,
-        audit: Option<&NewAuditEntry>,
-    ) -> Result<()>;
-    /// The token with this hash and purpose, unless it was used or has expired.
-    async fn staff_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-    ) -> Result<Option<StaffToken>>;
-    /// Uses up a token; false when it was used already or has expired, so of two
-    /// requests racing with one token only one gets `true`.
-    async fn use_staff_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-        audit: Option<&NewAuditEntry>,
-    ) -> Result<bool>;
-    /// Counts one try of a token (a code typed at the second sign-in step); false once
-    /// `max_attempts` were counted, or when the token is used or expired. Counting is
-    /// atomic, so tries sent all at once cannot outrun it.
-    async fn try_staff_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-        max_attempts: u32,
-    ) -> Result<bool>;
-    /// Unused, unexpired invitations, newest first.
-    async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>>;
-    /// Uses a reset token to set a new password and ends every session of its person,
-    /// in one transaction; `None` when the token is no longer good.
-    async fn reset_password(
-        &self,
-        token_hash: &str,
-        password_hash: &str,
-        now: DateTime<Utc>,
-        audit: &NewAuditEntry,
-    ) -> Result<Option<Person>>;
-    /// Uses an invitation to add the staff member it invites (role and email from the
-    /// invitation), in one transaction; `None` when the invitation is no longer good.
-    async fn accept_invitation(
-        &self,
-        token_hash: &str,
-        person: &NewPerson,
-        now: DateTime<Utc>,
-        audit: &NewAuditEntry,
-    ) -> Result<Option<Person>>;
-    /// Sets a signed-in person's new password and ends their other sessions.
-    async fn change_password(
-        &self,
-        person: PersonId,
-        password_hash: &str,
-        keep_session: &str,
-        audit: &NewAuditEntry,
-    ) -> Result<()>;
+    async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>>;
 
-    // Two-factor sign-in.
-    /// A person's two-factor setting, if they turned it on.
-    async fn two_factor(&self, person: PersonId) -> Result<Option<TwoFactor>>;
-    /// Turns two-factor sign-in on (or starts it again) with a confirmed secret, the
-    /// step of the code that confirmed it, and new recovery codes (hashes).
-    async fn enable_two_factor(
-        &self,
-        person: PersonId,
-        secret: &str,
-        step: i64,
-        recovery_hashes: &[String],
-        audit: &NewAuditEntry,
-    ) -> Result<()>;
-    /// Turns two-factor sign-in off, forgetting the secret and recovery codes.
-    async fn disable_two_factor(&self, person: PersonId, audit: &NewAuditEntry) -> Result<()>;
-    /// Accepts a code's time step if it is later than every step accepted before
-    /// (so a code works once); false otherwise.
-    async fn accept_code_step(&self, person: PersonId, step: i64) -> Result<bool>;
-    /// Uses one of the person's recovery codes; false when it is unknown or used.
-    async fn use_recovery_code(
-        &self,
-        person: PersonId,
-        code_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool>;
+    /// All pages, by position then title; published ones only if `published_only`.
+    async fn static_pages(&self, published_only: bool) -> Result<Vec<StaticPage>>;
+}
 
-    // Members.
-    async fn create_member(&self, member: &NewMember) -> Result<Member>;
-    async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
-
-    // Media.
-    async fn create_media(&self, media: &NewMedia) -> Result<Media>;
-    async fn media(&self, id: MediaId) -> Result<Option<Media>>;
-    /// The media among `ids` that exist, in no particular order (lists with images).
-    async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>>;
-    /// Adds a variant made after the upload (variants are made off the request path).
-    async fn add_media_variant(&self, media: MediaId, variant: &MediaVariant) -> Result<()>;
-    /// The library, newest first; `search` (if not empty) matches alt text, caption or
-    /// credit, case-insensitively.
-    async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>>;
-    /// Changes the words that travel with a picture.
-    async fn update_media_text(
-        &self,
-        id: MediaId,
-        alt: &str,
-        caption: &str,
-        credit: &str,
-    ) -> Result<()>;
-
-    // Articles.
+/// Articles, the lists readers see them in, corrections and readership.
+#[async_trait]
+pub trait ArticleStore: Send + Sync {
     /// Stores a new article; a taken slug is a `Conflict`.
     async fn create_article(&self, article: &NewArticle) -> Result<ArticleId>;
+
     /// Stores many new articles in one transaction (imports and seeding).
     async fn create_articles(&self, articles: &[NewArticle]) -> Result<()>;
+
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+
     async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>>;
+
     async fn slug_taken(&self, slug: &str) -> Result<bool>;
+
     /// Replaces an article's content. With `expected` set, only if the article is
     /// still the version saved at that time (checked under the write lock), else a
     /// `Conflict`: two saves made on one version cannot both win.
@@ -380,7 +220,9 @@ pub trait Store: Send + Sync {
         updated_at: DateTime<Utc>,
         expected: Option<DateTime<Utc>>,
     ) -> Result<()>;
+
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()>;
+
     /// Renames the article's slug; with `moved` set, also records a 301 from the old
     /// path to the new one, atomically.
     async fn change_slug(
@@ -390,6 +232,7 @@ pub trait Store: Send + Sync {
         moved: Option<&PathMove>,
         at: DateTime<Utc>,
     ) -> Result<()>;
+
     async fn add_correction(
         &self,
         id: ArticleId,
@@ -397,7 +240,9 @@ pub trait Store: Send + Sync {
         text: &str,
         at: DateTime<Utc>,
     ) -> Result<Correction>;
+
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;
+
     /// A newsroom list narrowed further (type, words), newest update first; counted
     /// as it is read, so meant for staff, not for reader pages.
     async fn narrowed_articles(
@@ -405,30 +250,41 @@ pub trait Store: Send + Sync {
         query: &ArticleQuery,
         narrow: &Narrowing,
     ) -> Result<Page<ArticleSummary>>;
+
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>>;
+
     /// Published articles, oldest first (so that a sitemap page, once full, stays the
     /// same), `limit` at a time.
     async fn article_locations(&self, offset: u64, limit: u32) -> Result<Vec<ArticleLocation>>;
+
     /// Published articles published at or after `since`, newest first, at most `limit`.
     async fn recent_locations(
         &self,
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ArticleLocation>>;
+
     /// Published articles that share the most of `article`'s tags (newest first among
     /// equals), filled up from its section; at most `limit`, never `article` itself.
     async fn related_articles(&self, article: &Article, limit: u32) -> Result<Vec<ArticleSummary>>;
+
     /// Corrections and updates of published articles, newest first, with their articles.
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>>;
+
     /// Adds reads to the per-day view counts.
     async fn record_views(&self, day: NaiveDate, views: &[(ArticleId, u64)]) -> Result<()>;
+
     /// The published articles read most since `since` (a UTC day), most read first.
     async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>>;
+
     /// Scheduled articles whose time has come, oldest first.
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;
+}
 
-    // Revisions (see `revision`).
+/// What happens around an article's text: revisions, who is editing, review notes, preview links.
+#[async_trait]
+pub trait RevisionStore: Send + Sync {
     /// Records `content` as a revision of the article by `person`; an autosave replaces
     /// the same person's autosave of the last `AUTOSAVE_STRETCH` if it is the newest
     /// revision. Also marks the person as editing the article at `at`. Returns the id.
@@ -440,9 +296,12 @@ pub trait Store: Send + Sync {
         content: &ArticleContent,
         at: DateTime<Utc>,
     ) -> Result<i64>;
+
     /// The article's revisions, newest first.
     async fn revisions(&self, article: ArticleId) -> Result<Vec<RevisionSummary>>;
+
     async fn revision(&self, id: i64) -> Result<Option<Revision>>;
+
     /// `person`'s newest autosave of the article, if newer than `since`.
     async fn autosave_since(
         &self,
@@ -450,6 +309,7 @@ pub trait Store: Send + Sync {
         person: PersonId,
         since: DateTime<Utc>,
     ) -> Result<Option<Revision>>;
+
     /// Marks `person` as having the article's editor open at `at`.
     async fn mark_editing(
         &self,
@@ -457,8 +317,10 @@ pub trait Store: Send + Sync {
         person: PersonId,
         at: DateTime<Utc>,
     ) -> Result<()>;
+
     /// Who has had the article's editor open since `since`, most recent first.
     async fn editing(&self, article: ArticleId, since: DateTime<Utc>) -> Result<Vec<Presence>>;
+
     /// Adds a note to an article (a change requested in review).
     async fn add_note(
         &self,
@@ -467,10 +329,10 @@ pub trait Store: Send + Sync {
         note: &str,
         at: DateTime<Utc>,
     ) -> Result<()>;
+
     /// An article's notes, newest first.
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>>;
 
-    // Preview links (see `revision::PREVIEW_LIFETIME`).
     /// Records a preview link for the article by its token's hash.
     async fn create_preview(
         &self,
@@ -479,51 +341,307 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         at: DateTime<Utc>,
     ) -> Result<()>;
+
     /// The article an unexpired preview link shows.
     async fn preview_article(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ArticleId>>;
+
     /// Ends every preview link of the article; returns how many.
     async fn end_previews(&self, article: ArticleId) -> Result<u64>;
+}
 
-    // Comments.
+/// Sections and tags.
+#[async_trait]
+pub trait TaxonomyStore: Send + Sync {
+    async fn create_section(&self, section: &NewSection) -> Result<Section>;
+
+    /// All sections in navigation order.
+    async fn sections(&self) -> Result<Vec<Section>>;
+
+    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>>;
+
+    /// Finds tags by name, creating those that do not exist yet, in the given order.
+    async fn ensure_tags(&self, names: &[String]) -> Result<Vec<Tag>>;
+
+    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
+
+    /// All tags, by name.
+    async fn tags(&self) -> Result<Vec<Tag>>;
+
+    /// Renames, re-slugs or describes a section. A new slug moves the section's page
+    /// and every published article in it; each old address redirects (301) to the new.
+    async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<Section>;
+
+    /// Renames, re-slugs or describes a tag; an old tag page redirects to the new.
+    async fn update_tag(&self, id: TagId, tag: &TagEdit) -> Result<Tag>;
+
+    /// Moves every article of tag `from` to tag `into` and removes `from`, whose page
+    /// then redirects to `into`'s.
+    async fn merge_tags(&self, from: TagId, into: TagId) -> Result<Tag>;
+
+    /// Up to `limit` tags whose name contains `words` (letters' case aside), by name.
+    async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>>;
+
+    /// Every tag with how many articles (any status) carry it, by name.
+    async fn tag_usage(&self) -> Result<Vec<(Tag, u64)>>;
+}
+
+/// Staff, their sign-in (sessions, failed logins, single-use tokens, two-factor) and the audit log.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn create_person(&self, person: &NewPerson) -> Result<Person>;
+
+    async fn person(&self, id: PersonId) -> Result<Option<Person>>;
+
+    async fn person_by_slug(&self, slug: &str) -> Result<Option<Person>>;
+
+    /// The person with this (normalized) email and their password hash, for logging in.
+    async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>>;
+
+    /// All staff, by name.
+    async fn people(&self) -> Result<Vec<Person>>;
+
+    /// Gives a staff member another role, with its audit entry, in one transaction.
+    async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
+
+    /// Changes what a staff member says about themselves (validated), with its audit
+    /// entry; bylines and author pages show it at once.
+    async fn update_profile(
+        &self,
+        id: PersonId,
+        profile: &Profile,
+        audit: &NewAuditEntry,
+    ) -> Result<Person>;
+
+    /// Takes a staff member's access away (ending their sessions and unused links) or
+    /// gives it back; bylines and history stay. With its audit entry.
+    async fn set_access(
+        &self,
+        id: PersonId,
+        active: bool,
+        at: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Person>;
+
+    /// Starts a session (and drops expired ones); clears the account's failed logins.
+    async fn start_session(
+        &self,
+        session: &NewSession,
+        account_key: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+
+    /// The unexpired session with this token hash, with its person.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+
+    /// Records use of a session at `at`, pushing its expiry to `expires_at`.
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Ends one session (logging out); unknown hashes are no error.
+    async fn end_session(&self, token_hash: &str, audit: &NewAuditEntry) -> Result<()>;
+
+    /// Ends every session of `person` (logging out everywhere); returns how many.
+    async fn end_sessions(&self, person: PersonId, audit: &NewAuditEntry) -> Result<u64>;
+
+    /// Records a failed login against each key (and forgets failures older than a day).
+    async fn record_login_failure(
+        &self,
+        keys: &[(AttemptKind, &str)],
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+
+    /// Failed logins for a key since `since`.
+    async fn login_failures(
+        &self,
+        kind: AttemptKind,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Failures>;
+
+    /// Adds an entry to the audit log on its own (for actions stored by other calls).
+    async fn record_audit(&self, entry: &NewAuditEntry) -> Result<()>;
+
+    /// The audit log, newest first.
+    async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
+
+    /// Stores a token (and drops expired and used ones), with its audit entry if any.
+    async fn create_staff_token(
+        &self,
+        token: &NewStaffToken,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<()>;
+
+    /// The token with this hash and purpose, unless it was used or has expired.
+    async fn staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffToken>>;
+
+    /// Uses up a token; false when it was used already or has expired, so of two
+    /// requests racing with one token only one gets `true`.
+    async fn use_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<bool>;
+
+    /// Counts one try of a token (a code typed at the second sign-in step); false once
+    /// `max_attempts` were counted, or when the token is used or expired. Counting is
+    /// atomic, so tries sent all at once cannot outrun it.
+    async fn try_staff_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<bool>;
+
+    /// Unused, unexpired invitations, newest first.
+    async fn invitations(&self, now: DateTime<Utc>) -> Result<Vec<StaffToken>>;
+
+    /// Uses a reset token to set a new password and ends every session of its person,
+    /// in one transaction; `None` when the token is no longer good.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>>;
+
+    /// Uses an invitation to add the staff member it invites (role and email from the
+    /// invitation), in one transaction; `None` when the invitation is no longer good.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        person: &NewPerson,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> Result<Option<Person>>;
+
+    /// Sets a signed-in person's new password and ends their other sessions.
+    async fn change_password(
+        &self,
+        person: PersonId,
+        password_hash: &str,
+        keep_session: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+
+    /// A person's two-factor setting, if they turned it on.
+    async fn two_factor(&self, person: PersonId) -> Result<Option<TwoFactor>>;
+
+    /// Turns two-factor sign-in on (or starts it again) with a confirmed secret, the
+    /// step of the code that confirmed it, and new recovery codes (hashes).
+    async fn enable_two_factor(
+        &self,
+        person: PersonId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
+
+    /// Turns two-factor sign-in off, forgetting the secret and recovery codes.
+    async fn disable_two_factor(&self, person: PersonId, audit: &NewAuditEntry) -> Result<()>;
+
+    /// Accepts a code's time step if it is later than every step accepted before
+    /// (so a code works once); false otherwise.
+    async fn accept_code_step(&self, person: PersonId, step: i64) -> Result<bool>;
+
+    /// Uses one of the person's recovery codes; false when it is unknown or used.
+    async fn use_recovery_code(
+        &self,
+        person: PersonId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+}
+
+/// The media library.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    async fn create_media(&self, media: &NewMedia) -> Result<Media>;
+
+    async fn media(&self, id: MediaId) -> Result<Option<Media>>;
+
+    /// The media among `ids` that exist, in no particular order (lists with images).
+    async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>>;
+
+    /// Adds a variant made after the upload (variants are made off the request path).
+    async fn add_media_variant(&self, media: MediaId, variant: &MediaVariant) -> Result<()>;
+
+    /// The library, newest first; `search` (if not empty) matches alt text, caption or
+    /// credit, case-insensitively.
+    async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>>;
+
+    /// Changes the words that travel with a picture.
+    async fn update_media_text(
+        &self,
+        id: MediaId,
+        alt: &str,
+        caption: &str,
+        credit: &str,
+    ) -> Result<()>;
+}
+
+/// Members and their comments.
+#[async_trait]
+pub trait CommentStore: Send + Sync {
+    async fn create_member(&self, member: &NewMember) -> Result<Member>;
+
+    async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
+
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
+
     /// An article's comments with the given status, oldest first (threads are built by
     /// the caller from `parent_id`).
     async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>>;
+
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
+
     /// Comments awaiting moderation on any article, oldest first (first come, first
     /// answered).
     async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>>;
+}
 
-    // Redirects.
-    async fn create_redirect(
-        &self,
-        from_path: &str,
-        to_path: &str,
-        status_code: u16,
-    ) -> Result<Redirect>;
-    async fn redirect_for(&self, path: &str) -> Result<Option<Redirect>>;
+/// The whole store: one object that is every area's store. Callers hold it as
+/// `Arc<dyn Store>` and bring the areas they use into scope (`use
+/// masthead_core::store::areas::*` brings them all).
+pub trait Store:
+    SiteStore + ArticleStore + RevisionStore + TaxonomyStore + StaffStore + MediaStore + CommentStore
+{
+}
 
-    // Static pages. A page may not take a section's slug, nor a section a page's.
-    async fn create_page(
-        &self,
-        page: &PageContent,
-        body_html: &str,
-        at: DateTime<Utc>,
-    ) -> Result<StaticPage>;
-    async fn update_page(
-        &self,
-        id: PageId,
-        page: &PageContent,
-        body_html: &str,
-        at: DateTime<Utc>,
-    ) -> Result<StaticPage>;
-    async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>>;
-    /// All pages, by position then title; published ones only if `published_only`.
-    async fn static_pages(&self, published_only: bool) -> Result<Vec<StaticPage>>;
+impl<T> Store for T where
+    T: SiteStore
+        + ArticleStore
+        + RevisionStore
+        + TaxonomyStore
+        + StaffStore
+        + MediaStore
+        + CommentStore
+{
+}
+
+/// Every area's trait, for `use masthead_core::store::areas::*`.
+pub mod areas {
+    pub use super::{
+        ArticleStore, CommentStore, MediaStore, RevisionStore, SiteStore, StaffStore, Store,
+        TaxonomyStore,
+    };
 }
 
 /// An entry of the site-wide corrections log.

@@ -1,0 +1,451 @@
+//! What every area of the store shares: the `Store` on its pool, the columns and
+//! queries several areas read, and the helpers their transactions use. Compiled into
+//! both the `sqlite` and the `postgres` module (see `lib.rs`), like every file here.
+use super::dialect::{self, ts};
+use super::Db;
+use crate::rows::*;
+use chrono::{DateTime, Utc};
+use masthead_core::article::{Article, ArticleContent, ArticleSummary, PathMove};
+use masthead_core::change::{Change, ChangeSender};
+use masthead_core::ids::*;
+use masthead_core::store::{ArticleFilter, Page, PageRequest};
+use masthead_core::taxonomy::Tag;
+use masthead_core::{Error, Result};
+use sqlx::QueryBuilder;
+
+pub(super) type Conn = <Db as sqlx::Database>::Connection;
+
+/// Rows per multi-row INSERT: well under both databases' bind-parameter limits.
+pub(super) const BATCH: usize = 500;
+
+pub(super) const ARTICLE_COLUMNS: &str =
+    "a.id, a.slug, a.title, a.standfirst, a.body_markdown, a.body_html, \
+     a.custom_excerpt, a.excerpt, a.word_count, a.featured_media_id, a.featured_alt, \
+     a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
+     s.slug AS section_slug, a.article_type, a.status, a.visibility, a.meta_title, \
+     a.meta_description, a.social_image, a.canonical_url, a.created_at, a.updated_at, \
+     a.published_at, a.scheduled_at, \
+     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved') \
+     AS approved_comments \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+/// An article's tags, credits, sources and corrections in one query (see `PartRow`),
+/// each in its order. Credits come in position order; authors and editors are told
+/// apart by kind, so each keeps its own order.
+/// (PostgreSQL types each column of a UNION from its branches pairwise, left to right,
+/// so the first branch gives the timestamp column its type and the second the text.)
+pub(super) const PARTS_QUERY: &str = "\
+    SELECT CAST(3 AS BIGINT) AS part, CAST(0 AS BIGINT) AS pos, id, kind AS a, text AS b, \
+           NULL AS c, created_at AS made_at \
+      FROM corrections WHERE article_id = $1 \
+    UNION ALL SELECT CAST(1 AS BIGINT), c.position, p.id, p.name, p.slug, c.kind, NULL \
+      FROM article_credits c JOIN people p ON p.id = c.person_id WHERE c.article_id = $1 \
+    UNION ALL SELECT CAST(0 AS BIGINT), x.position, t.id, t.name, t.slug, NULL, NULL \
+      FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = $1 \
+    UNION ALL SELECT CAST(2 AS BIGINT), position, NULL, name, url, note, NULL \
+      FROM article_sources WHERE article_id = $1 \
+    ORDER BY part, pos, made_at, id";
+
+pub(super) const SUMMARY_COLUMNS: &str =
+    "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
+     a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
+     a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+pub(super) const MEDIA_COLUMNS: &str =
+    "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at FROM media";
+
+pub(super) const MEDIA_WITH_VARIANTS: &str =
+    "m.id, m.storage_key, m.mime_type, m.width, m.height, m.byte_size, \
+     m.alt, m.caption, m.credit, m.created_at, v.width AS v_width, v.height AS v_height, \
+     v.mime_type AS v_mime_type, v.storage_key AS v_storage_key, v.byte_size AS v_byte_size \
+     FROM media m LEFT JOIN media_variants v ON v.media_id = m.id";
+
+pub(super) const REVISION_COLUMNS: &str =
+    "r.id, r.article_id, r.person_id, p.name AS person_name, r.kind, \
+     r.title, r.created_at, r.updated_at \
+     FROM article_revisions r LEFT JOIN people p ON p.id = r.person_id";
+
+pub(super) const PAGE_COLUMNS: &str =
+    "id, slug, title, description, body_markdown, body_html, status, \
+     position, in_footer, created_at, updated_at FROM pages";
+
+pub(super) const LOCATION_COLUMNS: &str =
+    "a.slug, s.slug AS section_slug, a.title, a.published_at, a.updated_at \
+     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+
+pub(super) const PERSON_COLUMNS: &str =
+    "id, slug, name, email, role, bio, expertise, avatar_media_id, \
+     social_links, password_hash, created_at, deactivated_at FROM people";
+
+pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member_name, \
+     c.parent_id, c.body, c.status, c.created_at \
+     FROM comments c JOIN members m ON m.id = c.member_id";
+
+/// The store on one database pool.
+#[derive(Clone)]
+pub struct Store {
+    pub(super) pool: sqlx::Pool<Db>,
+    pub(super) changes: ChangeSender,
+}
+
+impl Store {
+    pub fn new(pool: sqlx::Pool<Db>) -> Self {
+        Self {
+            pool,
+            changes: masthead_core::change::channel(),
+        }
+    }
+
+    /// Tells subscribers what a committed write changed. Nobody listening is fine.
+    pub(super) fn notify(&self, change: Change) {
+        let _ = self.changes.send(change);
+    }
+
+    /// Applies pending migrations; returns the versions applied now.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let applied_before = self.applied_versions().await?;
+        dialect::MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| Error::internal("cannot apply migrations", e))?;
+        let applied_after = self.applied_versions().await?;
+        Ok(applied_after
+            .into_iter()
+            .filter(|v| !applied_before.contains(v))
+            .collect())
+    }
+
+    pub(super) async fn applied_versions(&self) -> Result<Vec<i64>> {
+        let exists: Option<i64> = sqlx::query_scalar(dialect::MIGRATIONS_TABLE_EXISTS)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("migrations"))?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("migrations"))
+    }
+
+    pub fn pool(&self) -> &sqlx::Pool<Db> {
+        &self.pool
+    }
+}
+
+/// Finds tags by name, creating the missing ones; keeps the order of `names`.
+pub(super) async fn ensure_tags(
+    conn: &mut Conn,
+    names: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Tag>> {
+    let mut tags: Vec<Tag> = Vec::with_capacity(names.len());
+    for name in names {
+        let name = name.trim();
+        let slug = masthead_core::slug::slugify(name).ok_or_else(|| {
+            Error::invalid("tags", format!("the tag {name:?} has no letters or digits"))
+        })?;
+        if tags.iter().any(|t| t.slug == slug) {
+            continue;
+        }
+        let found = existing_tag(&mut *conn, name, &slug).await?;
+        let row = match found {
+            Some(row) => row,
+            None => {
+                sqlx::query(
+                    "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) \
+                     ON CONFLICT (slug) DO NOTHING",
+                )
+                .bind(&slug)
+                .bind(name)
+                .bind(ts(now))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error("tag"))?;
+                sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+                    .bind(&slug)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db_error("tag"))?
+            }
+        };
+        let tag: Tag = row.into();
+        if tags.iter().any(|t| t.id == tag.id) {
+            continue;
+        }
+        tags.push(tag);
+    }
+    Ok(tags)
+}
+
+/// The tag a writer means by `name`: the one at its slug, else the one of that name
+/// (a tag renamed without a new address), else the one its old address now leads to
+/// (renamed or merged away), so editing tags never splits one into two.
+pub(super) async fn existing_tag(
+    conn: &mut Conn,
+    name: &str,
+    slug: &str,
+) -> Result<Option<TagRow>> {
+    let by_slug: Option<TagRow> =
+        sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error("tag"))?;
+    if by_slug.is_some() {
+        return Ok(by_slug);
+    }
+    let by_name: Option<TagRow> = sqlx::query_as(
+        "SELECT id, slug, name, description FROM tags WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error("tag"))?;
+    if by_name.is_some() {
+        return Ok(by_name);
+    }
+    let moved: Option<String> =
+        sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")
+            .bind(format!("/tag/{slug}/"))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error("redirect"))?;
+    let Some(target) = moved
+        .as_deref()
+        .and_then(|p| p.strip_prefix("/tag/"))
+        .and_then(|p| p.strip_suffix('/'))
+        .map(str::to_owned)
+    else {
+        return Ok(None);
+    };
+    sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
+        .bind(target)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error("tag"))
+}
+
+/// One article's rows in the tables beside `articles`, with the status and publication
+/// time those rows carry for the tag and author listings.
+pub(super) struct Parts<'a> {
+    pub(super) id: i64,
+    pub(super) content: &'a ArticleContent,
+    pub(super) tag_ids: Vec<i64>,
+    pub(super) status: &'a str,
+    pub(super) published_at: Option<DateTime<Utc>>,
+}
+
+/// Records that `moved.from` now lives at `moved.to`, keeping redirects free of chains
+/// and loops.
+pub(super) async fn record_move(
+    conn: &mut Conn,
+    moved: &PathMove,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    // Earlier redirects to the old path now go straight to the new one.
+    sqlx::query("UPDATE redirects SET to_path = $1 WHERE to_path = $2")
+        .bind(&moved.to)
+        .bind(&moved.from)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("redirect"))?;
+    // A path that is live again must not redirect anywhere.
+    sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+        .bind(&moved.to)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("redirect"))?;
+    sqlx::query(
+        "INSERT INTO redirects (from_path, to_path, status_code, created_at) VALUES ($1, $2, 301, $3) \
+         ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, status_code = 301",
+    )
+    .bind(&moved.from)
+    .bind(&moved.to)
+    .bind(ts(at))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error("redirect"))?;
+    Ok(())
+}
+
+/// Changes to `article_counts`, gathered so that each counter is written once per
+/// transaction, in one statement, in key order: concurrent transactions then lock
+/// counter rows in the same order and cannot deadlock.
+#[derive(Default)]
+pub(super) struct CountDeltas(std::collections::BTreeMap<(&'static str, i64, String), i64>);
+
+impl CountDeltas {
+    /// Counts one article (`delta` +1 or -1) in every list it appears in.
+    pub(super) fn add(
+        &mut self,
+        status: &str,
+        section: Option<i64>,
+        tags: &[i64],
+        authors: &[i64],
+        delta: i64,
+    ) {
+        let mut bump = |scope: &'static str, id: i64| {
+            *self.0.entry((scope, id, status.to_owned())).or_insert(0) += delta;
+        };
+        bump("all", 0);
+        if let Some(section) = section {
+            bump("section", section);
+        }
+        tags.iter().for_each(|t| bump("tag", *t));
+        authors.iter().for_each(|a| bump("author", *a));
+    }
+
+    /// Every list touched, whether or not its count changed in the end: an edit that
+    /// leaves an article where it was still changes how those lists show it.
+    pub(super) fn lists(&self) -> Vec<ArticleFilter> {
+        let mut lists: Vec<ArticleFilter> = self
+            .0
+            .keys()
+            .filter_map(|(scope, id, _)| match *scope {
+                "all" => Some(ArticleFilter::All),
+                "section" => Some(ArticleFilter::Section(SectionId(*id))),
+                "tag" => Some(ArticleFilter::Tag(TagId(*id))),
+                "author" => Some(ArticleFilter::Author(PersonId(*id))),
+                _ => None,
+            })
+            .collect();
+        lists.dedup();
+        lists
+    }
+
+    pub(super) async fn apply(self, conn: &mut Conn) -> Result<()> {
+        let rows: Vec<_> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in rows.chunks(BATCH) {
+            let mut qb =
+                QueryBuilder::<Db>::new("INSERT INTO article_counts (scope, scope_id, status, n) ");
+            qb.push_values(chunk, |mut b, ((scope, id, status), n)| {
+                b.push_bind(*scope)
+                    .push_bind(*id)
+                    .push_bind(status.as_str())
+                    .push_bind(*n);
+            });
+            qb.push(" ON CONFLICT (scope, scope_id, status) DO UPDATE SET n = article_counts.n + excluded.n");
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error("article counts"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    pub(super) async fn load_article(&self, row: Option<ArticleRow>) -> Result<Option<Article>> {
+        let Some(row) = row else { return Ok(None) };
+        let parts: Vec<PartRow> = sqlx::query_as(PARTS_QUERY)
+            .bind(row.id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("article parts"))?;
+        row.into_article(ArticleParts::from_rows(parts)?).map(Some)
+    }
+
+    /// Starts a transaction that will write.
+    pub(super) async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
+        self.pool
+            .begin_with(dialect::BEGIN_WRITE)
+            .await
+            .map_err(db_error("transaction"))
+    }
+}
+
+impl Store {
+    /// One page of an ordered summary query (`qb`, `SELECT SUMMARY_COLUMNS ... ORDER
+    /// BY ...`), with the list's `total` counted beforehand.
+    pub(super) async fn summary_page(
+        &self,
+        mut qb: QueryBuilder<'_, Db>,
+        page: PageRequest,
+        total: i64,
+    ) -> Result<Page<ArticleSummary>> {
+        qb.push(" LIMIT ")
+            .push_bind(i64::from(page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.offset));
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(ArticleSummary::try_from)
+                .collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    /// Summaries of the published articles among `ids`, in the order of `ids`.
+    pub(super) async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {SUMMARY_COLUMNS} WHERE a.status = 'published' AND a.id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<SummaryRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
+        let mut found: Vec<ArticleSummary> = rows
+            .into_iter()
+            .map(ArticleSummary::try_from)
+            .collect::<Result<_>>()?;
+        found.sort_by_key(|a| ids.iter().position(|id| *id == a.id.0));
+        Ok(found)
+    }
+}
+
+/// Fails with a conflict when a section already has `slug` (checked for pages), or a
+/// page has it (checked for sections): both live at `/{slug}/`.
+pub(super) async fn top_level_slug_free(
+    conn: &mut Conn,
+    table: &'static str,
+    slug: &str,
+) -> Result<()> {
+    let taken: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error("slug"))?;
+    match taken {
+        Some(_) => Err(Error::conflict(format!(
+            "/{slug}/ is taken by a {}; choose another slug",
+            if table == "pages" { "page" } else { "section" }
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub(super) async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<()> {
+    tx.commit().await.map_err(db_error("commit"))
+}
+
+/// A `LIKE ... ESCAPE '\\'` pattern matching text that contains `words` (lower-cased,
+/// with `%`, `_` and `\\` taken literally).
+pub(super) fn contains_pattern(words: &str) -> String {
+    let escaped = words
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
