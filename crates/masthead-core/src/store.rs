@@ -25,6 +25,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The most whole articles one `published_after` call returns.
+pub const WHOLE_BATCH: u32 = 500;
+
 /// Which articles a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ArticleFilter {
@@ -250,6 +253,15 @@ pub trait ArticleStore: Send + Sync {
         query: &ArticleQuery,
         narrow: &Narrowing,
     ) -> Result<Page<ArticleSummary>>;
+
+    /// Published articles, whole, with ids after `after`, in id order, at most
+    /// `limit` (at most `WHOLE_BATCH`): how the search index reads the store, a batch
+    /// at a time.
+    async fn published_after(&self, after: ArticleId, limit: u32) -> Result<Vec<Article>>;
+
+    /// When any article last changed, whatever its status (`None` when there are
+    /// none): what tells a search index whether it is current.
+    async fn last_article_change(&self) -> Result<Option<DateTime<Utc>>>;
 
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>>;

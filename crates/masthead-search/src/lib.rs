@@ -3,11 +3,12 @@
 //! in step by following the store's change notices (`follow`).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use masthead_core::article::{Article, Status};
 use masthead_core::change::Change;
 use masthead_core::ids::ArticleId;
-use masthead_core::search::{Search, SearchHit, SearchResults, MAX_QUERY_CHARS};
-use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
+use masthead_core::search::{Search, SearchHit, SearchResults, MAX_QUERY_CHARS, MAX_RESULTS};
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store, WHOLE_BATCH};
 use masthead_core::{Error, Result};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -21,8 +22,6 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocumen
 
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
-/// Articles read from the store per batch while rebuilding.
-const REBUILD_BATCH: u32 = 500;
 /// Characters of a result's snippet.
 const SNIPPET_CHARS: usize = 220;
 
@@ -178,9 +177,24 @@ impl SearchIndex {
         Term::from_field_u64(self.fields.id, u64::try_from(id.0).unwrap_or(0))
     }
 
-    fn commit(&self, writer: &mut IndexWriter) -> Result<()> {
-        writer.commit().map_err(search_error("commit"))?;
+    /// Commits what the writer holds, recording `watermark` (the newest article
+    /// change the index has taken in) with it, and shows it to searches.
+    fn commit(&self, writer: &mut IndexWriter, watermark: Option<DateTime<Utc>>) -> Result<()> {
+        let mut prepared = writer.prepare_commit().map_err(search_error("commit"))?;
+        if let Some(at) = watermark {
+            prepared.set_payload(&at.to_rfc3339());
+        }
+        prepared.commit().map_err(search_error("commit"))?;
         self.reader.reload().map_err(search_error("reload"))
+    }
+
+    /// The newest article change the index has taken in, as its last commit says.
+    fn watermark(&self) -> Option<DateTime<Utc>> {
+        let metas = self.index.load_metas().ok()?;
+        let payload = metas.payload?;
+        DateTime::parse_from_rfc3339(&payload)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
     }
 
     /// Puts article `id` in the index if it is published, and takes it out otherwise.
@@ -189,49 +203,57 @@ impl SearchIndex {
         let mut guard = self.writer();
         let writer = guard.as_mut().ok_or_else(closed)?;
         writer.delete_term(self.id_term(id));
+        let changed = article.as_ref().map(|a| a.updated_at);
         if let Some(a) = article.filter(|a| a.status == Status::Published) {
             writer
                 .add_document(self.document(&a))
                 .map_err(search_error("add"))?;
         }
-        self.commit(writer)
+        let watermark = match (self.watermark(), changed) {
+            (Some(old), Some(new)) => Some(old.max(new)),
+            (old, new) => old.or(new),
+        };
+        self.commit(writer, watermark)
     }
 
-    /// Replaces the whole index with the store's published articles; returns how many.
+    /// Replaces the whole index with the store's published articles, read and added a
+    /// batch at a time (memory stays bounded by the batch and the writer's budget);
+    /// returns how many. Searches see the old index until the new one is complete.
     pub async fn rebuild(&self, store: &dyn Store) -> Result<u64> {
-        let mut documents = Vec::new();
-        let mut number = 1;
-        loop {
-            let query = ArticleQuery::published(
-                ArticleFilter::All,
-                PageRequest::numbered(number, REBUILD_BATCH),
-            );
-            let page = store.list_articles(&query).await?;
-            for summary in &page.items {
-                if let Some(a) = store.article(summary.id).await? {
-                    documents.push(self.document(&a));
-                }
-            }
-            if page.items.len() < REBUILD_BATCH as usize {
-                break;
-            }
-            number += 1;
+        // What the store holds now; anything changed later arrives as a notice.
+        let watermark = store.last_article_change().await?;
+        {
+            let mut guard = self.writer();
+            let writer = guard.as_mut().ok_or_else(closed)?;
+            writer
+                .delete_all_documents()
+                .map_err(search_error("clear"))?;
         }
-        let count = documents.len() as u64;
+        let mut count = 0u64;
+        let mut after = ArticleId(0);
+        loop {
+            let batch = store.published_after(after, WHOLE_BATCH).await?;
+            let Some(last) = batch.last().map(|a| a.id) else {
+                break;
+            };
+            let documents: Vec<TantivyDocument> = batch.iter().map(|a| self.document(a)).collect();
+            let mut guard = self.writer();
+            let writer = guard.as_mut().ok_or_else(closed)?;
+            for d in documents {
+                writer.add_document(d).map_err(search_error("add"))?;
+            }
+            count += batch.len() as u64;
+            after = last;
+        }
         let mut guard = self.writer();
         let writer = guard.as_mut().ok_or_else(closed)?;
-        writer
-            .delete_all_documents()
-            .map_err(search_error("clear"))?;
-        for d in documents {
-            writer.add_document(d).map_err(search_error("add"))?;
-        }
-        self.commit(writer)?;
+        self.commit(writer, watermark)?;
         Ok(count)
     }
 
-    /// Rebuilds when the index does not hold as many articles as the store publishes
-    /// (a new node, a lost directory, changes made while this node was down).
+    /// Rebuilds when the index is not current: it does not hold as many articles as
+    /// the store publishes, or it has not taken in the store's newest change (a new
+    /// node, a lost directory, changes made while this node was down).
     pub async fn catch_up(&self, store: &dyn Store) -> Result<Option<u64>> {
         let published = store
             .list_articles(&ArticleQuery::published(
@@ -240,7 +262,8 @@ impl SearchIndex {
             ))
             .await?
             .total;
-        if published == self.len() {
+        let newest = store.last_article_change().await?;
+        if published == self.len() && newest == self.watermark() {
             return Ok(None);
         }
         self.rebuild(store).await.map(Some)
@@ -285,6 +308,25 @@ impl Search for SearchIndex {
         if text.trim().is_empty() || page.limit == 0 {
             return Ok(SearchResults::default());
         }
+        match self.run(&text, page) {
+            Ok(results) => Ok(results),
+            // Syntax the engine parses but cannot run (`tags:*` on a text field):
+            // taken as the words it holds, never an error for the reader.
+            Err(e) => {
+                tracing::debug!(error = %e, query = %text, "search syntax taken as words");
+                let words = plain_words(&text);
+                if words.trim().is_empty() {
+                    return Ok(SearchResults::default());
+                }
+                self.run(&words, page)
+            }
+        }
+    }
+}
+
+impl SearchIndex {
+    /// One search as the engine takes it.
+    fn run(&self, text: &str, page: PageRequest) -> Result<SearchResults> {
         let f = self.fields;
         let mut parser = QueryParser::for_index(
             &self.index,
@@ -295,8 +337,19 @@ impl Search for SearchIndex {
         parser.set_field_boost(f.standfirst, 2.0);
         parser.set_field_boost(f.tags, 2.0);
         // Whatever readers type is a query: what does not parse is taken as words.
-        let (query, _) = parser.parse_query_lenient(&text);
+        let (query, _) = parser.parse_query_lenient(text);
         let searcher = self.reader.searcher();
+        // Never deeper than MAX_RESULTS: the collector reserves offset + limit slots.
+        let reach = page.offset.saturating_add(page.limit);
+        if reach > MAX_RESULTS {
+            let total = searcher
+                .search(&query, &Count)
+                .map_err(search_error("search"))?;
+            return Ok(SearchResults {
+                hits: Vec::new(),
+                total: total as u64,
+            });
+        }
         let top = TopDocs::with_limit(page.limit as usize)
             .and_offset(page.offset as usize)
             .order_by_score();
@@ -323,6 +376,22 @@ impl Search for SearchIndex {
             total: total as u64,
         })
     }
+}
+
+/// The words of a query, without its syntax: field names (`tags:`) and operator
+/// characters dropped.
+fn plain_words(query: &str) -> String {
+    query
+        .split_whitespace()
+        .map(|token| token.rsplit(':').next().unwrap_or(token))
+        .map(|token| {
+            token
+                .chars()
+                .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The text of sanitized article HTML: tags dropped (each one a word break), spaces
@@ -356,7 +425,35 @@ fn plain_text(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn syntax_the_engine_cannot_run_is_searched_as_words() {
+        let index = SearchIndex::in_memory().unwrap();
+        let page = PageRequest::numbered(1, 10);
+        for query in ["tags:*", "slug:*"] {
+            // What the engine makes of it fails (this was a 500 for readers)...
+            let ran = index.run(query, page);
+            // ...and the port answers anyway.
+            let answered = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(index.search(query, page));
+            assert!(answered.is_ok(), "{query}: {ran:?}");
+        }
+        assert!(
+            index.run("tags:*", page).is_err(),
+            "the engine refuses tags:*"
+        );
+    }
+
+    #[test]
+    fn query_syntax_leaves_its_words() {
+        assert_eq!(plain_words("tags:* harbour").trim(), "harbour");
+        assert_eq!(plain_words("slug:strike-ends").trim(), "strike ends");
+        assert_eq!(plain_words("\"unclosed (((").trim(), "unclosed");
+    }
 
     #[test]
     fn plain_text_drops_tags_and_decodes_entities() {

@@ -14,6 +14,8 @@ store_test!(
     finds_published_articles_by_words_and_stems,
     follows_publishing_editing_and_unpublishing,
     survives_a_restart_and_rebuilds_when_behind,
+    rebuilds_every_article_in_batches_and_only_when_behind,
+    any_query_and_any_page_is_an_answer,
 );
 
 fn page(n: u32) -> PageRequest {
@@ -241,4 +243,106 @@ async fn survives_a_restart_and_rebuilds_when_behind(store: Arc<dyn Store>) {
     std::fs::write(broken.path().join("meta.json"), "not json").unwrap();
     let index = SearchIndex::open(broken.path()).unwrap();
     assert!(index.is_empty());
+}
+
+/// More articles than a store page (100) and than a batch (500): the rebuild takes in
+/// every one, the oldest included, and a current index is not rebuilt at start.
+async fn rebuilds_every_article_in_batches_and_only_when_behind(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    fixtures::bulk_published(&store, &f.world, f.author.id, 1_050).await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(index.catch_up(&*store).await.unwrap(), Some(1_050));
+        assert_eq!(index.len(), 1_050);
+        for n in [0, 1, 99, 100, 499, 500, 501, 1_049] {
+            let hits = index
+                .search(&format!("bulkword{n}"), page(1))
+                .await
+                .unwrap();
+            assert_eq!(hits.total, 1, "article {n} is found");
+        }
+        let oldest = index.search("\"Bulk story 0\"", page(1)).await.unwrap();
+        assert!(oldest.total >= 1, "the oldest by its own headline");
+        index.close().unwrap();
+    }
+    // The next start finds the index current: no rebuild.
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.catch_up(&*store).await.unwrap(), None);
+    // An edit made while this node was not following: the counts still match, but the
+    // index has not seen the newest change, so it catches up.
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = store
+        .article_by_slug("bulk-story-7")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.body_markdown = "Rewritten with the word quokka.".into();
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    assert_eq!(index.catch_up(&*store).await.unwrap(), Some(1_050));
+    assert_eq!(index.search("quokka", page(1)).await.unwrap().total, 1);
+    assert_eq!(index.catch_up(&*store).await.unwrap(), None);
+}
+
+/// Whatever a reader types and whatever page they ask for is an answer: query syntax
+/// the engine cannot run is taken as words, and a page far past the last reserves
+/// nothing (it once aborted the process on a 32 GB allocation).
+async fn any_query_and_any_page_is_an_answer(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    publish(
+        &store,
+        &f,
+        "Harbour strike",
+        "Dockers walked out.",
+        &["Labour"],
+    )
+    .await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    for query in [
+        "slug:*",
+        "tags:*",
+        "title:*",
+        "*",
+        "id:[1 TO 5]",
+        "title:",
+        "\"unclosed",
+        "AND OR NOT",
+        "harbour^99999999999",
+        "(((",
+        "-",
+        "tags:labour",
+        "people:*ada*",
+    ] {
+        assert!(index.search(query, page(1)).await.is_ok(), "{query}");
+    }
+    let words = index.search("tags:* harbour", page(1)).await.unwrap();
+    assert_eq!(
+        words.total, 1,
+        "the words of what could not run are searched"
+    );
+    for number in [100_000_000, u32::MAX] {
+        let far = index
+            .search("harbour", PageRequest::numbered(number, 20))
+            .await
+            .unwrap();
+        assert!(far.hits.is_empty());
+        assert_eq!(far.total, 1, "the count is still told");
+    }
+    let edge = index
+        .search(
+            "harbour",
+            PageRequest {
+                offset: 990,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(edge.hits.is_empty(), "past the one match, within the bound");
 }

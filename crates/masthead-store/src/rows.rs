@@ -99,6 +99,7 @@ fn section_ref(
 }
 
 /// The parts of an article kept in other tables.
+#[derive(Default)]
 pub(crate) struct ArticleParts {
     pub tags: Vec<Named<TagId>>,
     pub authors: Vec<Named<PersonId>>,
@@ -211,8 +212,8 @@ impl From<LocationRow> for masthead_core::store::ArticleLocation {
     }
 }
 
-/// One row of an article's parts, all read by one query (see `PARTS_QUERY` in
-/// backend.rs): `part` says which, and the columns mean what that part needs.
+/// One row of an article's parts, all read by one query (see `parts_query` in
+/// `backend/common.rs`): `part` says which, and the columns mean what that part needs.
 #[derive(sqlx::FromRow)]
 pub(crate) struct PartRow {
     pub part: i64,
@@ -226,6 +227,8 @@ pub(crate) struct PartRow {
     pub c: Option<String>,
     /// When a correction was made.
     pub made_at: Option<DateTime<Utc>>,
+    /// The article the part belongs to.
+    pub owner: i64,
 }
 
 /// `PartRow::part` values.
@@ -235,6 +238,20 @@ pub(crate) const PART_SOURCE: i64 = 2;
 pub(crate) const PART_CORRECTION: i64 = 3;
 
 impl ArticleParts {
+    /// Sorts the rows of several articles' parts (in the order the parts query returns
+    /// them) into each article's parts.
+    pub fn by_article(rows: Vec<PartRow>) -> Result<std::collections::HashMap<i64, Self>> {
+        let mut grouped: std::collections::HashMap<i64, Vec<PartRow>> =
+            std::collections::HashMap::new();
+        for row in rows {
+            grouped.entry(row.owner).or_default().push(row);
+        }
+        grouped
+            .into_iter()
+            .map(|(id, rows)| Ok((id, Self::from_rows(rows)?)))
+            .collect()
+    }
+
     /// Sorts rows, in the order the parts query returns them, into their parts.
     pub fn from_rows(rows: Vec<PartRow>) -> Result<Self> {
         let mut parts = ArticleParts {

@@ -1,7 +1,7 @@
 //! Named fixture builders: small, purposeful newsrooms rather than one kitchen sink.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use masthead_core::article::{ArticleContent, Status};
+use masthead_core::article::{ArticleContent, NewArticle, Status};
 use masthead_core::ids::{ArticleId, PersonId};
 use masthead_core::newsroom::Newsroom;
 use masthead_core::people::{NewPerson, Person, Role};
@@ -114,4 +114,36 @@ pub async fn published(
         .await
         .expect("publish");
     id
+}
+
+/// `n` published articles in `section` by `author`, stored in one go as an import
+/// does: "Bulk story 0" first (published `n` minutes before `t0()`), each a minute
+/// after the one before, each with a body of its own words.
+pub async fn bulk_published(store: &Arc<dyn Store>, section: &Section, author: PersonId, n: usize) {
+    let renderer = newsroom_service(store.clone());
+    let articles: Vec<NewArticle> = (0..n)
+        .map(|i| {
+            let mut content = ArticleContent::new(
+                format!("Bulk story {i}"),
+                format!("Reporting number {i}: the bulkword{i} appears here alone."),
+            );
+            content.section_id = Some(section.id);
+            content.authors = vec![author];
+            let at = t0() - Duration::minutes(i64::try_from(n - i).unwrap_or(0));
+            NewArticle {
+                rendered: renderer.render(&content),
+                content,
+                slug: format!("bulk-story-{i}"),
+                status: Status::Published,
+                created_at: at,
+                published_at: Some(at),
+                scheduled_at: None,
+                corrections: Vec::new(),
+            }
+        })
+        .collect();
+    store
+        .create_articles(&articles)
+        .await
+        .expect("bulk articles");
 }

@@ -51,6 +51,7 @@ async fn get(app: &masthead_web::App, path: &str) -> (StatusCode, Option<String>
 store_test!(
     redirects_never_leave_the_site,
     control_characters_in_paths_are_a_404,
+    search_takes_any_query_and_any_page,
 );
 
 /// Addresses that once redirected off the site, or put raw control characters into
@@ -107,4 +108,44 @@ async fn control_characters_in_paths_are_a_404(store: Arc<dyn Store>) {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path} -> {location:?}");
         assert!(body.contains("Page not found"), "{path}: the themed page");
     }
+}
+
+/// One anonymous request for a far page of search results once aborted the process
+/// (the engine reserved offset + limit slots); syntax it could not run was a 500.
+async fn search_takes_any_query_and_any_page(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(&newsroom, "Harbour", &f.world, f.author.id, &f.editor, 0).await;
+    let search = Arc::new(masthead_search::SearchIndex::in_memory().unwrap());
+    search.refresh(&*store, id).await.unwrap();
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        search,
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(
+            &std::env::temp_dir().join("masthead-test-outbox"),
+            "Test <newsroom@example.com>",
+        )
+        .unwrap(),
+    );
+    let app = masthead_web::router(state);
+    for page in ["100000000", "4294967295", "99999999999999999999", "-1", "0"] {
+        let (status, _, _) = get(&app, &format!("/search/?q=harbour&page={page}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "page {page}");
+    }
+    for q in [
+        "slug:*",
+        "tags:*",
+        "title:",
+        "%22unclosed",
+        "*",
+        "id:%5B1%20TO%205%5D",
+    ] {
+        let (status, _, _) = get(&app, &format!("/search/?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "q={q}");
+    }
+    let (_, _, body) = get(&app, "/search/?q=tags:*%20harbour").await;
+    assert!(body.contains("/world/harbour/"), "the words are searched");
 }

@@ -63,6 +63,46 @@ impl masthead_core::store::ArticleStore for Store {
         self.load_article(row).await
     }
 
+    async fn published_after(&self, after: ArticleId, limit: u32) -> Result<Vec<Article>> {
+        let limit = i64::from(limit.clamp(1, masthead_core::store::WHOLE_BATCH));
+        let rows: Vec<ArticleRow> = sqlx::query_as(&format!(
+            "SELECT {ARTICLE_COLUMNS} WHERE a.status = 'published' AND a.id > $1 \
+             ORDER BY a.id LIMIT $2"
+        ))
+        .bind(after.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("articles"))?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            return Ok(Vec::new());
+        };
+        let parts: Vec<PartRow> = sqlx::query_as(&parts_query(
+            "IN (SELECT id FROM articles WHERE status = 'published' AND id > $1 AND id <= $2)",
+        ))
+        .bind(after.0)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("article parts"))?;
+        let mut parts = ArticleParts::by_article(parts)?;
+        rows.into_iter()
+            .map(|row| {
+                let own = parts.remove(&row.id).unwrap_or_default();
+                row.into_article(own)
+            })
+            .collect()
+    }
+
+    async fn last_article_change(&self) -> Result<Option<DateTime<Utc>>> {
+        let newest: Option<(DateTime<Utc>,)> =
+            sqlx::query_as("SELECT updated_at FROM articles ORDER BY updated_at DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error("articles"))?;
+        Ok(newest.map(|(t,)| t))
+    }
+
     async fn article_by_slug(&self, slug: &str) -> Result<Option<Article>> {
         let row: Option<ArticleRow> =
             sqlx::query_as(&format!("SELECT {ARTICLE_COLUMNS} WHERE a.slug = $1"))

@@ -29,22 +29,32 @@ pub(super) const ARTICLE_COLUMNS: &str =
      AS approved_comments \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
-/// An article's tags, credits, sources and corrections in one query (see `PartRow`),
-/// each in its order. Credits come in position order; authors and editors are told
-/// apart by kind, so each keeps its own order.
+/// The tags, credits, sources and corrections of the articles whose id is `which`
+/// (`= $1`, `IN (...)`) in one query (see `PartRow`), by article, each part in its
+/// order. Credits come in position order; authors and editors are told apart by kind,
+/// so each keeps its own order.
 /// (PostgreSQL types each column of a UNION from its branches pairwise, left to right,
 /// so the first branch gives the timestamp column its type and the second the text.)
-pub(super) const PARTS_QUERY: &str = "\
-    SELECT CAST(3 AS BIGINT) AS part, CAST(0 AS BIGINT) AS pos, id, kind AS a, text AS b, \
-           NULL AS c, created_at AS made_at \
-      FROM corrections WHERE article_id = $1 \
-    UNION ALL SELECT CAST(1 AS BIGINT), c.position, p.id, p.name, p.slug, c.kind, NULL \
-      FROM article_credits c JOIN people p ON p.id = c.person_id WHERE c.article_id = $1 \
-    UNION ALL SELECT CAST(0 AS BIGINT), x.position, t.id, t.name, t.slug, NULL, NULL \
-      FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = $1 \
-    UNION ALL SELECT CAST(2 AS BIGINT), position, NULL, name, url, note, NULL \
-      FROM article_sources WHERE article_id = $1 \
-    ORDER BY part, pos, made_at, id";
+pub(super) fn parts_query(which: &str) -> String {
+    format!(
+        "SELECT CAST(3 AS BIGINT) AS part, CAST(0 AS BIGINT) AS pos, id, kind AS a, text AS b, \
+                NULL AS c, created_at AS made_at, article_id AS owner \
+           FROM corrections WHERE article_id {which} \
+         UNION ALL SELECT CAST(1 AS BIGINT), c.position, p.id, p.name, p.slug, c.kind, NULL, \
+                c.article_id \
+           FROM article_credits c JOIN people p ON p.id = c.person_id WHERE c.article_id {which} \
+         UNION ALL SELECT CAST(0 AS BIGINT), x.position, t.id, t.name, t.slug, NULL, NULL, \
+                x.article_id \
+           FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id {which} \
+         UNION ALL SELECT CAST(2 AS BIGINT), position, NULL, name, url, note, NULL, article_id \
+           FROM article_sources WHERE article_id {which} \
+         ORDER BY owner, part, pos, made_at, id"
+    )
+}
+
+/// One article's parts (see `parts_query`).
+pub(super) static PARTS_QUERY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| parts_query("= $1"));
 
 pub(super) const SUMMARY_COLUMNS: &str =
     "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
@@ -340,7 +350,7 @@ impl CountDeltas {
 impl Store {
     pub(super) async fn load_article(&self, row: Option<ArticleRow>) -> Result<Option<Article>> {
         let Some(row) = row else { return Ok(None) };
-        let parts: Vec<PartRow> = sqlx::query_as(PARTS_QUERY)
+        let parts: Vec<PartRow> = sqlx::query_as(&PARTS_QUERY)
             .bind(row.id)
             .fetch_all(&self.pool)
             .await

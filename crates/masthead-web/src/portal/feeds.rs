@@ -10,7 +10,7 @@ use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use masthead_core::article::Visibility;
+use masthead_core::access;
 use masthead_core::store::{ArticleQuery, PageRequest};
 use masthead_render::feeds::{FeedAuthor, FeedItem, FeedView};
 
@@ -77,8 +77,8 @@ async fn render(
             url: state.url(&article.path()),
             title: article.title.clone(),
             summary: article.summary().to_owned(),
-            // Gated bodies stay on the site, where access is checked.
-            content_html: (article.visibility == Visibility::Public)
+            // Feed readers are anonymous: gated bodies stay on the site.
+            content_html: access::can_read(&access::Reader::Anonymous, &article)
                 .then(|| article.body_html.clone()),
             published,
             updated: article.updated_at.max(published),

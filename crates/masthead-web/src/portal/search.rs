@@ -5,7 +5,7 @@ use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use masthead_core::search::MAX_QUERY_CHARS;
+use masthead_core::search::{MAX_QUERY_CHARS, MAX_RESULTS};
 use masthead_core::store::{Page, PageRequest};
 use masthead_render::views::{PageView, SearchHitView, SearchView, StoryView};
 use serde::Deserialize;
@@ -67,9 +67,10 @@ pub async fn search(
     // Result pages are for readers, not for search engines.
     chrome.meta.robots = Some("noindex, follow");
     let encoded = percent_encoding::utf8_percent_encode(&query, percent_encoding::NON_ALPHANUMERIC);
+    // Pages end where results do (`MAX_RESULTS`), however many match.
     let numbering = Page::<()> {
         items: Vec::new(),
-        total: results.total,
+        total: results.total.min(u64::from(MAX_RESULTS)),
         offset: request.offset,
         limit: request.limit,
     };
