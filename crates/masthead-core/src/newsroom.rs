@@ -10,7 +10,7 @@ use crate::ids::{ArticleId, PageId};
 use crate::page::{PageContent, StaticPage};
 use crate::revision::RevisionKind;
 use crate::store::Store;
-use crate::workflow::{self, Actor, Subject};
+use crate::workflow::{self, Actor, Credits, Subject};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -48,6 +48,7 @@ impl Newsroom {
         if content.authors.is_empty() {
             content.authors.push(actor.person);
         }
+        workflow::check_credits(actor, Credits::NONE, credits(&content))?;
         content.validate()?;
         let slug = self.free_slug(&content.title).await?;
         let article = NewArticle {
@@ -103,6 +104,12 @@ impl Newsroom {
         let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
         let subject = subject(&article, &authors);
         workflow::can_edit(actor, subject)?;
+        let editors: Vec<_> = article.editors.iter().map(|e| e.id).collect();
+        let before = Credits {
+            authors: &authors,
+            editors: &editors,
+        };
+        workflow::check_credits(actor, before, credits(&content))?;
         content.validate()?;
         let moved = if content.section_id != article.section.as_ref().map(|s| s.id)
             && workflow::slug_change_needs_redirect(subject)
@@ -273,5 +280,13 @@ fn subject<'a>(
         status: article.status,
         authors,
         published_at: article.published_at,
+    }
+}
+
+/// Who `content` credits.
+fn credits(content: &ArticleContent) -> Credits<'_> {
+    Credits {
+        authors: &content.authors,
+        editors: &content.editors,
     }
 }

@@ -135,6 +135,63 @@ pub fn can_edit(actor: Actor, subject: Subject<'_>) -> Result<()> {
     }
 }
 
+/// Who an article credits: its bylines and its "Edited by".
+#[derive(Debug, Clone, Copy)]
+pub struct Credits<'a> {
+    pub authors: &'a [PersonId],
+    pub editors: &'a [PersonId],
+}
+
+impl Credits<'_> {
+    /// No one yet (an article about to be created).
+    pub const NONE: Credits<'static> = Credits {
+        authors: &[],
+        editors: &[],
+    };
+}
+
+/// Whether the actor may change an article's credits from `before` to `after`.
+/// Editors and admins credit anyone. Writers below them stay among the authors of
+/// what they save, and change no one else's credit: the other authors and the
+/// editors stay as they were (a new draft of theirs is credited to them alone).
+pub fn check_credits(actor: Actor, before: Credits<'_>, after: Credits<'_>) -> Result<()> {
+    if actor.role.at_least(Role::Editor) {
+        return Ok(());
+    }
+    let others = |list: &[PersonId]| {
+        let mut others: Vec<PersonId> = list
+            .iter()
+            .copied()
+            .filter(|p| *p != actor.person)
+            .collect();
+        others.sort_by_key(|p| p.0);
+        others.dedup();
+        others
+    };
+    let same_set = |a: &[PersonId], b: &[PersonId]| {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        a.sort_by_key(|p| p.0);
+        a.dedup();
+        b.sort_by_key(|p| p.0);
+        b.dedup();
+        a == b
+    };
+    if !after.authors.contains(&actor.person) {
+        return Err(Error::forbidden(
+            "you stay among the authors of what you write; an editor can change the bylines",
+        ));
+    }
+    if others(after.authors) != others(before.authors) {
+        return Err(Error::forbidden(
+            "only editors add or remove the bylines of others",
+        ));
+    }
+    if !same_set(after.editors, before.editors) {
+        return Err(Error::forbidden("only editors say who edited an article"));
+    }
+    Ok(())
+}
+
 /// Whether changing the slug must leave a redirect behind: once an article has been
 /// public its URL has been shared, so the old one must keep working.
 pub fn slug_change_needs_redirect(subject: Subject<'_>) -> bool {
@@ -298,6 +355,41 @@ mod tests {
             ),
             Err(Error::Conflict(_))
         ));
+    }
+
+    #[test]
+    fn who_may_credit_whom() {
+        const THIRD: PersonId = PersonId(3);
+        let credits = |authors: &'static [PersonId], editors: &'static [PersonId]| Credits {
+            authors,
+            editors,
+        };
+        let mine = credits(&[ME], &[]);
+        let shared = credits(&[ME, OTHER], &[THIRD]);
+        // (before, after, allowed for writers below editor)
+        let cases: &[(Credits<'_>, Credits<'_>, bool)] = &[
+            (Credits::NONE, mine, true),
+            (Credits::NONE, credits(&[OTHER], &[]), false),
+            (Credits::NONE, credits(&[ME, OTHER], &[]), false),
+            (Credits::NONE, credits(&[ME], &[OTHER]), false),
+            (mine, mine, true),
+            (mine, credits(&[OTHER], &[]), false),
+            (mine, credits(&[ME, OTHER], &[]), false),
+            (mine, credits(&[ME], &[THIRD]), false),
+            (shared, shared, true),
+            (shared, credits(&[OTHER, ME], &[THIRD]), true),
+            (shared, credits(&[ME], &[THIRD]), false),
+            (shared, credits(&[ME, OTHER], &[]), false),
+            (shared, credits(&[OTHER], &[THIRD]), false),
+            (credits(&[OTHER], &[]), credits(&[OTHER, ME], &[]), true),
+        ];
+        for role in Role::ALL {
+            for (n, (before, after, writers_may)) in cases.iter().enumerate() {
+                let allowed = check_credits(actor(*role), *before, *after).is_ok();
+                let expected = *writers_may || role.at_least(Role::Editor);
+                assert_eq!(allowed, expected, "{role}, case {n}");
+            }
+        }
     }
 
     #[test]

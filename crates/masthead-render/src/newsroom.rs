@@ -395,6 +395,9 @@ pub struct EditorView {
     pub authors: Vec<Choice>,
     /// Staff, with `selected` meaning "credited as editor".
     pub editors: Vec<Choice>,
+    /// Whether the person may change who is credited (editors and admins); others
+    /// see the credits without changing them.
+    pub may_credit: bool,
     pub actions: Vec<ActionView>,
     /// Notes from the desk, newest first.
     pub notes: Vec<NoteView>,

@@ -311,7 +311,131 @@ store_test!(
     variants_an_interrupted_run_left_unmade_are_finished,
     admins_take_away_and_give_back_a_leavers_access,
     staff_write_their_own_profile,
+    writers_cannot_forge_bylines,
 );
+
+/// Posts a form whose fields are owned strings.
+async fn post_owned(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Reply {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post(path, &borrowed).await
+}
+
+/// An author once published a story, then credited it to the admin and anyone as its
+/// editor; a contributor made a draft credited only to someone else. Writers below
+/// editor now keep their own byline and change no one else's credit.
+async fn writers_cannot_forge_bylines(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let ed = staff(&*store, "Edda", Role::Editor).await;
+    let id = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Harbour fees rise",
+        &f.world,
+        amy.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let mut credited = store.article(id).await.unwrap().unwrap().content();
+    credited.editors = vec![f.editor.id];
+    newsroom
+        .update(
+            masthead_testkit::fixtures::NewsroomFixture::actor(&f.editor),
+            id,
+            credited,
+            masthead_testkit::fixtures::t0(),
+        )
+        .await
+        .unwrap();
+    let app = app(store.clone());
+    let world = f.world.id.to_string();
+    let fields = |authors: Vec<String>, editors: Vec<String>| {
+        let mut fields = vec![
+            ("title".to_owned(), "Harbour fees rise".to_owned()),
+            ("body_markdown".to_owned(), "The vote was close.".to_owned()),
+            ("article_type".to_owned(), "news".to_owned()),
+            ("visibility".to_owned(), "public".to_owned()),
+            ("section".to_owned(), world.clone()),
+        ];
+        fields.extend(authors.into_iter().map(|a| ("authors".to_owned(), a)));
+        fields.extend(editors.into_iter().map(|e| ("editors".to_owned(), e)));
+        fields
+    };
+    let (amy_id, admin_id, ed_id) = (
+        amy.id.to_string(),
+        f.admin.id.to_string(),
+        f.editor.id.to_string(),
+    );
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let article = format!("/newsroom/articles/{}", id.0);
+    for (authors, editors) in [
+        (vec![admin_id.clone()], vec![]),
+        (vec![amy_id.clone(), admin_id.clone()], vec![]),
+        (vec![amy_id.clone()], vec![admin_id.clone()]),
+        (vec![amy_id.clone()], vec![]),
+    ] {
+        let r = post_owned(
+            &mut writer,
+            &article,
+            &fields(authors.clone(), editors.clone()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{authors:?} {editors:?}");
+    }
+    let stored = store.article(id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.authors.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [amy.id]
+    );
+    assert_eq!(
+        stored.editors.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [f.editor.id],
+        "the editor the desk credited stays"
+    );
+    // Saving with the credits as they are works.
+    let r = post_owned(
+        &mut writer,
+        &article,
+        &fields(vec![amy_id.clone()], vec![ed_id.clone()]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // A contributor's new draft is theirs alone.
+    let mut contributor = Browser::new(&app, "192.0.2.2");
+    contributor.login(&cara.email, PASSWORD).await;
+    let before = store.counts().await.unwrap().articles;
+    let r = post_owned(
+        &mut contributor,
+        "/newsroom/articles",
+        &fields(vec![admin_id.clone()], vec![]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        store.counts().await.unwrap().articles,
+        before,
+        "nothing stored"
+    );
+
+    // An editor credits whom they like.
+    let mut editor = Browser::new(&app, "192.0.2.3");
+    editor.login(&ed.email, PASSWORD).await;
+    let r = post_owned(
+        &mut editor,
+        &article,
+        &fields(vec![amy_id, admin_id], vec![ed_id]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(store.article(id).await.unwrap().unwrap().authors.len(), 2);
+}
 
 async fn staff_write_their_own_profile(store: Arc<dyn Store>) {
     let f = masthead_testkit::fixtures::newsroom(&*store).await;
@@ -2066,12 +2190,14 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
     let app = app(store.clone());
     let mut writer = Browser::new(&app, "192.0.2.1");
     writer.login(&cara.email, PASSWORD).await;
-    // A new article form, with the writer's own byline ticked.
+    // A new article form, with the writer's own byline, which only an editor changes.
     let form = writer.get("/newsroom/articles/new").await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form
-        .body
-        .contains(&format!(r#"name="authors" value="{}" checked"#, cara.id)));
+    assert!(form.body.contains(&format!(
+        r#"<input type="hidden" name="authors" value="{}">"#,
+        cara.id
+    )));
+    assert!(!form.body.contains(r#"type="checkbox" name="authors""#));
     // A headline is required: nothing is created without one.
     let r = writer
         .post(

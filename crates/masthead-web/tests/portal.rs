@@ -143,8 +143,9 @@ async fn article_page_shows_credits_and_hides_drafts(store: Arc<dyn Store>) {
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];
     content.editors = vec![f.editor.id];
+    // Credited by an editor: writers below editor credit only themselves.
     let id = newsroom
-        .create_draft(NewsroomFixture::actor(&f.author), content, t0())
+        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
         .await
         .unwrap();
     let app = app(store.clone());

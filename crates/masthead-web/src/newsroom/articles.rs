@@ -14,7 +14,7 @@ use masthead_core::article::{
 };
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
-use masthead_core::people::Person;
+use masthead_core::people::{Person, Role};
 use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
 use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest};
 use masthead_core::workflow::{self, Actor, Subject};
@@ -1263,6 +1263,7 @@ async fn editor(
             .iter()
             .map(|p| Choice::new(p.id, p.name.clone(), content.editors.contains(&p.id)))
             .collect(),
+        may_credit: person.role.at_least(Role::Editor),
         actions: article.map(|a| actions(person, a)).unwrap_or_default(),
         corrections: article
             .map(|a| {
