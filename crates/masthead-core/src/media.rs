@@ -1,6 +1,7 @@
 //! Media: uploaded images and files, with the words that travel with them.
 
-use crate::ids::MediaId;
+use crate::ids::{MediaId, PersonId};
+use crate::people::{Person, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,8 @@ pub struct Media {
     pub caption: String,
     pub credit: String,
     pub created_at: DateTime<Utc>,
+    /// Who uploaded it in the newsroom (none for the demo's, imported or older ones).
+    pub uploaded_by: Option<PersonId>,
     /// Smaller copies for responsive images, narrowest first.
     pub variants: Vec<MediaVariant>,
 }
@@ -42,5 +45,13 @@ pub struct NewMedia {
     pub alt: String,
     pub caption: String,
     pub credit: String,
+    pub uploaded_by: Option<PersonId>,
     pub variants: Vec<MediaVariant>,
+}
+
+/// Whether `person` may change the words that travel with `media` (alt text, caption,
+/// credit), which every article using it shows: the person who uploaded it, and the
+/// editors and admins who look after the library.
+pub fn may_describe(person: &Person, media: &Media) -> bool {
+    person.role.at_least(Role::Editor) || media.uploaded_by == Some(person.id)
 }

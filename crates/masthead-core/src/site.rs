@@ -98,9 +98,14 @@ pub fn is_web_address(url: &str) -> bool {
 }
 
 /// Whether `url` may be linked from the site's pages: a web address, or a path on
-/// this site (not a protocol-relative `//host` address, nor `javascript:` and the like).
+/// this site (not a protocol-relative `//host` address, nor `/\host`, which browsers
+/// read the same way, nor `javascript:` and the like). No control characters or
+/// spaces, which browsers strip before they read an address.
 pub fn is_link(url: &str) -> bool {
-    is_web_address(url) || (url.starts_with('/') && !url.starts_with("//"))
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    is_web_address(url) || (url.starts_with('/') && !url.starts_with("//") && !url.contains('\\'))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +156,11 @@ mod tests {
         for bad in [
             "javascript:alert(1)",
             "//evil.example/",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/about\\..\\x",
+            "/\t/evil.example",
+            "https://x.example/\njavascript:alert(1)",
             "data:text/html,x",
             "about",
             "",

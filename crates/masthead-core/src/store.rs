@@ -599,13 +599,15 @@ pub trait MediaStore: Send + Sync {
     /// credit, case-insensitively.
     async fn media_library(&self, search: &str, page: PageRequest) -> Result<Page<Media>>;
 
-    /// Changes the words that travel with a picture.
+    /// Changes the words that travel with a picture, with its audit entry (the
+    /// library is shared: who changed them is on record).
     async fn update_media_text(
         &self,
         id: MediaId,
         alt: &str,
         caption: &str,
         credit: &str,
+        audit: &NewAuditEntry,
     ) -> Result<()>;
 }
 

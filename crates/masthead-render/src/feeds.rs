@@ -66,7 +66,10 @@ impl FeedView {
             .map(|i| rss::Item {
                 title: Some(i.title.clone()),
                 link: Some(i.url.clone()),
-                description: Some(i.summary.clone()),
+                // Feed readers take an RSS description as HTML: the summary is
+                // text, so it goes in escaped (a standfirst's `<img onerror>` stays
+                // words, never markup).
+                description: Some(html_text(&i.summary)),
                 content: i.content_html.clone(),
                 guid: Some(rss::Guid {
                     value: i.url.clone(),
@@ -93,7 +96,7 @@ impl FeedView {
         let channel = rss::Channel {
             title: self.title.clone(),
             link: self.home_url.clone(),
-            description: self.description.clone(),
+            description: html_text(&self.description),
             language: Some(self.language.clone()),
             last_build_date: Some(self.updated.to_rfc2822()),
             generator: Some("Masthead".to_owned()),
@@ -254,10 +257,42 @@ struct JsonAuthor<'a> {
     url: &'a str,
 }
 
+/// Text made safe to stand where HTML is read.
+fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn rss_descriptions_are_text_not_markup() {
+        let mut v = view();
+        v.description = "News <b>bold</b>".into();
+        v.items[0].summary = "Rates rise <img src=x onerror=alert(1)> & more".into();
+        let rss = v.rss();
+        assert!(!rss.contains("<img"), "{rss}");
+        assert!(!rss.contains("<b>bold"), "{rss}");
+        let feed = parse(&rss);
+        let summary = feed.entries[0].summary.as_ref().unwrap().content.clone();
+        assert!(
+            summary.contains("&lt;img src=x onerror=alert(1)&gt; &amp; more"),
+            "readers see the words: {summary}"
+        );
+    }
 
     fn view() -> FeedView {
         let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();

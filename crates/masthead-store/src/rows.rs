@@ -436,6 +436,7 @@ pub(crate) struct MediaRow {
     pub caption: String,
     pub credit: String,
     pub created_at: DateTime<Utc>,
+    pub uploaded_by: Option<i64>,
 }
 
 impl From<MediaRow> for Media {
@@ -451,6 +452,7 @@ impl From<MediaRow> for Media {
             caption: r.caption,
             credit: r.credit,
             created_at: r.created_at,
+            uploaded_by: r.uploaded_by.map(PersonId),
             variants: Vec::new(),
         }
     }

@@ -196,6 +196,7 @@ async fn article_round_trips_every_field(store: S) {
             alt: "Cranes over the harbour".into(),
             caption: "The harbour at dawn.".into(),
             credit: "Source: Lantern Photo".into(),
+            uploaded_by: None,
             variants: [1200, 400, 800]
                 .into_iter()
                 .map(|w| MediaVariant {
@@ -256,8 +257,9 @@ async fn article_round_trips_every_field(store: S) {
             },
         ],
     };
+    // An editor credits several people (writers below editor credit only themselves).
     let id = newsroom
-        .create_draft(actor(&f.author), content.clone(), t0())
+        .create_draft(actor(&f.editor), content.clone(), t0())
         .await
         .unwrap();
     let article = store.article(id).await.unwrap().unwrap();
@@ -291,7 +293,7 @@ async fn article_round_trips_every_field(store: S) {
 
     // Same title again: the slug gets a number, never a collision.
     let second = newsroom
-        .create_draft(actor(&f.author), content.clone(), t0())
+        .create_draft(actor(&f.editor), content.clone(), t0())
         .await
         .unwrap();
     assert_eq!(
@@ -308,7 +310,7 @@ async fn article_round_trips_every_field(store: S) {
     edited.body_markdown = "New body.".into();
     newsroom
         .update(
-            actor(&f.author),
+            actor(&f.editor),
             id,
             edited.clone(),
             t0() + Duration::minutes(5),
@@ -2017,6 +2019,7 @@ async fn media_library_searches_and_grows_variants(store: S) {
         alt: alt.into(),
         caption: caption.into(),
         credit: credit.into(),
+        uploaded_by: None,
         variants: Vec::new(),
     };
     let harbour = store
@@ -2121,16 +2124,28 @@ async fn media_library_searches_and_grows_variants(store: S) {
             " Council chamber, empty ",
             "Before the vote",
             "City Archive",
+            &audit(t0(), None, AuditAction::MediaDescribed, "picture"),
         )
         .await
         .unwrap();
     let council = store.media(council.id).await.unwrap().unwrap();
+    // With its audit entry, in the same transaction.
+    let log = store.audit_log(PageRequest::numbered(1, 5)).await.unwrap();
+    assert_eq!(log.items[0].action, AuditAction::MediaDescribed);
     assert_eq!(
         (council.alt.as_str(), council.caption.as_str()),
         ("Council chamber, empty", "Before the vote")
     );
     assert!(matches!(
-        store.update_media_text(MediaId(999_999), "a", "", "").await,
+        store
+            .update_media_text(
+                MediaId(999_999),
+                "a",
+                "",
+                "",
+                &audit(t0(), None, AuditAction::MediaDescribed, "picture"),
+            )
+            .await,
         Err(Error::NotFound(_))
     ));
 }

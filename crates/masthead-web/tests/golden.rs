@@ -73,6 +73,7 @@ async fn newsroom(store: &Arc<dyn Store>) -> masthead_search::SearchIndex {
             alt: "Cranes over the harbour".into(),
             caption: "The container terminal at dawn.".into(),
             credit: "Photo: Gazette staff".into(),
+            uploaded_by: None,
             variants: vec![MediaVariant {
                 width: 800,
                 height: 450,

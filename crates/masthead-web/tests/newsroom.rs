@@ -312,7 +312,73 @@ store_test!(
     admins_take_away_and_give_back_a_leavers_access,
     staff_write_their_own_profile,
     writers_cannot_forge_bylines,
+    only_the_uploader_and_editors_change_a_pictures_words,
 );
+
+/// Any staff member could rewrite the words of any picture in the shared library
+/// (which every article using it shows); now only its uploader and the editors can.
+async fn only_the_uploader_and_editors_change_a_pictures_words(store: Arc<dyn Store>) {
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let ed = staff(&*store, "Edda", Role::Editor).await;
+    let picture = |uploaded_by| masthead_core::media::NewMedia {
+        storage_key: format!("2026/03/{uploaded_by:?}.png"),
+        mime_type: "image/png".into(),
+        width: Some(800),
+        height: Some(600),
+        byte_size: 1000,
+        alt: "A ferry at dawn".into(),
+        caption: String::new(),
+        credit: "Amy".into(),
+        uploaded_by,
+        variants: Vec::new(),
+    };
+    let amys = store.create_media(&picture(Some(amy.id))).await.unwrap();
+    let demo = store.create_media(&picture(None)).await.unwrap();
+    let app = app(store.clone());
+    let words = |alt: &'static str| [("alt", alt), ("caption", ""), ("credit", "Amy")];
+    let mut contributor = Browser::new(&app, "192.0.2.1");
+    contributor.login(&cara.email, PASSWORD).await;
+    for id in [amys.id, demo.id] {
+        let r = contributor
+            .post(&format!("/newsroom/media/{}", id.0), &words("Defaced"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{id:?}");
+        assert_eq!(
+            store.media(id).await.unwrap().unwrap().alt,
+            "A ferry at dawn"
+        );
+    }
+    let mut uploader = Browser::new(&app, "192.0.2.2");
+    uploader.login(&amy.email, PASSWORD).await;
+    let r = uploader
+        .post(
+            &format!("/newsroom/media/{}", amys.id.0),
+            &words("A ferry leaving at dawn"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = uploader
+        .post(
+            &format!("/newsroom/media/{}", demo.id.0),
+            &words("Mine now"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "not hers");
+    let mut editor = Browser::new(&app, "192.0.2.3");
+    editor.login(&ed.email, PASSWORD).await;
+    let r = editor
+        .post(
+            &format!("/newsroom/media/{}", demo.id.0),
+            &words("Harbour at dawn"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        store.media(demo.id).await.unwrap().unwrap().alt,
+        "Harbour at dawn"
+    );
+}
 
 /// Posts a form whose fields are owned strings.
 async fn post_owned(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Reply {
@@ -581,6 +647,7 @@ async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Sto
         alt: "The harbour".into(),
         caption: String::new(),
         credit: String::new(),
+        uploaded_by: None,
         variants,
     };
     let upload = store
@@ -1872,9 +1939,9 @@ async fn state_changes_need_the_session_token_and_our_own_origin(store: Arc<dyn 
     );
 }
 
-/// Walks every newsroom route as a signed-out visitor and as each role. Article routes
-/// are walked on a draft of the person's own (what every role may edit); the rules
-/// per article are tested below.
+/// Walks every newsroom route as a signed-out visitor and as each role. Article and
+/// picture routes are walked on a draft and a picture of the person's own (what every
+/// role may edit); the rules per article and picture are tested on their own.
 async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     let mut people = Vec::new();
     for role in Role::ALL {
@@ -1882,20 +1949,6 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     }
     let visitor = staff(&*store, "Visitor", Role::Contributor).await;
     let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
-    let picture = store
-        .create_media(&masthead_core::media::NewMedia {
-            storage_key: "uploads/test-card.jpg".into(),
-            mime_type: "image/jpeg".into(),
-            width: Some(40),
-            height: Some(30),
-            byte_size: 100,
-            alt: "A test card".into(),
-            caption: String::new(),
-            credit: String::new(),
-            variants: Vec::new(),
-        })
-        .await
-        .unwrap();
     let comment = pending_comment(&*store, &newsroom, &visitor, "A reader's thoughts.").await;
     let media_dir = tempfile::tempdir().unwrap();
     let app = app_with_media(store.clone(), media_dir.path());
@@ -1942,6 +1995,23 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     .unwrap();
             }
             let revision = store.revisions(draft).await.unwrap()[0].id;
+            // A picture of the person's own, like the draft (the rules per picture
+            // are tested below).
+            let picture = store
+                .create_media(&masthead_core::media::NewMedia {
+                    storage_key: format!("uploads/test-card-{checked}.jpg"),
+                    mime_type: "image/jpeg".into(),
+                    width: Some(40),
+                    height: Some(30),
+                    byte_size: 100,
+                    alt: "A test card".into(),
+                    caption: String::new(),
+                    credit: String::new(),
+                    uploaded_by: Some(owner.id),
+                    variants: Vec::new(),
+                })
+                .await
+                .unwrap();
             let section = store
                 .create_section(&masthead_core::taxonomy::NewSection {
                     name: format!("Matrix desk {checked}"),

@@ -1111,6 +1111,7 @@ async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
             alt: "The pier".into(),
             caption: String::new(),
             credit: String::new(),
+            uploaded_by: None,
             variants: vec![
                 variant(480, "image/jpeg", "jpg"),
                 variant(480, "image/webp", "webp"),

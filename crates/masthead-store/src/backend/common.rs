@@ -6,6 +6,7 @@ use super::Db;
 use crate::rows::*;
 use chrono::{DateTime, Utc};
 use masthead_core::article::{Article, ArticleContent, ArticleSummary, PathMove};
+use masthead_core::auth::NewAuditEntry;
 use masthead_core::change::{Change, ChangeSender};
 use masthead_core::ids::*;
 use masthead_core::store::{ArticleFilter, Page, PageRequest};
@@ -63,11 +64,12 @@ pub(super) const SUMMARY_COLUMNS: &str =
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 pub(super) const MEDIA_COLUMNS: &str =
-    "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at FROM media";
+    "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at, \
+     uploaded_by FROM media";
 
 pub(super) const MEDIA_WITH_VARIANTS: &str =
     "m.id, m.storage_key, m.mime_type, m.width, m.height, m.byte_size, \
-     m.alt, m.caption, m.credit, m.created_at, v.width AS v_width, v.height AS v_height, \
+     m.alt, m.caption, m.credit, m.created_at, m.uploaded_by, v.width AS v_width, v.height AS v_height, \
      v.mime_type AS v_mime_type, v.storage_key AS v_storage_key, v.byte_size AS v_byte_size \
      FROM media m LEFT JOIN media_variants v ON v.media_id = m.id";
 
@@ -458,4 +460,21 @@ pub(super) fn contains_pattern(words: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
+pub(super) async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip) \
+         VALUES ($1, $2, COALESCE((SELECT name FROM people WHERE id = $2), ''), $3, $4, $5)",
+    )
+    .bind(ts(entry.at))
+    .bind(entry.actor.map(|p| p.0))
+    .bind(entry.action.as_str())
+    .bind(&entry.target)
+    .bind(&entry.ip)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error("audit log"))?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::Utc;
+use masthead_core::auth::NewAuditEntry;
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::store::{Page, PageRequest};
@@ -17,8 +18,8 @@ impl masthead_core::store::MediaStore for Store {
     async fn create_media(&self, media: &NewMedia) -> Result<Media> {
         let mut tx = self.begin().await?;
         let row: MediaRow = sqlx::query_as(&format!(
-            "INSERT INTO media (storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+            "INSERT INTO media (storage_key, mime_type, width, height, byte_size, alt, caption, credit, \
+             created_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
             MEDIA_COLUMNS.trim_end_matches(" FROM media")
         ))
         .bind(&media.storage_key)
@@ -30,6 +31,7 @@ impl masthead_core::store::MediaStore for Store {
         .bind(&media.caption)
         .bind(&media.credit)
         .bind(ts(Utc::now()))
+        .bind(media.uploaded_by.map(|p| p.0))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error("media"))?;
@@ -143,19 +145,22 @@ impl masthead_core::store::MediaStore for Store {
         alt: &str,
         caption: &str,
         credit: &str,
+        audit: &NewAuditEntry,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
         let done =
             sqlx::query("UPDATE media SET alt = $2, caption = $3, credit = $4 WHERE id = $1")
                 .bind(id.0)
                 .bind(alt.trim())
                 .bind(caption.trim())
                 .bind(credit.trim())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(db_error("media"))?;
         if done.rows_affected() == 0 {
             return Err(Error::not_found(format!("media {id}")));
         }
-        Ok(())
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await
     }
 }

@@ -696,20 +696,3 @@ async fn take_token(
     .map_err(db_error("token"))?;
     row.map(StaffToken::try_from).transpose()
 }
-
-/// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
-async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip) \
-         VALUES ($1, $2, COALESCE((SELECT name FROM people WHERE id = $2), ''), $3, $4, $5)",
-    )
-    .bind(ts(entry.at))
-    .bind(entry.actor.map(|p| p.0))
-    .bind(entry.action.as_str())
-    .bind(&entry.target)
-    .bind(&entry.ip)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error("audit log"))?;
-    Ok(())
-}

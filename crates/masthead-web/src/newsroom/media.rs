@@ -15,6 +15,7 @@ use masthead_core::article::FeaturedImage;
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::MediaId;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
+use masthead_core::people::Person;
 use masthead_core::store::{PageRequest, Store};
 use masthead_media::{Files, Kind, MediaError};
 use masthead_render::newsroom::{DeskChrome, MediaItemView, MediaLibraryView};
@@ -222,6 +223,7 @@ pub async fn upload(
             alt,
             caption,
             credit,
+            uploaded_by: Some(person.id),
             variants: Vec::new(),
         })
         .await?;
@@ -428,6 +430,17 @@ pub struct WordsForm {
     credit: String,
 }
 
+async fn no_such_picture(state: &AppState, person: &Person) -> WebError {
+    desk_error(
+        state,
+        StatusCode::NOT_FOUND,
+        Some(person),
+        "No such picture",
+        "That picture is not in the library.",
+    )
+    .await
+}
+
 /// Changes a picture's alt text, caption and credit.
 pub async fn update(
     State(state): State<AppState>,
@@ -436,20 +449,36 @@ pub async fn update(
     Form(form): Form<WordsForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
+    let Some(media) = state.store.media(MediaId(id)).await? else {
+        return Err(no_such_picture(&state, person).await);
+    };
+    // Every article using the picture shows its words: only the person who uploaded
+    // it and the editors change them.
+    if !masthead_core::media::may_describe(person, &media) {
+        return Err(desk_error(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some(person),
+            "Not your picture",
+            "Only the person who uploaded this picture, or an editor, can change its words.",
+        )
+        .await);
+    }
     state
         .store
-        .update_media_text(MediaId(id), &form.alt, &form.caption, &form.credit)
-        .await?;
-    // The library is shared: who changed a picture's words is on record.
-    state
-        .store
-        .record_audit(&NewAuditEntry {
-            at: Utc::now(),
-            actor: Some(person.id),
-            action: AuditAction::MediaDescribed,
-            target: format!("picture {id}: {}", form.alt.trim()),
-            ip: desk.ip.clone(),
-        })
+        .update_media_text(
+            MediaId(id),
+            &form.alt,
+            &form.caption,
+            &form.credit,
+            &NewAuditEntry {
+                at: Utc::now(),
+                actor: Some(person.id),
+                action: AuditAction::MediaDescribed,
+                target: format!("picture {id}: {}", form.alt.trim()),
+                ip: desk.ip.clone(),
+            },
+        )
         .await?;
     Ok(Redirect::to(&format!("/newsroom/media?uploaded={id}")).into_response())
 }
@@ -469,14 +498,7 @@ pub async fn use_as_featured(
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let Some(media) = state.store.media(MediaId(form.media)).await? else {
-        return Err(desk_error(
-            &state,
-            StatusCode::NOT_FOUND,
-            Some(person),
-            "No such picture",
-            "That picture is not in the library.",
-        )
-        .await);
+        return Err(no_such_picture(&state, person).await);
     };
     if media.alt.trim().is_empty() {
         return Err(desk_error(

@@ -151,6 +151,7 @@ pub async fn create(store: &dyn Store, dir: &Path, picture: &Picture<'_>) -> Res
             alt: picture.alt.to_owned(),
             caption: picture.caption.to_owned(),
             credit: picture.credit.to_owned(),
+            uploaded_by: None,
             variants,
         })
         .await
