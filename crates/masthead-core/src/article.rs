@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The most tags one article carries: enough for any story, few enough that saving
+/// one stays quick.
+pub const MAX_TAGS: usize = 50;
+
 /// Reading speed used for "N min read"; the common newsroom figure for adults reading news.
 pub const WORDS_PER_MINUTE: u32 = 230;
 
@@ -367,6 +371,11 @@ impl ArticleContent {
             "give the picture for social media as a web address (https://...) or a path on this site (/media/...)",
         );
         v.check(
+            self.tags.len() <= MAX_TAGS,
+            "tags",
+            &format!("an article carries at most {MAX_TAGS} tags"),
+        );
+        v.check(
             !self.authors.is_empty(),
             "authors",
             "choose at least one byline",
@@ -422,6 +431,19 @@ mod tests {
         }
         assert!("gossip".parse::<ArticleType>().is_err());
         assert_eq!("in_review".parse::<Status>().unwrap(), Status::InReview);
+    }
+
+    #[test]
+    fn an_article_carries_at_most_max_tags() {
+        let mut c = ArticleContent::new("Title", "Body");
+        c.authors = vec![PersonId(1)];
+        c.tags = (0..MAX_TAGS).map(|n| format!("t{n}")).collect();
+        assert!(c.validate().is_ok());
+        c.tags.push("one more".into());
+        let Err(crate::Error::Invalid(errors)) = c.validate() else {
+            panic!("more than MAX_TAGS is refused");
+        };
+        assert!(errors.iter().any(|e| e.field == "tags"));
     }
 
     #[test]

@@ -313,7 +313,42 @@ store_test!(
     staff_write_their_own_profile,
     writers_cannot_forge_bylines,
     only_the_uploader_and_editors_change_a_pictures_words,
+    thousands_of_tags_are_refused_at_once,
 );
+
+/// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now
+/// carries at most `MAX_TAGS`, and more is a clear 422 with nothing stored.
+async fn thousands_of_tags_are_refused_at_once(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let world = f.world.id.to_string();
+    let author = amy.id.to_string();
+    for count in [8_000, 50_000] {
+        let tags: Vec<String> = (0..count).map(|n| format!("t{n}")).collect();
+        let tags = tags.join(",");
+        let r = writer
+            .post(
+                "/newsroom/articles",
+                &[
+                    ("title", "Tagged to death"),
+                    ("body_markdown", "Words."),
+                    ("article_type", "news"),
+                    ("visibility", "public"),
+                    ("section", &world),
+                    ("authors", &author),
+                    ("tags", &tags),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{count}");
+        assert!(r.body.contains("at most 50 tags"), "{count}");
+    }
+    assert_eq!(store.counts().await.unwrap().articles, 0);
+    assert!(store.tags().await.unwrap().is_empty(), "no tag was made");
+}
 
 /// Any staff member could rewrite the words of any picture in the shared library
 /// (which every article using it shows); now only its uploader and the editors can.

@@ -684,10 +684,14 @@ async fn insert_articles(
         .collect();
     names.sort();
     names.dedup();
-    let tags = ensure_tags(conn, &names, now).await?;
+    let tags: std::collections::HashMap<String, i64> = resolve_tags(conn, &names, now)
+        .await?
+        .into_iter()
+        .map(|(slug, tag)| (slug, tag.id.0))
+        .collect();
     let tag_id = |name: &str| -> Option<i64> {
         let slug = masthead_core::slug::slugify(name.trim())?;
-        tags.iter().find(|t| t.slug == slug).map(|t| t.id.0)
+        tags.get(&slug).copied()
     };
 
     let mut ids = Vec::with_capacity(articles.len());

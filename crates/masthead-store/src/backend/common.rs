@@ -147,97 +147,178 @@ impl Store {
     }
 }
 
-/// Finds tags by name, creating the missing ones; keeps the order of `names`.
+/// Finds tags by name, creating the missing ones; keeps the order of `names`, each
+/// tag once. See `resolve_tags`.
 pub(super) async fn ensure_tags(
     conn: &mut Conn,
     names: &[String],
     now: DateTime<Utc>,
 ) -> Result<Vec<Tag>> {
-    let mut tags: Vec<Tag> = Vec::with_capacity(names.len());
+    let mut tags: Vec<Tag> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (_, tag) in resolve_tags(conn, names, now).await? {
+        if seen.insert(tag.id) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
+}
+
+/// The tag each of `names` means, with the slug of the name as written, in the order of
+/// `names` (each slug once), creating the tags that do not exist. A name means the tag
+/// at its slug, else the one of that name (a tag renamed without a new address), else
+/// the one its old address now leads to (renamed or merged away), so editing tags
+/// never splits one into two. A few statements per `BATCH` names, however many.
+pub(super) async fn resolve_tags(
+    conn: &mut Conn,
+    names: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Tag)>> {
+    let mut wanted: Vec<(String, String)> = Vec::new(); // (slug, name)
+    let mut slugs_seen = std::collections::HashSet::new();
     for name in names {
         let name = name.trim();
         let slug = masthead_core::slug::slugify(name).ok_or_else(|| {
             Error::invalid("tags", format!("the tag {name:?} has no letters or digits"))
         })?;
-        if tags.iter().any(|t| t.slug == slug) {
-            continue;
+        if slugs_seen.insert(slug.clone()) {
+            wanted.push((slug, name.to_owned()));
         }
-        let found = existing_tag(&mut *conn, name, &slug).await?;
-        let row = match found {
-            Some(row) => row,
-            None => {
-                sqlx::query(
-                    "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, '', $3) \
-                     ON CONFLICT (slug) DO NOTHING",
-                )
-                .bind(&slug)
-                .bind(name)
-                .bind(ts(now))
+    }
+    let mut found: std::collections::HashMap<String, Tag> = std::collections::HashMap::new();
+    for chunk in wanted.chunks(BATCH) {
+        // At their own slug.
+        for t in tags_where(conn, "slug", chunk.iter().map(|(s, _)| s.clone())).await? {
+            found.insert(t.slug.clone(), t);
+        }
+        // By name, for a tag renamed without a new address.
+        let missing: Vec<&(String, String)> = chunk
+            .iter()
+            .filter(|(s, _)| !found.contains_key(s))
+            .collect();
+        if !missing.is_empty() {
+            // Lowered by the database on both sides, as each database lowers.
+            let by_name =
+                tags_where(conn, "LOWER(name)", missing.iter().map(|(_, n)| n.clone())).await?;
+            for (slug, name) in &missing {
+                // The oldest of that name, as a single lookup would find it.
+                if let Some(t) = by_name
+                    .iter()
+                    .filter(|t| t.name.to_lowercase() == name.to_lowercase())
+                    .min_by_key(|t| t.id.0)
+                {
+                    found.insert(slug.clone(), t.clone());
+                }
+            }
+        }
+        // Where an old address now leads (renamed or merged away).
+        let missing: Vec<&String> = chunk
+            .iter()
+            .map(|(s, _)| s)
+            .filter(|s| !found.contains_key(*s))
+            .collect();
+        if !missing.is_empty() {
+            let mut qb = QueryBuilder::<Db>::new(
+                "SELECT from_path, to_path FROM redirects WHERE from_path IN (",
+            );
+            let mut list = qb.separated(", ");
+            for slug in &missing {
+                list.push_bind(format!("/tag/{slug}/"));
+            }
+            qb.push(")");
+            let moves: Vec<(String, String)> = qb
+                .build_query_as()
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_error("redirect"))?;
+            let tag_slug = |path: &str| {
+                path.strip_prefix("/tag/")
+                    .and_then(|p| p.strip_suffix('/'))
+                    .map(str::to_owned)
+            };
+            let moves: Vec<(String, String)> = moves
+                .iter()
+                .filter_map(|(from, to)| Some((tag_slug(from)?, tag_slug(to)?)))
+                .collect();
+            if !moves.is_empty() {
+                let targets =
+                    tags_where(conn, "slug", moves.iter().map(|(_, to)| to.clone())).await?;
+                for (from, to) in &moves {
+                    if let Some(t) = targets.iter().find(|t| &t.slug == to) {
+                        found.insert(from.clone(), t.clone());
+                    }
+                }
+            }
+        }
+        // New tags, all in one statement.
+        let new: Vec<&(String, String)> = chunk
+            .iter()
+            .filter(|(s, _)| !found.contains_key(s))
+            .collect();
+        if !new.is_empty() {
+            let mut qb =
+                QueryBuilder::<Db>::new("INSERT INTO tags (slug, name, description, created_at) ");
+            qb.push_values(&new, |mut row, (slug, name)| {
+                row.push_bind(slug.clone())
+                    .push_bind(name.clone())
+                    .push_bind("")
+                    .push_bind(ts(now));
+            });
+            qb.push(" ON CONFLICT (slug) DO NOTHING");
+            qb.build()
                 .execute(&mut *conn)
                 .await
                 .map_err(db_error("tag"))?;
-                sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
-                    .bind(&slug)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(db_error("tag"))?
+            for t in tags_where(conn, "slug", new.iter().map(|(s, _)| s.clone())).await? {
+                found.insert(t.slug.clone(), t);
             }
-        };
-        let tag: Tag = row.into();
-        if tags.iter().any(|t| t.id == tag.id) {
-            continue;
         }
-        tags.push(tag);
     }
-    Ok(tags)
+    wanted
+        .into_iter()
+        .map(|(slug, _)| {
+            let tag = found.get(&slug).cloned().ok_or_else(|| Error::Internal {
+                message: format!("the tag {slug:?} was neither found nor made"),
+                source: None,
+            })?;
+            Ok((slug, tag))
+        })
+        .collect()
 }
 
-/// The tag a writer means by `name`: the one at its slug, else the one of that name
-/// (a tag renamed without a new address), else the one its old address now leads to
-/// (renamed or merged away), so editing tags never splits one into two.
-pub(super) async fn existing_tag(
+/// The tags whose `column` (`slug`, or `LOWER(name)`, when the values are lowered
+/// the same way) is one of `values`.
+async fn tags_where(
     conn: &mut Conn,
-    name: &str,
-    slug: &str,
-) -> Result<Option<TagRow>> {
-    let by_slug: Option<TagRow> =
-        sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_error("tag"))?;
-    if by_slug.is_some() {
-        return Ok(by_slug);
+    column: &'static str,
+    values: impl Iterator<Item = String>,
+) -> Result<Vec<Tag>> {
+    let lowered = column.starts_with("LOWER(");
+    let mut qb = QueryBuilder::<Db>::new(format!(
+        "SELECT id, slug, name, description FROM tags WHERE {column} IN ("
+    ));
+    let mut any = false;
+    for v in values {
+        if any {
+            qb.push(", ");
+        }
+        if lowered {
+            qb.push("LOWER(").push_bind(v).push(")");
+        } else {
+            qb.push_bind(v);
+        }
+        any = true;
     }
-    let by_name: Option<TagRow> = sqlx::query_as(
-        "SELECT id, slug, name, description FROM tags WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1",
-    )
-    .bind(name)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db_error("tag"))?;
-    if by_name.is_some() {
-        return Ok(by_name);
+    if !any {
+        return Ok(Vec::new());
     }
-    let moved: Option<String> =
-        sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")
-            .bind(format!("/tag/{slug}/"))
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_error("redirect"))?;
-    let Some(target) = moved
-        .as_deref()
-        .and_then(|p| p.strip_prefix("/tag/"))
-        .and_then(|p| p.strip_suffix('/'))
-        .map(str::to_owned)
-    else {
-        return Ok(None);
-    };
-    sqlx::query_as("SELECT id, slug, name, description FROM tags WHERE slug = $1")
-        .bind(target)
-        .fetch_optional(&mut *conn)
+    qb.push(")");
+    let rows: Vec<TagRow> = qb
+        .build_query_as()
+        .fetch_all(&mut *conn)
         .await
-        .map_err(db_error("tag"))
+        .map_err(db_error("tag"))?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// One article's rows in the tables beside `articles`, with the status and publication

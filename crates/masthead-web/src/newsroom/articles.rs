@@ -1051,13 +1051,12 @@ fn lenient_content(fields: &Fields, stored: Option<&Article>) -> ArticleContent 
 
 /// "Housing, city hall , Housing" -> ["Housing", "city hall"].
 fn tags_from(text: &str) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
-            tags.push(tag.to_owned());
-        }
-    }
-    tags
+    let mut seen = std::collections::HashSet::new();
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && seen.insert(t.to_ascii_lowercase()))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// One source per line: "Name | URL | note" (URL and note optional).
