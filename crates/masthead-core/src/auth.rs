@@ -16,12 +16,23 @@ pub const SESSION_IDLE: Duration = Duration::days(7);
 /// ...and in any case this long after the login.
 pub const SESSION_MAX: Duration = Duration::days(30);
 
-/// Failed logins are counted over this window...
+/// Failed sign-ins are counted over this window. The policy (`check_sign_in`): an
+/// address that fails too often is stopped, first for the account it tries and then
+/// for every account, so a stranger cannot lock the owner out from elsewhere; an
+/// account guessed at from many addresses at once stops taking passwords alone, but
+/// a right password with the second factor still gets in.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// ...allowing this many per account (email as typed, normalized)...
-pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-/// ...and this many per client address, across accounts.
+/// Failures allowed for one account (email as typed, normalized) from one address...
+pub const MAX_FAILURES_PER_ACCOUNT_FROM_IP: u32 = 5;
+/// ...from one address, across accounts...
 pub const MAX_FAILURES_PER_IP: u32 = 20;
+/// ...and for one account from every address together (a distributed guess); past
+/// it, only a sign-in with a second factor goes on.
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 100;
+/// Password reset letters asked for one email, and from one address, in the window:
+/// their own budget, not the sign-in's.
+pub const MAX_RESETS_PER_EMAIL: u32 = 5;
+pub const MAX_RESETS_PER_IP: u32 = 20;
 
 /// A session to start, for `person`, who just proved who they are.
 #[derive(Debug, Clone)]
@@ -66,7 +77,9 @@ word_enum!(
     /// What a failed-login counter is kept for.
     AttemptKind {
         Account => "account" / "Account",
+        AccountFromIp => "account_ip" / "Account from an address",
         Ip => "ip" / "Address",
+        Reset => "reset" / "Reset letter",
     }
 );
 
@@ -219,11 +232,58 @@ pub struct TwoFactor {
     pub recovery_left: u32,
 }
 
-/// Checks a failure count's rule; pure, for unit tests.
-pub fn check_limits(account: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
+/// Recent failed sign-ins that bear on one attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInFailures {
+    /// For this account from this address.
+    pub account_from_ip: Failures,
+    /// From this address, any account.
+    pub ip: Failures,
+    /// For this account, from anywhere.
+    pub account: Failures,
+}
+
+impl SignInFailures {
+    /// The keys a failed sign-in is counted under.
+    pub fn keys(account: &str, ip: &str) -> [(AttemptKind, String); 3] {
+        [
+            (AttemptKind::AccountFromIp, format!("{account}|{ip}")),
+            (AttemptKind::Ip, ip.to_owned()),
+            (AttemptKind::Account, account.to_owned()),
+        ]
+    }
+}
+
+/// The sign-in policy (see `FAILURE_WINDOW`): `Err(until)` when this attempt is not
+/// taken. `second_factor` says whether the account signs in with one, which carries it
+/// past the account-wide limit (never past the limits of its own address).
+pub fn check_sign_in(f: SignInFailures, second_factor: bool) -> Result<(), DateTime<Utc>> {
+    let account_wide = if second_factor {
+        None
+    } else {
+        f.account.blocked_until(MAX_FAILURES_PER_ACCOUNT)
+    };
     let until = [
-        account.blocked_until(MAX_FAILURES_PER_ACCOUNT),
-        ip.blocked_until(MAX_FAILURES_PER_IP),
+        f.account_from_ip
+            .blocked_until(MAX_FAILURES_PER_ACCOUNT_FROM_IP),
+        f.ip.blocked_until(MAX_FAILURES_PER_IP),
+        account_wide,
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    match until {
+        Some(t) => Err(t),
+        None => Ok(()),
+    }
+}
+
+/// Whether another reset letter may be asked for: `Err(until)` when the email's or
+/// the address's budget is used up.
+pub fn check_resets(email: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
+    let until = [
+        email.blocked_until(MAX_RESETS_PER_EMAIL),
+        ip.blocked_until(MAX_RESETS_PER_IP),
     ]
     .into_iter()
     .flatten()
@@ -253,22 +313,91 @@ mod tests {
         assert_eq!(NewSession::expiry(start, late), start + SESSION_MAX);
     }
 
+    fn failures(count: u32, oldest: u32) -> Failures {
+        Failures {
+            count,
+            oldest: Some(at(oldest)),
+        }
+    }
+
     #[test]
     fn limits_block_until_the_oldest_failure_leaves_the_window() {
-        let few = Failures {
-            count: MAX_FAILURES_PER_ACCOUNT - 1,
-            oldest: Some(at(0)),
-        };
-        assert_eq!(check_limits(few, Failures::default()), Ok(()));
-        let many = Failures {
-            count: MAX_FAILURES_PER_ACCOUNT,
-            oldest: Some(at(1)),
-        };
-        assert_eq!(check_limits(many, few), Err(at(16)));
-        let ip = Failures {
-            count: MAX_FAILURES_PER_IP,
-            oldest: Some(at(5)),
-        };
-        assert_eq!(check_limits(many, ip), Err(at(20)), "the later of the two");
+        let none = Failures::default();
+        let quiet = SignInFailures::default();
+        assert_eq!(check_sign_in(quiet, false), Ok(()));
+        // (failures, second factor, expected)
+        let cases = [
+            // Four tries from one address: still open.
+            (
+                SignInFailures {
+                    account_from_ip: failures(MAX_FAILURES_PER_ACCOUNT_FROM_IP - 1, 0),
+                    ..quiet
+                },
+                false,
+                Ok(()),
+            ),
+            // Five for one account from one address: that address waits.
+            (
+                SignInFailures {
+                    account_from_ip: failures(MAX_FAILURES_PER_ACCOUNT_FROM_IP, 1),
+                    ..quiet
+                },
+                true,
+                Err(at(16)),
+            ),
+            // Twenty from one address, any accounts: it waits for all of them.
+            (
+                SignInFailures {
+                    ip: failures(MAX_FAILURES_PER_IP, 5),
+                    ..quiet
+                },
+                true,
+                Err(at(20)),
+            ),
+            // A distributed guess: passwords alone stop...
+            (
+                SignInFailures {
+                    account: failures(MAX_FAILURES_PER_ACCOUNT, 2),
+                    ..quiet
+                },
+                false,
+                Err(at(17)),
+            ),
+            // ...but a right password with the second factor goes on.
+            (
+                SignInFailures {
+                    account: failures(MAX_FAILURES_PER_ACCOUNT, 2),
+                    ..quiet
+                },
+                true,
+                Ok(()),
+            ),
+            // Whatever strangers did elsewhere, below the account-wide limit the
+            // owner's own address is open.
+            (
+                SignInFailures {
+                    account: failures(MAX_FAILURES_PER_ACCOUNT - 1, 0),
+                    ..quiet
+                },
+                false,
+                Ok(()),
+            ),
+            // The later of two limits.
+            (
+                SignInFailures {
+                    account_from_ip: failures(MAX_FAILURES_PER_ACCOUNT_FROM_IP, 1),
+                    ip: failures(MAX_FAILURES_PER_IP, 5),
+                    account: none,
+                },
+                false,
+                Err(at(20)),
+            ),
+        ];
+        for (n, (f, second, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(check_sign_in(f, second), expected, "case {n}");
+        }
+        assert_eq!(check_resets(failures(4, 0), none), Ok(()));
+        assert_eq!(check_resets(failures(5, 3), none), Err(at(18)));
+        assert_eq!(check_resets(none, failures(20, 4)), Err(at(19)));
     }
 }

@@ -8,8 +8,8 @@ use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use masthead_core::article::{ArticleContent, Status};
 use masthead_core::auth::{
-    AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose, MAX_FAILURES_PER_ACCOUNT,
-    MAX_FAILURES_PER_IP,
+    AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose, MAX_FAILURES_PER_ACCOUNT,
+    MAX_FAILURES_PER_ACCOUNT_FROM_IP, MAX_FAILURES_PER_IP, MAX_RESETS_PER_EMAIL,
 };
 use masthead_core::people::{NewPerson, Person, Role};
 use masthead_core::store::{PageRequest, Store};
@@ -1343,7 +1343,7 @@ async fn two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code(store: Arc<
     let r = stranger.get("/newsroom/login/code").await;
     assert_eq!(r.location.as_deref(), Some("/newsroom/login?done=expired"));
     // Guessing codes is limited like guessing passwords.
-    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT_FROM_IP {
         third
             .post("/newsroom/login/code", &[("code", "111111")])
             .await;
@@ -1482,7 +1482,7 @@ async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn St
     // Asking again and again is limited, for known and unknown emails alike (this
     // email was asked for once above).
     let mut asker = Browser::new(&app, "192.0.2.4");
-    for _ in 1..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 1..MAX_RESETS_PER_EMAIL {
         let r = asker
             .post("/newsroom/reset", &[("email", "nobody@example.com")])
             .await;
@@ -1492,6 +1492,11 @@ async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn St
         .post("/newsroom/reset", &[("email", "nobody@example.com")])
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Reset letters have their own budget: asking for them used none of the sign-in's.
+    assert_eq!(
+        asker.login(&ana.email, new_password).await.status,
+        StatusCode::SEE_OTHER
+    );
     let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
     assert!(log
         .items
@@ -1800,9 +1805,9 @@ async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
     };
     assert_eq!(message(&wrong.body), message(&unknown.body));
     assert!(!wrong.body.contains("masthead_session"));
-    // Per account: after the allowed failures even the right password waits, and an
-    // unknown email is told the same.
-    for _ in 1..MAX_FAILURES_PER_ACCOUNT {
+    // Per account from one address: after the allowed failures even the right
+    // password waits there, and an unknown email is told the same.
+    for _ in 1..MAX_FAILURES_PER_ACCOUNT_FROM_IP {
         browser.login(&ana.email, "not the password").await;
         browser
             .login("nobody@example.com", "not the password")
@@ -1820,6 +1825,15 @@ async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
     let blocked_unknown = browser.login("nobody@example.com", PASSWORD).await;
     assert_eq!(blocked_unknown.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(message(&blocked.body), message(&blocked_unknown.body));
+    // The guesser's address waits; the owner, elsewhere, does not.
+    assert_eq!(
+        Browser::new(&app, "203.0.113.77")
+            .login(&ana.email, PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "a stranger cannot lock the owner out"
+    );
     // Another account from the same address still logs in (10 failures < the IP limit).
     assert_eq!(
         browser.login(&bo.email, PASSWORD).await.status,
@@ -1852,7 +1866,63 @@ async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
         .count();
     assert_eq!(
         failed,
-        2 * MAX_FAILURES_PER_ACCOUNT as usize + MAX_FAILURES_PER_IP as usize
+        2 * MAX_FAILURES_PER_ACCOUNT_FROM_IP as usize + MAX_FAILURES_PER_IP as usize
+    );
+
+    // A guess spread over many addresses: past the account-wide limit passwords alone
+    // stop, from anywhere; with a second factor the right password still goes on.
+    let cy = staff(&*store, "Cy", Role::Editor).await;
+    for (who, n) in [(&bo, 0), (&cy, 1)] {
+        for i in 0..MAX_FAILURES_PER_ACCOUNT {
+            let ip = format!("198.18.{n}.{}", i / 4);
+            let keys = masthead_core::auth::SignInFailures::keys(&who.email, &ip);
+            let keys: Vec<(AttemptKind, &str)> =
+                keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            store
+                .record_login_failure(
+                    &keys,
+                    &NewAuditEntry {
+                        at: chrono::Utc::now(),
+                        actor: None,
+                        action: AuditAction::LoginFailed,
+                        target: who.email.clone(),
+                        ip,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    }
+    store
+        .enable_two_factor(
+            cy.id,
+            &masthead_web::two_factor::new_secret(),
+            0,
+            &[],
+            &NewAuditEntry {
+                at: chrono::Utc::now(),
+                actor: Some(cy.id),
+                action: AuditAction::TwoFactorOn,
+                target: cy.email.clone(),
+                ip: "192.0.2.1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let r = Browser::new(&app, "192.0.2.99")
+        .login(&bo.email, PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "password alone");
+    let r = Browser::new(&app, "192.0.2.99")
+        .login(&cy.email, PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/newsroom/login/code"),
+        "on to the second step"
     );
 }
 

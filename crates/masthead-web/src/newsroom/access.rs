@@ -5,7 +5,7 @@
 //! the form is sent, in the same transaction that sets the password.
 
 use super::desk::{Desk, NoDeskPage, Segments};
-use super::login::{self, access_page, access_too_many, access_view, limited};
+use super::login::{self, access_page, access_too_many, access_view};
 use crate::mail::Letter;
 use crate::{passwords, AppState, WebError};
 use axum::extract::State;
@@ -13,7 +13,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::auth::{AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
+use masthead_core::auth::{
+    check_resets, AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose,
+    FAILURE_WINDOW,
+};
 use masthead_core::people::{normalize_email, NewPerson};
 use masthead_render::newsroom::AccessView;
 use serde::Deserialize;
@@ -22,7 +25,6 @@ use serde::Deserialize;
 const FORGOT: &str = "/newsroom/reset";
 /// What goes before the account key of a reset request in the failed-attempt counts
 /// (so asking for links and failing logins have separate budgets per account).
-const RESET_KEY: &str = "reset:";
 
 #[derive(Deserialize)]
 pub struct EmailForm {
@@ -66,8 +68,19 @@ pub async fn forgot_submit(
 ) -> Result<Response, WebError> {
     let now = Utc::now();
     let email: String = normalize_email(&form.email).chars().take(254).collect();
-    let key = format!("{RESET_KEY}{email}");
-    if let Some(until) = limited(&state, &desk, &key, now).await? {
+    let (email_key, ip_key) = (format!("email:{email}"), format!("ip:{}", desk.ip));
+    let since = now - FAILURE_WINDOW;
+    let asked = check_resets(
+        state
+            .store
+            .login_failures(AttemptKind::Reset, &email_key, since)
+            .await?,
+        state
+            .store
+            .login_failures(AttemptKind::Reset, &ip_key, since)
+            .await?,
+    );
+    if let Err(until) = asked {
         let mut view = access_view("forgot", FORGOT.to_owned());
         view.email = email;
         return access_too_many(&state, &headers, "Forgot your password", view, now, until).await;
@@ -94,11 +107,14 @@ pub async fn forgot_submit(
             None,
         )
         .await?;
-    // Each request counts against the account's and the address's budgets, so links
-    // cannot be used to flood a mailbox.
+    // Each request counts against the email's and the address's reset budgets (not
+    // the sign-in's), so links cannot be used to flood a mailbox.
     store
         .record_login_failure(
-            &[(AttemptKind::Account, &key), (AttemptKind::Ip, &desk.ip)],
+            &[
+                (AttemptKind::Reset, &email_key),
+                (AttemptKind::Reset, &ip_key),
+            ],
             &NewAuditEntry {
                 at: now,
                 actor: person.as_ref().map(|p| p.id),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::auth::{AttemptKind, AuditAction, RECOVERY_CODES};
+use masthead_core::auth::{AttemptKind, AuditAction, SignInFailures, RECOVERY_CODES};
 use masthead_core::people::{Person, Profile, SocialLink};
 use masthead_render::newsroom::{AccountView, ProfileFields, TwoFactorSetupView};
 use masthead_render::views::TimeView;
@@ -113,7 +113,8 @@ async fn confirm_password(
     typed: String,
 ) -> Result<Option<String>, WebError> {
     let now = Utc::now();
-    if let Some(until) = limited(state, desk, &person.email, now).await? {
+    let second_factor = state.store.two_factor(person.id).await?.is_some();
+    if let Some(until) = limited(state, desk, &person.email, second_factor, now).await? {
         return Ok(Some(too_many_message(now, until).0));
     }
     let stored = state
@@ -124,13 +125,12 @@ async fn confirm_password(
     if passwords::verify_off_thread(typed, stored).await {
         return Ok(None);
     }
+    let keys = SignInFailures::keys(&person.email, &desk.ip);
+    let keys: Vec<(AttemptKind, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
     state
         .store
         .record_login_failure(
-            &[
-                (AttemptKind::Account, &person.email),
-                (AttemptKind::Ip, &desk.ip),
-            ],
+            &keys,
             &audit(now, person, AuditAction::LoginFailed, &desk.ip),
         )
         .await?;

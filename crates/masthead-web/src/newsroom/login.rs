@@ -10,8 +10,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{DateTime, Utc};
 use masthead_core::auth::{
-    check_limits, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken, TokenPurpose,
-    FAILURE_WINDOW, SECOND_STEP_TRIES,
+    check_sign_in, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken,
+    SignInFailures, TokenPurpose, FAILURE_WINDOW, SECOND_STEP_TRIES,
 };
 use masthead_core::people::{normalize_email, Person};
 use masthead_render::newsroom::{AccessView, DeskChrome, LoginView};
@@ -215,11 +215,15 @@ pub async fn submit(
     let email: String = email.chars().take(MAX_EMAIL).collect();
     let next = safe_next(&form.next).to_owned();
     let store = &state.store;
-    // Too many failures lately, for this account or from this address: no check at all.
-    if let Some(until) = limited(&state, &desk, &email, now).await? {
+    let found = store.person_credentials(&email).await?;
+    let second_factor = match &found {
+        Some((person, _)) => store.two_factor(person.id).await?.is_some(),
+        None => false,
+    };
+    // Too many failures lately (see `check_sign_in`): no check at all.
+    if let Some(until) = limited(&state, &desk, &email, second_factor, now).await? {
         return too_many(&state, &headers, email, next, now, until).await;
     }
-    let found = store.person_credentials(&email).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
     // Unknown emails check a dummy hash (same time, same answer).
     let verified = passwords::verify_off_thread(form.password, stored).await;
@@ -238,7 +242,7 @@ pub async fn submit(
             return login_page(&state, &headers, StatusCode::UNAUTHORIZED, view).await;
         }
     };
-    if store.two_factor(person.id).await?.is_some() {
+    if second_factor {
         // The password was right; the session waits for the second step.
         let token = crate::secrets::secret();
         store
@@ -271,17 +275,19 @@ pub async fn submit(
 }
 
 /// Records a failed attempt (a wrong password or second-step code) against the
-/// account and the client's address.
+/// account, the client's address, and the two together.
 async fn failed(
     state: &AppState,
     desk: &Desk,
     account: &str,
     now: DateTime<Utc>,
 ) -> Result<(), WebError> {
+    let keys = SignInFailures::keys(account, &desk.ip);
+    let keys: Vec<(AttemptKind, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
     state
         .store
         .record_login_failure(
-            &[(AttemptKind::Account, account), (AttemptKind::Ip, &desk.ip)],
+            &keys,
             &NewAuditEntry {
                 at: now,
                 actor: None,
@@ -294,24 +300,24 @@ async fn failed(
     Ok(())
 }
 
-/// Whether the account or the client's address has failed too often lately; the
+/// Whether this sign-in attempt is stopped by recent failures (`check_sign_in`); the
 /// time the next attempt is allowed if so.
 pub(super) async fn limited(
     state: &AppState,
     desk: &Desk,
     account: &str,
+    second_factor: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, WebError> {
     let since = now - FAILURE_WINDOW;
-    let by_account = state
-        .store
-        .login_failures(AttemptKind::Account, account, since)
-        .await?;
-    let from_ip = state
-        .store
-        .login_failures(AttemptKind::Ip, &desk.ip, since)
-        .await?;
-    Ok(check_limits(by_account, from_ip).err())
+    let [(k1, v1), (k2, v2), (k3, v3)] = SignInFailures::keys(account, &desk.ip);
+    let store = &state.store;
+    let failures = SignInFailures {
+        account_from_ip: store.login_failures(k1, &v1, since).await?,
+        ip: store.login_failures(k2, &v2, since).await?,
+        account: store.login_failures(k3, &v3, since).await?,
+    };
+    Ok(check_sign_in(failures, second_factor).err())
 }
 
 /// Signs `person` in: a fresh session (any session the browser already had, perhaps
@@ -482,7 +488,8 @@ pub async fn code_submit(
     let next = safe_next(&form.next).to_owned();
     let mut view = access_view("second_step", SECOND_STEP.to_owned());
     view.next = next.clone();
-    if let Some(until) = limited(&state, &desk, &person.email, now).await? {
+    // Halfway through a sign-in with a second factor.
+    if let Some(until) = limited(&state, &desk, &person.email, true, now).await? {
         return access_too_many(&state, &headers, "Sign-in code", view, now, until).await;
     }
     let store = &state.store;
