@@ -184,6 +184,16 @@ pub struct Article {
 }
 
 impl Article {
+    /// When readers were last told the article changed: its last update, and never
+    /// before its publication (an article edited before it went out was modified when
+    /// it was published, as far as readers and search engines know).
+    pub fn modified_at(&self) -> DateTime<Utc> {
+        match self.published_at {
+            Some(published) => self.updated_at.max(published),
+            None => self.updated_at,
+        }
+    }
+
     pub fn reading_time_minutes(&self) -> u32 {
         reading_time_minutes(self.word_count)
     }

@@ -24,6 +24,69 @@ pub struct Settings {
     pub support_text: String,
     /// Where that call to action leads, e.g. "/support/".
     pub support_url: String,
+    /// The icon browsers show in tabs (`/favicon.ico` leads to it); empty: the theme's.
+    pub favicon: String,
+    /// The icon phones keep on the home screen (a 180 x 180 PNG).
+    pub touch_icon: String,
+    /// The picture social networks show for pages without one of their own.
+    pub social_image: String,
+    /// Where the publication states its standards, for readers and for the
+    /// structured data search engines and the Trust Project read.
+    pub policies: Policies,
+}
+
+/// The pages (links: usually static pages of the site) where the publication states
+/// its policies; each is optional. Named as schema.org names them on a
+/// `NewsMediaOrganization`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policies {
+    pub publishing_principles: String,
+    pub ethics: String,
+    pub corrections: String,
+    pub actionable_feedback: String,
+    pub verification: String,
+    pub unnamed_sources: String,
+    pub diversity: String,
+    pub masthead: String,
+    pub ownership_funding: String,
+}
+
+impl Policies {
+    /// Each policy: its schema.org property, its name for people, and its link.
+    pub fn each(&self) -> [(&'static str, &'static str, &str); 9] {
+        [
+            (
+                "publishingPrinciples",
+                "Publishing principles",
+                &self.publishing_principles,
+            ),
+            ("ethicsPolicy", "Ethics policy", &self.ethics),
+            ("correctionsPolicy", "Corrections policy", &self.corrections),
+            (
+                "actionableFeedbackPolicy",
+                "Feedback policy",
+                &self.actionable_feedback,
+            ),
+            (
+                "verificationFactCheckingPolicy",
+                "Verification and fact-checking",
+                &self.verification,
+            ),
+            (
+                "unnamedSourcesPolicy",
+                "Unnamed sources policy",
+                &self.unnamed_sources,
+            ),
+            ("diversityPolicy", "Diversity policy", &self.diversity),
+            ("masthead", "Masthead", &self.masthead),
+            (
+                "ownershipFundingInfo",
+                "Ownership and funding",
+                &self.ownership_funding,
+            ),
+        ]
+    }
 }
 
 impl Default for Settings {
@@ -38,6 +101,10 @@ impl Default for Settings {
             about: String::new(),
             support_text: String::new(),
             support_url: String::new(),
+            favicon: String::new(),
+            touch_icon: String::new(),
+            social_image: String::new(),
+            policies: Policies::default(),
         }
     }
 }
@@ -70,6 +137,31 @@ impl Settings {
             "support_url",
             "give the support page as a web address (https://...) or a path on this site",
         );
+        for (field, value, what) in [
+            ("favicon", &self.favicon, "the icon"),
+            ("touch_icon", &self.touch_icon, "the home-screen icon"),
+            (
+                "social_image",
+                &self.social_image,
+                "the picture for social networks",
+            ),
+        ] {
+            v.check(
+                value.is_empty() || is_link(value),
+                field,
+                &format!("give {what} as a web address (https://...) or a path on this site (/media/...)"),
+            );
+        }
+        for (_, name, link) in self.policies.each() {
+            v.check(
+                link.is_empty() || is_link(link),
+                "policies",
+                &format!(
+                    "the {} must be a page of this site or a web address",
+                    name.to_lowercase()
+                ),
+            );
+        }
         for item in &self.navigation {
             v.check(
                 !item.label.trim().is_empty(),

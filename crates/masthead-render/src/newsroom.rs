@@ -505,6 +505,21 @@ pub struct SettingsFields {
     pub about: String,
     pub support_text: String,
     pub support_url: String,
+    pub favicon: String,
+    pub touch_icon: String,
+    pub social_image: String,
+    /// Each policy, with the published pages it may point at (`selected`: the one it
+    /// does).
+    pub policies: Vec<PolicyField>,
+}
+
+/// One of the publication's policies on the settings form.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyField {
+    /// The form field's name (`policy_ethics`, ...).
+    pub name: String,
+    pub label: &'static str,
+    pub pages: Vec<Choice>,
 }
 
 #[derive(Debug, Clone, Serialize)]

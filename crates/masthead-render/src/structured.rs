@@ -1,6 +1,7 @@
 //! Structured data for search engines and aggregators: schema.org JSON-LD for articles
 //! (`NewsArticle` and its Trust Project subtypes) and for the publication.
 
+use crate::views::absolute;
 use masthead_core::article::{Article, ArticleType, CorrectionKind, Visibility};
 use masthead_core::media::Media;
 use masthead_core::site::Settings;
@@ -18,7 +19,9 @@ fn types(t: ArticleType) -> Value {
     }
 }
 
-/// The publication as a `NewsMediaOrganization`.
+/// The publication as a `NewsMediaOrganization`: its logo (as Google asks of an
+/// article's publisher) and the pages where it states its standards (the Trust
+/// Project's indicators).
 pub fn organization(settings: &Settings, base_url: &str) -> Value {
     let mut org = json!({
         "@type": "NewsMediaOrganization",
@@ -28,15 +31,12 @@ pub fn organization(settings: &Settings, base_url: &str) -> Value {
     if !settings.logo.is_empty() {
         org["logo"] = json!({ "@type": "ImageObject", "url": absolute(base_url, &settings.logo) });
     }
-    org
-}
-
-fn absolute(base_url: &str, url: &str) -> String {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        url.to_owned()
-    } else {
-        format!("{base_url}{url}")
+    for (property, _, link) in settings.policies.each() {
+        if !link.is_empty() {
+            org[property] = json!(absolute(base_url, link));
+        }
     }
+    org
 }
 
 /// JSON-LD for an article page. `media` is the featured image's file. Gated articles
@@ -57,7 +57,7 @@ pub fn article(a: &Article, media: Option<&Media>, settings: &Settings, base_url
         "wordCount": a.word_count,
         "keywords": a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "isAccessibleForFree": a.visibility == Visibility::Public,
-        "dateModified": a.updated_at.to_rfc3339(),
+        "dateModified": a.modified_at().to_rfc3339(),
     });
     if let Some(published) = a.published_at {
         v["datePublished"] = json!(published.to_rfc3339());

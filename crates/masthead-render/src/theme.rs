@@ -136,6 +136,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../themes/default/assets/share.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../../themes/default/assets/favicon.svg"),
+    ),
+    (
         "newsroom.css",
         "text/css; charset=utf-8",
         include_str!("../newsroom/newsroom.css"),
@@ -312,6 +317,15 @@ impl Theme {
             .map_err(err)?
             .render(Value::from_serialize(context))
             .map_err(err)
+    }
+
+    /// The fingerprinted address of the asset `name` (`/assets/{name}` if there is no
+    /// such asset, which then answers 404).
+    pub fn asset_path(&self, name: &str) -> String {
+        self.assets
+            .get(name)
+            .map(|a| a.url.clone())
+            .unwrap_or_else(|| format!("/assets/{name}"))
     }
 
     /// The asset at `/assets/{file}`: by its fingerprinted address or its plain name.

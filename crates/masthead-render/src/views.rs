@@ -46,6 +46,9 @@ pub struct SiteView {
     pub title: String,
     pub description: String,
     pub locale: String,
+    /// The icons (links), empty for the theme's own.
+    pub favicon: String,
+    pub touch_icon: String,
 }
 
 impl From<&Settings> for SiteView {
@@ -54,7 +57,18 @@ impl From<&Settings> for SiteView {
             title: s.title.clone(),
             description: s.description.clone(),
             locale: s.locale.clone(),
+            favicon: s.favicon.clone(),
+            touch_icon: s.touch_icon.clone(),
         }
+    }
+}
+
+/// `url` as an absolute address: site paths get the site's `base_url` in front.
+pub fn absolute(base_url: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_owned()
+    } else {
+        format!("{base_url}{url}")
     }
 }
 

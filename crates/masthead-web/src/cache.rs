@@ -538,6 +538,7 @@ pub struct Cached<S> {
     cache: Arc<PageCache>,
     readership: Arc<Readership>,
     proxies: Arc<crate::client::Proxies>,
+    security: Arc<crate::security::SecurityHeaders>,
     /// The client's address on this connection, when served from a socket; given to
     /// handlers (as `ConnectInfo`) on a miss only, so hits cost nothing more.
     peer: Option<std::net::SocketAddr>,
@@ -549,12 +550,14 @@ impl<S> Cached<S> {
         cache: Arc<PageCache>,
         readership: Arc<Readership>,
         proxies: Arc<crate::client::Proxies>,
+        security: Arc<crate::security::SecurityHeaders>,
     ) -> Self {
         Self {
             inner,
             cache,
             readership,
             proxies,
+            security,
             peer: None,
         }
     }
@@ -654,7 +657,11 @@ where
         // Take the ready service and leave a fresh clone, as tower asks.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let (cache, readership) = (self.cache.clone(), self.readership.clone());
+        let (cache, readership, security) = (
+            self.cache.clone(),
+            self.readership.clone(),
+            self.security.clone(),
+        );
         CacheFuture::Pending(Box::pin(async move {
             let path = request.uri().path().to_owned();
             let headers = request.headers().clone();
@@ -666,7 +673,10 @@ where
                     .cloned()
                     .unwrap_or_default();
                 let read_of = response.extensions().get::<ReadOf>().map(|r| r.0);
-                let page = fill(&cache, &key, generation, response, deps.0, read_of).await;
+                let page = fill(
+                    &cache, &security, &path, &key, generation, response, deps.0, read_of,
+                )
+                .await;
                 match page {
                     Some(page) => {
                         count_read(&readership, &page, &method, &headers, reader_ip);
@@ -675,7 +685,9 @@ where
                     None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
                 }
             } else {
-                without_body_for_head(response, head)
+                let mut response = without_body_for_head(response, head);
+                security.apply(&path, response.headers_mut());
+                response
             };
             log::request(&method, &path, response.status(), started);
             Ok(response)
@@ -713,9 +725,12 @@ fn without_body_for_head(response: Response, head: bool) -> Response {
     Response::from_parts(parts, Body::empty())
 }
 
-/// Stores a rendered page.
+/// Stores a rendered page, with the security headers of its path.
+#[allow(clippy::too_many_arguments)]
 async fn fill(
     cache: &PageCache,
+    security: &crate::security::SecurityHeaders,
+    path: &str,
     key: &str,
     generation: u64,
     response: Response,
@@ -731,6 +746,7 @@ async fn fill(
         .await
         .ok()?;
     let mut page = CachedPage::new(content_type, body, deps);
+    security.apply(path, &mut page.headers);
     page.read_of = read_of;
     Some(cache.insert(key, page, generation))
 }

@@ -14,6 +14,7 @@ pub mod reader;
 pub mod readership;
 pub mod redirect;
 pub mod secrets;
+pub mod security;
 mod segments;
 pub mod site;
 pub mod two_factor;
@@ -106,12 +107,13 @@ pub fn router(state: AppState) -> App {
         state.readership.clone(),
         state.proxies.clone(),
     );
+    let security = Arc::new(security::SecurityHeaders::new(&state.base_url));
     let routes = Router::new()
         .merge(health::router())
         .merge(newsroom::router(&state))
         .merge(portal::router(&state.media_dir))
         .with_state(state);
-    cache::Cached::new(routes, cache, readership, proxies)
+    cache::Cached::new(routes, cache, readership, proxies, security)
 }
 
 /// `app` for `axum::serve`: every connection gets a clone that knows the client's

@@ -157,7 +157,57 @@ store_test!(
     redirects_keep_the_query,
     pages_made_for_one_reader_are_never_shared,
     no_header_outside_the_key_changes_a_page,
+    every_answer_carries_the_security_headers,
 );
+
+/// A strict Content-Security-Policy, `nosniff`, a referrer policy, framing rules and
+/// (the site is on HTTPS) HSTS on every kind of answer, cached or not.
+async fn every_answer_carries_the_security_headers(store: Arc<dyn Store>) {
+    publication(&store).await;
+    let media = tempfile::tempdir().unwrap();
+    std::fs::write(media.path().join("note.png"), b"not really a png").unwrap();
+    let mut state = state(store.clone());
+    state.media_dir = media.path().to_owned();
+    let app = masthead_web::router(state);
+    let mut paths: Vec<&str> = PAGE_TYPES.to_vec();
+    paths.extend([
+        "/no-such-page/",
+        "/world",
+        "/newsroom/login",
+        "/newsroom/",
+        "/media/note.png",
+        "/favicon.ico",
+    ]);
+    for path in paths {
+        for method in [Method::GET, Method::GET, Method::HEAD] {
+            let reply = send(&app, method.clone(), path, &[]).await;
+            let h = &reply.headers;
+            let csp = h
+                .get("content-security-policy")
+                .unwrap_or_else(|| panic!("{method} {path}: no CSP"))
+                .to_str()
+                .unwrap();
+            for part in ["object-src 'none'", "base-uri 'self'", "default-src"] {
+                assert!(
+                    csp.contains(part) || path.starts_with("/media/"),
+                    "{path}: {part} in {csp}"
+                );
+            }
+            assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'unsafe-inline'"));
+            assert_eq!(h["x-content-type-options"], "nosniff", "{method} {path}");
+            assert!(h.contains_key("referrer-policy"), "{path}");
+            assert!(h.contains_key("strict-transport-security"), "{path}");
+            if path.starts_with("/newsroom") {
+                assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+                assert_eq!(h["x-frame-options"], "DENY");
+            } else if path.starts_with("/media/") {
+                assert!(csp.contains("sandbox"), "{path}");
+            } else {
+                assert!(h.contains_key("x-frame-options"), "{path}");
+            }
+        }
+    }
+}
 
 /// An uptime monitor's HEAD, first on a cold page then on a cached one, answers with
 /// the page's headers and no body, and every GET after it gets the whole page.

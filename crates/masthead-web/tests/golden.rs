@@ -204,15 +204,24 @@ fn normalise(html: &str) -> String {
         rest = &rest[end..];
     }
     out.push_str(rest);
-    let mut text = out;
-    if let Some(at) = text.find("/assets/style.") {
-        let end = text[at..].find(".css").unwrap() + at;
-        text.replace_range(at..end, "/assets/style.FINGERPRINT");
+    // Every asset's fingerprint (`/assets/style.3f2a9c1d0b4e5f67.css`) changes with
+    // the asset: the pages only need to point at the asset.
+    let mut text = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("/assets/") {
+        let (before, after) = rest.split_at(at + "/assets/".len());
+        text.push_str(before);
+        let end = after.find('"').unwrap_or(after.len());
+        let name = &after[..end];
+        match name.split('.').collect::<Vec<_>>().as_slice() {
+            [stem, hash, ext] if hash.len() == 16 => {
+                text.push_str(&format!("{stem}.FINGERPRINT.{ext}"));
+            }
+            _ => text.push_str(name),
+        }
+        rest = &after[end..];
     }
-    if let Some(at) = text.find("/assets/share.") {
-        let end = text[at..].find(".js").unwrap() + at;
-        text.replace_range(at..end, "/assets/share.FINGERPRINT");
-    }
+    text.push_str(rest);
     let year = chrono::Datelike::year(&chrono::Utc::now());
     text.replace(&format!("&copy; {year} "), "&copy; YEAR ")
 }

@@ -3127,12 +3127,16 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
                 ("timezone", "UTC"),
                 ("navigation", "Home | /\nEvil | javascript:alert(1)"),
                 ("support_url", "//evil.example/give"),
+                ("favicon", "javascript:alert(1)"),
+                ("policy_ethics", "/\\evil.example/"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("navigation entry"), "{}", r.body);
     assert!(r.body.contains("support page"), "{}", r.body);
+    assert!(r.body.contains("give the icon as"), "{}", r.body);
+    assert!(r.body.contains("the ethics policy must be"), "{}", r.body);
     assert_ne!(store.settings().await.unwrap().title, "The Harbour Herald");
     let r = admin
         .post(
@@ -3145,11 +3149,20 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
                     "navigation",
                     "Podcasts | /podcasts/\nNewsletters | /newsletters/",
                 ),
+                ("favicon", "/media/icon.png"),
+                ("social_image", "/media/social.png"),
+                ("policy_ethics", "/ethics/"),
+                ("policy_masthead", "/about/"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let settings = store.settings().await.unwrap();
+    assert_eq!(settings.favicon, "/media/icon.png");
+    assert_eq!(settings.social_image, "/media/social.png");
+    assert_eq!(settings.policies.ethics, "/ethics/");
+    assert_eq!(settings.policies.masthead, "/about/");
+    assert_eq!(settings.policies.corrections, "");
     assert_eq!(
         (settings.title.as_str(), settings.timezone.as_str()),
         ("The Harbour Herald", "Europe/London")
@@ -3222,7 +3235,7 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
             ),
             (
                 AuditAction::SettingsChanged,
-                "name, description, language, time zone, navigation"
+                "name, description, language, time zone, navigation, icons, social picture, policies"
             ),
         ]
     );

@@ -77,7 +77,121 @@ store_test!(
     images_are_responsive_and_assets_fingerprinted,
     search_finds_articles_and_every_page_offers_it,
     site_changes_reach_every_page_on_the_next_request,
+    the_publisher_its_policies_icons_and_pictures_are_in_the_markup,
 );
+
+/// Search engines and social networks read the publisher's logo and its standards
+/// pages (the Trust Project's indicators), a picture on every page, the icons; and no
+/// page claims it was modified before it was published.
+async fn the_publisher_its_policies_icons_and_pictures_are_in_the_markup(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let app = app(store.clone());
+    // Without icons of its own, the site points browsers at the theme's.
+    let (status, location, _) = get(&app, "/favicon.ico").await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(location.unwrap().starts_with("/assets/favicon."));
+    let mut settings = store.settings().await.unwrap();
+    settings.logo = "/media/logo.png".into();
+    settings.social_image = "/media/social.png".into();
+    settings.favicon = "/media/icon-32.png".into();
+    settings.touch_icon = "/media/icon-180.png".into();
+    settings.policies.ethics = "/ethics/".into();
+    settings.policies.corrections = "/corrections-policy/".into();
+    settings.policies.ownership_funding = "https://owners.example/".into();
+    store.save_settings(&settings).await.unwrap();
+    for (title, slug) in [
+        ("Ethics", "ethics"),
+        ("Corrections policy", "corrections-policy"),
+    ] {
+        store
+            .create_page(
+                &page_content(title, slug, masthead_core::page::PageStatus::Published),
+                "<p>Words.</p>",
+                t0(),
+            )
+            .await
+            .unwrap();
+    }
+    // An article edited before it went out: updated before it was published.
+    let mut content = ArticleContent::new("Quiet night", "Nothing happened.");
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.tags = vec!["Elections".into()];
+    store
+        .create_articles(&[masthead_core::article::NewArticle {
+            rendered: newsroom.render(&content),
+            content,
+            slug: "quiet-night".into(),
+            status: Status::Published,
+            created_at: t0() - chrono::Duration::hours(3),
+            published_at: Some(t0()),
+            scheduled_at: None,
+            corrections: Vec::new(),
+        }])
+        .await
+        .unwrap();
+    let app = self::app(store.clone());
+
+    let (_, _, home) = get(&app, "/").await;
+    let ld = json_ld(&home);
+    let org = &ld[0];
+    assert_eq!(org["@type"], "NewsMediaOrganization");
+    assert_eq!(org["logo"]["@type"], "ImageObject");
+    assert_eq!(org["logo"]["url"], "https://news.example/media/logo.png");
+    assert_eq!(org["ethicsPolicy"], "https://news.example/ethics/");
+    assert_eq!(
+        org["correctionsPolicy"],
+        "https://news.example/corrections-policy/"
+    );
+    assert_eq!(org["ownershipFundingInfo"], "https://owners.example/");
+    assert!(
+        org.get("diversityPolicy").is_none(),
+        "only the policies it has"
+    );
+    assert!(home.contains(r#"<link rel="icon" href="/media/icon-32.png">"#));
+    assert!(home.contains(r#"<link rel="apple-touch-icon" href="/media/icon-180.png">"#));
+    let (status, location, _) = get(&app, "/favicon.ico").await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location.as_deref(), Some("/media/icon-32.png"));
+
+    // Every kind of page has a picture for social networks.
+    let picture = r#"<meta property="og:image" content="https://news.example/media/social.png">"#;
+    for path in [
+        "/",
+        "/world/",
+        "/latest/",
+        "/tag/elections/",
+        "/author/ada-author/",
+        "/corrections/",
+        "/ethics/",
+        "/world/quiet-night/",
+    ] {
+        let (status, _, html) = get(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains(picture), "{path}");
+    }
+
+    let (_, _, article) = get(&app, "/world/quiet-night/").await;
+    let ld = json_ld(&article);
+    assert_eq!(
+        ld["publisher"]["logo"]["url"],
+        "https://news.example/media/logo.png"
+    );
+    assert_eq!(
+        ld["publisher"]["ethicsPolicy"],
+        "https://news.example/ethics/"
+    );
+    let published =
+        chrono::DateTime::parse_from_rfc3339(ld["datePublished"].as_str().unwrap()).unwrap();
+    let modified =
+        chrono::DateTime::parse_from_rfc3339(ld["dateModified"].as_str().unwrap()).unwrap();
+    assert!(modified >= published, "{modified} before {published}");
+    assert!(article.contains(&format!(
+        r#"<meta property="article:modified_time" content="{}">"#,
+        ld["dateModified"].as_str().unwrap()
+    )));
+}
 
 async fn home_lists_sections_and_their_articles(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;

@@ -553,6 +553,9 @@ mod browser {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:chromeOptions".into(), json!({ "args": args }));
+        // The console, for Content-Security-Policy violations (see `console_problems`).
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        let _ = DRIVER_PORT.set(driver.port);
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
@@ -560,8 +563,52 @@ mod browser {
             .expect("a chromium session")
     }
 
-    /// Runs axe-core on the current page; returns its serious and critical violations.
+    /// The chromedriver this process's sessions talk to.
+    static DRIVER_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+
+    /// What the browser's console said since last asked that a journey must not
+    /// meet: Content-Security-Policy violations and failed loads (a 404 favicon, a
+    /// refused script). Read from chromedriver's log endpoint, which empties it.
+    async fn console_problems(client: &Client) -> Vec<String> {
+        let (Some(port), Ok(Some(id))) = (DRIVER_PORT.get(), client.session_id().await) else {
+            return vec!["console: no chromedriver session to read".into()];
+        };
+        let addr = format!("127.0.0.1:{port}").parse().unwrap();
+        let reply = http::request(
+            addr,
+            "POST",
+            &format!("/session/{id}/se/log"),
+            &[("Content-Type", "application/json")],
+            r#"{"type":"browser"}"#,
+        )
+        .unwrap();
+        let log: serde_json::Value = serde_json::from_str(&reply.body)
+            .unwrap_or_else(|e| panic!("chromedriver's log: {e}: {}", reply.body));
+        // A page that is itself a 404 says so in the console; that is not a problem.
+        let here = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        log["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("chromedriver's log: {}", reply.body))
+            .iter()
+            .filter_map(|entry| entry["message"].as_str())
+            .filter(|m| {
+                m.contains("Content Security Policy")
+                    || m.contains("Content-Security-Policy")
+                    || (m.contains("Failed to load resource")
+                        && !m.starts_with(&format!("{here} ")))
+            })
+            .map(|m| format!("console: {m}"))
+            .collect()
+    }
+
+    /// Runs axe-core on the current page; returns its serious and critical violations,
+    /// and anything the console said that a page must not (see `console_problems`).
     async fn axe(client: &Client, axe_js: &str) -> Vec<String> {
+        let mut problems = console_problems(client).await;
         client.execute(axe_js, Vec::new()).await.unwrap();
         let result = client
             .execute_async(
@@ -574,18 +621,21 @@ mod browser {
             )
             .await
             .unwrap();
-        result
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .map(|v| {
-                format!(
-                    "{} ({}): {} at {}",
-                    v["id"], v["impact"], v["help"], v["nodes"]
-                )
-            })
-            .collect()
+        problems.extend(
+            result
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .map(|v| {
+                    format!(
+                        "{} ({}): {} at {}",
+                        v["id"], v["impact"], v["help"], v["nodes"]
+                    )
+                }),
+        );
+        problems.extend(console_problems(client).await);
+        problems
     }
 
     async fn shot(client: &Client, name: &str, width: u32, height: u32) {
@@ -788,6 +838,25 @@ mod browser {
             .unwrap();
         let found = axe(&client, &axe_js).await;
         assert!(found.iter().any(|v| v.contains("image-alt")), "{found:?}");
+        // Nor is the console check: script slipped into one of our pages is refused by
+        // its Content-Security-Policy, and the refusal is caught.
+        client.goto(&demo.url("/about/")).await.unwrap();
+        let _ = console_problems(&client).await;
+        client
+            .execute(
+                "const s = document.createElement('script'); s.textContent = 'window.x = 1';\
+                 document.body.appendChild(s); return window.x === undefined;",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let refused = console_problems(&client).await;
+        assert!(
+            refused
+                .iter()
+                .any(|p| p.contains("Content Security Policy")),
+            "{refused:?}"
+        );
         client.close().await.unwrap();
 
         // Dark mode has its own colours, so its contrast is checked too.

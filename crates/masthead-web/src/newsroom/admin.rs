@@ -11,18 +11,38 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
 use masthead_core::ids::PersonId;
+use masthead_core::page::StaticPage;
 use masthead_core::people::{is_plausible_email, normalize_email, Person, Role};
-use masthead_core::site::{NavItem, Settings};
+use masthead_core::site::{NavItem, Policies, Settings};
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    Choice, FieldErrorView, InvitationView, InviteFields, SettingsFields, SettingsView,
-    StaffListView, StaffRowView,
+    Choice, FieldErrorView, InvitationView, InviteFields, PolicyField, SettingsFields,
+    SettingsView, StaffListView, StaffRowView,
 };
 use masthead_render::views::TimeView;
 use serde::Deserialize;
 
-fn fields_of(s: &Settings) -> SettingsFields {
+/// The form's fields for `s`; the policies offer the site's published `pages`.
+fn fields_of(s: &Settings, pages: &[StaticPage]) -> SettingsFields {
+    let policies = POLICY_FIELDS
+        .iter()
+        .zip(s.policies.each())
+        .map(|(name, (_, label, link))| PolicyField {
+            name: (*name).to_owned(),
+            label,
+            pages: std::iter::once(Choice::new("", "(none)", link.is_empty()))
+                .chain(pages.iter().map(|p| {
+                    let path = p.path();
+                    Choice::new(path.as_str(), p.title.clone(), path == link)
+                }))
+                .collect(),
+        })
+        .collect();
     SettingsFields {
+        favicon: s.favicon.clone(),
+        touch_icon: s.touch_icon.clone(),
+        social_image: s.social_image.clone(),
+        policies,
         title: s.title.clone(),
         description: s.description.clone(),
         logo: s.logo.clone(),
@@ -74,13 +94,14 @@ pub async fn settings(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let current = state.store.settings().await?;
+    let pages = state.store.static_pages(true).await?;
     let notice = (q.notice.as_deref() == Some("saved"))
         .then(|| "Settings saved; the site shows them now.".to_owned());
     settings_page(
         &state,
         &desk,
         person,
-        fields_of(&current),
+        fields_of(&current, &pages),
         notice,
         Vec::new(),
     )
@@ -107,7 +128,29 @@ pub struct SettingsForm {
     support_text: String,
     #[serde(default)]
     support_url: String,
+    #[serde(default)]
+    favicon: String,
+    #[serde(default)]
+    touch_icon: String,
+    #[serde(default)]
+    social_image: String,
+    /// Every `policy_*` field (see `POLICY_FIELDS`).
+    #[serde(flatten)]
+    policies: std::collections::HashMap<String, String>,
 }
+
+/// The form fields of the policies, in the order of `Policies::each`.
+const POLICY_FIELDS: [&str; 9] = [
+    "policy_publishing_principles",
+    "policy_ethics",
+    "policy_corrections",
+    "policy_actionable_feedback",
+    "policy_verification",
+    "policy_unnamed_sources",
+    "policy_diversity",
+    "policy_masthead",
+    "policy_ownership_funding",
+];
 
 pub async fn save_settings(
     State(state): State<AppState>,
@@ -139,12 +182,37 @@ pub async fn save_settings(
         about: form.about.trim().to_owned(),
         support_text: form.support_text.trim().to_owned(),
         support_url: form.support_url.trim().to_owned(),
+        favicon: form.favicon.trim().to_owned(),
+        touch_icon: form.touch_icon.trim().to_owned(),
+        social_image: form.social_image.trim().to_owned(),
+        policies: {
+            let link = |field: &str| {
+                form.policies
+                    .get(field)
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            let [a, b, c, d, e, f, g, h, i] = POLICY_FIELDS.map(link);
+            Policies {
+                publishing_principles: a,
+                ethics: b,
+                corrections: c,
+                actionable_feedback: d,
+                verification: e,
+                unnamed_sources: f,
+                diversity: g,
+                masthead: h,
+                ownership_funding: i,
+            }
+        },
     };
     match state.store.save_settings(&after).await {
         Ok(()) => {}
         Err(Error::Invalid(errors)) => {
             let errors = errors.into_iter().map(FieldErrorView::from).collect();
-            return settings_page(&state, &desk, person, fields_of(&after), None, errors).await;
+            let pages = state.store.static_pages(true).await?;
+            let fields = fields_of(&after, &pages);
+            return settings_page(&state, &desk, person, fields, None, errors).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -161,6 +229,12 @@ pub async fn save_settings(
             "support",
             before.support_text != after.support_text || before.support_url != after.support_url,
         ),
+        (
+            "icons",
+            before.favicon != after.favicon || before.touch_icon != after.touch_icon,
+        ),
+        ("social picture", before.social_image != after.social_image),
+        ("policies", before.policies != after.policies),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

@@ -108,12 +108,11 @@ pub(crate) async fn render(
     meta.description = article.summary().to_owned();
     meta.og_type = "article";
     let social = &article.seo.social_image;
-    meta.image = if social.starts_with('/') {
-        Some(state.url(social))
-    } else if !social.is_empty() {
-        Some(social.clone())
+    let site_picture = meta.image.take();
+    meta.image = if !social.is_empty() {
+        Some(masthead_render::views::absolute(&state.base_url, social))
     } else {
-        media.map(|m| state.url(&media_src(m)))
+        media.map(|m| state.url(&media_src(m))).or(site_picture)
     };
     // The featured picture's words describe only the featured picture.
     meta.image_alt = article
@@ -123,7 +122,7 @@ pub(crate) async fn render(
         .map(|i| i.alt.clone())
         .unwrap_or_default();
     meta.published = article.published_at.map(|t| t.to_rfc3339());
-    meta.modified = Some(article.updated_at.to_rfc3339());
+    meta.modified = Some(article.modified_at().to_rfc3339());
     meta.section = article.section.as_ref().map(|s| s.name.clone());
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
     let json_ld = structured::article(article, media, &site.settings, &state.base_url);

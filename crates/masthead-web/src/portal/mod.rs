@@ -35,6 +35,7 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
         .route("/robots.txt", get(sitemaps::robots))
+        .route("/favicon.ico", get(favicon))
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemap-pages.xml", get(sitemaps::pages))
         .route("/sitemap-news.xml", get(sitemaps::news))
@@ -95,6 +96,13 @@ pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebE
         chrono::Utc::now(),
     );
     chrome.meta.canonical = state.url(path);
+    // The site's picture for social networks, unless the page has its own.
+    if !site.settings.social_image.is_empty() {
+        chrome.meta.image = Some(masthead_render::views::absolute(
+            &state.base_url,
+            &site.settings.social_image,
+        ));
+    }
     Ok(Context { chrome, site })
 }
 
@@ -109,6 +117,25 @@ pub(crate) fn page(
         Html(state.theme.render(template, view)?).into_response(),
         deps,
     ))
+}
+
+/// `/favicon.ico`, which browsers ask for on their own: the publication's icon, or the
+/// theme's.
+async fn favicon(State(state): State<AppState>) -> Result<Response, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let icon = if site.settings.favicon.is_empty() {
+        state.theme.asset_path("favicon.svg")
+    } else {
+        site.settings.favicon.clone()
+    };
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, icon),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
+        ],
+    )
+        .into_response())
 }
 
 async fn asset(
