@@ -210,21 +210,31 @@ impl Newsroom {
     }
 
     /// Publishes every scheduled article whose time has come; returns how many.
+    /// Publishes the scheduled articles whose time has come; returns how many this
+    /// call published. Several nodes may run it at once: each article is published
+    /// once, by whichever gets to it first (the others find it no longer scheduled),
+    /// and one unscheduled meanwhile stays unpublished.
     pub async fn publish_due(&self, now: DateTime<Utc>) -> Result<usize> {
         let due = self.store.due_scheduled(now).await?;
+        let mut published = 0;
         for id in &due {
             let Some(article) = self.store.article(*id).await? else {
                 continue;
             };
             let change = workflow::StatusChange {
+                expected: Some(Status::Scheduled),
                 status: Status::Published,
                 published_at: Some(article.published_at.or(article.scheduled_at).unwrap_or(now)),
                 scheduled_at: None,
                 updated_at: now,
             };
-            self.store.change_status(*id, &change).await?;
+            match self.store.change_status(*id, &change).await {
+                Ok(()) => published += 1,
+                Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
-        Ok(due.len())
+        Ok(published)
     }
 
     async fn load(&self, id: ArticleId) -> Result<crate::article::Article> {

@@ -33,6 +33,10 @@ impl Subject<'_> {
 /// A status change as the store applies it, in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
+    /// The status the article must still have when the change is applied (checked
+    /// under the store's row lock; otherwise a `Conflict`): a change decided on what
+    /// was read never lands on what someone changed meanwhile. `None` checks nothing.
+    pub expected: Option<Status>,
     pub status: Status,
     pub published_at: Option<DateTime<Utc>>,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -112,6 +116,7 @@ pub fn plan(
         _ => subject.published_at,
     };
     Ok(StatusChange {
+        expected: Some(from),
         status: to,
         published_at,
         scheduled_at,

@@ -37,12 +37,24 @@ pub struct Connected {
 /// How long to wait for a database before calling it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens the database at `url` (`sqlite:PATH` or `postgres://...`) and migrates it.
+/// Opens the database at `url` (`sqlite:PATH` or `postgres://...`) and migrates it,
+/// for a tool that runs alone (`migrate`, `seed`, tests).
 pub async fn connect(url: &str) -> Result<Connected, ConnectError> {
+    open(url, false).await
+}
+
+/// Opens the database at `url` for a serving node: on PostgreSQL the node also joins
+/// the others serving from the same database, so that each node's caches follow every
+/// node's writes (see `relay`).
+pub async fn connect_node(url: &str) -> Result<Connected, ConnectError> {
+    open(url, true).await
+}
+
+async fn open(url: &str, node: bool) -> Result<Connected, ConnectError> {
     if url.starts_with("sqlite:") {
         open_sqlite(url).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        open_postgres(url).await
+        open_postgres(url, node).await
     } else {
         Err(ConnectError::BadUrl {
             url: url.to_owned(),
@@ -131,7 +143,7 @@ fn migrate_reason(e: &masthead_core::Error) -> String {
     }
 }
 
-async fn open_postgres(url: &str) -> Result<Connected, ConnectError> {
+async fn open_postgres(url: &str, node: bool) -> Result<Connected, ConnectError> {
     let options = PgConnectOptions::from_str(url).map_err(|e| ConnectError::BadUrl {
         url: redact(url),
         reason: first_line(&e),
@@ -148,14 +160,23 @@ async fn open_postgres(url: &str) -> Result<Connected, ConnectError> {
         .connect_with(options)
         .await
         .map_err(|e| ConnectError::Unreachable {
-            target,
+            target: target.clone(),
             reason: first_line(&e),
         })?;
-    let store = crate::postgres::Store::new(pool);
+    let mut store = crate::postgres::Store::new(pool);
     let applied = store.migrate().await.map_err(|e| ConnectError::Migrate {
         backend: "postgres",
         reason: migrate_reason(&e),
     })?;
+    if node {
+        store = store
+            .join_cluster()
+            .await
+            .map_err(|e| ConnectError::Unreachable {
+                target: target.clone(),
+                reason: format!("cannot listen for the other nodes' changes: {e}"),
+            })?;
+    }
     Ok(Connected {
         store: Arc::new(store),
         backend: "postgres",

@@ -9,10 +9,11 @@
 // Loading each `backend/` file into both backends is the design, not an accident.
 #![allow(clippy::duplicate_mod)]
 
+mod relay;
 mod rows;
 
 pub mod postgres;
 pub mod sqlite;
 
 mod connect;
-pub use connect::{connect, redact, ConnectError, Connected};
+pub use connect::{connect, connect_node, redact, ConnectError, Connected};

@@ -44,3 +44,23 @@ mod staff;
 mod taxonomy;
 
 pub use common::Store;
+
+impl Store {
+    /// Makes this store one node among several on its database: their writes reach
+    /// this node's change notices, and this node's reach theirs (see `relay`).
+    pub async fn join_cluster(mut self) -> masthead_core::Result<Self> {
+        let cluster = crate::relay::Cluster::join(self.pool.clone(), self.changes.clone()).await?;
+        self.cluster = Some(std::sync::Arc::new(cluster));
+        Ok(self)
+    }
+
+    /// How many times this node had to listen again after losing the connection.
+    pub fn cluster_reconnects(&self) -> u64 {
+        self.cluster.as_ref().map_or(0, |c| c.reconnects())
+    }
+
+    /// The channel this node talks to the others on, once it joined them.
+    pub fn cluster_channel(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.channel())
+    }
+}

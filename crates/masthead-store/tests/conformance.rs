@@ -1069,6 +1069,7 @@ async fn concurrent_status_changes_keep_lists_consistent(store: S) {
                     Status::Published
                 };
                 let change = masthead_core::workflow::StatusChange {
+                    expected: None,
                     status,
                     published_at: Some(t0()),
                     scheduled_at: None,

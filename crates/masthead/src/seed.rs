@@ -376,7 +376,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
     if args.articles == 0 || args.articles > MAX_ARTICLES {
         return Err(anyhow!("--articles must be between 1 and {MAX_ARTICLES}"));
     }
-    let store = serve::open_store(config).await?;
+    let store = serve::open_store(config, false).await?;
     let started = Instant::now();
     let cast = Arc::new(prepare_cast(&*store, &config.media_dir()).await?);
     let first = store.counts().await.map_err(|e| anyhow!("{e}"))?.articles;

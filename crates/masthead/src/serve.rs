@@ -23,10 +23,15 @@ fn ensure_data_dir(config: &Config) -> Result<()> {
     })
 }
 
-/// Opens and migrates the configured database.
-pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+/// Opens and migrates the configured database; a serving `node` also joins the other
+/// nodes on it (PostgreSQL), a tool does not.
+pub async fn open_store(config: &Config, node: bool) -> Result<Arc<dyn Store>> {
     ensure_data_dir(config)?;
-    let connected = masthead_store::connect(&config.database_url).await?;
+    let connected = if node {
+        masthead_store::connect_node(&config.database_url).await?
+    } else {
+        masthead_store::connect(&config.database_url).await?
+    };
     if !connected.applied.is_empty() {
         tracing::info!(backend = connected.backend, applied = ?connected.applied, "migrated the database");
     }
@@ -71,7 +76,7 @@ pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener> {
 
 pub async fn run(config: Config) -> Result<()> {
     let listener = bind(config.listen).await?;
-    let store = open_store(&config).await?;
+    let store = open_store(&config, true).await?;
     tracing::info!(listen = %config.listen, backend = store.backend(), "serving {}", config.base_url);
     serve(listener, &config, store).await
 }

@@ -26,7 +26,7 @@ pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
     };
     person.validate().map_err(|e| anyhow!("{e}"))?;
     let (password, generated) = choose_password()?;
-    let store = serve::open_store(config).await?;
+    let store = serve::open_store(config, false).await?;
     let person = store
         .create_person(&NewPerson {
             password_hash: passwords::hash(&password).map_err(anyhow::Error::msg)?,

@@ -40,7 +40,7 @@ impl masthead_core::store::ArticleStore for Store {
                 message: "article not inserted".into(),
                 source: None,
             })?;
-        self.notify(Change::Article { id, lists });
+        self.notify(Change::Article { id, lists }).await;
         Ok(id)
     }
 
@@ -49,7 +49,7 @@ impl masthead_core::store::ArticleStore for Store {
         insert_articles(&mut tx, articles).await?;
         commit(tx).await?;
         // A bulk load touches too much to list; everything may be stale.
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(())
     }
 
@@ -205,13 +205,23 @@ impl masthead_core::store::ArticleStore for Store {
             record_move(&mut tx, moved, updated_at).await?;
         }
         commit(tx).await?;
-        self.notify(Change::Article { id, lists });
+        self.notify(Change::Article { id, lists }).await;
         Ok(())
     }
 
     async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        lock_article(&mut tx, id.0).await?;
+        let (status, _) = lock_article(&mut tx, id.0).await?;
+        if let Some(expected) = change.expected {
+            if status != expected.as_str() {
+                // Let go of the row now, not when the connection is next used.
+                tx.rollback().await.map_err(db_error("article"))?;
+                return Err(Error::conflict(format!(
+                    "the article is no longer {}: someone changed it meanwhile",
+                    expected.label().to_lowercase()
+                )));
+            }
+        }
         let mut counts = CountDeltas::default();
         count_article(&mut tx, id.0, -1, &mut counts).await?;
         sqlx::query(
@@ -240,7 +250,7 @@ impl masthead_core::store::ArticleStore for Store {
         let lists = counts.lists();
         counts.apply(&mut tx).await?;
         commit(tx).await?;
-        self.notify(Change::Article { id, lists });
+        self.notify(Change::Article { id, lists }).await;
         Ok(())
     }
 
@@ -274,7 +284,8 @@ impl masthead_core::store::ArticleStore for Store {
         self.notify(Change::Article {
             id,
             lists: touched.lists(),
-        });
+        })
+        .await;
         Ok(())
     }
 
@@ -308,8 +319,9 @@ impl masthead_core::store::ArticleStore for Store {
         self.notify(Change::Article {
             id,
             lists: Vec::new(),
-        });
-        self.notify(Change::Correction { article: id });
+        })
+        .await;
+        self.notify(Change::Correction { article: id }).await;
         row.try_into()
     }
 
@@ -548,7 +560,7 @@ impl masthead_core::store::ArticleStore for Store {
             .map_err(db_error("article views"))?;
         }
         commit(tx).await?;
-        self.notify(Change::Readership);
+        self.notify(Change::Readership).await;
         Ok(())
     }
 

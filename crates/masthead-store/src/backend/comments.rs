@@ -79,7 +79,8 @@ impl masthead_core::store::CommentStore for Store {
         self.notify(Change::Article {
             id: comment.article_id,
             lists: Vec::new(),
-        });
+        })
+        .await;
         row.try_into()
     }
 
@@ -108,7 +109,8 @@ impl masthead_core::store::CommentStore for Store {
         self.notify(Change::Article {
             id: ArticleId(article),
             lists: Vec::new(),
-        });
+        })
+        .await;
         Ok(())
     }
 

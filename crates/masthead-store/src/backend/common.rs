@@ -99,6 +99,9 @@ pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.nam
 pub struct Store {
     pub(super) pool: sqlx::Pool<Db>,
     pub(super) changes: ChangeSender,
+    /// The other nodes on this database, when this store serves as one of several
+    /// (PostgreSQL only; see `relay`).
+    pub(super) cluster: Option<std::sync::Arc<crate::relay::Cluster>>,
 }
 
 impl Store {
@@ -106,12 +109,17 @@ impl Store {
         Self {
             pool,
             changes: masthead_core::change::channel(),
+            cluster: None,
         }
     }
 
-    /// Tells subscribers what a committed write changed. Nobody listening is fine.
-    pub(super) fn notify(&self, change: Change) {
-        let _ = self.changes.send(change);
+    /// Tells subscribers what a committed write changed (nobody listening is fine),
+    /// and the other nodes, if any, waiting until they have taken it in.
+    pub(super) async fn notify(&self, change: Change) {
+        let _ = self.changes.send(change.clone());
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(&change).await;
+        }
     }
 
     /// Applies pending migrations; returns the versions applied now.

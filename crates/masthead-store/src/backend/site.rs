@@ -80,7 +80,7 @@ impl masthead_core::store::SiteStore for Store {
         .execute(&self.pool)
         .await
         .map_err(db_error("settings"))?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(())
     }
 
@@ -152,7 +152,7 @@ impl masthead_core::store::SiteStore for Store {
         .map_err(db_error("page"))?;
         commit(tx).await?;
         // Pages are listed in every page's footer.
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         row.try_into()
     }
 
@@ -202,7 +202,7 @@ impl masthead_core::store::SiteStore for Store {
         .map_err(db_error("page"))?;
         let row = row.ok_or_else(|| Error::not_found(format!("page {id}")))?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         row.try_into()
     }
 

@@ -21,7 +21,7 @@ impl masthead_core::store::StaffStore for Store {
         let mut tx = self.begin().await?;
         let person = insert_person(&mut tx, person).await?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(person)
     }
 
@@ -425,7 +425,7 @@ impl masthead_core::store::StaffStore for Store {
         };
         insert_audit(&mut tx, &audit).await?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(Some(added))
     }
 
@@ -592,7 +592,7 @@ impl masthead_core::store::StaffStore for Store {
         insert_audit(&mut tx, audit).await?;
         commit(tx).await?;
         // Bylines and author pages show the name everywhere.
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         row.into_person().map(|(p, _)| p)
     }
 
@@ -631,7 +631,7 @@ impl masthead_core::store::StaffStore for Store {
         }
         insert_audit(&mut tx, audit).await?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         row.into_person().map(|(p, _)| p)
     }
 }

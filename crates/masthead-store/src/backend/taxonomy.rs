@@ -32,7 +32,7 @@ impl masthead_core::store::TaxonomyStore for Store {
         .await
         .map_err(db_error("section"))?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(row.into())
     }
 
@@ -138,7 +138,7 @@ impl masthead_core::store::TaxonomyStore for Store {
             }
         }
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(row.into())
     }
 
@@ -191,7 +191,7 @@ impl masthead_core::store::TaxonomyStore for Store {
             record_move(&mut tx, &moved, Utc::now()).await?;
         }
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(row.into())
     }
 
@@ -255,7 +255,7 @@ impl masthead_core::store::TaxonomyStore for Store {
                 .await
                 .map_err(db_error("tag"))?;
         commit(tx).await?;
-        self.notify(Change::Site);
+        self.notify(Change::Site).await;
         Ok(row.into())
     }
 

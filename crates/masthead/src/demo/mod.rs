@@ -490,7 +490,7 @@ pub async fn run(
         .local_addr()
         .context("cannot read the listening address")?;
     config.base_url = format!("http://{addr}");
-    let store = serve::open_store(&config).await?;
+    let store = serve::open_store(&config, true).await?;
     let existing = store.counts().await.map_err(|e| anyhow!("{e}"))?;
     if existing.articles > 0 || existing.people > 0 {
         bail!(
