@@ -14,9 +14,12 @@ use crate::workflow::{self, Actor, Credits, Subject};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// Turns Markdown into the stored, sanitized HTML (implemented by `masthead-render`).
+/// Turns Markdown into the stored, sanitized HTML (implemented by `masthead-render`,
+/// which renders off the request threads, a few at a time, within a time and a
+/// nesting budget). A body it cannot render within them is `Invalid`.
+#[async_trait::async_trait]
 pub trait BodyRenderer: Send + Sync {
-    fn render(&self, markdown: &str, custom_excerpt: &str) -> RenderedBody;
+    async fn render(&self, markdown: &str, custom_excerpt: &str) -> Result<RenderedBody>;
 }
 
 /// How many numbered alternatives of a slug to try before giving up.
@@ -33,9 +36,10 @@ impl Newsroom {
         Self { store, renderer }
     }
 
-    pub fn render(&self, content: &ArticleContent) -> RenderedBody {
+    pub async fn render(&self, content: &ArticleContent) -> Result<RenderedBody> {
         self.renderer
             .render(&content.body_markdown, &content.custom_excerpt)
+            .await
     }
 
     /// Starts a draft by `actor`, who becomes its first author unless authors are given.
@@ -52,7 +56,7 @@ impl Newsroom {
         content.validate()?;
         let slug = self.free_slug(&content.title).await?;
         let article = NewArticle {
-            rendered: self.render(&content),
+            rendered: self.render(&content).await?,
             content,
             slug,
             status: Status::Draft,
@@ -126,7 +130,7 @@ impl Newsroom {
         } else {
             None
         };
-        let rendered = self.render(&content);
+        let rendered = self.render(&content).await?;
         self.store
             .update_article_content(id, &content, &rendered, moved.as_ref(), now, base)
             .await?;
@@ -251,7 +255,7 @@ impl Newsroom {
         now: DateTime<Utc>,
     ) -> Result<StaticPage> {
         let content = content.prepare()?;
-        let body = self.renderer.render(&content.body_markdown, "");
+        let body = self.renderer.render(&content.body_markdown, "").await?;
         self.store.create_page(&content, &body.html, now).await
     }
 
@@ -263,7 +267,7 @@ impl Newsroom {
         now: DateTime<Utc>,
     ) -> Result<StaticPage> {
         let content = content.prepare()?;
-        let body = self.renderer.render(&content.body_markdown, "");
+        let body = self.renderer.render(&content.body_markdown, "").await?;
         self.store.update_page(id, &content, &body.html, now).await
     }
 

@@ -69,7 +69,7 @@ impl FeedView {
                 // Feed readers take an RSS description as HTML: the summary is
                 // text, so it goes in escaped (a standfirst's `<img onerror>` stays
                 // words, never markup).
-                description: Some(html_text(&i.summary)),
+                description: Some(crate::escape_text(&i.summary)),
                 content: i.content_html.clone(),
                 guid: Some(rss::Guid {
                     value: i.url.clone(),
@@ -96,7 +96,7 @@ impl FeedView {
         let channel = rss::Channel {
             title: self.title.clone(),
             link: self.home_url.clone(),
-            description: html_text(&self.description),
+            description: crate::escape_text(&self.description),
             language: Some(self.language.clone()),
             last_build_date: Some(self.updated.to_rfc2822()),
             generator: Some("Masthead".to_owned()),
@@ -255,22 +255,6 @@ struct JsonItem<'a> {
 struct JsonAuthor<'a> {
     name: &'a str,
     url: &'a str,
-}
-
-/// Text made safe to stand where HTML is read.
-fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

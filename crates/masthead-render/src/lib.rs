@@ -11,3 +11,19 @@ pub mod views;
 
 pub use markdown::MarkdownRenderer;
 pub use theme::{Theme, ThemeError};
+
+/// Text made safe to stand where HTML is read.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

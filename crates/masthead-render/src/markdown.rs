@@ -1,9 +1,31 @@
 //! Article bodies: CommonMark with tables and footnotes, rendered to HTML and then
 //! sanitized, so that nothing a writer pastes can run script on a reader's page.
+//!
+//! Rendering is bounded, so that no body a contributor writes can stall the server:
+//! it runs on blocking threads, a few at a time (`RENDER_SLOTS`), never on the threads
+//! that answer readers; a body that nests deeper than `MAX_NESTING` (the sanitizer's
+//! HTML parser takes time that grows with the square of the depth) is refused; and a
+//! render that takes longer than `RENDER_TIME` is given up on.
 
 use masthead_core::article::RenderedBody;
 use masthead_core::newsroom::BodyRenderer;
+use masthead_core::{Error, Result};
 use pulldown_cmark::{Event, Options, Parser, TagEnd};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The deepest elements may nest in a body (quotes in quotes, lists in lists, HTML).
+pub const MAX_NESTING: usize = 100;
+
+/// The longest a render may take before the writer is told so.
+pub const RENDER_TIME: Duration = Duration::from_secs(10);
+
+/// Elements HTML closes by itself (`<p>`, `<li>`, ...): they do not deepen nesting.
+const SELF_CLOSING: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup",
+    "colgroup", "caption", "rp", "rt", "area", "base", "br", "col", "embed", "hr", "img", "input",
+    "link", "meta", "source", "track", "wbr",
+];
 
 /// What every id inside an article body starts with (see `MarkdownRenderer`).
 pub const BODY_ID_PREFIX: &str = "body-";
@@ -12,8 +34,11 @@ pub const BODY_ID_PREFIX: &str = "body-";
 pub const EXCERPT_CHARS: usize = 300;
 
 /// The renderer used everywhere; cheap to clone, holds the sanitizer's rules.
+#[derive(Clone)]
 pub struct MarkdownRenderer {
-    sanitizer: ammonia::Builder<'static>,
+    sanitizer: Arc<ammonia::Builder<'static>>,
+    /// Renders running at once (one per core).
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for MarkdownRenderer {
@@ -43,8 +68,42 @@ impl Default for MarkdownRenderer {
             }
             _ => Some(value.into()),
         });
-        Self { sanitizer }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self {
+            sanitizer: Arc::new(sanitizer),
+            slots: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
     }
+}
+
+/// How deep elements nest in `html`, by its tags (elements HTML closes by itself not
+/// counted).
+pub fn nesting_depth(html: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        // A tag's name starts with a letter; anything else is text (`a < b`, `<3`).
+        let is_tag = name.starts_with(|c: char| c.is_ascii_alphabetic());
+        if !is_tag || SELF_CLOSING.contains(&name.as_str()) {
+            continue;
+        }
+        let end = rest.find('>').unwrap_or(rest.len());
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !rest[..end].ends_with('/') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 fn options() -> Options {
@@ -52,11 +111,36 @@ fn options() -> Options {
 }
 
 impl MarkdownRenderer {
-    /// Markdown to safe HTML.
-    pub fn to_html(&self, markdown: &str) -> String {
+    /// Markdown to safe HTML; `Invalid` when it nests deeper than `MAX_NESTING`.
+    pub fn to_html(&self, markdown: &str) -> Result<String> {
         let mut html = String::with_capacity(markdown.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
-        self.sanitizer.clean(&html).to_string()
+        if nesting_depth(&html) > MAX_NESTING {
+            return Err(Error::invalid(
+                "body_markdown",
+                format!(
+                    "the text nests too deeply to show: quotes, lists or HTML elements more than {MAX_NESTING} levels inside each other"
+                ),
+            ));
+        }
+        Ok(self.sanitizer.clean(&html).to_string())
+    }
+
+    /// Renders on the calling thread (for tools that render many bodies in a row,
+    /// like imports and the demo); servers use the `BodyRenderer` port.
+    pub fn render_now(&self, markdown: &str, custom_excerpt: &str) -> Result<RenderedBody> {
+        let text = Self::plain_text(markdown);
+        let word_count = u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX);
+        let excerpt = if custom_excerpt.trim().is_empty() {
+            excerpt(&text, EXCERPT_CHARS)
+        } else {
+            custom_excerpt.trim().to_owned()
+        };
+        Ok(RenderedBody {
+            html: self.to_html(markdown)?,
+            excerpt,
+            word_count,
+        })
     }
 
     /// Plain text of the body's paragraphs, for excerpts and word counts.
@@ -100,33 +184,99 @@ pub fn excerpt(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
 }
 
+#[async_trait::async_trait]
 impl BodyRenderer for MarkdownRenderer {
-    fn render(&self, markdown: &str, custom_excerpt: &str) -> RenderedBody {
-        let text = Self::plain_text(markdown);
-        let word_count = u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX);
-        let excerpt = if custom_excerpt.trim().is_empty() {
-            excerpt(&text, EXCERPT_CHARS)
-        } else {
-            custom_excerpt.trim().to_owned()
+    /// Renders on a blocking thread once a slot is free, within `RENDER_TIME`.
+    async fn render(&self, markdown: &str, custom_excerpt: &str) -> Result<RenderedBody> {
+        let too_long = || {
+            Error::invalid(
+                "body_markdown",
+                "the text took too long to render; shorten it or simplify its structure",
+            )
         };
-        RenderedBody {
-            html: self.to_html(markdown),
-            excerpt,
-            word_count,
-        }
+        let work = async {
+            let slot = self
+                .slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| Error::internal("render slots", e))?;
+            let (renderer, markdown, custom) =
+                (self.clone(), markdown.to_owned(), custom_excerpt.to_owned());
+            // The slot is held until the work is done, even if the wait is given up.
+            tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                renderer.render_now(&markdown, &custom)
+            })
+            .await
+            .map_err(|e| Error::internal("render", e))?
+        };
+        tokio::time::timeout(RENDER_TIME, work)
+            .await
+            .unwrap_or_else(|_| Err(too_long()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn bodies_that_nest_too_deeply_are_refused() {
+        let r = MarkdownRenderer::default();
+        // Each of these once took the sanitizer 10 to 35 s.
+        for deep in [
+            ">".repeat(50_000),
+            "<div>".repeat(100_000),
+            "<div><span>".repeat(60),
+        ] {
+            assert!(
+                matches!(r.to_html(&deep), Err(Error::Invalid(_))),
+                "{} bytes",
+                deep.len()
+            );
+        }
+        // Deep enough for any real story: quotes in quotes, nested lists, tables.
+        let nested_quotes = "> ".repeat(20) + "quoted";
+        assert!(r.to_html(&nested_quotes).is_ok());
+        let list: String = (0..30)
+            .map(|i| format!("{}- item\n", "  ".repeat(i)))
+            .collect();
+        assert!(r.to_html(&list).is_ok());
+        assert!(
+            r.to_html(&"<p>para".repeat(5_000)).is_ok(),
+            "p closes itself"
+        );
+    }
+
+    #[test]
+    fn nesting_is_counted_by_tags() {
+        assert_eq!(nesting_depth("<div><p>a</p><div><b>x</b></div></div>"), 3);
+        assert_eq!(nesting_depth("<br><img src=x><hr/><p>a<p>b<li>c"), 0);
+        assert_eq!(nesting_depth("</div></div><div>"), 1);
+        assert_eq!(nesting_depth("a < b and <3"), 0);
+    }
+
+    #[tokio::test]
+    async fn the_port_renders_off_the_request_threads() {
+        let r = MarkdownRenderer::default();
+        let body = BodyRenderer::render(&r, "Words **here**.", "")
+            .await
+            .unwrap();
+        assert!(body.html.contains("<strong>here</strong>"));
+        let refused = BodyRenderer::render(&r, &">".repeat(50_000), "").await;
+        assert!(matches!(refused, Err(Error::Invalid(_))));
+    }
 
     #[test]
     fn renders_commonmark_tables_and_footnotes() {
         let r = MarkdownRenderer::default();
-        let html = r.to_html(
-            "# Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\nClaim.[^1]\n\n[^1]: The source.\n",
-        );
+        let html = r
+            .to_html(
+                "# Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\nClaim.[^1]\n\n[^1]: The source.\n",
+            )
+            .unwrap();
         assert!(html.contains("<h1>Title</h1>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("text-align"), "{html}");
@@ -143,7 +293,7 @@ mod tests {
             "<p id=\"main\">x</p>\n\n<textarea id=\"f-body_markdown\"></textarea>\n\n\
              <h2 id=\"budget\">Budget</h2>\n\n[See](#budget), [site](/about/), [out](https://x.example/#top)\n\n\
              Claim.[^1]\n\n[^1]: The source.\n",
-        );
+        ).unwrap();
         assert!(html.contains(r#"id="body-main""#), "{html}");
         assert!(!html.contains(r#"id="main""#), "{html}");
         assert!(!html.contains(r#"id="f-body_markdown""#), "{html}");
@@ -166,7 +316,7 @@ mod tests {
         let r = MarkdownRenderer::default();
         let html = r.to_html(
             "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n<iframe src=\"https://evil\"></iframe>",
-        );
+        ).unwrap();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
@@ -175,29 +325,35 @@ mod tests {
 
     #[test]
     fn external_links_get_noopener() {
-        let html = MarkdownRenderer::default().to_html("[gov](https://example.gov)");
+        let html = MarkdownRenderer::default()
+            .to_html("[gov](https://example.gov)")
+            .unwrap();
         assert!(html.contains(r#"rel="noopener noreferrer""#), "{html}");
     }
 
     #[test]
     fn render_counts_words_and_excerpts() {
         let r = MarkdownRenderer::default();
-        let body = r.render(
-            "Hello *brave* new world.\n\nSecond para.[^n]\n\n[^n]: not counted",
-            "",
-        );
+        let body = r
+            .render_now(
+                "Hello *brave* new world.\n\nSecond para.[^n]\n\n[^n]: not counted",
+                "",
+            )
+            .unwrap();
         assert_eq!(body.word_count, 6);
         assert_eq!(body.excerpt, "Hello brave new world. Second para.");
         // What the sanitizer removes is not counted, nor excerpted.
-        let scripted = r.render(
-            "One *two* three <script>x y</script>\n\n<style>p{}</style>",
-            "",
-        );
+        let scripted = r
+            .render_now(
+                "One *two* three <script>x y</script>\n\n<style>p{}</style>",
+                "",
+            )
+            .unwrap();
         assert_eq!(
             (scripted.word_count, scripted.excerpt.as_str()),
             (3, "One two three")
         );
-        let custom = r.render("Body", " Custom words ");
+        let custom = r.render_now("Body", " Custom words ").unwrap();
         assert_eq!(custom.excerpt, "Custom words");
     }
 

@@ -858,11 +858,7 @@ async fn bulk_insert_spans_batches(store: S) {
             });
             content.authors = vec![f.author.id];
             content.tags = vec![format!("Topic {}", i % 10), "Bulk".into()];
-            let rendered: RenderedBody = masthead_core::newsroom::BodyRenderer::render(
-                &renderer,
-                &content.body_markdown,
-                "",
-            );
+            let rendered: RenderedBody = renderer.render_now(&content.body_markdown, "").unwrap();
             NewArticle {
                 content,
                 rendered,
@@ -1932,7 +1928,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     let article = store.article(id).await.unwrap().unwrap();
     let renderer = masthead_render::MarkdownRenderer::default();
     let newer = ArticleContent::new("Draft", "Saved first.");
-    let rendered = masthead_core::newsroom::BodyRenderer::render(&renderer, "Saved first.", "");
+    let rendered = renderer.render_now("Saved first.", "").unwrap();
     let mut newer = newer;
     newer.authors = vec![f.author.id];
     let saved_at = t + Duration::hours(1);
@@ -2904,8 +2900,7 @@ async fn many_tags_resolve_in_order_and_imports_find_renamed_ones(store: S) {
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];
     content.tags = vec!["Climate".into(), "Ports".into()];
-    let rendered =
-        masthead_core::newsroom::BodyRenderer::render(&renderer, &content.body_markdown, "");
+    let rendered = renderer.render_now(&content.body_markdown, "").unwrap();
     store
         .create_articles(&[NewArticle {
             content,

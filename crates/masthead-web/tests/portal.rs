@@ -120,7 +120,7 @@ async fn the_publisher_its_policies_icons_and_pictures_are_in_the_markup(store: 
     content.tags = vec!["Elections".into()];
     store
         .create_articles(&[masthead_core::article::NewArticle {
-            rendered: newsroom.render(&content),
+            rendered: newsroom.render(&content).await.unwrap(),
             content,
             slug: "quiet-night".into(),
             status: Status::Published,

@@ -12,7 +12,6 @@ use masthead_core::article::{
     ArticleContent, ArticleType, FeaturedImage, NewArticle, Source, Status, Visibility,
 };
 use masthead_core::ids::{MediaId, PersonId, SectionId};
-use masthead_core::newsroom::BodyRenderer;
 use masthead_core::people::{NewPerson, Role};
 use masthead_core::store::Store;
 use masthead_render::MarkdownRenderer;
@@ -357,7 +356,14 @@ fn generate(
     let base = masthead_core::slug::slugify(&title).unwrap_or_else(|| "story".into());
     let base: String = base.chars().take(80).collect();
     NewArticle {
-        rendered: renderer.render(&content.body_markdown, ""),
+        // The generated bodies are plain paragraphs, well within every limit.
+        rendered: renderer
+            .render_now(&content.body_markdown, "")
+            .unwrap_or_else(|_| masthead_core::article::RenderedBody {
+                html: String::new(),
+                excerpt: String::new(),
+                word_count: 0,
+            }),
         content,
         slug: format!("{}-{number}", base.trim_end_matches('-')),
         status: if published {

@@ -739,7 +739,10 @@ async fn insert_articles(
                 .push_bind(c.seo.social_image.as_str())
                 .push_bind(c.seo.canonical_url.as_str())
                 .push_bind(ts(a.created_at))
-                .push_bind(ts(a.created_at))
+                // Last changed when it was published, if that came after it was made.
+                .push_bind(ts(a
+                    .published_at
+                    .map_or(a.created_at, |p| p.max(a.created_at))))
                 .push_bind(a.published_at.map(ts))
                 .push_bind(a.scheduled_at.map(ts));
         });

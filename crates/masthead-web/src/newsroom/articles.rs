@@ -820,7 +820,19 @@ pub async fn preview(
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
     let content = ArticleContent::new("", one(&fields, "body_markdown"));
-    let rendered = state.newsroom.render(&content);
+    let rendered = match state.newsroom.render(&content).await {
+        Ok(rendered) => rendered,
+        // Said in the preview pane, where the writer looks.
+        Err(masthead_core::Error::Invalid(errors)) => {
+            let said: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            let html = format!(
+                "<p class=\"error\" role=\"alert\">The preview cannot be shown: {}.</p>",
+                masthead_render::escape_text(&said.join("; "))
+            );
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut response = Html(rendered.html).into_response();
     response.headers_mut().insert(
         header::HeaderName::from_static("x-word-count"),
@@ -1195,7 +1207,18 @@ async fn editor(
     chrome.current = "articles";
     let zone = chrome.zone;
     let people = state.store.people().await?;
-    let rendered = state.newsroom.render(content);
+    // A body that cannot be rendered is said where the preview would be (the save
+    // that brought it here said why).
+    let rendered = state.newsroom.render(content).await.unwrap_or_else(|e| {
+        masthead_core::article::RenderedBody {
+            html: format!(
+                "<p class=\"error\">The preview cannot be shown: {}.</p>",
+                masthead_render::escape_text(&e.to_string())
+            ),
+            excerpt: String::new(),
+            word_count: 0,
+        }
+    });
     let image = content.featured_image.as_ref();
     let notes = match article {
         Some(a) => state.store.notes(a.id).await?,

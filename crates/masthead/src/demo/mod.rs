@@ -13,7 +13,6 @@ use masthead_core::article::{
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
-use masthead_core::newsroom::BodyRenderer;
 use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, SocialLink};
 use masthead_core::site::Settings;
@@ -351,7 +350,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             })
             .collect::<Result<Vec<_>>>()?;
         articles.push(NewArticle {
-            rendered: renderer.render(&content.body_markdown, ""),
+            rendered: renderer.render_now(&content.body_markdown, "")?,
             content,
             slug,
             status,
@@ -388,7 +387,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             position: i32::try_from(position).unwrap_or(i32::MAX),
             in_footer: true,
         };
-        let html = renderer.render(&p.body, "").html;
+        let html = renderer.render_now(&p.body, "")?.html;
         store
             .create_page(&content, &html, now - Duration::days(30))
             .await
