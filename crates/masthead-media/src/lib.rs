@@ -34,6 +34,11 @@ pub enum MediaError {
     Unsupported(String),
     #[error("the file is too large: at most {} MB", MAX_BYTES / 1024 / 1024)]
     TooLarge,
+    #[error(
+        "the image has too many pixels: at most 50 megapixels, {} pixels a side",
+        MAX_SIDE
+    )]
+    TooManyPixels,
     #[error("the image cannot be read: {0}")]
     Corrupt(String),
     #[error("cannot make the image's copies: {0}")]
@@ -99,21 +104,83 @@ impl Kind {
 /// An upload made safe to publish.
 pub struct Prepared {
     pub kind: Kind,
-    /// The bytes to store: upright, without metadata (GIFs are kept as sent, so they
-    /// keep animating; they carry no EXIF).
+    /// The bytes to store: upright and without metadata; the original's own bytes with
+    /// their metadata taken out when that is smaller than encoding them anew (GIFs
+    /// are rewritten frame by frame, so they keep animating).
     pub bytes: Vec<u8>,
     pub width: u32,
     pub height: u32,
-    /// The decoded, upright picture, to make variants from.
+    /// The upright picture to make variants from, at most `WORKING_WIDTH` wide.
     pub image: DynamicImage,
 }
 
+/// The most pixels an image may have: a 50-megapixel camera's. Checked from the
+/// file's header, before anything is decoded.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// The most pixels of all an animated GIF's frames together.
+pub const MAX_GIF_PIXELS: u64 = 200_000_000;
+/// What one decode may allocate: `MAX_PIXELS` at 8 bits per RGBA channel, and some.
+const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 16 * 1024 * 1024;
+/// Variants are made from a copy this wide at most (twice the widest variant), so
+/// resizing never works on a full 50-megapixel picture.
+const WORKING_WIDTH: u32 = 3200;
+
+fn corrupt(e: impl std::fmt::Display) -> MediaError {
+    MediaError::Corrupt(e.to_string())
+}
+
+/// Refuses a picture of more than `MAX_PIXELS`.
+fn check_pixels(width: u32, height: u32) -> Result<(), MediaError> {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(MediaError::TooManyPixels);
+    }
+    Ok(())
+}
+
 /// Checks an upload and makes it safe to publish (see the crate's documentation).
+/// Decodes at most `MAX_PIXELS`, at 8 bits per channel (a 16-bit PNG is narrowed as
+/// it is read, never held at 16 bits).
 pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     if bytes.len() > MAX_BYTES {
         return Err(MediaError::TooLarge);
     }
     let kind = Kind::sniff(bytes)?;
+    let (mut image, orientation) = match kind {
+        Kind::Png => decode_png(bytes)?,
+        other => decode(bytes, other)?,
+    };
+    image.apply_orientation(orientation);
+    let upright = orientation == image::metadata::Orientation::NoTransforms;
+    let stored = match kind {
+        Kind::Gif => clean_gif(bytes)?,
+        other => {
+            let encoded = encode(&image, other)?;
+            // The original's own compression is often better than ours; when it is
+            // upright, its bytes without their metadata may be kept instead.
+            match stripped(bytes, other).filter(|s| upright && s.len() < encoded.len()) {
+                Some(smaller) => smaller,
+                None => encoded,
+            }
+        }
+    };
+    let (width, height) = (image.width(), image.height());
+    if width > WORKING_WIDTH {
+        image = image.thumbnail(WORKING_WIDTH, MAX_SIDE);
+    }
+    Ok(Prepared {
+        kind,
+        width,
+        height,
+        bytes: stored,
+        image,
+    })
+}
+
+/// Decodes a JPEG, WebP or GIF (its first frame), within the limits.
+fn decode(
+    bytes: &[u8],
+    kind: Kind,
+) -> Result<(DynamicImage, image::metadata::Orientation), MediaError> {
     let mut reader = ImageReader::new(Cursor::new(bytes));
     reader.set_format(match kind {
         Kind::Jpeg => ImageFormat::Jpeg,
@@ -124,24 +191,138 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(1024 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let corrupt = |e: image::ImageError| MediaError::Corrupt(e.to_string());
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    check_pixels(width, height)?;
     let orientation = decoder.orientation().map_err(corrupt)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
-    image.apply_orientation(orientation);
-    let bytes = match kind {
-        Kind::Gif => bytes.to_vec(),
-        other => encode(&image, other)?,
+    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    // Whatever the file held, variants and re-encodings work at 8 bits per channel.
+    let image = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) => image,
+        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
+        other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
-    Ok(Prepared {
-        kind,
-        width: image.width(),
-        height: image.height(),
-        bytes,
-        image,
-    })
+    Ok((image, orientation))
+}
+
+/// Decodes a PNG at 8 bits per channel (16-bit samples are narrowed as they are read,
+/// palettes expanded), within the limits.
+fn decode_png(bytes: &[u8]) -> Result<(DynamicImage, image::metadata::Orientation), MediaError> {
+    let limits = png::Limits {
+        bytes: usize::try_from(MAX_DECODE_BYTES).unwrap_or(usize::MAX),
+    };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(corrupt)?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    check_pixels(width, height)?;
+    let orientation = reader
+        .info()
+        .exif_metadata
+        .as_ref()
+        .and_then(|exif| image::metadata::Orientation::from_exif_chunk(exif))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| MediaError::Corrupt("the image is too large to read".into()))?;
+    let mut buffer = vec![0; size];
+    let frame = reader.next_frame(&mut buffer).map_err(corrupt)?;
+    buffer.truncate(frame.buffer_size());
+    let wrong = || MediaError::Corrupt("the image's pixels do not fill it".into());
+    let image = match frame.color_type {
+        png::ColorType::Rgba => DynamicImage::ImageRgba8(
+            image::RgbaImage::from_raw(width, height, buffer).ok_or_else(wrong)?,
+        ),
+        png::ColorType::Rgb => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(width, height, buffer).ok_or_else(wrong)?,
+        ),
+        png::ColorType::GrayscaleAlpha => DynamicImage::ImageLumaA8(
+            image::GrayAlphaImage::from_raw(width, height, buffer).ok_or_else(wrong)?,
+        ),
+        png::ColorType::Grayscale => DynamicImage::ImageLuma8(
+            image::GrayImage::from_raw(width, height, buffer).ok_or_else(wrong)?,
+        ),
+        png::ColorType::Indexed => {
+            return Err(MediaError::Corrupt(
+                "a palette the reader did not expand".into(),
+            ))
+        }
+    };
+    Ok((image, orientation))
+}
+
+/// The original's bytes with every metadata block taken out (EXIF, XMP, GPS,
+/// comments, text chunks), keeping what the picture needs to look the same (its
+/// colour profile among them); `None` when they cannot be read that way.
+fn stripped(bytes: &[u8], kind: Kind) -> Option<Vec<u8>> {
+    use img_parts::Bytes;
+    match kind {
+        Kind::Jpeg => {
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
+            jpeg.segments_mut().retain(|segment| {
+                let marker = segment.marker();
+                match marker {
+                    // JFIF, and Adobe's (which says how the colours are stored).
+                    0xE0 | 0xEE => true,
+                    // The colour profile, and no other APP2 block.
+                    0xE2 => segment.contents().starts_with(b"ICC_PROFILE\0"),
+                    // Every other application block (EXIF and XMP are APP1) and
+                    // comments.
+                    0xE1..=0xEF | 0xFE => false,
+                    _ => true,
+                }
+            });
+            Some(jpeg.encoder().bytes().to_vec())
+        }
+        Kind::Png => {
+            let mut png = img_parts::png::Png::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
+            // What the picture needs to look the same; text, EXIF, times and every
+            // chunk we do not know go.
+            const KEEP: &[&[u8; 4]] = &[
+                b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP",
+                b"sBIT", b"pHYs", b"acTL", b"fcTL", b"fdAT",
+            ];
+            png.chunks_mut()
+                .retain(|chunk| KEEP.contains(&&chunk.kind()));
+            Some(png.encoder().bytes().to_vec())
+        }
+        Kind::Webp | Kind::Gif => None,
+    }
+}
+
+/// A GIF written anew, frame by frame as it was (palettes, delays, transparency and
+/// looping kept), so that comments, unknown extensions and anything after its end
+/// are left behind.
+fn clean_gif(bytes: &[u8]) -> Result<Vec<u8>, MediaError> {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    options.set_memory_limit(gif::MemoryLimit::Bytes(
+        std::num::NonZeroU64::new(MAX_DECODE_BYTES).unwrap_or(std::num::NonZeroU64::MIN),
+    ));
+    let mut decoder = options.read_info(Cursor::new(bytes)).map_err(corrupt)?;
+    let (width, height) = (decoder.width(), decoder.height());
+    check_pixels(u32::from(width), u32::from(height))?;
+    let palette = decoder.global_palette().unwrap_or_default().to_vec();
+    let mut out = Vec::new();
+    {
+        let failed = |e: gif::EncodingError| MediaError::Encode(e.to_string());
+        let mut encoder = gif::Encoder::new(&mut out, width, height, &palette).map_err(failed)?;
+        if decoder.repeat() != gif::Repeat::Finite(0) {
+            encoder.set_repeat(decoder.repeat()).map_err(failed)?;
+        }
+        let mut pixels = 0u64;
+        while let Some(frame) = decoder.read_next_frame().map_err(corrupt)? {
+            pixels += u64::from(frame.width) * u64::from(frame.height);
+            if pixels > MAX_GIF_PIXELS {
+                return Err(MediaError::TooManyPixels);
+            }
+            encoder.write_frame(frame).map_err(failed)?;
+        }
+    }
+    Ok(out)
 }
 
 /// The variants an image of `width` gets: (width, kind), narrowest first.
@@ -318,6 +499,131 @@ mod tests {
         let (jpg, _) = variant(&ok.image, 640, Kind::Jpeg).unwrap();
         let back = image::load_from_memory(&jpg).unwrap();
         assert_eq!((back.width(), back.height()), (640, 320));
+    }
+
+    fn png(
+        width: u32,
+        height: u32,
+        color: png::ColorType,
+        depth: png::BitDepth,
+        data: &[u8],
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut out, width, height);
+            encoder.set_color(color);
+            encoder.set_depth(depth);
+            if color == png::ColorType::Indexed {
+                encoder.set_palette(vec![0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]);
+            }
+            encoder
+                .add_text_chunk("GPS".into(), "secret 51.5N 0.1W".into())
+                .unwrap();
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(data).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn too_many_pixels_are_refused_before_decoding() {
+        assert_eq!(
+            prepare(&masthead_testkit::images::pixel_bomb_png()).err(),
+            Some(MediaError::TooManyPixels)
+        );
+        // A 16-bit picture within the budget is read at 8 bits per channel.
+        let sixteen = png(
+            64,
+            48,
+            png::ColorType::Rgba,
+            png::BitDepth::Sixteen,
+            &vec![0x80; 64 * 48 * 8],
+        );
+        let ok = prepare(&sixteen).unwrap();
+        assert!(matches!(ok.image, DynamicImage::ImageRgba8(_)));
+        assert_eq!((ok.width, ok.height), (64, 48));
+    }
+
+    #[test]
+    fn the_smaller_of_the_cleaned_original_and_a_new_encoding_is_kept() {
+        // Four colours in a palette compress far better than our RGB re-encoding.
+        let pixels: Vec<u8> = (0..400u32 * 400)
+            .map(|i| u8::try_from((i.wrapping_mul(2_654_435_761) >> 29) % 4).unwrap())
+            .collect();
+        let original = png(
+            400,
+            400,
+            png::ColorType::Indexed,
+            png::BitDepth::Eight,
+            &pixels,
+        );
+        assert!(original.windows(6).any(|w| w == b"secret"));
+        let ok = prepare(&original).unwrap();
+        assert!(
+            ok.bytes.len() <= original.len(),
+            "{} > {}",
+            ok.bytes.len(),
+            original.len()
+        );
+        assert!(
+            !ok.bytes.windows(6).any(|w| w == b"secret"),
+            "text chunks dropped"
+        );
+        let back = image::load_from_memory(&ok.bytes).unwrap();
+        assert_eq!((back.width(), back.height()), (400, 400));
+        assert_eq!(
+            back.to_rgb8().get_pixel(7, 3),
+            image::load_from_memory(&original)
+                .unwrap()
+                .to_rgb8()
+                .get_pixel(7, 3),
+            "the same picture"
+        );
+        // A JPEG's comment goes, whichever bytes are kept.
+        let plain = jpeg(200, 100);
+        let mut commented = plain[..2].to_vec();
+        commented.extend_from_slice(&[0xFF, 0xFE, 0, 8]);
+        commented.extend_from_slice(b"secret");
+        commented.extend_from_slice(&plain[2..]);
+        let ok = prepare(&commented).unwrap();
+        assert!(!ok.bytes.windows(6).any(|w| w == b"secret"));
+        assert!(ok.bytes.len() <= commented.len());
+    }
+
+    #[test]
+    fn gifs_keep_their_frames_and_lose_comments_and_trailing_bytes() {
+        let mut gif_bytes = Vec::new();
+        {
+            let palette = [0u8, 0, 0, 255, 255, 255];
+            let mut encoder = gif::Encoder::new(&mut gif_bytes, 4, 4, &palette).unwrap();
+            encoder.set_repeat(gif::Repeat::Infinite).unwrap();
+            for shade in [0u8, 1] {
+                let mut frame = gif::Frame::from_indexed_pixels(4, 4, vec![shade; 16], None);
+                frame.delay = 20;
+                encoder.write_frame(&frame).unwrap();
+            }
+        }
+        // A comment extension before the trailer, and bytes after it.
+        let trailer = gif_bytes.pop().unwrap();
+        gif_bytes.extend_from_slice(&[0x21, 0xFE, 6]);
+        gif_bytes.extend_from_slice(b"secret");
+        gif_bytes.push(0);
+        gif_bytes.push(trailer);
+        gif_bytes.extend_from_slice(b"<script>hidden</script>");
+        let ok = prepare(&gif_bytes).unwrap();
+        assert_eq!(ok.kind, Kind::Gif);
+        assert!(!ok.bytes.windows(6).any(|w| w == b"secret"));
+        assert!(!ok.bytes.windows(8).any(|w| w == b"<script>"));
+        let mut decoder = gif::DecodeOptions::new()
+            .read_info(Cursor::new(&ok.bytes))
+            .unwrap();
+        assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+        let mut frames = 0;
+        while let Some(frame) = decoder.read_next_frame().unwrap() {
+            assert_eq!(frame.delay, 20);
+            frames += 1;
+        }
+        assert_eq!(frames, 2, "still animated");
     }
 
     #[test]

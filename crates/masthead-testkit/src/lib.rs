@@ -12,6 +12,7 @@
 
 pub mod fixtures;
 pub mod http;
+pub mod images;
 
 use masthead_core::store::Store;
 use sqlx::Connection;

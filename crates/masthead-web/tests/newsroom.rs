@@ -2935,6 +2935,18 @@ async fn uploads_are_checked_cleaned_and_given_variants(store: Arc<dyn Store>) {
         .await;
     assert_eq!(bmp.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(bmp.body.contains("images are not accepted"), "{}", bmp.body);
+    // A decompression bomb (968 MB once decoded, 2 GB of memory for one upload) is
+    // refused from its header.
+    let bomb = desk
+        .upload(
+            "bomb.png",
+            &masthead_testkit::images::pixel_bomb_png(),
+            "x",
+            true,
+        )
+        .await;
+    assert_eq!(bomb.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(bomb.body.contains("too many pixels"), "{}", bomb.body);
     let truncated = desk
         .upload("cut.jpg", &jpeg(100, 100)[..200], "x", true)
         .await;

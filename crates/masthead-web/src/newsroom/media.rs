@@ -182,10 +182,9 @@ pub async fn upload(
         )
         .await;
     };
-    let prepared = match tokio::task::spawn_blocking(move || masthead_media::prepare(&bytes)).await
-    {
+    let prepared = match image_work(move || masthead_media::prepare(&bytes)).await {
         Ok(Ok(p)) => p,
-        Ok(Err(e @ MediaError::TooLarge)) => {
+        Ok(Err(e @ (MediaError::TooLarge | MediaError::TooManyPixels))) => {
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()).await
         }
         Ok(Err(e)) => return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()).await,
@@ -251,6 +250,25 @@ pub async fn upload(
     Ok(Redirect::to(&format!("/newsroom/media?uploaded={}", media.id)).into_response())
 }
 
+/// Image work running at once: decoding an upload or making one variant. One at a
+/// time, so however many uploads arrive together, memory holds one decoded picture
+/// (at most `masthead_media::MAX_PIXELS`) and the others wait their turn.
+static IMAGE_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs `work` on a blocking thread once an image slot is free.
+async fn image_work<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let slot = IMAGE_SLOTS.acquire().await.map_err(|e| e.to_string())?;
+    // Held until the work is done, even if whoever waits for it goes away.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
 /// Makes an upload's variants one by one, off the request path; each is stored as soon
 /// as it is written, so the progress shows and a crash keeps what was done.
 async fn make_variants(
@@ -265,7 +283,7 @@ async fn make_variants(
         let key = format!("{base}-{width}.{}", variant_kind.extension());
         let made = {
             let (image, files, key) = (image.clone(), files.clone(), key.clone());
-            tokio::task::spawn_blocking(move || {
+            image_work(move || {
                 let (bytes, height) = masthead_media::variant(&image, width, variant_kind)
                     .map_err(|e| e.to_string())?;
                 files.write(&key, &bytes).map_err(|e| e.to_string())?;
@@ -354,7 +372,7 @@ pub async fn resume_variants(
             }
             let decoded = {
                 let (files, key) = (files.clone(), media.storage_key.clone());
-                tokio::task::spawn_blocking(move || {
+                image_work(move || {
                     let bytes = files.read(&key).map_err(|e| e.to_string())?;
                     masthead_media::prepare(&bytes).map_err(|e| e.to_string())
                 })
