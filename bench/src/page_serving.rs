@@ -148,8 +148,12 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let masthead_addr = listener.local_addr()?;
-    let server =
-        tokio::spawn(async move { axum::serve(listener, masthead_web::make_service(app)).await });
+    let server = tokio::spawn(masthead_web::server::serve(
+        listener,
+        app,
+        masthead_web::server::Limits::default(),
+        std::future::pending(),
+    ));
     // The floor for any Rust server here: a bare axum handler returning the bytes.
     let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let bare_addr = bare_listener.local_addr()?;

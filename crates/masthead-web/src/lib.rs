@@ -16,6 +16,7 @@ pub mod redirect;
 pub mod secrets;
 pub mod security;
 mod segments;
+pub mod server;
 pub mod site;
 pub mod two_factor;
 
@@ -84,6 +85,12 @@ impl AppState {
         }
     }
 
+    /// A page cache of `max_bytes` (by default `cache::DEFAULT_MAX_BYTES`).
+    pub fn with_page_cache(mut self, max_bytes: usize) -> Self {
+        self.cache = Arc::new(cache::PageCache::new(self.store.subscribe(), max_bytes));
+        self
+    }
+
     /// Believes `X-Forwarded-For` from these proxies (by default, from none).
     pub fn with_proxies(mut self, proxies: client::Proxies) -> Self {
         self.proxies = Arc::new(proxies);
@@ -97,8 +104,8 @@ impl AppState {
 }
 
 /// The whole site (reader portal, health check, media and theme assets) behind the
-/// page cache, as a service for `axum::serve` (through `tower::make::Shared`) or for
-/// `tower::ServiceExt::oneshot` in tests.
+/// page cache, as a service for `server::serve` or for `tower::ServiceExt::oneshot`
+/// in tests.
 pub type App = cache::Cached<Router>;
 
 pub fn router(state: AppState) -> App {
@@ -114,34 +121,4 @@ pub fn router(state: AppState) -> App {
         .merge(portal::router(&state.media_dir))
         .with_state(state);
     cache::Cached::new(routes, cache, readership, proxies, security)
-}
-
-/// `app` for `axum::serve`: every connection gets a clone that knows the client's
-/// address (for login rate limits and the audit log).
-pub fn make_service(app: App) -> MakeApp {
-    MakeApp(app)
-}
-
-/// Makes the service for each accepted connection (see `make_service`).
-#[derive(Clone)]
-pub struct MakeApp(App);
-
-impl<'a> tower::Service<axum::serve::IncomingStream<'a, tokio::net::TcpListener>> for MakeApp {
-    type Response = App;
-    type Error = std::convert::Infallible;
-    type Future = std::future::Ready<Result<App, std::convert::Infallible>>;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(
-        &mut self,
-        stream: axum::serve::IncomingStream<'a, tokio::net::TcpListener>,
-    ) -> Self::Future {
-        std::future::ready(Ok(self.0.clone().with_peer(*stream.remote_addr())))
-    }
 }

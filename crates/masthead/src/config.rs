@@ -43,6 +43,18 @@ pub const KEYS: &[Key] = &[
         meaning: "Load balancers whose X-Forwarded-For names the client (for login rate limits and the audit log): addresses or networks, comma-separated, e.g. `10.0.0.0/8, 192.0.2.7`.",
     },
     Key {
+        name: "max_connections",
+        env: "MASTHEAD_MAX_CONNECTIONS",
+        default: "4096",
+        meaning: "The most client connections open at once; more wait their turn (keep it under the process's file-descriptor limit).",
+    },
+    Key {
+        name: "page_cache_mb",
+        env: "MASTHEAD_PAGE_CACHE_MB",
+        default: "64",
+        meaning: "Memory for rendered reader pages, in MiB (each page counted with its compressed forms); 0 turns the cache off.",
+    },
+    Key {
         name: "smtp_url",
         env: "MASTHEAD_SMTP_URL",
         default: "(none: letters go to <data-dir>/outbox)",
@@ -64,6 +76,8 @@ pub struct RawConfig {
     pub listen: Option<String>,
     pub base_url: Option<String>,
     pub trusted_proxies: Option<String>,
+    pub max_connections: Option<usize>,
+    pub page_cache_mb: Option<usize>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
 }
@@ -77,6 +91,9 @@ pub struct Config {
     pub base_url: String,
     /// As written; checked when loaded (`masthead_web::client::Proxies`).
     pub trusted_proxies: String,
+    pub max_connections: usize,
+    /// The page cache's budget, in bytes.
+    pub page_cache_bytes: usize,
     /// Where letters are sent; `None` writes them to the outbox.
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -129,6 +146,8 @@ impl Config {
                 .unwrap_or_else(|| "(none)".to_owned()),
             "mail_from" => self.mail_from.clone(),
             "trusted_proxies" => self.trusted_proxies.clone(),
+            "max_connections" => self.max_connections.to_string(),
+            "page_cache_mb" => (self.page_cache_bytes / 1024 / 1024).to_string(),
             _ => String::new(),
         }
     }
@@ -200,12 +219,26 @@ impl Config {
         let trusted_proxies = raw.trusted_proxies.unwrap_or_default();
         masthead_web::client::Proxies::parse(&trusted_proxies)
             .map_err(|e| anyhow!("config key trusted_proxies: {e}"))?;
+        let max_connections = raw.max_connections.unwrap_or(4096);
+        if max_connections == 0 {
+            return Err(anyhow!(
+                "config key max_connections: 0 would serve no one; use at least 1"
+            ));
+        }
+        let page_cache_mb = raw.page_cache_mb.unwrap_or(64);
+        if page_cache_mb > 1024 * 1024 {
+            return Err(anyhow!(
+                "config key page_cache_mb: {page_cache_mb} MiB is more memory than any machine has"
+            ));
+        }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
             base_url,
             trusted_proxies,
+            max_connections,
+            page_cache_bytes: page_cache_mb * 1024 * 1024,
             smtp_url,
             mail_from,
         })
@@ -367,6 +400,8 @@ mod tests {
             listen: Some(String::new()),
             base_url: Some(String::new()),
             trusted_proxies: Some(String::new()),
+            max_connections: Some(1),
+            page_cache_mb: Some(1),
             smtp_url: Some(String::new()),
             mail_from: Some(String::new()),
         };

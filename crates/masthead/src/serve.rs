@@ -125,14 +125,20 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     .with_proxies(
         masthead_web::client::Proxies::parse(&config.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
-    );
+    )
+    .with_page_cache(config.page_cache_bytes);
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
-    let result = axum::serve(
+    let limits = masthead_web::server::Limits {
+        max_connections: config.max_connections,
+        ..masthead_web::server::Limits::default()
+    };
+    let result = masthead_web::server::serve(
         listener,
-        masthead_web::make_service(masthead_web::router(state)),
+        masthead_web::router(state),
+        limits,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await
     .context("the server stopped");
     scheduler.abort();
