@@ -60,9 +60,12 @@
     data.set("body_markdown", body.value);
     fetch("/newsroom/preview", { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) {
-        if (!r.ok) return;
-        words.textContent = r.headers.get("x-word-count") || "0";
-        minutes.textContent = r.headers.get("x-reading-minutes") || "1";
+        // 422: the body cannot be shown (the answer says why, in the pane).
+        if (!r.ok && r.status !== 422) return;
+        if (r.ok) {
+          words.textContent = r.headers.get("x-word-count") || "0";
+          minutes.textContent = r.headers.get("x-reading-minutes") || "1";
+        }
         return r.text().then(function (html) { preview.innerHTML = html; });
       })
       .catch(function () { /* the preview catches up on the next change */ });
@@ -81,15 +84,6 @@
       return;
     }
     submitting = true;
-  });
-  // Workflow actions apply to the saved version: unsaved typing would be left out.
-  document.querySelectorAll(".actions form").forEach(function (action) {
-    action.addEventListener("submit", function (e) {
-      if (dirty) {
-        e.preventDefault();
-        status.textContent = "Save your changes first: the action applies to the saved version.";
-      }
-    });
   });
   function fields() {
     return new URLSearchParams(new FormData(form));

@@ -2477,8 +2477,48 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
     let status = format!("/newsroom/articles/{id}/status");
     let r = writer.post(&status, &[("to", "published")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = writer.post(&status, &[("to", "in_review")]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The action button is part of the editor's form: what is on screen (here a
+    // last paragraph, never saved on purpose) is saved and then goes to review.
+    let base = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .updated_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let on_screen = [
+        ("title", "Harbour fees to rise"),
+        ("standfirst", "The port authority voted on Tuesday."),
+        (
+            "body_markdown",
+            "The vote was **close**.\n\nThe fees start in May.",
+        ),
+        ("section", world.as_str()),
+        ("tags", "Harbour, Council"),
+        ("article_type", "analysis"),
+        ("visibility", "public"),
+        ("authors", author.as_str()),
+        (
+            "sources",
+            "Port authority minutes | https://port.example/minutes | p. 4",
+        ),
+        ("base", base.as_str()),
+        ("to", "in_review"),
+    ];
+    // Invalid content moves nothing.
+    let mut broken = on_screen.to_vec();
+    broken[0] = ("title", " ");
+    let r = writer.post(&status, &broken).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = writer.post(&status, &on_screen).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sent = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.status, Status::InReview);
+    assert!(sent.body_markdown.contains("The fees start in May."));
     // Another writer's article is not theirs to open.
     let mut other = Browser::new(&app, "192.0.2.2");
     let dan = staff(&*store, "Dan", Role::Contributor).await;

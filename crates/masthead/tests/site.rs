@@ -1197,8 +1197,26 @@ mod browser {
         let editor_path = path(&client).await;
         let editor_path = editor_path.split('?').next().unwrap().to_owned();
         assert!(editor_path.starts_with("/newsroom/articles/"));
-        click(&client, ".actions form:first-of-type button").await;
+        // A last sentence, not saved on purpose (autosave keeps it), then straight to
+        // review: what goes is what is on screen.
+        client
+            .find(Locator::Css("#f-body_markdown"))
+            .await
+            .unwrap()
+            .send_keys(" The keepers arrive on Monday.")
+            .await
+            .unwrap();
+        click(&client, ".actions .action:first-of-type button").await;
         wait_for_text(&client, ".status-line", "In review").await;
+        let sent = client
+            .find(Locator::Css("#f-body_markdown"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(sent.contains("The keepers arrive on Monday."), "{sent}");
         shot(&client, "newsroom-editor-in-review", 1366, 1100).await;
         click(&client, ".who button").await;
         arrive(&client, "/newsroom/login").await;
@@ -1220,7 +1238,7 @@ mod browser {
         wait_for_text(&client, ".notes", "Add when the keepers start.").await;
         wait_for_text(&client, ".status-line", "Draft").await;
         let publish = client
-            .find_all(Locator::Css(".actions form button"))
+            .find_all(Locator::Css(".actions button"))
             .await
             .unwrap();
         let mut clicked = false;

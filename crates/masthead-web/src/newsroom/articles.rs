@@ -454,29 +454,56 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
-    let content = match content_from(&fields) {
+    match save_fields(&state, &desk, person, &article, &fields).await? {
+        Saved::Done => Ok(
+            Redirect::to(&format!("/newsroom/articles/{}?notice=saved", article.id))
+                .into_response(),
+        ),
+        Saved::Refused(page) => Ok(page),
+    }
+}
+
+/// What became of the editor's fields.
+enum Saved {
+    Done,
+    /// Not saved: the editor again, saying why (invalid, or someone saved first).
+    Refused(Response),
+}
+
+/// Saves the editor's `fields` as `article`'s content. Made on a version someone else
+/// has saved over since, they are kept as a working copy and said so, rather than
+/// overwriting the other save (checked here and again under the store's write lock,
+/// so two saves of one version cannot both win).
+async fn save_fields(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    article: &Article,
+    fields: &Fields,
+) -> Result<Saved, WebError> {
+    let content = match content_from(fields) {
         Ok(c) => c,
         Err(errors) => {
-            let content = lenient_content(&fields, Some(&article));
-            return editor(
-                &state,
-                &desk,
+            let content = lenient_content(fields, Some(article));
+            let page = editor(
+                state,
+                desk,
                 person,
-                Some(&article),
+                Some(article),
                 &content,
                 Said::invalid(errors),
             )
-            .await;
+            .await?;
+            return Ok(Saved::Refused(page));
         }
     };
-    // Made on a version someone else has saved over since: keep this one as a working
-    // copy and say so, rather than overwrite theirs. Checked here and again under the
-    // store's write lock, so two saves of one version cannot both win.
-    let base = DateTime::parse_from_rfc3339(one(&fields, "base"))
+    let base = DateTime::parse_from_rfc3339(one(fields, "base"))
         .ok()
         .map(|t| t.with_timezone(&Utc));
     if base.is_some_and(|base| base != article.updated_at) {
-        return conflict(&state, &desk, person, &article, &content).await;
+        return Ok(Saved::Refused(
+            conflict(state, desk, person, article, &content).await?,
+        ));
     }
     let saved = match base {
         Some(base) => {
@@ -493,29 +520,28 @@ pub async fn save(
         }
     };
     match saved {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/newsroom/articles/{}?notice=saved", article.id))
-                .into_response(),
-        ),
+        Ok(()) => Ok(Saved::Done),
         Err(Error::Conflict(_)) if base.is_some() => {
             // Saved over between our check and the write: the article has moved on.
             let Some(now_stored) = state.store.article(article.id).await? else {
-                return Err(not_found(&state, person).await);
+                return Err(not_found(state, person).await);
             };
-            conflict(&state, &desk, person, &now_stored, &content).await
+            Ok(Saved::Refused(
+                conflict(state, desk, person, &now_stored, &content).await?,
+            ))
         }
-        Err(Error::Invalid(errors)) => {
+        Err(Error::Invalid(errors)) => Ok(Saved::Refused(
             editor(
-                &state,
-                &desk,
+                state,
+                desk,
                 person,
-                Some(&article),
+                Some(article),
                 &content,
                 Said::invalid(field_errors(errors)),
             )
-            .await
-        }
-        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
+            .await?,
+        )),
+        Err(Error::Forbidden(message)) => Err(forbidden(state, person, &message).await),
         Err(e) => Err(e.into()),
     }
 }
@@ -586,6 +612,23 @@ pub async fn change_status(
             "That workflow action does not exist.",
         )
         .await);
+    };
+    // What moves is what is on screen: an action sent from the editor brings its
+    // fields, and they are saved first, in the same step (an edit kept only by
+    // autosave was once left out of what went to review). A save that is refused
+    // moves nothing.
+    let article = if fields.iter().any(|(name, _)| name == "title") {
+        let on_screen = content_from(&fields).ok();
+        if on_screen.as_ref() == Some(&article.content()) {
+            article
+        } else {
+            match save_fields(&state, &desk, person, &article, &fields).await? {
+                Saved::Done => editable(&state, person, &id).await?,
+                Saved::Refused(page) => return Ok(page),
+            }
+        }
+    } else {
+        article
     };
     let site = state.site.get(&*state.store).await?;
     let now = Utc::now();
