@@ -724,11 +724,35 @@ mod browser {
         check("/".into(), axe(&client, &axe_js).await);
         shot(&client, "home-desktop", 1366, 1700).await;
         shot(&client, "home-mobile", 375, 1500).await;
+        // On a phone every section is one tap away, without script: the menu lists
+        // those the bar has no room for.
+        client.set_window_size(375, 900).await.unwrap();
+        let last = href(&client, ".section-bar li:last-child a").await;
+        client
+            .find(Locator::Css(".menu summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        check("/ (phone, menu open)".into(), axe(&client, &axe_js).await);
+        shot(&client, "menu-mobile", 375, 900).await;
+        client
+            .find(Locator::Css(&format!(".menu a[href=\"{last}\"]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(&client, &last).await;
         client.set_window_size(1366, 900).await.unwrap();
+        client.goto(&demo.url("/")).await.unwrap();
 
         // A section, from the navigation.
         client
-            .find(Locator::Css("nav.sections a[href=\"/business/\"]"))
+            .find(Locator::Css(
+                "nav.sections .section-bar a[href=\"/business/\"]",
+            ))
             .await
             .unwrap()
             .click()
@@ -937,6 +961,18 @@ mod browser {
         assert!(text(&client, ".desk").await.contains("Recently published"));
         violations.extend(axe(&client, &axe_js).await);
         shot(&client, "newsroom-dashboard", 1366, 1000).await;
+        // On a phone the newsroom's navigation wraps instead of running off the page.
+        client.set_window_size(375, 900).await.unwrap();
+        let overflow = client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, json!(false), "nothing wider than the phone");
+        shot(&client, "newsroom-dashboard-mobile", 375, 900).await;
+        client.set_window_size(1366, 900).await.unwrap();
         // A new article: typed with the toolbar, previewed live, saved as a draft.
         client
             .find(Locator::Css(".bar a.new"))
