@@ -59,6 +59,8 @@ pub struct Person {
     /// Set when an admin took away their access (they left); they cannot sign in,
     /// their bylines stay.
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// What they do at the publication ("Economics correspondent"); may be empty.
+    pub job_title: String,
 }
 
 impl Person {
@@ -79,6 +81,7 @@ pub struct NewPerson {
     pub email: String,
     pub role: Role,
     pub bio: String,
+    pub job_title: String,
     pub expertise: Vec<String>,
     pub social_links: Vec<SocialLink>,
     pub password_hash: String,
@@ -101,6 +104,7 @@ impl NewPerson {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
+    pub job_title: String,
     pub bio: String,
     pub expertise: Vec<String>,
     pub social_links: Vec<SocialLink>,
@@ -114,6 +118,11 @@ impl Profile {
             self.name.chars().count() <= 100,
             "name",
             "keep the name under 100 characters",
+        );
+        v.check(
+            self.job_title.chars().count() <= 100,
+            "job_title",
+            "keep the job title under 100 characters",
         );
         v.check(
             self.bio.chars().count() <= 2000,

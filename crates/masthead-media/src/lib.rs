@@ -340,11 +340,20 @@ pub fn plan(width: u32, kind: Kind) -> Vec<(u32, Kind)> {
 /// One variant: `image` resized to `width`, encoded as `kind`; returns the bytes and
 /// the height.
 pub fn variant(image: &DynamicImage, width: u32, kind: Kind) -> Result<(Vec<u8>, u32), MediaError> {
-    let resized = image.resize(width, MAX_SIDE, FilterType::CatmullRom);
+    let resized = resize(image, width);
     Ok((encode(&resized, kind)?, resized.height()))
 }
 
-fn encode(image: &DynamicImage, kind: Kind) -> Result<Vec<u8>, MediaError> {
+/// `image` at `width`, in its proportions (as it is, when it is that wide already).
+pub fn resize(image: &DynamicImage, width: u32) -> DynamicImage {
+    if image.width() == width {
+        return image.clone();
+    }
+    image.resize(width, MAX_SIDE, FilterType::CatmullRom)
+}
+
+/// `image` encoded as `kind` (lossy kinds at the quality every variant gets).
+pub fn encode(image: &DynamicImage, kind: Kind) -> Result<Vec<u8>, MediaError> {
     let failed = |e: image::ImageError| MediaError::Encode(e.to_string());
     let mut out = Vec::new();
     match kind {

@@ -173,6 +173,32 @@ impl MarkdownRenderer {
     }
 }
 
+/// Stored body HTML with its links and pictures on this site made absolute (for feeds,
+/// which are read away from the site). Bodies come out of the sanitizer, which quotes
+/// every attribute with `"` and writes a `"` in text as `&quot;`, so `src="/` and
+/// `href="/` only ever begin an attribute; `//host` addresses are left as they are.
+pub fn absolute_links(html: &str, base_url: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    loop {
+        let next = ["src=\"/", "href=\"/"]
+            .iter()
+            .filter_map(|attr| rest.find(attr).map(|at| (at, attr.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let (before, after) = rest.split_at(at + len - 1);
+        out.push_str(before);
+        if !after[1..].starts_with('/') {
+            out.push_str(base_url);
+        }
+        out.push('/');
+        rest = &after[1..];
+    }
+}
+
 /// The first `max` characters of `text`, cut at a word boundary, with an ellipsis when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -247,6 +273,15 @@ mod tests {
         assert!(
             r.to_html(&"<p>para".repeat(5_000)).is_ok(),
             "p closes itself"
+        );
+    }
+
+    #[test]
+    fn feeds_get_absolute_links() {
+        let html = r#"<p><a href="/world/x/">in</a> <a href="//cdn.example/a">cdn</a> <a href="https://o.example/">out</a> <img src="/media/a.png" alt="src=&quot;/x"></p>"#;
+        assert_eq!(
+            absolute_links(html, "https://news.example"),
+            r#"<p><a href="https://news.example/world/x/">in</a> <a href="//cdn.example/a">cdn</a> <a href="https://o.example/">out</a> <img src="https://news.example/media/a.png" alt="src=&quot;/x"></p>"#
         );
     }
 

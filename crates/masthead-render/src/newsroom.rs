@@ -109,6 +109,7 @@ pub struct TwoFactorSetupView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileFields {
     pub name: String,
+    pub job_title: String,
     pub bio: String,
     /// Comma-separated.
     pub expertise: String,

@@ -106,6 +106,47 @@ pub fn article(a: &Article, media: Option<&Media>, settings: &Settings, base_url
     v
 }
 
+/// JSON-LD for an author's page: a `ProfilePage` about the `Person`, with what they do,
+/// the subjects they know and their profiles elsewhere (the Trust Project's "author
+/// expertise").
+pub fn profile_page(
+    person: &masthead_core::people::Person,
+    settings: &Settings,
+    base_url: &str,
+) -> Value {
+    let url = format!("{base_url}{}", person.path());
+    let mut who = json!({
+        "@type": "Person",
+        "name": person.name,
+        "url": url,
+        "worksFor": organization(settings, base_url),
+    });
+    if !person.job_title.is_empty() {
+        who["jobTitle"] = json!(person.job_title);
+    }
+    if !person.bio.is_empty() {
+        who["description"] = json!(person.bio);
+    }
+    if !person.expertise.is_empty() {
+        who["knowsAbout"] = json!(person.expertise);
+    }
+    let same_as: Vec<&str> = person
+        .social_links
+        .iter()
+        .map(|l| l.url.as_str())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .collect();
+    if !same_as.is_empty() {
+        who["sameAs"] = json!(same_as);
+    }
+    json!({
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": url,
+        "mainEntity": who,
+    })
+}
+
 /// JSON-LD for the home page: the publication and the site.
 pub fn home(settings: &Settings, base_url: &str) -> Value {
     let mut org = organization(settings, base_url);

@@ -309,7 +309,7 @@ pub struct ListView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileView {
     pub name: String,
-    pub role: &'static str,
+    pub role: String,
     pub bio: String,
     pub expertise: Vec<String>,
     pub links: Vec<masthead_core::people::SocialLink>,
@@ -319,7 +319,12 @@ impl From<&masthead_core::people::Person> for ProfileView {
     fn from(p: &masthead_core::people::Person) -> Self {
         Self {
             name: p.name.clone(),
-            role: p.role.label(),
+            // What they do here; the newsroom role says little to readers.
+            role: if p.job_title.is_empty() {
+                p.role.label().to_owned()
+            } else {
+                p.job_title.clone()
+            },
             bio: p.bio.clone(),
             expertise: p.expertise.clone(),
             links: p.social_links.clone(),

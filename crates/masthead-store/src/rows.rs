@@ -381,6 +381,7 @@ pub(crate) struct PersonRow {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
+    pub job_title: String,
 }
 
 impl PersonRow {
@@ -399,6 +400,7 @@ impl PersonRow {
                 social_links: links,
                 created_at: self.created_at,
                 deactivated_at: self.deactivated_at,
+                job_title: self.job_title,
             },
             self.password_hash,
         ))

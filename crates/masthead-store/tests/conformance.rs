@@ -148,6 +148,7 @@ async fn people_get_unique_slugs_and_normalized_emails(store: S) {
         email: " Maria.Silva2@Example.com ".into(),
         role: Role::Editor,
         bio: String::new(),
+        job_title: String::new(),
         expertise: vec!["Courts".into(), "Health".into()],
         social_links: vec![masthead_core::people::SocialLink {
             network: "mastodon".into(),
@@ -2309,6 +2310,7 @@ async fn invitations_add_staff_once_and_roll_back_on_conflict(store: S) {
         email: "ignored@example.com".into(),
         role: Role::Admin,
         bio: String::new(),
+        job_title: String::new(),
         expertise: Vec::new(),
         social_links: Vec::new(),
         password_hash: "hash".into(),

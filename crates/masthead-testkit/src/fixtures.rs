@@ -50,6 +50,7 @@ pub async fn person(store: &dyn Store, name: &str, role: Role) -> Person {
             email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
             role,
             bio: format!("{name} writes for the paper."),
+            job_title: String::new(),
             expertise: vec!["Politics".into()],
             social_links: Vec::new(),
             password_hash: "not-a-real-hash".into(),

@@ -64,6 +64,7 @@ async fn staff(store: &dyn Store, name: &str, role: Role) -> Person {
             email: format!("{}@example.com", name.to_lowercase()),
             role,
             bio: String::new(),
+            job_title: String::new(),
             expertise: Vec::new(),
             social_links: Vec::new(),
             password_hash: masthead_web::passwords::hash(PASSWORD).unwrap(),

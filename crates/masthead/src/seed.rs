@@ -245,6 +245,7 @@ async fn prepare_cast(store: &dyn Store, media_dir: &Path) -> Result<Cast> {
                 ),
                 role,
                 bio: format!("{first} {last} covers the region for the paper."),
+                job_title: String::new(),
                 expertise: vec!["Local politics".into()],
                 social_links: Vec::new(),
                 // Generated staff cannot log in: this is not a valid password hash.

@@ -20,6 +20,7 @@ pub async fn add(config: &Config, args: StaffAddArgs) -> Result<()> {
         email: args.email,
         role,
         bio: String::new(),
+        job_title: String::new(),
         expertise: Vec::new(),
         social_links: Vec::new(),
         password_hash: String::new(),

@@ -470,8 +470,13 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
     let image = http::get(addr, &img);
     assert_eq!(
         (image.status, image.header("content-type")),
-        (200, Some("image/png"))
+        (200, Some("image/jpeg"))
     );
+    // Drawn as uploads are made: WebP variants for every width in the srcset.
+    assert!(article
+        .body
+        .contains(r#"<source type="image/webp" srcset=""#));
+    assert!(article.body.contains("-640.webp 640w"));
     assert_eq!(http::get(addr, "/healthz").status, 200);
 
     terminate(&mut child);

@@ -358,6 +358,100 @@ fn every_page_passes_the_nu_html_checker() {
     );
 }
 
+/// Every JSON-LD block of a page, parsed.
+fn json_ld(html: &str) -> Vec<serde_json::Value> {
+    html.split(r#"<script type="application/ld+json">"#)
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")))
+        .collect()
+}
+
+/// The demo's structured data and social cards, as search engines and aggregators
+/// read them: a publisher with its logo and its standards pages, a picture for every
+/// page, articles never modified before they were published, author profiles.
+#[test]
+fn structured_data_and_social_cards_follow_the_rules() {
+    let demo = Demo::start();
+    let pages = crawl(&demo);
+    let home = json_ld(&pages["/"]);
+    let org = home
+        .iter()
+        .flat_map(|v| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]))
+        .find(|v| v["@type"] == "NewsMediaOrganization")
+        .expect("the publication on the front page");
+    assert_eq!(org["logo"]["@type"], "ImageObject");
+    assert!(
+        org["logo"]["url"].as_str().unwrap().starts_with("http"),
+        "{org}"
+    );
+    for property in [
+        "publishingPrinciples",
+        "ethicsPolicy",
+        "correctionsPolicy",
+        "actionableFeedbackPolicy",
+        "verificationFactCheckingPolicy",
+        "unnamedSourcesPolicy",
+        "masthead",
+        "ownershipFundingInfo",
+    ] {
+        let url = org[property]
+            .as_str()
+            .unwrap_or_else(|| panic!("{property} in {org}"));
+        assert!(url.starts_with("http"), "{property}: {url}");
+        let path = url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
+        assert_eq!(demo.get(&path).status, 200, "{property} leads to a page");
+    }
+    let mut articles = 0;
+    let mut authors = 0;
+    for (path, html) in &pages {
+        if path == "/no-such-page/"
+            || path.starts_with("/newsroom/")
+            || path.starts_with("/search/")
+        {
+            continue;
+        }
+        assert!(
+            html.contains(r#"<meta property="og:image" content="http"#),
+            "{path} has a picture for social networks"
+        );
+        for ld in json_ld(html) {
+            if ld["mainEntityOfPage"].is_object() {
+                articles += 1;
+                assert_eq!(ld["publisher"]["logo"]["@type"], "ImageObject", "{path}");
+                let published = ld["datePublished"].as_str().unwrap();
+                let modified = ld["dateModified"].as_str().unwrap();
+                let (published, modified) = (
+                    chrono::DateTime::parse_from_rfc3339(published).unwrap(),
+                    chrono::DateTime::parse_from_rfc3339(modified).unwrap(),
+                );
+                assert!(modified >= published, "{path}: modified before published");
+            }
+            if ld["@type"] == "ProfilePage" {
+                authors += 1;
+                let person = &ld["mainEntity"];
+                assert_eq!(person["@type"], "Person", "{path}");
+                for field in ["jobTitle", "knowsAbout", "sameAs"] {
+                    assert!(!person[field].is_null(), "{path}: {field}");
+                }
+            }
+        }
+    }
+    assert!(
+        articles > 50 && authors >= 5,
+        "{articles} articles, {authors} authors"
+    );
+    // Feeds point at pictures and pages with whole addresses.
+    for feed in ["/feed.xml", "/atom.xml", "/feed.json"] {
+        let body = demo.get(feed).body;
+        assert!(
+            !body.contains("src=\"/") && !body.contains("href=\"/"),
+            "{feed}"
+        );
+        assert!(!body.contains("\"image\":\"/"), "{feed}");
+    }
+}
+
 #[test]
 fn feeds_parse_in_a_standard_feed_parser() {
     let Some(python) = tool(tools_dir().join("venv/bin/python")) else {

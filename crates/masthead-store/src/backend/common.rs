@@ -88,7 +88,7 @@ pub(super) const LOCATION_COLUMNS: &str =
 
 pub(super) const PERSON_COLUMNS: &str =
     "id, slug, name, email, role, bio, expertise, avatar_media_id, \
-     social_links, password_hash, created_at, deactivated_at FROM people";
+     social_links, password_hash, created_at, deactivated_at, job_title FROM people";
 
 pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member_name, \
      c.parent_id, c.body, c.status, c.created_at \

@@ -106,7 +106,7 @@ impl masthead_core::store::StaffStore for Store {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
              s.expires_at, p.id, p.slug, p.name, p.email, p.role, p.bio, p.expertise, \
-             p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at \
+             p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at, p.job_title \
              FROM staff_sessions s JOIN people p ON p.id = s.person_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.deactivated_at IS NULL",
         )
@@ -574,8 +574,8 @@ impl masthead_core::store::StaffStore for Store {
         profile.validate()?;
         let mut tx = self.begin().await?;
         let row: Option<PersonRow> = sqlx::query_as(&format!(
-            "UPDATE people SET name = $2, bio = $3, expertise = $4, social_links = $5 \
-             WHERE id = $1 RETURNING {}",
+            "UPDATE people SET name = $2, bio = $3, expertise = $4, social_links = $5, \
+             job_title = $6 WHERE id = $1 RETURNING {}",
             PERSON_COLUMNS.trim_end_matches(" FROM people")
         ))
         .bind(id.0)
@@ -583,6 +583,7 @@ impl masthead_core::store::StaffStore for Store {
         .bind(profile.bio.trim())
         .bind(to_json(&profile.expertise)?)
         .bind(to_json(&profile.social_links)?)
+        .bind(profile.job_title.trim())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("person"))?;
@@ -654,8 +655,8 @@ async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
         slug = masthead_core::slug::numbered(&base, n);
     }
     let row: PersonRow = sqlx::query_as(&format!(
-        "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+        "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, \
+         created_at, job_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
         PERSON_COLUMNS.trim_end_matches(" FROM people")
     ))
     .bind(&slug)
@@ -667,10 +668,13 @@ async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
     .bind(to_json(&person.social_links)?)
     .bind(&person.password_hash)
     .bind(ts(Utc::now()))
+    .bind(person.job_title.trim())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match db_error("staff member")(e) {
-        Error::Conflict(_) => Error::conflict(format!("a staff member with the email {email} exists already")),
+        Error::Conflict(_) => Error::conflict(format!(
+            "a staff member with the email {email} exists already"
+        )),
         other => other,
     })?;
     Ok(row.into_person()?.0)

@@ -316,6 +316,7 @@ pub async fn invitation_submit(
         email: found.email.clone(),
         role: found.invited_role(),
         bio: String::new(),
+        job_title: String::new(),
         expertise: Vec::new(),
         social_links: Vec::new(),
         password_hash,

@@ -55,6 +55,7 @@ async fn page(
     let second = state.store.two_factor(person.id).await?;
     let profile = said.profile.unwrap_or_else(|| ProfileFields {
         name: person.name.clone(),
+        job_title: person.job_title.clone(),
         bio: person.bio.clone(),
         expertise: person.expertise.join(", "),
         social_links: person
@@ -310,6 +311,8 @@ pub struct ProfileForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    job_title: String,
+    #[serde(default)]
     bio: String,
     #[serde(default)]
     expertise: String,
@@ -326,6 +329,7 @@ pub async fn save_profile(
     let person = desk.signed_in()?;
     let profile = Profile {
         name: form.name.trim().to_owned(),
+        job_title: form.job_title.trim().to_owned(),
         bio: form.bio.trim().replace("\r\n", "\n"),
         expertise: form
             .expertise
@@ -360,6 +364,7 @@ pub async fn save_profile(
             let said = Said {
                 profile: Some(ProfileFields {
                     name: form.name,
+                    job_title: form.job_title,
                     bio: form.bio,
                     expertise: form.expertise,
                     social_links: form.social_links,

@@ -279,19 +279,38 @@ async fn make_variants(
     planned: Vec<(u32, Kind)>,
     image: Arc<masthead_media::Image>,
 ) -> bool {
-    for (width, variant_kind) in planned {
-        let key = format!("{base}-{width}.{}", variant_kind.extension());
+    // Each width is made once and written in each of its formats.
+    let mut widths: Vec<u32> = planned.iter().map(|(w, _)| *w).collect();
+    widths.dedup();
+    for width in widths {
+        let kinds: Vec<Kind> = planned
+            .iter()
+            .filter(|(w, _)| *w == width)
+            .map(|(_, k)| *k)
+            .collect();
         let made = {
-            let (image, files, key) = (image.clone(), files.clone(), key.clone());
+            let (image, files, base) = (image.clone(), files.clone(), base.clone());
             image_work(move || {
-                let (bytes, height) = masthead_media::variant(&image, width, variant_kind)
-                    .map_err(|e| e.to_string())?;
-                files.write(&key, &bytes).map_err(|e| e.to_string())?;
-                Ok::<_, String>((bytes.len(), height))
+                let resized = masthead_media::resize(&image, width);
+                let mut made = Vec::new();
+                for kind in kinds {
+                    let key = format!("{base}-{width}.{}", kind.extension());
+                    let bytes =
+                        masthead_media::encode(&resized, kind).map_err(|e| e.to_string())?;
+                    files.write(&key, &bytes).map_err(|e| e.to_string())?;
+                    made.push(MediaVariant {
+                        width,
+                        height: resized.height(),
+                        mime_type: kind.mime().to_owned(),
+                        storage_key: key,
+                        byte_size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+                    });
+                }
+                Ok::<_, String>(made)
             })
             .await
         };
-        let (size, height) = match made {
+        let made = match made {
             Ok(Ok(made)) => made,
             Ok(Err(e)) => {
                 tracing::error!(%media, width, error = %e, "cannot make a variant");
@@ -302,16 +321,11 @@ async fn make_variants(
                 return false;
             }
         };
-        let variant = MediaVariant {
-            width,
-            height,
-            mime_type: variant_kind.mime().to_owned(),
-            storage_key: key,
-            byte_size: u64::try_from(size).unwrap_or(u64::MAX),
-        };
-        if let Err(e) = store.add_media_variant(media, &variant).await {
-            tracing::error!(%media, width, error = %e, "cannot record a variant");
-            return false;
+        for variant in &made {
+            if let Err(e) = store.add_media_variant(media, variant).await {
+                tracing::error!(%media, width, error = %e, "cannot record a variant");
+                return false;
+            }
         }
     }
     true

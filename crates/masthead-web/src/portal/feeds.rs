@@ -78,8 +78,9 @@ async fn render(
             title: article.title.clone(),
             summary: article.summary().to_owned(),
             // Feed readers are anonymous: gated bodies stay on the site.
-            content_html: access::can_read(&access::Reader::Anonymous, &article)
-                .then(|| article.body_html.clone()),
+            content_html: access::can_read(&access::Reader::Anonymous, &article).then(|| {
+                masthead_render::markdown::absolute_links(&article.body_html, &state.base_url)
+            }),
             published,
             updated: article.updated_at.max(published),
             authors: article

@@ -259,8 +259,15 @@ async fn scoped(
         }
         return missing(state, address).await;
     };
-    let mut chrome = chrome(state, &scope.base).await?.chrome;
+    let super::Context { mut chrome, site } = chrome(state, &scope.base).await?;
     chrome.current_section = scope.section_slug.clone();
+    if let Some(person) = &scope.person {
+        chrome.meta.json_ld = Some(structured::to_script(&structured::profile_page(
+            person,
+            &site.settings,
+            &state.base_url,
+        )));
+    }
     // An author's bio is shown in their profile, not again as the list's description.
     let description = if scope.person.is_some() {
         String::new()

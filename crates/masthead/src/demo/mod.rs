@@ -89,6 +89,8 @@ struct Publication {
     about: String,
     support_text: String,
     support_url: String,
+    #[serde(default)]
+    policies: masthead_core::site::Policies,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +98,8 @@ struct Publication {
 struct StaffEntry {
     name: String,
     email: String,
+    #[serde(default)]
+    job_title: String,
     role: String,
     bio: String,
     expertise: Vec<String>,
@@ -191,6 +195,41 @@ pub async fn ensure_sections(store: &dyn Store) -> Result<()> {
     Ok(())
 }
 
+/// Draws every demo article's picture (in article order), as many at once as there
+/// are cores.
+async fn draw_pictures(
+    demo: &DemoFile,
+    sections: &[masthead_core::taxonomy::Section],
+    dir: &Path,
+) -> Result<Vec<images::Drawn>> {
+    let folder = images::folder_of(dir)?;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
+    let mut jobs = Vec::with_capacity(demo.articles.len());
+    for (index, a) in demo.articles.iter().enumerate() {
+        let section = sections
+            .iter()
+            .position(|s| s.name == a.section)
+            .unwrap_or(0);
+        let name = masthead_core::slug::slugify(&a.title)
+            .ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
+        let (dir, folder, slots) = (dir.to_path_buf(), folder.clone(), slots.clone());
+        let index = u32::try_from(index).unwrap_or(0);
+        jobs.push(tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await?;
+            tokio::task::spawn_blocking(move || {
+                images::draw_files(&dir, &folder, &name, section, index)
+            })
+            .await?
+        }));
+    }
+    let mut drawn = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        drawn.push(job.await??);
+    }
+    Ok(drawn)
+}
+
 /// The staff login printed for the person trying the demo.
 pub struct Login {
     pub email: String,
@@ -201,6 +240,13 @@ pub struct Login {
 pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -> Result<Login> {
     let demo = parse()?;
     let err = |e: masthead_core::Error| anyhow!("{e}");
+    let image_dir = media_dir.join("demo");
+    std::fs::create_dir_all(&image_dir)
+        .with_context(|| format!("cannot create {}", image_dir.display()))?;
+    let identity = {
+        let dir = image_dir.clone();
+        tokio::task::spawn_blocking(move || images::draw_identity(&dir)).await??
+    };
     store
         .save_settings(&Settings {
             title: demo.publication.title.clone(),
@@ -210,6 +256,11 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             support_url: demo.publication.support_url.clone(),
             locale: "en-GB".into(),
             timezone: "Europe/London".into(),
+            logo: identity.logo,
+            favicon: identity.favicon,
+            touch_icon: identity.touch_icon,
+            social_image: identity.social_image,
+            policies: demo.publication.policies.clone(),
             ..Settings::default()
         })
         .await
@@ -228,6 +279,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 email: s.email.clone(),
                 role,
                 bio: s.bio.clone(),
+                job_title: s.job_title.clone(),
                 expertise: s.expertise.clone(),
                 social_links: s.social.clone(),
                 password_hash: passwords::hash(&password).map_err(anyhow::Error::msg)?,
@@ -256,9 +308,9 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
     }
 
     let renderer = MarkdownRenderer::default();
-    let image_dir = media_dir.join("demo");
-    std::fs::create_dir_all(&image_dir)
-        .with_context(|| format!("cannot create {}", image_dir.display()))?;
+    // Every article's picture, drawn and encoded a few at a time (one per core).
+    let drawn = draw_pictures(&demo, &sections, &image_dir).await?;
+    let mut drawn = drawn.into_iter();
     let mut articles = Vec::with_capacity(demo.articles.len());
     for (index, a) in demo.articles.iter().enumerate() {
         let section_index = sections
@@ -274,19 +326,18 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         let slug = masthead_core::slug::slugify(&a.title)
             .ok_or_else(|| anyhow!("demo title {:?}", a.title))?;
         let index = u32::try_from(index).unwrap_or(0);
-        let media = images::create(
-            store,
-            &image_dir,
-            &images::Picture {
-                name: &slug,
-                section: section_index,
-                index,
-                alt: &a.image_alt,
-                caption: &a.image_caption,
-                credit: &a.image_credit,
-            },
-        )
-        .await?;
+        let picture = images::Picture {
+            name: &slug,
+            section: section_index,
+            index,
+            alt: &a.image_alt,
+            caption: &a.image_caption,
+            credit: &a.image_credit,
+        };
+        let files = drawn
+            .next()
+            .ok_or_else(|| anyhow!("no picture drawn for {:?}", a.title))?;
+        let media = images::record(store, files, &picture).await?;
         let people = |names: &[String]| -> Result<Vec<PersonId>> {
             names
                 .iter()
