@@ -10,6 +10,7 @@
 # git ignores; no third-party file is committed):
 #   node_modules/vnu-jar/build/dist/vnu.jar   Nu HTML Checker (java -jar)
 #   node_modules/axe-core/axe.min.js          axe-core, to inject into Chromium
+#   node_modules/.bin/lighthouse              Lighthouse, run against the demo
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
 #   venv/                                     Python venv with feedparser
 #   env.sh                                    `source` it for MASTHEAD_* paths
@@ -21,6 +22,7 @@ TOOLS_DIR="${MASTHEAD_TOOLS:-$REPO/target/tools}"
 
 VNU_VERSION=26.9.27            # npm vnu-jar
 AXE_VERSION=4.14.1             # npm axe-core
+LIGHTHOUSE_VERSION=12.8.2      # npm lighthouse (runs in the system chromium)
 SITEMAP_XSD_PKG=sitemap@8.0.3  # npm: package/schema/sitemap.xsd (sitemaps.org urlset)
 NEWS_XSD_PKG=sitemap@4.0.2     # npm: last `sitemap` release that ships schema/sitemap-news.xsd
 SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteindex.xsd; NOT the
@@ -89,15 +91,17 @@ fi
 # --- 2./3. npm: Nu HTML Checker and axe-core ---------------------------------
 VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 AXE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
-NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION"
-if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ]; then
+LIGHTHOUSE="$TOOLS_DIR/node_modules/.bin/lighthouse"
+NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION"
+if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ]; then
   cat >"$TOOLS_DIR/package.json" <<EOF
 {
   "name": "masthead-test-tools",
   "private": true,
   "dependencies": {
     "vnu-jar": "$VNU_VERSION",
-    "axe-core": "$AXE_VERSION"
+    "axe-core": "$AXE_VERSION",
+    "lighthouse": "$LIGHTHOUSE_VERSION"
   }
 }
 EOF
@@ -105,8 +109,8 @@ EOF
   # runtime from outside the registries when no system java is found.
   quiet npm install --prefix "$TOOLS_DIR" --ignore-scripts --no-audit --no-fund \
     --loglevel=error --save-exact=true
-  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ]; then
-    echo "tools.sh: npm install left no vnu.jar or axe.min.js" >&2
+  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ]; then
+    echo "tools.sh: npm install left no vnu.jar, axe.min.js or lighthouse" >&2
     exit 1
   fi
   set_stamp "$NPM_STAMP"
@@ -156,6 +160,7 @@ export MASTHEAD_NGINX=/usr/sbin/nginx
 export MASTHEAD_WRK=/usr/bin/wrk
 export MASTHEAD_VNU_JAR='$VNU_JAR'
 export MASTHEAD_AXE_JS='$AXE_JS'
+export MASTHEAD_LIGHTHOUSE='$LIGHTHOUSE'
 export MASTHEAD_XSD_DIR='$XSD_DIR'
 export MASTHEAD_FEED_PYTHON='$VENV/bin/python'
 EOF

@@ -742,10 +742,15 @@ async fn fill(
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
+    let cache_control = response.headers().get(header::CACHE_CONTROL).cloned();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .ok()?;
     let mut page = CachedPage::new(content_type, body, deps);
+    // A page may say how long browsers keep it (fingerprinted assets: for ever).
+    if let Some(cache_control) = cache_control {
+        page.headers.insert(header::CACHE_CONTROL, cache_control);
+    }
     security.apply(path, &mut page.headers);
     page.read_of = read_of;
     Some(cache.insert(key, page, generation))

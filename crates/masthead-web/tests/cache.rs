@@ -158,7 +158,42 @@ store_test!(
     pages_made_for_one_reader_are_never_shared,
     no_header_outside_the_key_changes_a_page,
     every_answer_carries_the_security_headers,
+    assets_are_compressed_and_kept_for_ever,
 );
+
+/// The stylesheet was sent uncompressed (Lighthouse: "enable text compression"):
+/// assets now go through the page cache, compressed, with their own caching rules.
+async fn assets_are_compressed_and_kept_for_ever(store: Arc<dyn Store>) {
+    publication(&store).await;
+    let app = masthead_web::router(state(store));
+    let home = get(&app, "/").await.body;
+    let css = home
+        .split(r#"<link rel="stylesheet" href=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let plain = get(&app, &css).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    for encoding in ["br", "gzip"] {
+        let reply = send(&app, Method::GET, &css, &[("accept-encoding", encoding)]).await;
+        assert_eq!(reply.headers["content-encoding"], encoding);
+        assert_eq!(
+            reply.headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css"));
+        assert!(reply.body.len() < plain.body.len() / 2, "{encoding}");
+    }
+    let etag = plain.headers["etag"].to_str().unwrap().to_owned();
+    let again = send(&app, Method::GET, &css, &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
 
 /// A strict Content-Security-Policy, `nosniff`, a referrer policy, framing rules and
 /// (the site is on HTTPS) HSTS on every kind of answer, cached or not.

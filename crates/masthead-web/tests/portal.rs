@@ -1268,8 +1268,10 @@ async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
         "src=\"/media/p/pier.jpg\" srcset=\"/media/p/pier-480.jpg 480w, /media/p/pier-960.jpg 960w, /media/p/pier.jpg 1600w\" sizes=\""
     ));
     assert!(
-        article.contains("alt=\"The pier, view 0\" width=\"1600\" height=\"800\" decoding"),
-        "the featured image loads at once"
+        article.contains(
+            "alt=\"The pier, view 0\" width=\"1600\" height=\"800\" fetchpriority=\"high\">"
+        ),
+        "the featured image loads at once, first"
     );
     // On a list, pictures below the first few load lazily; all have dimensions.
     let list = get(&app, "/world/").await.2;

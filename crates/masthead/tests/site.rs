@@ -452,6 +452,64 @@ fn structured_data_and_social_cards_follow_the_rules() {
     }
 }
 
+/// Lighthouse, with its mobile defaults, on the front page, a section and an article:
+/// at least 95 in each of its four categories. (The scores are printed, for the
+/// record.)
+#[test]
+fn lighthouse_scores_at_least_95_on_home_section_and_article() {
+    let Some(lighthouse) = tool(tools_dir().join("node_modules/.bin/lighthouse")) else {
+        return;
+    };
+    let demo = Demo::start();
+    let section = demo.get("/world/");
+    let article = section
+        .body
+        .split("<h2><a href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a story on the section front")
+        .to_owned();
+    let out = output_dir("lighthouse");
+    let mut failures = Vec::new();
+    for (name, path) in [
+        ("home", "/"),
+        ("section", "/world/"),
+        ("article", article.as_str()),
+    ] {
+        // As readers find it: already in the page cache.
+        assert_eq!(demo.get(path).status, 200, "{path}");
+        let report = out.join(format!("{name}.json"));
+        {
+            let status = Command::new(&lighthouse)
+                .arg(demo.url(path))
+                .args([
+                    "--quiet",
+                    "--output=json",
+                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking --no-first-run",
+                ])
+                .arg(format!("--output-path={}", report.display()))
+                .env("CHROME_PATH", "/usr/bin/chromium")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "lighthouse on {path}");
+        }
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let mut scores = Vec::new();
+        for (category, value) in report["categories"].as_object().unwrap() {
+            let score = (value["score"].as_f64().unwrap_or(0.0) * 100.0).round();
+            scores.push(format!("{category} {score}"));
+            if score < 95.0 {
+                failures.push(format!("{path}: {category} {score}"));
+            }
+        }
+        eprintln!("lighthouse {name} ({path}): {}", scores.join(", "));
+    }
+    assert!(failures.is_empty(), "below 95: {failures:?}");
+}
+
 #[test]
 fn feeds_parse_in_a_standard_feed_parser() {
     let Some(python) = tool(tools_dir().join("venv/bin/python")) else {

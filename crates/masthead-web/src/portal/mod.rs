@@ -151,14 +151,18 @@ async fn asset(
         AssetName::Fingerprinted => "public, max-age=31536000, immutable",
         AssetName::Plain => "public, max-age=300",
     };
-    (
-        [
-            (header::CONTENT_TYPE, asset.content_type),
-            (header::CACHE_CONTROL, cache_control),
-        ],
-        asset.bytes.clone(),
+    // Through the page cache, which keeps it compressed and answers revalidations.
+    cacheable(
+        (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, cache_control),
+            ],
+            asset.bytes.clone(),
+        )
+            .into_response(),
+        Vec::new(),
     )
-        .into_response()
 }
 
 /// Paths no route matched: maybe a missing trailing slash.
