@@ -20,6 +20,8 @@ use tower::ServiceExt;
 const RENDERS: usize = 2000;
 /// Passes over them; the median counts.
 const RENDER_PASSES: usize = 3;
+/// Different articles served before memory is measured.
+const SERVED: usize = 40_000;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -132,6 +134,28 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
 
     breakdown(&store, &article.slug).await?;
 
+    // Memory at scale: 40,000 different articles served (each rendered, then cached
+    // within the page cache's budget).
+    let mut served = 0usize;
+    let mut n = 0;
+    while served < SERVED {
+        n += 1;
+        let query = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(n, 100));
+        let items = store
+            .list_articles(&query)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .items;
+        if items.is_empty() {
+            break;
+        }
+        for a in &items {
+            get(a.path()).await?;
+            served += 1;
+        }
+    }
+    println!("after serving {served} different articles: {}", resident()?);
+
     // The cached page's bytes, as any client without Accept-Encoding gets them.
     let (_, bytes) = get(path.clone()).await?;
     println!("page size: {} bytes", bytes.len());
@@ -202,9 +226,57 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let (n, m) = (best("nginx"), best("masthead"));
     println!(
         "best of two: nginx {n:.0} requests/s, Masthead {m:.0} requests/s: {:.2}x nginx \
-         (a bare axum handler: {:.2}x nginx)",
+         (a bare axum handler: {:.2}x nginx; request log off: Masthead / bare axum {:.2}x)",
         m / n,
-        best("bare-axum") / n
+        best("bare-axum") / n,
+        m / best("bare-axum")
+    );
+
+    // Shared links: a random fbclid on every request, against the same page without.
+    let script = root.path().join("fbclid.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "request = function()\n  return wrk.format(nil, \"{path}?fbclid=IwAR\" .. math.random(1, 2000000000))\nend\n"
+        ),
+    )?;
+    let mut tagged = Vec::new();
+    for round in 1..=2 {
+        let plain = wrk(&masthead_url, seconds).await?;
+        let with_tags = wrk_with(&masthead_url, seconds, Some(&script)).await?;
+        println!("round {round}: plain {plain:>10.0}, random fbclid {with_tags:>10.0} requests/s");
+        tagged.push((plain, with_tags));
+    }
+    let plain = tagged.iter().map(|t| t.0).fold(0.0, f64::max);
+    let with_tags = tagged.iter().map(|t| t.1).fold(0.0, f64::max);
+    println!(
+        "random fbclid on every request: {with_tags:.0} requests/s, {:.2}x the rate without \
+         ({:.0} requests with tags served); after them: {}",
+        with_tags / plain,
+        with_tags * f64::from(seconds) * 2.0,
+        resident()?
+    );
+
+    // The default request log: one line per request, as the server writes it (run the
+    // bench with stderr to a file).
+    let _log = masthead_web::log::init(false, "info,sqlx=warn");
+    let mut logged = Vec::new();
+    for round in 1..=2 {
+        let with_log = wrk(&masthead_url, seconds).await?;
+        let bare = wrk(&bare_url, seconds).await?;
+        println!(
+            "round {round}: request log on: Masthead {with_log:>10.0}, bare axum {bare:>10.0}"
+        );
+        logged.push((with_log, bare));
+    }
+    let with_log = logged.iter().map(|t| t.0).fold(0.0, f64::max);
+    let bare = logged.iter().map(|t| t.1).fold(0.0, f64::max);
+    println!(
+        "request log on: Masthead {with_log:.0} requests/s = {:.2}x nginx, {:.2}x bare axum, \
+         {:.2}x itself with the log off",
+        with_log / n,
+        with_log / bare,
+        with_log / m
     );
     println!("peak memory (VmHWM) of this process: {}", peak_memory()?);
 
@@ -318,6 +390,26 @@ fn process_cpu() -> Result<Duration> {
     Ok(Duration::from_millis(ticks * 1000 / per_second))
 }
 
+/// A field of `/proc/self/status` (`VmRSS:`, `RssAnon:`, ...), as written there.
+fn status_field(name: &str) -> Result<String> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    Ok(status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default())
+}
+
+/// What is resident now: in all, the process's own memory, and mapped file pages.
+fn resident() -> Result<String> {
+    Ok(format!(
+        "{} in all: {} own memory, {} mapped file pages",
+        status_field("VmRSS:")?,
+        status_field("RssAnon:")?,
+        status_field("RssFile:")?
+    ))
+}
+
 /// Peak resident memory, and what is resident now split into the process's own
 /// memory and mapped file pages (SQLite maps its database file; those pages are the
 /// kernel's page cache, shared and reclaimable, but they count as resident).
@@ -413,11 +505,20 @@ fn fetch(url: &str) -> Result<Vec<u8>> {
 
 /// Requests per second wrk measures at `url` with two threads and 32 connections.
 async fn wrk(url: &str, seconds: u32) -> Result<f64> {
+    wrk_with(url, seconds, None).await
+}
+
+/// `wrk`, with a Lua `script` shaping each request when given.
+async fn wrk_with(url: &str, seconds: u32, script: Option<&Path>) -> Result<f64> {
     let url = url.to_owned();
+    let script = script.map(Path::to_path_buf);
     let output = tokio::task::spawn_blocking(move || {
-        Command::new("wrk")
-            .args(["-t2", "-c32", &format!("-d{seconds}s"), &url])
-            .output()
+        let mut wrk = Command::new("wrk");
+        wrk.args(["-t2", "-c32", &format!("-d{seconds}s")]);
+        if let Some(script) = &script {
+            wrk.arg("-s").arg(script);
+        }
+        wrk.arg(&url).output()
     })
     .await?
     .context("cannot run wrk (install it: bash .ci/tools.sh)")?;

@@ -5,7 +5,7 @@ pub mod cache;
 pub mod client;
 mod error;
 mod health;
-mod log;
+pub mod log;
 pub mod mail;
 pub mod newsroom;
 pub mod passwords;

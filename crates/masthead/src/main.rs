@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    init_logging(cli.log_format);
+    let filter = std::env::var("MASTHEAD_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned());
+    // Kept until the process ends: the last lines are written when it is dropped.
+    let _log = masthead_web::log::init(cli.log_format == LogFormat::Json, &filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,17 +80,5 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             seed::run(&config, args).await
         }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MASTHEAD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Text => builder.compact().init(),
     }
 }
