@@ -142,11 +142,11 @@
     })
       .then(function (r) {
         return r.json()
-          .catch(function () { return { error: "the server answered " + r.status }; })
+          .catch(function () { return { errors: [{ message: "the server answered " + r.status }] }; })
           .then(function (j) { return { ok: r.ok, body: j }; });
       })
       .then(function (r) {
-        if (!r.ok) { status.textContent = "Upload refused: " + r.body.error; return; }
+        if (!r.ok) { status.textContent = "Upload refused: " + r.body.errors[0].message; return; }
         dirty = true;
         if (!featured.value) {
           // The first picture becomes the featured image; later ones go in the text.

@@ -4,10 +4,12 @@
 pub mod cache;
 pub mod client;
 mod error;
+mod forms;
 mod health;
 pub mod log;
 pub mod mail;
 pub mod newsroom;
+mod paging;
 pub mod passwords;
 mod portal;
 pub mod reader;
@@ -18,6 +20,7 @@ pub mod security;
 mod segments;
 pub mod server;
 pub mod site;
+pub mod staff;
 pub mod two_factor;
 
 use axum::Router;
@@ -27,7 +30,7 @@ use masthead_render::Theme;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use error::WebError;
+pub use error::{ApiError, WebError};
 
 /// Everything a request handler may use, cheap to clone.
 #[derive(Clone)]

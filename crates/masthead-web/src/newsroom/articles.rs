@@ -2,6 +2,7 @@
 //! and preview the body as readers will see it.
 
 use super::desk::{desk_error, Desk, NoDeskPage, NoticeParam, Segments};
+use crate::forms::{all, one, Fields};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -38,29 +39,11 @@ const STATUSES: [Status; 6] = [
     Status::Deleted,
 ];
 
-/// The form's fields as sent: pairs, since checkboxes repeat their name.
-type Fields = Vec<(String, String)>;
-
 pub(super) fn actor(person: &Person) -> Actor {
     Actor {
         person: person.id,
         role: person.role,
     }
-}
-
-fn one<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default()
-}
-
-fn all<'a>(fields: &'a Fields, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    fields
-        .iter()
-        .filter(move |(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 #[derive(Deserialize)]
@@ -92,7 +75,7 @@ pub async fn list(
         .as_deref()
         .and_then(|s| s.parse::<i64>().ok())
         .map(PersonId);
-    let Some(number) = crate::portal::page_number(q.page.as_deref()) else {
+    let Some(number) = crate::paging::page_number(q.page.as_deref()) else {
         return Err(no_such_page(&state, person).await);
     };
     // One list filter at a time: an author, else a section, else everything.

@@ -1,7 +1,7 @@
 //! Comment moderation (editors): what readers wrote waits here until approved.
 
 use super::desk::{desk_error, Desk, NoDeskPage, Segments};
-use crate::portal::PageParam;
+use crate::paging::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

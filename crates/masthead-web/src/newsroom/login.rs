@@ -1,7 +1,8 @@
 //! Logging in and out. Login is rate limited per account and per client address, and
 //! answers the same for an unknown email as for a wrong password.
 
-use super::desk::{self, Desk, LOGIN_CSRF_COOKIE, SECOND_STEP_COOKIE, SESSION_COOKIE};
+use super::desk::Desk;
+use crate::staff::{LOGIN_CSRF_COOKIE, SECOND_STEP_COOKIE, SESSION_COOKIE};
 use crate::two_factor;
 use crate::{passwords, AppState, WebError};
 use axum::extract::{Query, State};
@@ -150,7 +151,7 @@ pub(super) async fn signed_out_chrome(
     let chrome = DeskChrome::new(&site.settings, title, None, &token);
     let cookie = existing
         .is_none()
-        .then(|| desk::set_cookie(state, LOGIN_CSRF_COOKIE, Some(&token)));
+        .then(|| crate::staff::set_cookie(state, LOGIN_CSRF_COOKIE, Some(&token)));
     Ok((chrome, cookie))
 }
 
@@ -267,7 +268,7 @@ pub async fn submit(
         let mut response = Redirect::to(&to).into_response();
         response.headers_mut().append(
             header::SET_COOKIE,
-            desk::set_cookie(&state, SECOND_STEP_COOKIE, Some(&token)),
+            crate::staff::set_cookie(&state, SECOND_STEP_COOKIE, Some(&token)),
         );
         return Ok(response);
     }
@@ -368,12 +369,12 @@ pub(super) async fn begin_session(
     let mut response = Redirect::to(next).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        desk::set_cookie(state, SESSION_COOKIE, Some(&token)),
+        crate::staff::set_cookie(state, SESSION_COOKIE, Some(&token)),
     );
     if crate::secrets::cookie(headers, SECOND_STEP_COOKIE).is_some() {
         response.headers_mut().append(
             header::SET_COOKIE,
-            desk::set_cookie(state, SECOND_STEP_COOKIE, None),
+            crate::staff::set_cookie(state, SECOND_STEP_COOKIE, None),
         );
     }
     Ok(response)
@@ -614,7 +615,7 @@ fn logged_out(state: &AppState) -> Response {
     let mut response = Redirect::to("/newsroom/login").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        desk::set_cookie(state, SESSION_COOKIE, None),
+        crate::staff::set_cookie(state, SESSION_COOKIE, None),
     );
     response
 }

@@ -43,7 +43,7 @@ pub async fn library(
     Query(p): Query<LibraryParams>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let Some(number) = crate::portal::page_number(p.page.as_deref()) else {
+    let Some(number) = crate::paging::page_number(p.page.as_deref()) else {
         return Err(desk_error(
             &state,
             StatusCode::NOT_FOUND,
@@ -115,11 +115,6 @@ struct Uploaded {
     progress: String,
 }
 
-#[derive(Serialize)]
-struct UploadError {
-    error: String,
-}
-
 /// Takes an upload: checks and cleans it on a blocking thread, stores the original,
 /// answers, then makes the variants.
 pub async fn upload(
@@ -136,7 +131,7 @@ pub async fn upload(
     let shared = &state;
     let refuse = |status: StatusCode, message: String| async move {
         if wants_json {
-            Ok((status, Json(UploadError { error: message })).into_response())
+            Ok(crate::ApiError::new(status, message).into_response())
         } else {
             Err(desk_error(shared, status, Some(person), "Upload refused", &message).await)
         }
@@ -433,13 +428,10 @@ pub async fn progress(
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
     let Some(media) = state.store.media(MediaId(id)).await? else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Json(UploadError {
-                error: "no such picture".into(),
-            }),
-        )
-            .into_response());
+        return Ok(
+            crate::ApiError::new(StatusCode::NOT_FOUND, "There is no such picture.")
+                .into_response(),
+        );
     };
     let total = match (media.width, Kind::from_mime(&media.mime_type)) {
         (Some(width), Some(kind)) => masthead_media::plan(width, kind).len(),

@@ -27,14 +27,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use masthead_core::people::Role;
 
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not (the login form).
-    Anyone,
-    /// Staff with at least this role.
-    Staff(Role),
-}
+pub use crate::staff::Access;
 
 /// A newsroom route and who may use it.
 #[derive(Debug, Clone)]

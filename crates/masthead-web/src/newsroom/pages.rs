@@ -1,7 +1,7 @@
 //! The newsroom's pages: the dashboard and the audit log.
 
 use super::desk::{chrome, desk_error, Desk};
-use crate::portal::PageParam;
+use crate::paging::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -4,6 +4,7 @@ use super::scope::{Kind, Scope};
 use super::{chrome, missing, not_found, page};
 use super::{NoPage, Segments};
 use crate::cache::Dep;
+use crate::paging::PageParam;
 use crate::redirect::Address;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -13,7 +14,6 @@ use masthead_render::structured;
 use masthead_render::views::{
     FeedLink, HomeView, ListView, NavView, PageView, ProfileView, SectionBlock, StoryView,
 };
-use serde::Deserialize;
 
 /// Stories per section block on the home page.
 const HOME_BLOCK: u32 = 4;
@@ -25,28 +25,6 @@ const HOME_SECONDARY: u32 = 5;
 const MOST_READ: u32 = 5;
 /// Stories per page of a list.
 const PER_PAGE: u32 = 20;
-
-/// `?page=N`, kept as text so that a bad value is a 404 page, not a bare 400.
-#[derive(Deserialize)]
-pub(crate) struct PageParam {
-    page: Option<String>,
-}
-
-impl PageParam {
-    /// The 1-based page asked for, or `None` for anything that names no page.
-    pub(crate) fn number(&self) -> Option<u32> {
-        page_number(self.page.as_deref())
-    }
-}
-
-/// A `?page=` value as a 1-based page number: absent is page 1, anything that is not
-/// a positive whole number names no page.
-pub(crate) fn page_number(text: Option<&str>) -> Option<u32> {
-    match text {
-        None => Some(1),
-        Some(text) => text.parse().ok().filter(|n| *n >= 1),
-    }
-}
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let super::Context { mut chrome, site } = chrome(&state, "/").await?;

@@ -9,7 +9,6 @@ mod search;
 mod sitemaps;
 
 pub(crate) use crate::segments::Segments;
-pub(crate) use lists::{page_number, PageParam};
 
 use crate::cache::{cacheable, Dep};
 use crate::redirect::{self, Address};

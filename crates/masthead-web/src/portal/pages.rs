@@ -1,8 +1,8 @@
 //! Static pages (About, Ethics policy, ...) and the site-wide corrections log.
 
-use super::lists::PageParam;
 use super::{chrome, not_found, page};
 use crate::cache::Dep;
+use crate::paging::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::response::Response;

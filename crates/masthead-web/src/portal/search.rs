@@ -30,7 +30,7 @@ pub async fn search(
         .chars()
         .take(MAX_QUERY_CHARS)
         .collect();
-    let Some(number) = super::lists::page_number(params.page.as_deref()) else {
+    let Some(number) = crate::paging::page_number(params.page.as_deref()) else {
         return Err(not_found(&state, "/search/").await);
     };
     let request = PageRequest::numbered(number, PER_PAGE);
