@@ -19,6 +19,7 @@ pub mod revision;
 pub mod search;
 pub mod site;
 pub mod slug;
+pub mod staffing;
 pub mod store;
 pub mod taxonomy;
 pub mod workflow;

@@ -5,11 +5,11 @@
 use crate::article::{
     article_path, ArticleContent, CorrectionKind, NewArticle, PathMove, RenderedBody, Status,
 };
+use crate::auth::{AuditAction, NewAuditEntry};
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, PageId};
 use crate::page::{PageContent, StaticPage};
-use crate::revision::RevisionKind;
-use crate::store::Store;
+use crate::store::{ContentUpdate, Store, Trail};
 use crate::workflow::{self, Actor, Credits, Subject};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -25,15 +25,48 @@ pub trait BodyRenderer: Send + Sync {
 /// How many numbered alternatives of a slug to try before giving up.
 const SLUG_ATTEMPTS: u32 = 50;
 
+/// The use cases, cheap to clone. Each change is stored with its trail (revision,
+/// note, audit entry) in one transaction; the audit log names the address staff act
+/// from (`from_address`), or none for tools.
 #[derive(Clone)]
 pub struct Newsroom {
     store: Arc<dyn Store>,
     renderer: Arc<dyn BodyRenderer>,
+    address: Arc<str>,
 }
 
 impl Newsroom {
     pub fn new(store: Arc<dyn Store>, renderer: Arc<dyn BodyRenderer>) -> Self {
-        Self { store, renderer }
+        Self {
+            store,
+            renderer,
+            address: Arc::from(""),
+        }
+    }
+
+    /// The same use cases for a request from `address` (the audit log's `ip`).
+    pub fn from_address(&self, address: &str) -> Self {
+        Self {
+            address: Arc::from(address),
+            ..self.clone()
+        }
+    }
+
+    /// The audit entry of `actor`'s `action` on an article, described by `what`.
+    fn audit(
+        &self,
+        actor: Actor,
+        action: AuditAction,
+        what: String,
+        at: DateTime<Utc>,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            at,
+            actor: Some(actor.person),
+            action,
+            target: what,
+            ip: self.address.to_string(),
+        }
     }
 
     pub async fn render(&self, content: &ArticleContent) -> Result<RenderedBody> {
@@ -65,11 +98,17 @@ impl Newsroom {
             scheduled_at: None,
             corrections: Vec::new(),
         };
-        let id = self.store.create_article(&article).await?;
-        self.store
-            .save_revision(id, actor.person, RevisionKind::Save, &article.content, now)
-            .await?;
-        Ok(id)
+        let trail = Trail {
+            revision_by: Some(actor.person),
+            note: None,
+            audit: Some(self.audit(
+                actor,
+                AuditAction::ArticleCreated,
+                article.content.title.clone(),
+                now,
+            )),
+        };
+        self.store.create_article(&article, &trail).await
     }
 
     /// Replaces an article's content, if the actor may edit it.
@@ -131,17 +170,22 @@ impl Newsroom {
             None
         };
         let rendered = self.render(&content).await?;
-        self.store
-            .update_article_content(id, &content, &rendered, moved.as_ref(), now, base)
-            .await?;
+        let update = ContentUpdate {
+            content: &content,
+            rendered: &rendered,
+            moved: moved.as_ref(),
+            updated_at: now,
+            expected: base,
+        };
         // Every save is kept, so any earlier version can be compared and restored.
-        self.store
-            .save_revision(id, actor.person, RevisionKind::Save, &content, now)
-            .await?;
-        Ok(())
+        let trail = Trail {
+            revision_by: Some(actor.person),
+            ..Trail::default()
+        };
+        self.store.update_article_content(id, &update, &trail).await
     }
 
-    /// Moves an article through the workflow.
+    /// Moves an article through the workflow, without a note.
     pub async fn transition(
         &self,
         actor: Actor,
@@ -150,10 +194,39 @@ impl Newsroom {
         schedule_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.transition_with_note(actor, id, to, schedule_at, "", now)
+            .await
+    }
+
+    /// Moves an article through the workflow with a note to its people, which a
+    /// review sent back must have (`workflow::check_note`).
+    pub async fn transition_with_note(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        to: Status,
+        schedule_at: Option<DateTime<Utc>>,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let article = self.load(id).await?;
         let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
-        let change = workflow::plan(actor, subject(&article, &authors), to, schedule_at, now)?;
-        self.store.change_status(id, &change).await
+        let subject = subject(&article, &authors);
+        let change = workflow::plan(actor, subject, to, schedule_at, now)?;
+        workflow::check_note(actor, subject, to, note)?;
+        let what = format!(
+            "{} ({} → {})",
+            article.title,
+            article.status.label().to_lowercase(),
+            to.label().to_lowercase()
+        );
+        let note = note.trim();
+        let trail = Trail {
+            revision_by: None,
+            note: (!note.is_empty()).then(|| (actor.person, note.to_owned())),
+            audit: Some(self.audit(actor, AuditAction::StatusChanged, what, now)),
+        };
+        self.store.change_status(id, &change, &trail).await
     }
 
     /// Gives an article a new slug; a published article keeps its old URL as a redirect.
@@ -207,8 +280,13 @@ impl Newsroom {
                 "corrections are for published articles; edit the draft instead",
             ));
         }
+        let what = format!("{} ({}: {})", article.title, kind.label(), text.trim());
+        let trail = Trail {
+            audit: Some(self.audit(actor, AuditAction::CorrectionAdded, what, now)),
+            ..Trail::default()
+        };
         self.store
-            .add_correction(id, kind, text.trim(), now)
+            .add_correction(id, kind, text.trim(), now, &trail)
             .await?;
         Ok(())
     }
@@ -232,7 +310,12 @@ impl Newsroom {
                 scheduled_at: None,
                 updated_at: now,
             };
-            match self.store.change_status(*id, &change).await {
+            // The scheduler acts for no one: the audit log has the scheduling.
+            match self
+                .store
+                .change_status(*id, &change, &Trail::default())
+                .await
+            {
                 Ok(()) => published += 1,
                 Err(Error::Conflict(_)) => {}
                 Err(e) => return Err(e),

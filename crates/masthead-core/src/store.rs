@@ -25,6 +25,34 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+/// What a staff member's change to an article leaves behind, written in the change's
+/// own transaction: none of it is kept without the change, nor the change without it.
+#[derive(Debug, Clone, Default)]
+pub struct Trail {
+    /// Whose revision of the content to keep (writes of content).
+    pub revision_by: Option<PersonId>,
+    /// A note to the article's people, and who wrote it (a review sent back).
+    pub note: Option<(PersonId, String)>,
+    /// The audit log's entry. Its `target` says what was done in words; the store
+    /// adds the article's number (`"... (#12)"`), which a new article gets only there.
+    pub audit: Option<NewAuditEntry>,
+}
+
+/// New content for an article.
+#[derive(Debug, Clone, Copy)]
+pub struct ContentUpdate<'a> {
+    pub content: &'a ArticleContent,
+    pub rendered: &'a RenderedBody,
+    /// The article's address changes (a published article moved to another section):
+    /// the old one is recorded as a redirect, atomically.
+    pub moved: Option<&'a PathMove>,
+    pub updated_at: DateTime<Utc>,
+    /// With `expected` set, only if the article is still the version saved at that
+    /// time (checked under the write lock), else a `Conflict`: two saves made on one
+    /// version cannot both win.
+    pub expected: Option<DateTime<Utc>>,
+}
+
 /// The most whole articles one `published_after` call returns.
 pub const WHOLE_BATCH: u32 = 500;
 
@@ -200,7 +228,8 @@ pub trait SiteStore: Send + Sync {
 #[async_trait]
 pub trait ArticleStore: Send + Sync {
     /// Stores a new article; a taken slug is a `Conflict`.
-    async fn create_article(&self, article: &NewArticle) -> Result<ArticleId>;
+    /// Stores a new article with what its creation leaves behind.
+    async fn create_article(&self, article: &NewArticle, trail: &Trail) -> Result<ArticleId>;
 
     /// Stores many new articles in one transaction (imports and seeding).
     async fn create_articles(&self, articles: &[NewArticle]) -> Result<()>;
@@ -211,20 +240,20 @@ pub trait ArticleStore: Send + Sync {
 
     async fn slug_taken(&self, slug: &str) -> Result<bool>;
 
-    /// Replaces an article's content. With `expected` set, only if the article is
-    /// still the version saved at that time (checked under the write lock), else a
-    /// `Conflict`: two saves made on one version cannot both win.
+    /// Replaces an article's content: see `ContentUpdate`.
     async fn update_article_content(
         &self,
         id: ArticleId,
-        content: &ArticleContent,
-        rendered: &RenderedBody,
-        moved: Option<&PathMove>,
-        updated_at: DateTime<Utc>,
-        expected: Option<DateTime<Utc>>,
+        update: &ContentUpdate<'_>,
+        trail: &Trail,
     ) -> Result<()>;
 
-    async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()>;
+    async fn change_status(
+        &self,
+        id: ArticleId,
+        change: &StatusChange,
+        trail: &Trail,
+    ) -> Result<()>;
 
     /// Renames the article's slug; with `moved` set, also records a 301 from the old
     /// path to the new one, atomically.
@@ -242,6 +271,7 @@ pub trait ArticleStore: Send + Sync {
         kind: CorrectionKind,
         text: &str,
         at: DateTime<Utc>,
+        trail: &Trail,
     ) -> Result<Correction>;
 
     async fn list_articles(&self, query: &ArticleQuery) -> Result<Page<ArticleSummary>>;

@@ -60,6 +60,23 @@ pub fn edge_exists(from: Status, to: Status) -> bool {
     )
 }
 
+/// Whether moving the article to `to` sends it back to its writers from review: what
+/// an editor does to request changes, which needs a note saying what to change.
+pub fn needs_note(actor: Actor, subject: Subject<'_>, to: Status) -> bool {
+    subject.status == Status::InReview && to == Status::Draft && !subject.is_own(actor)
+}
+
+/// A review sent back needs a note for its writers; any other move may carry one.
+pub fn check_note(actor: Actor, subject: Subject<'_>, to: Status, note: &str) -> Result<()> {
+    if needs_note(actor, subject, to) && note.trim().is_empty() {
+        return Err(Error::invalid(
+            "note",
+            "say what needs changing, so the writer knows",
+        ));
+    }
+    Ok(())
+}
+
 /// Decides a status change: checks the edge, the actor's rights and the timing, and
 /// returns the change to store. `schedule_at` is required for, and only for, `Scheduled`.
 pub fn plan(
@@ -221,6 +238,33 @@ mod tests {
             status,
             authors,
             published_at: None,
+        }
+    }
+
+    /// Every status, role and ownership: only a review sent back by someone who is not
+    /// its writer needs a note, and then an empty or blank one is refused.
+    #[test]
+    fn a_review_sent_back_needs_a_note() {
+        for from in Status::ALL {
+            for to in Status::ALL {
+                for role in Role::ALL {
+                    for authors in [&[ME][..], &[OTHER][..]] {
+                        let a = actor(*role);
+                        let s = subject(*from, authors);
+                        let sent_back = *from == InReview && *to == Draft && !authors.contains(&ME);
+                        assert_eq!(needs_note(a, s, *to), sent_back, "{from:?} → {to:?}");
+                        for note in ["", "  \n"] {
+                            let checked = check_note(a, s, *to, note);
+                            assert_eq!(
+                                matches!(&checked, Err(Error::Invalid(e)) if e[0].field == "note"),
+                                sent_back,
+                                "{from:?} → {to:?} {role:?} {note:?}"
+                            );
+                        }
+                        assert!(check_note(a, s, *to, "Check the second quote.").is_ok());
+                    }
+                }
+            }
         }
     }
 

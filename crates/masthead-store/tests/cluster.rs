@@ -139,7 +139,8 @@ async fn scheduled_articles_are_published_once_across_nodes() {
         updated_at: now,
     };
     assert!(matches!(
-        a.change_status(id, &stale).await,
+        a.change_status(id, &stale, &masthead_core::store::Trail::default())
+            .await,
         Err(masthead_core::Error::Conflict(_))
     ));
 }

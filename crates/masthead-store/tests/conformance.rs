@@ -17,7 +17,9 @@ use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewMember, NewPerson, Role};
 use masthead_core::site::{NavItem, Settings};
-use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest, Store};
+use masthead_core::store::{
+    ArticleFilter, ArticleQuery, ContentUpdate, Narrowing, PageRequest, Store, Trail,
+};
 use masthead_core::taxonomy::{NewSection, TagEdit};
 use masthead_core::Error;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
@@ -377,6 +379,69 @@ async fn workflow_moves_articles_between_lists(store: S) {
         in_review.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         [id]
     );
+    // Creating kept the first revision and an audit entry, with the change.
+    assert_eq!(store.revisions(id).await.unwrap().len(), 1);
+    let audit = || async {
+        store
+            .audit_log(PageRequest::numbered(1, 100))
+            .await
+            .unwrap()
+            .items
+    };
+    let created = audit().await;
+    assert!(
+        created
+            .iter()
+            .any(|e| e.action == AuditAction::ArticleCreated
+                && e.target == format!("Council votes on budget (#{id})")),
+        "{created:?}"
+    );
+
+    // A review sent back needs a note; without one nothing moves and nothing is written.
+    let from_desk = newsroom.from_address("203.0.113.9");
+    let refused = from_desk
+        .transition_with_note(actor(&f.editor), id, Status::Draft, None, "  ", t0())
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Invalid(e)) if e[0].field == "note"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().status,
+        Status::InReview
+    );
+    assert_eq!(audit().await.len(), created.len());
+    from_desk
+        .transition_with_note(
+            actor(&f.editor),
+            id,
+            Status::Draft,
+            None,
+            "Needs a second source.",
+            t0(),
+        )
+        .await
+        .unwrap();
+    let notes = store.notes(id).await.unwrap();
+    assert_eq!(notes[0].note, "Needs a second source.");
+    assert_eq!(notes[0].person, Some(f.editor.id));
+    let sent_back = &audit().await[0];
+    assert_eq!(
+        (
+            sent_back.action,
+            sent_back.target.as_str(),
+            sent_back.ip.as_str()
+        ),
+        (
+            AuditAction::StatusChanged,
+            format!("Council votes on budget (in review → draft) (#{id})").as_str(),
+            "203.0.113.9"
+        )
+    );
+    newsroom
+        .transition(actor(&f.contributor), id, Status::InReview, None, t0())
+        .await
+        .unwrap();
 
     let at = t0() + Duration::hours(1);
     newsroom
@@ -1072,7 +1137,10 @@ async fn concurrent_status_changes_keep_lists_consistent(store: S) {
                     scheduled_at: None,
                     updated_at: t0(),
                 };
-                store.change_status(id, &change).await.unwrap();
+                store
+                    .change_status(id, &change, &Trail::default())
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -1933,31 +2001,73 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     let mut newer = newer;
     newer.authors = vec![f.author.id];
     let saved_at = t + Duration::hours(1);
+    let update = |at, expected| ContentUpdate {
+        content: &newer,
+        rendered: &rendered,
+        moved: None,
+        updated_at: at,
+        expected,
+    };
+    // A change's trail (revision, note, audit entry) is written with it or not at all.
+    let trail = Trail {
+        revision_by: Some(f.author.id),
+        note: Some((f.author.id, "Tightened the top.".into())),
+        audit: Some(NewAuditEntry {
+            at: saved_at,
+            actor: Some(f.author.id),
+            action: AuditAction::StatusChanged,
+            target: "Draft".into(),
+            ip: "192.0.2.7".into(),
+        }),
+    };
+    let revisions_before = store.revisions(id).await.unwrap().len();
+    let audit_before = store
+        .audit_log(PageRequest::numbered(1, 100))
+        .await
+        .unwrap()
+        .total;
+    let notes_before = store.notes(id).await.unwrap().len();
     store
-        .update_article_content(
-            id,
-            &newer,
-            &rendered,
-            None,
-            saved_at,
-            Some(article.updated_at),
-        )
+        .update_article_content(id, &update(saved_at, Some(article.updated_at)), &trail)
         .await
         .unwrap();
+    assert_eq!(
+        store.revisions(id).await.unwrap().len(),
+        revisions_before + 1
+    );
+    assert_eq!(store.notes(id).await.unwrap().len(), notes_before + 1);
+    let log = store
+        .audit_log(PageRequest::numbered(1, 100))
+        .await
+        .unwrap();
+    assert_eq!(log.total, audit_before + 1);
+    assert_eq!(log.items[0].target, format!("Draft (#{id})"));
+    assert_eq!(log.items[0].ip, "192.0.2.7");
     let stale = store
         .update_article_content(
             id,
-            &newer,
-            &rendered,
-            None,
-            saved_at + Duration::seconds(1),
-            Some(article.updated_at),
+            &update(saved_at + Duration::seconds(1), Some(article.updated_at)),
+            &trail,
         )
         .await;
     assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
     assert_eq!(
         store.article(id).await.unwrap().unwrap().updated_at,
         saved_at
+    );
+    // The refused save left nothing behind.
+    assert_eq!(
+        store.revisions(id).await.unwrap().len(),
+        revisions_before + 1
+    );
+    assert_eq!(store.notes(id).await.unwrap().len(), notes_before + 1);
+    assert_eq!(
+        store
+            .audit_log(PageRequest::numbered(1, 100))
+            .await
+            .unwrap()
+            .total,
+        audit_before + 1
     );
     // Notes between staff, newest first; an empty one is refused.
     store
@@ -1981,7 +2091,8 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         said,
         [
             (f.admin.name.as_str(), "Needs a picture."),
-            (f.editor.name.as_str(), "Check the second quote.")
+            (f.editor.name.as_str(), "Check the second quote."),
+            (f.author.name.as_str(), "Tightened the top."),
         ]
     );
     // Preview links: by token hash, until they expire or are ended.

@@ -2,18 +2,20 @@
 
 use super::common::*;
 use super::dialect::{self, ts};
+use super::revisions::write_trail;
 use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use masthead_core::article::{
-    Article, ArticleContent, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection,
-    PathMove, RenderedBody, Source,
+    Article, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection, PathMove,
+    Source,
 };
 use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::store::{
-    ArticleFilter, ArticleLocation, ArticleQuery, LoggedCorrection, Narrowing, Page, PageRequest,
+    ArticleFilter, ArticleLocation, ArticleQuery, ContentUpdate, LoggedCorrection, Narrowing, Page,
+    PageRequest, Trail,
 };
 use masthead_core::workflow::StatusChange;
 use masthead_core::{Error, Result};
@@ -21,7 +23,7 @@ use sqlx::QueryBuilder;
 
 #[async_trait]
 impl masthead_core::store::ArticleStore for Store {
-    async fn create_article(&self, article: &NewArticle) -> Result<ArticleId> {
+    async fn create_article(&self, article: &NewArticle, trail: &Trail) -> Result<ArticleId> {
         article.content.validate()?;
         let mut tx = self.begin().await?;
         let (ids, lists) = insert_articles(&mut tx, std::slice::from_ref(article))
@@ -32,7 +34,6 @@ impl masthead_core::store::ArticleStore for Store {
                 }
                 other => other,
             })?;
-        commit(tx).await?;
         let id = ids
             .first()
             .map(|id| ArticleId(*id))
@@ -40,6 +41,15 @@ impl masthead_core::store::ArticleStore for Store {
                 message: "article not inserted".into(),
                 source: None,
             })?;
+        write_trail(
+            &mut tx,
+            id,
+            Some(&article.content),
+            trail,
+            article.created_at,
+        )
+        .await?;
+        commit(tx).await?;
         self.notify(Change::Article { id, lists }).await;
         Ok(id)
     }
@@ -125,12 +135,16 @@ impl masthead_core::store::ArticleStore for Store {
     async fn update_article_content(
         &self,
         id: ArticleId,
-        content: &ArticleContent,
-        rendered: &RenderedBody,
-        moved: Option<&PathMove>,
-        updated_at: DateTime<Utc>,
-        expected: Option<DateTime<Utc>>,
+        update: &ContentUpdate<'_>,
+        trail: &Trail,
     ) -> Result<()> {
+        let ContentUpdate {
+            content,
+            rendered,
+            moved,
+            updated_at,
+            expected,
+        } = *update;
         content.validate()?;
         let image = content.featured_image.as_ref();
         let mut tx = self.begin().await?;
@@ -204,12 +218,18 @@ impl masthead_core::store::ArticleStore for Store {
         if let Some(moved) = moved {
             record_move(&mut tx, moved, updated_at).await?;
         }
+        write_trail(&mut tx, id, Some(content), trail, updated_at).await?;
         commit(tx).await?;
         self.notify(Change::Article { id, lists }).await;
         Ok(())
     }
 
-    async fn change_status(&self, id: ArticleId, change: &StatusChange) -> Result<()> {
+    async fn change_status(
+        &self,
+        id: ArticleId,
+        change: &StatusChange,
+        trail: &Trail,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let (status, _) = lock_article(&mut tx, id.0).await?;
         if let Some(expected) = change.expected {
@@ -249,6 +269,7 @@ impl masthead_core::store::ArticleStore for Store {
         count_article(&mut tx, id.0, 1, &mut counts).await?;
         let lists = counts.lists();
         counts.apply(&mut tx).await?;
+        write_trail(&mut tx, id, None, trail, change.updated_at).await?;
         commit(tx).await?;
         self.notify(Change::Article { id, lists }).await;
         Ok(())
@@ -295,6 +316,7 @@ impl masthead_core::store::ArticleStore for Store {
         kind: CorrectionKind,
         text: &str,
         at: DateTime<Utc>,
+        trail: &Trail,
     ) -> Result<Correction> {
         let mut tx = self.begin().await?;
         let row: CorrectionRow = sqlx::query_as(
@@ -315,6 +337,7 @@ impl masthead_core::store::ArticleStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error("article"))?;
+        write_trail(&mut tx, id, None, trail, at).await?;
         commit(tx).await?;
         self.notify(Change::Article {
             id,

@@ -6,10 +6,12 @@ use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use masthead_core::article::ArticleContent;
+use masthead_core::auth::NewAuditEntry;
 use masthead_core::ids::*;
 use masthead_core::revision::{
     Note, Presence, Revision, RevisionKind, RevisionSummary, AUTOSAVE_STRETCH, PREVIEW_LIFETIME,
 };
+use masthead_core::store::Trail;
 use masthead_core::{Error, Result};
 
 #[async_trait]
@@ -22,55 +24,8 @@ impl masthead_core::store::RevisionStore for Store {
         content: &ArticleContent,
         at: DateTime<Utc>,
     ) -> Result<i64> {
-        let json = to_json(content)?;
         let mut tx = self.begin().await?;
-        // The newest revision: replaced when it is this person's autosave of this stretch.
-        let newest: Option<(i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, COALESCE(person_id, 0), kind, updated_at FROM article_revisions \
-             WHERE article_id = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(article.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error("revision"))?;
-        let replace = match newest {
-            Some((id, by, newest_kind, updated_at))
-                if kind == RevisionKind::Autosave
-                    && newest_kind == RevisionKind::Autosave.as_str()
-                    && by == person.0
-                    && at - updated_at < AUTOSAVE_STRETCH =>
-            {
-                Some(id)
-            }
-            _ => None,
-        };
-        let id = match replace {
-            Some(id) => {
-                sqlx::query("UPDATE article_revisions SET title = $2, content = $3, updated_at = $4 WHERE id = $1")
-                    .bind(id)
-                    .bind(&content.title)
-                    .bind(&json)
-                    .bind(ts(at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error("revision"))?;
-                id
-            }
-            None => sqlx::query_scalar(
-                "INSERT INTO article_revisions (article_id, person_id, kind, title, content, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-            )
-            .bind(article.0)
-            .bind(person.0)
-            .bind(kind.as_str())
-            .bind(&content.title)
-            .bind(&json)
-            .bind(ts(at))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error("revision"))?,
-        };
-        upsert_editing(&mut tx, article, person, at).await?;
+        let id = insert_revision(&mut tx, article, person, kind, content, at).await?;
         commit(tx).await?;
         Ok(id)
     }
@@ -147,18 +102,9 @@ impl masthead_core::store::RevisionStore for Store {
         note: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        if note.trim().is_empty() {
-            return Err(Error::invalid("note", "say what needs changing"));
-        }
-        sqlx::query("INSERT INTO article_notes (article_id, person_id, note, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(article.0)
-            .bind(person.0)
-            .bind(note.trim())
-            .bind(ts(at))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("note"))?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        insert_note(&mut tx, article, person, note, at).await?;
+        commit(tx).await
     }
 
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>> {
@@ -230,6 +176,67 @@ impl masthead_core::store::RevisionStore for Store {
 }
 
 /// Records that `person` has the article's editor open at `at`.
+/// Keeps `person`'s revision of `content` inside `tx` (their autosave of this stretch
+/// is replaced, not added to), and marks them as editing the article.
+pub(super) async fn insert_revision(
+    tx: &mut Conn,
+    article: ArticleId,
+    person: PersonId,
+    kind: RevisionKind,
+    content: &ArticleContent,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let json = to_json(content)?;
+    // The newest revision: replaced when it is this person's autosave of this stretch.
+    let newest: Option<(i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT id, COALESCE(person_id, 0), kind, updated_at FROM article_revisions \
+         WHERE article_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(article.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error("revision"))?;
+    let replace = match newest {
+        Some((id, by, newest_kind, updated_at))
+            if kind == RevisionKind::Autosave
+                && newest_kind == RevisionKind::Autosave.as_str()
+                && by == person.0
+                && at - updated_at < AUTOSAVE_STRETCH =>
+        {
+            Some(id)
+        }
+        _ => None,
+    };
+    let id = match replace {
+        Some(id) => {
+            sqlx::query("UPDATE article_revisions SET title = $2, content = $3, updated_at = $4 WHERE id = $1")
+                .bind(id)
+                .bind(&content.title)
+                .bind(&json)
+                .bind(ts(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("revision"))?;
+            id
+        }
+        None => sqlx::query_scalar(
+            "INSERT INTO article_revisions (article_id, person_id, kind, title, content, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(article.0)
+        .bind(person.0)
+        .bind(kind.as_str())
+        .bind(&content.title)
+        .bind(&json)
+        .bind(ts(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("revision"))?,
+    };
+    upsert_editing(tx, article, person, at).await?;
+    Ok(id)
+}
+
 async fn upsert_editing(
     tx: &mut Conn,
     article: ArticleId,
@@ -246,5 +253,54 @@ async fn upsert_editing(
     .execute(&mut *tx)
     .await
     .map_err(db_error("editing"))?;
+    Ok(())
+}
+
+/// Adds a note for the article's people inside `tx`; an empty one is refused.
+pub(super) async fn insert_note(
+    tx: &mut Conn,
+    article: ArticleId,
+    person: PersonId,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if note.trim().is_empty() {
+        return Err(Error::invalid("note", "say what needs changing"));
+    }
+    sqlx::query(
+        "INSERT INTO article_notes (article_id, person_id, note, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(article.0)
+    .bind(person.0)
+    .bind(note.trim())
+    .bind(ts(at))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error("note"))?;
+    Ok(())
+}
+
+/// Writes what a change to `article` leaves behind (see `Trail`) inside the change's
+/// own transaction: the revision of `content`, the note, the audit entry.
+pub(super) async fn write_trail(
+    tx: &mut Conn,
+    article: ArticleId,
+    content: Option<&ArticleContent>,
+    trail: &Trail,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if let (Some(person), Some(content)) = (trail.revision_by, content) {
+        insert_revision(tx, article, person, RevisionKind::Save, content, at).await?;
+    }
+    if let Some((person, note)) = &trail.note {
+        insert_note(tx, article, *person, note, at).await?;
+    }
+    if let Some(entry) = &trail.audit {
+        let entry = NewAuditEntry {
+            target: format!("{} (#{article})", entry.target),
+            ..entry.clone()
+        };
+        insert_audit(tx, &entry).await?;
+    }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! What administrators run: the publication's settings and the staff's roles. Both
 //! changes go into the audit log.
 
-use super::desk::{chrome, desk_error, Desk, NoDeskPage, NoticeParam, Segments};
+use super::articles::actor;
+use super::desk::{chrome, desk_error, sentence, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::mail::Letter;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -12,8 +13,9 @@ use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
 use masthead_core::ids::PersonId;
 use masthead_core::page::StaticPage;
-use masthead_core::people::{is_plausible_email, normalize_email, Person, Role};
+use masthead_core::people::{normalize_email, Person, Role};
 use masthead_core::site::{NavItem, Policies, Settings};
+use masthead_core::staffing::{self, Invitation, StaffChange};
 use masthead_core::Error;
 use masthead_render::newsroom::{
     Choice, FieldErrorView, InvitationView, InviteFields, PolicyField, SettingsFields,
@@ -369,39 +371,38 @@ pub async fn invite(
         email: normalize_email(&form.email),
         role: form.role.clone(),
     };
-    let role = form.role.parse::<Role>().ok();
-    let problem = if fields.name.is_empty() {
-        Some("Give the name of the person you invite.".to_owned())
-    } else if !is_plausible_email(&fields.email) {
-        Some("Enter an email address like name@example.com.".to_owned())
-    } else if role.is_none() {
-        Some("Choose a role from the list.".to_owned())
-    } else if state
-        .store
-        .person_credentials(&fields.email)
-        .await?
-        .is_some()
-    {
-        Some(format!("{} is on the staff already.", fields.email))
-    } else {
-        None
+    // The rules are `staffing::Invitation`'s; whether the address is taken, the store's.
+    let checked = match Invitation::new(actor(person), &form.name, &form.email, &form.role) {
+        Ok(invitation) => match state.store.person_credentials(&invitation.email).await? {
+            Some(_) => Err(format!("{} is on the staff already.", invitation.email)),
+            None => Ok(invitation),
+        },
+        Err(Error::Invalid(errors)) => Err(errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(" ")),
+        Err(e) => return Err(e.into()),
     };
-    if let Some(error) = problem {
-        let page = StaffPage {
-            invite: fields,
-            invite_error: Some(error),
-            ..StaffPage::default()
-        };
-        return staff_page(
-            &state,
-            &desk,
-            person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page,
-        )
-        .await;
-    }
-    let role = role.unwrap_or(Role::Contributor);
+    let invitation = match checked {
+        Ok(invitation) => invitation,
+        Err(error) => {
+            let page = StaffPage {
+                invite: fields,
+                invite_error: Some(error),
+                ..StaffPage::default()
+            };
+            return staff_page(
+                &state,
+                &desk,
+                person,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page,
+            )
+            .await;
+        }
+    };
+    let role = invitation.role;
     let now = Utc::now();
     let token = crate::secrets::secret();
     state
@@ -509,23 +510,27 @@ pub async fn withdraw(
     Ok(Redirect::to("/newsroom/staff?notice=withdrawn").into_response())
 }
 
-/// The staff member `id`, who must be someone other than the admin acting (their own
-/// `what`, role or access, is changed by another admin).
+/// The staff member `id`, if `admin` may make `change` to them (`staffing`'s rules:
+/// never one's own role or access).
 async fn another(
     state: &AppState,
     admin: &Person,
     id: i64,
-    what: &str,
+    change: StaffChange,
 ) -> Result<Person, WebError> {
-    if PersonId(id) == admin.id {
-        return Err(desk_error(
-            state,
-            StatusCode::CONFLICT,
-            Some(admin),
-            &format!("Not your own {what}"),
-            &format!("Another administrator changes your {what}."),
-        )
-        .await);
+    match staffing::check_change(actor(admin), PersonId(id), change) {
+        Ok(()) => {}
+        Err(Error::Conflict(message) | Error::Forbidden(message)) => {
+            return Err(desk_error(
+                state,
+                StatusCode::CONFLICT,
+                Some(admin),
+                "Not possible",
+                &sentence(&message),
+            )
+            .await)
+        }
+        Err(e) => return Err(e.into()),
     }
     match state.store.person(PersonId(id)).await? {
         Some(person) => Ok(person),
@@ -562,8 +567,7 @@ pub async fn change_role(
         )
         .await);
     };
-    // An administrator cannot demote themselves (and perhaps leave no administrator).
-    let before = another(&state, person, id, "role").await?;
+    let before = another(&state, person, id, StaffChange::Role(role)).await?;
     state
         .store
         .set_role(
@@ -614,7 +618,7 @@ pub async fn change_access(
             .await)
         }
     };
-    let target = another(&state, person, id, "access").await?;
+    let target = another(&state, person, id, StaffChange::Access { active }).await?;
     let now = Utc::now();
     state
         .store

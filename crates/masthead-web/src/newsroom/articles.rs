@@ -1,7 +1,7 @@
 //! The article list and the article editor: create, save, move through the workflow,
 //! and preview the body as readers will see it.
 
-use super::desk::{desk_error, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{desk_error, sentence, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::forms::{all, one, Fields};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -13,7 +13,6 @@ use masthead_core::article::{
     reading_time_minutes, Article, ArticleContent, ArticleType, CorrectionKind, FeaturedImage, Seo,
     Source, Status, Visibility,
 };
-use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
 use masthead_core::people::{Person, Role};
 use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
@@ -215,19 +214,11 @@ pub async fn create(
     };
     match state
         .newsroom
+        .from_address(&desk.ip)
         .create_draft(actor(person), content.clone(), now)
         .await
     {
         Ok(id) => {
-            audit(
-                &state,
-                &desk,
-                person,
-                AuditAction::ArticleCreated,
-                &content.title,
-                id,
-            )
-            .await?;
             // The editor's script creates the draft on its first autosave, then keeps
             // editing it in place.
             if one(&fields, "autosave") == "1" {
@@ -641,56 +632,27 @@ pub async fn change_status(
     } else {
         None
     };
-    // Sending an article back from review asks for what needs changing.
-    let note = one(&fields, "note").trim().to_owned();
-    if requests_changes(person, &article, to) && note.is_empty() {
-        let errors = vec![FieldErrorView {
-            field: "note".into(),
-            message: "say what needs changing, so the writer knows".into(),
-        }];
-        return editor(
-            &state,
-            &desk,
-            person,
-            Some(&article),
-            &content_of(&article),
-            Said::invalid(errors),
-        )
-        .await;
-    }
+    // Sending an article back from review asks for what needs changing (the rule is
+    // `workflow::check_note`); the note is stored with the change.
     match state
         .newsroom
-        .transition(actor(person), article.id, to, schedule_at, now)
+        .from_address(&desk.ip)
+        .transition_with_note(
+            actor(person),
+            article.id,
+            to,
+            schedule_at,
+            one(&fields, "note"),
+            now,
+        )
         .await
     {
-        Ok(()) => {
-            if !note.is_empty() {
-                state
-                    .store
-                    .add_note(article.id, person.id, &note, now)
-                    .await?;
-            }
-            let what = format!(
-                "{} → {}",
-                article.status.label().to_lowercase(),
-                to.label().to_lowercase()
-            );
-            audit(
-                &state,
-                &desk,
-                person,
-                AuditAction::StatusChanged,
-                &format!("{} ({what})", article.title),
-                article.id,
-            )
-            .await?;
-            Ok(Redirect::to(&format!(
-                "/newsroom/articles/{}?notice={}",
-                article.id,
-                to.as_str()
-            ))
-            .into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/newsroom/articles/{}?notice={}",
+            article.id,
+            to.as_str()
+        ))
+        .into_response()),
         Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
         Err(Error::Invalid(errors)) => {
             editor(
@@ -738,26 +700,15 @@ pub async fn add_correction(
     let text = one(&fields, "text");
     match state
         .newsroom
+        .from_address(&desk.ip)
         .add_correction(actor(person), article.id, kind, text, Utc::now())
         .await
     {
-        Ok(()) => {
-            let what = format!("{}: {}", kind.label(), text.trim());
-            audit(
-                &state,
-                &desk,
-                person,
-                AuditAction::CorrectionAdded,
-                &format!("{} ({what})", article.title),
-                article.id,
-            )
-            .await?;
-            Ok(Redirect::to(&format!(
-                "/newsroom/articles/{}?notice=corrected",
-                article.id
-            ))
-            .into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/newsroom/articles/{}?notice=corrected",
+            article.id
+        ))
+        .into_response()),
         Err(Error::Invalid(errors)) => {
             editor(
                 &state,
@@ -921,39 +872,14 @@ pub(super) async fn not_found(state: &AppState, person: &Person) -> WebError {
 }
 
 async fn forbidden(state: &AppState, person: &Person, message: &str) -> WebError {
-    let mut sentence = message.to_owned();
-    if let Some(first) = sentence.get(..1) {
-        sentence = format!("{}{}.", first.to_uppercase(), &sentence[1..]);
-    }
     desk_error(
         state,
         StatusCode::FORBIDDEN,
         Some(person),
         "Not for your role",
-        &sentence,
+        &sentence(message),
     )
     .await
-}
-
-async fn audit(
-    state: &AppState,
-    desk: &Desk,
-    person: &Person,
-    action: AuditAction,
-    what: &str,
-    id: ArticleId,
-) -> Result<(), WebError> {
-    state
-        .store
-        .record_audit(&NewAuditEntry {
-            at: Utc::now(),
-            actor: Some(person.id),
-            action,
-            target: format!("{what} (#{id})"),
-            ip: desk.ip.clone(),
-        })
-        .await?;
-    Ok(())
 }
 
 fn field_errors(errors: Vec<masthead_core::FieldError>) -> Vec<FieldErrorView> {
@@ -1160,23 +1086,15 @@ fn actions(person: &Person, article: &Article) -> Vec<ActionView> {
                 "Publish now"
             } else if to == Status::Draft && article.status == Status::Deleted {
                 "Restore as a draft"
-            } else if requests_changes(person, article, to) {
+            } else if workflow::needs_note(actor(person), subject, to) {
                 "Request changes"
             } else {
                 label
             },
             needs_time: to == Status::Scheduled,
-            needs_note: requests_changes(person, article, to),
+            needs_note: workflow::needs_note(actor(person), subject, to),
         })
         .collect()
-}
-
-/// Whether moving `article` to `to` sends it back to its writers from review: what
-/// an editor does to request changes, with a note.
-fn requests_changes(person: &Person, article: &Article, to: Status) -> bool {
-    article.status == Status::InReview
-        && to == Status::Draft
-        && !article.authors.iter().any(|a| a.id == person.id)
 }
 
 /// What the editor page says besides the article, and the status it answers with.
