@@ -66,10 +66,25 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         )
         .map_err(|e| anyhow::anyhow!(e))?,
     );
+    // Uncached renders: the same router with a page cache that keeps nothing, so each
+    // request is a miss. Each request runs on a runtime worker thread, as the server's
+    // requests do.
+    let mut uncached = state.clone();
+    uncached.cache = Arc::new(masthead_web::cache::PageCache::new(store.subscribe(), 0));
+    let render_app = masthead_web::router(uncached);
     let app = masthead_web::router(state);
-
-    // Uncached renders: a query string the page ignores makes each request a miss.
-    // Each request runs on a runtime worker thread, as the server's requests do.
+    let render = |uri: String| {
+        let app = render_app.clone();
+        async move {
+            tokio::spawn(async move {
+                let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
+                let status = response.status();
+                let bytes = response.into_body().collect().await?.to_bytes();
+                anyhow::Ok((status, bytes))
+            })
+            .await?
+        }
+    };
     let get = |uri: String| {
         let app = app.clone();
         async move {
@@ -99,16 +114,16 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     }
     paths.truncate(RENDERS);
     for p in &paths {
-        get(format!("{p}?warm")).await?;
+        render(p.clone()).await?;
     }
-    // Three passes (each a cache miss: its own query string); the median pass counts,
+    // Three passes; the median pass counts,
     // as single passes on this machine swing by 15%.
     let mut passes = Vec::new();
-    for pass in 0..RENDER_PASSES {
+    for _ in 0..RENDER_PASSES {
         let cpu_before = process_cpu()?;
         let wall = std::time::Instant::now();
         for p in &paths {
-            let (status, _) = get(format!("{p}?render={pass}")).await?;
+            let (status, _) = render(p.clone()).await?;
             if !status.is_success() {
                 bail!("{p} answered {status}");
             }
@@ -233,6 +248,8 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     );
 
     // Shared links: a random fbclid on every request, against the same page without.
+    // Both go through a Lua script that makes each request, so wrk spends the same on
+    // both (wrk shares the machine's two cores with the server).
     let script = root.path().join("fbclid.lua");
     std::fs::write(
         &script,
@@ -240,9 +257,16 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
             "request = function()\n  return wrk.format(nil, \"{path}?fbclid=IwAR\" .. math.random(1, 2000000000))\nend\n"
         ),
     )?;
+    let plain_script = root.path().join("plain.lua");
+    std::fs::write(
+        &plain_script,
+        format!(
+            "request = function()\n  local n = math.random(1, 2000000000)\n  return wrk.format(nil, \"{path}\")\nend\n"
+        ),
+    )?;
     let mut tagged = Vec::new();
     for round in 1..=2 {
-        let plain = wrk(&masthead_url, seconds).await?;
+        let plain = wrk_with(&masthead_url, seconds, Some(&plain_script)).await?;
         let with_tags = wrk_with(&masthead_url, seconds, Some(&script)).await?;
         println!("round {round}: plain {plain:>10.0}, random fbclid {with_tags:>10.0} requests/s");
         tagged.push((plain, with_tags));

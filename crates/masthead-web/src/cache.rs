@@ -116,32 +116,28 @@ pub fn page_query(query: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct SentQuery(pub String);
 
-/// Keys the request for the cache: the path and its page query. The request is
-/// rewritten to that page query when it carried other parameters (the original is
-/// kept as `SentQuery`).
-fn key_request(request: &mut Request) -> String {
-    let uri = request.uri();
-    let path = uri.path().to_owned();
-    let Some(query) = uri.query() else {
-        return path;
-    };
-    let canonical = page_query(query);
-    if canonical != query {
-        let sent = SentQuery(query.to_owned());
-        let rewritten = if canonical.is_empty() {
-            path.clone()
-        } else {
-            format!("{path}?{canonical}")
-        };
-        if let Ok(uri) = rewritten.parse::<Uri>() {
-            *request.uri_mut() = uri;
-            request.extensions_mut().insert(sent);
-        }
+/// The cache key of a request: its path and its page query.
+fn cache_key(uri: &Uri) -> String {
+    let path = uri.path();
+    match uri.query().map(page_query) {
+        Some(canonical) if !canonical.is_empty() => format!("{path}?{canonical}"),
+        _ => path.to_owned(),
     }
-    if canonical.is_empty() {
-        path
-    } else {
-        format!("{path}?{canonical}")
+}
+
+/// On a miss, routes the request by its cache `key` when it carried other parameters
+/// (tracking tags), keeping what was sent as `SentQuery`. A hit never needs this.
+fn route_by_key(request: &mut Request, key: &str) {
+    let Some(query) = request.uri().query() else {
+        return;
+    };
+    if key.split_once('?').map(|(_, q)| q) == Some(query) {
+        return;
+    }
+    let sent = SentQuery(query.to_owned());
+    if let Ok(uri) = key.parse::<Uri>() {
+        *request.uri_mut() = uri;
+        request.extensions_mut().insert(sent);
     }
 }
 
@@ -623,7 +619,7 @@ where
             && shared_path(request.uri().path())
             && !crate::reader::may_identify(request.headers());
         let (key, hit, generation) = if shared {
-            let key = key_request(&mut request);
+            let key = cache_key(request.uri());
             let (hit, generation) = self.cache.get(&key);
             (key, hit, generation)
         } else {
@@ -642,6 +638,9 @@ where
             );
             log::request(&method, request.uri().path(), response.status(), started);
             return CacheFuture::Ready(Some(response));
+        }
+        if shared {
+            route_by_key(&mut request, &key);
         }
         let reader_ip = client(self.peer, &self.proxies, &request);
         if let Some(peer) = self.peer {

@@ -12,6 +12,8 @@ use std::time::Instant;
 /// Lines waiting to be written before a request waits for the writer (so none is
 /// lost; a burst far beyond this slows requests rather than dropping their lines).
 const BUFFERED_LINES: usize = 128 * 1024;
+/// The most written to stderr at once by the log's thread.
+const WRITE_BYTES: usize = 64 * 1024;
 
 /// Installs the process's log subscriber: human-readable lines or JSON objects, as
 /// `filter` (the `MASTHEAD_LOG` syntax) selects, on stderr. Keep the guard for the
@@ -21,11 +23,19 @@ pub fn init(json: bool, filter: &str) -> tracing_appender::non_blocking::WorkerG
         .lossy(false)
         .buffered_lines_limit(BUFFERED_LINES)
         .thread_name("masthead-log")
-        .finish(std::io::stderr());
+        // Lines gathered while more are waiting go out in one write; the writer
+        // flushes whenever it has caught up, so nothing waits in the buffer.
+        .finish(std::io::BufWriter::with_capacity(
+            WRITE_BYTES,
+            std::io::stderr(),
+        ));
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colours only for a person at a terminal: a file or a journal gets plain lines,
+    // which are also cheaper to make.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer);
     if json {
         builder.json().flatten_event(true).init();
