@@ -39,7 +39,7 @@ pub struct NoticeParam {
 
 /// The CSRF token a state-changing request carries: the `csrf` field of a form (the
 /// body is read and put back), or the `X-CSRF-Token` header for anything else. A form
-/// too large to read is answered here.
+/// too large to read, or holding a NUL character, is answered here.
 pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<String>), Response> {
     #[derive(Deserialize)]
     struct Field {
@@ -69,6 +69,16 @@ pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<Strin
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response())?;
+    // No text we keep may hold a NUL (PostgreSQL refuses it in text, which would end
+    // as a 500 after the checks): said once here for every form.
+    let nul = form_urlencoded::parse(&bytes).any(|(k, v)| k.contains('\0') || v.contains('\0'));
+    if nul {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The form holds a NUL character, which no field may contain. Remove it and send the form again.",
+        )
+            .into_response());
+    }
     let sent = serde_urlencoded::from_bytes::<Field>(&bytes)
         .ok()
         .and_then(|f| f.csrf)
@@ -171,6 +181,13 @@ mod tests {
             sent_csrf(upload).await.unwrap().1.as_deref(),
             Some("from-address")
         );
+
+        let nul = Request::post("/x")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("title=a%00b&csrf=t"))
+            .unwrap();
+        let refused = sent_csrf(nul).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
         let huge = Request::post("/x")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

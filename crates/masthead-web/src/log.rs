@@ -39,7 +39,10 @@ pub fn init(json: bool, filter: &str) -> tracing_appender::non_blocking::WorkerG
         .thread_name("masthead-log")
         // Lines gathered while more are waiting go out in one write; the writer
         // flushes whenever it has caught up, so nothing waits in the buffer.
-        .finish(std::io::BufWriter::with_capacity(WRITE_BYTES, std::io::stderr()));
+        .finish(std::io::BufWriter::with_capacity(
+            WRITE_BYTES,
+            std::io::stderr(),
+        ));
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let _ = REQUEST_LOG.set(RequestLog {
@@ -139,7 +142,14 @@ mod tests {
         let at = chrono::DateTime::parse_from_rfc3339("2026-12-03T12:02:15.685209Z")
             .unwrap()
             .with_timezone(&chrono::Utc);
-        let text = line(false, at, &Method::GET, "/world/a \"b\"/", StatusCode::OK, 17);
+        let text = line(
+            false,
+            at,
+            &Method::GET,
+            "/world/a \"b\"/",
+            StatusCode::OK,
+            17,
+        );
         assert_eq!(
             text,
             "2026-12-03T12:02:15.685209Z  INFO masthead::request: request method=GET \

@@ -316,7 +316,36 @@ store_test!(
     only_the_uploader_and_editors_change_a_pictures_words,
     thousands_of_tags_are_refused_at_once,
     bodies_nested_too_deeply_are_refused,
+    a_nul_character_in_a_form_is_refused_not_a_server_error,
 );
+
+/// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
+/// Every form holding one is now a 422, with nothing stored, on both backends.
+async fn a_nul_character_in_a_form_is_refused_not_a_server_error(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let world = f.world.id.to_string();
+    let author = amy.id.to_string();
+    let r = writer
+        .post(
+            "/newsroom/articles",
+            &[
+                ("title", "Null\0island"),
+                ("body_markdown", "Words."),
+                ("article_type", "news"),
+                ("visibility", "public"),
+                ("section", &world),
+                ("authors", &author),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("NUL character"), "{}", r.body);
+    assert_eq!(store.counts().await.unwrap().articles, 0, "nothing stored");
+}
 
 /// `">" * 50000` or `"<div>" * 100000` took the sanitizer 10 to 35 s on a thread that
 /// answers readers; such a body is now refused, in the preview and on save.
