@@ -55,6 +55,10 @@ impl Default for MarkdownRenderer {
             .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
             .filter_style_properties(["text-align"].into())
             .link_rel(Some("noopener noreferrer"))
+            // Pictures in the text are below the fold: fetched when the reader nears
+            // them, decoded off the main thread.
+            .set_tag_attribute_value("img", "loading", "lazy")
+            .set_tag_attribute_value("img", "decoding", "async")
             .url_relative(ammonia::UrlRelative::PassThrough);
         // `id` is allowed generically above, so ammonia must not also own it; instead
         // every id a body sets gets the `body-` prefix, and so do links within the
@@ -356,6 +360,16 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
+    }
+
+    #[test]
+    fn pictures_in_the_text_load_lazily_whatever_the_writer_said() {
+        let html = MarkdownRenderer::default()
+            .to_html("![Boats](/media/uploads/a.jpg)\n\n<img src=\"/media/b.png\" alt=\"b\" loading=\"eager\">")
+            .unwrap();
+        assert_eq!(html.matches(r#"loading="lazy""#).count(), 2, "{html}");
+        assert_eq!(html.matches(r#"decoding="async""#).count(), 2, "{html}");
+        assert!(!html.contains("eager"), "{html}");
     }
 
     #[test]
