@@ -345,6 +345,17 @@ async fn a_nul_character_in_a_form_is_refused_not_a_server_error(store: Arc<dyn 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("NUL character"), "{}", r.body);
     assert_eq!(store.counts().await.unwrap().articles, 0, "nothing stored");
+    // An upload's words (a multipart form) too.
+    let r = writer
+        .upload("harbour.jpg", &jpeg(40, 30), "Boats\0at the quay", true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("NUL character"), "{}", r.body);
+    let library = store
+        .media_library("", masthead_core::store::PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(library.total, 0, "nothing stored");
 }
 
 /// `">" * 50000` or `"<div>" * 100000` took the sanitizer 10 to 35 s on a thread that

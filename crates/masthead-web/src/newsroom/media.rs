@@ -162,6 +162,14 @@ pub async fn upload(
             }
         };
         let text = || String::from_utf8_lossy(&data).trim().to_owned();
+        // Like every form (`forms::sent_csrf`): no stored text holds a NUL.
+        if name != "file" && data.contains(&0) {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the picture's words hold a NUL character, which no field may contain".to_owned(),
+            )
+            .await;
+        }
         match name.as_str() {
             "file" => bytes = Some(data),
             "alt" => alt = text(),
