@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
+mod memory;
+use memory::{peak_memory, resident};
+
 /// Articles rendered for the uncached measurement.
 const RENDERS: usize = 2000;
 /// Passes over them; the median counts.
@@ -73,30 +76,8 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     uncached.cache = Arc::new(masthead_web::cache::PageCache::new(store.subscribe(), 0));
     let render_app = masthead_web::router(uncached);
     let app = masthead_web::router(state);
-    let render = |uri: String| {
-        let app = render_app.clone();
-        async move {
-            tokio::spawn(async move {
-                let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
-                let status = response.status();
-                let bytes = response.into_body().collect().await?.to_bytes();
-                anyhow::Ok((status, bytes))
-            })
-            .await?
-        }
-    };
-    let get = |uri: String| {
-        let app = app.clone();
-        async move {
-            tokio::spawn(async move {
-                let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
-                let status = response.status();
-                let bytes = response.into_body().collect().await?.to_bytes();
-                anyhow::Ok((status, bytes))
-            })
-            .await?
-        }
-    };
+    let render = |uri: String| get_through(render_app.clone(), uri);
+    let get = |uri: String| get_through(app.clone(), uri);
     // Each of the newest RENDERS articles once: every render reads its own article,
     // related stories and pictures. A first pass warms the database's page cache.
     let mut paths = Vec::new();
@@ -414,44 +395,18 @@ fn process_cpu() -> Result<Duration> {
     Ok(Duration::from_millis(ticks * 1000 / per_second))
 }
 
-/// A field of `/proc/self/status` (`VmRSS:`, `RssAnon:`, ...), as written there.
-fn status_field(name: &str) -> Result<String> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    Ok(status
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default())
-}
-
-/// What is resident now: in all, the process's own memory, and mapped file pages.
-fn resident() -> Result<String> {
-    Ok(format!(
-        "{} in all: {} own memory, {} mapped file pages",
-        status_field("VmRSS:")?,
-        status_field("RssAnon:")?,
-        status_field("RssFile:")?
-    ))
-}
-
-/// Peak resident memory, and what is resident now split into the process's own
-/// memory and mapped file pages (SQLite maps its database file; those pages are the
-/// kernel's page cache, shared and reclaimable, but they count as resident).
-fn peak_memory() -> Result<String> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    Ok(format!(
-        "{} (now: {} own memory, {} mapped file pages)",
-        field("VmHWM:"),
-        field("RssAnon:"),
-        field("RssFile:")
-    ))
+/// One GET through `app` on a runtime worker thread, as the server's requests run.
+async fn get_through(
+    app: masthead_web::App,
+    uri: String,
+) -> Result<(axum::http::StatusCode, axum::body::Bytes)> {
+    tokio::spawn(async move {
+        let response = app.oneshot(Request::get(uri).body(Body::empty())?).await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        anyhow::Ok((status, bytes))
+    })
+    .await?
 }
 
 fn free_port() -> Result<u16> {

@@ -9,6 +9,9 @@ use masthead_core::ids::ArticleId;
 use masthead_core::search::Search;
 use masthead_core::store::PageRequest;
 
+mod memory;
+use memory::{peak_memory, resident, status_field};
+
 fn main() -> Result<()> {
     let url = std::env::args()
         .nth(1)
@@ -18,15 +21,6 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?
         .block_on(run(&url))
-}
-
-fn status_field(name: &str) -> Result<String> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    Ok(status
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default())
 }
 
 async fn run(url: &str) -> Result<()> {
@@ -46,16 +40,19 @@ async fn run(url: &str) -> Result<()> {
     };
     let dir = tempfile::tempdir()?;
     let index = masthead_search::SearchIndex::open(&dir.path().join("search")).map_err(err)?;
-    println!("before the rebuild: peak {}", status_field("VmHWM:")?);
+    println!(
+        "before the rebuild: peak {}, now {}",
+        status_field("VmHWM:")?,
+        resident()?
+    );
     let started = std::time::Instant::now();
     let count = index.rebuild(&*store).await.map_err(err)?;
     let took = started.elapsed();
     println!(
         "rebuilt the index of {count} published articles in {:.1} s; peak memory of the \
-         process (VmHWM) {} (now {} own memory)",
+         process (VmHWM) {}",
         took.as_secs_f64(),
-        status_field("VmHWM:")?,
-        status_field("RssAnon:")?
+        peak_memory()?
     );
     let results = index
         .search(

@@ -41,10 +41,6 @@ pub struct NoticeParam {
 /// body is read and put back), or the `X-CSRF-Token` header for anything else. A form
 /// too large to read, or holding a NUL character, is answered here.
 pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<String>), Response> {
-    #[derive(Deserialize)]
-    struct Field {
-        csrf: Option<String>,
-    }
     let header_token = request
         .headers()
         .get("x-csrf-token")
@@ -59,9 +55,9 @@ pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<Strin
         // A file upload form posted without script cannot set a header: its action
         // carries the token (`?csrf=`), on our own origin only (see `same_origin`).
         let query_token = request.uri().query().and_then(|q| {
-            serde_urlencoded::from_str::<Field>(q)
-                .ok()
-                .and_then(|f| f.csrf)
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(name, _)| name == "csrf")
+                .map(|(_, value)| value.into_owned())
         });
         return Ok((request, header_token.or(query_token)));
     }
@@ -71,18 +67,20 @@ pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<Strin
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response())?;
     // No text we keep may hold a NUL (PostgreSQL refuses it in text, which would end
     // as a 500 after the checks): said once here for every form.
-    let nul = form_urlencoded::parse(&bytes).any(|(k, v)| k.contains('\0') || v.contains('\0'));
-    if nul {
-        return Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The form holds a NUL character, which no field may contain. Remove it and send the form again.",
-        )
-            .into_response());
+    let mut sent = None;
+    for (name, value) in form_urlencoded::parse(&bytes) {
+        if name.contains('\0') || value.contains('\0') {
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The form holds a NUL character, which no field may contain. Remove it and send the form again.",
+            )
+                .into_response());
+        }
+        if sent.is_none() && name == "csrf" {
+            sent = Some(value.into_owned());
+        }
     }
-    let sent = serde_urlencoded::from_bytes::<Field>(&bytes)
-        .ok()
-        .and_then(|f| f.csrf)
-        .or(header_token);
+    let sent = sent.or(header_token);
     Ok((Request::from_parts(parts, Body::from(bytes)), sent))
 }
 

@@ -1085,28 +1085,7 @@ mod browser {
         let mut violations = axe(&client, &axe_js).await;
         shot(&client, "newsroom-login", 1366, 700).await;
         let (email, password) = &demo.login;
-        client
-            .find(Locator::Css("#email"))
-            .await
-            .unwrap()
-            .send_keys(email)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#password"))
-            .await
-            .unwrap()
-            .send_keys(password)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css(".login button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        arrive(&client, "/newsroom/").await;
+        submit_login(&client, email, password).await;
         assert!(text(&client, "main h1")
             .await
             .starts_with("Good to see you"));
@@ -1134,13 +1113,12 @@ mod browser {
             .await
             .unwrap();
         arrive(&client, "/newsroom/articles/new").await;
-        client
-            .find(Locator::Css("#f-title"))
-            .await
-            .unwrap()
-            .send_keys("Ferry timetable changes for the winter")
-            .await
-            .unwrap();
+        type_into(
+            &client,
+            "#f-title",
+            "Ferry timetable changes for the winter",
+        )
+        .await;
         let body = client.find(Locator::Css("#f-body_markdown")).await.unwrap();
         body.send_keys("From Monday the first crossing leaves at ")
             .await
@@ -1161,13 +1139,7 @@ mod browser {
         assert_eq!(text(&client, "#preview strong").await, "bold text");
         assert_eq!(text(&client, "#word-count").await, "9");
         // Tags: existing ones are suggested for what is typed after the last comma.
-        client
-            .find(Locator::Css("#f-tags"))
-            .await
-            .unwrap()
-            .send_keys("Ferries, ocea")
-            .await
-            .unwrap();
+        type_into(&client, "#f-tags", "Ferries, ocea").await;
         let mut offered = Vec::new();
         for _ in 0..50 {
             offered = client
@@ -1241,28 +1213,37 @@ mod browser {
     /// Logs in through the form; lands on the dashboard.
     async fn log_in(client: &Client, demo: &Demo, email: &str, password: &str) {
         client.goto(&demo.url("/newsroom/login")).await.unwrap();
-        client
-            .find(Locator::Css("#email"))
-            .await
-            .unwrap()
-            .send_keys(email)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#password"))
-            .await
-            .unwrap()
-            .send_keys(password)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css(".login button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(client, email, password).await;
+    }
+
+    /// Fills in and sends the login form on screen; lands on the dashboard.
+    async fn submit_login(client: &Client, email: &str, password: &str) {
+        type_into(client, "#email", email).await;
+        type_into(client, "#password", password).await;
+        click(client, ".login button[type=submit]").await;
         arrive(client, "/newsroom/").await;
+    }
+
+    async fn type_into(client: &Client, css: &str, keys: &str) {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    /// What a form field holds now.
+    async fn value(client: &Client, css: &str) -> String {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
     }
 
     async fn click(client: &Client, css: &str) {
@@ -1305,20 +1286,18 @@ mod browser {
         log_in(&client, &demo, &writer_email, &writer_password).await;
         click(&client, ".bar a.new").await;
         arrive(&client, "/newsroom/articles/new").await;
-        client
-            .find(Locator::Css("#f-title"))
-            .await
-            .unwrap()
-            .send_keys("Lighthouse keepers return to Gull Point")
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#f-body_markdown"))
-            .await
-            .unwrap()
-            .send_keys("After forty years of automation, the light has keepers again.\n")
-            .await
-            .unwrap();
+        type_into(
+            &client,
+            "#f-title",
+            "Lighthouse keepers return to Gull Point",
+        )
+        .await;
+        type_into(
+            &client,
+            "#f-body_markdown",
+            "After forty years of automation, the light has keepers again.\n",
+        )
+        .await;
         // A picture on the clipboard, pasted into the body (as a browser does it).
         client
             .execute_async(
@@ -1344,14 +1323,7 @@ mod browser {
             .await
             .unwrap();
         wait_for_text(&client, "#autosave-status", "sizes made: 6 of 6").await;
-        let body = client
-            .find(Locator::Css("#f-body_markdown"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        let body = value(&client, "#f-body_markdown").await;
         assert!(
             !body.contains("](/media/"),
             "the first picture is the featured one: {body}"
@@ -1359,20 +1331,13 @@ mod browser {
         assert!(text(&client, "#autosave-status")
             .await
             .starts_with("Featured image set"));
-        client
-            .find(Locator::Css("#f-featured_alt"))
-            .await
-            .unwrap()
-            .send_keys("The white tower of the Gull Point lighthouse against a dusk sky")
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#f-featured_credit"))
-            .await
-            .unwrap()
-            .send_keys("Cora for The Lantern")
-            .await
-            .unwrap();
+        type_into(
+            &client,
+            "#f-featured_alt",
+            "The white tower of the Gull Point lighthouse against a dusk sky",
+        )
+        .await;
+        type_into(&client, "#f-featured_credit", "Cora for The Lantern").await;
         client
             .find(Locator::Css("#f-section option[value=\"1\"]"))
             .await
@@ -1387,23 +1352,15 @@ mod browser {
         assert!(editor_path.starts_with("/newsroom/articles/"));
         // A last sentence, not saved on purpose (autosave keeps it), then straight to
         // review: what goes is what is on screen.
-        client
-            .find(Locator::Css("#f-body_markdown"))
-            .await
-            .unwrap()
-            .send_keys(" The keepers arrive on Monday.")
-            .await
-            .unwrap();
+        type_into(
+            &client,
+            "#f-body_markdown",
+            " The keepers arrive on Monday.",
+        )
+        .await;
         click(&client, ".actions .action:first-of-type button").await;
         wait_for_text(&client, ".status-line", "In review").await;
-        let sent = client
-            .find(Locator::Css("#f-body_markdown"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        let sent = value(&client, "#f-body_markdown").await;
         assert!(sent.contains("The keepers arrive on Monday."), "{sent}");
         shot(&client, "newsroom-editor-in-review", 1366, 1100).await;
         click(&client, ".who button").await;
@@ -1415,13 +1372,7 @@ mod browser {
             .await
             .contains("Lighthouse keepers return"));
         client.goto(&demo.url(&editor_path)).await.unwrap();
-        client
-            .find(Locator::Css("#f-note"))
-            .await
-            .unwrap()
-            .send_keys("Add when the keepers start.")
-            .await
-            .unwrap();
+        type_into(&client, "#f-note", "Add when the keepers start.").await;
         click(&client, "#f-note ~ button").await;
         wait_for_text(&client, ".notes", "Add when the keepers start.").await;
         wait_for_text(&client, ".status-line", "Draft").await;

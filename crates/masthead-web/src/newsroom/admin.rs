@@ -402,7 +402,7 @@ pub async fn invite(
             .await;
         }
     };
-    let role = invitation.role;
+    let Invitation { name, email, role } = invitation;
     let now = Utc::now();
     let token = crate::secrets::secret();
     state
@@ -412,8 +412,8 @@ pub async fn invite(
                 token_hash: crate::secrets::token_hash(&token),
                 purpose: TokenPurpose::Invitation,
                 person: None,
-                email: fields.email.clone(),
-                name: fields.name.clone(),
+                email: email.clone(),
+                name: name.clone(),
                 role: Some(role),
                 created_by: Some(person.id),
                 created_at: now,
@@ -422,7 +422,7 @@ pub async fn invite(
                 at: now,
                 actor: Some(person.id),
                 action: AuditAction::Invited,
-                target: format!("{} as {}", fields.email, role.label().to_lowercase()),
+                target: format!("{} as {}", email, role.label().to_lowercase()),
                 ip: desk.ip.clone(),
             }),
         )
@@ -430,13 +430,13 @@ pub async fn invite(
     let site = state.site.get(&*state.store).await?;
     let link = state.url(&format!("/newsroom/invitation/{token}"));
     let letter = Letter {
-        to_name: fields.name.clone(),
-        to_email: fields.email.clone(),
+        to_name: name.clone(),
+        to_email: email.clone(),
         subject: format!("Your invitation to the newsroom of {}", site.settings.title),
         text: format!(
             "Hello {},\n\n{} invited you to the newsroom of {} as {}. To accept, choose your \
              password here within seven days:\n\n{}\n",
-            fields.name,
+            name,
             person.name,
             site.settings.title,
             role.label().to_lowercase(),
@@ -449,15 +449,15 @@ pub async fn invite(
         match state.mailer.send(&letter).await {
             Ok(()) => return Ok(Redirect::to("/newsroom/staff?notice=invited").into_response()),
             Err(e) => {
-                tracing::warn!(to = %fields.email, error = %e, "invitation letter not sent");
-                format!("The invitation for {} is made, but {e}.", fields.email)
+                tracing::warn!(to = %email, error = %e, "invitation letter not sent");
+                format!("The invitation for {} is made, but {e}.", email)
             }
         }
     } else {
         state.mailer.send_later(letter);
         format!(
             "The invitation for {} is made; no mail server is set up, so its letter waits in the outbox.",
-            fields.email
+            email
         )
     };
     let page = StaffPage {
@@ -520,7 +520,7 @@ async fn another(
 ) -> Result<Person, WebError> {
     match staffing::check_change(actor(admin), PersonId(id), change) {
         Ok(()) => {}
-        Err(Error::Conflict(message) | Error::Forbidden(message)) => {
+        Err(Error::Conflict(message)) => {
             return Err(desk_error(
                 state,
                 StatusCode::CONFLICT,
