@@ -5,7 +5,6 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// The largest form body read for its CSRF field.
@@ -37,10 +36,17 @@ pub struct NoticeParam {
     pub notice: Option<String>,
 }
 
+/// A form refused before its handler sees it; each surface says so in its own way.
+#[derive(Debug)]
+pub struct BadForm {
+    pub status: StatusCode,
+    pub message: &'static str,
+}
+
 /// The CSRF token a state-changing request carries: the `csrf` field of a form (the
 /// body is read and put back), or the `X-CSRF-Token` header for anything else. A form
 /// too large to read, or holding a NUL character, is answered here.
-pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<String>), Response> {
+pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<String>), BadForm> {
     let header_token = request
         .headers()
         .get("x-csrf-token")
@@ -64,17 +70,19 @@ pub(crate) async fn sent_csrf(request: Request) -> Result<(Request, Option<Strin
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response())?;
+        .map_err(|_| BadForm {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: "The form is too large.",
+        })?;
     // No text we keep may hold a NUL (PostgreSQL refuses it in text, which would end
     // as a 500 after the checks): said once here for every form.
     let mut sent = None;
     for (name, value) in form_urlencoded::parse(&bytes) {
         if name.contains('\0') || value.contains('\0') {
-            return Err((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "The form holds a NUL character, which no field may contain. Remove it and send the form again.",
-            )
-                .into_response());
+            return Err(BadForm {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: "The form holds a NUL character, which no field may contain. Remove it and send the form again.",
+            });
         }
         if sent.is_none() && name == "csrf" {
             sent = Some(value.into_owned());
@@ -185,13 +193,13 @@ mod tests {
             .body(Body::from("title=a%00b&csrf=t"))
             .unwrap();
         let refused = sent_csrf(nul).await.unwrap_err();
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         let huge = Request::post("/x")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(vec![b'a'; MAX_FORM_BYTES + 1]))
             .unwrap();
         let refused = sent_csrf(huge).await.unwrap_err();
-        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

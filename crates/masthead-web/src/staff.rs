@@ -8,7 +8,6 @@ use crate::secrets::{cookie, same_secret};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Method};
-use axum::response::Response;
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use masthead_core::auth::{NewSession, Session};
@@ -73,8 +72,8 @@ pub enum Refusal {
     StaleForm { person: Option<Person> },
     /// Signed in, but the route needs at least `needed`.
     Role { person: Person, needed: Role },
-    /// Answered already (a form too large to read).
-    Answered(Response),
+    /// A form that cannot be taken (too large to read, or holding a NUL).
+    BadForm(crate::forms::BadForm),
     /// The store failed.
     Internal(masthead_core::Error),
 }
@@ -130,7 +129,7 @@ pub async fn check(state: &AppState, access: Access, request: Request) -> Result
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD);
     let mut request = request;
     if changes_state {
-        let (checked, sent) = sent_csrf(request).await.map_err(Refusal::Answered)?;
+        let (checked, sent) = sent_csrf(request).await.map_err(Refusal::BadForm)?;
         request = checked;
         if !same_origin(&state.base_url, request.headers()) {
             return Err(Refusal::CrossSite);

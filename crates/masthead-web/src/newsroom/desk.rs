@@ -100,7 +100,11 @@ async fn refused(state: &AppState, refusal: Refusal) -> Response {
         )
         .await
         .into_response(),
-        Refusal::Answered(response) => response,
+        Refusal::BadForm(bad) => {
+            desk_error(state, bad.status, None, "Form refused", bad.message)
+                .await
+                .into_response()
+        }
         Refusal::Internal(e) => WebError::from(e).into_response(),
     }
 }
