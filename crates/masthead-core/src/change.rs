@@ -1,7 +1,7 @@
 //! Change notices: after a write commits, the store says what changed, so that caches
 //! (and, later, other nodes and the search index) can drop exactly what is stale.
 
-use crate::ids::ArticleId;
+use crate::ids::{ArticleId, MediaId};
 use crate::store::ArticleFilter;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,9 @@ pub enum Change {
     Correction { article: ArticleId },
     /// Reader counts changed, so the "Most read" list may have.
     Readership,
+    /// A picture's stored copies changed (a variant was made after the upload), so
+    /// pages showing it may offer the browser a better `srcset`.
+    Media { id: MediaId },
     /// Something every page may show changed (settings, sections, staff), or too much
     /// changed at once to say (imports).
     Site,

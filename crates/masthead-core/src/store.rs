@@ -622,7 +622,12 @@ pub trait MediaStore: Send + Sync {
     /// The media among `ids` that exist, in no particular order (lists with images).
     async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>>;
 
-    /// Adds a variant made after the upload (variants are made off the request path).
+    /// The media whose originals are stored under `keys` (pictures placed in an
+    /// article's text by address), in no particular order.
+    async fn media_by_keys(&self, keys: &[String]) -> Result<Vec<Media>>;
+
+    /// Adds a variant made after the upload (variants are made off the request path),
+    /// and says so (`Change::Media`): pages showing the picture offer it from then on.
     async fn add_media_variant(&self, media: MediaId, variant: &MediaVariant) -> Result<()>;
 
     /// The library, newest first; `search` (if not empty) matches alt text, caption or

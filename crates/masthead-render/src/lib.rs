@@ -4,6 +4,7 @@
 pub mod feeds;
 pub mod markdown;
 pub mod newsroom;
+pub mod pictures;
 pub mod sitemaps;
 pub mod structured;
 pub mod theme;

@@ -424,10 +424,17 @@ pub fn media_src(media: &Media) -> String {
 }
 
 impl ArticleBody {
-    /// `media` is the featured image's file, when it has one; `readable` says whether
-    /// this reader may read the body (a gated body is left out entirely); dates are
-    /// shown in `zone`.
-    pub fn new(a: &Article, media: Option<&Media>, readable: bool, zone: Tz) -> Self {
+    /// `media` is the featured image's file, when it has one; `pictures`, the files of
+    /// the pictures in the text (`pictures::stored_in`); `readable` says whether this
+    /// reader may read the body (a gated body is left out entirely); dates are shown in
+    /// `zone`.
+    pub fn new(
+        a: &Article,
+        media: Option<&Media>,
+        pictures: &[Media],
+        readable: bool,
+        zone: Tz,
+    ) -> Self {
         let updated = match a.published_at {
             Some(p) if a.updated_at > p + chrono::Duration::minutes(1) => {
                 Some(TimeView::new(a.updated_at, zone))
@@ -455,7 +462,7 @@ impl ArticleBody {
                 .zip(media)
                 .map(|(img, m)| ImageView::new(m, &img.alt, &img.caption, &img.credit)),
             body_html: if readable {
-                a.body_html.clone()
+                crate::pictures::responsive(&a.body_html, pictures)
             } else {
                 String::new()
             },

@@ -2192,7 +2192,23 @@ async fn media_library_searches_and_grows_variants(store: S) {
         .await
         .unwrap();
     assert_eq!((page2.total, page2.items.len()), (3, 1));
-    // Variants arrive one by one after the upload; adding one twice is harmless.
+    // Pictures placed in a text are found by where they are stored; a key that names
+    // a variant or nothing finds nothing.
+    let mut by_key = store
+        .media_by_keys(&[
+            council.storage_key.clone(),
+            "uploads/nothing.jpg".into(),
+            harbour.storage_key.clone(),
+        ])
+        .await
+        .unwrap();
+    by_key.sort_by_key(|m| m.id);
+    let found: Vec<_> = by_key.iter().map(|m| m.id).collect();
+    assert_eq!(found, [harbour.id, council.id]);
+    assert!(store.media_by_keys(&[]).await.unwrap().is_empty());
+    // Variants arrive one by one after the upload; adding one twice is harmless. Each
+    // says the picture changed, so pages showing it can offer the new copy.
+    let mut changes = store.subscribe();
     for (width, mime) in [
         (640, "image/webp"),
         (320, "image/jpeg"),
@@ -2213,7 +2229,30 @@ async fn media_library_searches_and_grows_variants(store: S) {
             .await
             .unwrap();
     }
+    for _ in 0..3 {
+        assert_eq!(
+            changes.try_recv().unwrap(),
+            masthead_core::change::Change::Media { id: harbour.id }
+        );
+    }
+    assert!(
+        changes.try_recv().is_err(),
+        "the repeated one changed nothing"
+    );
     let stored = store.media(harbour.id).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .media_by_keys(std::slice::from_ref(&harbour.storage_key))
+            .await
+            .unwrap(),
+        std::slice::from_ref(&stored),
+        "with its variants"
+    );
+    assert!(store
+        .media_by_keys(&["uploads/harbour-640.image/webp".into()])
+        .await
+        .unwrap()
+        .is_empty());
     let variants: Vec<_> = stored
         .variants
         .iter()

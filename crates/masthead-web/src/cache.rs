@@ -23,7 +23,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use masthead_core::change::{take_pending, Change, ChangeReceiver};
-use masthead_core::ids::ArticleId;
+use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::store::ArticleFilter;
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -48,6 +48,8 @@ pub enum Dep {
     Corrections,
     /// The "Most read" list.
     MostRead,
+    /// A picture the page shows, with the copies (`srcset`) it offers of it.
+    Media(MediaId),
 }
 
 /// Attached to a response (as an extension) to make it cacheable.
@@ -493,6 +495,7 @@ impl Inner {
                 self.drop_showing([Dep::Article(*article), Dep::Corrections]);
             }
             Change::Readership => self.drop_showing([Dep::MostRead]),
+            Change::Media { id } => self.drop_showing([Dep::Media(*id)]),
         }
     }
 

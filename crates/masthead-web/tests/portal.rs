@@ -75,6 +75,7 @@ store_test!(
     home_has_lead_latest_and_most_read,
     article_page_shares_relates_and_shows_comments,
     images_are_responsive_and_assets_fingerprinted,
+    pictures_in_the_text_are_responsive_and_gain_copies_made_later,
     search_finds_articles_and_every_page_offers_it,
     site_changes_reach_every_page_on_the_next_request,
     the_publisher_its_policies_icons_and_pictures_are_in_the_markup,
@@ -1202,6 +1203,112 @@ async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
         !html.contains("dock-strike"),
         "the next request no longer shows it"
     );
+}
+
+/// A picture placed in an article's (or a static page's) text is offered like a
+/// featured one: every stored copy, a WebP source, its dimensions. Copies made after the
+/// page was cached (variants come after the upload) reach it on the next request.
+async fn pictures_in_the_text_are_responsive_and_gain_copies_made_later(store: Arc<dyn Store>) {
+    use masthead_core::media::{MediaVariant, NewMedia};
+    use masthead_core::page::PageStatus;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let media = store
+        .create_media(&NewMedia {
+            storage_key: "uploads/quay.png".into(),
+            mime_type: "image/png".into(),
+            width: Some(1600),
+            height: Some(900),
+            byte_size: 10,
+            alt: String::new(),
+            caption: String::new(),
+            credit: String::new(),
+            uploaded_by: None,
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let body = "The quay at dawn.\n\n![The quay](/media/uploads/quay.png)\n\n\
+                ![Elsewhere](https://elsewhere.example/x.png)";
+    let mut content = ArticleContent::new("Quay at dawn", body);
+    content.section_id = Some(f.world.id);
+    let id = newsroom
+        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
+        .await
+        .unwrap();
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            id,
+            Status::Published,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    let mut page = page_content("About us", "about", PageStatus::Published);
+    page.body_markdown = "Our office: ![The office](/media/uploads/quay.png)".into();
+    newsroom.create_page(page, t0()).await.unwrap();
+    let app = app(store.clone());
+    let sizes = "sizes=\"(min-width: 44rem) 42rem, 100vw\"";
+    let article = in_one_order(&get(&app, "/world/quay-at-dawn/").await.2);
+    assert!(
+        article.contains(&format!(
+            "<img src=\"/media/uploads/quay.png\" alt=\"The quay\" loading=\"lazy\" \
+             decoding=\"async\" srcset=\"/media/uploads/quay.png 1600w\" {sizes} \
+             width=\"1600\" height=\"900\">"
+        )),
+        "{article}"
+    );
+    assert!(
+        article.contains("<img src=\"https://elsewhere.example/x.png\" alt=\"Elsewhere\" loading=\"lazy\" decoding=\"async\">"),
+        "a picture from elsewhere is left as written"
+    );
+    assert!(!article.contains("<picture><source"), "no WebP copy yet");
+    assert!(get(&app, "/about/")
+        .await
+        .2
+        .contains("width=\"1600\" height=\"900\""));
+
+    // The copies are made after the upload, one by one.
+    for (width, ext) in [(480, "png"), (480, "webp")] {
+        store
+            .add_media_variant(
+                media.id,
+                &MediaVariant {
+                    width,
+                    height: 270,
+                    mime_type: format!("image/{ext}"),
+                    storage_key: format!("uploads/quay-480.{ext}"),
+                    byte_size: 1,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let article = in_one_order(&get(&app, "/world/quay-at-dawn/").await.2);
+    assert!(
+        article.contains(&format!(
+            "<picture><source type=\"image/webp\" srcset=\"/media/uploads/quay-480.webp 480w\" {sizes}>\
+             <img src=\"/media/uploads/quay.png\" alt=\"The quay\" loading=\"lazy\" decoding=\"async\" \
+             srcset=\"/media/uploads/quay-480.png 480w, /media/uploads/quay.png 1600w\" {sizes} \
+             width=\"1600\" height=\"900\"></picture>"
+        )),
+        "the cached page was dropped when the copies came: {article}"
+    );
+    assert!(get(&app, "/about/")
+        .await
+        .2
+        .contains("srcset=\"/media/uploads/quay-480.webp 480w\""));
+}
+
+/// `html` with the two attributes the sanitizer sets on every picture in a body in one
+/// order (it keeps them in a hash map, so their order varies from run to run).
+fn in_one_order(html: &str) -> String {
+    html.replace(
+        "decoding=\"async\" loading=\"lazy\"",
+        "loading=\"lazy\" decoding=\"async\"",
+    )
 }
 
 async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {

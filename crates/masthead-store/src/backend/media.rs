@@ -7,6 +7,7 @@ use crate::rows::*;
 use async_trait::async_trait;
 use chrono::Utc;
 use masthead_core::auth::NewAuditEntry;
+use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::store::{Page, PageRequest};
@@ -64,37 +65,16 @@ impl masthead_core::store::MediaStore for Store {
     }
 
     async fn media_many(&self, ids: &[MediaId]) -> Result<Vec<Media>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Each media row once per variant (or once with none), in one query.
-        let mut qb =
-            QueryBuilder::<Db>::new(format!("SELECT {MEDIA_WITH_VARIANTS} WHERE m.id IN ("));
-        let mut list = qb.separated(", ");
-        for id in ids {
-            list.push_bind(id.0);
-        }
-        qb.push(") ORDER BY m.id, v.width, v.mime_type");
-        let rows: Vec<MediaVariantRow> = qb
-            .build_query_as()
-            .fetch_all(&self.pool)
+        self.media_where("m.id", ids.iter().map(|id| id.0)).await
+    }
+
+    async fn media_by_keys(&self, keys: &[String]) -> Result<Vec<Media>> {
+        self.media_where("m.storage_key", keys.iter().map(String::as_str))
             .await
-            .map_err(db_error("media"))?;
-        let mut media: Vec<Media> = Vec::new();
-        for row in rows {
-            let variant = row.variant();
-            if media.last().is_none_or(|m| m.id.0 != row.media.id) {
-                media.push(row.media.into());
-            }
-            if let (Some(m), Some(v)) = (media.last_mut(), variant) {
-                m.variants.push(v);
-            }
-        }
-        Ok(media)
     }
 
     async fn add_media_variant(&self, media: MediaId, v: &MediaVariant) -> Result<()> {
-        sqlx::query(
+        let added = sqlx::query(
             "INSERT INTO media_variants (media_id, width, height, mime_type, storage_key, byte_size) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (media_id, width, mime_type) DO NOTHING",
         )
@@ -107,6 +87,9 @@ impl masthead_core::store::MediaStore for Store {
         .execute(&self.pool)
         .await
         .map_err(db_error("media variant"))?;
+        if added.rows_affected() > 0 {
+            self.notify(Change::Media { id: media }).await;
+        }
         Ok(())
     }
 
@@ -162,5 +145,45 @@ impl masthead_core::store::MediaStore for Store {
         }
         insert_audit(&mut tx, audit).await?;
         commit(tx).await
+    }
+}
+
+impl Store {
+    /// The media whose `column` is one of `values`, each with its variants, in one query
+    /// (each media row comes once per variant, or once with none).
+    async fn media_where<'v, T>(
+        &self,
+        column: &str,
+        values: impl ExactSizeIterator<Item = T>,
+    ) -> Result<Vec<Media>>
+    where
+        T: 'v + sqlx::Encode<'v, Db> + sqlx::Type<Db> + Send,
+    {
+        if values.len() == 0 {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<Db>::new(format!("SELECT {MEDIA_WITH_VARIANTS} WHERE {column} IN ("));
+        let mut list = qb.separated(", ");
+        for value in values {
+            list.push_bind(value);
+        }
+        qb.push(") ORDER BY m.id, v.width, v.mime_type");
+        let rows: Vec<MediaVariantRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("media"))?;
+        let mut media: Vec<Media> = Vec::new();
+        for row in rows {
+            let variant = row.variant();
+            if media.last().is_none_or(|m| m.id.0 != row.media.id) {
+                media.push(row.media.into());
+            }
+            if let (Some(m), Some(v)) = (media.last_mut(), variant) {
+                m.variants.push(v);
+            }
+        }
+        Ok(media)
     }
 }

@@ -88,6 +88,12 @@ pub(crate) async fn render(
     article: &masthead_core::article::Article,
     showing: Showing<'_>,
 ) -> Result<Response, WebError> {
+    // Members-only and paid bodies are withheld from readers who may not read them:
+    // left out of the page, not hidden in it.
+    let readable = match showing {
+        Showing::Published(reader) => access::can_read(reader, article),
+        Showing::Preview => true,
+    };
     let canonical = article.path();
     // The featured image and the related stories' pictures, in one call.
     let related = state.store.related_articles(article, RELATED).await?;
@@ -98,6 +104,13 @@ pub(crate) async fn render(
         .collect();
     let all_media = state.store.media_many(&media_ids).await?;
     let media = featured_id.and_then(|id| all_media.iter().find(|m| m.id == id));
+    // The pictures in the text, offered in every size stored (only in a body shown).
+    let keys = if readable {
+        masthead_render::pictures::stored_in(&article.body_html)
+    } else {
+        Vec::new()
+    };
+    let pictures = state.store.media_by_keys(&keys).await?;
     let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
     if showing == Showing::Preview {
         chrome.meta.robots = Some("noindex, nofollow");
@@ -127,12 +140,6 @@ pub(crate) async fn render(
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
     let json_ld = structured::article(article, media, &site.settings, &state.base_url);
     meta.json_ld = Some(structured::to_script(&json_ld));
-    // Members-only and paid bodies are withheld from readers who may not read them:
-    // left out of the page, not hidden in it.
-    let readable = match showing {
-        Showing::Published(reader) => access::can_read(reader, article),
-        Showing::Preview => true,
-    };
     // Staff reading the site get a way into the newsroom's editor.
     let staff = match showing {
         Showing::Published(reader) => reader.staff(),
@@ -150,7 +157,7 @@ pub(crate) async fn render(
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
-        a: ArticleBody::new(article, media, readable, zone),
+        a: ArticleBody::new(article, media, &pictures, readable, zone),
         related: related
             .iter()
             .map(|r| StoryView::with_image(r, &all_media, zone))
@@ -173,10 +180,12 @@ pub(crate) async fn render(
         return Ok(response);
     }
     // The article itself, then the related stories shown, so that editing or
-    // unpublishing one of them also refreshes this page.
+    // unpublishing one of them also refreshes this page; and every picture shown, so
+    // that a copy made after the page was (a smaller one, a WebP) is offered.
     let deps = std::iter::once(article.id)
         .chain(related.iter().map(|r| r.id))
         .map(Dep::Article)
+        .chain(all_media.iter().chain(&pictures).map(|m| Dep::Media(m.id)))
         .collect();
     page(state, "article.html", &view, deps).map(|r| counts_as_read(r, article.id))
 }

@@ -114,6 +114,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
             .iter()
             .map(|s| Dep::List(ArticleFilter::Section(s.id))),
     );
+    deps.extend(media.iter().map(|m| Dep::Media(m.id)));
     page(&state, "home.html", &view, deps)
 }
 
@@ -148,7 +149,10 @@ async fn list_page(
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
     }
-    super::page(state, "list.html", &view, vec![Dep::List(filter)])
+    let deps = std::iter::once(Dep::List(filter))
+        .chain(media.iter().map(|m| Dep::Media(m.id)))
+        .collect();
+    super::page(state, "list.html", &view, deps)
 }
 
 /// A list view with everything but its articles; lists other than "Latest News"

@@ -29,15 +29,20 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
         chrome.meta.description = p.description.clone();
     }
     let zone = chrome.zone;
+    let pictures = state
+        .store
+        .media_by_keys(&masthead_render::pictures::stored_in(&p.body_html))
+        .await?;
     let view = StaticPageView {
         chrome,
         title: p.title,
-        body_html: p.body_html,
+        body_html: masthead_render::pictures::responsive(&p.body_html, &pictures),
         updated: TimeView::new(p.updated_at, zone),
     };
     // Pages change only with a site-wide notice (they are in every footer), which
-    // empties the whole cache; the page shows no articles.
-    page(state, "page.html", &view, Vec::new()).map(Some)
+    // empties the whole cache; the page shows no articles, only its pictures.
+    let deps = pictures.iter().map(|m| Dep::Media(m.id)).collect();
+    page(state, "page.html", &view, deps).map(Some)
 }
 
 /// Every correction and update, newest first.
