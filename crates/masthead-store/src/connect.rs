@@ -67,14 +67,10 @@ fn first_line(e: &dyn std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_owned()
 }
 
-/// How much of the SQLite file each connection maps. Every connection maps on its own,
-/// and a page mapped by several counts once per mapping in the process's resident
-/// memory (what `top`, `ps` and container limits read): at 100,000 articles, after
-/// 40,000 different article pages, 2.3 GB shown for a 600 MB file, though those are
-/// clean shared file pages the kernel can drop. Mapping only the first 16 MB showed
-/// 270 MB but cost 35-45% more CPU per uncached page (bench/README.md), so the whole
-/// file stays mapped until the process can show what it uses without the speed cost.
-const MMAP_BYTES: u64 = 1 << 30;
+/// Connections to the SQLite file. Reads of a local file are CPU work, so a few more
+/// than the cores keep them busy while one connection writes; every connection keeps
+/// its own page cache (SQLite's default, 2 MB), so more cost memory and buy nothing.
+const SQLITE_CONNECTIONS: u32 = 4;
 
 async fn open_sqlite(url: &str) -> Result<Connected, ConnectError> {
     let path = url
@@ -95,12 +91,15 @@ async fn open_sqlite(url: &str) -> Result<Connected, ConnectError> {
         // Keeps the query planner's statistics fresh, as SQLite recommends.
         .optimize_on_close(true, 400)
         .analysis_limit(400)
-        // Reads of the mapped part come straight from the file's pages in memory
-        // instead of being copied in by a system call each (SQLite's own page cache is
-        // 2 MB per connection).
-        .pragma("mmap_size", MMAP_BYTES.to_string());
+        // The file is read with system calls into each connection's page cache, not
+        // memory-mapped: every connection maps on its own, and a page mapped by several
+        // counts once per mapping in what `top`, `ps` and container limits show (2.6 GB
+        // for a 600 MB file at 100,000 articles after 40,000 different article pages;
+        // 130 MB read this way, at the same CPU per page within this machine's noise;
+        // bench/README.md). The kernel keeps the file's pages cached either way.
+        .pragma("mmap_size", "0");
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(SQLITE_CONNECTIONS)
         // A connection to a local file does not go stale, so the round trip to its
         // worker thread that checking it on every acquire costs buys nothing.
         .test_before_acquire(false)
