@@ -363,16 +363,8 @@ pub trait RevisionStore: Send + Sync {
     /// Who has had the article's editor open since `since`, most recent first.
     async fn editing(&self, article: ArticleId, since: DateTime<Utc>) -> Result<Vec<Presence>>;
 
-    /// Adds a note to an article (a change requested in review).
-    async fn add_note(
-        &self,
-        article: ArticleId,
-        person: PersonId,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-
-    /// An article's notes, newest first.
+    /// An article's notes (each written with the change it came with, `Trail`),
+    /// newest first.
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>>;
 
     /// Records a preview link for the article by its token's hash.

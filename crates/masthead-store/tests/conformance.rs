@@ -2069,19 +2069,41 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
             .total,
         audit_before + 1
     );
-    // Notes between staff, newest first; an empty one is refused.
-    store
-        .add_note(id, f.editor.id, " Check the second quote. ", t)
-        .await
-        .unwrap();
-    store
-        .add_note(id, f.admin.id, "Needs a picture.", t + Duration::minutes(1))
-        .await
-        .unwrap();
+    // Notes between staff travel with a change, newest first; an empty one is refused,
+    // and the change with it.
+    let with_note = |person, note: &str| Trail {
+        revision_by: None,
+        note: Some((person, note.into())),
+        audit: None,
+    };
+    for (person, note, hours) in [
+        (f.editor.id, " Check the second quote. ", 2),
+        (f.admin.id, "Needs a picture.", 3),
+    ] {
+        store
+            .update_article_content(
+                id,
+                &update(saved_at + Duration::hours(hours), None),
+                &with_note(person, note),
+            )
+            .await
+            .unwrap();
+    }
+    let last_saved = store.article(id).await.unwrap().unwrap().updated_at;
     assert!(matches!(
-        store.add_note(id, f.editor.id, "  ", t).await,
+        store
+            .update_article_content(
+                id,
+                &update(saved_at + Duration::hours(4), None),
+                &with_note(f.editor.id, "  "),
+            )
+            .await,
         Err(Error::Invalid(_))
     ));
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().updated_at,
+        last_saved
+    );
     let notes = store.notes(id).await.unwrap();
     let said: Vec<(&str, &str)> = notes
         .iter()

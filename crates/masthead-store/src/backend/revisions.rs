@@ -95,18 +95,6 @@ impl masthead_core::store::RevisionStore for Store {
         Ok(rows.into_iter().map(Presence::from).collect())
     }
 
-    async fn add_note(
-        &self,
-        article: ArticleId,
-        person: PersonId,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        insert_note(&mut tx, article, person, note, at).await?;
-        commit(tx).await
-    }
-
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>> {
         let rows: Vec<NoteRow> = sqlx::query_as(
             "SELECT n.id, n.person_id, p.name AS person_name, n.note, n.created_at \
