@@ -53,6 +53,8 @@ impl Default for MarkdownRenderer {
             .add_tag_attributes("li", ["id"])
             .add_allowed_classes("div", ["footnote-definition"])
             .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
+            // A picture's credit in its caption, styled as the featured picture's is.
+            .add_allowed_classes("span", ["credit"])
             .filter_style_properties(["text-align"].into())
             .link_rel(Some("noopener noreferrer"))
             // Pictures in the text are below the fold: fetched when the reader nears

@@ -321,6 +321,12 @@ fn every_page_passes_the_nu_html_checker() {
         );
     }
     assert!(pages.len() > 100, "only {} pages found", pages.len());
+    // A picture placed in an article's text, in all its copies, is checked too.
+    assert!(
+        pages.values().any(|html| html
+            .contains("<figure><picture><source type=\"image/webp\" srcset=\"/media/demo/")),
+        "no page shows a picture in its text"
+    );
     let dir = output_dir("vnu");
     let mut files = BTreeMap::new();
     for (i, (path, html)) in pages.iter().enumerate() {

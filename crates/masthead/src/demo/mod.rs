@@ -116,6 +116,17 @@ struct MemberEntry {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TextPicture {
+    alt: String,
+    caption: String,
+    credit: String,
+}
+
+/// Where a demo body places its `picture_in_text`.
+const PICTURE_MARK: &str = "{picture}";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SourceEntry {
     name: String,
     #[serde(default)]
@@ -168,6 +179,9 @@ struct ArticleEntry {
     corrections: Vec<CorrectionEntry>,
     #[serde(default)]
     comments: Vec<CommentEntry>,
+    /// A second picture, placed in the text where the body says `{picture}`.
+    #[serde(default)]
+    picture_in_text: Option<TextPicture>,
 }
 
 fn parse() -> Result<DemoFile> {
@@ -348,10 +362,41 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 })
                 .collect()
         };
+        let body = match &a.picture_in_text {
+            Some(p) => {
+                let name = format!("{slug}-in-text");
+                let in_text = images::create(
+                    store,
+                    &image_dir,
+                    &images::Picture {
+                        name: &name,
+                        section: section_index,
+                        index: index + 1000,
+                        alt: &p.alt,
+                        caption: &p.caption,
+                        credit: &p.credit,
+                    },
+                )
+                .await?;
+                let escape = masthead_render::escape_text;
+                a.body.replace(
+                    PICTURE_MARK,
+                    &format!(
+                        "<figure><img src=\"/media/{}\" alt=\"{}\">\
+                         <figcaption>{} <span class=\"credit\">{}</span></figcaption></figure>",
+                        escape(&in_text.storage_key),
+                        escape(&p.alt),
+                        escape(&p.caption),
+                        escape(&p.credit)
+                    ),
+                )
+            }
+            None => a.body.clone(),
+        };
         let content = ArticleContent {
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),
-            body_markdown: a.body.clone(),
+            body_markdown: body,
             custom_excerpt: String::new(),
             featured_image: Some(FeaturedImage {
                 media_id: media.id,
@@ -584,7 +629,15 @@ mod tests {
         assert_eq!(demo.staff.len(), 5);
         let staff: Vec<_> = demo.staff.iter().map(|s| s.name.as_str()).collect();
         let members: Vec<_> = demo.members.iter().map(|m| m.name.as_str()).collect();
+        // At least one picture placed in a text, where its body says.
+        assert!(demo.articles.iter().any(|a| a.picture_in_text.is_some()));
         for a in &demo.articles {
+            assert_eq!(
+                a.body.matches(PICTURE_MARK).count(),
+                usize::from(a.picture_in_text.is_some()),
+                "{}: a picture in the text and its place go together",
+                a.title
+            );
             assert!(
                 (3..=5).contains(&a.tags.len()),
                 "{}: {} tags",
