@@ -57,10 +57,6 @@ impl Default for MarkdownRenderer {
             .add_allowed_classes("span", ["credit"])
             .filter_style_properties(["text-align"].into())
             .link_rel(Some("noopener noreferrer"))
-            // Pictures in the text are below the fold: fetched when the reader nears
-            // them, decoded off the main thread.
-            .set_tag_attribute_value("img", "loading", "lazy")
-            .set_tag_attribute_value("img", "decoding", "async")
             .url_relative(ammonia::UrlRelative::PassThrough);
         // `id` is allowed generically above, so ammonia must not also own it; instead
         // every id a body sets gets the `body-` prefix, and so do links within the
@@ -365,13 +361,12 @@ mod tests {
     }
 
     #[test]
-    fn pictures_in_the_text_load_lazily_whatever_the_writer_said() {
+    fn how_pictures_load_is_not_the_writers_to_say() {
+        // The page sets it (`pictures::responsive`), the same for every picture.
         let html = MarkdownRenderer::default()
-            .to_html("![Boats](/media/uploads/a.jpg)\n\n<img src=\"/media/b.png\" alt=\"b\" loading=\"eager\">")
+            .to_html("<img src=\"/media/b.png\" alt=\"b\" loading=\"eager\" decoding=\"sync\">")
             .unwrap();
-        assert_eq!(html.matches(r#"loading="lazy""#).count(), 2, "{html}");
-        assert_eq!(html.matches(r#"decoding="async""#).count(), 2, "{html}");
-        assert!(!html.contains("eager"), "{html}");
+        assert_eq!(html, "<img src=\"/media/b.png\" alt=\"b\">");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Pictures placed in a body (an article's or a static page's text): offered to the
-//! browser in every size and format the site stores, with their dimensions, as
+//! Pictures in a body (an article's or a static page's text), as readers get them:
+//! every one loads lazily (below the fold, decoded off the main thread), and each the
+//! site stores is offered in every size and format it has, with its dimensions, as
 //! featured pictures are (`ImageView`). Done when the page is made, not when the body
-//! is saved, because the smaller copies are made after the upload: a page made later
-//! offers the copies there are by then (and a cached page is dropped when one is
-//! added, `Change::Media`).
+//! is saved: the smaller copies are made after the upload, so a page made later offers
+//! the copies there are by then (and a cached page is dropped when one is added,
+//! `Change::Media`); and the attributes come out in one order, which the sanitizer's
+//! own setting of attributes does not promise.
 
 use crate::escape_text;
 use crate::views::ImageView;
@@ -56,16 +58,18 @@ fn key_of(el: &Element) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `html` with each picture stored as one of `media` offered in all its copies: its
-/// `srcset` and `sizes`, a WebP `<source>` when the original is in another format, and
-/// its width and height (so the text does not jump as it loads) unless the writer gave
-/// a size. Pictures the site does not know are left as written.
+/// `html` with every picture loading lazily, and each stored as one of `media` offered
+/// in all its copies: its `srcset` and `sizes`, a WebP `<source>` when the original is
+/// in another format, and its width and height (so the text does not jump as it loads)
+/// unless the writer gave a size. Pictures the site does not store keep their address.
 pub fn responsive(html: &str, media: &[Media]) -> String {
-    if media.is_empty() {
+    if !html.contains("<img") {
         return html.to_owned();
     }
     let settings = RewriteStrSettings {
-        element_content_handlers: vec![element!(STORED, |el| {
+        element_content_handlers: vec![element!("img", |el| {
+            el.set_attribute("loading", "lazy")?;
+            el.set_attribute("decoding", "async")?;
             let Some(m) = key_of(el).and_then(|key| media.iter().find(|m| m.storage_key == key))
             else {
                 return Ok(());
@@ -165,19 +169,32 @@ mod tests {
     }
 
     #[test]
-    fn keeps_the_writers_size_and_leaves_unknown_pictures_alone() {
+    fn keeps_the_writers_size_and_every_picture_loads_lazily() {
         let m = picture(1, "w.webp", "image/webp", &[(480, "webp")]);
-        let html = r#"<img src="/media/w.webp" width="120"><img src="/media/gone.png">"#;
+        let html =
+            r#"<img src="/media/w.webp" width="120"><img src="/media/gone.png" loading="eager">"#;
         let out = responsive(html, &[m]);
-        // WebP already: no <source>; the writer's width stands, no height is added.
+        // WebP already: no <source>; the writer's width stands, no height is added. A
+        // picture the site does not store is only made lazy.
+        let lazy = "loading=\"lazy\" decoding=\"async\"";
         assert_eq!(
             out,
             format!(
-                "<img src=\"/media/w.webp\" width=\"120\" srcset=\"/media/w-480.webp 480w, \
-                 /media/w.webp 2000w\" sizes=\"{BODY_SIZES}\"><img src=\"/media/gone.png\">"
+                "<img src=\"/media/w.webp\" width=\"120\" {lazy} srcset=\"/media/w-480.webp 480w, \
+                 /media/w.webp 2000w\" sizes=\"{BODY_SIZES}\"><img src=\"/media/gone.png\" {lazy}>"
             )
         );
-        assert_eq!(responsive(html, &[]), html);
+        assert_eq!(
+            responsive(
+                r#"<p><img src="https://elsewhere.example/x.png" alt="x"></p>"#,
+                &[]
+            ),
+            format!(r#"<p><img src="https://elsewhere.example/x.png" alt="x" {lazy}></p>"#)
+        );
+        assert_eq!(
+            responsive("<p>No pictures.</p>", &[]),
+            "<p>No pictures.</p>"
+        );
     }
 
     #[test]
@@ -186,7 +203,7 @@ mod tests {
         let out = responsive(r#"<img src="/media/only.gif" alt="">"#, &[m]);
         assert_eq!(
             out,
-            "<img src=\"/media/only.gif\" alt=\"\" srcset=\"/media/only.gif 2000w\" \
+            "<img src=\"/media/only.gif\" alt=\"\" loading=\"lazy\" decoding=\"async\" srcset=\"/media/only.gif 2000w\" \
              sizes=\"(min-width: 44rem) 42rem, 100vw\" width=\"2000\" height=\"1000\">"
         );
     }
