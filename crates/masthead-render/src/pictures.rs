@@ -23,8 +23,15 @@ const MEDIA_PREFIX: &str = "/media/";
 /// Picks the pictures the site stores, by their `src` (`/media/KEY`).
 const STORED: &str = "img[src^=\"/media/\"]";
 
+/// The most different pictures of the site's one body is offered in all their copies:
+/// more than any article shows, few enough that looking them up is one small query and
+/// a page depends on a bounded list. A body naming tens of thousands (a hostile writer's
+/// megabyte of them) would otherwise make every render of the page a query past the
+/// database's limit on parameters. Pictures past these still load lazily.
+pub const MAX_PICTURES: usize = 200;
+
 /// The storage keys of the pictures in `html` that the site stores, each once, in the
-/// order they appear.
+/// order they appear; at most `MAX_PICTURES`.
 pub fn stored_in(html: &str) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     // Most bodies hold no picture of the site's: no parse for them.
@@ -34,8 +41,8 @@ pub fn stored_in(html: &str) -> Vec<String> {
     let mut finder = HtmlRewriter::new(
         Settings {
             element_content_handlers: vec![element!(STORED, |el| {
-                if let Some(key) = key_of(el) {
-                    if !keys.contains(&key) {
+                if keys.len() < MAX_PICTURES {
+                    if let Some(key) = key_of(el).filter(|key| !keys.contains(key)) {
                         keys.push(key);
                     }
                 }
@@ -143,6 +150,20 @@ mod tests {
             <a href="/media/c.png">a link, not a picture</a></p>"#;
         assert_eq!(stored_in(html), ["b.png", "a.jpg"]);
         assert!(stored_in("<p>No pictures.</p>").is_empty());
+    }
+
+    #[test]
+    fn a_body_full_of_pictures_is_looked_up_in_one_bounded_batch() {
+        // A megabyte of distinct pictures, as a hostile writer could save.
+        let html: String = (0..50_000)
+            .map(|i| format!("<img src=\"/media/p{i}.png\">"))
+            .collect();
+        let keys = stored_in(&html);
+        assert_eq!(keys.len(), MAX_PICTURES);
+        assert_eq!(
+            (keys[0].as_str(), keys[MAX_PICTURES - 1].as_str()),
+            ("p0.png", "p199.png")
+        );
     }
 
     #[test]
