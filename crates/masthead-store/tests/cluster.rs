@@ -46,6 +46,37 @@ async fn a_write_reaches_the_other_nodes_before_it_returns() {
             .any(|c| matches!(c, Change::Article { id: changed, .. } if *changed == id)),
         "{got:?}"
     );
+    // A picture's copy made on A (variants come after an upload): B's pages showing it
+    // hear of it.
+    let picture = a
+        .create_media(&masthead_core::media::NewMedia {
+            storage_key: "uploads/harbour.png".into(),
+            mime_type: "image/png".into(),
+            width: Some(1200),
+            height: Some(800),
+            byte_size: 10,
+            alt: String::new(),
+            caption: String::new(),
+            credit: String::new(),
+            uploaded_by: None,
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    take_pending(&mut on_b);
+    a.add_media_variant(
+        picture.id,
+        &masthead_core::media::MediaVariant {
+            width: 480,
+            height: 320,
+            mime_type: "image/webp".into(),
+            storage_key: "uploads/harbour-480.webp".into(),
+            byte_size: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(take_pending(&mut on_b), [Change::Media { id: picture.id }]);
     // B's own writes are not echoed back to B, and reach A.
     let mut on_a = a.subscribe();
     b.save_settings(&settings).await.unwrap();
