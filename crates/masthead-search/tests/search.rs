@@ -34,21 +34,7 @@ async fn publish(
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];
     content.tags = tags.iter().map(|t| (*t).to_owned()).collect();
-    let id = newsroom
-        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
-        .await
-        .unwrap();
-    newsroom
-        .transition(
-            NewsroomFixture::actor(&f.editor),
-            id,
-            Status::Published,
-            None,
-            t0(),
-        )
-        .await
-        .unwrap();
-    id
+    fixtures::publish(&newsroom, &f.editor, content, t0()).await
 }
 
 async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {

@@ -99,7 +99,16 @@ pub async fn published(
     content.section_id = Some(section.id);
     content.authors = vec![author];
     content.tags = vec!["Elections".into(), "Europe".into()];
-    let at = t0() + Duration::minutes(minutes);
+    publish(newsroom, editor, content, t0() + Duration::minutes(minutes)).await
+}
+
+/// `content` written and published by `editor` at `at`, as the newsroom does it.
+pub async fn publish(
+    newsroom: &Newsroom,
+    editor: &Person,
+    content: ArticleContent,
+    at: DateTime<Utc>,
+) -> ArticleId {
     let id = newsroom
         .create_draft(NewsroomFixture::actor(editor), content, at)
         .await

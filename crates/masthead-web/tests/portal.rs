@@ -518,24 +518,7 @@ async fn robots_and_sitemaps_list_every_public_page(store: Arc<dyn Store>) {
         fixtures::published(&newsroom, "Old story", &f.world, f.author.id, &f.editor, 0).await;
     let mut content = ArticleContent::new("Fresh story", "Just in.");
     content.section_id = Some(f.business.id);
-    let fresh = newsroom
-        .create_draft(
-            NewsroomFixture::actor(&f.editor),
-            content,
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-    newsroom
-        .transition(
-            NewsroomFixture::actor(&f.editor),
-            fresh,
-            Status::Published,
-            None,
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    fixtures::publish(&newsroom, &f.editor, content, chrono::Utc::now()).await;
     newsroom
         .create_draft(
             NewsroomFixture::actor(&f.editor),
@@ -1232,20 +1215,7 @@ async fn pictures_in_the_text_are_responsive_and_gain_copies_made_later(store: A
                 ![Elsewhere](https://elsewhere.example/x.png)";
     let mut content = ArticleContent::new("Quay at dawn", body);
     content.section_id = Some(f.world.id);
-    let id = newsroom
-        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
-        .await
-        .unwrap();
-    newsroom
-        .transition(
-            NewsroomFixture::actor(&f.editor),
-            id,
-            Status::Published,
-            None,
-            t0(),
-        )
-        .await
-        .unwrap();
+    fixtures::publish(&newsroom, &f.editor, content, t0()).await;
     let mut page = page_content("About us", "about", PageStatus::Published);
     page.body_markdown = "Our office: ![The office](/media/uploads/quay.png)".into();
     newsroom.create_page(page, t0()).await.unwrap();
@@ -1308,20 +1278,7 @@ async fn pictures_in_the_text_are_responsive_and_gain_copies_made_later(store: A
         .collect();
     let mut content = ArticleContent::new("Crowd", &crowd);
     content.section_id = Some(f.world.id);
-    let id = newsroom
-        .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
-        .await
-        .unwrap();
-    newsroom
-        .transition(
-            NewsroomFixture::actor(&f.editor),
-            id,
-            Status::Published,
-            None,
-            t0(),
-        )
-        .await
-        .unwrap();
+    fixtures::publish(&newsroom, &f.editor, content, t0()).await;
     let (status, _, crowded) = get(&app, "/world/crowd/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(crowded.matches("loading=\"lazy\"").count(), 40_000);
@@ -1366,20 +1323,13 @@ async fn images_are_responsive_and_assets_fingerprinted(store: Arc<dyn Store>) {
             caption: "Caption".into(),
             credit: "Credit".into(),
         });
-        let id = newsroom
-            .create_draft(NewsroomFixture::actor(&f.editor), content, t0())
-            .await
-            .unwrap();
-        newsroom
-            .transition(
-                NewsroomFixture::actor(&f.editor),
-                id,
-                Status::Published,
-                None,
-                t0() + chrono::Duration::minutes(n),
-            )
-            .await
-            .unwrap();
+        fixtures::publish(
+            &newsroom,
+            &f.editor,
+            content,
+            t0() + chrono::Duration::minutes(n),
+        )
+        .await;
     }
     let app = app(store.clone());
     let article = get(&app, "/world/pier-0/").await.2;
