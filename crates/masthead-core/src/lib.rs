@@ -12,6 +12,7 @@ pub mod comment;
 pub mod error;
 pub mod ids;
 pub mod media;
+pub mod member;
 pub mod newsroom;
 pub mod page;
 pub mod people;

@@ -2,7 +2,7 @@
 
 use crate::article::word_enum;
 use crate::error::{Result, Validator};
-use crate::ids::{MediaId, MemberId, PersonId};
+use crate::ids::{MediaId, PersonId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -141,39 +141,6 @@ impl Profile {
                 "write each link as: Name | https://...",
             );
         }
-        v.finish()
-    }
-}
-
-/// A reader with an account: may comment, subscribe and sponsor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub id: MemberId,
-    pub email: String,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewMember {
-    pub email: String,
-    pub name: String,
-    pub password_hash: Option<String>,
-}
-
-impl NewMember {
-    pub fn validate(&self) -> Result<()> {
-        let mut v = Validator::default();
-        v.check(
-            is_plausible_email(&self.email),
-            "email",
-            "enter an email address like name@example.com",
-        );
-        v.check(
-            self.name.chars().count() <= 100,
-            "name",
-            "keep the name under 100 characters",
-        );
         v.finish()
     }
 }

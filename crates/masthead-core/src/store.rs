@@ -1,5 +1,5 @@
 //! The storage port, one trait per area (site, articles, revisions, taxonomy, staff,
-//! media, comments) whose union is `Store`. Each method is one whole use case in one
+//! media, comments, members) whose union is `Store`. Each method is one whole use case in one
 //! transaction, so no transaction ever crosses this boundary. Implemented for SQLite and PostgreSQL by
 //! `masthead-store`, and held above it only as `Arc<dyn Store>`.
 
@@ -13,10 +13,14 @@ use crate::auth::{
 };
 use crate::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use crate::error::Result;
-use crate::ids::{ArticleId, CommentId, MediaId, PageId, PersonId, SectionId, TagId};
+use crate::ids::{ArticleId, CommentId, MediaId, MemberId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
+use crate::member::{
+    AccountUpdate, LinkUse, Member, MemberData, MemberSession, NewMember, NewMemberLink,
+    NewMemberSession, Standing,
+};
 use crate::page::{PageContent, StaticPage};
-use crate::people::{Member, NewMember, NewPerson, Person, Profile, Role};
+use crate::people::{NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag, TagEdit};
@@ -641,10 +645,6 @@ pub trait MediaStore: Send + Sync {
 /// Members and their comments.
 #[async_trait]
 pub trait CommentStore: Send + Sync {
-    async fn create_member(&self, member: &NewMember) -> Result<Member>;
-
-    async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
-
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
 
     /// An article's comments with the given status, oldest first (threads are built by
@@ -658,11 +658,91 @@ pub trait CommentStore: Send + Sync {
     async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>>;
 }
 
+/// Members: readers' accounts (identity) and their standing with this publication
+/// (see `member`).
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// Adds a member with a fresh standing (imports, the demo; readers join through
+    /// `use_member_link` and `external_member`).
+    async fn create_member(&self, member: &NewMember) -> Result<Member>;
+
+    /// A member who has not deleted their account.
+    async fn member(&self, id: MemberId) -> Result<Option<Member>>;
+
+    async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
+
+    async fn standing(&self, id: MemberId) -> Result<Option<Standing>>;
+
+    /// Saves what a member changed on their account page (validated).
+    async fn update_account(&self, id: MemberId, update: &AccountUpdate) -> Result<Member>;
+
+    /// Stores a link to email (and forgets expired ones).
+    async fn create_member_link(&self, link: &NewMemberLink) -> Result<()>;
+
+    /// Opens a link in the browser whose secret hashes to `browser_hash` (see
+    /// `LinkUse`): a sign-in link signs in its email's member, making them one if
+    /// needed. Of two requests racing with one link only one uses it.
+    async fn use_member_link(
+        &self,
+        token_hash: &str,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LinkUse>;
+
+    /// Starts a session (and drops expired ones).
+    async fn start_member_session(&self, session: &NewMemberSession) -> Result<()>;
+
+    /// The unexpired session with this token hash, with its member.
+    async fn member_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MemberSession>>;
+
+    /// Records use of a session at `at`, pushing its expiry to `expires_at`.
+    async fn touch_member_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Ends one session (signing out); unknown hashes are no error.
+    async fn end_member_session(&self, token_hash: &str) -> Result<()>;
+
+    /// The member an external login (OpenID Connect `issuer`) knows as `subject`;
+    /// else the member with `email` (which the login verified), who is then known by
+    /// the subject too; else a new member. `true` when the member was made now.
+    async fn external_member(
+        &self,
+        issuer: &str,
+        subject: &str,
+        email: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Member, bool)>;
+
+    /// Everything stored about a member, for them to download.
+    async fn member_data(&self, id: MemberId) -> Result<Option<MemberData>>;
+
+    /// Deletes a member's account: their email, names, sessions, links, external
+    /// logins and standing are gone; their comments stay, shown as
+    /// `member::FORMER_MEMBER`'s.
+    async fn delete_member(&self, id: MemberId, now: DateTime<Utc>) -> Result<()>;
+}
+
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
 pub trait Store:
-    SiteStore + ArticleStore + RevisionStore + TaxonomyStore + StaffStore + MediaStore + CommentStore
+    SiteStore
+    + ArticleStore
+    + RevisionStore
+    + TaxonomyStore
+    + StaffStore
+    + MediaStore
+    + CommentStore
+    + MemberStore
 {
 }
 
@@ -674,14 +754,15 @@ impl<T> Store for T where
         + StaffStore
         + MediaStore
         + CommentStore
+        + MemberStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        ArticleStore, CommentStore, MediaStore, RevisionStore, SiteStore, StaffStore, Store,
-        TaxonomyStore,
+        ArticleStore, CommentStore, MediaStore, MemberStore, RevisionStore, SiteStore, StaffStore,
+        Store, TaxonomyStore,
     };
 }
 

@@ -9,8 +9,9 @@ use masthead_core::auth::{AuditEntry, Session, StaffToken, TwoFactor};
 use masthead_core::comment::{Comment, CommentToModerate};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
+use masthead_core::member::{Member, MemberSession, SessionRecord, Standing};
 use masthead_core::page::StaticPage;
-use masthead_core::people::{Member, Person, SocialLink};
+use masthead_core::people::{Person, SocialLink};
 use masthead_core::revision::{Note, Presence, Revision, RevisionSummary};
 use masthead_core::site::Redirect;
 use masthead_core::taxonomy::{Section, Tag};
@@ -427,6 +428,82 @@ impl From<MemberRow> for Member {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct StandingRow {
+    pub comment_name: String,
+    pub tier: String,
+    pub newsletters: String,
+    pub commenting: String,
+    pub reply_letters: bool,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl TryFrom<StandingRow> for Standing {
+    type Error = Error;
+    fn try_from(r: StandingRow) -> Result<Self> {
+        Ok(Standing {
+            comment_name: r.comment_name,
+            tier: r.tier,
+            newsletters: json(&r.newsletters)?,
+            commenting: word(&r.commenting)?,
+            reply_letters: r.reply_letters,
+            joined_at: r.joined_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LinkRow {
+    pub purpose: String,
+    pub email: String,
+    pub member_id: Option<i64>,
+    pub browser_hash: String,
+    pub return_to: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberSessionRow {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub session_created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub member: MemberRow,
+}
+
+impl From<MemberSessionRow> for MemberSession {
+    fn from(r: MemberSessionRow) -> Self {
+        MemberSession {
+            token_hash: r.token_hash,
+            member: r.member.into(),
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRecordRow {
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl From<SessionRecordRow> for SessionRecord {
+    fn from(r: SessionRecordRow) -> Self {
+        SessionRecord {
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            ip: r.ip,
+            user_agent: r.user_agent,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct MediaRow {
     pub id: i64,
     pub storage_key: String,
@@ -548,7 +625,7 @@ pub(crate) struct CommentRow {
     pub id: i64,
     pub article_id: i64,
     pub member_id: i64,
-    pub member_name: String,
+    pub member_name: Option<String>,
     pub parent_id: Option<i64>,
     pub body: String,
     pub status: String,
@@ -562,7 +639,9 @@ impl TryFrom<CommentRow> for Comment {
             id: CommentId(r.id),
             article_id: ArticleId(r.article_id),
             member_id: MemberId(r.member_id),
-            member_name: r.member_name,
+            member_name: r
+                .member_name
+                .unwrap_or_else(|| masthead_core::member::FORMER_MEMBER.to_owned()),
             parent_id: r.parent_id.map(CommentId),
             body: r.body,
             status: word(&r.status)?,

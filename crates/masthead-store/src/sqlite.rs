@@ -32,6 +32,8 @@ mod comments;
 mod common;
 #[path = "backend/media.rs"]
 mod media;
+#[path = "backend/members.rs"]
+mod members;
 #[path = "backend/revisions.rs"]
 mod revisions;
 #[path = "backend/site.rs"]

@@ -14,8 +14,9 @@ use masthead_core::auth::{
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::media::{MediaVariant, NewMedia};
+use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
-use masthead_core::people::{NewMember, NewPerson, Role};
+use masthead_core::people::{NewPerson, Role};
 use masthead_core::site::{NavItem, Settings};
 use masthead_core::store::{
     ArticleFilter, ArticleQuery, ContentUpdate, Narrowing, PageRequest, Store, Trail,
@@ -811,7 +812,6 @@ async fn comments_thread_and_moderate(store: S) {
         .create_member(&NewMember {
             email: "Reader@Example.com".into(),
             name: "Rita Reader".into(),
-            password_hash: None,
         })
         .await
         .unwrap();
@@ -987,7 +987,6 @@ async fn members_and_redirects_validate(store: S) {
     let m = NewMember {
         email: "a@example.com".into(),
         name: "A".into(),
-        password_hash: None,
     };
     let member = store.create_member(&m).await.unwrap();
     assert_eq!(

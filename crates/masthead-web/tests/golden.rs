@@ -15,8 +15,8 @@ use masthead_core::article::{
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::media::{MediaVariant, NewMedia};
+use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
-use masthead_core::people::NewMember;
 use masthead_core::site::Settings;
 use masthead_core::store::Store;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
@@ -131,7 +131,6 @@ async fn newsroom(store: &Arc<dyn Store>) -> masthead_search::SearchIndex {
         .create_member(&NewMember {
             name: "Rita Reader".into(),
             email: "rita@example.com".into(),
-            password_hash: None,
         })
         .await
         .unwrap();

@@ -3414,10 +3414,9 @@ async fn pending_comment(
         .await
         .unwrap();
     let member = store
-        .create_member(&masthead_core::people::NewMember {
+        .create_member(&masthead_core::member::NewMember {
             email: format!("reader{}@example.com", id),
             name: "Rita Reader".into(),
-            password_hash: None,
         })
         .await
         .unwrap();

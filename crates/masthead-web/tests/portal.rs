@@ -1077,7 +1077,7 @@ async fn home_has_lead_latest_and_most_read(store: Arc<dyn Store>) {
 
 async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
     use masthead_core::comment::{CommentStatus, NewComment};
-    use masthead_core::people::NewMember;
+    use masthead_core::member::NewMember;
     let f = fixtures::newsroom(&*store).await;
     let newsroom = fixtures::newsroom_service(store.clone());
     let id = fixtures::published(
@@ -1102,7 +1102,6 @@ async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
         .create_member(&NewMember {
             name: "Rita Reader".into(),
             email: "rita@example.com".into(),
-            password_hash: None,
         })
         .await
         .unwrap();

@@ -1,45 +1,17 @@
-//! Members and their comments.
+//! Members' comments.
 
 use super::common::*;
 use super::dialect::ts;
 use crate::rows::*;
 use async_trait::async_trait;
-use chrono::Utc;
 use masthead_core::change::Change;
 use masthead_core::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
 use masthead_core::ids::*;
-use masthead_core::people::{normalize_email, Member, NewMember};
 use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
 
 #[async_trait]
 impl masthead_core::store::CommentStore for Store {
-    async fn create_member(&self, member: &NewMember) -> Result<Member> {
-        member.validate()?;
-        let row: MemberRow = sqlx::query_as(
-            "INSERT INTO members (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id, email, name, created_at",
-        )
-        .bind(normalize_email(&member.email))
-        .bind(member.name.trim())
-        .bind(member.password_hash.as_deref())
-        .bind(ts(Utc::now()))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error("member"))?;
-        Ok(row.into())
-    }
-
-    async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
-        let row: Option<MemberRow> =
-            sqlx::query_as("SELECT id, email, name, created_at FROM members WHERE email = $1")
-                .bind(normalize_email(email))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error("member"))?;
-        Ok(row.map(Into::into))
-    }
-
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
         comment.validate()?;
         let mut tx = self.begin().await?;
@@ -70,11 +42,13 @@ impl masthead_core::store::CommentStore for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
-        let row: CommentRow = sqlx::query_as(&format!("SELECT {COMMENT_COLUMNS} WHERE c.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error("comment"))?;
+        let row: CommentRow = sqlx::query_as(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
         commit(tx).await?;
         self.notify(Change::Article {
             id: comment.article_id,
@@ -86,7 +60,7 @@ impl masthead_core::store::CommentStore for Store {
 
     async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>> {
         let rows: Vec<CommentRow> = sqlx::query_as(&format!(
-            "SELECT {COMMENT_COLUMNS} WHERE c.article_id = $1 AND c.status = $2 ORDER BY c.created_at, c.id"
+            "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.article_id = $1 AND c.status = $2 ORDER BY c.created_at, c.id"
         ))
         .bind(article.0)
         .bind(status.as_str())
@@ -121,12 +95,12 @@ impl masthead_core::store::CommentStore for Store {
                 .await
                 .map_err(db_error("comments"))?;
         let rows: Vec<ModerationRow> = sqlx::query_as(
-            "SELECT c.id, c.article_id, c.member_id, m.name AS member_name, c.parent_id, c.body, \
-             c.status, c.created_at, a.title AS article_title, a.slug AS article_slug, \
-             s.slug AS section_slug \
-             FROM comments c JOIN members m ON m.id = c.member_id \
-             JOIN articles a ON a.id = c.article_id LEFT JOIN sections s ON s.id = a.section_id \
-             WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1 OFFSET $2",
+            &format!(
+                "SELECT {COMMENT_COLUMNS}, a.title AS article_title, a.slug AS article_slug, \
+                 s.slug AS section_slug FROM {COMMENT_TABLES} \
+                 JOIN articles a ON a.id = c.article_id LEFT JOIN sections s ON s.id = a.section_id \
+                 WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1 OFFSET $2"
+            ),
         )
         .bind(i64::from(page.limit))
         .bind(i64::from(page.offset))

@@ -90,9 +90,15 @@ pub(super) const PERSON_COLUMNS: &str =
     "id, slug, name, email, role, bio, expertise, avatar_media_id, \
      social_links, password_hash, created_at, deactivated_at, job_title FROM people";
 
-pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, m.name AS member_name, \
-     c.parent_id, c.body, c.status, c.created_at \
-     FROM comments c JOIN members m ON m.id = c.member_id";
+/// A comment's columns (`SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES}`). Its name is
+/// the one its member chose for comments, else their own; none once they deleted their
+/// account (`member::FORMER_MEMBER` is shown).
+pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, \
+     CASE WHEN m.deleted_at IS NULL THEN COALESCE(NULLIF(st.comment_name, ''), m.name) END \
+     AS member_name, c.parent_id, c.body, c.status, c.created_at";
+
+pub(super) const COMMENT_TABLES: &str = "comments c JOIN members m ON m.id = c.member_id \
+     LEFT JOIN member_standing st ON st.member_id = m.id";
 
 /// The store on one database pool.
 #[derive(Clone)]

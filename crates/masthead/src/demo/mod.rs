@@ -13,8 +13,9 @@ use masthead_core::article::{
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
+use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
-use masthead_core::people::{NewMember, NewPerson, SocialLink};
+use masthead_core::people::{NewPerson, SocialLink};
 use masthead_core::site::Settings;
 use masthead_core::store::Store;
 use masthead_core::taxonomy::NewSection;
@@ -314,7 +315,6 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .create_member(&NewMember {
                 email: m.email.clone(),
                 name: m.name.clone(),
-                password_hash: None,
             })
             .await
             .map_err(err)?;

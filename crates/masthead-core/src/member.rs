@@ -1,0 +1,261 @@
+//! Members: readers with an account. Who a member is (their identity: email, name,
+//! sessions, emailed sign-in links, external logins) is kept apart from their standing
+//! with this publication (`Standing`: tier, newsletters, how their comments are
+//! treated), so that one reader account can later belong to several publications.
+//!
+//! Members never have a password. They sign in by a link emailed to them (good once,
+//! for `LINK_VALIDITY`, in the browser that asked for it), by a passkey, or through
+//! the publication's own login. As for staff, the store only ever sees the hashes of
+//! the secrets the web layer makes.
+
+use crate::article::word_enum;
+use crate::error::{Result, Validator};
+use crate::ids::MemberId;
+use crate::people::is_plausible_email;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How long an emailed link works.
+pub const LINK_VALIDITY: Duration = Duration::minutes(15);
+
+/// Longest name a member may give (their own, or the one shown on comments).
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// What comments show in place of a member who deleted their account.
+pub const FORMER_MEMBER: &str = "Former member";
+
+/// A reader with an account: may comment, subscribe and sponsor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: String,
+    pub name: String,
+}
+
+impl NewMember {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(
+            is_plausible_email(&self.email),
+            "email",
+            "enter an email address like name@example.com",
+        );
+        check_name(&mut v, "name", &self.name);
+        v.finish()
+    }
+}
+
+fn check_name(v: &mut Validator, field: &'static str, name: &str) {
+    v.check(
+        name.chars().count() <= MAX_NAME_CHARS,
+        field,
+        "keep the name under 100 characters",
+    );
+    v.check(
+        !name.chars().any(char::is_control),
+        field,
+        "a name cannot hold control characters",
+    );
+}
+
+word_enum!(
+    /// How a member's comments are treated (the publication's moderation setting
+    /// decides what each means).
+    Commenting {
+        New => "new" / "New",
+        Trusted => "trusted" / "Trusted",
+        Banned => "banned" / "Banned",
+    }
+);
+
+/// A member's standing with this publication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    /// The name shown on their comments; their own name when empty.
+    pub comment_name: String,
+    /// The tier they belong to (`free` until the revenue issue adds paid ones).
+    pub tier: String,
+    /// The newsletters they chose, by slug.
+    pub newsletters: Vec<String>,
+    pub commenting: Commenting,
+    /// Whether they get a letter when someone replies to their comment.
+    pub reply_letters: bool,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// What a member may change about themselves on their account page.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUpdate {
+    pub name: String,
+    pub comment_name: String,
+    pub newsletters: Vec<String>,
+    pub reply_letters: bool,
+}
+
+impl AccountUpdate {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        check_name(&mut v, "name", &self.name);
+        check_name(&mut v, "comment_name", &self.comment_name);
+        v.check(
+            self.newsletters.len() <= 50
+                && self
+                    .newsletters
+                    .iter()
+                    .all(|n| crate::slug::validate("newsletters", n).is_ok()),
+            "newsletters",
+            "choose among the newsletters offered",
+        );
+        v.finish()
+    }
+}
+
+word_enum!(
+    /// What an emailed link does when it is opened.
+    LinkPurpose {
+        SignIn => "sign_in" / "Sign in",
+        EmailChange => "email_change" / "Confirm a new email address",
+    }
+);
+
+/// A link to email: signs in (or up) whoever owns `email`, or confirms `member`'s new
+/// address `email`.
+#[derive(Debug, Clone)]
+pub struct NewMemberLink {
+    /// SHA-256 of the link's token, hex.
+    pub token_hash: String,
+    pub purpose: LinkPurpose,
+    pub email: String,
+    /// The member changing their address (`EmailChange` only).
+    pub member: Option<MemberId>,
+    /// SHA-256 of the secret held by the browser that asked for the link.
+    pub browser_hash: String,
+    /// Where the reader was when they asked (a path on this site).
+    pub return_to: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewMemberLink {
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.created_at + LINK_VALIDITY
+    }
+}
+
+/// What opening an emailed link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkUse {
+    /// The link was good, in the browser that asked for it, and is now used: this
+    /// member signs in (`joined` when the link made their account).
+    SignedIn {
+        member: Member,
+        joined: bool,
+        return_to: String,
+    },
+    /// The link was good and confirmed the member's new address.
+    EmailChanged { member: Member, return_to: String },
+    /// The link is good but was opened in another browser than the one that asked for
+    /// it; it stays unused. The web layer mails a fresh link for this browser.
+    OtherBrowser {
+        purpose: LinkPurpose,
+        email: String,
+        member: Option<MemberId>,
+        return_to: String,
+    },
+    /// The address a new-address link confirms now belongs to another member.
+    EmailTaken,
+    /// Unknown, used already, or expired.
+    Gone,
+}
+
+/// A member's session to start, after they proved who they are.
+#[derive(Debug, Clone)]
+pub struct NewMemberSession {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_hash: String,
+    pub member: MemberId,
+    /// The secret that this session's forms must carry.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// A live member session, with its member; it lasts as staff sessions do
+/// (`auth::NewSession::expiry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberSession {
+    pub token_hash: String,
+    pub member: Member,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl MemberSession {
+    /// Whether a request at `now` should push the expiry on (at most once a minute).
+    pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_seen_at >= Duration::minutes(1)
+    }
+}
+
+/// A session as its member sees it in their data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Everything stored about a member, for "download my data".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberData {
+    pub member: Member,
+    pub standing: Standing,
+    pub sessions: Vec<SessionRecord>,
+    /// External logins, as (issuer, subject).
+    pub external_logins: Vec<(String, String)>,
+    pub comments: Vec<crate::comment::Comment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        let good = AccountUpdate {
+            name: "Ana Lopez".into(),
+            comment_name: "ana".into(),
+            newsletters: vec!["morning-briefing".into()],
+            reply_letters: true,
+        };
+        assert!(good.validate().is_ok());
+        for bad in [
+            AccountUpdate {
+                name: "x".repeat(101),
+                ..good.clone()
+            },
+            AccountUpdate {
+                comment_name: "a\u{0}b".into(),
+                ..good.clone()
+            },
+            AccountUpdate {
+                newsletters: vec!["<script>".into()],
+                ..good.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! Members: identity (who they are, how they sign in) and standing (what they are to
+//! this publication).
+
+use super::common::*;
+use super::dialect::ts;
+use crate::rows::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use masthead_core::auth::NewSession;
+use masthead_core::change::Change;
+use masthead_core::comment::Comment;
+use masthead_core::ids::*;
+use masthead_core::member::{
+    AccountUpdate, LinkPurpose, LinkUse, Member, MemberData, MemberSession, NewMember,
+    NewMemberLink, NewMemberSession, Standing,
+};
+use masthead_core::people::normalize_email;
+use masthead_core::{Error, Result};
+
+const MEMBER_COLUMNS: &str = "id, email, name, created_at FROM members";
+
+#[async_trait]
+impl masthead_core::store::MemberStore for Store {
+    async fn create_member(&self, member: &NewMember) -> Result<Member> {
+        member.validate()?;
+        let mut tx = self.begin().await?;
+        let made = insert_member(&mut tx, &member.email, member.name.trim(), Utc::now()).await?;
+        commit(tx).await?;
+        Ok(made)
+    }
+
+    async fn member(&self, id: MemberId) -> Result<Option<Member>> {
+        let row: Option<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} WHERE id = $1 AND deleted_at IS NULL"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("member"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error("member"))?;
+        member_by_email(&mut conn, email).await
+    }
+
+    async fn standing(&self, id: MemberId) -> Result<Option<Standing>> {
+        let row: Option<StandingRow> = sqlx::query_as(
+            "SELECT comment_name, tier, newsletters, commenting, reply_letters, joined_at \
+             FROM member_standing WHERE member_id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("member"))?;
+        row.map(Standing::try_from).transpose()
+    }
+
+    async fn update_account(&self, id: MemberId, update: &AccountUpdate) -> Result<Member> {
+        update.validate()?;
+        let mut tx = self.begin().await?;
+        let row: Option<MemberRow> = sqlx::query_as(&format!(
+            "UPDATE members SET name = $2 WHERE id = $1 AND deleted_at IS NULL \
+             RETURNING {}",
+            MEMBER_COLUMNS.trim_end_matches(" FROM members")
+        ))
+        .bind(id.0)
+        .bind(update.name.trim())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("member"))?;
+        let member: Member = row.ok_or_else(|| Error::not_found("member"))?.into();
+        sqlx::query(
+            "UPDATE member_standing SET comment_name = $2, newsletters = $3, reply_letters = $4 \
+             WHERE member_id = $1",
+        )
+        .bind(id.0)
+        .bind(update.comment_name.trim())
+        .bind(to_json(&update.newsletters)?)
+        .bind(update.reply_letters)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("member"))?;
+        let articles = commented_articles(&mut tx, id).await?;
+        commit(tx).await?;
+        // Their comments show the name they chose.
+        self.notify_articles(articles).await;
+        Ok(member)
+    }
+
+    async fn create_member_link(&self, link: &NewMemberLink) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM member_links WHERE expires_at <= $1")
+            .bind(ts(link.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("member links"))?;
+        sqlx::query(
+            "INSERT INTO member_links (token_hash, purpose, email, member_id, browser_hash, \
+             return_to, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&link.token_hash)
+        .bind(link.purpose.as_str())
+        .bind(normalize_email(&link.email))
+        .bind(link.member.map(|m| m.0))
+        .bind(&link.browser_hash)
+        .bind(&link.return_to)
+        .bind(ts(link.created_at))
+        .bind(ts(link.expires_at()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("member link"))?;
+        commit(tx).await
+    }
+
+    async fn use_member_link(
+        &self,
+        token_hash: &str,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LinkUse> {
+        let mut tx = self.begin().await?;
+        let row: Option<LinkRow> = sqlx::query_as(
+            "SELECT purpose, email, member_id, browser_hash, return_to FROM member_links \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("member link"))?;
+        let Some(link) = row else {
+            return Ok(LinkUse::Gone);
+        };
+        let purpose: LinkPurpose = word(&link.purpose)?;
+        // Hashes of secrets, so comparing them tells a timing attacker nothing.
+        if link.browser_hash != browser_hash {
+            return Ok(LinkUse::OtherBrowser {
+                purpose,
+                email: link.email,
+                member: link.member_id.map(MemberId),
+                return_to: link.return_to,
+            });
+        }
+        // Used once: of two requests racing with this link, only one updates it.
+        let used = sqlx::query(
+            "UPDATE member_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("member link"))?;
+        if used.rows_affected() == 0 {
+            return Ok(LinkUse::Gone);
+        }
+        let outcome = match (purpose, link.member_id) {
+            (LinkPurpose::SignIn, _) => {
+                let (member, joined) = match member_by_email(&mut tx, &link.email).await? {
+                    Some(m) => (m, false),
+                    None => (insert_member(&mut tx, &link.email, "", now).await?, true),
+                };
+                LinkUse::SignedIn {
+                    member,
+                    joined,
+                    return_to: link.return_to,
+                }
+            }
+            (LinkPurpose::EmailChange, Some(id)) => {
+                if member_by_email(&mut tx, &link.email).await?.is_some() {
+                    commit(tx).await?;
+                    return Ok(LinkUse::EmailTaken);
+                }
+                let row: Option<MemberRow> = sqlx::query_as(&format!(
+                    "UPDATE members SET email = $2 WHERE id = $1 AND deleted_at IS NULL \
+                     RETURNING {}",
+                    MEMBER_COLUMNS.trim_end_matches(" FROM members")
+                ))
+                .bind(id)
+                .bind(&link.email)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("member"))?;
+                match row {
+                    Some(member) => LinkUse::EmailChanged {
+                        member: member.into(),
+                        return_to: link.return_to,
+                    },
+                    None => LinkUse::Gone,
+                }
+            }
+            (LinkPurpose::EmailChange, None) => LinkUse::Gone,
+        };
+        commit(tx).await?;
+        Ok(outcome)
+    }
+
+    async fn start_member_session(&self, session: &NewMemberSession) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM member_sessions WHERE expires_at <= $1")
+            .bind(ts(session.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("member sessions"))?;
+        sqlx::query(
+            "INSERT INTO member_sessions (token_hash, member_id, csrf_token, created_at, \
+             last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.member.0)
+        .bind(&session.csrf_token)
+        .bind(ts(session.created_at))
+        .bind(ts(NewSession::expiry(
+            session.created_at,
+            session.created_at,
+        )))
+        .bind(&session.ip)
+        .bind(&session.user_agent)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("member session"))?;
+        commit(tx).await
+    }
+
+    async fn member_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MemberSession>> {
+        let row: Option<MemberSessionRow> = sqlx::query_as(
+            "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, \
+             s.last_seen_at, s.expires_at, m.id, m.email, m.name, m.created_at \
+             FROM member_sessions s JOIN members m ON m.id = s.member_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.deleted_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("member session"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn touch_member_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE member_sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .bind(ts(at))
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("member session"))?;
+        Ok(())
+    }
+
+    async fn end_member_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM member_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("member session"))?;
+        Ok(())
+    }
+
+    async fn external_member(
+        &self,
+        issuer: &str,
+        subject: &str,
+        email: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Member, bool)> {
+        let mut tx = self.begin().await?;
+        let known: Option<MemberRow> = sqlx::query_as(
+            "SELECT m.id, m.email, m.name, m.created_at FROM member_subjects x \
+             JOIN members m ON m.id = x.member_id \
+             WHERE x.issuer = $1 AND x.subject = $2 AND m.deleted_at IS NULL",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("member"))?;
+        if let Some(member) = known {
+            commit(tx).await?;
+            return Ok((member.into(), false));
+        }
+        let (member, joined) = match member_by_email(&mut tx, email).await? {
+            Some(m) => (m, false),
+            None => {
+                let name: String = name.trim().chars().take(100).collect();
+                (insert_member(&mut tx, email, &name, now).await?, true)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO member_subjects (issuer, subject, member_id, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(member.id.0)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("external login"))?;
+        commit(tx).await?;
+        Ok((member, joined))
+    }
+
+    async fn member_data(&self, id: MemberId) -> Result<Option<MemberData>> {
+        let Some(member) = self.member(id).await? else {
+            return Ok(None);
+        };
+        let standing = self
+            .standing(id)
+            .await?
+            .ok_or_else(|| Error::not_found("member standing"))?;
+        let sessions: Vec<SessionRecordRow> = sqlx::query_as(
+            "SELECT created_at, last_seen_at, ip, user_agent FROM member_sessions \
+             WHERE member_id = $1 ORDER BY created_at",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("member sessions"))?;
+        let external_logins: Vec<(String, String)> = sqlx::query_as(
+            "SELECT issuer, subject FROM member_subjects WHERE member_id = $1 ORDER BY created_at",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("external logins"))?;
+        let comments: Vec<CommentRow> = sqlx::query_as(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.member_id = $1 ORDER BY c.created_at, c.id"
+        ))
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        Ok(Some(MemberData {
+            member,
+            standing,
+            sessions: sessions.into_iter().map(Into::into).collect(),
+            external_logins,
+            comments: comments
+                .into_iter()
+                .map(Comment::try_from)
+                .collect::<Result<_>>()?,
+        }))
+    }
+
+    async fn delete_member(&self, id: MemberId, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let email: Option<String> =
+            sqlx::query_scalar("SELECT email FROM members WHERE id = $1 AND deleted_at IS NULL")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("member"))?;
+        let email = email.ok_or_else(|| Error::not_found("member"))?;
+        for statement in [
+            "DELETE FROM member_sessions WHERE member_id = $1",
+            "DELETE FROM member_links WHERE member_id = $1",
+            "DELETE FROM member_subjects WHERE member_id = $1",
+            "DELETE FROM member_standing WHERE member_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("member"))?;
+        }
+        sqlx::query("DELETE FROM member_links WHERE email = $1")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("member links"))?;
+        // The row stays, holding nothing personal, so that the comments still read;
+        // the address must stay unique and is no one's.
+        sqlx::query("UPDATE members SET email = $2, name = '', deleted_at = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(format!("deleted-member-{}", id.0))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("member"))?;
+        let articles = commented_articles(&mut tx, id).await?;
+        commit(tx).await?;
+        self.notify_articles(articles).await;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Tells caches that these articles' pages changed (their comments' names).
+    async fn notify_articles(&self, articles: Vec<i64>) {
+        for id in articles {
+            self.notify(Change::Article {
+                id: ArticleId(id),
+                lists: Vec::new(),
+            })
+            .await;
+        }
+    }
+}
+
+/// The articles a member commented on.
+async fn commented_articles(conn: &mut Conn, id: MemberId) -> Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT DISTINCT article_id FROM comments WHERE member_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error("comments"))
+}
+
+async fn member_by_email(conn: &mut Conn, email: &str) -> Result<Option<Member>> {
+    let row: Option<MemberRow> = sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} WHERE email = $1 AND deleted_at IS NULL"
+    ))
+    .bind(normalize_email(email))
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error("member"))?;
+    Ok(row.map(Into::into))
+}
+
+/// A new member and their standing.
+async fn insert_member(
+    conn: &mut Conn,
+    email: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Member> {
+    let row: MemberRow = sqlx::query_as(&format!(
+        "INSERT INTO members (email, name, created_at) VALUES ($1, $2, $3) RETURNING {}",
+        MEMBER_COLUMNS.trim_end_matches(" FROM members")
+    ))
+    .bind(normalize_email(email))
+    .bind(name)
+    .bind(ts(now))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error("member"))?;
+    sqlx::query("INSERT INTO member_standing (member_id, joined_at) VALUES ($1, $2)")
+        .bind(row.id)
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("member"))?;
+    Ok(row.into())
+}

@@ -1,0 +1,502 @@
+//! Members on both backends: emailed links (once, in time, in their browser),
+//! sessions, a new address confirmed, external logins, the account page's changes, and
+//! a deleted account that leaves no personal data behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, Utc};
+use masthead_core::auth::NewSession;
+use masthead_core::comment::{CommentStatus, NewComment};
+use masthead_core::ids::MemberId;
+use masthead_core::member::{
+    AccountUpdate, Commenting, LinkPurpose, LinkUse, NewMember, NewMemberLink, NewMemberSession,
+    FORMER_MEMBER,
+};
+use masthead_core::store::Store;
+use masthead_core::Error;
+use masthead_testkit::fixtures::{self, t0};
+use masthead_testkit::store_test;
+use sqlx::Connection;
+use std::sync::Arc;
+
+type S = Arc<dyn Store>;
+
+fn link(token: &str, email: &str, browser: &str, at: DateTime<Utc>) -> NewMemberLink {
+    NewMemberLink {
+        token_hash: token.into(),
+        purpose: LinkPurpose::SignIn,
+        email: email.into(),
+        member: None,
+        browser_hash: browser.into(),
+        return_to: "/world/story/".into(),
+        created_at: at,
+    }
+}
+
+fn session(token: &str, member: MemberId, at: DateTime<Utc>) -> NewMemberSession {
+    NewMemberSession {
+        token_hash: token.into(),
+        member,
+        csrf_token: format!("csrf-{token}"),
+        created_at: at,
+        ip: "203.0.113.9".into(),
+        user_agent: "ZedBrowser/1.0".into(),
+    }
+}
+
+store_test!(
+    sign_in_links_work_once_in_time_in_their_browser,
+    member_sessions_last_and_end,
+    a_new_address_is_confirmed_from_itself,
+    external_logins_find_members_by_subject_then_email,
+    the_account_page_changes_names_and_choices,
+);
+
+async fn sign_in_links_work_once_in_time_in_their_browser(store: S) {
+    let now = t0();
+    store
+        .create_member_link(&link("t1", "New.Reader@Example.com", "b1", now))
+        .await
+        .unwrap();
+    // Opened in another browser: not used, and says whom to send a fresh link to.
+    assert_eq!(
+        store
+            .use_member_link("t1", "b2", now + Duration::minutes(1))
+            .await
+            .unwrap(),
+        LinkUse::OtherBrowser {
+            purpose: LinkPurpose::SignIn,
+            email: "new.reader@example.com".into(),
+            member: None,
+            return_to: "/world/story/".into(),
+        }
+    );
+    let LinkUse::SignedIn {
+        member,
+        joined,
+        return_to,
+    } = store
+        .use_member_link("t1", "b1", now + Duration::minutes(2))
+        .await
+        .unwrap()
+    else {
+        panic!("the asking browser signs in");
+    };
+    assert!(joined, "the first link makes the account");
+    assert_eq!(member.email, "new.reader@example.com");
+    assert_eq!(return_to, "/world/story/");
+    assert_eq!(
+        store.standing(member.id).await.unwrap().unwrap().commenting,
+        Commenting::New
+    );
+    // Once only.
+    assert_eq!(
+        store
+            .use_member_link("t1", "b1", now + Duration::minutes(3))
+            .await
+            .unwrap(),
+        LinkUse::Gone
+    );
+    // A later link signs the same member in.
+    store
+        .create_member_link(&link("t2", "new.reader@example.com", "b1", now))
+        .await
+        .unwrap();
+    match store
+        .use_member_link("t2", "b1", now + Duration::minutes(5))
+        .await
+        .unwrap()
+    {
+        LinkUse::SignedIn {
+            member: again,
+            joined: false,
+            ..
+        } => assert_eq!(again.id, member.id),
+        other => panic!("{other:?}"),
+    }
+    // Fifteen minutes, no more; unknown tokens are gone too.
+    store
+        .create_member_link(&link("t3", "late@example.com", "b1", now))
+        .await
+        .unwrap();
+    for (token, at) in [
+        ("t3", now + Duration::minutes(15)),
+        ("nope", now + Duration::minutes(1)),
+    ] {
+        assert_eq!(
+            store.use_member_link(token, "b1", at).await.unwrap(),
+            LinkUse::Gone,
+            "{token}"
+        );
+    }
+    assert_eq!(
+        store.member_by_email("late@example.com").await.unwrap(),
+        None
+    );
+}
+
+async fn member_sessions_last_and_end(store: S) {
+    let member = store
+        .create_member(&NewMember {
+            email: "s@example.com".into(),
+            name: "Sam".into(),
+        })
+        .await
+        .unwrap();
+    let now = t0();
+    store
+        .start_member_session(&session("s1", member.id, now))
+        .await
+        .unwrap();
+    let live = store.member_session("s1", now).await.unwrap().unwrap();
+    assert_eq!(live.member, member);
+    assert_eq!(live.csrf_token, "csrf-s1");
+    assert_eq!(live.expires_at, NewSession::expiry(now, now));
+    // Idle past its expiry: gone; touched before: lives on.
+    let idle = live.expires_at;
+    assert_eq!(store.member_session("s1", idle).await.unwrap(), None);
+    let seen = now + Duration::days(6);
+    store
+        .touch_member_session("s1", seen, NewSession::expiry(now, seen))
+        .await
+        .unwrap();
+    assert!(store.member_session("s1", idle).await.unwrap().is_some());
+    store.end_member_session("s1").await.unwrap();
+    assert_eq!(store.member_session("s1", now).await.unwrap(), None);
+    // Staff sessions and member sessions are different things.
+    assert_eq!(store.session("s1", now).await.unwrap(), None);
+}
+
+async fn a_new_address_is_confirmed_from_itself(store: S) {
+    let new = |email: &str| NewMember {
+        email: email.into(),
+        name: String::new(),
+    };
+    let ann = store.create_member(&new("ann@example.com")).await.unwrap();
+    let bob = store.create_member(&new("bob@example.com")).await.unwrap();
+    let change = |token: &str, member: MemberId, email: &str| NewMemberLink {
+        purpose: LinkPurpose::EmailChange,
+        member: Some(member),
+        ..link(token, email, "b", t0())
+    };
+    store
+        .create_member_link(&change("c1", ann.id, "ann@new.example"))
+        .await
+        .unwrap();
+    store
+        .create_member_link(&change("c2", bob.id, "ann@new.example"))
+        .await
+        .unwrap();
+    let at = t0() + Duration::minutes(1);
+    match store.use_member_link("c1", "b", at).await.unwrap() {
+        LinkUse::EmailChanged { member, .. } => {
+            assert_eq!(member.id, ann.id);
+            assert_eq!(member.email, "ann@new.example");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.member_by_email("ann@example.com").await.unwrap(),
+        None
+    );
+    // The address is Ann's now: Bob's link to it changes nothing.
+    assert_eq!(
+        store.use_member_link("c2", "b", at).await.unwrap(),
+        LinkUse::EmailTaken
+    );
+    assert_eq!(
+        store.member(bob.id).await.unwrap().unwrap().email,
+        "bob@example.com"
+    );
+}
+
+async fn external_logins_find_members_by_subject_then_email(store: S) {
+    let now = t0();
+    let (first, joined) = store
+        .external_member(
+            "https://id.example",
+            "sub-1",
+            "Owl@Example.com",
+            "Olive Owl",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(joined);
+    assert_eq!(
+        (first.email.as_str(), first.name.as_str()),
+        ("owl@example.com", "Olive Owl")
+    );
+    // The same subject, whatever email it now says: the same member.
+    let (again, joined) = store
+        .external_member("https://id.example", "sub-1", "other@example.com", "", now)
+        .await
+        .unwrap();
+    assert_eq!((again.id, joined), (first.id, false));
+    // A member who joined by email, seen first through the login: matched by email.
+    let by_link = store
+        .create_member(&NewMember {
+            email: "lin@example.com".into(),
+            name: "Lin".into(),
+        })
+        .await
+        .unwrap();
+    let (matched, joined) = store
+        .external_member("https://id.example", "sub-2", "lin@example.com", "L", now)
+        .await
+        .unwrap();
+    assert_eq!((matched.id, joined), (by_link.id, false));
+    let data = store.member_data(by_link.id).await.unwrap().unwrap();
+    assert_eq!(
+        data.external_logins,
+        vec![("https://id.example".to_owned(), "sub-2".to_owned())]
+    );
+}
+
+async fn the_account_page_changes_names_and_choices(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let article =
+        fixtures::published(&newsroom, "Story", &f.world, f.author.id, &f.editor, 0).await;
+    let member = store
+        .create_member(&NewMember {
+            email: "c@example.com".into(),
+            name: "Cara Jones".into(),
+        })
+        .await
+        .unwrap();
+    let comment = store
+        .add_comment(&NewComment {
+            article_id: article,
+            member_id: member.id,
+            parent_id: None,
+            body: "Hello".into(),
+            status: CommentStatus::Approved,
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(comment.member_name, "Cara Jones");
+    let update = AccountUpdate {
+        name: "Cara M. Jones".into(),
+        comment_name: "cara".into(),
+        newsletters: vec!["morning-briefing".into()],
+        reply_letters: false,
+    };
+    let changed = store.update_account(member.id, &update).await.unwrap();
+    assert_eq!(changed.name, "Cara M. Jones");
+    let standing = store.standing(member.id).await.unwrap().unwrap();
+    assert_eq!(standing.newsletters, vec!["morning-briefing".to_owned()]);
+    assert!(!standing.reply_letters);
+    let shown = store
+        .comments(article, CommentStatus::Approved)
+        .await
+        .unwrap();
+    assert_eq!(
+        shown[0].member_name, "cara",
+        "comments show the comment name"
+    );
+    assert!(matches!(
+        store
+            .update_account(
+                member.id,
+                &AccountUpdate {
+                    comment_name: "x".repeat(101),
+                    ..update.clone()
+                }
+            )
+            .await,
+        Err(Error::Invalid(_))
+    ));
+}
+
+/// Every stored text of every table, one line per row.
+async fn every_row(url: &str) -> String {
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        let mut out = String::new();
+        for table in tables {
+            let columns: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            let joined = columns
+                .iter()
+                .map(|c| format!("COALESCE(CAST(\"{c}\" AS TEXT), '')"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            // As bytes: a few columns hold binary data.
+            let rows: Vec<Vec<u8>> =
+                sqlx::query_scalar(&format!("SELECT CAST({joined} AS BLOB) FROM \"{table}\""))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            for row in rows {
+                out.push_str(&format!("{table}: {}\n", String::from_utf8_lossy(&row)));
+            }
+        }
+        out
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::TEXT FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        let mut out = String::new();
+        for table in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT t::TEXT FROM \"{table}\" t"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            for row in rows {
+                out.push_str(&format!("{table}: {row}\n"));
+            }
+        }
+        out
+    }
+}
+
+async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let article =
+        fixtures::published(&newsroom, "Story", &f.world, f.author.id, &f.editor, 0).await;
+    let now = t0();
+    let (zed, _) = store
+        .external_member(
+            "https://id.example",
+            "zed-subject-77",
+            "zed.unique@example.com",
+            "Zed Unique",
+            now,
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_member(&NewMember {
+            email: "stays@example.com".into(),
+            name: "Stays".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .update_account(
+            zed.id,
+            &AccountUpdate {
+                name: "Zed Unique".into(),
+                comment_name: "zedcomments".into(),
+                newsletters: vec!["zed-letters".into()],
+                reply_letters: true,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .start_member_session(&session("zed-session", zed.id, now))
+        .await
+        .unwrap();
+    store
+        .create_member_link(&link("zed-link", "zed.unique@example.com", "b", now))
+        .await
+        .unwrap();
+    store
+        .create_member_link(&NewMemberLink {
+            purpose: LinkPurpose::EmailChange,
+            member: Some(zed.id),
+            ..link("zed-change", "zed.next@example.com", "b", now)
+        })
+        .await
+        .unwrap();
+    let comment = |member, parent, body: &str| NewComment {
+        article_id: article,
+        member_id: member,
+        parent_id: parent,
+        body: body.into(),
+        status: CommentStatus::Approved,
+        created_at: now,
+    };
+    let first = store
+        .add_comment(&comment(zed.id, None, "A first thought."))
+        .await
+        .unwrap();
+    store
+        .add_comment(&comment(other.id, Some(first.id), "A reply."))
+        .await
+        .unwrap();
+    let before = every_row(url).await;
+    let personal = [
+        "zed.unique@example.com",
+        "zed.next@example.com",
+        "Zed Unique",
+        "zedcomments",
+        "zed-letters",
+        "zed-subject-77",
+        "ZedBrowser",
+        "203.0.113.9",
+    ];
+    for data in personal {
+        assert!(before.contains(data), "{data} is stored before");
+    }
+
+    store.delete_member(zed.id, now).await.unwrap();
+    let after = every_row(url).await;
+    for data in personal {
+        assert!(!after.contains(data), "{data} is gone after:\n{after}");
+    }
+    assert_eq!(store.member(zed.id).await.unwrap(), None);
+    assert_eq!(
+        store.member_session("zed-session", now).await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.delete_member(zed.id, now).await,
+        Err(Error::NotFound(_))
+    ));
+    // The thread still reads, the deleted member's part anonymised.
+    let thread = store
+        .comments(article, CommentStatus::Approved)
+        .await
+        .unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[0].member_name, FORMER_MEMBER);
+    assert_eq!(thread[0].body, "A first thought.");
+    assert_eq!(thread[1].member_name, "Stays");
+    assert_eq!(thread[1].parent_id, Some(first.id));
+    // The address is free to join again, as someone new.
+    let (back, joined) = store
+        .external_member(
+            "https://id.example",
+            "zed-subject-77",
+            "zed.unique@example.com",
+            "",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(joined);
+    assert_ne!(back.id, zed.id);
+}
+
+#[tokio::test]
+async fn deleting_an_account_leaves_no_personal_data_on_sqlite() {
+    let db = masthead_testkit::sqlite().await;
+    deleting_an_account_leaves_no_personal_data(db.store.clone(), &db.url).await;
+}
+
+#[tokio::test]
+async fn deleting_an_account_leaves_no_personal_data_on_postgres() {
+    let Some(db) = masthead_testkit::postgres().await else {
+        return;
+    };
+    deleting_an_account_leaves_no_personal_data(db.store.clone(), &db.url).await;
+}
