@@ -34,12 +34,13 @@ pub const MAX_FAILURES_PER_ACCOUNT: u32 = 100;
 pub const MAX_RESETS_PER_EMAIL: u32 = 5;
 pub const MAX_RESETS_PER_IP: u32 = 20;
 
-/// A session to start, for `person`, who just proved who they are.
+/// A session to start for its owner, who just proved who they are: a staff member
+/// (`PersonId`, the newsroom's sessions) or a member (`member::NewMemberSession`).
 #[derive(Debug, Clone)]
-pub struct NewSession {
+pub struct NewSession<Owner = PersonId> {
     /// SHA-256 of the cookie's token, hex.
     pub token_hash: String,
-    pub person: PersonId,
+    pub owner: Owner,
     /// The secret that state-changing forms of this session must carry.
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
@@ -47,25 +48,24 @@ pub struct NewSession {
     pub user_agent: String,
 }
 
-impl NewSession {
-    /// When a session started at `created_at` and last used at `seen_at` expires.
-    pub fn expiry(created_at: DateTime<Utc>, seen_at: DateTime<Utc>) -> DateTime<Utc> {
-        (seen_at + SESSION_IDLE).min(created_at + SESSION_MAX)
-    }
+/// When a session started at `created_at` and last used at `seen_at` expires.
+pub fn session_expiry(created_at: DateTime<Utc>, seen_at: DateTime<Utc>) -> DateTime<Utc> {
+    (seen_at + SESSION_IDLE).min(created_at + SESSION_MAX)
 }
 
-/// A live session with the person it belongs to.
+/// A live session with its owner: the staff member (`Person`) or the member
+/// (`member::MemberSession`) it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub struct Session<Owner = Person> {
     pub token_hash: String,
-    pub person: Person,
+    pub owner: Owner,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
-impl Session {
+impl<Owner> Session<Owner> {
     /// Whether a request at `now` should push the expiry on; done at most once a
     /// minute, so reading pages does not write on every request.
     pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
@@ -308,9 +308,9 @@ mod tests {
     #[test]
     fn sessions_expire_when_idle_or_old() {
         let start = at(0);
-        assert_eq!(NewSession::expiry(start, start), start + SESSION_IDLE);
+        assert_eq!(session_expiry(start, start), start + SESSION_IDLE);
         let late = start + Duration::days(28);
-        assert_eq!(NewSession::expiry(start, late), start + SESSION_MAX);
+        assert_eq!(session_expiry(start, late), start + SESSION_MAX);
     }
 
     fn failures(count: u32, oldest: u32) -> Failures {

@@ -176,37 +176,12 @@ pub enum LinkUse {
     Gone,
 }
 
-/// A member's session to start, after they proved who they are.
-#[derive(Debug, Clone)]
-pub struct NewMemberSession {
-    /// SHA-256 of the cookie's token, hex.
-    pub token_hash: String,
-    pub member: MemberId,
-    /// The secret that this session's forms must carry.
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub ip: String,
-    pub user_agent: String,
-}
+/// A member's session to start, after they proved who they are; it lasts as staff
+/// sessions do (`auth::session_expiry`).
+pub type NewMemberSession = crate::auth::NewSession<MemberId>;
 
-/// A live member session, with its member; it lasts as staff sessions do
-/// (`auth::NewSession::expiry`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberSession {
-    pub token_hash: String,
-    pub member: Member,
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-}
-
-impl MemberSession {
-    /// Whether a request at `now` should push the expiry on (at most once a minute).
-    pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
-        now - self.last_seen_at >= Duration::minutes(1)
-    }
-}
+/// A live member session, with its member.
+pub type MemberSession = crate::auth::Session<Member>;
 
 /// A session as its member sees it in their data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

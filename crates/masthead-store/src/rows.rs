@@ -475,7 +475,7 @@ impl From<MemberSessionRow> for MemberSession {
     fn from(r: MemberSessionRow) -> Self {
         MemberSession {
             token_hash: r.token_hash,
-            member: r.member.into(),
+            owner: r.member.into(),
             csrf_token: r.csrf_token,
             created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,
@@ -688,7 +688,7 @@ impl TryFrom<SessionRow> for Session {
     fn try_from(r: SessionRow) -> Result<Self> {
         Ok(Session {
             token_hash: r.token_hash,
-            person: r.person.into_person()?.0,
+            owner: r.person.into_person()?.0,
             csrf_token: r.csrf_token,
             created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,

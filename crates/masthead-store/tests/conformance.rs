@@ -9,7 +9,8 @@ use masthead_core::article::{
     RenderedBody, Seo, Source, Status, Visibility,
 };
 use masthead_core::auth::{
-    AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken, TokenPurpose, SESSION_IDLE,
+    session_expiry, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken,
+    TokenPurpose, SESSION_IDLE,
 };
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MediaId};
@@ -1651,7 +1652,7 @@ fn new_session(
 ) -> NewSession {
     NewSession {
         token_hash: hash.to_owned(),
-        person: person.id,
+        owner: person.id,
         csrf_token: format!("csrf-{hash}"),
         created_at: at,
         ip: "192.0.2.7".to_owned(),
@@ -1693,7 +1694,7 @@ async fn sessions_expire_and_end(store: S) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (s.person.id, s.csrf_token.as_str()),
+        (s.owner.id, s.csrf_token.as_str()),
         (f.editor.id, "csrf-h1")
     );
     assert_eq!(s.expires_at, t + SESSION_IDLE);
@@ -1703,7 +1704,7 @@ async fn sessions_expire_and_end(store: S) {
     assert!(store.session("h1", late).await.unwrap().is_none());
     let seen = t + Duration::days(6);
     store
-        .touch_session("h1", seen, NewSession::expiry(t, seen))
+        .touch_session("h1", seen, session_expiry(t, seen))
         .await
         .unwrap();
     let s = store.session("h1", late).await.unwrap().unwrap();

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, Utc};
-use masthead_core::auth::NewSession;
+use masthead_core::auth::session_expiry;
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::MemberId;
 use masthead_core::member::{
@@ -36,7 +36,7 @@ fn link(token: &str, email: &str, browser: &str, at: DateTime<Utc>) -> NewMember
 fn session(token: &str, member: MemberId, at: DateTime<Utc>) -> NewMemberSession {
     NewMemberSession {
         token_hash: token.into(),
-        member,
+        owner: member,
         csrf_token: format!("csrf-{token}"),
         created_at: at,
         ip: "203.0.113.9".into(),
@@ -149,15 +149,15 @@ async fn member_sessions_last_and_end(store: S) {
         .await
         .unwrap();
     let live = store.member_session("s1", now).await.unwrap().unwrap();
-    assert_eq!(live.member, member);
+    assert_eq!(live.owner, member);
     assert_eq!(live.csrf_token, "csrf-s1");
-    assert_eq!(live.expires_at, NewSession::expiry(now, now));
+    assert_eq!(live.expires_at, session_expiry(now, now));
     // Idle past its expiry: gone; touched before: lives on.
     let idle = live.expires_at;
     assert_eq!(store.member_session("s1", idle).await.unwrap(), None);
     let seen = now + Duration::days(6);
     store
-        .touch_member_session("s1", seen, NewSession::expiry(now, seen))
+        .touch_member_session("s1", seen, session_expiry(now, seen))
         .await
         .unwrap();
     assert!(store.member_session("s1", idle).await.unwrap().is_some());

@@ -63,7 +63,7 @@ impl axum::extract::FromRequestParts<AppState> for Reader {
         // A session that cannot be read (the database is down) reads as anonymous:
         // the page still answers, with what everyone may see.
         let reader = match staff_session(state, &parts.headers, chrono::Utc::now()).await {
-            Ok((Some(session), _)) => access::Reader::Staff(Box::new(session.person)),
+            Ok((Some(session), _)) => access::Reader::Staff(Box::new(session.owner)),
             Ok((None, _)) => access::Reader::Anonymous,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read a staff session on a reader page");

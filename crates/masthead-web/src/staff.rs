@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Method};
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
-use masthead_core::auth::{NewSession, Session};
+use masthead_core::auth::Session;
 use masthead_core::people::{Person, Role};
 use std::net::SocketAddr;
 
@@ -43,7 +43,7 @@ pub struct Desk {
 impl Desk {
     /// The signed-in person. Staff routes always have one (the guard sees to it).
     pub fn person(&self) -> Option<&Person> {
-        self.session.as_ref().map(|s| &s.person)
+        self.session.as_ref().map(|s| &s.owner)
     }
 
     /// The signed-in person, for handlers of staff routes: the guard admits no one
@@ -146,7 +146,7 @@ pub async fn check(state: &AppState, access: Access, request: Request) -> Result
                 sent.as_deref().unwrap_or_default(),
             )
         {
-            let person = session.map(|s| s.person);
+            let person = session.map(|s| s.owner);
             return Err(Refusal::StaleForm { person });
         }
     }
@@ -162,14 +162,14 @@ pub async fn check(state: &AppState, access: Access, request: Request) -> Result
                 changes_state,
             });
         };
-        if !session.person.role.at_least(needed) {
+        if !session.owner.role.at_least(needed) {
             return Err(Refusal::Role {
-                person: session.person.clone(),
+                person: session.owner.clone(),
                 needed,
             });
         }
         if session.needs_touch(now) {
-            let expires = NewSession::expiry(session.created_at, now);
+            let expires = masthead_core::auth::session_expiry(session.created_at, now);
             state
                 .store
                 .touch_session(&session.token_hash, now, expires)

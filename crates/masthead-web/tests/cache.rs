@@ -383,7 +383,7 @@ async fn staff_cookie(store: &dyn Store, person: &masthead_core::people::Person)
         .start_session(
             &NewSession {
                 token_hash: masthead_web::secrets::token_hash(&token),
-                person: person.id,
+                owner: person.id,
                 csrf_token: masthead_web::secrets::secret(),
                 created_at: now,
                 ip: "192.0.2.1".into(),

@@ -6,7 +6,7 @@ use super::Db;
 use crate::rows::*;
 use chrono::{DateTime, Utc};
 use masthead_core::article::{Article, ArticleContent, ArticleSummary, PathMove};
-use masthead_core::auth::NewAuditEntry;
+use masthead_core::auth::{session_expiry, NewAuditEntry, NewSession};
 use masthead_core::change::{Change, ChangeSender};
 use masthead_core::ids::*;
 use masthead_core::store::{ArticleFilter, Page, PageRequest};
@@ -572,4 +572,93 @@ pub(super) async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result
     .await
     .map_err(db_error("audit log"))?;
     Ok(())
+}
+
+/// Where each kind of session is kept: staff sign in to the newsroom and members to
+/// the reader site, apart (their own tables, cookies and owners).
+#[derive(Clone, Copy)]
+pub(super) enum Sessions {
+    Staff,
+    Members,
+}
+
+impl Sessions {
+    fn table(self) -> &'static str {
+        match self {
+            Sessions::Staff => "staff_sessions",
+            Sessions::Members => "member_sessions",
+        }
+    }
+
+    fn owner_column(self) -> &'static str {
+        match self {
+            Sessions::Staff => "person_id",
+            Sessions::Members => "member_id",
+        }
+    }
+
+    /// Stores a new session for `owner` (and drops the expired ones).
+    pub(super) async fn start<O>(
+        self,
+        conn: &mut Conn,
+        session: &NewSession<O>,
+        owner: i64,
+    ) -> Result<()> {
+        let table = self.table();
+        sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+            .bind(ts(session.created_at))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("sessions"))?;
+        sqlx::query(&format!(
+            "INSERT INTO {table} (token_hash, {}, csrf_token, created_at, last_seen_at, \
+             expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+            self.owner_column()
+        ))
+        .bind(&session.token_hash)
+        .bind(owner)
+        .bind(&session.csrf_token)
+        .bind(ts(session.created_at))
+        .bind(ts(session_expiry(session.created_at, session.created_at)))
+        .bind(&session.ip)
+        .bind(&session.user_agent)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    /// Records use of a session at `at`, pushing its expiry to `expires_at`.
+    pub(super) async fn touch(
+        self,
+        pool: &sqlx::Pool<Db>,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(&format!(
+            "UPDATE {} SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1",
+            self.table()
+        ))
+        .bind(token_hash)
+        .bind(ts(at))
+        .bind(ts(expires_at))
+        .execute(pool)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(())
+    }
+
+    /// Ends one session; unknown hashes are no error.
+    pub(super) async fn end(self, conn: &mut Conn, token_hash: &str) -> Result<()> {
+        sqlx::query(&format!(
+            "DELETE FROM {} WHERE token_hash = $1",
+            self.table()
+        ))
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error("session"))?;
+        Ok(())
+    }
 }

@@ -6,7 +6,6 @@ use super::dialect::ts;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use masthead_core::auth::NewSession;
 use masthead_core::change::Change;
 use masthead_core::comment::Comment;
 use masthead_core::ids::*;
@@ -198,28 +197,9 @@ impl masthead_core::store::MemberStore for Store {
 
     async fn start_member_session(&self, session: &NewMemberSession) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM member_sessions WHERE expires_at <= $1")
-            .bind(ts(session.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error("member sessions"))?;
-        sqlx::query(
-            "INSERT INTO member_sessions (token_hash, member_id, csrf_token, created_at, \
-             last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.member.0)
-        .bind(&session.csrf_token)
-        .bind(ts(session.created_at))
-        .bind(ts(NewSession::expiry(
-            session.created_at,
-            session.created_at,
-        )))
-        .bind(&session.ip)
-        .bind(&session.user_agent)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error("member session"))?;
+        Sessions::Members
+            .start(&mut tx, session, session.owner.0)
+            .await?;
         commit(tx).await
     }
 
@@ -248,25 +228,14 @@ impl masthead_core::store::MemberStore for Store {
         at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE member_sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .bind(ts(at))
-        .bind(ts(expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(db_error("member session"))?;
-        Ok(())
+        Sessions::Members
+            .touch(&self.pool, token_hash, at, expires_at)
+            .await
     }
 
     async fn end_member_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM member_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("member session"))?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.map_err(db_error("session"))?;
+        Sessions::Members.end(&mut conn, token_hash).await
     }
 
     async fn external_member(

@@ -73,25 +73,9 @@ impl masthead_core::store::StaffStore for Store {
         audit: &NewAuditEntry,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
-            .bind(ts(session.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error("sessions"))?;
-        sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, person_id, csrf_token, created_at, last_seen_at, \
-             expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.person.0)
-        .bind(&session.csrf_token)
-        .bind(ts(session.created_at))
-        .bind(ts(NewSession::expiry(session.created_at, session.created_at)))
-        .bind(&session.ip)
-        .bind(&session.user_agent)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error("session"))?;
+        Sessions::Staff
+            .start(&mut tx, session, session.owner.0)
+            .await?;
         sqlx::query("DELETE FROM login_failures WHERE kind = $1 AND key = $2")
             .bind(AttemptKind::Account.as_str())
             .bind(account_key)
@@ -124,25 +108,14 @@ impl masthead_core::store::StaffStore for Store {
         at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE staff_sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .bind(ts(at))
-        .bind(ts(expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(db_error("session"))?;
-        Ok(())
+        Sessions::Staff
+            .touch(&self.pool, token_hash, at, expires_at)
+            .await
     }
 
     async fn end_session(&self, token_hash: &str, audit: &NewAuditEntry) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error("session"))?;
+        Sessions::Staff.end(&mut tx, token_hash).await?;
         insert_audit(&mut tx, audit).await?;
         commit(tx).await
     }

@@ -338,7 +338,7 @@ pub(super) async fn begin_session(
             store
                 .end_session(
                     &old_session.token_hash,
-                    &audit(now, &old_session.person, AuditAction::LoggedOut, &desk.ip),
+                    &audit(now, &old_session.owner, AuditAction::LoggedOut, &desk.ip),
                 )
                 .await?;
         }
@@ -355,7 +355,7 @@ pub(super) async fn begin_session(
         .start_session(
             &NewSession {
                 token_hash: crate::secrets::token_hash(&token),
-                person: person.id,
+                owner: person.id,
                 csrf_token: crate::secrets::secret(),
                 created_at: now,
                 ip: desk.ip.clone(),
@@ -577,12 +577,7 @@ pub async fn logout(
             .store
             .end_session(
                 &session.token_hash,
-                &audit(
-                    Utc::now(),
-                    &session.person,
-                    AuditAction::LoggedOut,
-                    &desk.ip,
-                ),
+                &audit(Utc::now(), &session.owner, AuditAction::LoggedOut, &desk.ip),
             )
             .await?;
     }
@@ -598,10 +593,10 @@ pub async fn logout_everywhere(
         state
             .store
             .end_sessions(
-                session.person.id,
+                session.owner.id,
                 &audit(
                     Utc::now(),
-                    &session.person,
+                    &session.owner,
                     AuditAction::LoggedOutEverywhere,
                     &desk.ip,
                 ),
