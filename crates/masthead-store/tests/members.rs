@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use masthead_core::auth::session_expiry;
+use masthead_core::change::Change;
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::MemberId;
 use masthead_core::member::{
@@ -283,8 +284,37 @@ async fn the_account_page_changes_names_and_choices(store: S) {
         newsletters: vec!["morning-briefing".into()],
         reply_letters: false,
     };
+    let mut changes = store.subscribe();
     let changed = store.update_account(member.id, &update).await.unwrap();
     assert_eq!(changed.name, "Cara M. Jones");
+    // The page with their comment shows another name now: it is told...
+    assert!(matches!(
+        changes.try_recv().expect("a notice for the commented article"),
+        Change::Article { id, .. } if id == article
+    ));
+    assert!(changes.try_recv().is_err(), "one notice per article");
+    // ...but not when only their newsletters change.
+    store
+        .update_account(
+            member.id,
+            &AccountUpdate {
+                newsletters: Vec::new(),
+                ..update.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(changes.try_recv().is_err(), "no page shows newsletters");
+    store
+        .update_account(
+            member.id,
+            &AccountUpdate {
+                newsletters: vec!["morning-briefing".into()],
+                ..update.clone()
+            },
+        )
+        .await
+        .unwrap();
     let standing = store.standing(member.id).await.unwrap().unwrap();
     assert_eq!(standing.newsletters, vec!["morning-briefing".to_owned()]);
     assert!(!standing.reply_letters);

@@ -16,7 +16,8 @@ use masthead_core::member::{
 use masthead_core::people::normalize_email;
 use masthead_core::{Error, Result};
 
-const MEMBER_COLUMNS: &str = "id, email, name, created_at FROM members";
+/// A member's columns, as `MemberRow` reads them.
+const MEMBER_COLUMNS: &str = "id, email, name, created_at";
 
 #[async_trait]
 impl masthead_core::store::MemberStore for Store {
@@ -30,7 +31,7 @@ impl masthead_core::store::MemberStore for Store {
 
     async fn member(&self, id: MemberId) -> Result<Option<Member>> {
         let row: Option<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} WHERE id = $1 AND deleted_at IS NULL"
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1 AND deleted_at IS NULL"
         ))
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -58,34 +59,48 @@ impl masthead_core::store::MemberStore for Store {
 
     async fn update_account(&self, id: MemberId, update: &AccountUpdate) -> Result<Member> {
         update.validate()?;
+        let (name, comment_name) = (update.name.trim(), update.comment_name.trim());
         let mut tx = self.begin().await?;
-        let row: Option<MemberRow> = sqlx::query_as(&format!(
-            "UPDATE members SET name = $2 WHERE id = $1 AND deleted_at IS NULL \
-             RETURNING {}",
-            MEMBER_COLUMNS.trim_end_matches(" FROM members")
-        ))
+        let before: Option<(String, String)> = sqlx::query_as(
+            "SELECT m.name, st.comment_name FROM members m \
+             JOIN member_standing st ON st.member_id = m.id \
+             WHERE m.id = $1 AND m.deleted_at IS NULL",
+        )
         .bind(id.0)
-        .bind(update.name.trim())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("member"))?;
-        let member: Member = row.ok_or_else(|| Error::not_found("member"))?.into();
+        let before = before.ok_or_else(|| Error::not_found("member"))?;
+        let row: MemberRow = sqlx::query_as(&format!(
+            "UPDATE members SET name = $2 WHERE id = $1 RETURNING {MEMBER_COLUMNS}"
+        ))
+        .bind(id.0)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("member"))?;
         sqlx::query(
             "UPDATE member_standing SET comment_name = $2, newsletters = $3, reply_letters = $4 \
              WHERE member_id = $1",
         )
         .bind(id.0)
-        .bind(update.comment_name.trim())
+        .bind(comment_name)
         .bind(to_json(&update.newsletters)?)
         .bind(update.reply_letters)
         .execute(&mut *tx)
         .await
         .map_err(db_error("member"))?;
-        let articles = commented_articles(&mut tx, id).await?;
+        // Their comments show the name they chose: the pages holding them change, but
+        // only when a name did (not for a newsletter ticked).
+        let renamed = before != (name.to_owned(), comment_name.to_owned());
+        let articles = if renamed {
+            commented_articles(&mut tx, id).await?
+        } else {
+            Vec::new()
+        };
         commit(tx).await?;
-        // Their comments show the name they chose.
         self.notify_articles(articles).await;
-        Ok(member)
+        Ok(row.into())
     }
 
     async fn create_member_link(&self, link: &NewMemberLink) -> Result<()> {
@@ -173,8 +188,7 @@ impl masthead_core::store::MemberStore for Store {
                 }
                 let row: Option<MemberRow> = sqlx::query_as(&format!(
                     "UPDATE members SET email = $2 WHERE id = $1 AND deleted_at IS NULL \
-                     RETURNING {}",
-                    MEMBER_COLUMNS.trim_end_matches(" FROM members")
+                     RETURNING {MEMBER_COLUMNS}"
                 ))
                 .bind(id)
                 .bind(&link.email)
@@ -391,7 +405,7 @@ async fn commented_articles(conn: &mut Conn, id: MemberId) -> Result<Vec<i64>> {
 
 async fn member_by_email(conn: &mut Conn, email: &str) -> Result<Option<Member>> {
     let row: Option<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {MEMBER_COLUMNS} WHERE email = $1 AND deleted_at IS NULL"
+        "SELECT {MEMBER_COLUMNS} FROM members WHERE email = $1 AND deleted_at IS NULL"
     ))
     .bind(normalize_email(email))
     .fetch_optional(&mut *conn)
@@ -408,8 +422,8 @@ async fn insert_member(
     now: DateTime<Utc>,
 ) -> Result<Member> {
     let row: MemberRow = sqlx::query_as(&format!(
-        "INSERT INTO members (email, name, created_at) VALUES ($1, $2, $3) RETURNING {}",
-        MEMBER_COLUMNS.trim_end_matches(" FROM members")
+        "INSERT INTO members (email, name, created_at) VALUES ($1, $2, $3) \
+         RETURNING {MEMBER_COLUMNS}"
     ))
     .bind(normalize_email(email))
     .bind(name)
