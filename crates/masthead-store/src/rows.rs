@@ -9,7 +9,7 @@ use masthead_core::auth::{AuditEntry, Session, StaffToken, TwoFactor};
 use masthead_core::comment::{Comment, CommentToModerate};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
-use masthead_core::member::{Member, MemberSession, SessionRecord, Standing};
+use masthead_core::member::{Member, SessionRecord, Standing};
 use masthead_core::page::StaticPage;
 use masthead_core::people::{Person, SocialLink};
 use masthead_core::revision::{Note, Presence, Revision, RevisionSummary};
@@ -461,30 +461,6 @@ pub(crate) struct LinkRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct MemberSessionRow {
-    pub token_hash: String,
-    pub csrf_token: String,
-    pub session_created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    #[sqlx(flatten)]
-    pub member: MemberRow,
-}
-
-impl From<MemberSessionRow> for MemberSession {
-    fn from(r: MemberSessionRow) -> Self {
-        MemberSession {
-            token_hash: r.token_hash,
-            owner: r.member.into(),
-            csrf_token: r.csrf_token,
-            created_at: r.session_created_at,
-            last_seen_at: r.last_seen_at,
-            expires_at: r.expires_at,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
 pub(crate) struct SessionRecordRow {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -671,28 +647,29 @@ impl From<RedirectRow> for Redirect {
     }
 }
 
-/// A session joined with its person (`PersonRow`'s columns, plus the session's).
+/// A session joined with its owner (`PersonRow`'s or `MemberRow`'s columns, plus the
+/// session's).
 #[derive(sqlx::FromRow)]
-pub(crate) struct SessionRow {
+pub(crate) struct SessionRow<O> {
     pub token_hash: String,
     pub csrf_token: String,
     pub session_created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     #[sqlx(flatten)]
-    pub person: PersonRow,
+    pub owner: O,
 }
 
-impl TryFrom<SessionRow> for Session {
-    type Error = Error;
-    fn try_from(r: SessionRow) -> Result<Self> {
+impl<O> SessionRow<O> {
+    /// The session, owned by what its owner's row became.
+    pub fn into_session<W>(self, owner: impl FnOnce(O) -> Result<W>) -> Result<Session<W>> {
         Ok(Session {
-            token_hash: r.token_hash,
-            owner: r.person.into_person()?.0,
-            csrf_token: r.csrf_token,
-            created_at: r.session_created_at,
-            last_seen_at: r.last_seen_at,
-            expires_at: r.expires_at,
+            owner: owner(self.owner)?,
+            token_hash: self.token_hash,
+            csrf_token: self.csrf_token,
+            created_at: self.session_created_at,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
         })
     }
 }

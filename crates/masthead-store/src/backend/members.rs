@@ -222,7 +222,7 @@ impl masthead_core::store::MemberStore for Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<MemberSession>> {
-        let row: Option<MemberSessionRow> = sqlx::query_as(
+        let row: Option<SessionRow<MemberRow>> = sqlx::query_as(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, \
              s.last_seen_at, s.expires_at, m.id, m.email, m.name, m.created_at \
              FROM member_sessions s JOIN members m ON m.id = s.member_id \
@@ -233,7 +233,7 @@ impl masthead_core::store::MemberStore for Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error("member session"))?;
-        Ok(row.map(Into::into))
+        row.map(|r| r.into_session(|m| Ok(m.into()))).transpose()
     }
 
     async fn touch_member_session(

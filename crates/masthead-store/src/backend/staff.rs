@@ -87,7 +87,7 @@ impl masthead_core::store::StaffStore for Store {
     }
 
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
-        let row: Option<SessionRow> = sqlx::query_as(
+        let row: Option<SessionRow<PersonRow>> = sqlx::query_as(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
              s.expires_at, p.id, p.slug, p.name, p.email, p.role, p.bio, p.expertise, \
              p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at, p.job_title \
@@ -99,7 +99,8 @@ impl masthead_core::store::StaffStore for Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error("session"))?;
-        row.map(Session::try_from).transpose()
+        row.map(|r| r.into_session(|p| p.into_person().map(|p| p.0)))
+            .transpose()
     }
 
     async fn touch_session(
