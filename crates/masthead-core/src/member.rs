@@ -54,6 +54,22 @@ impl NewMember {
     }
 }
 
+impl NewMember {
+    /// A member as another system (an OpenID provider) describes them: its name made to
+    /// fit ours (printable, at most `MAX_NAME_CHARS`), the email checked by `validate`.
+    pub fn told_by_others(email: &str, name: &str) -> Self {
+        NewMember {
+            email: email.to_owned(),
+            name: name
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_NAME_CHARS)
+                .collect(),
+        }
+    }
+}
+
 fn check_name(v: &mut Validator, field: &'static str, name: &str) {
     v.check(
         name.chars().count() <= MAX_NAME_CHARS,
@@ -206,6 +222,16 @@ pub struct MemberData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_told_by_others_are_made_to_fit() {
+        let long = format!("Olive\u{0}\u{1b}[31m Owl{}", "x".repeat(200));
+        let told = NewMember::told_by_others("owl@example.com", &long);
+        assert!(told.validate().is_ok(), "{told:?}");
+        assert!(told.name.starts_with("Olive[31m Owl"));
+        assert_eq!(told.name.chars().count(), MAX_NAME_CHARS);
+        assert!(NewMember::told_by_others("", "Owl").validate().is_err());
+    }
 
     #[test]
     fn names_are_bounded_and_printable() {

@@ -247,6 +247,25 @@ async fn external_logins_find_members_by_subject_then_email(store: S) {
         .await
         .unwrap();
     assert_eq!((matched.id, joined), (by_link.id, false));
+    // What the provider says is made to fit: no control characters, a bounded name,
+    // and no account without a usable address.
+    let (odd, _) = store
+        .external_member(
+            "https://id.example",
+            "sub-3",
+            "odd@example.com",
+            &format!("Odd\u{0}{}", "y".repeat(300)),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(odd.name, format!("Odd{}", "y".repeat(97)));
+    assert!(matches!(
+        store
+            .external_member("https://id.example", "sub-4", "", "No Address", now)
+            .await,
+        Err(Error::Invalid(_))
+    ));
     let data = store.member_data(by_link.id).await.unwrap().unwrap();
     assert_eq!(
         data.external_logins,

@@ -275,12 +275,11 @@ impl masthead_core::store::MemberStore for Store {
             commit(tx).await?;
             return Ok((member.into(), false));
         }
+        let told = NewMember::told_by_others(email, name);
+        told.validate()?;
         let (member, joined) = match member_by_email(&mut tx, email).await? {
             Some(m) => (m, false),
-            None => {
-                let name: String = name.trim().chars().take(100).collect();
-                (insert_member(&mut tx, email, &name, now).await?, true)
-            }
+            None => (insert_member(&mut tx, email, &told.name, now).await?, true),
         };
         sqlx::query(
             "INSERT INTO member_subjects (issuer, subject, member_id, created_at) \
