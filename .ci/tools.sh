@@ -12,7 +12,7 @@
 #   node_modules/axe-core/axe.min.js          axe-core, to inject into Chromium
 #   node_modules/.bin/lighthouse              Lighthouse, run against the demo
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
-#   venv/                                     Python venv with feedparser
+#   venv/                                     Python venv with feedparser and aiosmtpd
 #   env.sh                                    `source` it for MASTHEAD_* paths
 # Idempotent: a second run only checks stamps under $MASTHEAD_TOOLS/.stamps.
 set -euo pipefail
@@ -28,6 +28,7 @@ NEWS_XSD_PKG=sitemap@4.0.2     # npm: last `sitemap` release that ships schema/s
 SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteindex.xsd; NOT the
                                          # sitemaps.org file: laxer (lastmod any string, may be empty)
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
+AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
 APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk)
 
 CHECK=0
@@ -138,13 +139,13 @@ EOF
   set_stamp "$XSD_STAMP"
 fi
 
-# --- 5. feedparser venv ------------------------------------------------------
+# --- 5. Python venv: feedparser, aiosmtpd -------------------------------------
 VENV="$TOOLS_DIR/venv"
-FEED_STAMP="venv-feedparser==$FEEDPARSER_VERSION"
+FEED_STAMP="venv-feedparser==$FEEDPARSER_VERSION+aiosmtpd==$AIOSMTPD_VERSION"
 if ! stamp "$FEED_STAMP" || [ ! -x "$VENV/bin/python" ]; then
   [ -x "$VENV/bin/python" ] || quiet python3 -m venv "$VENV"
   quiet "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "feedparser==$FEEDPARSER_VERSION"
+    "feedparser==$FEEDPARSER_VERSION" "aiosmtpd==$AIOSMTPD_VERSION"
   set_stamp "$FEED_STAMP"
 fi
 
@@ -182,7 +183,7 @@ if [ "$CHECK" = 1 ]; then
 EOF
   xmllint --noout --nonet --schema "$XSD_DIR/sitemap.xsd" "$t/urlset.xml" 2>/dev/null \
     || { echo "tools.sh: xmllint/sitemap.xsd failed" >&2; exit 1; }
-  "$VENV/bin/python" -c 'import feedparser' || { echo "tools.sh: feedparser import failed" >&2; exit 1; }
+  "$VENV/bin/python" -c 'import feedparser, aiosmtpd' || { echo "tools.sh: feedparser or aiosmtpd import failed" >&2; exit 1; }
 fi
 
 echo "tools.sh: tools ready in $TOOLS_DIR"

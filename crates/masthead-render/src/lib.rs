@@ -2,6 +2,7 @@
 //! Pure functions of their input; the web layer fetches, this crate presents.
 
 pub mod feeds;
+pub mod letters;
 pub mod markdown;
 pub mod newsroom;
 pub mod pictures;

@@ -45,6 +45,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "corrections.html",
         include_str!("../../../themes/default/templates/corrections.html"),
     ),
+    (
+        "letter.txt",
+        include_str!("../../../themes/default/templates/letter.txt"),
+    ),
+    (
+        "letter.html",
+        include_str!("../../../themes/default/templates/letter.html"),
+    ),
     // The newsroom's own pages: compiled in, never taken from a theme directory.
     (
         "newsroom/base.html",

@@ -13,6 +13,8 @@
 pub mod fixtures;
 pub mod http;
 pub mod images;
+pub mod mail;
+pub mod tools;
 
 use masthead_core::store::Store;
 use sqlx::Connection;

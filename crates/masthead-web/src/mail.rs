@@ -1,4 +1,6 @@
-//! Email the newsroom sends: password reset links and invitations.
+//! Email the site sends: staff password resets and invitations, members' sign-in
+//! links. Every letter has a plain-text and an HTML part, both dressed by the theme
+//! from one `LetterView` (see `masthead_render::letters`).
 //!
 //! With `smtp_url` configured, letters go out by SMTP (STARTTLS or TLS as the URL
 //! says). Without it, each letter is written as an `.eml` file to the outbox
@@ -6,10 +8,12 @@
 //! log says where. Letters are sent after the answer (`send_later`): how long a mail
 //! server takes never shows in a response, so it cannot tell whether an account exists.
 
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use masthead_render::letters::{LetterParts, LetterView};
+use masthead_render::{Theme, ThemeError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,13 +29,43 @@ pub struct Mailer {
     from: Mailbox,
 }
 
-/// A plain-text letter to one person.
+/// A letter to one person, in its two parts.
 #[derive(Debug, Clone)]
 pub struct Letter {
     pub to_name: String,
     pub to_email: String,
     pub subject: String,
-    pub text: String,
+    pub parts: LetterParts,
+}
+
+impl Letter {
+    /// `view` dressed by `theme`, to `to_name <to_email>`.
+    pub fn compose(
+        theme: &Theme,
+        to_name: &str,
+        to_email: &str,
+        subject: String,
+        view: &LetterView,
+    ) -> Result<Self, ThemeError> {
+        Ok(Self {
+            to_name: to_name.to_owned(),
+            to_email: to_email.to_owned(),
+            subject,
+            parts: theme.render_letter(view)?,
+        })
+    }
+}
+
+/// A letter from the publication titled `site` at `site_url`, saying nothing yet.
+pub fn view(site: &str, site_url: &str) -> LetterView {
+    LetterView {
+        site: site.to_owned(),
+        site_url: site_url.to_owned(),
+        greeting: String::new(),
+        before: Vec::new(),
+        action: None,
+        after: Vec::new(),
+    }
 }
 
 fn sender(from: &str) -> Result<Mailbox, String> {
@@ -84,12 +118,26 @@ impl Mailer {
             .parse()
             .map(|address| Mailbox::new(Some(letter.to_name.clone()), address))
             .map_err(|e| format!("{:?} is not an email address: {e}", letter.to_email))?;
+        // A Message-ID in the sender's own domain, which mail servers and spam
+        // filters expect; `Auto-Submitted` keeps vacation responders from answering.
+        let message_id = format!(
+            "<{}@{}>",
+            crate::secrets::secret(),
+            self.from.email.domain()
+        );
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(letter.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(letter.text.clone())
+            .message_id(Some(message_id))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
+            .multipart(MultiPart::alternative_plain_html(
+                letter.parts.text.clone(),
+                letter.parts.html.clone(),
+            ))
             .map_err(|e| format!("cannot write the letter: {e}"))?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp

@@ -13,6 +13,7 @@ use masthead_core::auth::{
 };
 use masthead_core::people::{NewPerson, Person, Role};
 use masthead_core::store::{PageRequest, Store};
+use masthead_testkit::mail::Letter;
 use masthead_testkit::store_test;
 use masthead_web::newsroom::{route_table, Access};
 use std::collections::HashMap;
@@ -1265,22 +1266,20 @@ async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Ar
     );
 }
 
-/// The letters in `outbox` (lettre's `.eml` files), waiting up to five seconds for
-/// `count` of them (they are written after the answer).
-async fn letters(outbox: &std::path::Path, count: usize) -> Vec<String> {
+/// The letters in `outbox` (lettre's `.eml` files), parsed, waiting up to five seconds
+/// for `count` of them (they are written after the answer).
+async fn letters(outbox: &std::path::Path, count: usize) -> Vec<Letter> {
     for _ in 0..100 {
-        let mut found: Vec<String> = std::fs::read_dir(outbox)
+        let found: Vec<Letter> = std::fs::read_dir(outbox)
             .map(|entries| {
                 entries
                     .flatten()
                     .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .map(|e| Letter::parse(&std::fs::read(e.path()).unwrap()))
                     .collect()
             })
             .unwrap_or_default();
         if found.len() >= count {
-            // Undo quoted-printable soft line breaks, should the body use them.
-            found.iter_mut().for_each(|l| *l = l.replace("=\r\n", ""));
             return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -1289,13 +1288,10 @@ async fn letters(outbox: &std::path::Path, count: usize) -> Vec<String> {
 }
 
 /// The newsroom link starting with `prefix` in a letter, as a path.
-fn link_in(letter: &str, prefix: &str) -> String {
-    let full = format!("https://news.example{prefix}");
-    let start = letter
-        .find(&full)
-        .unwrap_or_else(|| panic!("{full} in {letter}"));
-    let rest = &letter[start + "https://news.example".len()..];
-    rest[..prefix.len() + 64].to_owned()
+fn link_in(letter: &Letter, prefix: &str) -> String {
+    let link = letter.link("https://news.example", prefix);
+    assert_eq!(link.len(), prefix.len() + 64, "{link}");
+    link
 }
 
 async fn two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code(store: Arc<dyn Store>) {
@@ -1483,11 +1479,16 @@ async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn St
         1,
         "no letter to an unknown email"
     );
+    assert_eq!(
+        (sent[0].to_name.as_str(), sent[0].to.as_str()),
+        ("Ana", "ana@example.com")
+    );
+    // Both parts, with the link in each.
+    assert_eq!(sent[0].content_type, "multipart/alternative");
     assert!(
-        sent[0].contains("To: \"Ana\" <ana@example.com>")
-            || sent[0].contains("To: Ana <ana@example.com>"),
+        sent[0].html.contains("/newsroom/reset/"),
         "{}",
-        sent[0]
+        sent[0].html
     );
     let link = link_in(&sent[0], "/newsroom/reset/");
     // Opening the link (as mail scanners do) uses nothing up.
@@ -1661,8 +1662,8 @@ async fn admins_invite_staff_who_choose_their_own_password(store: Arc<dyn Store>
     // No mail server here: the admin is shown the link, and the letter waits in the outbox.
     assert!(r.body.contains("send this link to them yourself"));
     let sent = letters(&outbox, 1).await;
-    assert!(sent[0].contains("bo@example.com"));
-    assert!(sent[0].contains("Ada invited you"));
+    assert_eq!(sent[0].to, "bo@example.com");
+    assert!(sent[0].text.contains("Ada invited you"));
     let link = link_in(&sent[0], "/newsroom/invitation/");
     assert!(r.body.contains(&format!("https://news.example{link}")));
     let staff_page = admin.get("/newsroom/staff").await;
@@ -1717,7 +1718,7 @@ async fn admins_invite_staff_who_choose_their_own_password(store: Arc<dyn Store>
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let sent = letters(&outbox, 2).await;
-    let di = sent.iter().find(|l| l.contains("di@example.com")).unwrap();
+    let di = sent.iter().find(|l| l.to == "di@example.com").unwrap();
     let di_link = link_in(di, "/newsroom/invitation/");
     let pending = store.invitations(chrono::Utc::now()).await.unwrap();
     assert_eq!(pending.len(), 1);

@@ -10,7 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use masthead_testkit::http;
+use masthead_testkit::{http, tools};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -111,31 +111,6 @@ impl Drop for Demo {
             .status();
         let _ = self.child.wait();
     }
-}
-
-/// Where `.ci/tools.sh` put its tools.
-fn tools_dir() -> PathBuf {
-    std::env::var_os("MASTHEAD_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools"))
-}
-
-/// The tool at `path`, or `None` (with a note) when it is not installed; under CI the
-/// tool is required.
-fn tool(path: PathBuf) -> Option<PathBuf> {
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: run `bash .ci/tools.sh`",
-        path.display()
-    );
-    eprintln!(
-        "skipped: {} is missing (run `bash .ci/tools.sh`)",
-        path.display()
-    );
-    None
 }
 
 fn output_dir(name: &str) -> PathBuf {
@@ -296,7 +271,8 @@ fn newsroom_pages(demo: &Demo) -> BTreeMap<String, String> {
 
 #[test]
 fn every_page_passes_the_nu_html_checker() {
-    let Some(vnu) = tool(tools_dir().join("node_modules/vnu-jar/build/dist/vnu.jar")) else {
+    let Some(vnu) = tools::tool(tools::dir().join("node_modules/vnu-jar/build/dist/vnu.jar"))
+    else {
         return;
     };
     let demo = Demo::start();
@@ -463,7 +439,7 @@ fn structured_data_and_social_cards_follow_the_rules() {
 /// record.)
 #[test]
 fn lighthouse_scores_at_least_95_on_home_section_and_article() {
-    let Some(lighthouse) = tool(tools_dir().join("node_modules/.bin/lighthouse")) else {
+    let Some(lighthouse) = tools::tool(tools::dir().join("node_modules/.bin/lighthouse")) else {
         return;
     };
     let demo = Demo::start();
@@ -518,7 +494,7 @@ fn lighthouse_scores_at_least_95_on_home_section_and_article() {
 
 #[test]
 fn feeds_parse_in_a_standard_feed_parser() {
-    let Some(python) = tool(tools_dir().join("venv/bin/python")) else {
+    let Some(python) = tools::tool(tools::dir().join("venv/bin/python")) else {
         return;
     };
     let demo = Demo::start();
@@ -605,7 +581,7 @@ fn sitemap_schema(xsd_dir: &Path, dir: &Path) -> PathBuf {
 
 #[test]
 fn sitemaps_validate_against_the_sitemaps_org_schema() {
-    let Some(xsd_dir) = tool(tools_dir().join("xsd")) else {
+    let Some(xsd_dir) = tools::tool(tools::dir().join("xsd")) else {
         return;
     };
     let demo = Demo::start();
@@ -676,7 +652,7 @@ mod browser {
     }
 
     fn start_driver() -> Option<Driver> {
-        tool(PathBuf::from("/usr/bin/chromedriver"))?;
+        tools::tool(PathBuf::from("/usr/bin/chromedriver"))?;
         let port = http::free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -858,7 +834,8 @@ mod browser {
 
     #[tokio::test]
     async fn a_reader_browses_the_front_page_a_section_an_article_and_the_archive() {
-        let Some(axe_path) = tool(tools_dir().join("node_modules/axe-core/axe.min.js")) else {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
             return;
         };
         let Some(driver) = start_driver() else {
@@ -1077,7 +1054,8 @@ mod browser {
     /// Staff log in to the newsroom and land on their dashboard.
     #[tokio::test]
     async fn an_editor_logs_in_to_the_newsroom() {
-        let Some(axe_path) = tool(tools_dir().join("node_modules/axe-core/axe.min.js")) else {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
             return;
         };
         let Some(driver) = start_driver() else {

@@ -18,6 +18,7 @@ use masthead_core::auth::{
     FAILURE_WINDOW,
 };
 use masthead_core::people::{normalize_email, NewPerson};
+use masthead_render::letters::LetterAction;
 use masthead_render::newsroom::AccessView;
 use serde::Deserialize;
 
@@ -126,22 +127,30 @@ pub async fn forgot_submit(
         .await?;
     if let Some(person) = person {
         let site = state.site.get(&*state.store).await?;
-        state.mailer.send_later(Letter {
-            to_name: person.name.clone(),
-            to_email: person.email.clone(),
-            subject: format!(
-                "Choose a new password for the newsroom of {}",
-                site.settings.title
-            ),
-            text: format!(
-                "Hello {},\n\nSomeone, we hope you, asked to choose a new password for your \
-                 account in the newsroom of {}. To choose it, open this link within an hour:\n\n\
-                 {}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
-                person.name,
-                site.settings.title,
-                state.url(&format!("{FORGOT}/{token}"))
-            ),
+        let mut letter = crate::mail::view(&site.settings.title, &state.base_url);
+        letter.greeting = format!("Hello {},", person.name);
+        letter.before = vec![format!(
+            "Someone, we hope you, asked to choose a new password for your account in the \
+             newsroom of {}. The link works for an hour.",
+            site.settings.title
+        )];
+        letter.action = Some(LetterAction {
+            label: "Choose a new password".to_owned(),
+            url: state.url(&format!("{FORGOT}/{token}")),
         });
+        letter.after =
+            vec!["If it was not you, ignore this email: your password stays as it is.".to_owned()];
+        let subject = format!(
+            "Choose a new password for the newsroom of {}",
+            site.settings.title
+        );
+        state.mailer.send_later(Letter::compose(
+            &state.theme,
+            &person.name,
+            &person.email,
+            subject,
+            &letter,
+        )?);
     }
     let mut view = access_view("asked", FORGOT.to_owned());
     view.email = email;

@@ -17,6 +17,7 @@ use masthead_core::people::{normalize_email, Person, Role};
 use masthead_core::site::{NavItem, Policies, Settings};
 use masthead_core::staffing::{self, Invitation, StaffChange};
 use masthead_core::Error;
+use masthead_render::letters::LetterAction;
 use masthead_render::newsroom::{
     Choice, FieldErrorView, InvitationView, InviteFields, PolicyField, SettingsFields,
     SettingsView, StaffListView, StaffRowView,
@@ -429,20 +430,21 @@ pub async fn invite(
         .await?;
     let site = state.site.get(&*state.store).await?;
     let link = state.url(&format!("/newsroom/invitation/{token}"));
-    let letter = Letter {
-        to_name: name.clone(),
-        to_email: email.clone(),
-        subject: format!("Your invitation to the newsroom of {}", site.settings.title),
-        text: format!(
-            "Hello {},\n\n{} invited you to the newsroom of {} as {}. To accept, choose your \
-             password here within seven days:\n\n{}\n",
-            name,
-            person.name,
-            site.settings.title,
-            role.label().to_lowercase(),
-            link
-        ),
-    };
+    let mut view = crate::mail::view(&site.settings.title, &state.base_url);
+    view.greeting = format!("Hello {name},");
+    view.before = vec![format!(
+        "{} invited you to the newsroom of {} as {}. To accept, choose your password within \
+         seven days.",
+        person.name,
+        site.settings.title,
+        role.label().to_lowercase()
+    )];
+    view.action = Some(LetterAction {
+        label: "Accept the invitation".to_owned(),
+        url: link.clone(),
+    });
+    let subject = format!("Your invitation to the newsroom of {}", site.settings.title);
+    let letter = Letter::compose(&state.theme, &name, &email, subject, &view)?;
     // Sent while the admin waits (only admins invite, so how long it takes tells no
     // one anything): a refused letter is said, with the link to pass on instead.
     let why = if state.mailer.sends() {
