@@ -2,6 +2,7 @@
 //! reaches a reader: article pages, feeds, search, sitemaps, and the APIs.
 
 use crate::article::{Article, Visibility};
+use crate::member::Member;
 use crate::people::Person;
 
 /// Who is reading, as far as access is concerned.
@@ -12,6 +13,9 @@ pub enum Reader {
     Anonymous,
     /// A signed-in staff member: the newsroom reads everything it publishes.
     Staff(Box<Person>),
+    /// A signed-in member: reads what is for members (what is for paying
+    /// subscribers waits for the revenue issue's tiers).
+    Member(Box<Member>),
 }
 
 impl Reader {
@@ -23,7 +27,15 @@ impl Reader {
     pub fn staff(&self) -> Option<&Person> {
         match self {
             Reader::Staff(p) => Some(p.as_ref()),
-            Reader::Anonymous => None,
+            Reader::Anonymous | Reader::Member(_) => None,
+        }
+    }
+
+    /// The member reading, if it is one.
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Reader::Member(m) => Some(m.as_ref()),
+            Reader::Anonymous | Reader::Staff(_) => None,
         }
     }
 }
@@ -34,6 +46,8 @@ pub fn can_read_visibility(reader: &Reader, visibility: Visibility) -> bool {
     match (visibility, reader) {
         (Visibility::Public, _) => true,
         (Visibility::Members | Visibility::Paid, Reader::Staff(_)) => true,
+        (Visibility::Members, Reader::Member(_)) => true,
+        (Visibility::Paid, Reader::Member(_)) => false,
         (Visibility::Members | Visibility::Paid, Reader::Anonymous) => false,
     }
 }
@@ -64,6 +78,12 @@ mod tests {
             deactivated_at: None,
             job_title: String::new(),
         }));
+        let member = Reader::Member(Box::new(Member {
+            id: crate::ids::MemberId(1),
+            email: "mo@example.com".into(),
+            name: "Mo".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }));
         for (reader, visibility, expected) in [
             (&Reader::Anonymous, Visibility::Public, true),
             (&Reader::Anonymous, Visibility::Members, false),
@@ -71,6 +91,9 @@ mod tests {
             (&staff, Visibility::Public, true),
             (&staff, Visibility::Members, true),
             (&staff, Visibility::Paid, true),
+            (&member, Visibility::Public, true),
+            (&member, Visibility::Members, true),
+            (&member, Visibility::Paid, false),
         ] {
             assert_eq!(
                 can_read_visibility(reader, visibility),

@@ -29,10 +29,11 @@ pub const MAX_FAILURES_PER_IP: u32 = 20;
 /// ...and for one account from every address together (a distributed guess); past
 /// it, only a sign-in with a second factor goes on.
 pub const MAX_FAILURES_PER_ACCOUNT: u32 = 100;
-/// Password reset letters asked for one email, and from one address, in the window:
-/// their own budget, not the sign-in's.
-pub const MAX_RESETS_PER_EMAIL: u32 = 5;
-pub const MAX_RESETS_PER_IP: u32 = 20;
+/// Letters with a link (a staff password reset, a member's sign-in link) asked for one
+/// email, and from one address, in the window: each kind has its own budget of this
+/// size, apart from the sign-in's, so links cannot be used to flood a mailbox.
+pub const MAX_LETTERS_PER_EMAIL: u32 = 5;
+pub const MAX_LETTERS_PER_IP: u32 = 20;
 
 /// A session to start for its owner, who just proved who they are: a staff member
 /// (`PersonId`, the newsroom's sessions) or a member (`member::NewMemberSession`).
@@ -80,6 +81,7 @@ word_enum!(
         AccountFromIp => "account_ip" / "Account from an address",
         Ip => "ip" / "Address",
         Reset => "reset" / "Reset letter",
+        SignInLink => "sign_in_link" / "Member sign-in letter",
     }
 );
 
@@ -278,12 +280,12 @@ pub fn check_sign_in(f: SignInFailures, second_factor: bool) -> Result<(), DateT
     }
 }
 
-/// Whether another reset letter may be asked for: `Err(until)` when the email's or
-/// the address's budget is used up.
-pub fn check_resets(email: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
+/// Whether another letter with a link may be asked for: `Err(until)` when the email's
+/// or the address's budget is used up (see `MAX_LETTERS_PER_EMAIL`).
+pub fn check_letters(email: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
     let until = [
-        email.blocked_until(MAX_RESETS_PER_EMAIL),
-        ip.blocked_until(MAX_RESETS_PER_IP),
+        email.blocked_until(MAX_LETTERS_PER_EMAIL),
+        ip.blocked_until(MAX_LETTERS_PER_IP),
     ]
     .into_iter()
     .flatten()
@@ -396,8 +398,8 @@ mod tests {
         for (n, (f, second, expected)) in cases.into_iter().enumerate() {
             assert_eq!(check_sign_in(f, second), expected, "case {n}");
         }
-        assert_eq!(check_resets(failures(4, 0), none), Ok(()));
-        assert_eq!(check_resets(failures(5, 3), none), Err(at(18)));
-        assert_eq!(check_resets(none, failures(20, 4)), Err(at(19)));
+        assert_eq!(check_letters(failures(4, 0), none), Ok(()));
+        assert_eq!(check_letters(failures(5, 3), none), Err(at(18)));
+        assert_eq!(check_letters(none, failures(20, 4)), Err(at(19)));
     }
 }

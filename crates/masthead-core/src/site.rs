@@ -33,7 +33,22 @@ pub struct Settings {
     /// Where the publication states its standards, for readers and for the
     /// structured data search engines and the Trust Project read.
     pub policies: Policies,
+    /// The newsletters members may choose on their account page (their sending
+    /// comes with reader revenue).
+    pub newsletters: Vec<NewsletterOffer>,
 }
+
+/// A newsletter members may sign up for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsletterOffer {
+    /// Stable name of the choice, kept in members' standing.
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// Most newsletters a publication offers.
+pub const MAX_NEWSLETTERS: usize = 20;
 
 /// The pages (links: usually static pages of the site) where the publication states
 /// its policies; each is optional. Named as schema.org names them on a
@@ -105,6 +120,7 @@ impl Default for Settings {
             touch_icon: String::new(),
             social_image: String::new(),
             policies: Policies::default(),
+            newsletters: Vec::new(),
         }
     }
 }
@@ -162,6 +178,29 @@ impl Settings {
                 ),
             );
         }
+        v.check(
+            self.newsletters.len() <= MAX_NEWSLETTERS,
+            "newsletters",
+            "offer at most 20 newsletters",
+        );
+        for n in &self.newsletters {
+            v.check(
+                !n.name.trim().is_empty()
+                    && n.name.chars().count() <= 100
+                    && n.description.chars().count() <= 300
+                    && crate::slug::validate("newsletters", &n.slug).is_ok(),
+                "newsletters",
+                "give each newsletter a name (under 100 characters) and, after a |, a short description",
+            );
+        }
+        let mut slugs: Vec<&str> = self.newsletters.iter().map(|n| n.slug.as_str()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        v.check(
+            slugs.len() == self.newsletters.len(),
+            "newsletters",
+            "two newsletters have the same name",
+        );
         for item in &self.navigation {
             v.check(
                 !item.label.trim().is_empty(),

@@ -489,11 +489,13 @@ pub trait StaffStore: Send + Sync {
     /// Ends every session of `person` (logging out everywhere); returns how many.
     async fn end_sessions(&self, person: PersonId, audit: &NewAuditEntry) -> Result<u64>;
 
-    /// Records a failed login against each key (and forgets failures older than a day).
+    /// Records a failed login (or a letter asked for) against each key, with its audit
+    /// entry if any, and forgets such records older than a day.
     async fn record_login_failure(
         &self,
         keys: &[(AttemptKind, &str)],
-        audit: &NewAuditEntry,
+        at: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
     ) -> Result<()>;
 
     /// Failed logins for a key since `since`.

@@ -505,6 +505,8 @@ pub struct SettingsFields {
     pub navigation: String,
     pub about: String,
     pub support_text: String,
+    /// One newsletter per line: "Name | description".
+    pub newsletters: String,
     pub support_url: String,
     pub favicon: String,
     pub touch_icon: String,

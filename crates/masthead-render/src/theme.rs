@@ -46,6 +46,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/corrections.html"),
     ),
     (
+        "signin.html",
+        include_str!("../../../themes/default/templates/signin.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../../themes/default/templates/account.html"),
+    ),
+    (
         "letter.txt",
         include_str!("../../../themes/default/templates/letter.txt"),
     ),

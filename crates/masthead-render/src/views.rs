@@ -90,6 +90,22 @@ pub struct Chrome {
     /// The publication's time zone, for every date on the page.
     #[serde(skip)]
     pub zone: Tz,
+    /// The page's own path, where signing in comes back to (see `set_here`).
+    pub here: String,
+    /// Where "Sign in" leads from this page.
+    pub sign_in: String,
+    /// Who is reading, when it is someone: their name in the header. Never set on a
+    /// page the shared cache keeps (those are made for anonymous readers).
+    pub visitor: Option<Visitor>,
+}
+
+/// A signed-in reader, as the header shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Visitor {
+    pub name: String,
+    /// Their own page: the member's account, the newsroom for staff.
+    pub href: String,
+    pub staff: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,8 +210,28 @@ impl Chrome {
                 href: settings.support_url.clone(),
             }),
             zone: settings.zone(),
+            here: "/".to_owned(),
+            sign_in: sign_in_href("/"),
+            visitor: None,
         }
     }
+
+    /// Says which page this is: signing in from it comes back to `path`.
+    pub fn set_here(&mut self, path: &str) {
+        self.here = path.to_owned();
+        self.sign_in = sign_in_href(path);
+    }
+}
+
+/// The sign-in form's address, coming back to `path` afterwards.
+pub fn sign_in_href(path: &str) -> String {
+    if path == "/" {
+        return "/signin".to_owned();
+    }
+    format!(
+        "/signin?return_to={}",
+        percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -677,4 +713,53 @@ pub struct ErrorView {
     pub message: String,
     /// The newest headlines, to offer something to read instead.
     pub latest: Vec<StoryView>,
+}
+
+/// The sign-in (and sign-up) pages, at each step.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    /// "ask" (the email form), "sent" (check your email), "other_browser" (a link
+    /// opened elsewhere than asked), "taken" (a new address someone else has now),
+    /// "gone" (a used or expired link), "deleted" (an account just deleted).
+    pub step: &'static str,
+    /// Worded as joining rather than signing in (`/signup`).
+    pub join: bool,
+    pub email: String,
+    /// Where the reader goes back to afterwards.
+    pub return_to: String,
+    pub csrf: String,
+    pub error: Option<String>,
+    /// The link's token, for "send a link to this browser" ("other_browser").
+    pub token: String,
+}
+
+/// A newsletter a member may choose on their account page.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsletterChoice {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub chosen: bool,
+}
+
+/// The member's account page.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub email: String,
+    pub name: String,
+    pub comment_name: String,
+    pub reply_letters: bool,
+    pub newsletters: Vec<NewsletterChoice>,
+    pub joined: TimeView,
+    /// Just joined: asked for a name, then sent on to `return_to`.
+    pub welcome: bool,
+    pub return_to: String,
+    pub notice: Option<String>,
+    /// Field errors, as (field, message).
+    pub errors: Vec<(String, String)>,
 }

@@ -1776,7 +1776,13 @@ async fn login_failures_count_per_key_and_window(store: S) {
                     (AttemptKind::Account, "ana@example.com"),
                     (AttemptKind::Ip, "192.0.2.7"),
                 ],
-                &audit(at, None, AuditAction::LoginFailed, "ana@example.com"),
+                at,
+                Some(&audit(
+                    at,
+                    None,
+                    AuditAction::LoginFailed,
+                    "ana@example.com",
+                )),
             )
             .await
             .unwrap();
@@ -1787,7 +1793,8 @@ async fn login_failures_count_per_key_and_window(store: S) {
                 (AttemptKind::Account, "bo@example.com"),
                 (AttemptKind::Ip, "192.0.2.7"),
             ],
-            &audit(t, None, AuditAction::LoginFailed, "bo@example.com"),
+            t,
+            Some(&audit(t, None, AuditAction::LoginFailed, "bo@example.com")),
         )
         .await
         .unwrap();
@@ -1841,12 +1848,8 @@ async fn login_failures_count_per_key_and_window(store: S) {
     store
         .record_login_failure(
             &[(AttemptKind::Ip, "198.51.100.1")],
-            &audit(
-                t + Duration::days(2),
-                None,
-                AuditAction::LoginFailed,
-                "x@example.com",
-            ),
+            t + Duration::days(2),
+            None,
         )
         .await
         .unwrap();

@@ -79,8 +79,16 @@ pub fn counts_as_read(mut response: Response, article: ArticleId) -> Response {
 pub const PAGE_PARAMS: &[&str] = &["page", "q"];
 
 /// Surfaces that read their own query parameters and are never cached: their
-/// requests pass the cache as sent.
-const OWN_QUERY: &[&str] = &["/newsroom/", "/preview/"];
+/// requests pass the cache as sent. (The members' pages, `members::router`, are
+/// among them: they read `return_to`, `notice`, `done`.)
+const OWN_QUERY: &[&str] = &[
+    "/newsroom/",
+    "/preview/",
+    "/signin/",
+    "/signup/",
+    "/signout/",
+    "/account/",
+];
 
 /// Whether requests for `path` may be answered from, and stored in, the page cache.
 fn shared_path(path: &str) -> bool {

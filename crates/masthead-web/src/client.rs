@@ -71,6 +71,16 @@ impl Proxies {
     }
 }
 
+/// The client's address for `request`, as rate limits and the audit log name it
+/// ("unknown" when the server did not say who connected, as in some tests).
+pub fn address_of(proxies: &Proxies, request: &axum::extract::Request) -> String {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| proxies.client(c.0.ip(), request.headers()).to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -2,12 +2,14 @@
 //! its port, shape the response. No SQL and no business rules live here.
 
 pub mod cache;
+mod chrome;
 pub mod client;
 mod error;
 mod forms;
 mod health;
 pub mod log;
 pub mod mail;
+mod members;
 pub mod newsroom;
 mod paging;
 pub mod passwords;
@@ -121,7 +123,8 @@ pub fn router(state: AppState) -> App {
     let routes = Router::new()
         .merge(health::router())
         .merge(newsroom::router(&state))
-        .merge(portal::router(&state.media_dir))
+        .merge(members::router(&state))
+        .merge(portal::router(&state))
         .with_state(state);
     cache::Cached::new(routes, cache, readership, proxies, security)
 }

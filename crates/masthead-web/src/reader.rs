@@ -9,14 +9,19 @@ use crate::AppState;
 use axum::http::{header, HeaderMap};
 use masthead_core::access;
 use masthead_core::auth::Session;
+use masthead_core::member::MemberSession;
 
 /// The staff session cookie: a random token whose SHA-256 names the stored session.
 /// Sent to the whole site, so that staff reading it see what staff may see.
 pub const STAFF_SESSION_COOKIE: &str = "masthead_session";
 
+/// The member session cookie, as the staff one but for members' sessions; sent to the
+/// whole site too, so that members read what members may read.
+pub const MEMBER_SESSION_COOKIE: &str = "masthead_member";
+
 /// Cookies that may identify a reader; a request carrying one is never answered from,
 /// nor stored in, the shared page cache.
-const READER_COOKIES: &[&str] = &[STAFF_SESSION_COOKIE];
+const READER_COOKIES: &[&str] = &[STAFF_SESSION_COOKIE, MEMBER_SESSION_COOKIE];
 
 /// Whether a request carries a cookie that may identify its reader (valid or not:
 /// that is the handler's to find out).
@@ -47,30 +52,105 @@ pub async fn staff_session(
     Ok((None, tokens.into_iter().next()))
 }
 
+/// The live member session a request carries (the first live one, should a browser
+/// send two), with the token it was found by; its expiry is pushed on as it is used
+/// (at most once a minute).
+pub async fn member_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> masthead_core::Result<Option<(MemberSession, String)>> {
+    for token in crate::secrets::cookies(headers, MEMBER_SESSION_COOKIE) {
+        if let Some(session) = state.store.member_session(&token_hash(&token), now).await? {
+            if session.needs_touch(now) {
+                let expires = masthead_core::auth::session_expiry(session.created_at, now);
+                state
+                    .store
+                    .touch_member_session(&session.token_hash, now, expires)
+                    .await?;
+            }
+            return Ok(Some((session, token)));
+        }
+    }
+    Ok(None)
+}
+
+/// Who reads: staff first (a member who is also on staff reads as staff), then a
+/// member, else anonymous. Reading a session that cannot be read (the database is
+/// down) is an error the caller decides about.
+pub async fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> masthead_core::Result<access::Reader> {
+    if !may_identify(headers) {
+        return Ok(access::Reader::Anonymous);
+    }
+    let now = chrono::Utc::now();
+    if let (Some(session), _) = staff_session(state, headers, now).await? {
+        return Ok(access::Reader::Staff(Box::new(session.owner)));
+    }
+    Ok(match member_session(state, headers, now).await? {
+        Some((session, _)) => access::Reader::Member(Box::new(session.owner)),
+        None => access::Reader::Anonymous,
+    })
+}
+
+tokio::task_local! {
+    /// The reader of the portal request being answered (see `scope`).
+    static CURRENT: access::Reader;
+}
+
+/// Middleware for the reader portal: learns who reads once per request (no work for
+/// requests without a session cookie) and keeps it for the request's handler and for
+/// everything it calls, down to the page header and error pages (`current`).
+pub async fn scope(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // A session that cannot be read (the database is down) reads as anonymous: the
+    // page still answers, with what everyone may see.
+    let reader = identify(&state, request.headers())
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read a session on a reader page");
+            access::Reader::Anonymous
+        });
+    let personal = !reader.is_anonymous();
+    let mut response = as_reader(reader, next.run(request)).await;
+    if personal {
+        // Made for this reader: no cache on the way (a CDN, a shared proxy) may keep it.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
+}
+
+/// Runs `answer` (a handler) with `reader` as the request's reader (`current`).
+pub async fn as_reader<F: std::future::Future>(reader: access::Reader, answer: F) -> F::Output {
+    CURRENT.scope(reader, answer).await
+}
+
+/// The reader of the portal request being answered; anonymous outside one.
+pub fn current() -> access::Reader {
+    CURRENT
+        .try_with(access::Reader::clone)
+        .unwrap_or(access::Reader::Anonymous)
+}
+
 /// The reader of this request, as `can_read` knows them.
 pub struct Reader(pub access::Reader);
 
-impl axum::extract::FromRequestParts<AppState> for Reader {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
+        _: &mut axum::http::request::Parts,
+        _: &S,
     ) -> Result<Self, Self::Rejection> {
-        if !may_identify(&parts.headers) {
-            return Ok(Self(access::Reader::Anonymous));
-        }
-        // A session that cannot be read (the database is down) reads as anonymous:
-        // the page still answers, with what everyone may see.
-        let reader = match staff_session(state, &parts.headers, chrono::Utc::now()).await {
-            Ok((Some(session), _)) => access::Reader::Staff(Box::new(session.owner)),
-            Ok((None, _)) => access::Reader::Anonymous,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read a staff session on a reader page");
-                access::Reader::Anonymous
-            }
-        };
-        Ok(Self(reader))
+        Ok(Self(current()))
     }
 }
 
@@ -89,6 +169,9 @@ mod tests {
         );
         assert!(!may_identify(&h));
         h.append(header::COOKIE, "a=b; masthead_session=abc".parse().unwrap());
+        assert!(may_identify(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "masthead_member=abc".parse().unwrap());
         assert!(may_identify(&h));
     }
 }

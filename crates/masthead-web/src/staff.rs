@@ -6,13 +6,12 @@
 use crate::forms::{same_origin, sent_csrf};
 use crate::secrets::{cookie, same_secret};
 use crate::AppState;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method};
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use masthead_core::auth::Session;
 use masthead_core::people::{Person, Role};
-use std::net::SocketAddr;
 
 pub use crate::reader::STAFF_SESSION_COOKIE as SESSION_COOKIE;
 /// Before login: a random token the login form must echo (double submit).
@@ -113,16 +112,7 @@ pub fn set_cookie(state: &AppState, name: &'static str, value: Option<&str>) -> 
 /// [`Desk`] for its handler.
 pub async fn check(state: &AppState, access: Access, request: Request) -> Result<Request, Refusal> {
     let now = Utc::now();
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| {
-            state
-                .proxies
-                .client(c.0.ip(), request.headers())
-                .to_string()
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
+    let ip = crate::client::address_of(&state.proxies, &request);
     let (session, token) = crate::reader::staff_session(state, request.headers(), now)
         .await
         .map_err(Refusal::Internal)?;

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use masthead_core::article::{ArticleContent, Status};
 use masthead_core::auth::{
     AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose, MAX_FAILURES_PER_ACCOUNT,
-    MAX_FAILURES_PER_ACCOUNT_FROM_IP, MAX_FAILURES_PER_IP, MAX_RESETS_PER_EMAIL,
+    MAX_FAILURES_PER_ACCOUNT_FROM_IP, MAX_FAILURES_PER_IP, MAX_LETTERS_PER_EMAIL,
 };
 use masthead_core::people::{NewPerson, Person, Role};
 use masthead_core::store::{PageRequest, Store};
@@ -1564,7 +1564,7 @@ async fn a_forgotten_password_is_reset_by_an_emailed_link_once(store: Arc<dyn St
     // Asking again and again is limited, for known and unknown emails alike (this
     // email was asked for once above).
     let mut asker = Browser::new(&app, "192.0.2.4");
-    for _ in 1..MAX_RESETS_PER_EMAIL {
+    for _ in 1..MAX_LETTERS_PER_EMAIL {
         let r = asker
             .post("/newsroom/reset", &[("email", "nobody@example.com")])
             .await;
@@ -1963,13 +1963,14 @@ async fn unknown_emails_and_wrong_passwords_answer_alike_and_are_rate_limited(
             store
                 .record_login_failure(
                     &keys,
-                    &NewAuditEntry {
+                    chrono::Utc::now(),
+                    Some(&NewAuditEntry {
                         at: chrono::Utc::now(),
                         actor: None,
                         action: AuditAction::LoginFailed,
                         target: who.email.clone(),
                         ip,
-                    },
+                    }),
                 )
                 .await
                 .unwrap();

@@ -1,5 +1,5 @@
 -- Failed sign-ins are also counted per account from one address, and reset letters
--- have a budget of their own (see core::auth::check_sign_in and check_resets).
+-- have a budget of their own (see core::auth::check_sign_in and check_letters).
 -- SQLite cannot change a CHECK constraint in place: the table is made again.
 CREATE TABLE login_failures_new (
     kind TEXT NOT NULL CHECK (kind IN ('account', 'account_ip', 'ip', 'reset')),

@@ -137,11 +137,12 @@ impl masthead_core::store::StaffStore for Store {
     async fn record_login_failure(
         &self,
         keys: &[(AttemptKind, &str)],
-        audit: &NewAuditEntry,
+        at: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(ts(audit.at - chrono::Duration::days(1)))
+            .bind(ts(at - chrono::Duration::days(1)))
             .execute(&mut *tx)
             .await
             .map_err(db_error("login failures"))?;
@@ -149,12 +150,14 @@ impl masthead_core::store::StaffStore for Store {
             sqlx::query("INSERT INTO login_failures (kind, key, at) VALUES ($1, $2, $3)")
                 .bind(kind.as_str())
                 .bind(*key)
-                .bind(ts(audit.at))
+                .bind(ts(at))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error("login failures"))?;
         }
-        insert_audit(&mut tx, audit).await?;
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
         commit(tx).await
     }
 

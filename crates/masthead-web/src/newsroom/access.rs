@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{
-    check_resets, AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose,
+    check_letters, AttemptKind, AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose,
     FAILURE_WINDOW,
 };
 use masthead_core::people::{normalize_email, NewPerson};
@@ -71,7 +71,7 @@ pub async fn forgot_submit(
     let email: String = normalize_email(&form.email).chars().take(254).collect();
     let (email_key, ip_key) = (format!("email:{email}"), format!("ip:{}", desk.ip));
     let since = now - FAILURE_WINDOW;
-    let asked = check_resets(
+    let asked = check_letters(
         state
             .store
             .login_failures(AttemptKind::Reset, &email_key, since)
@@ -116,13 +116,14 @@ pub async fn forgot_submit(
                 (AttemptKind::Reset, &email_key),
                 (AttemptKind::Reset, &ip_key),
             ],
-            &NewAuditEntry {
+            now,
+            Some(&NewAuditEntry {
                 at: now,
                 actor: person.as_ref().map(|p| p.id),
                 action: AuditAction::PasswordResetAsked,
                 target: email.clone(),
                 ip: desk.ip.clone(),
-            },
+            }),
         )
         .await?;
     if let Some(person) = person {

@@ -132,7 +132,8 @@ async fn confirm_password(
         .store
         .record_login_failure(
             &keys,
-            &audit(now, person, AuditAction::LoginFailed, &desk.ip),
+            now,
+            Some(&audit(now, person, AuditAction::LoginFailed, &desk.ip)),
         )
         .await?;
     Ok(Some("That is not your current password.".to_owned()))

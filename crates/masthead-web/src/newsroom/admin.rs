@@ -14,7 +14,7 @@ use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpos
 use masthead_core::ids::PersonId;
 use masthead_core::page::StaticPage;
 use masthead_core::people::{normalize_email, Person, Role};
-use masthead_core::site::{NavItem, Policies, Settings};
+use masthead_core::site::{NavItem, NewsletterOffer, Policies, Settings};
 use masthead_core::staffing::{self, Invitation, StaffChange};
 use masthead_core::Error;
 use masthead_render::letters::LetterAction;
@@ -60,6 +60,12 @@ fn fields_of(s: &Settings, pages: &[StaticPage]) -> SettingsFields {
         about: s.about.clone(),
         support_text: s.support_text.clone(),
         support_url: s.support_url.clone(),
+        newsletters: s
+            .newsletters
+            .iter()
+            .map(|n| format!("{} | {}", n.name, n.description))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -132,6 +138,8 @@ pub struct SettingsForm {
     #[serde(default)]
     support_url: String,
     #[serde(default)]
+    newsletters: String,
+    #[serde(default)]
     favicon: String,
     #[serde(default)]
     touch_icon: String,
@@ -140,6 +148,24 @@ pub struct SettingsForm {
     /// Every `policy_*` field (see `POLICY_FIELDS`).
     #[serde(flatten)]
     policies: std::collections::HashMap<String, String>,
+}
+
+/// Newsletters as the settings form lists them, one per line: "Name | description".
+/// A newsletter keeps the address (slug) its name gives, which members' choices name.
+fn newsletters_of(lines: &str) -> Vec<NewsletterOffer> {
+    lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (name, description) = line.split_once('|').unwrap_or((line, ""));
+            NewsletterOffer {
+                slug: masthead_core::slug::slugify(name).unwrap_or_default(),
+                name: name.trim().to_owned(),
+                description: description.trim().to_owned(),
+            }
+        })
+        .collect()
 }
 
 /// The form fields of the policies, in the order of `Policies::each`.
@@ -188,6 +214,7 @@ pub async fn save_settings(
         favicon: form.favicon.trim().to_owned(),
         touch_icon: form.touch_icon.trim().to_owned(),
         social_image: form.social_image.trim().to_owned(),
+        newsletters: newsletters_of(&form.newsletters),
         policies: {
             let link = |field: &str| {
                 form.policies

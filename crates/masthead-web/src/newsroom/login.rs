@@ -289,13 +289,14 @@ async fn failed(
         .store
         .record_login_failure(
             &keys,
-            &NewAuditEntry {
+            now,
+            Some(&NewAuditEntry {
                 at: now,
                 actor: None,
                 action: AuditAction::LoginFailed,
                 target: account.to_owned(),
                 ip: desk.ip.clone(),
-            },
+            }),
         )
         .await?;
     Ok(())

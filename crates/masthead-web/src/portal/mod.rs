@@ -8,24 +8,20 @@ mod scope;
 mod search;
 mod sitemaps;
 
+pub(crate) use crate::chrome::{chrome, gone, not_found, Context};
 pub(crate) use crate::segments::Segments;
 
 use crate::cache::{cacheable, Dep};
 use crate::redirect::{self, Address};
-use crate::site::SiteParts;
 use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
-use masthead_render::views::{Chrome, ErrorView, StoryView};
-use std::path::Path;
-use std::sync::Arc;
 use tower_http::services::ServeDir;
 
-pub fn router(media_dir: &Path) -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(lists::home))
         .route("/latest/", get(lists::latest))
@@ -46,8 +42,13 @@ pub fn router(media_dir: &Path) -> Router<AppState> {
         .route("/{section}/", get(lists::section))
         .route("/{section}/{slug}/", get(article::show))
         .route("/preview/{token}", get(article::preview))
-        .nest_service("/media", ServeDir::new(media_dir))
         .fallback(fallback)
+        // Who reads, for every page above (and its header); not for media files.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::reader::scope,
+        ))
+        .nest_service("/media", ServeDir::new(&state.media_dir))
 }
 
 /// The portal's "no such page": the themed 404.
@@ -76,33 +77,6 @@ async fn top_level_file(
         }
     }
     feeds::site(&state, &file, &address).await
-}
-
-/// What every page is built from: its chrome, and the site parts the chrome was made
-/// of, for pages that need more of them.
-pub(crate) struct Context {
-    pub chrome: Chrome,
-    pub site: Arc<SiteParts>,
-}
-
-/// Loads what every page shows around its content, for the page at `path`.
-pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebError> {
-    let site = state.site.get(&*state.store).await?;
-    let mut chrome = Chrome::new(
-        &site.settings,
-        &site.sections,
-        &site.pages,
-        chrono::Utc::now(),
-    );
-    chrome.meta.canonical = state.url(path);
-    // The site's picture for social networks, unless the page has its own.
-    if !site.settings.social_image.is_empty() {
-        chrome.meta.image = Some(masthead_render::views::absolute(
-            &state.base_url,
-            &site.settings.social_image,
-        ));
-    }
-    Ok(Context { chrome, site })
 }
 
 /// Renders a page that shows `deps` (see `cache`), so it can be cached.
@@ -203,45 +177,3 @@ pub(crate) async fn missing(state: &AppState, address: &Address) -> Result<Respo
     }
     Err(not_found(state, &address.path).await)
 }
-
-/// A themed 404 page (falling back to a plain one if even that fails).
-pub(crate) async fn not_found(state: &AppState, path: &str) -> WebError {
-    error_page(state, path, WebError::not_found(), "Page not found").await
-}
-
-/// A themed 410 page: the address held something that has been withdrawn.
-pub(crate) async fn gone(state: &AppState, path: &str) -> WebError {
-    error_page(state, path, WebError::gone(), "This page has been removed").await
-}
-
-/// Dresses `error` in a page that helps the reader on: the latest headlines and links.
-async fn error_page(state: &AppState, path: &str, mut error: WebError, heading: &str) -> WebError {
-    let Ok(Context { mut chrome, .. }) = chrome(state, path).await else {
-        return error;
-    };
-    chrome.meta.title = heading.to_owned();
-    chrome.meta.robots = Some("noindex");
-    let query = ArticleQuery::published(
-        ArticleFilter::All,
-        PageRequest::numbered(1, ERROR_PAGE_LATEST),
-    );
-    let latest = match state.store.list_articles(&query).await {
-        Ok(page) => page
-            .items
-            .iter()
-            .map(|a| StoryView::new(a, chrome.zone))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let view = ErrorView {
-        chrome,
-        heading: heading.to_owned(),
-        message: error.message.clone(),
-        latest,
-    };
-    error.page = state.theme.render("error.html", &view).ok();
-    error
-}
-
-/// Headlines an error page offers instead.
-const ERROR_PAGE_LATEST: u32 = 6;

@@ -16,7 +16,7 @@ use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
 use masthead_core::people::{NewPerson, SocialLink};
-use masthead_core::site::Settings;
+use masthead_core::site::{NewsletterOffer, Settings};
 use masthead_core::store::Store;
 use masthead_core::taxonomy::NewSection;
 use masthead_render::MarkdownRenderer;
@@ -276,6 +276,18 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             touch_icon: identity.touch_icon,
             social_image: identity.social_image,
             policies: demo.publication.policies.clone(),
+            newsletters: vec![
+                NewsletterOffer {
+                    slug: "morning-briefing".into(),
+                    name: "Morning Briefing".into(),
+                    description: "The day's stories before breakfast, every weekday.".into(),
+                },
+                NewsletterOffer {
+                    slug: "world-weekly".into(),
+                    name: "World Weekly".into(),
+                    description: "Our correspondents' week, every Saturday.".into(),
+                },
+            ],
             ..Settings::default()
         })
         .await

@@ -1,0 +1,302 @@
+//! Members' own pages: signing in (and up) by an emailed link, signing out, and the
+//! account page. Every route passes `guard`, which learns who is signed in, checks
+//! that forms came from our own pages with their token, and sends signed-out readers
+//! of member-only pages to sign in.
+//!
+//! Three cookies, each sent only where it is needed:
+//! - `masthead_member` (the session; the whole site, so members read what members
+//!   may; `reader::MEMBER_SESSION_COOKIE`);
+//! - `masthead_browser` (under `/signin` only): this browser's own secret. A link is
+//!   stored with the hash of the secret of the browser that asked for it, and works
+//!   only there. Signed-out forms carry a token derived from it (double submit).
+
+mod account;
+mod signin;
+
+use crate::forms::{same_origin, sent_csrf};
+use crate::reader::MEMBER_SESSION_COOKIE;
+use crate::secrets::{same_secret, token_hash};
+use crate::{AppState, WebError};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use cookie::{Cookie, SameSite};
+use masthead_core::access;
+use masthead_core::member::MemberSession;
+
+pub(crate) use crate::chrome::ACCOUNT;
+/// The sign-in form; everything under it receives the browser cookie.
+pub const SIGN_IN: &str = "/signin";
+/// This browser's secret (see the module's notes).
+const BROWSER_COOKIE: &str = "masthead_browser";
+
+/// Who may use a member route.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone: the sign-in pages.
+    Anyone,
+    /// Signed-in members only.
+    Member,
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let anyone = Router::new()
+        .route(SIGN_IN, get(signin::form).post(signin::ask))
+        .route("/signup", get(signin::join))
+        .route("/signin/link/{token}", get(signin::open))
+        .route("/signin/again", post(signin::again))
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Access::Anyone),
+            guard,
+        ));
+    let members = Router::new()
+        .route(ACCOUNT, get(account::show).post(account::save))
+        .route("/account/data", get(account::data))
+        .route("/account/delete", post(account::delete))
+        .route("/signin/email", post(account::change_email))
+        .route("/signout", post(signin::sign_out))
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Access::Member),
+            guard,
+        ));
+    anyone.merge(members)
+}
+
+/// What the guard learned about a request, for its handler.
+#[derive(Clone)]
+pub(crate) struct Visit {
+    /// The client's address, for rate limits.
+    pub ip: String,
+    /// The signed-in member's session (always there on member routes).
+    pub session: Option<MemberSession>,
+    /// This browser's secret (on `/signin` and `/signup`; made now if it had none).
+    pub browser: Option<String>,
+}
+
+impl Visit {
+    /// The token this page's forms carry: the session's when signed in, else one
+    /// derived from the browser's secret.
+    pub fn csrf(&self) -> String {
+        match (&self.session, &self.browser) {
+            (Some(session), _) => session.csrf_token.clone(),
+            (None, Some(browser)) => form_token(browser),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The signed-in member's session; member routes always have one (the guard sees
+    /// to it), so its absence is answered as "sign in", not a panic.
+    pub fn signed_in(&self) -> Result<&MemberSession, WebError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))
+    }
+
+    /// The hash a link is stored with, naming this browser (a fresh secret's, which
+    /// matches nothing, when it has none).
+    pub fn browser_hash(&self) -> String {
+        token_hash(&self.browser.clone().unwrap_or_else(crate::secrets::secret))
+    }
+}
+
+/// The signed-out forms' token for a browser secret: derived, so the page does not
+/// show the secret itself.
+fn form_token(browser: &str) -> String {
+    token_hash(&format!("form:{browser}"))
+}
+
+/// Checks a request to a member route and runs its handler as its reader; member
+/// pages are never stored by anyone.
+async fn guard(
+    State((state, access)): State<(AppState, Access)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = match check(&state, access, request).await {
+        Ok((request, visit, new_browser)) => {
+            let reader = match &visit.session {
+                Some(s) => access::Reader::Member(Box::new(s.owner.clone())),
+                None => access::Reader::Anonymous,
+            };
+            let mut response = crate::reader::as_reader(reader, next.run(request)).await;
+            if let Some(secret) = new_browser {
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, browser_cookie(&state, &secret));
+            }
+            response
+        }
+        Err(refusal) => refusal,
+    };
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// The request with its `Visit`, and a browser secret to set if one was made; or the
+/// answer refusing it.
+async fn check(
+    state: &AppState,
+    access: Access,
+    request: Request,
+) -> Result<(Request, Visit, Option<String>), Response> {
+    let now = Utc::now();
+    let ip = crate::client::address_of(&state.proxies, &request);
+    let session = crate::reader::member_session(state, request.headers(), now)
+        .await
+        .map_err(|e| WebError::from(e).into_response())?
+        .map(|(session, _)| session);
+    let path = request.uri().path();
+    let wants_browser = path == "/signup" || path == SIGN_IN || path.starts_with("/signin/");
+    let sent_browser = crate::secrets::cookie(request.headers(), BROWSER_COOKIE)
+        .filter(|b| b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit()));
+    let new_browser = (wants_browser && sent_browser.is_none()).then(crate::secrets::secret);
+    let visit = Visit {
+        ip,
+        session,
+        browser: sent_browser.or_else(|| new_browser.clone()),
+    };
+    let mut request = request;
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        let checked = sent_csrf(request).await;
+        let (checked, sent) = match checked {
+            Ok(ok) => ok,
+            Err(bad) => return Err(refuse(state, bad.status, bad.message).await),
+        };
+        request = checked;
+        if !same_origin(&state.base_url, request.headers()) {
+            return Err(refuse(
+                state,
+                StatusCode::FORBIDDEN,
+                "This form was sent from another site, so it was not taken.",
+            )
+            .await);
+        }
+        let signed_out_member_form = access == Access::Member && visit.session.is_none();
+        if !signed_out_member_form
+            && !same_secret(&visit.csrf(), sent.as_deref().unwrap_or_default())
+        {
+            return Err(refuse(
+                state,
+                StatusCode::FORBIDDEN,
+                "This form has expired or your browser did not send its cookies. Go back, \
+                 reload the page and send it again.",
+            )
+            .await);
+        }
+    }
+    if access == Access::Member && visit.session.is_none() {
+        let here = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str().to_owned())
+            .unwrap_or_else(|| ACCOUNT.to_owned());
+        return Err(match *request.method() {
+            Method::GET | Method::HEAD => {
+                Redirect::to(&masthead_render::views::sign_in_href(&here)).into_response()
+            }
+            _ => {
+                refuse(
+                    state,
+                    StatusCode::UNAUTHORIZED,
+                    "You are signed out, so this was not saved. Sign in and try again.",
+                )
+                .await
+            }
+        });
+    }
+    request.extensions_mut().insert(visit.clone());
+    Ok((request, visit, new_browser))
+}
+
+/// A refusal, as a themed page whose message says what to do.
+async fn refuse(state: &AppState, status: StatusCode, message: &str) -> Response {
+    let error = WebError {
+        status,
+        message: message.to_owned(),
+        page: None,
+    };
+    crate::chrome::error_page(state, SIGN_IN, error, "That did not work")
+        .await
+        .into_response()
+}
+
+fn build_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: Option<&str>,
+    path: &'static str,
+    days: i64,
+) -> HeaderValue {
+    let mut c = Cookie::build((name, value.unwrap_or_default().to_owned()))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.base_url.starts_with("https://"))
+        .build();
+    match value {
+        Some(_) => c.set_max_age(cookie::time::Duration::days(days)),
+        None => c.make_removal(),
+    }
+    // Our own names and hex values always make a valid header.
+    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// The browser secret's cookie, under `/signin` for a year.
+fn browser_cookie(state: &AppState, secret: &str) -> HeaderValue {
+    build_cookie(state, BROWSER_COOKIE, Some(secret), SIGN_IN, 365)
+}
+
+/// The member session cookie (`None` removes it).
+fn session_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
+    let days = masthead_core::auth::SESSION_MAX.num_days();
+    build_cookie(state, MEMBER_SESSION_COOKIE, token, "/", days)
+}
+
+/// Where a reader may be sent back to after signing in: a plain local path that is
+/// not itself part of signing in; else the front page.
+pub(crate) fn safe_return(path: &str) -> String {
+    let own = ["/signin", "/signup", "/signout", "/newsroom"]
+        .iter()
+        .any(|p| {
+            path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?"))
+        });
+    if crate::redirect::is_local_path(path) && !own {
+        path.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_local_pages_are_returned_to() {
+        for (sent, kept) in [
+            ("/world/harbor-fees/", "/world/harbor-fees/"),
+            ("/latest/?page=2", "/latest/?page=2"),
+            ("/account", "/account"),
+            ("//evil.example/", "/"),
+            ("https://evil.example/", "/"),
+            ("/\\evil.example", "/"),
+            ("/signin", "/"),
+            ("/signin/link/abc", "/"),
+            ("/signout", "/"),
+            ("/newsroom/", "/"),
+            ("/a/../newsroom/", "/"),
+            ("/%2f%2fevil.example", "/"),
+            ("", "/"),
+            ("/x\r\nSet-Cookie: a=b", "/"),
+        ] {
+            assert_eq!(safe_return(sent), kept, "{sent:?}");
+        }
+    }
+}

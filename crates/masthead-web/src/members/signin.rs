@@ -1,0 +1,431 @@
+//! Signing in and up by an emailed link, and signing out. Asking for a link answers
+//! the same, after the same work, whether or not the email has an account: the link
+//! makes the account when it is opened (`MemberStore::use_member_link`), and the
+//! letter leaves after the answer.
+
+use super::{safe_return, session_cookie, Visit, SIGN_IN};
+use crate::chrome::chrome;
+use crate::mail::Letter;
+use crate::{AppState, WebError};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{DateTime, Utc};
+use masthead_core::auth::{check_letters, AttemptKind, FAILURE_WINDOW};
+use masthead_core::member::{LinkPurpose, LinkUse, Member, NewMemberLink, NewMemberSession};
+use masthead_core::people::{is_plausible_email, normalize_email};
+use masthead_render::letters::LetterAction;
+use masthead_render::views::SignInView;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ReturnParam {
+    return_to: Option<String>,
+    /// What just happened: "deleted" (the account), "signed_out".
+    done: Option<String>,
+}
+
+/// `/signin`: the email form (signed-in members go straight back).
+pub async fn form(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<ReturnParam>,
+) -> Result<Response, WebError> {
+    ask_page(&state, &visit, q, false).await
+}
+
+/// `/signup`: the same form, worded as joining.
+pub async fn join(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<ReturnParam>,
+) -> Result<Response, WebError> {
+    ask_page(&state, &visit, q, true).await
+}
+
+async fn ask_page(
+    state: &AppState,
+    visit: &Visit,
+    q: ReturnParam,
+    join: bool,
+) -> Result<Response, WebError> {
+    let return_to = safe_return(q.return_to.as_deref().unwrap_or("/"));
+    if visit.session.is_some() {
+        return Ok(Redirect::to(&return_to).into_response());
+    }
+    let step = match q.done.as_deref() {
+        Some("deleted") => "deleted",
+        _ => "ask",
+    };
+    let mut view = view(state, visit, step, join).await?;
+    view.return_to = return_to;
+    page(state, StatusCode::OK, &view)
+}
+
+/// A sign-in page at `step`, for this visit.
+async fn view(
+    state: &AppState,
+    visit: &Visit,
+    step: &'static str,
+    join: bool,
+) -> Result<SignInView, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = chrome(state, if join { "/signup" } else { SIGN_IN })
+        .await?
+        .chrome;
+    chrome.meta.title = if join {
+        format!("Join {}", site.settings.title)
+    } else {
+        format!("Sign in to {}", site.settings.title)
+    };
+    chrome.meta.robots = Some("noindex");
+    Ok(SignInView {
+        chrome,
+        step,
+        join,
+        email: String::new(),
+        return_to: "/".to_owned(),
+        csrf: visit.csrf(),
+        error: None,
+        token: String::new(),
+    })
+}
+
+fn page(state: &AppState, status: StatusCode, view: &SignInView) -> Result<Response, WebError> {
+    Ok((status, Html(state.theme.render("signin.html", view)?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    return_to: String,
+    #[serde(default)]
+    join: String,
+}
+
+/// Sends a sign-in link to the email given, whoever it belongs to.
+pub async fn ask(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    Form(form): Form<AskForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let join = form.join == "yes";
+    let email: String = normalize_email(&form.email).chars().take(254).collect();
+    let return_to = safe_return(&form.return_to);
+    let mut view = view(&state, &visit, "ask", join).await?;
+    view.email = email.clone();
+    view.return_to = return_to.clone();
+    if !is_plausible_email(&email) {
+        view.error = Some("Enter your email address, like name@example.com.".to_owned());
+        return page(&state, StatusCode::UNPROCESSABLE_ENTITY, &view);
+    }
+    let link = NewMemberLink {
+        token_hash: String::new(),
+        purpose: LinkPurpose::SignIn,
+        email,
+        member: None,
+        browser_hash: visit.browser_hash(),
+        return_to,
+        created_at: now,
+    };
+    if let Some(until) = send_link(&state, &visit, link, now).await? {
+        return too_many(&state, view, now, until);
+    }
+    view.step = "sent";
+    page(&state, StatusCode::OK, &view)
+}
+
+/// Stores `link` (with a fresh token) and mails it, unless the letter budget of its
+/// email or of this address is used up: then when to come back. The work and the
+/// answer are the same for every email; the letter leaves after the answer.
+pub(super) async fn send_link(
+    state: &AppState,
+    visit: &Visit,
+    mut link: NewMemberLink,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, WebError> {
+    let (email_key, ip_key) = (format!("email:{}", link.email), format!("ip:{}", visit.ip));
+    let since = now - FAILURE_WINDOW;
+    let store = &state.store;
+    let budget = check_letters(
+        store
+            .login_failures(AttemptKind::SignInLink, &email_key, since)
+            .await?,
+        store
+            .login_failures(AttemptKind::SignInLink, &ip_key, since)
+            .await?,
+    );
+    if let Err(until) = budget {
+        return Ok(Some(until));
+    }
+    let token = crate::secrets::secret();
+    link.token_hash = crate::secrets::token_hash(&token);
+    store.create_member_link(&link).await?;
+    store
+        .record_login_failure(
+            &[
+                (AttemptKind::SignInLink, &email_key),
+                (AttemptKind::SignInLink, &ip_key),
+            ],
+            now,
+            None,
+        )
+        .await?;
+    let site = state.site.get(&*state.store).await?;
+    let title = &site.settings.title;
+    let mut letter = crate::mail::view(title, &state.base_url);
+    letter.greeting = "Hello,".to_owned();
+    let minutes = masthead_core::member::LINK_VALIDITY.num_minutes();
+    let (subject, label) = match link.purpose {
+        LinkPurpose::SignIn => {
+            letter.before = vec![
+                format!(
+                    "Here is your link to sign in to {title}. It works once, within \
+                     {minutes} minutes, in the browser where you asked for it."
+                ),
+                format!(
+                    "If you have no account yet, the link makes one: you become a member of \
+                     {title}, free of charge."
+                ),
+            ];
+            (
+                format!("Your link to sign in to {title}"),
+                format!("Sign in to {title}"),
+            )
+        }
+        LinkPurpose::EmailChange => {
+            letter.before = vec![format!(
+                "Someone, we hope you, asked to use this address for their account with \
+                 {title}. To confirm it, open this link within {minutes} minutes, in the \
+                 browser where you asked."
+            )];
+            (
+                format!("Confirm your new email address for {title}"),
+                "Confirm this address".to_owned(),
+            )
+        }
+    };
+    letter.action = Some(LetterAction {
+        label,
+        url: state.url(&format!("/signin/link/{token}")),
+    });
+    letter.after = vec![
+        "If you did not ask for this, ignore this email: nothing happens without the link."
+            .to_owned(),
+    ];
+    let letter = Letter::compose(&state.theme, "", &link.email, subject, &letter)?;
+    state.mailer.send_later(letter);
+    Ok(None)
+}
+
+/// The letter budget is used up: the same answer for every email, with when to come
+/// back.
+fn too_many(
+    state: &AppState,
+    mut view: SignInView,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Response, WebError> {
+    let seconds = (until - now).num_seconds().max(1);
+    let minutes = (seconds + 59) / 60;
+    view.error = Some(format!(
+        "We have sent several links lately. To keep your inbox safe, ask again in {minutes} \
+         minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    ));
+    let mut response = page(state, StatusCode::TOO_MANY_REQUESTS, &view)?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    Ok(response)
+}
+
+/// Whether `token` could be one of our links' tokens (64 hex digits).
+fn plausible_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `/signin/link/{token}`: an emailed link, opened.
+pub async fn open(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let used = if plausible_token(&token) {
+        state
+            .store
+            .use_member_link(
+                &crate::secrets::token_hash(&token),
+                &visit.browser_hash(),
+                now,
+            )
+            .await?
+    } else {
+        LinkUse::Gone
+    };
+    outcome(&state, &visit, &headers, used, &token, now).await
+}
+
+/// What opening a link did, as a page or a redirect.
+async fn outcome(
+    state: &AppState,
+    visit: &Visit,
+    headers: &HeaderMap,
+    used: LinkUse,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Response, WebError> {
+    match used {
+        LinkUse::SignedIn {
+            member,
+            joined,
+            return_to,
+        } => {
+            let to = if joined {
+                // A new member is asked their name first, then sent on.
+                format!(
+                    "{}?welcome=1&return_to={}",
+                    super::ACCOUNT,
+                    percent_encoding::utf8_percent_encode(
+                        &return_to,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                )
+            } else {
+                safe_return(&return_to)
+            };
+            begin_session(state, visit, headers, &member, now, &to).await
+        }
+        LinkUse::EmailChanged { .. } => {
+            Ok(Redirect::to(&format!("{}?notice=email_changed", super::ACCOUNT)).into_response())
+        }
+        LinkUse::OtherBrowser { .. } => {
+            let mut view = view(state, visit, "other_browser", false).await?;
+            view.token = token.to_owned();
+            page(state, StatusCode::FORBIDDEN, &view)
+        }
+        LinkUse::EmailTaken => {
+            let view = view(state, visit, "taken", false).await?;
+            page(state, StatusCode::CONFLICT, &view)
+        }
+        LinkUse::Gone => {
+            let view = view(state, visit, "gone", false).await?;
+            page(state, StatusCode::GONE, &view)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AgainForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// A link opened in another browser than the one that asked: on request, a fresh
+/// link for this browser, to the same address (the first stays good where it was
+/// asked for). Pressed, not opened: mail scanners that open every link send nothing.
+pub async fn again(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Form(form): Form<AgainForm>,
+) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let used = if plausible_token(&form.token) {
+        state
+            .store
+            .use_member_link(
+                &crate::secrets::token_hash(&form.token),
+                &visit.browser_hash(),
+                now,
+            )
+            .await?
+    } else {
+        LinkUse::Gone
+    };
+    let LinkUse::OtherBrowser {
+        purpose,
+        email,
+        member,
+        return_to,
+    } = used
+    else {
+        // Opened here after all (or gone meanwhile): as if the link were opened.
+        return outcome(&state, &visit, &headers, used, &form.token, now).await;
+    };
+    let mut view = view(&state, &visit, "sent", false).await?;
+    view.email = email.clone();
+    let link = NewMemberLink {
+        token_hash: String::new(),
+        purpose,
+        email,
+        member,
+        browser_hash: visit.browser_hash(),
+        return_to,
+        created_at: now,
+    };
+    if let Some(until) = send_link(&state, &visit, link, now).await? {
+        view.step = "ask";
+        return too_many(&state, view, now, until);
+    }
+    page(&state, StatusCode::OK, &view)
+}
+
+/// Signs `member` in: a fresh session (any member session this browser had is ended,
+/// never reused), then on to `to`.
+async fn begin_session(
+    state: &AppState,
+    visit: &Visit,
+    headers: &HeaderMap,
+    member: &Member,
+    now: DateTime<Utc>,
+    to: &str,
+) -> Result<Response, WebError> {
+    let store = &state.store;
+    if let Some(old) = &visit.session {
+        store.end_member_session(&old.token_hash).await?;
+    }
+    let token = crate::secrets::secret();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect();
+    store
+        .start_member_session(&NewMemberSession {
+            token_hash: crate::secrets::token_hash(&token),
+            owner: member.id,
+            csrf_token: crate::secrets::secret(),
+            created_at: now,
+            ip: visit.ip.clone(),
+            user_agent,
+        })
+        .await?;
+    let mut response = Redirect::to(to).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(state, Some(&token)));
+    Ok(response)
+}
+
+/// Ends this session.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+) -> Result<Response, WebError> {
+    let session = visit.signed_in()?;
+    state.store.end_member_session(&session.token_hash).await?;
+    let mut response = Redirect::to("/").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, None));
+    Ok(response)
+}
