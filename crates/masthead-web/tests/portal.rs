@@ -1166,7 +1166,10 @@ async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
     assert!(html.contains("class=\"comment depth-1\""));
     assert!(!html.contains("Buy pills"));
     // Signed-out readers are led to sign in, and back to this article.
-    assert!(html.contains(r#"<a href="/signin?return_to=%2Fworld%2F"#), "{html}");
+    assert!(
+        html.contains(r#"<a href="/signin?return_to=%2Fworld%2F"#),
+        "{html}"
+    );
     assert!(html.contains("Sign in to join the conversation"));
 
     // Related: shares the fixture's tags. Unpublishing it refreshes this page.

@@ -58,13 +58,13 @@ pub const KEYS: &[Key] = &[
         name: "smtp_url",
         env: "MASTHEAD_SMTP_URL",
         default: "(none: letters go to <data-dir>/outbox)",
-        meaning: "Mail server for password resets and invitations: `smtps://USER:PASSWORD@HOST` (TLS) or `smtp://HOST:587?tls=required` (STARTTLS).",
+        meaning: "Mail server for every letter (members' sign-in links, staff password resets and invitations): `smtps://USER:PASSWORD@HOST` (TLS) or `smtp://HOST:587?tls=required` (STARTTLS).",
     },
     Key {
         name: "mail_from",
         env: "MASTHEAD_MAIL_FROM",
         default: "Masthead <newsroom@<base_url host>>",
-        meaning: "The sender of the newsroom's letters.",
+        meaning: "The sender of the site's letters.",
     },
 ];
 

@@ -90,7 +90,7 @@ fn mailer(config: &Config) -> Result<masthead_web::mail::Mailer> {
             let outbox = Mailer::outbox_dir(&config.data_dir);
             tracing::warn!(
                 outbox = %outbox.display(),
-                "no smtp_url: password reset and invitation letters are written to the outbox, not sent"
+                "no smtp_url: letters (members' sign-in links, staff password resets and invitations) are written to the outbox, not sent"
             );
             Mailer::outbox(&outbox, &config.mail_from)
         }
