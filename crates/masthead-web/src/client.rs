@@ -81,6 +81,17 @@ pub fn address_of(proxies: &Proxies, request: &axum::extract::Request) -> String
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The client's own name for itself, as a session keeps it (at most 300 characters).
+pub fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

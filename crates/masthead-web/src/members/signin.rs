@@ -244,9 +244,22 @@ fn too_many(
     Ok(response)
 }
 
-/// Whether `token` could be one of our links' tokens (64 hex digits).
-fn plausible_token(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+/// Opens the link whose token is `token` in this visit's browser (see `LinkUse`);
+/// anything that cannot be one of our tokens (64 hex digits) is gone.
+async fn use_link(
+    state: &AppState,
+    visit: &Visit,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<LinkUse, WebError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(LinkUse::Gone);
+    }
+    let hash = crate::secrets::token_hash(token);
+    Ok(state
+        .store
+        .use_member_link(&hash, &visit.browser_hash(), now)
+        .await?)
 }
 
 /// `/signin/link/{token}`: an emailed link, opened.
@@ -257,18 +270,7 @@ pub async fn open(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     let now = Utc::now();
-    let used = if plausible_token(&token) {
-        state
-            .store
-            .use_member_link(
-                &crate::secrets::token_hash(&token),
-                &visit.browser_hash(),
-                now,
-            )
-            .await?
-    } else {
-        LinkUse::Gone
-    };
+    let used = use_link(&state, &visit, &token, now).await?;
     outcome(&state, &visit, &headers, used, &token, now).await
 }
 
@@ -337,18 +339,7 @@ pub async fn again(
     Form(form): Form<AgainForm>,
 ) -> Result<Response, WebError> {
     let now = Utc::now();
-    let used = if plausible_token(&form.token) {
-        state
-            .store
-            .use_member_link(
-                &crate::secrets::token_hash(&form.token),
-                &visit.browser_hash(),
-                now,
-            )
-            .await?
-    } else {
-        LinkUse::Gone
-    };
+    let used = use_link(&state, &visit, &form.token, now).await?;
     let LinkUse::OtherBrowser {
         purpose,
         email,
@@ -392,13 +383,7 @@ async fn begin_session(
         store.end_member_session(&old.token_hash).await?;
     }
     let token = crate::secrets::secret();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
+    let user_agent = crate::client::user_agent(headers);
     store
         .start_member_session(&NewMemberSession {
             token_hash: crate::secrets::token_hash(&token),

@@ -345,13 +345,7 @@ pub(super) async fn begin_session(
         }
     }
     let token = crate::secrets::secret();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
+    let user_agent = crate::client::user_agent(headers);
     store
         .start_session(
             &NewSession {
