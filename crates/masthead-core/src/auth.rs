@@ -280,6 +280,13 @@ pub fn check_sign_in(f: SignInFailures, second_factor: bool) -> Result<(), DateT
     }
 }
 
+/// How long to wait until `until`, as a client is told it: whole seconds (at least
+/// one, for `Retry-After`) and whole minutes rounded up (at least one, for people).
+pub fn wait_until(now: DateTime<Utc>, until: DateTime<Utc>) -> (i64, i64) {
+    let seconds = (until - now).num_seconds().max(1);
+    (seconds, (seconds + 59) / 60)
+}
+
 /// Whether another letter with a link may be asked for: `Err(until)` when the email's
 /// or the address's budget is used up (see `MAX_LETTERS_PER_EMAIL`).
 pub fn check_letters(email: Failures, ip: Failures) -> Result<(), DateTime<Utc>> {
@@ -398,6 +405,9 @@ mod tests {
         for (n, (f, second, expected)) in cases.into_iter().enumerate() {
             assert_eq!(check_sign_in(f, second), expected, "case {n}");
         }
+        assert_eq!(wait_until(at(0), at(0)), (1, 1));
+        assert_eq!(wait_until(at(0), at(0) + Duration::seconds(61)), (61, 2));
+        assert_eq!(wait_until(at(0), at(0) + Duration::seconds(120)), (120, 2));
         assert_eq!(check_letters(failures(4, 0), none), Ok(()));
         assert_eq!(check_letters(failures(5, 3), none), Err(at(18)));
         assert_eq!(check_letters(none, failures(20, 4)), Err(at(19)));

@@ -729,6 +729,8 @@ pub struct SignInView {
     pub email: String,
     /// Where the reader goes back to afterwards.
     pub return_to: String,
+    /// The join form, coming back there too.
+    pub join_href: String,
     pub csrf: String,
     pub error: Option<String>,
     /// The link's token, for "send a link to this browser" ("other_browser").

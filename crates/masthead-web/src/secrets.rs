@@ -1,8 +1,8 @@
 //! Secrets every surface uses the same way: random tokens, how they are stored (only
-//! their hash), comparing them, and reading them back from cookies.
+//! their hash), comparing them, and carrying them in cookies.
 
-use axum::http::{header, HeaderMap};
-use cookie::Cookie;
+use axum::http::{header, HeaderMap, HeaderValue};
+use cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -41,4 +41,29 @@ pub fn cookies(headers: &HeaderMap, name: &str) -> Vec<String> {
         .filter(|c| c.name() == name)
         .map(|c| c.value().to_owned())
         .collect()
+}
+
+/// A `Set-Cookie` value for a secret kept by the browser: sent only to `path`, never
+/// to scripts or other sites' requests (SameSite=Lax), only over TLS when the site is
+/// (`secure`); kept for `days` (else until the browser closes). `None` removes it.
+pub fn set_cookie(
+    name: &'static str,
+    value: Option<&str>,
+    path: &'static str,
+    days: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
+    let mut c = Cookie::build((name, value.unwrap_or_default().to_owned()))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build();
+    match (value, days) {
+        (Some(_), Some(days)) => c.set_max_age(cookie::time::Duration::days(days)),
+        (Some(_), None) => {}
+        (None, _) => c.make_removal(),
+    }
+    // A cookie built from our own names and hex values is always a valid header.
+    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
 }

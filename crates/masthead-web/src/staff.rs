@@ -9,7 +9,6 @@ use crate::AppState;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method};
 use chrono::Utc;
-use cookie::{Cookie, SameSite};
 use masthead_core::auth::Session;
 use masthead_core::people::{Person, Role};
 
@@ -88,24 +87,17 @@ fn cookie_path(name: &str) -> &'static str {
     }
 }
 
-/// A `Set-Cookie` value for one of the staff cookies; `None` removes it.
+/// A `Set-Cookie` value for one of the staff cookies; `None` removes it. The session
+/// lasts as sessions do; the others end with the browser.
 pub fn set_cookie(state: &AppState, name: &'static str, value: Option<&str>) -> HeaderValue {
-    let mut c = Cookie::build((name, value.unwrap_or_default().to_owned()))
-        .path(cookie_path(name))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.base_url.starts_with("https://"))
-        .build();
-    match value {
-        Some(_) if name == SESSION_COOKIE => {
-            let days = masthead_core::auth::SESSION_MAX.num_days();
-            c.set_max_age(cookie::time::Duration::days(days));
-        }
-        Some(_) => {}
-        None => c.make_removal(),
-    }
-    // A cookie built from our own names and hex values is always a valid header.
-    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
+    let days = (name == SESSION_COOKIE).then(|| masthead_core::auth::SESSION_MAX.num_days());
+    crate::secrets::set_cookie(
+        name,
+        value,
+        cookie_path(name),
+        days,
+        state.base_url.starts_with("https://"),
+    )
 }
 
 /// Checks a request against the route's `access`; on success the request carries a

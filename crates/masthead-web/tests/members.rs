@@ -276,6 +276,17 @@ async fn an_emailed_link_works_once_in_time_and_where_asked(store: Arc<dyn Store
     let mut asker = Browser::new(&app, "192.0.2.1");
     asker.ask("bo@example.com", "/").await;
     let path = link(&smtp.letters(1).await[0]);
+    // Visiting the join form meanwhile keeps this browser's secret (it was once
+    // replaced there, and the pending link then failed).
+    let secret = asker.cookie("masthead_browser").unwrap().to_owned();
+    let join = asker.get("/signup?return_to=/world/").await;
+    assert_eq!(
+        join.location.as_deref(),
+        Some("/signin?join=1&return_to=%2Fworld%2F")
+    );
+    let form = asker.get(join.location.as_deref().unwrap()).await;
+    assert!(form.body.contains("Join "), "{}", form.body);
+    assert_eq!(asker.cookie("masthead_browser"), Some(secret.as_str()));
     // Opened elsewhere (another browser, a mail scanner): refused, nothing stored,
     // and the link still works where it was asked for.
     let mut other = Browser::new(&app, "192.0.2.2");
@@ -550,6 +561,16 @@ async fn the_account_page_changes_names_email_and_deletes(store: Arc<dyn Store>)
     let page = cy.get("/account?notice=saved").await;
     assert!(page.body.contains("Your changes are saved."));
     assert!(page.body.contains(r#"value="morning-briefing" checked"#));
+    // A form without its token is refused on a page that still knows who reads.
+    let stale = cy
+        .send(Method::POST, "/account", &[("name", "X")], &[])
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert!(
+        stale.body.contains(r#"href="/account">Cy Twombly</a>"#),
+        "{}",
+        stale.body
+    );
     // A name with control characters is refused, and nothing changes.
     let bad = cy
         .post_from(

@@ -183,7 +183,7 @@ pub async fn change_email(
         created_at: now,
     };
     if let Some(until) = super::signin::send_link(&state, &visit, link, now).await? {
-        let minutes = ((until - now).num_seconds().max(1) + 59) / 60;
+        let (_, minutes) = masthead_core::auth::wait_until(now, until);
         let mut view = account_view(&state, &visit, None).await?;
         view.errors = vec![(
             "email".to_owned(),

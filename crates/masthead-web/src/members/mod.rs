@@ -24,7 +24,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
-use cookie::{Cookie, SameSite};
 use masthead_core::access;
 use masthead_core::member::MemberSession;
 
@@ -73,7 +72,7 @@ pub(crate) struct Visit {
     pub ip: String,
     /// The signed-in member's session (always there on member routes).
     pub session: Option<MemberSession>,
-    /// This browser's secret (on `/signin` and `/signup`; made now if it had none).
+    /// This browser's secret (under `/signin`; made now if it had none).
     pub browser: Option<String>,
 }
 
@@ -109,29 +108,41 @@ fn form_token(browser: &str) -> String {
     token_hash(&format!("form:{browser}"))
 }
 
-/// Checks a request to a member route and runs its handler as its reader; member
-/// pages are never stored by anyone.
+/// Checks a request to a member route and runs it, refusals included, as its reader
+/// (so every page it answers names them in the header); member pages are never
+/// stored by anyone.
 async fn guard(
     State((state, access)): State<(AppState, Access)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let mut response = match check(&state, access, request).await {
-        Ok((request, visit, new_browser)) => {
-            let reader = match &visit.session {
-                Some(s) => access::Reader::Member(Box::new(s.owner.clone())),
-                None => access::Reader::Anonymous,
-            };
-            let mut response = crate::reader::as_reader(reader, next.run(request)).await;
-            if let Some(secret) = new_browser {
-                response
-                    .headers_mut()
-                    .append(header::SET_COOKIE, browser_cookie(&state, &secret));
-            }
-            response
-        }
-        Err(refusal) => refusal,
+    let session = match crate::reader::member_session(&state, request.headers(), Utc::now()).await {
+        Ok(found) => found.map(|(session, _)| session),
+        Err(e) => return no_store(WebError::from(e).into_response()),
     };
+    let reader = match &session {
+        Some(s) => access::Reader::Member(Box::new(s.owner.clone())),
+        None => access::Reader::Anonymous,
+    };
+    let answer = async {
+        match check(&state, access, request, session).await {
+            Ok((request, new_browser)) => {
+                let mut response = next.run(request).await;
+                if let Some(secret) = new_browser {
+                    response
+                        .headers_mut()
+                        .append(header::SET_COOKIE, browser_cookie(&state, &secret));
+                }
+                response
+            }
+            Err(refusal) => refusal,
+        }
+    };
+    no_store(crate::reader::as_reader(reader, answer).await)
+}
+
+/// `response`, marked for no cache anywhere to keep.
+fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
@@ -139,21 +150,19 @@ async fn guard(
     response
 }
 
-/// The request with its `Visit`, and a browser secret to set if one was made; or the
-/// answer refusing it.
+/// The request carrying its `Visit`, and a browser secret to set if one was made; or
+/// the answer refusing it.
 async fn check(
     state: &AppState,
     access: Access,
     request: Request,
-) -> Result<(Request, Visit, Option<String>), Response> {
-    let now = Utc::now();
+    session: Option<MemberSession>,
+) -> Result<(Request, Option<String>), Response> {
     let ip = crate::client::address_of(&state.proxies, &request);
-    let session = crate::reader::member_session(state, request.headers(), now)
-        .await
-        .map_err(|e| WebError::from(e).into_response())?
-        .map(|(session, _)| session);
+    // Only where the browser sends its secret may one be made: anywhere else, a new
+    // one would replace the secret pending links were asked with.
     let path = request.uri().path();
-    let wants_browser = path == "/signup" || path == SIGN_IN || path.starts_with("/signin/");
+    let wants_browser = path == SIGN_IN || path.starts_with("/signin/");
     let sent_browser = crate::secrets::cookie(request.headers(), BROWSER_COOKIE)
         .filter(|b| b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit()));
     let new_browser = (wants_browser && sent_browser.is_none()).then(crate::secrets::secret);
@@ -211,8 +220,8 @@ async fn check(
             }
         });
     }
-    request.extensions_mut().insert(visit.clone());
-    Ok((request, visit, new_browser))
+    request.extensions_mut().insert(visit);
+    Ok((request, new_browser))
 }
 
 /// A refusal, as a themed page whose message says what to do.
@@ -227,47 +236,31 @@ async fn refuse(state: &AppState, status: StatusCode, message: &str) -> Response
         .into_response()
 }
 
-fn build_cookie(
-    state: &AppState,
-    name: &'static str,
-    value: Option<&str>,
-    path: &'static str,
-    days: i64,
-) -> HeaderValue {
-    let mut c = Cookie::build((name, value.unwrap_or_default().to_owned()))
-        .path(path)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.base_url.starts_with("https://"))
-        .build();
-    match value {
-        Some(_) => c.set_max_age(cookie::time::Duration::days(days)),
-        None => c.make_removal(),
-    }
-    // Our own names and hex values always make a valid header.
-    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
-}
-
 /// The browser secret's cookie, under `/signin` for a year.
 fn browser_cookie(state: &AppState, secret: &str) -> HeaderValue {
-    build_cookie(state, BROWSER_COOKIE, Some(secret), SIGN_IN, 365)
+    let secure = state.base_url.starts_with("https://");
+    crate::secrets::set_cookie(BROWSER_COOKIE, Some(secret), SIGN_IN, Some(365), secure)
 }
 
 /// The member session cookie (`None` removes it).
 fn session_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
     let days = masthead_core::auth::SESSION_MAX.num_days();
-    build_cookie(state, MEMBER_SESSION_COOKIE, token, "/", days)
+    let secure = state.base_url.starts_with("https://");
+    crate::secrets::set_cookie(MEMBER_SESSION_COOKIE, token, "/", Some(days), secure)
 }
 
-/// Where a reader may be sent back to after signing in: a plain local path that is
-/// not itself part of signing in; else the front page.
+/// Longest address kept to return to (it is stored with each link).
+const MAX_RETURN: usize = 2000;
+
+/// Where a reader may be sent back to after signing in: a plain local path, not too
+/// long to keep, that is not itself part of signing in; else the front page.
 pub(crate) fn safe_return(path: &str) -> String {
     let own = ["/signin", "/signup", "/signout", "/newsroom"]
         .iter()
         .any(|p| {
             path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?"))
         });
-    if crate::redirect::is_local_path(path) && !own {
+    if path.len() <= MAX_RETURN && crate::redirect::is_local_path(path) && !own {
         path.to_owned()
     } else {
         "/".to_owned()
@@ -298,5 +291,9 @@ mod tests {
         ] {
             assert_eq!(safe_return(sent), kept, "{sent:?}");
         }
+        // An address too long to keep with a link is not kept.
+        let long = format!("/{}", "a".repeat(MAX_RETURN));
+        assert_eq!(safe_return(&long), "/");
+        assert_eq!(safe_return(&long[..MAX_RETURN]), &long[..MAX_RETURN]);
     }
 }

@@ -22,7 +22,9 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct ReturnParam {
     return_to: Option<String>,
-    /// What just happened: "deleted" (the account), "signed_out".
+    /// Worded as joining (`/signup` leads here with it).
+    join: Option<String>,
+    /// What just happened: "deleted" (the account).
     done: Option<String>,
 }
 
@@ -32,24 +34,6 @@ pub async fn form(
     Extension(visit): Extension<Visit>,
     Query(q): Query<ReturnParam>,
 ) -> Result<Response, WebError> {
-    ask_page(&state, &visit, q, false).await
-}
-
-/// `/signup`: the same form, worded as joining.
-pub async fn join(
-    State(state): State<AppState>,
-    Extension(visit): Extension<Visit>,
-    Query(q): Query<ReturnParam>,
-) -> Result<Response, WebError> {
-    ask_page(&state, &visit, q, true).await
-}
-
-async fn ask_page(
-    state: &AppState,
-    visit: &Visit,
-    q: ReturnParam,
-    join: bool,
-) -> Result<Response, WebError> {
     let return_to = safe_return(q.return_to.as_deref().unwrap_or("/"));
     if visit.session.is_some() {
         return Ok(Redirect::to(&return_to).into_response());
@@ -58,22 +42,38 @@ async fn ask_page(
         Some("deleted") => "deleted",
         _ => "ask",
     };
-    let mut view = view(state, visit, step, join).await?;
-    view.return_to = return_to;
-    page(state, StatusCode::OK, &view)
+    let view = view(&state, &visit, step, q.join.is_some(), return_to).await?;
+    page(&state, StatusCode::OK, &view)
 }
 
-/// A sign-in page at `step`, for this visit.
+/// `/signup`: the same form, worded as joining. It is shown under `/signin`, where
+/// the browser sends its secret: made anywhere else, a new one would replace the one
+/// the browser's pending links were asked with.
+pub async fn join(Query(q): Query<ReturnParam>) -> Response {
+    let return_to = safe_return(q.return_to.as_deref().unwrap_or("/"));
+    Redirect::to(&join_href(&return_to)).into_response()
+}
+
+/// The join form's address, coming back to `return_to`.
+fn join_href(return_to: &str) -> String {
+    format!(
+        "{SIGN_IN}?join=1&return_to={}",
+        percent_encoding::utf8_percent_encode(return_to, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+/// A sign-in page at `step`, for this visit, coming back to `return_to`.
 async fn view(
     state: &AppState,
     visit: &Visit,
     step: &'static str,
     join: bool,
+    return_to: String,
 ) -> Result<SignInView, WebError> {
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = chrome(state, if join { "/signup" } else { SIGN_IN })
-        .await?
-        .chrome;
+    let mut chrome = chrome(state, SIGN_IN).await?.chrome;
+    // The header's "Sign in" keeps where the reader came from, not this page.
+    chrome.sign_in = masthead_render::views::sign_in_href(&return_to);
     chrome.meta.title = if join {
         format!("Join {}", site.settings.title)
     } else {
@@ -85,7 +85,8 @@ async fn view(
         step,
         join,
         email: String::new(),
-        return_to: "/".to_owned(),
+        join_href: join_href(&return_to),
+        return_to,
         csrf: visit.csrf(),
         error: None,
         token: String::new(),
@@ -116,9 +117,8 @@ pub async fn ask(
     let join = form.join == "yes";
     let email: String = normalize_email(&form.email).chars().take(254).collect();
     let return_to = safe_return(&form.return_to);
-    let mut view = view(&state, &visit, "ask", join).await?;
+    let mut view = view(&state, &visit, "ask", join, return_to.clone()).await?;
     view.email = email.clone();
-    view.return_to = return_to.clone();
     if !is_plausible_email(&email) {
         view.error = Some("Enter your email address, like name@example.com.".to_owned());
         return page(&state, StatusCode::UNPROCESSABLE_ENTITY, &view);
@@ -230,8 +230,7 @@ fn too_many(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Response, WebError> {
-    let seconds = (until - now).num_seconds().max(1);
-    let minutes = (seconds + 59) / 60;
+    let (seconds, minutes) = masthead_core::auth::wait_until(now, until);
     view.error = Some(format!(
         "We have sent several links lately. To keep your inbox safe, ask again in {minutes} \
          minute{}.",
@@ -308,16 +307,16 @@ async fn outcome(
             Ok(Redirect::to(&format!("{}?notice=email_changed", super::ACCOUNT)).into_response())
         }
         LinkUse::OtherBrowser { .. } => {
-            let mut view = view(state, visit, "other_browser", false).await?;
+            let mut view = view(state, visit, "other_browser", false, "/".to_owned()).await?;
             view.token = token.to_owned();
             page(state, StatusCode::FORBIDDEN, &view)
         }
         LinkUse::EmailTaken => {
-            let view = view(state, visit, "taken", false).await?;
+            let view = view(state, visit, "taken", false, "/".to_owned()).await?;
             page(state, StatusCode::CONFLICT, &view)
         }
         LinkUse::Gone => {
-            let view = view(state, visit, "gone", false).await?;
+            let view = view(state, visit, "gone", false, "/".to_owned()).await?;
             page(state, StatusCode::GONE, &view)
         }
     }
@@ -350,7 +349,7 @@ pub async fn again(
         // Opened here after all (or gone meanwhile): as if the link were opened.
         return outcome(&state, &visit, &headers, used, &form.token, now).await;
     };
-    let mut view = view(&state, &visit, "sent", false).await?;
+    let mut view = view(&state, &visit, "sent", false, safe_return(&return_to)).await?;
     view.email = email.clone();
     let link = NewMemberLink {
         token_hash: String::new(),

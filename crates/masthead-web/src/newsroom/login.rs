@@ -392,8 +392,7 @@ pub(super) fn audit(
 
 /// Rate limited: the same answer for every email, with when to come back.
 pub(super) fn too_many_message(now: DateTime<Utc>, until: DateTime<Utc>) -> (String, i64) {
-    let seconds = (until - now).num_seconds().max(1);
-    let minutes = (seconds + 59) / 60;
+    let (seconds, minutes) = masthead_core::auth::wait_until(now, until);
     let message = format!(
         "Too many failed attempts. For your account's safety, try again in {minutes} minute{}.",
         if minutes == 1 { "" } else { "s" }
