@@ -175,8 +175,10 @@ pub struct Article {
     pub seo: Seo,
     pub sources: Vec<Source>,
     pub corrections: Vec<Correction>,
-    /// How many of its comments are approved (shown to readers).
+    /// How many of its comments readers see.
     pub approved_comments: u32,
+    /// Whether it takes new comments (editors close an article's comments).
+    pub comments_open: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
@@ -267,6 +269,8 @@ pub struct ArticleSummary {
     pub featured_media_id: Option<MediaId>,
     pub featured_alt: String,
     pub word_count: u32,
+    /// How many of its comments readers see.
+    pub comments: u32,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }

@@ -36,6 +36,8 @@ pub struct Settings {
     /// The newsletters members may choose on their account page (their sending
     /// comes with reader revenue).
     pub newsletters: Vec<NewsletterOffer>,
+    /// How members' new comments are treated.
+    pub comments: crate::comment::Moderation,
 }
 
 /// A newsletter members may sign up for.
@@ -121,6 +123,7 @@ impl Default for Settings {
             social_image: String::new(),
             policies: Policies::default(),
             newsletters: Vec::new(),
+            comments: crate::comment::Moderation::default(),
         }
     }
 }

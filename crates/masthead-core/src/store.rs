@@ -11,7 +11,10 @@ use crate::auth::{
     AttemptKind, AuditEntry, Failures, NewAuditEntry, NewSession, NewStaffToken, Session,
     StaffToken, TokenPurpose, TwoFactor,
 };
-use crate::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
+use crate::comment::{
+    Activity, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus, CommentToModerate,
+    NewComment, NewReport,
+};
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, MemberId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
@@ -644,14 +647,52 @@ pub trait MediaStore: Send + Sync {
     ) -> Result<()>;
 }
 
-/// Members and their comments.
+/// Comments: threads under articles, likes and reports, and the moderators' queue.
 #[async_trait]
 pub trait CommentStore: Send + Sync {
+    /// Stores a new comment (a reply must be to a comment on the same article that
+    /// is still there), counting it on its article when readers see it.
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
+
+    /// One comment, whatever its status.
+    async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
 
     /// An article's comments with the given status, oldest first (threads are built by
     /// the caller from `parent_id`).
     async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>>;
+
+    /// One page of an article's threads in `sort` order, as `viewer` sees them (their
+    /// own held comments among the approved), with their replies and what the viewer
+    /// likes among them. Deleted comments show only while replies hang from them.
+    async fn comment_page(
+        &self,
+        article: ArticleId,
+        sort: CommentSort,
+        page: PageRequest,
+        viewer: Option<MemberId>,
+    ) -> Result<CommentPage>;
+
+    /// What bears on `member` posting `comment` (see `comment::decide`), as of its
+    /// `created_at`.
+    async fn comment_activity(&self, member: MemberId, comment: &NewComment) -> Result<Activity>;
+
+    /// Changes a comment's words (whether its author still may is the caller's rule).
+    async fn edit_comment(&self, id: CommentId, edit: &CommentEdit) -> Result<()>;
+
+    /// Deletes a comment's words at `at`; its place in the thread stays.
+    async fn delete_comment(&self, id: CommentId, at: DateTime<Utc>) -> Result<()>;
+
+    /// `member` likes (or no longer likes) a comment; returns its likes.
+    async fn like_comment(
+        &self,
+        id: CommentId,
+        member: MemberId,
+        like: bool,
+        at: DateTime<Utc>,
+    ) -> Result<u32>;
+
+    /// A reader reports a comment; reporting it again replaces their report.
+    async fn report_comment(&self, report: &NewReport) -> Result<()>;
 
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
 

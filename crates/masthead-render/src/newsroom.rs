@@ -507,6 +507,8 @@ pub struct SettingsFields {
     pub support_text: String,
     /// One newsletter per line: "Name | description".
     pub newsletters: String,
+    /// How members' new comments are treated, each way offered.
+    pub comments: Vec<Choice>,
     pub support_url: String,
     pub favicon: String,
     pub touch_icon: String,

@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/account.html"),
     ),
     (
+        "comment.html",
+        include_str!("../../../themes/default/templates/comment.html"),
+    ),
+    (
         "letter.txt",
         include_str!("../../../themes/default/templates/letter.txt"),
     ),
@@ -150,6 +154,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "share.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../themes/default/assets/share.js"),
+    ),
+    (
+        "comments.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../themes/default/assets/comments.js"),
     ),
     (
         "favicon.svg",

@@ -252,6 +252,8 @@ pub struct StoryView {
     pub published: Option<TimeView>,
     pub reading_minutes: u32,
     pub image: Option<ImageView>,
+    /// Comments readers see under it.
+    pub comments: u32,
 }
 
 impl StoryView {
@@ -278,6 +280,7 @@ impl StoryView {
             published: a.published_at.map(|t| TimeView::new(t, zone)),
             reading_minutes: a.reading_time_minutes(),
             image: None,
+            comments: a.comments,
         }
     }
 }
@@ -523,7 +526,7 @@ pub struct ArticleView {
     pub a: ArticleBody,
     pub share: Vec<ShareLink>,
     pub related: Vec<StoryView>,
-    pub comments: Vec<CommentView>,
+    pub discussion: DiscussionView,
     /// Shown through a secret preview link, before publication.
     pub preview: bool,
     /// Shown to a signed-in staff member: a way into the editor.
@@ -594,51 +597,176 @@ impl ShareLink {
     }
 }
 
-/// A published comment, placed in its thread.
+/// A comment as a reader sees it, placed in its thread.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentView {
     pub id: i64,
     pub author: String,
-    /// Plain text; the template escapes it and keeps its paragraphs.
-    pub paragraphs: Vec<String>,
+    /// Written by a member of staff.
+    pub staff: bool,
+    /// Paragraphs of lines of pieces (words, or a web address to link); the theme
+    /// escapes every piece.
+    pub paragraphs: Vec<Vec<masthead_core::comment::Line>>,
     pub at: TimeView,
+    pub edited: bool,
+    /// Deleted by its author; shown only while replies hang from it.
+    pub deleted: bool,
+    /// Waiting for a moderator: only its author sees it.
+    pub held: bool,
+    pub likes: u32,
+    /// The reader likes it.
+    pub liked: bool,
+    /// The reader wrote it.
+    pub mine: bool,
+    /// The reader may still change its words.
+    pub editable: bool,
     /// 0 for a comment on the article, 1 for a reply, ...; capped so threads stay readable.
     pub depth: u32,
+    /// Whom it answers, for replies.
+    pub reply_to: Option<String>,
 }
 
 /// Deepest reply indentation shown.
 const MAX_COMMENT_DEPTH: u32 = 3;
 
 impl CommentView {
-    /// Orders `comments` (oldest first) into threads: each comment followed by its
-    /// replies. Replies to comments not shown are dropped with them. Times in `zone`.
-    pub fn threads(comments: &[masthead_core::comment::Comment], zone: Tz) -> Vec<CommentView> {
-        fn walk(
-            comments: &[masthead_core::comment::Comment],
-            parent: Option<masthead_core::ids::CommentId>,
-            depth: u32,
+    /// One comment as `viewer` sees it at `now`, times in `zone`.
+    pub fn new(
+        c: &masthead_core::comment::Comment,
+        viewer: Option<masthead_core::ids::MemberId>,
+        liked: bool,
+        now: DateTime<Utc>,
+        zone: Tz,
+    ) -> Self {
+        use masthead_core::comment::CommentStatus;
+        let mine = viewer.is_some_and(|v| c.is_by(v));
+        CommentView {
+            id: c.id.0,
+            author: c.author_name.clone(),
+            staff: c.is_staff(),
+            paragraphs: masthead_core::comment::paragraphs(&c.body),
+            at: TimeView::new(c.created_at, zone),
+            edited: c.edited_at.is_some(),
+            deleted: c.deleted,
+            held: c.status != CommentStatus::Approved,
+            likes: c.likes,
+            liked,
+            mine,
+            editable: viewer.is_some_and(|v| c.can_edit(v, now)),
+            depth: 0,
+            reply_to: None,
+        }
+    }
+
+    /// Orders a page of comments (first comments in the order wanted, then replies
+    /// oldest first) into threads: each comment followed by its replies, as `viewer`
+    /// sees them at `now`. Replies to comments not shown are dropped with them, and
+    /// deleted comments with no reply shown.
+    pub fn threads(
+        page: &masthead_core::comment::CommentPage,
+        viewer: Option<masthead_core::ids::MemberId>,
+        now: DateTime<Utc>,
+        zone: Tz,
+    ) -> Vec<CommentView> {
+        use masthead_core::comment::Comment;
+        use masthead_core::ids::CommentId;
+        struct Walk<'a> {
+            comments: &'a [Comment],
+            page: &'a masthead_core::comment::CommentPage,
+            viewer: Option<masthead_core::ids::MemberId>,
+            now: DateTime<Utc>,
             zone: Tz,
-            out: &mut Vec<CommentView>,
-        ) {
-            for c in comments.iter().filter(|c| c.parent_id == parent) {
-                out.push(CommentView {
-                    id: c.id.0,
-                    author: c.member_name.clone(),
-                    paragraphs: c
-                        .body
-                        .split("\n\n")
-                        .map(|p| p.trim().to_owned())
-                        .filter(|p| !p.is_empty())
-                        .collect(),
-                    at: TimeView::new(c.created_at, zone),
-                    depth: depth.min(MAX_COMMENT_DEPTH),
-                });
-                walk(comments, Some(c.id), depth + 1, zone, out);
+        }
+        impl Walk<'_> {
+            /// Adds `c` and its replies to `out`; returns whether anything was shown.
+            fn add(
+                &self,
+                c: &Comment,
+                depth: u32,
+                reply_to: Option<&str>,
+                out: &mut Vec<CommentView>,
+            ) -> bool {
+                let at = out.len();
+                let liked = self.page.liked.contains(&c.id);
+                let mut view = CommentView::new(c, self.viewer, liked, self.now, self.zone);
+                view.depth = depth.min(MAX_COMMENT_DEPTH);
+                view.reply_to = reply_to.map(str::to_owned);
+                out.push(view);
+                let mut replied = false;
+                for reply in self.replies(c.id) {
+                    replied |= self.add(reply, depth + 1, Some(&c.author_name), out);
+                }
+                if c.deleted && !replied {
+                    out.truncate(at);
+                    return false;
+                }
+                true
+            }
+
+            fn replies(&self, parent: CommentId) -> impl Iterator<Item = &Comment> + '_ {
+                self.comments
+                    .iter()
+                    .filter(move |c| c.parent_id == Some(parent))
             }
         }
-        let mut out = Vec::with_capacity(comments.len());
-        walk(comments, None, 0, zone, &mut out);
+        let walk = Walk {
+            comments: &page.comments,
+            page,
+            viewer,
+            now,
+            zone,
+        };
+        let mut out = Vec::with_capacity(page.comments.len());
+        for root in page.comments.iter().filter(|c| c.parent_id.is_none()) {
+            walk.add(root, 0, None, &mut out);
+        }
         out
+    }
+}
+
+/// The comments area under an article.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscussionView {
+    /// Comments readers see under the article, in all.
+    pub count: u32,
+    pub comments: Vec<CommentView>,
+    /// This page of threads, for pagination.
+    pub page: PageView,
+    /// The order shown, and links to the others.
+    pub sort: &'static str,
+    pub sorts: Vec<SortLink>,
+    /// Whether new comments are taken.
+    pub open: bool,
+    /// The token the reader's forms carry, when they may comment.
+    pub csrf: Option<String>,
+    pub article_id: i64,
+    /// Where pagination and sorting links start (the article's address).
+    pub base: String,
+}
+
+/// A link to the comments in another order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SortLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+impl SortLink {
+    /// A link for each order, on the article at `path`.
+    pub fn all(path: &str, current: masthead_core::comment::CommentSort) -> Vec<SortLink> {
+        use masthead_core::comment::CommentSort;
+        CommentSort::ALL
+            .iter()
+            .map(|sort| SortLink {
+                label: sort.label(),
+                href: match sort {
+                    CommentSort::Oldest => format!("{path}#comments"),
+                    other => format!("{path}?sort={}#comments", other.as_str()),
+                },
+                current: *sort == current,
+            })
+            .collect()
     }
 }
 
@@ -744,6 +872,37 @@ pub struct NewsletterChoice {
     pub name: String,
     pub description: String,
     pub chosen: bool,
+}
+
+/// A page of its own for one comment, for readers without JavaScript (or after a
+/// refusal, with their words kept): replying to it, changing or deleting it,
+/// reporting it, or a new comment sent back.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentFormView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    /// "new", "reply", "edit", "delete", "report" or "reported".
+    pub mode: &'static str,
+    pub article_title: String,
+    pub article_path: String,
+    pub article_id: i64,
+    /// The comment answered, changed, deleted or reported.
+    pub comment: Option<CommentView>,
+    /// The words in the form.
+    pub body: String,
+    pub csrf: String,
+    pub error: Option<String>,
+    /// Why one may report a comment (`mode` "report").
+    pub reasons: Vec<ReasonChoice>,
+    pub note: String,
+}
+
+/// A reason offered on the report form.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
 }
 
 /// The member's account page.

@@ -6,7 +6,7 @@ use masthead_core::article::{
     Article, ArticleSummary, Correction, FeaturedImage, Named, Seo, Source,
 };
 use masthead_core::auth::{AuditEntry, Session, StaffToken, TwoFactor};
-use masthead_core::comment::{Comment, CommentToModerate};
+use masthead_core::comment::{Author, Comment, CommentToModerate};
 use masthead_core::ids::*;
 use masthead_core::media::{Media, MediaVariant};
 use masthead_core::member::{Member, SessionRecord, Standing};
@@ -82,6 +82,7 @@ pub(crate) struct ArticleRow {
     pub published_at: Option<DateTime<Utc>>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub approved_comments: i64,
+    pub comments_open: bool,
 }
 
 fn section_ref(
@@ -144,6 +145,7 @@ impl ArticleRow {
             sources: parts.sources,
             corrections: parts.corrections,
             approved_comments: count(self.approved_comments),
+            comments_open: self.comments_open,
             created_at: self.created_at,
             updated_at: self.updated_at,
             published_at: self.published_at,
@@ -167,6 +169,7 @@ pub(crate) struct SummaryRow {
     pub featured_media_id: Option<i64>,
     pub featured_alt: String,
     pub word_count: i64,
+    pub comment_count: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
@@ -186,6 +189,7 @@ impl TryFrom<SummaryRow> for ArticleSummary {
             featured_media_id: r.featured_media_id.map(MediaId),
             featured_alt: r.featured_alt,
             word_count: count(r.word_count),
+            comments: count(r.comment_count),
             published_at: r.published_at,
             updated_at: r.updated_at,
         })
@@ -600,28 +604,50 @@ impl TryFrom<LoggedCorrectionRow> for masthead_core::store::LoggedCorrection {
 pub(crate) struct CommentRow {
     pub id: i64,
     pub article_id: i64,
-    pub member_id: i64,
-    pub member_name: Option<String>,
+    pub member_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub author_name: Option<String>,
     pub parent_id: Option<i64>,
     pub body: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub likes: i64,
+    pub held_reason: String,
 }
 
 impl TryFrom<CommentRow> for Comment {
     type Error = Error;
     fn try_from(r: CommentRow) -> Result<Self> {
+        let author = match (r.member_id, r.person_id) {
+            (_, Some(person)) => Author::Staff(PersonId(person)),
+            (Some(member), None) => Author::Member(MemberId(member)),
+            (None, None) => {
+                return Err(Error::Internal {
+                    message: format!("comment {} has no author", r.id),
+                    source: None,
+                })
+            }
+        };
         Ok(Comment {
             id: CommentId(r.id),
             article_id: ArticleId(r.article_id),
-            member_id: MemberId(r.member_id),
-            member_name: r
-                .member_name
+            author,
+            author_name: r
+                .author_name
                 .unwrap_or_else(|| masthead_core::member::FORMER_MEMBER.to_owned()),
             parent_id: r.parent_id.map(CommentId),
             body: r.body,
             status: word(&r.status)?,
             created_at: r.created_at,
+            edited_at: r.edited_at,
+            deleted: r.deleted_at.is_some(),
+            likes: count(r.likes),
+            held_reason: match r.held_reason.as_str() {
+                "" => None,
+                reason => Some(word(reason)?),
+            },
         })
     }
 }

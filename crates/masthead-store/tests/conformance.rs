@@ -816,19 +816,21 @@ async fn comments_thread_and_moderate(store: S) {
         })
         .await
         .unwrap();
-    let comment = |article, parent, body: &str, minutes| NewComment {
-        article_id: article,
-        member_id: reader.id,
-        parent_id: parent,
-        body: body.into(),
-        status: CommentStatus::Approved,
-        created_at: t0() + Duration::minutes(minutes),
+    let comment = |article, parent, body: &str, minutes| {
+        NewComment::plain(
+            article,
+            masthead_core::comment::Author::Member(reader.id),
+            parent,
+            body,
+            CommentStatus::Approved,
+            t0() + Duration::minutes(minutes),
+        )
     };
     let first = store
         .add_comment(&comment(a, None, "Great reporting.", 0))
         .await
         .unwrap();
-    assert_eq!(first.member_name, "Rita Reader");
+    assert_eq!(first.author_name, "Rita Reader");
     let reply = store
         .add_comment(&comment(a, Some(first.id), "Agreed!", 1))
         .await

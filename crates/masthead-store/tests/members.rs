@@ -286,17 +286,17 @@ async fn the_account_page_changes_names_and_choices(store: S) {
         .await
         .unwrap();
     let comment = store
-        .add_comment(&NewComment {
-            article_id: article,
-            member_id: member.id,
-            parent_id: None,
-            body: "Hello".into(),
-            status: CommentStatus::Approved,
-            created_at: t0(),
-        })
+        .add_comment(&NewComment::plain(
+            article,
+            masthead_core::comment::Author::Member(member.id),
+            None,
+            "Hello",
+            CommentStatus::Approved,
+            t0(),
+        ))
         .await
         .unwrap();
-    assert_eq!(comment.member_name, "Cara Jones");
+    assert_eq!(comment.author_name, "Cara Jones");
     let update = AccountUpdate {
         name: "Cara M. Jones".into(),
         comment_name: "cara".into(),
@@ -342,7 +342,7 @@ async fn the_account_page_changes_names_and_choices(store: S) {
         .await
         .unwrap();
     assert_eq!(
-        shown[0].member_name, "cara",
+        shown[0].author_name, "cara",
         "comments show the comment name"
     );
     assert!(matches!(
@@ -466,16 +466,21 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
         })
         .await
         .unwrap();
-    let comment = |member, parent, body: &str| NewComment {
-        article_id: article,
-        member_id: member,
-        parent_id: parent,
-        body: body.into(),
-        status: CommentStatus::Approved,
-        created_at: now,
+    let comment = |member, parent, body: &str| {
+        NewComment::plain(
+            article,
+            masthead_core::comment::Author::Member(member),
+            parent,
+            body,
+            CommentStatus::Approved,
+            now,
+        )
     };
     let first = store
-        .add_comment(&comment(zed.id, None, "A first thought."))
+        .add_comment(&NewComment {
+            ip_hash: "zed-address-hash".into(),
+            ..comment(zed.id, None, "A first thought.")
+        })
         .await
         .unwrap();
     store
@@ -492,6 +497,7 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
         "zed-subject-77",
         "ZedBrowser",
         "203.0.113.9",
+        "zed-address-hash",
     ];
     for data in personal {
         assert!(before.contains(data), "{data} is stored before");
@@ -517,9 +523,9 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
         .await
         .unwrap();
     assert_eq!(thread.len(), 2);
-    assert_eq!(thread[0].member_name, FORMER_MEMBER);
+    assert_eq!(thread[0].author_name, FORMER_MEMBER);
     assert_eq!(thread[0].body, "A first thought.");
-    assert_eq!(thread[1].member_name, "Stays");
+    assert_eq!(thread[1].author_name, "Stays");
     assert_eq!(thread[1].parent_id, Some(first.id));
     // The address is free to join again, as someone new.
     let (back, joined) = store

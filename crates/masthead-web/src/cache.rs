@@ -73,10 +73,11 @@ pub fn counts_as_read(mut response: Response, article: ArticleId) -> Response {
     response
 }
 
-/// Query parameters that choose what a reader page shows: `?page=2`, `?q=harbour`.
+/// Query parameters that choose what a reader page shows: `?page=2`, `?q=harbour`,
+/// `?sort=top` (an article's comments).
 /// Any other parameter a link carries (`utm_*`, `fbclid`, `gclid`, ...) is a tracking
 /// tag: taken off before routing, so the page is the canonical one, from the cache.
-pub const PAGE_PARAMS: &[&str] = &["page", "q"];
+pub const PAGE_PARAMS: &[&str] = &["page", "q", "sort"];
 
 /// Surfaces that read their own query parameters and are never cached: their
 /// requests pass the cache as sent. (The members' pages, `members::router`, are
@@ -88,6 +89,7 @@ const OWN_QUERY: &[&str] = &[
     "/signup/",
     "/signout/",
     "/account/",
+    "/comments/",
 ];
 
 /// Whether requests for `path` may be answered from, and stored in, the page cache.

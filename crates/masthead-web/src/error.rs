@@ -80,8 +80,14 @@ impl From<masthead_render::ThemeError> for WebError {
     }
 }
 
+/// Marks an error answered without a themed page (its message), so that a surface's
+/// middleware may dress it in one.
+#[derive(Debug, Clone)]
+pub struct Unthemed(pub String);
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let unthemed = self.page.is_none().then(|| Unthemed(self.message.clone()));
         let body = self.page.unwrap_or_else(|| {
             let escaped = self
                 .message
@@ -93,7 +99,11 @@ impl IntoResponse for WebError {
                 self.status, self.status
             )
         });
-        (self.status, Html(body)).into_response()
+        let mut response = (self.status, Html(body)).into_response();
+        if let Some(mark) = unthemed {
+            response.extensions_mut().insert(mark);
+        }
+        response
     }
 }
 

@@ -22,6 +22,15 @@ pub(crate) fn one<'a>(fields: &'a Fields, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// A domain error's message as a sentence on a page: capitalized, with a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// Every value sent for `name`, in order.
 pub(crate) fn all<'a>(fields: &'a Fields, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     fields

@@ -75,29 +75,52 @@ pub async fn member_session(
     Ok(None)
 }
 
+/// Who reads a page, with the token their session's forms carry (empty for
+/// anonymous readers, who have no session).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub reader: access::Reader,
+    pub csrf: String,
+}
+
+impl Scope {
+    pub const ANONYMOUS: Scope = Scope {
+        reader: access::Reader::Anonymous,
+        csrf: String::new(),
+    };
+
+    /// A signed-in member, by their session.
+    pub fn member(session: &MemberSession) -> Scope {
+        Scope {
+            reader: access::Reader::Member(Box::new(session.owner.clone())),
+            csrf: session.csrf_token.clone(),
+        }
+    }
+}
+
 /// Who reads: staff first (a member who is also on staff reads as staff), then a
 /// member, else anonymous. Reading a session that cannot be read (the database is
 /// down) is an error the caller decides about.
-pub async fn identify(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> masthead_core::Result<access::Reader> {
+pub async fn identify(state: &AppState, headers: &HeaderMap) -> masthead_core::Result<Scope> {
     if !may_identify(headers) {
-        return Ok(access::Reader::Anonymous);
+        return Ok(Scope::ANONYMOUS);
     }
     let now = chrono::Utc::now();
     if let (Some(session), _) = staff_session(state, headers, now).await? {
-        return Ok(access::Reader::Staff(Box::new(session.owner)));
+        return Ok(Scope {
+            reader: access::Reader::Staff(Box::new(session.owner)),
+            csrf: session.csrf_token,
+        });
     }
     Ok(match member_session(state, headers, now).await? {
-        Some((session, _)) => access::Reader::Member(Box::new(session.owner)),
-        None => access::Reader::Anonymous,
+        Some((session, _)) => Scope::member(&session),
+        None => Scope::ANONYMOUS,
     })
 }
 
 tokio::task_local! {
-    /// The reader of the portal request being answered (see `scope`).
-    static CURRENT: access::Reader;
+    /// Who reads the portal request being answered (see `scope`).
+    static CURRENT: Scope;
 }
 
 /// Middleware for the reader portal: learns who reads once per request (no work for
@@ -110,14 +133,14 @@ pub async fn scope(
 ) -> axum::response::Response {
     // A session that cannot be read (the database is down) reads as anonymous: the
     // page still answers, with what everyone may see.
-    let reader = identify(&state, request.headers())
+    let visit = identify(&state, request.headers())
         .await
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "could not read a session on a reader page");
-            access::Reader::Anonymous
+            Scope::ANONYMOUS
         });
-    let personal = !reader.is_anonymous();
-    let mut response = as_reader(reader, next.run(request)).await;
+    let personal = !visit.reader.is_anonymous();
+    let mut response = as_reader(visit, next.run(request)).await;
     if personal {
         // Made for this reader: no cache on the way (a CDN, a shared proxy) may keep it.
         response.headers_mut().insert(
@@ -128,16 +151,23 @@ pub async fn scope(
     response
 }
 
-/// Runs `answer` (a handler) with `reader` as the request's reader (`current`).
-pub async fn as_reader<F: std::future::Future>(reader: access::Reader, answer: F) -> F::Output {
-    CURRENT.scope(reader, answer).await
+/// Runs `answer` (a handler) with `visit` as the request's reader (`current`).
+pub async fn as_reader<F: std::future::Future>(visit: Scope, answer: F) -> F::Output {
+    CURRENT.scope(visit, answer).await
 }
 
 /// The reader of the portal request being answered; anonymous outside one.
 pub fn current() -> access::Reader {
     CURRENT
-        .try_with(access::Reader::clone)
+        .try_with(|visit| visit.reader.clone())
         .unwrap_or(access::Reader::Anonymous)
+}
+
+/// The token the forms on the page being answered carry (the reader's session's).
+pub fn current_csrf() -> String {
+    CURRENT
+        .try_with(|visit| visit.csrf.clone())
+        .unwrap_or_default()
 }
 
 /// The reader of this request, as `can_read` knows them.

@@ -135,25 +135,25 @@ async fn newsroom(store: &Arc<dyn Store>) -> masthead_search::SearchIndex {
         .await
         .unwrap();
     let first = store
-        .add_comment(&NewComment {
-            article_id: lead,
-            member_id: member.id,
-            parent_id: None,
-            body: "Good news for the port.".into(),
-            status: CommentStatus::Approved,
-            created_at: minutes(90),
-        })
+        .add_comment(&NewComment::plain(
+            lead,
+            masthead_core::comment::Author::Member(member.id),
+            None,
+            "Good news for the port.",
+            CommentStatus::Approved,
+            minutes(90),
+        ))
         .await
         .unwrap();
     store
-        .add_comment(&NewComment {
-            article_id: lead,
-            member_id: member.id,
-            parent_id: Some(first.id),
-            body: "And for the town.".into(),
-            status: CommentStatus::Approved,
-            created_at: minutes(95),
-        })
+        .add_comment(&NewComment::plain(
+            lead,
+            masthead_core::comment::Author::Member(member.id),
+            Some(first.id),
+            "And for the town.",
+            CommentStatus::Approved,
+            minutes(95),
+        ))
         .await
         .unwrap();
 

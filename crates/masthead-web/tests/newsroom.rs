@@ -3423,14 +3423,14 @@ async fn pending_comment(
         .await
         .unwrap();
     store
-        .add_comment(&masthead_core::comment::NewComment {
-            article_id: id,
-            member_id: member.id,
-            parent_id: None,
-            body: body.into(),
-            status: masthead_core::comment::CommentStatus::Pending,
-            created_at: chrono::Utc::now(),
-        })
+        .add_comment(&masthead_core::comment::NewComment::plain(
+            id,
+            masthead_core::comment::Author::Member(member.id),
+            None,
+            body,
+            masthead_core::comment::CommentStatus::Pending,
+            chrono::Utc::now(),
+        ))
         .await
         .unwrap()
 }

@@ -1105,13 +1105,15 @@ async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let comment = |body: &str, status, parent| NewComment {
-        article_id: id,
-        member_id: member.id,
-        parent_id: parent,
-        body: body.into(),
-        status,
-        created_at: t0() + chrono::Duration::hours(1),
+    let comment = |body: &str, status, parent| {
+        NewComment::plain(
+            id,
+            masthead_core::comment::Author::Member(member.id),
+            parent,
+            body,
+            status,
+            t0() + chrono::Duration::hours(1),
+        )
     };
     let first = store
         .add_comment(&comment(

@@ -888,6 +888,13 @@ async fn count_article(
     Ok(())
 }
 
+/// The lists `article` appears in (whose pages show it).
+pub(super) async fn lists_of(conn: &mut Conn, article: i64) -> Result<Vec<ArticleFilter>> {
+    let mut deltas = CountDeltas::default();
+    count_article(conn, article, 0, &mut deltas).await?;
+    Ok(deltas.lists())
+}
+
 fn not_found_unless_one(affected: u64, what: &str) -> Result<()> {
     if affected == 0 {
         Err(Error::not_found(what.to_owned()))

@@ -1,61 +1,103 @@
-//! Members' comments.
+//! Comments: threads under articles, likes and reports, and the moderators' queue.
 
+use super::articles::lists_of;
 use super::common::*;
 use super::dialect::ts;
+use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use masthead_core::auth::Failures;
 use masthead_core::change::Change;
-use masthead_core::comment::{Comment, CommentStatus, CommentToModerate, NewComment};
+use masthead_core::comment::{
+    Activity, Author, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus,
+    CommentToModerate, NewComment, NewReport, EDIT_WINDOW, MAX_REPLIES_PER_PAGE, RATE_WINDOW,
+    REPEAT_WINDOW,
+};
 use masthead_core::ids::*;
 use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
+use sqlx::QueryBuilder;
+
+/// Which comments a reader sees: the approved, and their own still waiting (or taken
+/// as spam, which they are not told). The reader's member id (or -1) goes between
+/// the two halves.
+const VISIBLE_TO: &str = "(c.status = 'approved' OR (c.member_id = ";
+const VISIBLE_END: &str = " AND c.status IN ('pending', 'spam')))";
 
 #[async_trait]
 impl masthead_core::store::CommentStore for Store {
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
         comment.validate()?;
         let mut tx = self.begin().await?;
-        if let Some(parent) = comment.parent_id {
-            let parent_article: Option<i64> =
-                sqlx::query_scalar("SELECT article_id FROM comments WHERE id = $1")
-                    .bind(parent.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error("comment"))?;
-            if parent_article != Some(comment.article_id.0) {
-                return Err(Error::invalid(
-                    "parent_id",
-                    "you can only reply to a comment on the same article",
-                ));
+        let root = match comment.parent_id {
+            None => None,
+            Some(parent) => {
+                let found: Option<(i64, Option<i64>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                    "SELECT article_id, root_id, deleted_at FROM comments WHERE id = $1",
+                )
+                .bind(parent.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("comment"))?;
+                match found {
+                    Some((article, root, None)) if article == comment.article_id.0 => {
+                        Some(root.unwrap_or(parent.0))
+                    }
+                    Some((article, _, Some(_))) if article == comment.article_id.0 => {
+                        return Err(Error::invalid(
+                            "parent_id",
+                            "that comment was deleted, so it cannot be answered",
+                        ))
+                    }
+                    _ => {
+                        return Err(Error::invalid(
+                            "parent_id",
+                            "you can only reply to a comment on the same article",
+                        ))
+                    }
+                }
             }
-        }
+        };
+        let (member, person) = match comment.author {
+            Author::Member(m) => (Some(m.0), None),
+            Author::Staff(p) => (None, Some(p.0)),
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (article_id, member_id, parent_id, body, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO comments (article_id, member_id, person_id, parent_id, root_id, body, \
+             status, created_at, ip_hash, body_hash, held_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(comment.article_id.0)
-        .bind(comment.member_id.0)
+        .bind(member)
+        .bind(person)
         .bind(comment.parent_id.map(|p| p.0))
+        .bind(root)
         .bind(&comment.body)
         .bind(comment.status.as_str())
         .bind(ts(comment.created_at))
+        .bind(&comment.ip_hash)
+        .bind(&comment.body_hash)
+        .bind(comment.held_reason.map(|r| r.as_str()).unwrap_or_default())
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
-        let row: CommentRow = sqlx::query_as(&format!(
+        let row = comment_row(&mut tx, id).await?;
+        let change = recount(&mut tx, comment.article_id.0).await?;
+        commit(tx).await?;
+        self.notify(change).await;
+        row.try_into()
+    }
+
+    async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
+        let row: Option<CommentRow> = sqlx::query_as(&format!(
             "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.id = $1"
         ))
-        .bind(id)
-        .fetch_one(&mut *tx)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
         .await
         .map_err(db_error("comment"))?;
-        commit(tx).await?;
-        self.notify(Change::Article {
-            id: comment.article_id,
-            lists: Vec::new(),
-        })
-        .await;
-        row.try_into()
+        row.map(Comment::try_from).transpose()
     }
 
     async fn comments(&self, article: ArticleId, status: CommentStatus) -> Result<Vec<Comment>> {
@@ -70,21 +112,283 @@ impl masthead_core::store::CommentStore for Store {
         rows.into_iter().map(Comment::try_from).collect()
     }
 
+    async fn comment_page(
+        &self,
+        article: ArticleId,
+        sort: CommentSort,
+        page: PageRequest,
+        viewer: Option<MemberId>,
+    ) -> Result<CommentPage> {
+        let viewer_id = viewer.map_or(-1, |m| m.0);
+        // A thread whose first comment was deleted shows while replies hang from it.
+        let threads = format!(
+            "c.article_id = $1 AND c.parent_id IS NULL AND {VISIBLE_TO}$2{VISIBLE_END} AND \
+             (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.root_id = c.id \
+             AND r.status = 'approved' AND r.deleted_at IS NULL))"
+        );
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM comments c WHERE {threads}"))
+                .bind(article.0)
+                .bind(viewer_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error("comments"))?;
+        let order = match sort {
+            CommentSort::Oldest => "c.created_at, c.id",
+            CommentSort::Newest => "c.created_at DESC, c.id DESC",
+            CommentSort::Top => "c.likes DESC, c.created_at, c.id",
+        };
+        let roots: Vec<CommentRow> = sqlx::query_as(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE {threads} \
+             ORDER BY {order} LIMIT $3 OFFSET $4"
+        ))
+        .bind(article.0)
+        .bind(viewer_id)
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        let mut rows = roots;
+        let root_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        if !root_ids.is_empty() {
+            let mut qb = QueryBuilder::<Db>::new(format!(
+                "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE "
+            ));
+            qb.push(VISIBLE_TO)
+                .push_bind(viewer_id)
+                .push(VISIBLE_END)
+                .push(" AND c.root_id IN (");
+            let mut list = qb.separated(", ");
+            for id in &root_ids {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY c.created_at, c.id LIMIT ")
+                .push_bind(i64::from(MAX_REPLIES_PER_PAGE));
+            let replies: Vec<CommentRow> = qb
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error("comments"))?;
+            rows.extend(replies);
+        }
+        let liked = match viewer {
+            Some(member) if !rows.is_empty() => {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "SELECT comment_id FROM comment_likes WHERE member_id = ",
+                );
+                qb.push_bind(member.0).push(" AND comment_id IN (");
+                let mut list = qb.separated(", ");
+                for row in &rows {
+                    list.push_bind(row.id);
+                }
+                qb.push(")");
+                let ids: Vec<i64> = qb
+                    .build_query_scalar()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_error("comment likes"))?;
+                ids.into_iter().map(CommentId).collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(CommentPage {
+            comments: rows
+                .into_iter()
+                .map(Comment::try_from)
+                .collect::<Result<_>>()?,
+            threads: u64::try_from(total).unwrap_or(0),
+            liked,
+        })
+    }
+
+    async fn comment_activity(&self, member: MemberId, comment: &NewComment) -> Result<Activity> {
+        let now = comment.created_at;
+        let by_member = self.recent_comments(Recent::Member(member), now).await?;
+        let from_address = if comment.ip_hash.is_empty() {
+            Failures::default()
+        } else {
+            self.recent_comments(Recent::Address(&comment.ip_hash), now)
+                .await?
+        };
+        let duplicate: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM comments WHERE member_id = $1 AND article_id = $2 AND body_hash = $3 \
+             AND COALESCE(parent_id, 0) = $4 AND created_at > $5 AND deleted_at IS NULL \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(member.0)
+        .bind(comment.article_id.0)
+        .bind(&comment.body_hash)
+        .bind(comment.parent_id.map_or(0, |p| p.0))
+        .bind(ts(now - EDIT_WINDOW))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        let same_text: i64 = if comment.body_hash.is_empty() {
+            0
+        } else {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM comments WHERE body_hash = $1 AND created_at > $2",
+            )
+            .bind(&comment.body_hash)
+            .bind(ts(now - REPEAT_WINDOW))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("comments"))?
+        };
+        let (approved, joined_at): (i64, DateTime<Utc>) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM comments WHERE member_id = $1 AND status = 'approved'), \
+             joined_at FROM member_standing WHERE member_id = $1",
+        )
+        .bind(member.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("member"))?
+        .ok_or_else(|| Error::not_found("member"))?;
+        Ok(Activity {
+            by_member,
+            from_address,
+            duplicate: duplicate.map(CommentId),
+            same_text: u32::try_from(same_text).unwrap_or(u32::MAX),
+            approved: u32::try_from(approved).unwrap_or(u32::MAX),
+            joined_at,
+        })
+    }
+
+    async fn edit_comment(&self, id: CommentId, edit: &CommentEdit) -> Result<()> {
+        edit.validate()?;
+        let mut tx = self.begin().await?;
+        let article: Option<i64> = sqlx::query_scalar(
+            "UPDATE comments SET body = $1, body_hash = $2, status = $3, held_reason = $4, \
+             edited_at = $5 WHERE id = $6 AND deleted_at IS NULL RETURNING article_id",
+        )
+        .bind(&edit.body)
+        .bind(&edit.body_hash)
+        .bind(edit.status.as_str())
+        .bind(edit.held_reason.map(|r| r.as_str()).unwrap_or_default())
+        .bind(ts(edit.at))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
+        let article = article.ok_or_else(|| Error::not_found("comment"))?;
+        let change = recount(&mut tx, article).await?;
+        commit(tx).await?;
+        self.notify(change).await;
+        Ok(())
+    }
+
+    async fn delete_comment(&self, id: CommentId, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let article: Option<i64> = sqlx::query_scalar(
+            "UPDATE comments SET body = '', body_hash = '', deleted_at = $1 \
+             WHERE id = $2 AND deleted_at IS NULL RETURNING article_id",
+        )
+        .bind(ts(at))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
+        let article = article.ok_or_else(|| Error::not_found("comment"))?;
+        let change = recount(&mut tx, article).await?;
+        commit(tx).await?;
+        self.notify(change).await;
+        Ok(())
+    }
+
+    async fn like_comment(
+        &self,
+        id: CommentId,
+        member: MemberId,
+        like: bool,
+        at: DateTime<Utc>,
+    ) -> Result<u32> {
+        let mut tx = self.begin().await?;
+        let article: Option<i64> = sqlx::query_scalar(
+            "SELECT article_id FROM comments WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
+        let article = article.ok_or_else(|| Error::not_found("comment"))?;
+        let changed = if like {
+            sqlx::query(
+                "INSERT INTO comment_likes (comment_id, member_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (comment_id, member_id) DO NOTHING",
+            )
+            .bind(id.0)
+            .bind(member.0)
+            .bind(ts(at))
+        } else {
+            sqlx::query("DELETE FROM comment_likes WHERE comment_id = $1 AND member_id = $2")
+                .bind(id.0)
+                .bind(member.0)
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("comment like"))?
+        .rows_affected();
+        let delta: i64 = if changed == 0 {
+            0
+        } else if like {
+            1
+        } else {
+            -1
+        };
+        let likes: i64 = sqlx::query_scalar(
+            "UPDATE comments SET likes = likes + $1 WHERE id = $2 RETURNING likes",
+        )
+        .bind(delta)
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
+        commit(tx).await?;
+        if changed > 0 {
+            // Likes show on the article page and order its "top" threads.
+            self.notify(Change::Article {
+                id: ArticleId(article),
+                lists: Vec::new(),
+            })
+            .await;
+        }
+        Ok(u32::try_from(likes).unwrap_or(0))
+    }
+
+    async fn report_comment(&self, report: &NewReport) -> Result<()> {
+        report.validate()?;
+        sqlx::query(
+            "INSERT INTO comment_reports (comment_id, member_id, reason, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (comment_id, member_id) DO UPDATE SET \
+             reason = excluded.reason, note = excluded.note, created_at = excluded.created_at, \
+             resolved_at = NULL",
+        )
+        .bind(report.comment_id.0)
+        .bind(report.member_id.0)
+        .bind(report.reason.as_str())
+        .bind(report.note.trim())
+        .bind(ts(report.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("comment"))?;
+        Ok(())
+    }
+
     async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()> {
+        let mut tx = self.begin().await?;
         let article: Option<i64> = sqlx::query_scalar(
             "UPDATE comments SET status = $1 WHERE id = $2 RETURNING article_id",
         )
         .bind(status.as_str())
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
         let article = article.ok_or_else(|| Error::not_found("comment"))?;
-        self.notify(Change::Article {
-            id: ArticleId(article),
-            lists: Vec::new(),
-        })
-        .await;
+        let change = recount(&mut tx, article).await?;
+        commit(tx).await?;
+        self.notify(change).await;
         Ok(())
     }
 
@@ -117,4 +421,76 @@ impl masthead_core::store::CommentStore for Store {
             limit: page.limit,
         })
     }
+}
+
+/// Whose recent comments to count.
+enum Recent<'a> {
+    Member(MemberId),
+    /// The hash of the address they came from.
+    Address(&'a str),
+}
+
+impl Store {
+    /// The comments of `who` in the rate window before `now`.
+    async fn recent_comments(&self, who: Recent<'_>, now: DateTime<Utc>) -> Result<Failures> {
+        let query = match who {
+            Recent::Member(id) => sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM comments \
+                 WHERE member_id = $1 AND created_at > $2",
+            )
+            .bind(id.0),
+            Recent::Address(hash) => sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM comments \
+                 WHERE ip_hash = $1 AND created_at > $2",
+            )
+            .bind(hash),
+        };
+        let (count, oldest): (i64, Option<DateTime<Utc>>) = query
+            .bind(ts(now - RATE_WINDOW))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error("comments"))?;
+        Ok(Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            oldest,
+        })
+    }
+}
+
+async fn comment_row(conn: &mut Conn, id: i64) -> Result<CommentRow> {
+    sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error("comment"))
+}
+
+/// Counts again the comments readers see under `article`, and says what changed: its
+/// page, and the lists it is in when the count they show changed.
+async fn recount(conn: &mut Conn, article: i64) -> Result<Change> {
+    let (before, after): (i64, i64) = sqlx::query_as(
+        "SELECT comment_count, (SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 \
+         AND c.status = 'approved' AND c.deleted_at IS NULL) FROM articles WHERE id = $1",
+    )
+    .bind(article)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error("article"))?;
+    let lists = if before == after {
+        Vec::new()
+    } else {
+        sqlx::query("UPDATE articles SET comment_count = $1 WHERE id = $2")
+            .bind(after)
+            .bind(article)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("article"))?;
+        lists_of(conn, article).await?
+    };
+    Ok(Change::Article {
+        id: ArticleId(article),
+        lists,
+    })
 }

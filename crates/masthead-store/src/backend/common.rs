@@ -25,9 +25,7 @@ pub(super) const ARTICLE_COLUMNS: &str =
      a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
      s.slug AS section_slug, a.article_type, a.status, a.visibility, a.meta_title, \
      a.meta_description, a.social_image, a.canonical_url, a.created_at, a.updated_at, \
-     a.published_at, a.scheduled_at, \
-     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved') \
-     AS approved_comments \
+     a.published_at, a.scheduled_at, a.comment_count AS approved_comments, a.comments_open \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 /// The tags, credits, sources and corrections of the articles whose id is `which`
@@ -60,8 +58,8 @@ pub(super) static PARTS_QUERY: std::sync::LazyLock<String> =
 pub(super) const SUMMARY_COLUMNS: &str =
     "a.id, a.slug, a.title, a.standfirst, a.excerpt, a.article_type, \
      a.visibility, a.section_id, s.name AS section_name, s.slug AS section_slug, \
-     a.featured_media_id, a.featured_alt, a.word_count, a.published_at, a.updated_at \
-     FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
+     a.featured_media_id, a.featured_alt, a.word_count, a.comment_count, a.published_at, \
+     a.updated_at FROM articles a LEFT JOIN sections s ON s.id = a.section_id";
 
 pub(super) const MEDIA_COLUMNS: &str =
     "id, storage_key, mime_type, width, height, byte_size, alt, caption, credit, created_at, \
@@ -91,14 +89,16 @@ pub(super) const PERSON_COLUMNS: &str =
      social_links, password_hash, created_at, deactivated_at, job_title FROM people";
 
 /// A comment's columns (`SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES}`). Its name is
-/// the one its member chose for comments, else their own; none once they deleted their
-/// account (`member::FORMER_MEMBER` is shown).
-pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, \
-     CASE WHEN m.deleted_at IS NULL THEN COALESCE(NULLIF(st.comment_name, ''), m.name) END \
-     AS member_name, c.parent_id, c.body, c.status, c.created_at";
+/// a staff member's own; or the one its member chose for comments, else their own;
+/// none once they deleted their account (`member::FORMER_MEMBER` is shown).
+pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.member_id, c.person_id, \
+     CASE WHEN c.person_id IS NOT NULL THEN p.name \
+     WHEN m.deleted_at IS NULL THEN COALESCE(NULLIF(st.comment_name, ''), m.name) END \
+     AS author_name, c.parent_id, c.body, c.status, c.created_at, c.edited_at, c.deleted_at, \
+     c.likes, c.held_reason";
 
-pub(super) const COMMENT_TABLES: &str = "comments c JOIN members m ON m.id = c.member_id \
-     LEFT JOIN member_standing st ON st.member_id = m.id";
+pub(super) const COMMENT_TABLES: &str = "comments c LEFT JOIN members m ON m.id = c.member_id \
+     LEFT JOIN member_standing st ON st.member_id = m.id LEFT JOIN people p ON p.id = c.person_id";
 
 /// The store on one database pool.
 #[derive(Clone)]

@@ -352,6 +352,12 @@ impl masthead_core::store::MemberStore for Store {
             "DELETE FROM member_links WHERE member_id = $1",
             "DELETE FROM member_subjects WHERE member_id = $1",
             "DELETE FROM member_standing WHERE member_id = $1",
+            // Their likes go (the counts they added stay), their reports stay for the
+            // moderators without naming them, and their comments keep no trace of
+            // where they were sent from.
+            "DELETE FROM comment_likes WHERE member_id = $1",
+            "UPDATE comment_reports SET member_id = NULL WHERE member_id = $1",
+            "UPDATE comments SET ip_hash = '' WHERE member_id = $1",
         ] {
             sqlx::query(statement)
                 .bind(id.0)

@@ -1,5 +1,5 @@
-//! Members' own pages: signing in (and up) by an emailed link, signing out, and the
-//! account page. Every route passes `guard`, which learns who is signed in, checks
+//! Members' own pages: signing in (and up) by an emailed link, signing out, the
+//! account page, and their comments. Every route passes `guard`, which learns who is signed in, checks
 //! that forms came from our own pages with their token, and sends signed-out readers
 //! of member-only pages to sign in.
 //!
@@ -11,6 +11,7 @@
 //!   only there. Signed-out forms carry a token derived from it (double submit).
 
 mod account;
+mod comments;
 mod signin;
 
 use crate::forms::{same_origin, sent_csrf};
@@ -24,7 +25,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
-use masthead_core::access;
 use masthead_core::member::MemberSession;
 
 pub(crate) use crate::chrome::ACCOUNT;
@@ -58,6 +58,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/delete", post(account::delete))
         .route("/signin/email", post(account::change_email))
         .route("/signout", post(signin::sign_out))
+        .route("/comments", post(comments::post))
+        .route("/comments/{id}/reply", get(comments::reply_form))
+        .route(
+            "/comments/{id}/edit",
+            get(comments::edit_form).post(comments::edit),
+        )
+        .route(
+            "/comments/{id}/delete",
+            get(comments::delete_form).post(comments::delete),
+        )
+        .route("/comments/{id}/like", post(comments::like))
+        .route(
+            "/comments/{id}/report",
+            get(comments::report_form).post(comments::report),
+        )
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), Access::Member),
             guard,
@@ -120,14 +135,22 @@ async fn guard(
         Ok(found) => found.map(|(session, _)| session),
         Err(e) => return no_store(WebError::from(e).into_response()),
     };
-    let reader = match &session {
-        Some(s) => access::Reader::Member(Box::new(s.owner.clone())),
-        None => access::Reader::Anonymous,
-    };
+    let visit = session.as_ref().map_or(
+        crate::reader::Scope::ANONYMOUS,
+        crate::reader::Scope::member,
+    );
     let answer = async {
         match check(&state, access, request, session).await {
             Ok((request, new_browser)) => {
                 let mut response = next.run(request).await;
+                // A handler's refusal without a page of its own gets the site's.
+                if let Some(crate::error::Unthemed(message)) = response
+                    .extensions()
+                    .get::<crate::error::Unthemed>()
+                    .cloned()
+                {
+                    response = refuse(&state, response.status(), &message).await;
+                }
                 if let Some(secret) = new_browser {
                     response
                         .headers_mut()
@@ -138,7 +161,7 @@ async fn guard(
             Err(refusal) => refusal,
         }
     };
-    no_store(crate::reader::as_reader(reader, answer).await)
+    no_store(crate::reader::as_reader(visit, answer).await)
 }
 
 /// `response`, marked for no cache anywhere to keep.

@@ -2,7 +2,8 @@
 //! changes go into the audit log.
 
 use super::articles::actor;
-use super::desk::{chrome, desk_error, sentence, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{chrome, desk_error, Desk, NoDeskPage, NoticeParam, Segments};
+use crate::forms::sentence;
 use crate::mail::Letter;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -11,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
+use masthead_core::comment::Moderation;
 use masthead_core::ids::PersonId;
 use masthead_core::page::StaticPage;
 use masthead_core::people::{normalize_email, Person, Role};
@@ -66,6 +68,10 @@ fn fields_of(s: &Settings, pages: &[StaticPage]) -> SettingsFields {
             .map(|n| format!("{} | {}", n.name, n.description))
             .collect::<Vec<_>>()
             .join("\n"),
+        comments: Moderation::ALL
+            .iter()
+            .map(|m| Choice::new(m.as_str(), m.label(), *m == s.comments))
+            .collect(),
     }
 }
 
@@ -139,6 +145,8 @@ pub struct SettingsForm {
     support_url: String,
     #[serde(default)]
     newsletters: String,
+    /// How members' comments are treated; absent: as before.
+    comments: Option<String>,
     #[serde(default)]
     favicon: String,
     #[serde(default)]
@@ -215,6 +223,10 @@ pub async fn save_settings(
         touch_icon: form.touch_icon.trim().to_owned(),
         social_image: form.social_image.trim().to_owned(),
         newsletters: newsletters_of(&form.newsletters),
+        comments: match form.comments.as_deref() {
+            Some(word) => word.parse()?,
+            None => before.comments,
+        },
         policies: {
             let link = |field: &str| {
                 form.policies

@@ -1,7 +1,8 @@
 //! The article list and the article editor: create, save, move through the workflow,
 //! and preview the body as readers will see it.
 
-use super::desk::{desk_error, sentence, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{desk_error, Desk, NoDeskPage, NoticeParam, Segments};
+use crate::forms::sentence;
 use crate::forms::{all, one, Fields};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};

@@ -47,7 +47,7 @@ pub async fn queue(
             .iter()
             .map(|c| ModerationItem {
                 id: c.comment.id.0,
-                author: c.comment.member_name.clone(),
+                author: c.comment.author_name.clone(),
                 body: c.comment.body.clone(),
                 at: TimeView::new(c.comment.created_at, zone),
                 article_title: c.article_title.clone(),

@@ -139,15 +139,6 @@ async fn refuse(state: &AppState, person: Option<&Person>, message: &str) -> Res
     .into_response()
 }
 
-/// A domain error's message as a sentence on a page: capitalized, with a full stop.
-pub fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
-}
-
 /// A newsroom page that says what went wrong, as an error handlers return with `?`
 /// (without a page when even the page cannot be made: the message is then shown).
 pub async fn desk_error(

@@ -6,26 +6,45 @@ use crate::cache::{counts_as_read, Dep};
 use crate::reader::Reader;
 use crate::redirect::{self, Address};
 use crate::{AppState, WebError};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use masthead_core::access;
 use masthead_core::article::Status;
-use masthead_core::comment::CommentStatus;
+use masthead_core::comment::{CommentPage, CommentSort, THREADS_PER_PAGE};
+use masthead_core::store::PageRequest;
 use masthead_render::structured;
 use masthead_render::views::{
-    media_src, ArticleBody, ArticleView, CommentView, ShareLink, StaffBar, StoryView,
+    media_src, ArticleBody, ArticleView, CommentView, DiscussionView, PageView, ShareLink,
+    SortLink, StaffBar, StoryView,
 };
 
 /// Related stories shown under an article.
 const RELATED: u32 = 4;
 
+/// Which page of an article's comments, in which order: `?sort=top&page=2`.
+#[derive(serde::Deserialize)]
+pub struct DiscussionQuery {
+    sort: Option<String>,
+    page: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Reader(reader): Reader,
     address: Address,
+    Query(asked): Query<DiscussionQuery>,
     Segments((section, slug), _): Segments<(String, String), NoPage>,
 ) -> Result<Response, WebError> {
+    // An order we do not know is the usual one; a page that is no page is no page.
+    let sort = asked
+        .sort
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(CommentSort::Oldest);
+    let Some(page) = crate::paging::page_number(asked.page.as_deref()) else {
+        return missing(&state, &address).await;
+    };
     let article = match state.store.article_by_slug(&slug).await? {
         Some(a) if a.is_live() => a,
         // Withdrawn after publication: say so (410), unless it was moved away.
@@ -49,7 +68,7 @@ pub async fn show(
             return Ok(response);
         }
     }
-    render(&state, &article, Showing::Published(&reader)).await
+    render(&state, &article, Showing::Published(&reader), (sort, page)).await
 }
 
 /// How an article page is being shown.
@@ -80,13 +99,14 @@ pub async fn preview(
     let Some(article) = found else {
         return Err(super::not_found(&state, "/preview/").await);
     };
-    render(&state, &article, Showing::Preview).await
+    render(&state, &article, Showing::Preview, (CommentSort::Oldest, 1)).await
 }
 
 pub(crate) async fn render(
     state: &AppState,
     article: &masthead_core::article::Article,
     showing: Showing<'_>,
+    comments: (CommentSort, u32),
 ) -> Result<Response, WebError> {
     // Members-only and paid bodies are withheld from readers who may not read them:
     // left out of the page, not hidden in it.
@@ -145,15 +165,8 @@ pub(crate) async fn render(
         Showing::Published(reader) => reader.staff(),
         Showing::Preview => None,
     };
-    let comments = if article.approved_comments > 0 {
-        state
-            .store
-            .comments(article.id, CommentStatus::Approved)
-            .await?
-    } else {
-        Vec::new()
-    };
     let zone = chrome.zone;
+    let discussion = discussion(state, article, showing, comments, zone).await?;
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
@@ -162,7 +175,7 @@ pub(crate) async fn render(
             .iter()
             .map(|r| StoryView::with_image(r, &all_media, zone))
             .collect(),
-        comments: CommentView::threads(&comments, zone),
+        discussion,
         preview: showing == Showing::Preview,
         staff: staff.map(|person| StaffBar {
             name: person.name.clone(),
@@ -188,4 +201,51 @@ pub(crate) async fn render(
         .chain(all_media.iter().chain(&pictures).map(|m| Dep::Media(m.id)))
         .collect();
     page(state, "article.html", &view, deps).map(|r| counts_as_read(r, article.id))
+}
+
+/// The comments area of `article` as `showing` shows it: one page of threads in
+/// `sort` order. A member sees their own comments still waiting for a moderator, what
+/// they like, and a form; everyone else sees what all see, which the cache may keep.
+async fn discussion(
+    state: &AppState,
+    article: &masthead_core::article::Article,
+    showing: Showing<'_>,
+    (sort, number): (CommentSort, u32),
+    zone: chrono_tz::Tz,
+) -> Result<DiscussionView, WebError> {
+    let member = match showing {
+        Showing::Published(reader) => reader.member().map(|m| m.id),
+        Showing::Preview => None,
+    };
+    let request = PageRequest::numbered(number, THREADS_PER_PAGE);
+    // Nothing to show anyone but a member, who may have comments waiting.
+    let page = if article.approved_comments > 0 || member.is_some() {
+        state
+            .store
+            .comment_page(article.id, sort, request, member)
+            .await?
+    } else {
+        CommentPage::default()
+    };
+    let path = article.path();
+    let numbering = masthead_core::store::Page {
+        items: Vec::<()>::new(),
+        total: page.threads,
+        offset: request.offset,
+        limit: request.limit,
+    };
+    Ok(DiscussionView {
+        count: article.approved_comments,
+        comments: CommentView::threads(&page, member, chrono::Utc::now(), zone),
+        page: PageView::numbering(&numbering),
+        sort: sort.as_str(),
+        sorts: SortLink::all(&path, sort),
+        open: article.comments_open && showing != Showing::Preview,
+        csrf: member.map(|_| crate::reader::current_csrf()),
+        article_id: article.id.0,
+        base: match sort {
+            CommentSort::Oldest => path,
+            other => format!("{path}?sort={}", other.as_str()),
+        },
+    })
 }

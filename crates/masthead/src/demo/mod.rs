@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use masthead_core::article::{
     ArticleContent, CorrectionKind, FeaturedImage, NewArticle, NewCorrection, Source, Status,
 };
-use masthead_core::comment::{CommentStatus, NewComment};
+use masthead_core::comment::{Author, CommentStatus, NewComment};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
@@ -548,14 +548,14 @@ async fn add_comment(
         .ok_or_else(|| anyhow!("demo comment by unknown member {:?}", entry.member))?;
     *minute += 23;
     let comment = store
-        .add_comment(&NewComment {
-            article_id: article,
-            member_id: member,
-            parent_id: parent,
-            body: entry.body.clone(),
-            status: CommentStatus::Approved,
-            created_at: start + Duration::minutes(*minute),
-        })
+        .add_comment(&NewComment::plain(
+            article,
+            Author::Member(member),
+            parent,
+            &entry.body,
+            CommentStatus::Approved,
+            start + Duration::minutes(*minute),
+        ))
         .await
         .map_err(|e| anyhow!("{e}"))?;
     for reply in &entry.replies {
