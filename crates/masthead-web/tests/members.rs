@@ -19,14 +19,32 @@ use tower::ServiceExt;
 
 const BASE: &str = "https://news.example";
 
+const FROM: &str = "The Paper <news@news.example>";
+
 fn app(store: Arc<dyn Store>, smtp: &SmtpServer) -> masthead_web::App {
+    app_with(
+        store,
+        masthead_web::mail::Mailer::smtp(&smtp.url(), FROM).unwrap(),
+    )
+}
+
+/// The site for tests that read no letters: what it sends goes to a folder.
+fn app_without_letters(store: Arc<dyn Store>) -> masthead_web::App {
+    let outbox = std::env::temp_dir().join(format!("masthead-outbox-{}", std::process::id()));
+    app_with(
+        store,
+        masthead_web::mail::Mailer::outbox(&outbox, FROM).unwrap(),
+    )
+}
+
+fn app_with(store: Arc<dyn Store>, mailer: masthead_web::mail::Mailer) -> masthead_web::App {
     masthead_web::router(masthead_web::AppState::new(
         store,
         Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
         masthead_render::Theme::new(None),
         std::env::temp_dir(),
         BASE.into(),
-        masthead_web::mail::Mailer::smtp(&smtp.url(), "The Paper <news@news.example>").unwrap(),
+        mailer,
     ))
 }
 
@@ -171,6 +189,8 @@ store_test!(
     forms_need_their_token_and_our_origin,
     members_read_members_articles_and_see_their_name,
     the_account_page_changes_names_email_and_deletes,
+    members_comment_reply_edit_like_report_and_delete,
+    comments_are_refused_clearly_and_store_nothing,
 );
 
 async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
@@ -632,4 +652,354 @@ async fn the_account_page_changes_names_email_and_deletes(store: Arc<dyn Store>)
         .is_none());
     let page = cy.get("/signin?done=deleted").await;
     assert!(page.body.contains("Your account is deleted."));
+}
+
+/// A member signed in without a letter: their session made in the store, its cookie in
+/// the browser.
+async fn signed_in(store: &Arc<dyn Store>, browser: &mut Browser, name: &str) -> i64 {
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: format!("{}@example.com", name.to_lowercase()),
+            name: name.into(),
+        })
+        .await
+        .unwrap();
+    let token = masthead_web::secrets::secret();
+    store
+        .start_member_session(&masthead_core::member::NewMemberSession {
+            token_hash: masthead_web::secrets::token_hash(&token),
+            owner: member.id,
+            csrf_token: masthead_web::secrets::secret(),
+            created_at: chrono::Utc::now(),
+            ip: String::new(),
+            user_agent: String::new(),
+        })
+        .await
+        .unwrap();
+    browser.cookies.push(Kept {
+        name: "masthead_member".into(),
+        value: token,
+        path: "/".into(),
+    });
+    member.id.0
+}
+
+/// A published story to comment on, under the publication's `moderation`.
+async fn story(
+    store: &Arc<dyn Store>,
+    moderation: masthead_core::comment::Moderation,
+) -> (masthead_core::ids::ArticleId, &'static str) {
+    let f = fixtures::newsroom(&**store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Harbour fees",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let mut settings = store.settings().await.unwrap();
+    settings.comments = moderation;
+    store.save_settings(&settings).await.unwrap();
+    (id, "/world/harbour-fees/")
+}
+
+/// The comment a post answered with: its id, from `…#comment-N`.
+fn posted(reply: &Reply) -> i64 {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let location = reply.location.as_deref().unwrap();
+    location
+        .rsplit_once("#comment-")
+        .unwrap_or_else(|| panic!("{location}"))
+        .1
+        .parse()
+        .unwrap()
+}
+
+async fn comment_on(
+    browser: &mut Browser,
+    path: &str,
+    article: i64,
+    parent: &str,
+    body: &str,
+) -> Reply {
+    let article = article.to_string();
+    browser
+        .post_from(
+            path,
+            "/comments",
+            &[("article", &article), ("parent", parent), ("body", body)],
+        )
+        .await
+}
+
+async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>) {
+    use masthead_core::comment::{CommentStatus, Moderation};
+    let app = app_without_letters(store.clone());
+    let (article, path) = story(&store, Moderation::FirstHeld).await;
+    let mut anon = Browser::new(&app, "192.0.2.9");
+    let first_look = anon.get(path).await;
+    assert!(first_look.body.contains("Sign in to join the conversation"));
+    assert!(!first_look.body.contains(r#"action="/comments""#));
+
+    // Ana's first comment waits for a moderator: she sees it at once, marked; the
+    // cached page everyone else gets does not show it.
+    let mut ana = Browser::new(&app, "192.0.2.1");
+    signed_in(&store, &mut ana, "Ana").await;
+    let written =
+        "I was at the harbour.\n\nThe fees <b>doubled</b>: see https://port.example/fees.";
+    let a1 = posted(&comment_on(&mut ana, path, article.0, "", written).await);
+    let hers = ana.get(path).await.body;
+    assert!(hers.contains(&format!(r#"id="comment-{a1}""#)), "{hers}");
+    assert!(hers.contains("Only you can see this comment"));
+    assert!(
+        hers.contains("The fees &lt;b&gt;doubled&lt;/b&gt;: see "),
+        "never markup"
+    );
+    assert!(hers.contains(
+        r#"<a href="https://port.example/fees" rel="nofollow ugc noopener">https://port.example/fees</a>."#
+    ));
+    for _ in 0..2 {
+        assert!(!anon.get(path).await.body.contains("I was at the harbour"));
+    }
+    // Approved, it is everyone's at once: the cached page was let go.
+    store
+        .set_comment_status(masthead_core::ids::CommentId(a1), CommentStatus::Approved)
+        .await
+        .unwrap();
+    let everyone = anon.get(path).await.body;
+    assert!(everyone.contains("I was at the harbour"));
+    assert!(everyone.contains("Comments (1)"));
+    assert!(!everyone.contains("Only you can see"));
+
+    // Ben answers (the publication now takes comments at once), and Ana answers him:
+    // threads two levels deep, each reply saying whom it answers.
+    let mut settings = store.settings().await.unwrap();
+    settings.comments = Moderation::Open;
+    store.save_settings(&settings).await.unwrap();
+    let mut ben = Browser::new(&app, "192.0.2.2");
+    signed_in(&store, &mut ben, "Ben").await;
+    let reply_page = ben.get(&format!("/comments/{a1}/reply")).await;
+    assert_eq!(reply_page.status, StatusCode::OK);
+    assert!(reply_page.body.contains("I was at the harbour"));
+    let b1 = posted(
+        &comment_on(
+            &mut ben,
+            path,
+            article.0,
+            &a1.to_string(),
+            "Mine doubled too.",
+        )
+        .await,
+    );
+    let a2 = posted(
+        &comment_on(
+            &mut ana,
+            path,
+            article.0,
+            &b1.to_string(),
+            "Sorry to hear it.",
+        )
+        .await,
+    );
+    let page = anon.get(path).await.body;
+    assert!(
+        page.contains(&format!(r#"class="comment depth-1" id="comment-{b1}""#)),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"class="comment depth-2" id="comment-{a2}""#)));
+    assert!(page.contains("replying to Ben"));
+    assert!(page.contains("Comments (3)"));
+
+    // Ana changes her words within the window; Ben may not change hers.
+    let form = ana.get(&format!("/comments/{a2}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let edited = ana
+        .post_from(
+            &format!("/comments/{a2}/edit"),
+            &format!("/comments/{a2}/edit"),
+            &[("body", "Sorry to hear it, Ben.")],
+        )
+        .await;
+    assert_eq!(posted(&edited), a2);
+    let page = anon.get(path).await.body;
+    assert!(page.contains("Sorry to hear it, Ben.") && page.contains("(edited)"));
+    let theirs = ben.get(&format!("/comments/{a2}/edit")).await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    assert!(theirs.body.contains("Only its author may change a comment"));
+    // Past the window, only deleting is left.
+    let old = store
+        .add_comment(&masthead_core::comment::NewComment::plain(
+            article,
+            masthead_core::comment::Author::Member(masthead_core::ids::MemberId(
+                store
+                    .member_by_email("ana@example.com")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+                    .0,
+            )),
+            None,
+            "An old thought.",
+            CommentStatus::Approved,
+            chrono::Utc::now() - chrono::Duration::minutes(11),
+        ))
+        .await
+        .unwrap();
+    let late = ana.get(&format!("/comments/{}/edit", old.id.0)).await;
+    assert_eq!(late.status, StatusCode::FORBIDDEN);
+    assert!(late.body.contains("10 minutes"));
+
+    // Likes, by form and by script.
+    let liked = ben
+        .post_from(path, &format!("/comments/{a1}/like"), &[("like", "1")])
+        .await;
+    assert_eq!(posted(&liked), a1);
+    let csrf = csrf_in(&ana.get(path).await.body);
+    let json = ana
+        .send(
+            Method::POST,
+            &format!("/comments/{a1}/like"),
+            &[("csrf", &csrf), ("like", "1")],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.body, r#"{"liked":true,"likes":2}"#);
+    assert!(ben
+        .get(path)
+        .await
+        .body
+        .contains(r#"aria-pressed="true">Liked <span class="count">2</span>"#));
+    // Top first: the liked thread leads; the oldest order is the default.
+    let top = anon.get(&format!("{path}?sort=top")).await.body;
+    let (liked_at, old_at) = (
+        top.find(&format!(r#"id="comment-{a1}""#)).unwrap(),
+        top.find(&format!(r#"id="comment-{}""#, old.id.0)).unwrap(),
+    );
+    assert!(liked_at < old_at);
+    // Newest first: the comment from 11 minutes ago comes after this hour's.
+    let newest = anon.get(&format!("{path}?sort=newest")).await.body;
+    let at = |id: i64| newest.find(&format!(r#"id="comment-{id}""#)).unwrap();
+    assert!(at(a1) < at(old.id.0));
+    let oldest = anon.get(path).await.body;
+    assert!(
+        oldest
+            .find(&format!(r#"id="comment-{}""#, old.id.0))
+            .unwrap()
+            < oldest.find(&format!(r#"id="comment-{a1}""#)).unwrap()
+    );
+    assert_eq!(
+        anon.get(&format!("{path}?page=0")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        anon.get(&format!("{path}?sort=sideways")).await.status,
+        StatusCode::OK
+    );
+
+    // Reports need a reason.
+    let report = format!("/comments/{a1}/report");
+    assert_eq!(ben.get(&report).await.status, StatusCode::OK);
+    let unsaid = ben.post_from(&report, &report, &[("note", "rude")]).await;
+    assert_eq!(unsaid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unsaid.body.contains("rude"), "the note is kept");
+    let said = ben
+        .post_from(&report, &report, &[("reason", "abuse"), ("note", "rude")])
+        .await;
+    assert_eq!(said.status, StatusCode::OK);
+    assert!(said.body.contains("The moderators will read your report"));
+
+    // Ana deletes her first comment: its place stays while Ben's reply hangs from it.
+    let delete = format!("/comments/{a1}/delete");
+    assert!(ben.post_from(path, &delete, &[]).await.status == StatusCode::FORBIDDEN);
+    let gone = ana.post_from(&delete, &delete, &[]).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    let page = anon.get(path).await.body;
+    assert!(!page.contains("I was at the harbour"));
+    assert!(page.contains("This comment was deleted."));
+    assert!(page.contains("Mine doubled too."));
+}
+
+async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
+    use masthead_core::comment::{Moderation, MAX_COMMENTS_PER_MEMBER};
+    let app = app_without_letters(store.clone());
+    let (article, path) = story(&store, Moderation::Open).await;
+    let id = article.0.to_string();
+    let stored = || {
+        let store = store.clone();
+        async move { store.counts().await.unwrap().comments }
+    };
+    // Without a session, a token, or from another site: nothing is taken.
+    let mut anon = Browser::new(&app, "192.0.2.9");
+    let signed_out = anon
+        .send(
+            Method::POST,
+            "/comments",
+            &[("article", &id), ("body", "Hi")],
+            &[],
+        )
+        .await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+    assert!(signed_out.body.contains("Sign in and try again"));
+    let mut cy = Browser::new(&app, "192.0.2.3");
+    signed_in(&store, &mut cy, "Cy").await;
+    let tokenless = cy
+        .send(
+            Method::POST,
+            "/comments",
+            &[("article", &id), ("body", "Hi")],
+            &[],
+        )
+        .await;
+    assert_eq!(tokenless.status, StatusCode::FORBIDDEN);
+    let csrf = csrf_in(&cy.get(path).await.body);
+    let elsewhere = cy
+        .send(
+            Method::POST,
+            "/comments",
+            &[("csrf", &csrf), ("article", &id), ("body", "Hi")],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    // Too long, or empty: the words come back in the form, with why.
+    let long = format!("{}END", "words ".repeat(834));
+    let too_long = comment_on(&mut cy, path, article.0, "", &long).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long
+        .body
+        .contains("Keep comments under 5000 characters."));
+    assert!(
+        too_long.body.contains("words END</textarea>"),
+        "the words are kept"
+    );
+    let empty = comment_on(&mut cy, path, article.0, "", " \n\u{0} ").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(matches!(
+        comment_on(&mut cy, path, article.0, "999999", "To no one")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    ));
+    assert_eq!(stored().await, 0);
+
+    // The same form sent twice is one comment.
+    let once = posted(&comment_on(&mut cy, path, article.0, "", "Said once.").await);
+    let twice = posted(&comment_on(&mut cy, path, article.0, "", "Said once!").await);
+    assert_eq!(once, twice);
+    assert_eq!(stored().await, 1);
+    // Over the limit: refused with when to come back, the words kept.
+    for n in 1..MAX_COMMENTS_PER_MEMBER {
+        posted(&comment_on(&mut cy, path, article.0, "", &format!("Thought {n}")).await);
+    }
+    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER));
+    let over = comment_on(&mut cy, path, article.0, "", "One thought too many").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.headers.contains_key("retry-after"));
+    assert!(over.body.contains("One thought too many</textarea>"));
+    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER));
 }
