@@ -23,6 +23,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use masthead_core::change::{take_pending, Change, ChangeReceiver};
+use masthead_core::comment::CommentSort;
 use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::store::ArticleFilter;
 use std::collections::{HashMap, HashSet};
@@ -100,7 +101,8 @@ fn shared_path(path: &str) -> bool {
 }
 
 /// The query a reader page is keyed on: its `PAGE_PARAMS` (the first of each), in
-/// one order and one spelling (`page=1` is no page parameter; `page=02` is `page=2`).
+/// one order and one spelling (`page=1` and `sort=oldest` are no parameter, nor is an
+/// order we do not know; `page=02` is `page=2`).
 pub fn page_query(query: &str) -> String {
     let mut kept: Vec<(&'static str, String)> = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -113,6 +115,12 @@ pub fn page_query(query: &str) -> String {
         let value = match (name, value.parse::<u32>()) {
             ("page", Ok(1)) => continue,
             ("page", Ok(n)) => n.to_string(),
+            // Only an order other than the usual one chooses another page (the
+            // article handler reads anything else as the usual order).
+            ("sort", _) => match value.parse::<CommentSort>() {
+                Ok(CommentSort::Oldest) | Err(_) => continue,
+                Ok(sort) => sort.as_str().to_owned(),
+            },
             _ => value.into_owned(),
         };
         kept.push((name, value));

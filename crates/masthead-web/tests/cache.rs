@@ -305,6 +305,26 @@ async fn tracking_parameters_get_the_canonical_page_from_the_cache(store: Arc<dy
         assert!(get(&app, spelling).await.body == two, "{spelling}");
     }
     assert!(get(&app, "/latest/?page=1&fbclid=1").await.body == get(&app, "/latest/").await.body);
+    // An article's comment order is read only when it names one other than the
+    // usual: anything else is the article itself, from its one entry.
+    let article = "/world/story-number-3/";
+    let plain = get(&app, article).await.body;
+    let entries = cache.len();
+    for n in 0..20 {
+        for spelling in [
+            format!("{article}?sort=junk{n}"),
+            format!("{article}?sort=oldest&x={n}"),
+        ] {
+            assert!(get(&app, &spelling).await.body == plain, "{spelling}");
+        }
+    }
+    assert_eq!(cache.len(), entries, "no entry per unknown order");
+    get(&app, &format!("{article}?sort=top")).await;
+    assert_eq!(
+        cache.len(),
+        entries + 1,
+        "a real order is a page of its own"
+    );
     // A bad page number is still the themed 404, tags or not.
     assert_eq!(
         get(&app, "/latest/?page=0&utm_source=x").await.status,
