@@ -896,6 +896,12 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
         anon.get(&format!("{path}?page=0")).await.status,
         StatusCode::NOT_FOUND
     );
+    // Pages of comments past the last do not exist (one per number would fill the
+    // cache).
+    for past in ["2", "4294967295"] {
+        let reply = anon.get(&format!("{path}?page={past}")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "page {past}");
+    }
     assert_eq!(
         anon.get(&format!("{path}?sort=sideways")).await.status,
         StatusCode::OK

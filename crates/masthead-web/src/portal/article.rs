@@ -167,6 +167,10 @@ pub(crate) async fn render(
     };
     let zone = chrome.zone;
     let discussion = discussion(state, article, showing, comments, zone).await?;
+    // Pages of comments past the last do not exist (page 1 always does).
+    if discussion.page.number > discussion.page.count {
+        return Err(super::not_found(state, &canonical).await);
+    }
     let view = ArticleView {
         share: ShareLink::all(&chrome.meta.canonical, &article.title),
         chrome,
