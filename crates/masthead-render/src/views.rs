@@ -670,9 +670,11 @@ impl CommentView {
     ) -> Vec<CommentView> {
         use masthead_core::comment::Comment;
         use masthead_core::ids::CommentId;
+        use std::collections::{HashMap, HashSet};
         struct Walk<'a> {
-            comments: &'a [Comment],
-            page: &'a masthead_core::comment::CommentPage,
+            /// Each comment's replies, in the page's order (oldest first).
+            replies: HashMap<CommentId, Vec<&'a Comment>>,
+            liked: HashSet<CommentId>,
             viewer: Option<masthead_core::ids::MemberId>,
             now: DateTime<Utc>,
             zone: Tz,
@@ -687,13 +689,13 @@ impl CommentView {
                 out: &mut Vec<CommentView>,
             ) -> bool {
                 let at = out.len();
-                let liked = self.page.liked.contains(&c.id);
+                let liked = self.liked.contains(&c.id);
                 let mut view = CommentView::new(c, self.viewer, liked, self.now, self.zone);
                 view.depth = depth.min(MAX_COMMENT_DEPTH);
                 view.reply_to = reply_to.map(str::to_owned);
                 out.push(view);
                 let mut replied = false;
-                for reply in self.replies(c.id) {
+                for reply in self.replies.get(&c.id).into_iter().flatten() {
                     replied |= self.add(reply, depth + 1, Some(&c.author_name), out);
                 }
                 if c.deleted && !replied {
@@ -702,16 +704,16 @@ impl CommentView {
                 }
                 true
             }
-
-            fn replies(&self, parent: CommentId) -> impl Iterator<Item = &Comment> + '_ {
-                self.comments
-                    .iter()
-                    .filter(move |c| c.parent_id == Some(parent))
+        }
+        let mut replies: HashMap<CommentId, Vec<&Comment>> = HashMap::new();
+        for c in &page.comments {
+            if let Some(parent) = c.parent_id {
+                replies.entry(parent).or_default().push(c);
             }
         }
         let walk = Walk {
-            comments: &page.comments,
-            page,
+            replies,
+            liked: page.liked.iter().copied().collect(),
             viewer,
             now,
             zone,

@@ -147,6 +147,8 @@ async fn threads_come_in_pages_in_each_order_as_each_reader_sees_them(store: S) 
     assert_eq!(ids(&top)[..2], [b1.id, a1.id]);
     assert_eq!(top.comments[0].likes, 2);
     // One thread a page: the second holds the second thread and only its replies.
+    let first = page(CommentSort::Oldest, 1, 1, None).await;
+    assert_eq!((first.threads, ids(&first)), (2, vec![a1.id, r1.id, r2.id]));
     let second = page(CommentSort::Oldest, 2, 1, None).await;
     assert_eq!((second.threads, ids(&second)), (2, vec![b1.id]));
     let beyond = page(CommentSort::Oldest, u32::MAX, 50, None).await;
