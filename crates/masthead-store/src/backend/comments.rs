@@ -276,11 +276,7 @@ impl masthead_core::store::CommentStore for Store {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
-        let article = article.ok_or_else(|| Error::not_found("comment"))?;
-        let change = recount(&mut tx, article).await?;
-        commit(tx).await?;
-        self.notify(change).await;
-        Ok(())
+        self.settle(tx, article).await
     }
 
     async fn delete_comment(&self, id: CommentId, at: DateTime<Utc>) -> Result<()> {
@@ -294,11 +290,7 @@ impl masthead_core::store::CommentStore for Store {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
-        let article = article.ok_or_else(|| Error::not_found("comment"))?;
-        let change = recount(&mut tx, article).await?;
-        commit(tx).await?;
-        self.notify(change).await;
-        Ok(())
+        self.settle(tx, article).await
     }
 
     async fn like_comment(
@@ -390,11 +382,7 @@ impl masthead_core::store::CommentStore for Store {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("comment"))?;
-        let article = article.ok_or_else(|| Error::not_found("comment"))?;
-        let change = recount(&mut tx, article).await?;
-        commit(tx).await?;
-        self.notify(change).await;
-        Ok(())
+        self.settle(tx, article).await
     }
 
     async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>> {
@@ -436,6 +424,20 @@ enum Recent<'a> {
 }
 
 impl Store {
+    /// Ends a change to a comment on `article` (none: no comment was changed): counts
+    /// the article's comments again, commits, and says what changed.
+    async fn settle(
+        &self,
+        mut tx: sqlx::Transaction<'static, Db>,
+        article: Option<i64>,
+    ) -> Result<()> {
+        let article = article.ok_or_else(|| Error::not_found("comment"))?;
+        let change = recount(&mut tx, article).await?;
+        commit(tx).await?;
+        self.notify(change).await;
+        Ok(())
+    }
+
     /// The comments of `who` in the rate window before `now`.
     async fn recent_comments(&self, who: Recent<'_>, now: DateTime<Utc>) -> Result<Failures> {
         let query = match who {

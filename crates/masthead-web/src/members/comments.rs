@@ -477,54 +477,55 @@ pub async fn report(
     let member = &visit.signed_in()?.owner;
     let (comment, article) = shown(&state, &id, member).await?;
     let note = one(&fields, "note").trim().to_owned();
-    let Ok(reason) = one(&fields, "reason").parse::<ReportReason>() else {
-        return form_page(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &visit,
-            &article,
-            "report",
-            Some(&comment),
-            |view| {
-                view.reasons = reasons(None);
-                view.note = note.clone();
-                view.error = Some("Choose what is wrong with the comment.".to_owned());
-            },
-        )
-        .await;
+    let reason = one(&fields, "reason").parse::<ReportReason>().ok();
+    let sent = match reason {
+        None => Err(WebError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "Choose what is wrong with the comment.".to_owned(),
+            page: None,
+        }),
+        Some(reason) => {
+            let report = NewReport {
+                comment_id: comment.id,
+                member_id: member.id,
+                reason,
+                note: note.clone(),
+                created_at: Utc::now(),
+            };
+            state.store.report_comment(&report).await.map_err(unfit)
+        }
     };
-    let report = NewReport {
-        comment_id: comment.id,
-        member_id: member.id,
-        reason,
-        note: note.clone(),
-        created_at: Utc::now(),
-    };
-    if let Err(e) = state.store.report_comment(&report).await {
-        let error = unfit(e);
-        return form_page(
-            &state,
-            error.status,
-            &visit,
-            &article,
-            "report",
-            Some(&comment),
-            |view| {
-                view.reasons = reasons(Some(reason));
-                view.note = note.clone();
-                view.error = Some(error.message);
-            },
-        )
-        .await;
+    match sent {
+        Ok(()) => {
+            let (status, mode) = (StatusCode::OK, "reported");
+            form_page(
+                &state,
+                status,
+                &visit,
+                &article,
+                mode,
+                Some(&comment),
+                |_| (),
+            )
+            .await
+        }
+        // Asked again, with what they wrote and why it was not taken.
+        Err(error) => {
+            let (status, mode) = (error.status, "report");
+            form_page(
+                &state,
+                status,
+                &visit,
+                &article,
+                mode,
+                Some(&comment),
+                |view| {
+                    view.reasons = reasons(reason);
+                    view.note = note;
+                    view.error = Some(error.message);
+                },
+            )
+            .await
+        }
     }
-    form_page(
-        &state,
-        StatusCode::OK,
-        &visit,
-        &article,
-        "reported",
-        Some(&comment),
-        |_| (),
-    )
-    .await
 }
