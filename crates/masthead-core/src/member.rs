@@ -108,6 +108,17 @@ pub struct Standing {
     pub joined_at: DateTime<Utc>,
 }
 
+impl Standing {
+    /// The name `member`'s comments show: the one chosen for comments, else their
+    /// own; empty while they have given neither.
+    pub fn name_on_comments<'a>(&'a self, member: &'a Member) -> &'a str {
+        match self.comment_name.trim() {
+            "" => member.name.trim(),
+            chosen => chosen,
+        }
+    }
+}
+
 /// What a member may change about themselves on their account page.
 #[derive(Debug, Clone, Default)]
 pub struct AccountUpdate {

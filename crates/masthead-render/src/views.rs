@@ -741,6 +741,8 @@ pub struct DiscussionView {
     pub open: bool,
     /// The token the reader's forms carry, when they may comment.
     pub csrf: Option<String>,
+    /// The reader has no name yet: the form asks for the one their comments show.
+    pub needs_name: bool,
     pub article_id: i64,
     /// Where pagination and sorting links start (the article's address).
     pub base: String,
@@ -894,6 +896,9 @@ pub struct CommentFormView {
     pub body: String,
     pub csrf: String,
     pub error: Option<String>,
+    /// The reader has no name yet: the form asks for the one their comments show.
+    pub needs_name: bool,
+    pub comment_name: String,
     /// Why one may report a comment (`mode` "report").
     pub reasons: Vec<ReasonChoice>,
     pub note: String,

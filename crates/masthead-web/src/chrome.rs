@@ -103,3 +103,15 @@ pub(crate) async fn error_page(
 
 /// Headlines an error page offers instead.
 const ERROR_PAGE_LATEST: u32 = 6;
+
+/// Whether `member` has no name to show with their comments yet.
+pub(crate) async fn needs_name(
+    state: &AppState,
+    member: &masthead_core::member::Member,
+) -> Result<bool, WebError> {
+    if !member.name.trim().is_empty() {
+        return Ok(false);
+    }
+    let standing = state.store.standing(member.id).await?;
+    Ok(standing.is_none_or(|s| s.name_on_comments(member).is_empty()))
+}

@@ -993,19 +993,63 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
     ));
     assert_eq!(stored().await, 0);
 
+    // A member who never gave a name gives the one their comments show first; a
+    // comment is never shown without one.
+    let mut nina = Browser::new(&app, "192.0.2.4");
+    let nina_id = masthead_core::ids::MemberId(signed_in(&store, &mut nina, "Nina").await);
+    store
+        .update_account(nina_id, &masthead_core::member::AccountUpdate::default())
+        .await
+        .unwrap();
+    let page = nina.get(path).await.body;
+    assert!(
+        page.contains(r#"name="comment_name""#),
+        "the form asks for a name"
+    );
+    let nameless = comment_on(&mut nina, path, article.0, "", "Who am I?").await;
+    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nameless.body.contains("Who am I?</textarea>"));
+    assert!(nameless.body.contains(r#"name="comment_name""#));
+    assert_eq!(stored().await, 0);
+    let csrf = csrf_in(&nameless.body);
+    let named = nina
+        .send(
+            Method::POST,
+            "/comments",
+            &[
+                ("csrf", &csrf),
+                ("article", &id),
+                ("body", "Who am I?"),
+                ("comment_name", " Nina N "),
+            ],
+            &[],
+        )
+        .await;
+    posted(&named);
+    assert!(anon
+        .get(path)
+        .await
+        .body
+        .contains(r#"<strong class="comment-author">Nina N</strong>"#));
+    assert!(!nina.get(path).await.body.contains(r#"name="comment_name""#));
+    assert_eq!(
+        store.standing(nina_id).await.unwrap().unwrap().comment_name,
+        "Nina N"
+    );
+
     // The same form sent twice is one comment.
     let once = posted(&comment_on(&mut cy, path, article.0, "", "Said once.").await);
     let twice = posted(&comment_on(&mut cy, path, article.0, "", "Said once!").await);
     assert_eq!(once, twice);
-    assert_eq!(stored().await, 1);
+    assert_eq!(stored().await, 2);
     // Over the limit: refused with when to come back, the words kept.
     for n in 1..MAX_COMMENTS_PER_MEMBER {
         posted(&comment_on(&mut cy, path, article.0, "", &format!("Thought {n}")).await);
     }
-    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER));
+    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER) + 1);
     let over = comment_on(&mut cy, path, article.0, "", "One thought too many").await;
     assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(over.headers.contains_key("retry-after"));
     assert!(over.body.contains("One thought too many</textarea>"));
-    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER));
+    assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER) + 1);
 }

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use masthead_core::access;
 use masthead_core::article::Article;
 use masthead_core::comment::{
@@ -22,7 +22,7 @@ use masthead_core::comment::{
     ReportReason,
 };
 use masthead_core::ids::{ArticleId, CommentId};
-use masthead_core::member::{Commenting, Member};
+use masthead_core::member::{AccountUpdate, Commenting, Member};
 use masthead_render::views::{CommentFormView, CommentView, ReasonChoice};
 
 /// The article a comment may be posted on: published, readable by `member`, open.
@@ -127,6 +127,8 @@ async fn form_page(
         body: String::new(),
         csrf: visit.csrf(),
         error: None,
+        needs_name: crate::chrome::needs_name(state, &visit.signed_in()?.owner).await?,
+        comment_name: String::new(),
         reasons: Vec::new(),
         note: String::new(),
         chrome,
@@ -136,21 +138,45 @@ async fn form_page(
     Ok((status, Html(html)).into_response())
 }
 
-/// The same form again, with the reader's words and why they were not taken.
+/// Why a comment was not taken, and when to come back if it was a limit.
+struct Refusal {
+    error: WebError,
+    retry_after: Option<i64>,
+}
+
+impl From<WebError> for Refusal {
+    fn from(error: WebError) -> Self {
+        Refusal {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+/// The same form again, with what the reader sent (their words, the name they gave)
+/// and why it was not taken.
 async fn refused(
     state: &AppState,
     visit: &Visit,
     article: &Article,
     parent: Option<&Comment>,
-    body: &str,
-    error: WebError,
+    fields: &Fields,
+    refusal: Refusal,
 ) -> Result<Response, WebError> {
     let mode = if parent.is_some() { "reply" } else { "new" };
-    form_page(state, error.status, visit, article, mode, parent, |view| {
-        view.body = body.to_owned();
+    let Refusal { error, retry_after } = refusal;
+    let mut response = form_page(state, error.status, visit, article, mode, parent, |view| {
+        view.body = one(fields, "body").to_owned();
+        view.comment_name = one(fields, "comment_name").to_owned();
         view.error = Some(error.message);
     })
-    .await
+    .await?;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
 }
 
 /// A hash naming the address a comment came from, for the per-address limit (never
@@ -180,30 +206,56 @@ pub async fn post(
             Some(parent)
         }
     };
-    let body = comment::tidy(one(&fields, "body"));
+    match take(&state, &visit, &member, &article, parent.as_ref(), &fields).await? {
+        Ok(id) => Ok(at_comment(&article, id)),
+        Err(refusal) => refused(&state, &visit, &article, parent.as_ref(), &fields, refusal).await,
+    }
+}
+
+/// Takes the comment `fields` hold, as `comment::decide` says: the comment it is now
+/// (or already was), or why not.
+async fn take(
+    state: &AppState,
+    visit: &Visit,
+    member: &Member,
+    article: &Article,
+    parent: Option<&Comment>,
+    fields: &Fields,
+) -> Result<Result<CommentId, Refusal>, WebError> {
+    let body = comment::tidy(one(fields, "body"));
     if let Err(e) = comment::check_body(&body) {
-        let error = unfit(e);
-        return refused(
-            &state,
-            &visit,
-            &article,
-            parent.as_ref(),
-            one(&fields, "body"),
-            error,
-        )
-        .await;
+        return Ok(Err(unfit(e).into()));
     }
     let standing = state
         .store
         .standing(member.id)
         .await?
         .ok_or_else(|| WebError::from(masthead_core::Error::Unauthenticated))?;
+    // A comment is never shown without a name: one who has none gives it here.
+    if standing.name_on_comments(member).is_empty() {
+        let update = AccountUpdate {
+            name: member.name.clone(),
+            comment_name: one(fields, "comment_name").trim().to_owned(),
+            newsletters: standing.newsletters.clone(),
+            reply_letters: standing.reply_letters,
+        };
+        if update.comment_name.is_empty() {
+            return Ok(Err(unfit(masthead_core::Error::invalid(
+                "comment_name",
+                "give the name to show with your comments",
+            ))
+            .into()));
+        }
+        if let Err(e) = state.store.update_account(member.id, &update).await {
+            return Ok(Err(unfit(e).into()));
+        }
+    }
     let now = Utc::now();
     let site = state.site.get(&*state.store).await?;
     let mut new = NewComment {
         article_id: article.id,
         author: Author::Member(member.id),
-        parent_id: parent.as_ref().map(|p| p.id),
+        parent_id: parent.map(|p| p.id),
         body_hash: crate::secrets::token_hash(&comment::fingerprint(&body)),
         body,
         status: CommentStatus::Pending,
@@ -212,64 +264,38 @@ pub async fn post(
         created_at: now,
     };
     let activity = state.store.comment_activity(member.id, &new).await?;
-    match comment::decide(
+    let decision = comment::decide(
         &new.body,
         site.settings.comments,
         standing.commenting,
         &activity,
         now,
-    ) {
-        Decision::Banned => {
-            let error = forbidden("You can no longer comment here.");
-            refused(&state, &visit, &article, parent.as_ref(), &new.body, error).await
-        }
-        Decision::Duplicate(id) => Ok(at_comment(&article, id)),
+    );
+    Ok(match decision {
+        Decision::Banned => Err(forbidden("You can no longer comment here.").into()),
+        Decision::Duplicate(id) => Ok(id),
         Decision::TooMany(until) => {
-            too_many(
-                &state,
-                &visit,
-                &article,
-                parent.as_ref(),
-                &new.body,
-                now,
-                until,
-            )
-            .await
+            let (seconds, minutes) = masthead_core::auth::wait_until(now, until);
+            let error = WebError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: format!(
+                    "You have posted a lot in the last few minutes. Your words are kept \
+                     below: post them in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ),
+                page: None,
+            };
+            Err(Refusal {
+                error,
+                retry_after: Some(seconds),
+            })
         }
         Decision::Post(status, reason) => {
             new.status = status;
             new.held_reason = reason;
-            let stored = state.store.add_comment(&new).await?;
-            Ok(at_comment(&article, stored.id))
+            Ok(state.store.add_comment(&new).await?.id)
         }
-    }
-}
-
-/// Over a rate limit: the words kept, with when to try again.
-async fn too_many(
-    state: &AppState,
-    visit: &Visit,
-    article: &Article,
-    parent: Option<&Comment>,
-    body: &str,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> Result<Response, WebError> {
-    let (seconds, minutes) = masthead_core::auth::wait_until(now, until);
-    let error = WebError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        message: format!(
-            "You have posted a lot in the last few minutes. Your words are kept below: \
-             post them in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        ),
-        page: None,
-    };
-    let mut response = refused(state, visit, article, parent, body, error).await?;
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    Ok(response)
+    })
 }
 
 /// The reply form, for readers without JavaScript.

@@ -221,6 +221,13 @@ async fn discussion(
         Showing::Published(reader) => reader.member().map(|m| m.id),
         Showing::Preview => None,
     };
+    let needs_name = match showing {
+        Showing::Published(reader) => match reader.member() {
+            Some(m) => crate::chrome::needs_name(state, m).await?,
+            None => false,
+        },
+        Showing::Preview => false,
+    };
     let request = PageRequest::numbered(number, THREADS_PER_PAGE);
     // Nothing to show anyone but a member, who may have comments waiting.
     let page = if article.approved_comments > 0 || member.is_some() {
@@ -246,6 +253,7 @@ async fn discussion(
         sorts: SortLink::all(&path, sort),
         open: article.comments_open && showing != Showing::Preview,
         csrf: member.map(|_| crate::reader::current_csrf()),
+        needs_name,
         article_id: article.id.0,
         base: match sort {
             CommentSort::Oldest => path,
