@@ -129,6 +129,11 @@ word_enum!(
         TwoFactorOn => "two_factor_on" / "Turned on two-factor sign-in",
         TwoFactorOff => "two_factor_off" / "Turned off two-factor sign-in",
         RecoveryCodeUsed => "recovery_code_used" / "Signed in with a recovery code",
+        CommentModerated => "comment_moderated" / "Moderated a comment",
+        CommentingChanged => "commenting_changed" / "Changed a member's commenting",
+        CommentsOpened => "comments_opened" / "Opened an article's comments",
+        CommentsClosed => "comments_closed" / "Closed an article's comments",
+        StaffReplied => "staff_replied" / "Replied to a comment for the publication",
     }
 );
 

@@ -471,13 +471,60 @@ impl NewReport {
     }
 }
 
-/// A comment waiting for a moderator, with the article it is on.
+word_enum!(
+    /// The moderators' queues.
+    Queue {
+        Held => "held" / "Held",
+        Reported => "reported" / "Reported",
+        Spam => "spam" / "Spam",
+    }
+);
+
+/// How many comments each queue holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    /// Waiting for a moderator.
+    pub held: u64,
+    /// With reports no moderator has answered.
+    pub reported: u64,
+    pub spam: u64,
+}
+
+impl QueueCounts {
+    pub fn of(&self, queue: Queue) -> u64 {
+        match queue {
+            Queue::Held => self.held,
+            Queue::Reported => self.reported,
+            Queue::Spam => self.spam,
+        }
+    }
+}
+
+/// A report no moderator has answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    pub reason: ReportReason,
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Most open reports shown with one comment in a queue (the count says how many more).
+pub const REPORTS_SHOWN: usize = 10;
+
+/// A comment in a moderators' queue, with the article it is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentToModerate {
     pub comment: Comment,
     pub article_title: String,
     /// The article's public address.
     pub article_path: String,
+    pub comments_open: bool,
+    /// Its member's standing (none for staff and former members).
+    pub commenting: Option<Commenting>,
+    /// Its unanswered reports, newest first (at most `REPORTS_SHOWN`).
+    pub reports: Vec<OpenReport>,
+    /// How many unanswered reports it has in all.
+    pub report_count: u64,
 }
 
 #[cfg(test)]

@@ -13,14 +13,14 @@ use crate::auth::{
 };
 use crate::comment::{
     Activity, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus, CommentToModerate,
-    NewComment, NewReport,
+    NewComment, NewReport, Queue, QueueCounts,
 };
 use crate::error::Result;
 use crate::ids::{ArticleId, CommentId, MediaId, MemberId, PageId, PersonId, SectionId, TagId};
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
-    AccountUpdate, LinkUse, Member, MemberData, MemberSession, NewMember, NewMemberLink,
-    NewMemberSession, Standing,
+    AccountUpdate, Commenting, LinkUse, Member, MemberData, MemberSession, NewMember,
+    NewMemberLink, NewMemberSession, Standing,
 };
 use crate::page::{PageContent, StaticPage};
 use crate::people::{NewPerson, Person, Profile, Role};
@@ -694,11 +694,43 @@ pub trait CommentStore: Send + Sync {
     /// A reader reports a comment; reporting it again replaces their report.
     async fn report_comment(&self, report: &NewReport) -> Result<()>;
 
-    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()>;
+    /// A moderator's decision: the comment gets `status` and its open reports are
+    /// answered, with the audit entry, in one transaction. Returns the comment as it
+    /// was before.
+    async fn moderate_comment(
+        &self,
+        id: CommentId,
+        status: CommentStatus,
+        audit: &NewAuditEntry,
+    ) -> Result<Comment>;
 
-    /// Comments awaiting moderation on any article, oldest first (first come, first
-    /// answered).
-    async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>>;
+    /// One page of a moderators' queue on any article: held comments oldest first
+    /// (first come, first answered), reported ones by their oldest open report, spam
+    /// newest first.
+    async fn moderation_queue(
+        &self,
+        queue: Queue,
+        page: PageRequest,
+    ) -> Result<Page<CommentToModerate>>;
+
+    async fn queue_counts(&self) -> Result<QueueCounts>;
+
+    /// Trusts, bans or makes new again a member's commenting, with the audit entry; a
+    /// ban also rejects their comments still waiting (returns how many).
+    async fn set_commenting(
+        &self,
+        member: MemberId,
+        commenting: Commenting,
+        audit: &NewAuditEntry,
+    ) -> Result<u64>;
+
+    /// Opens or closes an article's comments, with the audit entry.
+    async fn set_comments_open(
+        &self,
+        article: ArticleId,
+        open: bool,
+        audit: &NewAuditEntry,
+    ) -> Result<()>;
 }
 
 /// Members: readers' accounts (identity) and their standing with this publication

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use masthead_core::article::{ArticleSummary, Status};
 use masthead_core::auth::AuditEntry;
+use masthead_core::comment::{Author, CommentStatus, CommentToModerate, Queue, QueueCounts};
 use masthead_core::people::{Person, Role};
 use masthead_core::site::Settings;
 use masthead_core::store::Page;
@@ -199,8 +200,8 @@ pub struct DashboardView {
     pub chrome: DeskChrome,
     pub today: TimeView,
     pub lists: Vec<DeskList>,
-    /// Comments awaiting moderation (shown to editors).
-    pub pending_comments: Option<u64>,
+    /// Comments held and reported (shown to editors).
+    pub moderation: Option<QueueCounts>,
 }
 
 impl DashboardView {
@@ -208,13 +209,13 @@ impl DashboardView {
         chrome: DeskChrome,
         now: DateTime<Utc>,
         lists: Vec<DeskList>,
-        pending_comments: Option<u64>,
+        moderation: Option<QueueCounts>,
     ) -> Self {
         Self {
             today: TimeView::new(now, chrome.zone),
             chrome,
             lists,
-            pending_comments,
+            moderation,
         }
     }
 }
@@ -406,6 +407,9 @@ pub struct EditorView {
     pub corrections: Vec<CorrectionEntryView>,
     /// Whether the person may add to it now (editors, once the article is published).
     pub can_correct: bool,
+    /// Whether its comments are open, for editors (who may close them) once it is
+    /// published; with how many readers see.
+    pub comments: Option<EditorComments>,
     /// The body as readers will see it (sanitized HTML).
     pub preview: String,
     pub word_count: u32,
@@ -581,23 +585,138 @@ pub struct InviteFields {
     pub role: String,
 }
 
-/// A comment waiting for a moderator.
+/// A comment in a moderators' queue.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModerationItem {
     pub id: i64,
     pub author: String,
+    /// A member of staff wrote it.
+    pub staff: bool,
+    /// Its member, while they have an account (for trusting and banning).
+    pub member_id: Option<i64>,
+    /// Their standing: `new`, `trusted` or `banned`.
+    pub commenting: Option<&'static str>,
     pub body: String,
     pub at: TimeView,
+    pub edited: bool,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Why it was held or taken as spam.
+    pub held_reason: Option<&'static str>,
+    pub article_id: i64,
     pub article_title: String,
     pub article_path: String,
+    pub comments_open: bool,
+    pub reports: Vec<ReportView>,
+    /// Open reports beyond those shown.
+    pub more_reports: u64,
+    /// Whether staff may answer it (readers see it).
+    pub can_reply: bool,
+}
+
+impl ModerationItem {
+    pub fn new(c: &CommentToModerate, zone: Tz) -> Self {
+        let comment = &c.comment;
+        Self {
+            id: comment.id.0,
+            author: comment.author_name.clone(),
+            staff: comment.is_staff(),
+            member_id: match (comment.author, c.commenting) {
+                (Author::Member(m), Some(_)) => Some(m.0),
+                _ => None,
+            },
+            commenting: c.commenting.map(|s| s.as_str()),
+            body: comment.body.clone(),
+            at: TimeView::new(comment.created_at, zone),
+            edited: comment.edited_at.is_some(),
+            status: comment.status.as_str(),
+            status_label: comment.status.label(),
+            held_reason: comment.held_reason.map(|r| r.label()),
+            article_id: comment.article_id.0,
+            article_title: c.article_title.clone(),
+            article_path: c.article_path.clone(),
+            comments_open: c.comments_open,
+            reports: c
+                .reports
+                .iter()
+                .map(|r| ReportView {
+                    reason: r.reason.label(),
+                    note: r.note.clone(),
+                    at: TimeView::new(r.at, zone),
+                })
+                .collect(),
+            more_reports: c
+                .report_count
+                .saturating_sub(u64::try_from(c.reports.len()).unwrap_or(0)),
+            can_reply: comment.status == CommentStatus::Approved,
+        }
+    }
+}
+
+/// An article's comments, on its editor page.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditorComments {
+    pub open: bool,
+    pub count: u32,
+}
+
+/// A reader's report, as moderators read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub reason: &'static str,
+    pub note: String,
+    pub at: TimeView,
+}
+
+/// A tab of the moderation page.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueTab {
+    pub queue: &'static str,
+    pub label: &'static str,
+    pub count: u64,
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ModerationView {
     pub chrome: DeskChrome,
+    /// The queue shown (`held`, `reported` or `spam`).
+    pub queue: &'static str,
+    pub tabs: Vec<QueueTab>,
     pub items: Vec<ModerationItem>,
     pub pages: PageView,
     pub notice: Option<String>,
+}
+
+impl ModerationView {
+    pub fn new(
+        chrome: DeskChrome,
+        queue: Queue,
+        counts: QueueCounts,
+        page: &Page<CommentToModerate>,
+    ) -> Self {
+        let zone = chrome.zone;
+        Self {
+            chrome,
+            queue: queue.as_str(),
+            tabs: Queue::ALL
+                .iter()
+                .map(|&q| QueueTab {
+                    queue: q.as_str(),
+                    label: q.label(),
+                    count: counts.of(q),
+                    current: q == queue,
+                })
+                .collect(),
+            items: page
+                .items
+                .iter()
+                .map(|c| ModerationItem::new(c, zone))
+                .collect(),
+            pages: PageView::numbering(page),
+            notice: None,
+        }
+    }
 }
 
 /// A section on the structure page.

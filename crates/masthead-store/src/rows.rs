@@ -816,18 +816,31 @@ pub(crate) struct ModerationRow {
     pub article_title: String,
     pub article_slug: String,
     pub section_slug: Option<String>,
+    pub comments_open: bool,
+    pub commenting: Option<String>,
+    pub report_count: i64,
 }
 
 impl TryFrom<ModerationRow> for CommentToModerate {
     type Error = Error;
     fn try_from(r: ModerationRow) -> Result<Self> {
+        let comment: Comment = r.comment.try_into()?;
+        // A former member's standing is gone; a staff member has none.
+        let commenting = match (&comment.author, r.commenting) {
+            (Author::Member(_), Some(c)) => Some(word(&c)?),
+            _ => None,
+        };
         Ok(CommentToModerate {
             article_path: masthead_core::article::article_path(
                 r.section_slug.as_deref(),
                 &r.article_slug,
             ),
             article_title: r.article_title,
-            comment: r.comment.try_into()?,
+            comments_open: r.comments_open,
+            commenting,
+            reports: Vec::new(),
+            report_count: u64::try_from(r.report_count).unwrap_or(0),
+            comment,
         })
     }
 }

@@ -5,11 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, Utc};
+use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::change::Change;
 use masthead_core::comment::{
-    Author, CommentEdit, CommentSort, CommentStatus, NewComment, NewReport, ReportReason,
+    Author, CommentEdit, CommentSort, CommentStatus, HeldReason, NewComment, NewReport, Queue,
+    QueueCounts, ReportReason,
 };
 use masthead_core::ids::{ArticleId, CommentId, MemberId};
+use masthead_core::member::Commenting;
 use masthead_core::member::{Member, NewMember};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store};
 use masthead_core::Error;
@@ -24,6 +27,7 @@ store_test!(
     authors_change_and_delete_their_own_and_counts_follow,
     likes_and_reports_are_once_per_reader,
     the_rules_read_recent_activity,
+    moderators_answer_each_queue_and_the_log_says_so,
 );
 
 async fn member(store: &S, name: &str) -> Member {
@@ -428,4 +432,231 @@ async fn the_rules_read_recent_activity(store: S) {
     assert_eq!(activity.same_text, 2);
     let joined = store.standing(ana.id).await.unwrap().unwrap().joined_at;
     assert_eq!(activity.joined_at, joined);
+}
+
+async fn moderators_answer_each_queue_and_the_log_says_so(store: S) {
+    use CommentStatus::{Approved, Pending, Rejected, Spam};
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let story = fixtures::published(
+        &newsroom,
+        "Harbour fees",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let (ana, ben, cy) = (
+        member(&store, "Ana").await,
+        member(&store, "Ben").await,
+        member(&store, "Cy").await,
+    );
+    let mut first = by(story, &ana, None, "My first words", Pending, 0);
+    first.held_reason = Some(HeldReason::FirstComment);
+    let held = store.add_comment(&first).await.unwrap();
+    let seen = store
+        .add_comment(&by(story, &ben, None, "Seen by all", Approved, 1))
+        .await
+        .unwrap();
+    let staff = store
+        .add_comment(&NewComment::plain(
+            story,
+            Author::Staff(f.editor.id),
+            Some(seen.id),
+            "From the desk",
+            Approved,
+            at(2),
+        ))
+        .await
+        .unwrap();
+    let report = |comment, who: &Member, reason, note: &str, minutes| NewReport {
+        comment_id: comment,
+        member_id: who.id,
+        reason,
+        note: note.into(),
+        created_at: at(minutes),
+    };
+    for r in [
+        report(seen.id, &cy, ReportReason::Abuse, "Rude to me", 3),
+        report(seen.id, &ana, ReportReason::OffTopic, "", 4),
+        report(staff.id, &cy, ReportReason::Other, "Why?", 5),
+    ] {
+        store.report_comment(&r).await.unwrap();
+    }
+    assert_eq!(
+        store.queue_counts().await.unwrap(),
+        QueueCounts {
+            held: 1,
+            reported: 2,
+            spam: 0
+        }
+    );
+    let page = PageRequest::numbered(1, 10);
+    let queue = store.moderation_queue(Queue::Held, page).await.unwrap();
+    assert_eq!(queue.total, 1);
+    let item = &queue.items[0];
+    assert_eq!(item.comment.id, held.id);
+    assert_eq!(item.comment.held_reason, Some(HeldReason::FirstComment));
+    assert_eq!(item.commenting, Some(Commenting::New));
+    assert!(item.comments_open);
+    assert_eq!(item.report_count, 0);
+    // Reported: by their oldest open report, each with its reports newest first; a
+    // staff member has no standing to show.
+    let queue = store.moderation_queue(Queue::Reported, page).await.unwrap();
+    let ids: Vec<_> = queue.items.iter().map(|c| c.comment.id).collect();
+    assert_eq!(ids, [seen.id, staff.id]);
+    assert_eq!(queue.items[0].report_count, 2);
+    let reasons: Vec<_> = queue.items[0].reports.iter().map(|r| r.reason).collect();
+    assert_eq!(reasons, [ReportReason::OffTopic, ReportReason::Abuse]);
+    assert_eq!(queue.items[0].reports[1].note, "Rude to me");
+    assert_eq!(queue.items[1].commenting, None);
+
+    let entry = |action, target: &str, minutes| NewAuditEntry {
+        at: at(minutes),
+        actor: Some(f.editor.id),
+        action,
+        target: target.into(),
+        ip: "192.0.2.9".into(),
+    };
+    // Keeping a reported comment answers its reports; it stays as it was.
+    let before = store
+        .moderate_comment(
+            seen.id,
+            Approved,
+            &entry(AuditAction::CommentModerated, "kept", 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(before.status, Approved);
+    let queue = store.moderation_queue(Queue::Reported, page).await.unwrap();
+    assert_eq!(queue.items.len(), 1, "only the staff reply is left");
+    // A report made again after the answer opens it again.
+    store
+        .report_comment(&report(seen.id, &cy, ReportReason::Hate, "Again", 11))
+        .await
+        .unwrap();
+    assert_eq!(store.queue_counts().await.unwrap().reported, 2);
+
+    let before = store
+        .moderate_comment(
+            held.id,
+            Spam,
+            &entry(AuditAction::CommentModerated, "spam", 12),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (before.status, before.held_reason),
+        (Pending, Some(HeldReason::FirstComment))
+    );
+    let queue = store.moderation_queue(Queue::Spam, page).await.unwrap();
+    assert_eq!(queue.items[0].comment.id, held.id);
+    assert_eq!(store.queue_counts().await.unwrap().held, 0);
+    // Approving from the spam queue: readers see it, counted on the article, and the
+    // reason it was held is gone.
+    store
+        .moderate_comment(
+            held.id,
+            Approved,
+            &entry(AuditAction::CommentModerated, "not spam", 13),
+        )
+        .await
+        .unwrap();
+    let now = store.comment(held.id).await.unwrap().unwrap();
+    assert_eq!((now.status, now.held_reason), (Approved, None));
+    assert_eq!(
+        store
+            .article(story)
+            .await
+            .unwrap()
+            .unwrap()
+            .approved_comments,
+        3
+    );
+
+    // A ban rejects what the member still has waiting, nothing else.
+    let waiting = store
+        .add_comment(&by(story, &ana, None, "Waiting still", Pending, 14))
+        .await
+        .unwrap();
+    let rejected = store
+        .set_commenting(
+            ana.id,
+            Commenting::Banned,
+            &entry(AuditAction::CommentingChanged, "ban", 15),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected, 1);
+    assert_eq!(
+        store.comment(waiting.id).await.unwrap().unwrap().status,
+        Rejected
+    );
+    assert_eq!(
+        store.comment(held.id).await.unwrap().unwrap().status,
+        Approved
+    );
+    assert_eq!(
+        store.standing(ana.id).await.unwrap().unwrap().commenting,
+        Commenting::Banned
+    );
+    assert_eq!(
+        store
+            .set_commenting(
+                ben.id,
+                Commenting::Trusted,
+                &entry(AuditAction::CommentingChanged, "trust", 16),
+            )
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(matches!(
+        store
+            .set_commenting(
+                MemberId(999_999),
+                Commenting::Banned,
+                &entry(AuditAction::CommentingChanged, "nobody", 17),
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
+
+    let mut changes = store.subscribe();
+    store
+        .set_comments_open(
+            story,
+            false,
+            &entry(AuditAction::CommentsClosed, "closed", 18),
+        )
+        .await
+        .unwrap();
+    assert!(!store.article(story).await.unwrap().unwrap().comments_open);
+    assert!(matches!(
+        changes.recv().await.unwrap(),
+        Change::Article { id, .. } if id == story
+    ));
+    assert!(matches!(
+        store
+            .set_comments_open(
+                ArticleId(999_999),
+                false,
+                &entry(AuditAction::CommentsClosed, "nothing", 19),
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    // Every decision is in the log, newest first; what failed is not.
+    let log = store.audit_log(PageRequest::numbered(1, 20)).await.unwrap();
+    let targets: Vec<_> = log
+        .items
+        .iter()
+        .filter(|e| e.actor == Some(f.editor.id) && e.ip == "192.0.2.9")
+        .map(|e| e.target.as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        ["closed", "trust", "ban", "not spam", "spam", "kept"]
+    );
 }

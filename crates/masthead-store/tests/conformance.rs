@@ -12,7 +12,7 @@ use masthead_core::auth::{
     session_expiry, AttemptKind, AuditAction, NewAuditEntry, NewSession, NewStaffToken,
     TokenPurpose, SESSION_IDLE,
 };
-use masthead_core::comment::{CommentStatus, NewComment};
+use masthead_core::comment::{CommentStatus, NewComment, Queue};
 use masthead_core::ids::{ArticleId, MediaId};
 use masthead_core::media::{MediaVariant, NewMedia};
 use masthead_core::member::NewMember;
@@ -858,7 +858,7 @@ async fn comments_thread_and_moderate(store: S) {
     assert_eq!(approved_count(a).await, 2, "counted on the article");
     assert_eq!(approved_count(b).await, 0);
     store
-        .set_comment_status(reply.id, CommentStatus::Spam)
+        .moderate_comment(reply.id, CommentStatus::Spam, &moderated())
         .await
         .unwrap();
     assert_eq!(
@@ -876,7 +876,11 @@ async fn comments_thread_and_moderate(store: S) {
     assert_eq!(approved_count(a).await, 1, "spam is not counted");
     assert!(matches!(
         store
-            .set_comment_status(masthead_core::ids::CommentId(999_999), CommentStatus::Spam)
+            .moderate_comment(
+                masthead_core::ids::CommentId(999_999),
+                CommentStatus::Spam,
+                &moderated()
+            )
             .await,
         Err(Error::NotFound(_))
     ));
@@ -895,7 +899,7 @@ async fn comments_thread_and_moderate(store: S) {
         .await
         .unwrap();
     let queue = store
-        .comments_to_moderate(PageRequest::numbered(1, 10))
+        .moderation_queue(Queue::Held, PageRequest::numbered(1, 10))
         .await
         .unwrap();
     assert_eq!(queue.total, 2);
@@ -904,11 +908,11 @@ async fn comments_thread_and_moderate(store: S) {
     assert_eq!(queue.items[0].article_title, "Story B");
     assert_eq!(queue.items[0].article_path, "/world/story-b/");
     store
-        .set_comment_status(sooner.id, CommentStatus::Approved)
+        .moderate_comment(sooner.id, CommentStatus::Approved, &moderated())
         .await
         .unwrap();
     let queue = store
-        .comments_to_moderate(PageRequest::numbered(1, 10))
+        .moderation_queue(Queue::Held, PageRequest::numbered(1, 10))
         .await
         .unwrap();
     assert_eq!((queue.total, queue.items[0].comment.id), (1, later.id));
@@ -1630,6 +1634,10 @@ async fn views_add_up_into_most_read(store: S) {
         titles(store.most_read(day(1), 10).await.unwrap()),
         ["Gamma"]
     );
+}
+
+fn moderated() -> NewAuditEntry {
+    audit(t0(), None, AuditAction::CommentModerated, "a comment")
 }
 
 fn audit(

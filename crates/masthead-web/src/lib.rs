@@ -17,6 +17,7 @@ mod portal;
 pub mod reader;
 pub mod readership;
 pub mod redirect;
+mod replies;
 pub mod secrets;
 pub mod security;
 mod segments;

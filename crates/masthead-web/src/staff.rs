@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method};
 use chrono::Utc;
-use masthead_core::auth::Session;
+use masthead_core::auth::{AuditAction, NewAuditEntry, Session};
 use masthead_core::people::{Person, Role};
 
 pub use crate::reader::STAFF_SESSION_COOKIE as SESSION_COOKIE;
@@ -42,6 +42,18 @@ impl Desk {
     /// The signed-in person. Staff routes always have one (the guard sees to it).
     pub fn person(&self) -> Option<&Person> {
         self.session.as_ref().map(|s| &s.owner)
+    }
+
+    /// The audit log's entry for `action` on `target` (in words) by whoever is signed
+    /// in, now, from this request's address.
+    pub fn audit(&self, action: AuditAction, target: String) -> NewAuditEntry {
+        NewAuditEntry {
+            at: Utc::now(),
+            actor: self.person().map(|p| p.id),
+            action,
+            target,
+            ip: self.ip.clone(),
+        }
     }
 
     /// The signed-in person, for handlers of staff routes: the guard admits no one

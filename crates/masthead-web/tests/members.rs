@@ -191,6 +191,7 @@ store_test!(
     the_account_page_changes_names_email_and_deletes,
     members_comment_reply_edit_like_report_and_delete,
     comments_are_refused_clearly_and_store_nothing,
+    a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out,
 );
 
 async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
@@ -743,6 +744,12 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
     let first_look = anon.get(path).await;
     assert!(first_look.body.contains("Sign in to join the conversation"));
     assert!(!first_look.body.contains(r#"action="/comments""#));
+    for list in ["/", "/world/", "/latest/"] {
+        assert!(
+            !anon.get(list).await.body.contains("#comments"),
+            "no count yet"
+        );
+    }
 
     // Ana's first comment waits for a moderator: she sees it at once, marked; the
     // cached page everyone else gets does not show it.
@@ -766,7 +773,17 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
     }
     // Approved, it is everyone's at once: the cached page was let go.
     store
-        .set_comment_status(masthead_core::ids::CommentId(a1), CommentStatus::Approved)
+        .moderate_comment(
+            masthead_core::ids::CommentId(a1),
+            CommentStatus::Approved,
+            &masthead_core::auth::NewAuditEntry {
+                at: chrono::Utc::now(),
+                actor: None,
+                action: masthead_core::auth::AuditAction::CommentModerated,
+                target: "a comment".into(),
+                ip: String::new(),
+            },
+        )
         .await
         .unwrap();
     let everyone = anon.get(path).await.body;
@@ -812,6 +829,14 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
     assert!(page.contains(&format!(r#"class="comment depth-2" id="comment-{a2}""#)));
     assert!(page.contains("replying to Ben"));
     assert!(page.contains("Comments (3)"));
+    // Lists show the count too, fresh: each comment let their cached pages go.
+    for list in ["/", "/world/", "/latest/"] {
+        let shown = anon.get(list).await.body;
+        assert!(
+            shown.contains(&format!(r##"<a href="{path}#comments">3 comments</a>"##)),
+            "{list}: {shown}"
+        );
+    }
 
     // Ana changes her words within the window; Ben may not change hers.
     let form = ana.get(&format!("/comments/{a2}/edit")).await;
@@ -1052,4 +1077,76 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
     assert!(over.headers.contains_key("retry-after"));
     assert!(over.body.contains("One thought too many</textarea>"));
     assert_eq!(stored().await, u64::from(MAX_COMMENTS_PER_MEMBER) + 1);
+}
+
+async fn a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out(
+    store: Arc<dyn Store>,
+) {
+    use masthead_core::comment::Moderation;
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app(store.clone(), &smtp);
+    let (article, path) = story(&store, Moderation::Open).await;
+    let mut ana = Browser::new(&app, "192.0.2.1");
+    signed_in(&store, &mut ana, "Ana").await;
+    let mut ben = Browser::new(&app, "192.0.2.2");
+    signed_in(&store, &mut ben, "Ben").await;
+    let a1 = posted(&comment_on(&mut ana, path, article.0, "", "Fees <b>doubled</b>.").await);
+    // Answering oneself tells no one.
+    posted(&comment_on(&mut ana, path, article.0, &a1.to_string(), "And again.").await);
+    let b1 = posted(
+        &comment_on(
+            &mut ben,
+            path,
+            article.0,
+            &a1.to_string(),
+            "Mine <i>too</i>.\n\nFrom the ferry.",
+        )
+        .await,
+    );
+    let sent = smtp.letters(1).await;
+    let letter = &sent[0];
+    assert_eq!(letter.to, "ana@example.com");
+    assert_eq!(letter.subject, "Ben replied to your comment");
+    assert!(letter.text.contains("Hello Ana,"));
+    assert!(
+        letter.text.contains("“Mine <i>too</i>.”"),
+        "{}",
+        letter.text
+    );
+    assert!(
+        letter.html.contains("Mine &lt;i&gt;too&lt;/i&gt;."),
+        "escaped: {}",
+        letter.html
+    );
+    assert!(letter.text.contains(&format!("{BASE}{path}#comment-{b1}")));
+    assert!(letter.text.contains(&format!("{BASE}/account#replies")));
+    assert_eq!(
+        smtp.count_after(std::time::Duration::from_millis(300))
+            .await,
+        1
+    );
+    // Ana turns the letters off on her account page: Ben's next reply tells no one.
+    let saved = ana
+        .post_from(
+            "/account",
+            "/account",
+            &[("name", "Ana"), ("comment_name", "")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let ana_id = store
+        .member_by_email("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(!store.standing(ana_id).await.unwrap().unwrap().reply_letters);
+    posted(&comment_on(&mut ben, path, article.0, &a1.to_string(), "Still here.").await);
+    assert_eq!(
+        smtp.count_after(std::time::Duration::from_millis(300))
+            .await,
+        1
+    );
 }

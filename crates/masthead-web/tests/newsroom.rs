@@ -301,6 +301,7 @@ store_test!(
     preview_links_show_an_unpublished_article_until_ended,
     admins_run_the_settings_and_the_roles,
     editors_moderate_what_readers_write,
+    editors_answer_reports_spam_and_members_and_every_step_is_logged,
     two_factor_sign_in_asks_for_a_fresh_code_or_a_recovery_code,
     a_forgotten_password_is_reset_by_an_emailed_link_once,
     admins_invite_staff_who_choose_their_own_password,
@@ -2241,7 +2242,29 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             } else if route.path.starts_with("/newsroom/staff/") {
                 visitor.id.to_string()
             } else if route.path.starts_with("/newsroom/comments/") {
+                if route.path.ends_with("/reply") {
+                    // Staff answer what readers see.
+                    store
+                        .moderate_comment(
+                            comment.id,
+                            masthead_core::comment::CommentStatus::Approved,
+                            &NewAuditEntry {
+                                at: chrono::Utc::now(),
+                                actor: None,
+                                action: AuditAction::CommentModerated,
+                                target: "matrix".into(),
+                                ip: String::new(),
+                            },
+                        )
+                        .await
+                        .unwrap();
+                }
                 comment.id.to_string()
+            } else if route.path.starts_with("/newsroom/members/") {
+                match comment.author {
+                    masthead_core::comment::Author::Member(m) => m.0.to_string(),
+                    masthead_core::comment::Author::Staff(_) => unreachable!("a reader's"),
+                }
             } else if route.path.starts_with("/newsroom/pages/") {
                 static_page.id.to_string()
             } else if route.path.starts_with("/newsroom/sections/") {
@@ -2316,6 +2339,9 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/staff/{id}/role" => &[("role", "contributor")],
                     "/newsroom/staff/{id}/access" => &[("active", "yes")],
                     "/newsroom/comments/{id}" => &[("status", "approved")],
+                    "/newsroom/comments/{id}/reply" => &[("body", "Thank you for reading.")],
+                    "/newsroom/members/{id}/commenting" => &[("commenting", "trusted")],
+                    "/newsroom/articles/{id}/comments" => &[("open", "false")],
                     "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
                     "/newsroom/login/code" => &[("code", "123456")],
                     "/newsroom/sections" | "/newsroom/sections/{id}" => {
@@ -3483,7 +3509,7 @@ async fn editors_moderate_what_readers_write(store: Arc<dyn Store>) {
         .get("/newsroom/")
         .await
         .body
-        .contains("No comments awaiting moderation."));
+        .contains("No comments awaiting moderation or reported."));
     // Writers neither see the queue nor moderate.
     let mut writer = Browser::new(&app, "192.0.2.2");
     writer.login(&cara.email, PASSWORD).await;
@@ -3495,5 +3521,260 @@ async fn editors_moderate_what_readers_write(store: Arc<dyn Store>) {
     assert_eq!(
         writer.get("/newsroom/comments").await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store: Arc<dyn Store>) {
+    use masthead_core::comment::{CommentStatus, NewReport, ReportReason};
+    use masthead_core::member::Commenting;
+    let media = tempfile::tempdir().unwrap();
+    let outbox = media.path().join("outbox");
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let first = pending_comment(&*store, &newsroom, &ed, "Fees are too high.").await;
+    let masthead_core::comment::Author::Member(rita) = first.author else {
+        unreachable!("a reader's comment")
+    };
+    let article = store.article(first.article_id).await.unwrap().unwrap();
+    let app = app_with_media(store.clone(), media.path());
+    let mut desk = Browser::new(&app, "192.0.2.1");
+    desk.login(&ed.email, PASSWORD).await;
+    let decide = |status: &'static str| [("status", status), ("queue", "held"), ("page", "1")];
+    let r = desk
+        .post(
+            &format!("/newsroom/comments/{}", first.id),
+            &decide("approved"),
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/newsroom/comments?queue=held&notice=approved")
+    );
+    // Another reader reports it, with a note: the reported queue shows why.
+    let other = store
+        .create_member(&masthead_core::member::NewMember {
+            email: "other@example.com".into(),
+            name: "Otto".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .report_comment(&NewReport {
+            comment_id: first.id,
+            member_id: other.id,
+            reason: ReportReason::Falsehood,
+            note: "The fees <i>fell</i> last year".into(),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    assert!(desk.get("/newsroom/").await.body.contains("1 reported"));
+    let reported = desk.get("/newsroom/comments?queue=reported").await.body;
+    assert!(reported.contains("False or misleading"), "{reported}");
+    assert!(reported.contains("The fees &lt;i&gt;fell&lt;/i&gt; last year"));
+    assert!(reported.contains(">Keep</button>"));
+    // An editor answers for the paper, marked as staff; the reader hears of it.
+    let r = desk
+        .post(
+            &format!("/newsroom/comments/{}/reply", first.id),
+            &[
+                ("body", "They rose by 4%: see the council's figures."),
+                ("queue", "reported"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = Browser::new(&app, "192.0.2.8")
+        .get(&article.path())
+        .await
+        .body;
+    assert!(page.contains("They rose by 4%"), "{page}");
+    assert!(page.contains(r#"<span class="badge">Staff</span>"#));
+    let sent = letters(&outbox, 1).await;
+    assert_eq!(sent[0].to, format!("reader{}@example.com", article.id));
+    assert!(
+        sent[0].subject.contains("Ed (") && sent[0].subject.contains("replied to your comment")
+    );
+    assert!(sent[0].text.contains("They rose by 4%"), "{}", sent[0].text);
+    assert!(sent[0]
+        .text
+        .contains("https://news.example/account#replies"));
+    // A reply held for a moderator tells no one until it is approved.
+    let held = store
+        .add_comment(&masthead_core::comment::NewComment::plain(
+            article.id,
+            masthead_core::comment::Author::Member(other.id),
+            Some(first.id),
+            "I disagree with the fees.",
+            CommentStatus::Pending,
+            chrono::Utc::now(),
+        ))
+        .await
+        .unwrap();
+    desk.post(
+        &format!("/newsroom/comments/{}", held.id),
+        &decide("approved"),
+    )
+    .await;
+    let sent = letters(&outbox, 2).await;
+    let told = sent
+        .iter()
+        .find(|l| l.subject == "Otto replied to your comment")
+        .unwrap_or_else(|| panic!("{sent:?}"));
+    assert!(told.text.contains("I disagree with the fees."));
+    // An empty reply is refused, and nothing is posted.
+    let r = desk
+        .post(
+            &format!("/newsroom/comments/{}/reply", first.id),
+            &[("body", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Keeping it answers the report.
+    desk.post(
+        &format!("/newsroom/comments/{}", first.id),
+        &[("status", "approved"), ("queue", "reported")],
+    )
+    .await;
+    assert!(desk
+        .get("/newsroom/comments?queue=reported")
+        .await
+        .body
+        .contains("No open reports."));
+    // Spam, then banned: what Rita still has waiting is rejected.
+    let waiting = store
+        .add_comment(&masthead_core::comment::NewComment::plain(
+            article.id,
+            masthead_core::comment::Author::Member(rita),
+            None,
+            "Buy cheap ferry tickets",
+            CommentStatus::Pending,
+            chrono::Utc::now(),
+        ))
+        .await
+        .unwrap();
+    desk.post(&format!("/newsroom/comments/{}", first.id), &decide("spam"))
+        .await;
+    let spam = desk.get("/newsroom/comments?queue=spam").await.body;
+    assert!(spam.contains("Fees are too high."), "{spam}");
+    assert!(spam.contains("Not spam: approve"));
+    let r = desk
+        .post(
+            &format!("/newsroom/members/{}/commenting", rita.0),
+            &[("commenting", "banned"), ("queue", "spam")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/newsroom/comments?queue=spam&notice=banned")
+    );
+    assert_eq!(
+        store.standing(rita).await.unwrap().unwrap().commenting,
+        Commenting::Banned
+    );
+    assert_eq!(
+        store.comment(waiting.id).await.unwrap().unwrap().status,
+        CommentStatus::Rejected
+    );
+    assert!(desk
+        .get("/newsroom/comments?queue=spam&notice=banned")
+        .await
+        .body
+        .contains("Lift the ban"));
+    // Closing the article's comments: readers are told, the words stay.
+    let r = desk
+        .post(
+            &format!("/newsroom/articles/{}/comments", article.id),
+            &[("open", "false"), ("from", "article")],
+        )
+        .await;
+    assert_eq!(
+        r.location,
+        Some(format!("/newsroom/articles/{}?notice=closed", article.id))
+    );
+    let page = Browser::new(&app, "192.0.2.8")
+        .get(&article.path())
+        .await
+        .body;
+    assert!(page.contains("Comments are closed on this article."));
+    assert!(!page.contains("Fees are too high."), "spam is gone");
+    // Nonsense is refused by name, and changes nothing.
+    for (path, fields) in [
+        (
+            format!("/newsroom/comments/{}", first.id),
+            [("status", "pending")],
+        ),
+        (
+            format!("/newsroom/comments/{}", first.id),
+            [("status", "deleted")],
+        ),
+        (
+            format!("/newsroom/members/{}/commenting", rita.0),
+            [("commenting", "king")],
+        ),
+        (
+            format!("/newsroom/articles/{}/comments", article.id),
+            [("open", "maybe")],
+        ),
+    ] {
+        let r = desk.post(&path, &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {fields:?}"
+        );
+    }
+    for path in [
+        "/newsroom/comments/999999".to_owned(),
+        "/newsroom/members/999999/commenting".to_owned(),
+    ] {
+        let r = desk
+            .post(&path, &[("status", "approved"), ("commenting", "new")])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for path in [
+        "/newsroom/comments?queue=nope",
+        "/newsroom/comments?page=-1",
+    ] {
+        assert_eq!(desk.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Every step is in the audit log, with what it was done to.
+    let log = store
+        .audit_log(masthead_core::store::PageRequest::numbered(1, 50))
+        .await
+        .unwrap();
+    let actions: Vec<_> = log
+        .items
+        .iter()
+        .filter(|e| {
+            e.actor == Some(ed.id)
+                && ![
+                    AuditAction::LoggedIn,
+                    AuditAction::ArticleCreated,
+                    AuditAction::StatusChanged,
+                ]
+                .contains(&e.action)
+        })
+        .map(|e| (e.action, e.target.clone()))
+        .collect();
+    let expected = [
+        AuditAction::CommentsClosed,
+        AuditAction::CommentingChanged,
+        AuditAction::CommentModerated,
+        AuditAction::CommentModerated,
+        AuditAction::CommentModerated,
+        AuditAction::StaffReplied,
+        AuditAction::CommentModerated,
+    ];
+    assert_eq!(
+        actions.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+        expected,
+        "{actions:?}"
+    );
+    assert!(actions[1].1.contains("Rita Reader") && actions[1].1.ends_with("banned"));
+    assert!(
+        actions[2].1.contains("Readers discuss the ferry timetable")
+            && actions[2].1.ends_with("spam")
     );
 }

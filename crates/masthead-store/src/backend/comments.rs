@@ -7,14 +7,15 @@ use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use masthead_core::auth::Failures;
+use masthead_core::auth::{Failures, NewAuditEntry};
 use masthead_core::change::Change;
 use masthead_core::comment::{
     Activity, Author, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus,
-    CommentToModerate, NewComment, NewReport, EDIT_WINDOW, MAX_REPLIES_PER_PAGE, RATE_WINDOW,
-    REPEAT_WINDOW,
+    CommentToModerate, NewComment, NewReport, OpenReport, Queue, QueueCounts, EDIT_WINDOW,
+    MAX_REPLIES_PER_PAGE, RATE_WINDOW, REPEAT_WINDOW, REPORTS_SHOWN,
 };
 use masthead_core::ids::*;
+use masthead_core::member::Commenting;
 use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
 use sqlx::QueryBuilder;
@@ -372,47 +373,211 @@ impl masthead_core::store::CommentStore for Store {
         Ok(())
     }
 
-    async fn set_comment_status(&self, id: CommentId, status: CommentStatus) -> Result<()> {
+    async fn moderate_comment(
+        &self,
+        id: CommentId,
+        status: CommentStatus,
+        audit: &NewAuditEntry,
+    ) -> Result<Comment> {
         let mut tx = self.begin().await?;
-        let article: Option<i64> = sqlx::query_scalar(
-            "UPDATE comments SET status = $1 WHERE id = $2 RETURNING article_id",
-        )
-        .bind(status.as_str())
+        let before: Comment = match sqlx::query_as::<_, CommentRow>(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.id = $1"
+        ))
         .bind(id.0)
         .fetch_optional(&mut *tx)
         .await
+        .map_err(db_error("comment"))?
+        {
+            Some(row) => row.try_into()?,
+            None => return Err(Error::not_found("comment")),
+        };
+        // Approving clears the reason it was held for; anything else keeps it.
+        sqlx::query(
+            "UPDATE comments SET status = $1, \
+             held_reason = CASE WHEN $1 = 'approved' THEN '' ELSE held_reason END WHERE id = $2",
+        )
+        .bind(status.as_str())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
         .map_err(db_error("comment"))?;
-        self.settle(tx, article).await
+        sqlx::query(
+            "UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL",
+        )
+        .bind(ts(audit.at))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("comment reports"))?;
+        insert_audit(&mut tx, audit).await?;
+        self.settle(tx, Some(before.article_id.0)).await?;
+        Ok(before)
     }
 
-    async fn comments_to_moderate(&self, page: PageRequest) -> Result<Page<CommentToModerate>> {
+    async fn moderation_queue(
+        &self,
+        queue: Queue,
+        page: PageRequest,
+    ) -> Result<Page<CommentToModerate>> {
+        // Reported: comments with an open report, by their oldest one. The others by
+        // status. Deleted comments have nothing left to moderate.
+        let (filter, order) = match queue {
+            Queue::Held => ("c.status = 'pending'", "c.created_at, c.id"),
+            Queue::Spam => ("c.status = 'spam'", "c.created_at DESC, c.id DESC"),
+            Queue::Reported => (
+                "EXISTS (SELECT 1 FROM comment_reports r WHERE r.comment_id = c.id \
+                 AND r.resolved_at IS NULL)",
+                "(SELECT MIN(r.created_at) FROM comment_reports r WHERE r.comment_id = c.id \
+                 AND r.resolved_at IS NULL), c.id",
+            ),
+        };
+        let filter = format!("{filter} AND c.deleted_at IS NULL");
         let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE status = 'pending'")
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM comments c WHERE {filter}"))
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_error("comments"))?;
-        let rows: Vec<ModerationRow> = sqlx::query_as(
-            &format!(
-                "SELECT {COMMENT_COLUMNS}, a.title AS article_title, a.slug AS article_slug, \
-                 s.slug AS section_slug FROM {COMMENT_TABLES} \
-                 JOIN articles a ON a.id = c.article_id LEFT JOIN sections s ON s.id = a.section_id \
-                 WHERE c.status = 'pending' ORDER BY c.created_at, c.id LIMIT $1 OFFSET $2"
-            ),
-        )
+        let rows: Vec<ModerationRow> = sqlx::query_as(&format!(
+            "SELECT {COMMENT_COLUMNS}, a.title AS article_title, a.slug AS article_slug, \
+             s.slug AS section_slug, a.comments_open, st.commenting, \
+             (SELECT COUNT(*) FROM comment_reports r WHERE r.comment_id = c.id \
+             AND r.resolved_at IS NULL) AS report_count FROM {COMMENT_TABLES} \
+             JOIN articles a ON a.id = c.article_id LEFT JOIN sections s ON s.id = a.section_id \
+             WHERE {filter} ORDER BY {order} LIMIT $1 OFFSET $2"
+        ))
         .bind(i64::from(page.limit))
         .bind(i64::from(page.offset))
         .fetch_all(&self.pool)
         .await
         .map_err(db_error("comments"))?;
+        let mut items = rows
+            .into_iter()
+            .map(CommentToModerate::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let reported: Vec<i64> = items
+            .iter()
+            .filter(|c| c.report_count > 0)
+            .map(|c| c.comment.id.0)
+            .collect();
+        if !reported.is_empty() {
+            let mut qb = QueryBuilder::<Db>::new(
+                "SELECT comment_id, reason, note, created_at FROM comment_reports \
+                 WHERE resolved_at IS NULL AND comment_id IN (",
+            );
+            let mut list = qb.separated(", ");
+            for id in &reported {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY created_at DESC, id DESC");
+            let reports: Vec<(i64, String, String, DateTime<Utc>)> = qb
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error("comment reports"))?;
+            for (comment, reason, note, at) in reports {
+                if let Some(item) = items.iter_mut().find(|c| c.comment.id.0 == comment) {
+                    if item.reports.len() < REPORTS_SHOWN {
+                        item.reports.push(OpenReport {
+                            reason: word(&reason)?,
+                            note,
+                            at,
+                        });
+                    }
+                }
+            }
+        }
         Ok(Page {
-            items: rows
-                .into_iter()
-                .map(CommentToModerate::try_from)
-                .collect::<Result<_>>()?,
+            items,
             total: u64::try_from(total).unwrap_or(0),
             offset: page.offset,
             limit: page.limit,
         })
+    }
+
+    async fn queue_counts(&self) -> Result<QueueCounts> {
+        let (held, spam, reported): (i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM comments WHERE status = 'pending' AND deleted_at IS NULL), \
+             (SELECT COUNT(*) FROM comments WHERE status = 'spam' AND deleted_at IS NULL), \
+             (SELECT COUNT(DISTINCT r.comment_id) FROM comment_reports r \
+              JOIN comments c ON c.id = r.comment_id \
+              WHERE r.resolved_at IS NULL AND c.deleted_at IS NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error("comments"))?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(QueueCounts {
+            held: count(held),
+            reported: count(reported),
+            spam: count(spam),
+        })
+    }
+
+    async fn set_commenting(
+        &self,
+        member: MemberId,
+        commenting: Commenting,
+        audit: &NewAuditEntry,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE member_standing SET commenting = $1 WHERE member_id = $2 \
+             AND member_id IN (SELECT id FROM members WHERE deleted_at IS NULL)",
+        )
+        .bind(commenting.as_str())
+        .bind(member.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("member"))?
+        .rows_affected();
+        if changed == 0 {
+            return Err(Error::not_found("member"));
+        }
+        // Nothing readers see changes: held comments are counted nowhere.
+        let rejected = if commenting == Commenting::Banned {
+            sqlx::query(
+                "UPDATE comments SET status = 'rejected' WHERE member_id = $1 AND status = 'pending'",
+            )
+            .bind(member.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("comments"))?
+            .rows_affected()
+        } else {
+            0
+        };
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        Ok(rejected)
+    }
+
+    async fn set_comments_open(
+        &self,
+        article: ArticleId,
+        open: bool,
+        audit: &NewAuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query("UPDATE articles SET comments_open = $1 WHERE id = $2")
+            .bind(open)
+            .bind(article.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article"))?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::not_found("article"));
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        // Only the article's own page shows whether its comments are open.
+        self.notify(Change::Article {
+            id: article,
+            lists: Vec::new(),
+        })
+        .await;
+        Ok(())
     }
 }
 

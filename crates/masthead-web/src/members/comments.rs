@@ -293,7 +293,9 @@ async fn take(
         Decision::Post(status, reason) => {
             new.status = status;
             new.held_reason = reason;
-            Ok(state.store.add_comment(&new).await?.id)
+            let posted = state.store.add_comment(&new).await?;
+            crate::replies::tell_replied_to(state, &posted).await;
+            Ok(posted.id)
         }
     })
 }

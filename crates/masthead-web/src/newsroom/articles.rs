@@ -22,7 +22,7 @@ use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
 use masthead_render::newsroom::{
     ActionView, ArticleListView, Choice, CorrectionEntryView, DeskChrome, DeskItem, EditedArticle,
-    EditorFields, EditorView, FieldErrorView, NoteView,
+    EditorComments, EditorFields, EditorView, FieldErrorView, NoteView,
 };
 use masthead_render::views::{PageView, TimeView};
 use serde::Deserialize;
@@ -276,6 +276,10 @@ pub async fn edit(
         Some("discarded") => {
             Some("Your unsaved changes were set aside; they stay in the History.".to_owned())
         }
+        Some("closed") => {
+            Some("Comments are closed: what readers wrote stays readable.".to_owned())
+        }
+        Some("opened") => Some("Comments are open again.".to_owned()),
         Some("previews-ended") => {
             Some("Every preview link of this article has stopped working.".to_owned())
         }
@@ -1247,6 +1251,15 @@ async fn editor(
             .unwrap_or_default(),
         can_correct: article.is_some_and(|a| a.published_at.is_some())
             && person.role.at_least(masthead_core::people::Role::Editor),
+        comments: article
+            .filter(|a| {
+                a.published_at.is_some()
+                    && person.role.at_least(masthead_core::people::Role::Editor)
+            })
+            .map(|a| EditorComments {
+                open: a.comments_open,
+                count: a.approved_comments,
+            }),
         notes: notes
             .iter()
             .map(|n| NoteView {

@@ -174,6 +174,24 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(comments::decide),
         ),
         route(
+            Method::POST,
+            "/newsroom/comments/{id}/reply",
+            Staff(Editor),
+            post(comments::reply),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/members/{id}/commenting",
+            Staff(Editor),
+            post(comments::commenting),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/comments",
+            Staff(Editor),
+            post(comments::open_or_close),
+        ),
+        route(
             Method::GET,
             "/newsroom/pages",
             Staff(Editor),

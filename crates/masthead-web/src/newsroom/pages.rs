@@ -69,18 +69,12 @@ pub async fn dashboard(
             .await?;
         views.push(DeskList::new(heading, empty, &page, status, zone));
     }
-    let pending_comments = if person.role.at_least(Role::Editor) {
-        Some(
-            state
-                .store
-                .comments_to_moderate(PageRequest::numbered(1, 1))
-                .await?
-                .total,
-        )
+    let moderation = if person.role.at_least(Role::Editor) {
+        Some(state.store.queue_counts().await?)
     } else {
         None
     };
-    let view = DashboardView::new(chrome, chrono::Utc::now(), views, pending_comments);
+    let view = DashboardView::new(chrome, chrono::Utc::now(), views, moderation);
     Ok(Html(state.theme.render("newsroom/dashboard.html", &view)?).into_response())
 }
 

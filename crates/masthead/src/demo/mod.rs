@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use masthead_core::article::{
     ArticleContent, CorrectionKind, FeaturedImage, NewArticle, NewCorrection, Source, Status,
 };
-use masthead_core::comment::{Author, CommentStatus, NewComment};
+use masthead_core::comment::{Author, CommentStatus, HeldReason, NewComment, NewReport};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
@@ -148,8 +148,23 @@ struct CorrectionEntry {
 struct CommentEntry {
     member: String,
     body: String,
+    /// Why it waits for a moderator (a `HeldReason` word); none: readers see it.
+    #[serde(default)]
+    held: Option<String>,
+    #[serde(default)]
+    reports: Vec<ReportEntry>,
     #[serde(default)]
     replies: Vec<CommentEntry>,
+}
+
+/// A reader's report of a demo comment, for the moderators' queue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportEntry {
+    member: String,
+    reason: String,
+    #[serde(default)]
+    note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -542,22 +557,54 @@ async fn add_comment(
     start: DateTime<Utc>,
     minute: &mut i64,
 ) -> Result<()> {
-    let member = members
-        .get(&entry.member)
-        .copied()
-        .ok_or_else(|| anyhow!("demo comment by unknown member {:?}", entry.member))?;
+    let known = |name: &str| {
+        members
+            .get(name)
+            .copied()
+            .ok_or_else(|| anyhow!("demo comment by unknown member {name:?}"))
+    };
+    let member = known(&entry.member)?;
     *minute += 23;
+    let at = start + Duration::minutes(*minute);
+    let held_reason = entry
+        .held
+        .as_deref()
+        .map(str::parse::<HeldReason>)
+        .transpose()
+        .map_err(|e| anyhow!("demo comment by {:?}: {e}", entry.member))?;
     let comment = store
-        .add_comment(&NewComment::plain(
-            article,
-            Author::Member(member),
-            parent,
-            &entry.body,
-            CommentStatus::Approved,
-            start + Duration::minutes(*minute),
-        ))
+        .add_comment(&NewComment {
+            held_reason,
+            ..NewComment::plain(
+                article,
+                Author::Member(member),
+                parent,
+                &entry.body,
+                if held_reason.is_some() {
+                    CommentStatus::Pending
+                } else {
+                    CommentStatus::Approved
+                },
+                at,
+            )
+        })
         .await
         .map_err(|e| anyhow!("{e}"))?;
+    for (i, report) in entry.reports.iter().enumerate() {
+        store
+            .report_comment(&NewReport {
+                comment_id: comment.id,
+                member_id: known(&report.member)?,
+                reason: report
+                    .reason
+                    .parse()
+                    .map_err(|e| anyhow!("demo report by {:?}: {e}", report.member))?,
+                note: report.note.clone(),
+                created_at: at + Duration::minutes(5 * (i as i64 + 1)),
+            })
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+    }
     for reply in &entry.replies {
         Box::pin(add_comment(
             store,
