@@ -11,6 +11,7 @@
 #   node_modules/vnu-jar/build/dist/vnu.jar   Nu HTML Checker (java -jar)
 #   node_modules/axe-core/axe.min.js          axe-core, to inject into Chromium
 #   node_modules/.bin/lighthouse              Lighthouse, run against the demo
+#   node_modules/oidc-provider/               the OpenID provider of the members tests
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
 #   venv/                                     Python venv with feedparser and aiosmtpd
 #   env.sh                                    `source` it for MASTHEAD_* paths
@@ -29,6 +30,7 @@ SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteinde
                                          # sitemaps.org file: laxer (lastmod any string, may be empty)
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
 AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
+OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
 APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk)
 
 CHECK=0
@@ -93,8 +95,10 @@ fi
 VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 AXE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
 LIGHTHOUSE="$TOOLS_DIR/node_modules/.bin/lighthouse"
-NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION"
-if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ]; then
+OIDC_PROVIDER="$TOOLS_DIR/node_modules/oidc-provider/package.json"
+NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION+oidc-provider@$OIDC_PROVIDER_VERSION"
+if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] \
+   || [ ! -f "$OIDC_PROVIDER" ]; then
   cat >"$TOOLS_DIR/package.json" <<EOF
 {
   "name": "masthead-test-tools",
@@ -102,7 +106,8 @@ if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "
   "dependencies": {
     "vnu-jar": "$VNU_VERSION",
     "axe-core": "$AXE_VERSION",
-    "lighthouse": "$LIGHTHOUSE_VERSION"
+    "lighthouse": "$LIGHTHOUSE_VERSION",
+    "oidc-provider": "$OIDC_PROVIDER_VERSION"
   }
 }
 EOF
@@ -110,8 +115,8 @@ EOF
   # runtime from outside the registries when no system java is found.
   quiet npm install --prefix "$TOOLS_DIR" --ignore-scripts --no-audit --no-fund \
     --loglevel=error --save-exact=true
-  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ]; then
-    echo "tools.sh: npm install left no vnu.jar, axe.min.js or lighthouse" >&2
+  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] || [ ! -f "$OIDC_PROVIDER" ]; then
+    echo "tools.sh: npm install left no vnu.jar, axe.min.js, lighthouse or oidc-provider" >&2
     exit 1
   fi
   set_stamp "$NPM_STAMP"

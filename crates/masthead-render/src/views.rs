@@ -867,6 +867,8 @@ pub struct SignInView {
     pub error: Option<String>,
     /// The link's token, for "send a link to this browser" ("other_browser").
     pub token: String,
+    /// The media house's login, when readers may sign in with it ("Sign in with …").
+    pub external: Option<String>,
 }
 
 /// A newsletter a member may choose on their account page.

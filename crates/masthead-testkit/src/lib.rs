@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod http;
 pub mod images;
 pub mod mail;
+pub mod oidc;
 pub mod tools;
 
 use masthead_core::store::Store;

@@ -11,6 +11,7 @@ pub mod log;
 pub mod mail;
 mod members;
 pub mod newsroom;
+pub mod oidc;
 mod paging;
 pub mod passwords;
 mod portal;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub mailer: Arc<mail::Mailer>,
     /// Load balancers whose `X-Forwarded-For` names the client (see `client`).
     pub proxies: Arc<client::Proxies>,
+    /// The media house's login readers may sign in with, when configured.
+    pub external_login: Option<Arc<oidc::ExternalLogin>>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             readership: Arc::default(),
             mailer: Arc::new(mailer),
             proxies: Arc::default(),
+            external_login: None,
         }
     }
 
@@ -100,6 +104,12 @@ impl AppState {
     /// Believes `X-Forwarded-For` from these proxies (by default, from none).
     pub fn with_proxies(mut self, proxies: client::Proxies) -> Self {
         self.proxies = Arc::new(proxies);
+        self
+    }
+
+    /// Lets readers sign in through the media house's OpenID Connect provider.
+    pub fn with_external_login(mut self, login: oidc::ExternalLogin) -> Self {
+        self.external_login = Some(Arc::new(login));
         self
     }
 

@@ -12,6 +12,7 @@ use masthead_core::member::{LinkPurpose, NewMemberLink};
 use masthead_core::store::Store;
 use masthead_testkit::fixtures::{self, NewsroomFixture};
 use masthead_testkit::mail::{Letter, SmtpServer};
+use masthead_testkit::oidc::{self, OidcProvider};
 use masthead_testkit::store_test;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -192,6 +193,8 @@ store_test!(
     members_comment_reply_edit_like_report_and_delete,
     comments_are_refused_clearly_and_store_nothing,
     a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out,
+    readers_sign_in_with_the_media_house_login,
+    the_media_house_login_refuses_what_does_not_check_out_and_stores_nothing,
 );
 
 async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
@@ -1149,4 +1152,240 @@ async fn a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out(
             .await,
         1
     );
+}
+
+/// The site with the media house's login at `provider` (and letters to a folder).
+fn app_with_login(store: Arc<dyn Store>, provider: &OidcProvider) -> masthead_web::App {
+    let outbox = std::env::temp_dir().join(format!("masthead-outbox-{}", std::process::id()));
+    masthead_web::router(
+        masthead_web::AppState::new(
+            store,
+            Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+            masthead_render::Theme::new(None),
+            std::env::temp_dir(),
+            BASE.into(),
+            masthead_web::mail::Mailer::outbox(&outbox, FROM).unwrap(),
+        )
+        .with_external_login(
+            masthead_web::oidc::ExternalLogin::new(
+                &provider.issuer(),
+                oidc::CLIENT_ID,
+                oidc::CLIENT_SECRET,
+                "Harbour Media ID",
+            )
+            .unwrap(),
+        ),
+    )
+}
+
+fn callback() -> String {
+    format!("{BASE}/signin/external/callback")
+}
+
+/// Starts signing in with the provider in `browser`: where the site sends it.
+async fn start_external(browser: &mut Browser, return_to: &str) -> String {
+    let start = browser
+        .get(&format!("/signin/external?return_to={return_to}"))
+        .await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
+    start.location.unwrap()
+}
+
+fn local(url: &str) -> &str {
+    url.strip_prefix(BASE)
+        .unwrap_or_else(|| panic!("{url} is not this site's"))
+}
+
+async fn readers_sign_in_with_the_media_house_login(store: Arc<dyn Store>) {
+    let Some(provider) = OidcProvider::start(&callback()) else {
+        return;
+    };
+    let app = app_with_login(store.clone(), &provider);
+    let mut rita = Browser::new(&app, "192.0.2.1");
+    let page = rita.get("/signin?return_to=/world/harbor-fees/").await;
+    assert!(page.body.contains(
+        r#"href="/signin/external?return_to=/world/harbor-fees/">Sign in with Harbour Media ID</a>"#
+    ), "{}", page.body);
+    let url = start_external(&mut rita, "/world/harbor-fees/").await;
+    assert!(
+        url.starts_with(&format!("{}/auth?", provider.issuer())),
+        "{url}"
+    );
+    for part in [
+        "code_challenge_method=S256",
+        "client_id=masthead",
+        "nonce=",
+        "state=",
+    ] {
+        assert!(url.contains(part), "{part} in {url}");
+    }
+    let back = provider.sign_in(&url, "rita").await;
+    let signed = rita.get(local(&back)).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    assert_eq!(
+        signed.location.as_deref(),
+        Some("/account?welcome=1&return_to=%2Fworld%2Fharbor%2Dfees%2F"),
+        "a new member is asked their name, then sent back"
+    );
+    assert!(rita.cookie("masthead_member").is_some());
+    let member = store
+        .member_by_email("rita@readers.example")
+        .await
+        .unwrap()
+        .expect("a member, by the verified email");
+    assert_eq!(member.name, "Reader rita");
+    assert!(rita
+        .get("/account")
+        .await
+        .body
+        .contains("rita@readers.example"));
+    // The answer replayed: that sign-in is over, nothing more happens.
+    let replay = rita.get(local(&back)).await;
+    assert_eq!(replay.status, StatusCode::FORBIDDEN);
+    // Another browser, later: the same member, by the provider's subject, straight
+    // back to where they were.
+    let mut again = Browser::new(&app, "192.0.2.2");
+    let url = start_external(&mut again, "/latest/").await;
+    let back = provider.sign_in(&url, "rita").await;
+    let signed = again.get(local(&back)).await;
+    assert_eq!(signed.location.as_deref(), Some("/latest/"));
+    assert_eq!(
+        store
+            .member_by_email("rita@readers.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        member.id
+    );
+    // A site without the login offers none.
+    let plain = app_without_letters(store.clone());
+    let mut reader = Browser::new(&plain, "192.0.2.3");
+    assert!(!reader
+        .get("/signin")
+        .await
+        .body
+        .contains("/signin/external"));
+    assert_eq!(
+        reader.get("/signin/external").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothing(
+    store: Arc<dyn Store>,
+) {
+    let Some(provider) = OidcProvider::start(&callback()) else {
+        return;
+    };
+    let app = app_with_login(store.clone(), &provider);
+    let nobody = |store: Arc<dyn Store>, login: String| async move {
+        assert!(
+            store
+                .member_by_email(&format!("{login}@readers.example"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{login} was stored"
+        );
+    };
+    // An ID token with another nonce, expired, or for another audience.
+    for claim in ["nonce", "exp", "aud"] {
+        let login = format!("tampered-{claim}");
+        let mut b = Browser::new(&app, "192.0.2.5");
+        let url = start_external(&mut b, "/").await;
+        provider.tamper(claim).await;
+        let back = provider.sign_in(&url, &login).await;
+        let r = b.get(local(&back)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{claim}: {}", r.body);
+        assert!(
+            r.body
+                .contains("could not be completed: the ID token does not check out"),
+            "{claim}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(r#"action="/signin""#),
+            "the email form stays"
+        );
+        assert!(b.cookie("masthead_member").is_none(), "{claim}");
+        nobody(store.clone(), login).await;
+    }
+    // A wrong state.
+    let mut b = Browser::new(&app, "192.0.2.6");
+    let url = start_external(&mut b, "/").await;
+    let back = provider.sign_in(&url, "wrong-state").await;
+    let (before, state) = back.split_once("state=").unwrap();
+    // Another first character (the state is hex).
+    let other = if state.starts_with('0') { '1' } else { '0' };
+    let forged = format!("{before}state={other}{}", &state[1..]);
+    let r = b.get(local(&forged)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("state is not this browser"));
+    nobody(store.clone(), "wrong-state".into()).await;
+    // An answer naming another provider (a mix-up).
+    let mut b = Browser::new(&app, "192.0.2.6");
+    let url = start_external(&mut b, "/").await;
+    let back = provider.sign_in(&url, "mixed-up").await;
+    assert!(back.contains("&iss="), "{back}");
+    let mixed = format!(
+        "{}&iss=https%3A%2F%2Fevil.example",
+        back.split("&iss=").next().unwrap()
+    );
+    let r = b.get(local(&mixed)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("names another provider"));
+    nobody(store.clone(), "mixed-up".into()).await;
+    // The answer opened in another browser than the one that started.
+    let mut starter = Browser::new(&app, "192.0.2.7");
+    let url = start_external(&mut starter, "/").await;
+    let back = provider.sign_in(&url, "elsewhere").await;
+    let mut other = Browser::new(&app, "192.0.2.8");
+    let r = other.get(local(&back)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("did not start in this browser"));
+    nobody(store.clone(), "elsewhere".into()).await;
+    // An account whose email the provider does not vouch for.
+    let mut b = Browser::new(&app, "192.0.2.9");
+    let url = start_external(&mut b, "/").await;
+    let back = provider.sign_in(&url, "unverified-ula").await;
+    let r = b.get(local(&back)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("did not confirm an email address"));
+    nobody(store.clone(), "unverified-ula".into()).await;
+    // The reader turned back at the provider.
+    let mut b = Browser::new(&app, "192.0.2.10");
+    start_external(&mut b, "/").await;
+    let r = b
+        .get("/signin/external/callback?error=access_denied&state=x")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("was cancelled"));
+    // A provider that cannot be reached: a clear page, and the email form.
+    let gone_port = provider.port;
+    drop(provider);
+    let dead = masthead_web::router(
+        masthead_web::AppState::new(
+            store.clone(),
+            Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+            masthead_render::Theme::new(None),
+            std::env::temp_dir(),
+            BASE.into(),
+            masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), FROM).unwrap(),
+        )
+        .with_external_login(
+            masthead_web::oidc::ExternalLogin::new(
+                &format!("http://127.0.0.1:{gone_port}"),
+                oidc::CLIENT_ID,
+                oidc::CLIENT_SECRET,
+                "Harbour Media ID",
+            )
+            .unwrap(),
+        ),
+    );
+    let mut b = Browser::new(&dead, "192.0.2.11");
+    let r = b.get("/signin/external?return_to=/").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(r.body.contains("could not be reached just now"));
+    assert!(r.body.contains(r#"action="/signin""#));
 }

@@ -61,6 +61,30 @@ pub const KEYS: &[Key] = &[
         meaning: "Mail server for every letter (members' sign-in links, staff password resets and invitations): `smtps://USER:PASSWORD@HOST` (TLS) or `smtp://HOST:587?tls=required` (STARTTLS).",
     },
     Key {
+        name: "oidc_issuer",
+        env: "MASTHEAD_OIDC_ISSUER",
+        default: "(none: members sign in by email only)",
+        meaning: "The media house's OpenID Connect provider, exactly as it names itself (its `issuer`), e.g. `https://login.example.com`: readers may then sign in with their account there. Needs oidc_client_id and oidc_client_secret; the provider must allow `<base_url>/signin/external/callback` as a redirect URI.",
+    },
+    Key {
+        name: "oidc_client_id",
+        env: "MASTHEAD_OIDC_CLIENT_ID",
+        default: "(none)",
+        meaning: "The client id the provider gave this site.",
+    },
+    Key {
+        name: "oidc_client_secret",
+        env: "MASTHEAD_OIDC_CLIENT_SECRET",
+        default: "(none)",
+        meaning: "The client secret the provider gave this site.",
+    },
+    Key {
+        name: "oidc_name",
+        env: "MASTHEAD_OIDC_NAME",
+        default: "the provider's host name",
+        meaning: "What readers see on the button: \"Sign in with <oidc_name>\".",
+    },
+    Key {
         name: "mail_from",
         env: "MASTHEAD_MAIL_FROM",
         default: "Masthead <newsroom@<base_url host>>",
@@ -80,6 +104,10 @@ pub struct RawConfig {
     pub page_cache_mb: Option<usize>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    pub oidc_client_secret: Option<String>,
+    pub oidc_name: Option<String>,
 }
 
 /// The resolved configuration.
@@ -97,6 +125,17 @@ pub struct Config {
     /// Where letters are sent; `None` writes them to the outbox.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// The media house's login, when configured.
+    pub oidc: Option<Oidc>,
+}
+
+/// An OpenID Connect provider readers may sign in with.
+#[derive(Debug, Clone)]
+pub struct Oidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
 }
 
 /// The config file used when `--config` is not given, if it exists.
@@ -145,6 +184,23 @@ impl Config {
                 .map(masthead_store::redact)
                 .unwrap_or_else(|| "(none)".to_owned()),
             "mail_from" => self.mail_from.clone(),
+            "oidc_issuer" => self
+                .oidc
+                .as_ref()
+                .map_or("(none)".to_owned(), |o| o.issuer.clone()),
+            "oidc_client_id" => self
+                .oidc
+                .as_ref()
+                .map_or("(none)".to_owned(), |o| o.client_id.clone()),
+            "oidc_client_secret" => self
+                .oidc
+                .as_ref()
+                .map_or("(none)", |_| "(set, not shown)")
+                .to_owned(),
+            "oidc_name" => self
+                .oidc
+                .as_ref()
+                .map_or("(none)".to_owned(), |o| o.name.clone()),
             "trusted_proxies" => self.trusted_proxies.clone(),
             "max_connections" => self.max_connections.to_string(),
             "page_cache_mb" => (self.page_cache_bytes / 1024 / 1024).to_string(),
@@ -231,7 +287,14 @@ impl Config {
                 "config key page_cache_mb: {page_cache_mb} MiB is more memory than any machine has"
             ));
         }
+        let oidc = resolve_oidc(
+            raw.oidc_issuer,
+            raw.oidc_client_id,
+            raw.oidc_client_secret,
+            raw.oidc_name,
+        )?;
         Ok(Self {
+            oidc,
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
@@ -243,6 +306,55 @@ impl Config {
             mail_from,
         })
     }
+}
+
+/// The OpenID Connect keys: none, or an issuer with its client id and secret.
+fn resolve_oidc(
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    name: Option<String>,
+) -> Result<Option<Oidc>> {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let (issuer, client_id, client_secret) =
+        (given(issuer), given(client_id), given(client_secret));
+    let Some(issuer) = issuer else {
+        if client_id.is_some() || client_secret.is_some() {
+            return Err(anyhow!(
+                "config key oidc_issuer: oidc_client_id and oidc_client_secret are set but no issuer; name the provider or remove them"
+            ));
+        }
+        return Ok(None);
+    };
+    let host = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"))
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .filter(|h| !h.is_empty());
+    let Some(host) = host else {
+        return Err(anyhow!(
+            "config key oidc_issuer: {issuer:?} must be an https:// address like https://login.example.com"
+        ));
+    };
+    // Tokens over plain HTTP only to this machine (a provider for development).
+    let local = ["localhost", "127.0.0.1", "[::1]"].contains(&host);
+    if issuer.starts_with("http://") && !local {
+        return Err(anyhow!(
+            "config key oidc_issuer: {issuer:?} must use https:// (plain http is allowed for localhost only)"
+        ));
+    }
+    let (Some(client_id), Some(client_secret)) = (client_id, client_secret) else {
+        return Err(anyhow!(
+            "config key oidc_issuer: {issuer} also needs oidc_client_id and oidc_client_secret, as the provider gave them for this site"
+        ));
+    };
+    let name = given(name).unwrap_or_else(|| host.to_owned());
+    Ok(Some(Oidc {
+        issuer,
+        client_id,
+        client_secret,
+        name,
+    }))
 }
 
 /// Turns figment's error into one sentence naming the key and where it came from.
@@ -333,9 +445,67 @@ mod tests {
     }
 
     #[test]
+    fn the_media_house_login_needs_its_three_keys() {
+        let oidc = |issuer: Option<&str>, id: Option<&str>, secret: Option<&str>| RawConfig {
+            oidc_issuer: issuer.map(Into::into),
+            oidc_client_id: id.map(Into::into),
+            oidc_client_secret: secret.map(Into::into),
+            ..RawConfig::default()
+        };
+        let c = Config::resolve(
+            Path::new("d"),
+            oidc(
+                Some("https://login.example.com"),
+                Some("paper"),
+                Some("s3cret"),
+            ),
+        )
+        .unwrap();
+        let o = c.oidc.clone().unwrap();
+        assert_eq!(
+            (o.issuer.as_str(), o.name.as_str()),
+            ("https://login.example.com", "login.example.com")
+        );
+        let text = c.describe();
+        assert!(
+            text.contains("(set, not shown)") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert!(Config::resolve(
+            Path::new("d"),
+            oidc(Some("http://127.0.0.1:4000"), Some("a"), Some("b"))
+        )
+        .is_ok());
+        for (raw, says) in [
+            (
+                oidc(Some("https://login.example.com"), Some("paper"), None),
+                "oidc_client_secret",
+            ),
+            (oidc(None, Some("paper"), Some("s")), "no issuer"),
+            (
+                oidc(Some("http://login.example.com"), Some("a"), Some("b")),
+                "must use https://",
+            ),
+            (
+                oidc(Some("login.example.com"), Some("a"), Some("b")),
+                "https:// address",
+            ),
+        ] {
+            let e = Config::resolve(Path::new("d"), raw)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("oidc_issuer") && e.contains(says), "{e}");
+        }
+        assert!(Config::resolve(Path::new("d"), RawConfig::default())
+            .unwrap()
+            .oidc
+            .is_none());
+    }
+
+    #[test]
     fn describe_lists_every_key_and_hides_passwords() {
         let raw = RawConfig {
-            database_url: Some("postgres://u:secret@db/news".into()),
+            database_url: Some("postgres://u:hunter2@db/news".into()),
             ..RawConfig::default()
         };
         let text = Config::resolve(Path::new("d"), raw).unwrap().describe();
@@ -346,7 +516,7 @@ mod tests {
             );
         }
         assert!(
-            text.contains("postgres://u:***@db/news") && !text.contains("secret"),
+            text.contains("postgres://u:***@db/news") && !text.contains("hunter2"),
             "{text}"
         );
     }
@@ -404,6 +574,10 @@ mod tests {
             page_cache_mb: Some(1),
             smtp_url: Some(String::new()),
             mail_from: Some(String::new()),
+            oidc_issuer: Some(String::new()),
+            oidc_client_id: Some(String::new()),
+            oidc_client_secret: Some(String::new()),
+            oidc_name: Some(String::new()),
         };
         let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
         let mut fields: Vec<_> = table.keys().cloned().collect();

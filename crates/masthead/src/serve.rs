@@ -127,6 +127,18 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
     )
     .with_page_cache(config.page_cache_bytes);
+    let state = match &config.oidc {
+        Some(o) => state.with_external_login(
+            masthead_web::oidc::ExternalLogin::new(
+                &o.issuer,
+                &o.client_id,
+                &o.client_secret,
+                &o.name,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        None => state,
+    };
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
     let limits = masthead_web::server::Limits {

@@ -48,6 +48,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/signup", get(signin::join))
         .route("/signin/link/{token}", get(signin::open))
         .route("/signin/again", post(signin::again))
+        .route("/signin/external", get(signin::external))
+        .route("/signin/external/callback", get(signin::external_back))
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), Access::Anyone),
             guard,

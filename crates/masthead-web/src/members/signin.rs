@@ -6,6 +6,7 @@
 use super::{safe_return, session_cookie, Visit, SIGN_IN};
 use crate::chrome::chrome;
 use crate::mail::Letter;
+use crate::oidc;
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -90,6 +91,7 @@ async fn view(
         csrf: visit.csrf(),
         error: None,
         token: String::new(),
+        external: state.external_login.as_ref().map(|l| l.label.clone()),
     })
 }
 
@@ -288,19 +290,7 @@ async fn outcome(
             joined,
             return_to,
         } => {
-            let to = if joined {
-                // A new member is asked their name first, then sent on.
-                format!(
-                    "{}?welcome=1&return_to={}",
-                    super::ACCOUNT,
-                    percent_encoding::utf8_percent_encode(
-                        &return_to,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                )
-            } else {
-                safe_return(&return_to)
-            };
+            let to = signed_in_to(joined, &return_to);
             begin_session(state, visit, headers, &member, now, &to).await
         }
         LinkUse::EmailChanged { .. } => {
@@ -320,6 +310,178 @@ async fn outcome(
             page(state, StatusCode::GONE, &view)
         }
     }
+}
+
+/// Where a member just signed in goes: a new one is asked their name first, then sent
+/// on to `return_to`.
+fn signed_in_to(joined: bool, return_to: &str) -> String {
+    if joined {
+        format!(
+            "{}?welcome=1&return_to={}",
+            super::ACCOUNT,
+            percent_encoding::utf8_percent_encode(return_to, percent_encoding::NON_ALPHANUMERIC)
+        )
+    } else {
+        safe_return(return_to)
+    }
+}
+
+/// The cookie holding a sign-in through the media house's login in progress (see
+/// `oidc`): its secret and where to go back to.
+const FLOW_COOKIE: &str = "masthead_oidc";
+/// Where the provider sends readers back.
+const CALLBACK: &str = "/signin/external/callback";
+
+fn flow_cookie(state: &AppState, value: Option<&str>) -> HeaderValue {
+    let secure = state.base_url.starts_with("https://");
+    crate::secrets::set_cookie(FLOW_COOKIE, value, SIGN_IN, None, secure)
+}
+
+/// Sends the reader to the media house's login.
+pub async fn external(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<ReturnParam>,
+) -> Result<Response, WebError> {
+    let Some(login) = state.external_login.clone() else {
+        return Err(WebError::not_found());
+    };
+    let return_to = safe_return(q.return_to.as_deref().unwrap_or("/"));
+    let secret = crate::secrets::secret();
+    match login.start(&secret, &state.url(CALLBACK)).await {
+        Ok(url) => {
+            let kept = format!(
+                "{secret}.{}",
+                percent_encoding::utf8_percent_encode(
+                    &return_to,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            );
+            let mut response = Redirect::to(&url).into_response();
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, flow_cookie(&state, Some(&kept)));
+            Ok(response)
+        }
+        Err(failure) => external_failed(&state, &visit, failure, return_to).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+}
+
+/// The media house's login sends the reader back here: signed in (a member made if
+/// needed, matched by the provider's subject or its verified email), or a page saying
+/// why not. Nothing is stored unless every check passed.
+pub async fn external_back(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    let Some(login) = state.external_login.clone() else {
+        return Err(WebError::not_found());
+    };
+    let flow = crate::secrets::cookie(&headers, FLOW_COOKIE).and_then(|v| {
+        let (secret, back) = v.split_once('.')?;
+        let back = percent_encoding::percent_decode_str(back)
+            .decode_utf8()
+            .ok()?;
+        Some((secret.to_owned(), safe_return(&back)))
+    });
+    let outcome = match (flow, q.error, q.code, q.state) {
+        (None, _, _, _) => Err((
+            "/".to_owned(),
+            oidc::Failure::Refused("this sign-in did not start in this browser".to_owned()),
+        )),
+        (Some((_, back)), Some(error), _, _) => Err((back, oidc::Failure::Cancelled(error))),
+        (Some((secret, back)), None, Some(code), Some(answer)) => login
+            .finish(
+                &secret,
+                &state.url(CALLBACK),
+                &answer,
+                &code,
+                q.iss.as_deref(),
+            )
+            .await
+            .map(|who| (who, back.clone()))
+            .map_err(|f| (back, f)),
+        (Some((_, back)), None, _, _) => Err((
+            back,
+            oidc::Failure::Refused("the answer carried no code".to_owned()),
+        )),
+    };
+    let mut response = match outcome {
+        Ok((who, back)) => {
+            let now = Utc::now();
+            let (member, joined) = state
+                .store
+                .external_member(&who.issuer, &who.subject, &who.email, &who.name, now)
+                .await?;
+            begin_session(
+                &state,
+                &visit,
+                &headers,
+                &member,
+                now,
+                &signed_in_to(joined, &back),
+            )
+            .await?
+        }
+        Err((back, failure)) => external_failed(&state, &visit, failure, back).await?,
+    };
+    // Each start is finished once, whatever came of it.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, flow_cookie(&state, None));
+    Ok(response)
+}
+
+/// A sign-in through the media house's login that did not happen: why, in words, with
+/// the email form to sign in another way.
+async fn external_failed(
+    state: &AppState,
+    visit: &Visit,
+    failure: oidc::Failure,
+    return_to: String,
+) -> Result<Response, WebError> {
+    let label = state
+        .external_login
+        .as_ref()
+        .map(|l| l.label.clone())
+        .unwrap_or_default();
+    let (status, message) = match failure {
+        oidc::Failure::Provider(why) => {
+            tracing::error!("external login: {why}");
+            (
+                StatusCode::BAD_GATEWAY,
+                format!("{label} could not be reached just now. Try again in a few minutes, or sign in with your email below."),
+            )
+        }
+        oidc::Failure::Refused(why) => {
+            tracing::warn!("external login refused: {why}");
+            (
+                StatusCode::FORBIDDEN,
+                format!("Signing in with {label} could not be completed: {why}. Nothing was changed. Start again from this page."),
+            )
+        }
+        oidc::Failure::Cancelled(_) => (
+            StatusCode::FORBIDDEN,
+            format!("Signing in with {label} was cancelled. You can try again, or sign in with your email."),
+        ),
+        oidc::Failure::NoVerifiedEmail => (
+            StatusCode::FORBIDDEN,
+            format!("{label} did not confirm an email address for your account, which we need to make you a member. Confirm your address there, or sign in with your email below."),
+        ),
+    };
+    let mut view = view(state, visit, "external_failed", false, return_to).await?;
+    view.error = Some(message);
+    page(state, status, &view)
 }
 
 #[derive(Deserialize)]
