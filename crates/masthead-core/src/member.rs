@@ -228,6 +228,26 @@ pub struct MemberData {
     /// External logins, as (issuer, subject).
     pub external_logins: Vec<(String, String)>,
     pub comments: Vec<crate::comment::Comment>,
+    /// The comments they like.
+    pub likes: Vec<LikeRecord>,
+    /// Their reports of others' comments.
+    pub reports: Vec<ReportRecord>,
+}
+
+/// A comment a member likes, as their data download shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LikeRecord {
+    pub comment_id: crate::ids::CommentId,
+    pub at: DateTime<Utc>,
+}
+
+/// A member's report of a comment, as their data download shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRecord {
+    pub comment_id: crate::ids::CommentId,
+    pub reason: crate::comment::ReportReason,
+    pub note: String,
+    pub at: DateTime<Utc>,
 }
 
 #[cfg(test)]

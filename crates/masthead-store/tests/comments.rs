@@ -358,6 +358,28 @@ async fn likes_and_reports_are_once_per_reader(store: S) {
         store.report_comment(&report(&"x".repeat(501))).await,
         Err(Error::Invalid(_))
     ));
+    // Each reader's download holds what they like and what they reported.
+    let theirs = store.member_data(ana.id).await.unwrap().unwrap();
+    assert_eq!(
+        theirs
+            .likes
+            .iter()
+            .map(|l| (l.comment_id, l.at))
+            .collect::<Vec<_>>(),
+        [(c.id, at(2))]
+    );
+    assert!(theirs.reports.is_empty());
+    let his = store.member_data(ben.id).await.unwrap().unwrap();
+    assert!(his.likes.is_empty(), "he took his like back");
+    assert_eq!(his.reports.len(), 1, "the second report replaced the first");
+    assert_eq!(
+        (
+            his.reports[0].comment_id,
+            his.reports[0].reason,
+            his.reports[0].note.as_str()
+        ),
+        (c.id, ReportReason::OffTopic, "Changed my mind: it is abuse")
+    );
     store.delete_comment(c.id, at(5)).await.unwrap();
     assert!(matches!(
         store.like_comment(c.id, ben.id, true, at(6)).await,

@@ -10,8 +10,8 @@ use masthead_core::change::Change;
 use masthead_core::comment::Comment;
 use masthead_core::ids::*;
 use masthead_core::member::{
-    AccountUpdate, LinkPurpose, LinkUse, Member, MemberData, MemberSession, NewMember,
-    NewMemberLink, NewMemberSession, Standing,
+    AccountUpdate, LikeRecord, LinkPurpose, LinkUse, Member, MemberData, MemberSession, NewMember,
+    NewMemberLink, NewMemberSession, ReportRecord, Standing,
 };
 use masthead_core::people::normalize_email;
 use masthead_core::{Error, Result};
@@ -326,7 +326,41 @@ impl masthead_core::store::MemberStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error("comments"))?;
+        let likes: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT comment_id, created_at FROM comment_likes WHERE member_id = $1 \
+             ORDER BY created_at, comment_id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comment likes"))?;
+        let reports: Vec<(i64, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT comment_id, reason, note, created_at FROM comment_reports \
+             WHERE member_id = $1 ORDER BY created_at, id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("comment reports"))?;
         Ok(Some(MemberData {
+            likes: likes
+                .into_iter()
+                .map(|(comment, at)| LikeRecord {
+                    comment_id: CommentId(comment),
+                    at,
+                })
+                .collect(),
+            reports: reports
+                .into_iter()
+                .map(|(comment, reason, note, at)| {
+                    Ok(ReportRecord {
+                        comment_id: CommentId(comment),
+                        reason: word(&reason)?,
+                        note,
+                        at,
+                    })
+                })
+                .collect::<Result<_>>()?,
             member,
             standing,
             sessions: sessions.into_iter().map(Into::into).collect(),
