@@ -188,7 +188,12 @@ pub enum LinkUse {
         return_to: String,
     },
     /// The link was good and confirmed the member's new address.
-    EmailChanged { member: Member, return_to: String },
+    /// `previous` is the address it replaced (told of the change).
+    EmailChanged {
+        member: Member,
+        previous: String,
+        return_to: String,
+    },
     /// The link is good but was opened in another browser than the one that asked for
     /// it; it stays unused. The web layer mails a fresh link for this browser.
     OtherBrowser {

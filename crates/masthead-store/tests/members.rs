@@ -190,9 +190,12 @@ async fn a_new_address_is_confirmed_from_itself(store: S) {
         .unwrap();
     let at = t0() + Duration::minutes(1);
     match store.use_member_link("c1", "b", at).await.unwrap() {
-        LinkUse::EmailChanged { member, .. } => {
+        LinkUse::EmailChanged {
+            member, previous, ..
+        } => {
             assert_eq!(member.id, ann.id);
             assert_eq!(member.email, "ann@new.example");
+            assert_eq!(previous, "ann@example.com");
         }
         other => panic!("{other:?}"),
     }

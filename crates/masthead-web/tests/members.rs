@@ -629,6 +629,15 @@ async fn the_account_page_changes_names_email_and_deletes(store: Arc<dyn Store>)
         store.member(member.id).await.unwrap().unwrap().email,
         "cy@new.example"
     );
+    // The address left behind is told, in case the change was not theirs.
+    let told = smtp.letters(3).await.remove(2);
+    assert_eq!(told.to, "cy@example.com");
+    assert!(told.subject.contains("email address") && told.subject.contains("changed"));
+    assert!(
+        told.text.contains("now uses the address cy@new.example"),
+        "{}",
+        told.text
+    );
     // Their data, as a file.
     let data = cy.get("/account/data").await;
     assert_eq!(data.status, StatusCode::OK);

@@ -186,6 +186,13 @@ impl masthead_core::store::MemberStore for Store {
                     commit(tx).await?;
                     return Ok(LinkUse::EmailTaken);
                 }
+                let previous: Option<String> = sqlx::query_scalar(
+                    "SELECT email FROM members WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("member"))?;
                 let row: Option<MemberRow> = sqlx::query_as(&format!(
                     "UPDATE members SET email = $2 WHERE id = $1 AND deleted_at IS NULL \
                      RETURNING {MEMBER_COLUMNS}"
@@ -195,12 +202,13 @@ impl masthead_core::store::MemberStore for Store {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_error("member"))?;
-                match row {
-                    Some(member) => LinkUse::EmailChanged {
+                match (row, previous) {
+                    (Some(member), Some(previous)) => LinkUse::EmailChanged {
                         member: member.into(),
+                        previous,
                         return_to: link.return_to,
                     },
-                    None => LinkUse::Gone,
+                    _ => LinkUse::Gone,
                 }
             }
             (LinkPurpose::EmailChange, None) => LinkUse::Gone,

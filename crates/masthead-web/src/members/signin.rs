@@ -293,7 +293,10 @@ async fn outcome(
             let to = signed_in_to(joined, &return_to);
             begin_session(state, visit, headers, &member, now, &to).await
         }
-        LinkUse::EmailChanged { .. } => {
+        LinkUse::EmailChanged {
+            member, previous, ..
+        } => {
+            tell_old_address(state, &member, &previous).await?;
             Ok(Redirect::to(&format!("{}?notice=email_changed", super::ACCOUNT)).into_response())
         }
         LinkUse::OtherBrowser { .. } => {
@@ -310,6 +313,38 @@ async fn outcome(
             page(state, StatusCode::GONE, &view)
         }
     }
+}
+
+/// Tells the address a member left that their account now uses another, so that a
+/// change they did not make does not go unnoticed.
+async fn tell_old_address(
+    state: &AppState,
+    member: &Member,
+    previous: &str,
+) -> Result<(), WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let title = &site.settings.title;
+    let mut letter = crate::mail::view(title, &state.base_url);
+    letter.greeting = "Hello,".to_owned();
+    letter.before = vec![format!(
+        "Your account with {title} now uses the address {}, confirmed from that address. \
+         Letters from us go there from now on.",
+        member.email
+    )];
+    letter.after = vec![format!(
+        "If you did not make this change, reply to this letter or write to us through \
+         {}: someone may have used your account.",
+        state.base_url
+    )];
+    let letter = Letter::compose(
+        &state.theme,
+        &member.name,
+        previous,
+        format!("Your email address for {title} was changed"),
+        &letter,
+    )?;
+    state.mailer.send_later(letter);
+    Ok(())
 }
 
 /// Where a member just signed in goes: a new one is asked their name first, then sent
