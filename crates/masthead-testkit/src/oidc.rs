@@ -3,8 +3,8 @@
 //! dropped. `sign_in` plays the reader at the provider's own pages.
 
 use crate::tools;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// The provider's script, written next to the tools' `node_modules` so that Node
 /// finds `oidc-provider` from it.
@@ -24,27 +24,37 @@ impl OidcProvider {
     /// note) when oidc-provider is not installed; required under `CI=true`.
     pub fn start(redirect: &str) -> Option<Self> {
         tools::tool(tools::dir().join("node_modules/oidc-provider/package.json"))?;
-        let port = crate::http::free_port();
-        let script = tools::dir().join(format!("oidc-provider-{}-{port}.mjs", std::process::id()));
-        std::fs::write(&script, SCRIPT).expect("the provider's script is written");
-        let child = Command::new("node")
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(redirect)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node starts the OpenID provider (run `bash .ci/tools.sh`)");
-        let provider = Self { port, child };
-        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-        for _ in 0..400 {
-            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
-                let _ = std::fs::remove_file(&script);
-                return Some(provider);
+        // A free port can be taken by another test before Node binds it; then that
+        // test's provider would answer for ours. Only our own child's "listening" line
+        // counts, and a child that could not listen is replaced on another port.
+        for _ in 0..5 {
+            let port = crate::http::free_port();
+            let script =
+                tools::dir().join(format!("oidc-provider-{}-{port}.mjs", std::process::id()));
+            std::fs::write(&script, SCRIPT).expect("the provider's script is written");
+            let mut child = Command::new("node")
+                .arg(&script)
+                .arg(port.to_string())
+                .arg(redirect)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("node starts the OpenID provider (run `bash .ci/tools.sh`)");
+            let mut first = String::new();
+            if let Some(out) = child.stdout.take() {
+                let mut out = BufReader::new(out);
+                let _ = out.read_line(&mut first);
+                // The provider writes notices later; a closed pipe would stop it.
+                std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
             }
-            std::thread::sleep(Duration::from_millis(25));
+            let _ = std::fs::remove_file(&script);
+            if first.starts_with("listening") {
+                return Some(Self { port, child });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        panic!("the OpenID provider did not listen on {addr}");
+        panic!("the OpenID provider did not start (is Node installed?)");
     }
 
     /// The provider's issuer, exactly as it names itself.
