@@ -681,4 +681,34 @@ async fn moderators_answer_each_queue_and_the_log_says_so(store: S) {
         targets,
         ["closed", "trust", "ban", "not spam", "spam", "kept"]
     );
+    // A comment reported by many: the queue carries its newest few, and how many.
+    let crowded = store
+        .add_comment(&by(story, &ben, None, "Much reported", Approved, 20))
+        .await
+        .unwrap();
+    for i in 0..12 {
+        let who = member(&store, &format!("Crowd{i}")).await;
+        store
+            .report_comment(&report(
+                crowded.id,
+                &who,
+                ReportReason::Spam,
+                &format!("n{i}"),
+                21 + i,
+            ))
+            .await
+            .unwrap();
+    }
+    let queue = store.moderation_queue(Queue::Reported, page).await.unwrap();
+    let item = queue
+        .items
+        .iter()
+        .find(|c| c.comment.id == crowded.id)
+        .unwrap();
+    assert_eq!(item.report_count, 12);
+    let notes: Vec<_> = item.reports.iter().map(|r| r.note.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["n11", "n10", "n9", "n8", "n7", "n6", "n5", "n4", "n3", "n2"]
+    );
 }

@@ -31,6 +31,15 @@ pub(crate) fn sentence(message: &str) -> String {
     }
 }
 
+/// What was wrong with what someone sent, as sentences: each field's own message.
+pub(crate) fn sentences(fields: &[masthead_core::error::FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| sentence(&f.message))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Every value sent for `name`, in order.
 pub(crate) fn all<'a>(fields: &'a Fields, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     fields

@@ -11,16 +11,20 @@ use masthead_render::letters::LetterAction;
 /// Most characters of the reply quoted in the letter (the link leads to the rest).
 const QUOTED_CHARS: usize = 1000;
 
-/// Tells the author of the comment `reply` answers, if they want to know. Never fails
-/// the reply: what goes wrong is logged.
-pub(crate) async fn tell_replied_to(state: &AppState, reply: &Comment) {
-    if let Err(e) = reply_letter(state, reply).await {
-        tracing::error!(
-            comment = reply.id.0,
-            "cannot write the reply letter: {}",
-            e.message
-        );
-    }
+/// Tells the author of the comment `reply` answers, if they want to know, after the
+/// current request: looking them up never delays the answer. Never fails the reply:
+/// what goes wrong is logged.
+pub(crate) fn tell_replied_to(state: &AppState, reply: &Comment) {
+    let (state, reply) = (state.clone(), reply.clone());
+    tokio::spawn(async move {
+        if let Err(e) = reply_letter(&state, &reply).await {
+            tracing::error!(
+                comment = reply.id.0,
+                "cannot write the reply letter: {}",
+                e.message
+            );
+        }
+    });
 }
 
 async fn reply_letter(state: &AppState, reply: &Comment) -> Result<(), WebError> {

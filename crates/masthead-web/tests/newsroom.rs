@@ -3630,6 +3630,15 @@ async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store:
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        store
+            .comments(article.id, CommentStatus::Approved)
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "the comment, the staff reply and Otto's: nothing more"
+    );
     // Keeping it answers the report.
     desk.post(
         &format!("/newsroom/comments/{}", first.id),

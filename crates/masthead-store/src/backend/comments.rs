@@ -19,6 +19,7 @@ use masthead_core::member::Commenting;
 use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
 use sqlx::QueryBuilder;
+use std::collections::HashMap;
 
 /// Which comments a reader sees: the approved, and their own still waiting (or taken
 /// as spam, which they are not told). The reader's member id (or -1) goes between
@@ -425,8 +426,7 @@ impl masthead_core::store::CommentStore for Store {
             Queue::Held => ("c.status = 'pending'", "c.created_at, c.id"),
             Queue::Spam => ("c.status = 'spam'", "c.created_at DESC, c.id DESC"),
             Queue::Reported => (
-                "EXISTS (SELECT 1 FROM comment_reports r WHERE r.comment_id = c.id \
-                 AND r.resolved_at IS NULL)",
+                "c.id IN (SELECT r.comment_id FROM comment_reports r WHERE r.resolved_at IS NULL)",
                 "(SELECT MIN(r.created_at) FROM comment_reports r WHERE r.comment_id = c.id \
                  AND r.resolved_at IS NULL), c.id",
             ),
@@ -460,29 +460,38 @@ impl masthead_core::store::CommentStore for Store {
             .map(|c| c.comment.id.0)
             .collect();
         if !reported.is_empty() {
+            // At most REPORTS_SHOWN of each comment's open reports, newest first,
+            // however many it has.
             let mut qb = QueryBuilder::<Db>::new(
-                "SELECT comment_id, reason, note, created_at FROM comment_reports \
+                "SELECT comment_id, reason, note, created_at FROM (SELECT comment_id, reason, \
+                 note, created_at, ROW_NUMBER() OVER (PARTITION BY comment_id \
+                 ORDER BY created_at DESC, id DESC) AS n FROM comment_reports \
                  WHERE resolved_at IS NULL AND comment_id IN (",
             );
             let mut list = qb.separated(", ");
             for id in &reported {
                 list.push_bind(*id);
             }
-            qb.push(") ORDER BY created_at DESC, id DESC");
+            qb.push(")) shown WHERE n <= ")
+                .push_bind(i64::try_from(REPORTS_SHOWN).unwrap_or(i64::MAX))
+                .push(" ORDER BY comment_id, n");
             let reports: Vec<(i64, String, String, DateTime<Utc>)> = qb
                 .build_query_as()
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db_error("comment reports"))?;
-            for (comment, reason, note, at) in reports {
-                if let Some(item) = items.iter_mut().find(|c| c.comment.id.0 == comment) {
-                    if item.reports.len() < REPORTS_SHOWN {
-                        item.reports.push(OpenReport {
-                            reason: word(&reason)?,
-                            note,
-                            at,
-                        });
-                    }
+            let at: HashMap<i64, usize> = items
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.comment.id.0, i))
+                .collect();
+            for (comment, reason, note, created_at) in reports {
+                if let Some(&i) = at.get(&comment) {
+                    items[i].reports.push(OpenReport {
+                        reason: word(&reason)?,
+                        note,
+                        at: created_at,
+                    });
                 }
             }
         }

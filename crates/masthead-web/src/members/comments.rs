@@ -8,7 +8,7 @@
 
 use super::Visit;
 use crate::chrome::chrome;
-use crate::forms::{one, sentence, Fields};
+use crate::forms::{one, sentences, Fields};
 use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -50,11 +50,7 @@ fn unfit(e: masthead_core::Error) -> WebError {
     match e {
         masthead_core::Error::Invalid(fields) => WebError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: fields
-                .iter()
-                .map(|f| sentence(&f.message))
-                .collect::<Vec<_>>()
-                .join(" "),
+            message: sentences(&fields),
             page: None,
         },
         other => WebError::from(other),
@@ -294,7 +290,7 @@ async fn take(
             new.status = status;
             new.held_reason = reason;
             let posted = state.store.add_comment(&new).await?;
-            crate::replies::tell_replied_to(state, &posted).await;
+            crate::replies::tell_replied_to(state, &posted);
             Ok(posted.id)
         }
     })
@@ -523,37 +519,25 @@ pub async fn report(
             state.store.report_comment(&report).await.map_err(unfit)
         }
     };
-    match sent {
-        Ok(()) => {
-            let (status, mode) = (StatusCode::OK, "reported");
-            form_page(
-                &state,
-                status,
-                &visit,
-                &article,
-                mode,
-                Some(&comment),
-                |_| (),
-            )
-            .await
-        }
-        // Asked again, with what they wrote and why it was not taken.
-        Err(error) => {
-            let (status, mode) = (error.status, "report");
-            form_page(
-                &state,
-                status,
-                &visit,
-                &article,
-                mode,
-                Some(&comment),
-                |view| {
-                    view.reasons = reasons(reason);
-                    view.note = note;
-                    view.error = Some(error.message);
-                },
-            )
-            .await
-        }
-    }
+    // Thanked; or asked again, with what they wrote and why it was not taken.
+    let (status, mode) = match &sent {
+        Ok(()) => (StatusCode::OK, "reported"),
+        Err(error) => (error.status, "report"),
+    };
+    form_page(
+        &state,
+        status,
+        &visit,
+        &article,
+        mode,
+        Some(&comment),
+        |view| {
+            if let Err(error) = sent {
+                view.reasons = reasons(reason);
+                view.note = note;
+                view.error = Some(error.message);
+            }
+        },
+    )
+    .await
 }

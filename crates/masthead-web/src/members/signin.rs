@@ -364,6 +364,8 @@ fn signed_in_to(joined: bool, return_to: &str) -> String {
 /// The cookie holding a sign-in through the media house's login in progress (see
 /// `oidc`): its secret and where to go back to.
 const FLOW_COOKIE: &str = "masthead_oidc";
+/// The longest flow cookie value kept (browsers keep cookies up to 4096 bytes).
+const MAX_FLOW_COOKIE: usize = 3500;
 /// Where the provider sends readers back.
 const CALLBACK: &str = "/signin/external/callback";
 
@@ -385,13 +387,18 @@ pub async fn external(
     let secret = crate::secrets::secret();
     match login.start(&secret, &state.url(CALLBACK)).await {
         Ok(url) => {
-            let kept = format!(
-                "{secret}.{}",
-                percent_encoding::utf8_percent_encode(
-                    &return_to,
-                    percent_encoding::NON_ALPHANUMERIC
+            let encoded = |to: &str| {
+                format!(
+                    "{secret}.{}",
+                    percent_encoding::utf8_percent_encode(to, percent_encoding::NON_ALPHANUMERIC)
                 )
-            );
+            };
+            // Browsers drop a cookie over 4 KB, which would end the sign-in at the
+            // callback: an address too long to keep goes back to the front page.
+            let mut kept = encoded(&return_to);
+            if kept.len() > MAX_FLOW_COOKIE {
+                kept = encoded("/");
+            }
             let mut response = Redirect::to(&url).into_response();
             response
                 .headers_mut()

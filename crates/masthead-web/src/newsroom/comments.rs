@@ -4,7 +4,7 @@
 //! transaction as the change (a staff reply right after it).
 
 use super::desk::{desk_error, Desk, NoDeskPage, Segments};
-use crate::forms::{one, sentence, Fields};
+use crate::forms::{one, sentences, Fields};
 use crate::paging::page_number;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
@@ -149,7 +149,12 @@ pub async fn decide(
     Segments(id, _): Segments<i64, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let Ok(status) = one(&fields, "status").parse::<CommentStatus>() else {
+    // A decision, not "pending": nothing goes back to the queue by hand.
+    let decided = one(&fields, "status")
+        .parse::<CommentStatus>()
+        .ok()
+        .filter(|s| *s != CommentStatus::Pending);
+    let Some(status) = decided else {
         return Err(refuse(
             &state,
             &desk,
@@ -158,15 +163,6 @@ pub async fn decide(
         )
         .await);
     };
-    if status == CommentStatus::Pending {
-        return Err(refuse(
-            &state,
-            &desk,
-            "Unknown decision",
-            "Approve, reject or mark as spam.",
-        )
-        .await);
-    }
     let Some(found) = state.store.comment(CommentId(id)).await? else {
         return Err(not_found(&state, &desk, "comment").await);
     };
@@ -186,7 +182,7 @@ pub async fn decide(
     // A reply readers see only now tells the comment it answers.
     if status == CommentStatus::Approved && before.status != CommentStatus::Approved {
         let after = Comment { status, ..before };
-        crate::replies::tell_replied_to(&state, &after).await;
+        crate::replies::tell_replied_to(&state, &after);
     }
     Ok(back(&fields, status.as_str()))
 }
@@ -292,11 +288,7 @@ pub async fn reply(
     let body = comment::tidy(one(&fields, "body"));
     if let Err(e) = comment::check_body(&body) {
         let message = match e {
-            masthead_core::Error::Invalid(fields) => fields
-                .iter()
-                .map(|f| sentence(&f.message))
-                .collect::<Vec<_>>()
-                .join(" "),
+            masthead_core::Error::Invalid(fields) => sentences(&fields),
             other => return Err(other.into()),
         };
         return Err(refuse(&state, &desk, "Reply refused", &message).await);
@@ -325,6 +317,6 @@ pub async fn reply(
             ),
         ))
         .await?;
-    crate::replies::tell_replied_to(&state, &posted).await;
+    crate::replies::tell_replied_to(&state, &posted);
     Ok(back(&fields, "replied"))
 }
