@@ -31,7 +31,8 @@ SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteinde
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
 AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
 OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
-APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk)
+# libssl-dev and pkg-config: webauthn-rs (members' passkeys) links the system OpenSSL.
+APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk libssl-dev pkg-config)
 
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1

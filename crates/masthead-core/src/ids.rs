@@ -23,6 +23,7 @@ id_type!(
     TagId,
     PersonId,
     MemberId,
+    PasskeyId,
     CommentId,
     MediaId,
     CorrectionId,

@@ -10,7 +10,7 @@
 
 use crate::article::word_enum;
 use crate::error::{Result, Validator};
-use crate::ids::MemberId;
+use crate::ids::{MemberId, PasskeyId};
 use crate::people::is_plausible_email;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -215,6 +215,146 @@ pub type NewMemberSession = crate::auth::NewSession<MemberId>;
 /// A live member session, with its member.
 pub type MemberSession = crate::auth::Session<Member>;
 
+/// Most passkeys one member may keep (a phone, a laptop, a security key, ...).
+pub const MAX_PASSKEYS: usize = 10;
+
+/// Longest name a member may give a passkey.
+pub const MAX_PASSKEY_NAME_CHARS: usize = 60;
+
+/// How long a passkey ceremony (adding one, or signing in with one) may take between
+/// the browser asking and answering.
+pub const CEREMONY_VALIDITY: Duration = Duration::minutes(5);
+
+/// Longest credential id kept (the WebAuthn spec caps them at 1023 bytes, here in
+/// base64url).
+pub const MAX_CREDENTIAL_ID_CHARS: usize = 1400;
+
+/// A passkey a member just registered. The web layer checked the browser's answer;
+/// `key` is the credential as the WebAuthn library keeps it (JSON), opaque here.
+#[derive(Debug, Clone)]
+pub struct NewPasskey {
+    pub member: MemberId,
+    /// The credential's id, base64url: how a sign-in finds the passkey.
+    pub credential_id: String,
+    /// The user handle the authenticator stores with it (base64url of a random
+    /// UUID, the same for all of one member's passkeys): names no one elsewhere.
+    pub user_handle: String,
+    pub name: String,
+    pub key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewPasskey {
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::default();
+        let name = self.name.trim();
+        v.check(!name.is_empty(), "name", "give the passkey a name");
+        v.check(
+            name.chars().count() <= MAX_PASSKEY_NAME_CHARS,
+            "name",
+            "keep the name under 60 characters",
+        );
+        v.check(
+            !name.chars().any(char::is_control),
+            "name",
+            "a name cannot hold control characters",
+        );
+        let id_ok = |s: &str, max: usize| {
+            !s.is_empty()
+                && s.len() <= max
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        v.check(
+            id_ok(&self.credential_id, MAX_CREDENTIAL_ID_CHARS),
+            "credential",
+            "the passkey's id is not one a browser makes",
+        );
+        v.check(
+            id_ok(&self.user_handle, 64),
+            "credential",
+            "the passkey's user handle is not one we make",
+        );
+        v.finish()
+    }
+}
+
+/// A member's passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passkey {
+    pub id: PasskeyId,
+    pub member: MemberId,
+    pub credential_id: String,
+    pub user_handle: String,
+    pub name: String,
+    /// The credential as the WebAuthn library keeps it (its signature counter
+    /// changes with each use).
+    pub key: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A passkey as its member sees it in their data (the key itself is no use to them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PasskeyRecord {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Passkey> for PasskeyRecord {
+    fn from(p: &Passkey) -> Self {
+        PasskeyRecord {
+            name: p.name.clone(),
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+        }
+    }
+}
+
+word_enum!(
+    /// What a passkey ceremony does when the browser answers.
+    CeremonyPurpose {
+        AddPasskey => "add_passkey" / "Add a passkey",
+        SignIn => "sign_in" / "Sign in with a passkey",
+    }
+);
+
+/// A passkey ceremony begun: the challenge the browser must sign, kept between its
+/// two requests so that any node can finish it, once.
+#[derive(Debug, Clone)]
+pub struct NewCeremony {
+    /// SHA-256 of the ceremony's token (which the page holds), hex.
+    pub token_hash: String,
+    pub purpose: CeremonyPurpose,
+    /// The member adding a passkey (`AddPasskey`).
+    pub member: Option<MemberId>,
+    /// Who may finish it: the hash of the browser's secret (signing in) or of the
+    /// member's session (adding a passkey).
+    pub holder_hash: String,
+    /// The WebAuthn library's state for it (JSON), opaque here.
+    pub state: String,
+    /// Where a sign-in goes back to.
+    pub return_to: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewCeremony {
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.created_at + CEREMONY_VALIDITY
+    }
+}
+
+/// A ceremony taken back to finish (it is gone from the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    pub purpose: CeremonyPurpose,
+    pub member: Option<MemberId>,
+    pub holder_hash: String,
+    pub state: String,
+    pub return_to: String,
+}
+
 /// A session as its member sees it in their data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionRecord {
@@ -237,6 +377,7 @@ pub struct MemberData {
     pub likes: Vec<LikeRecord>,
     /// Their reports of others' comments.
     pub reports: Vec<ReportRecord>,
+    pub passkeys: Vec<PasskeyRecord>,
 }
 
 /// A comment a member likes, as their data download shows it.

@@ -16,11 +16,14 @@ use crate::comment::{
     NewComment, NewReport, Queue, QueueCounts,
 };
 use crate::error::Result;
-use crate::ids::{ArticleId, CommentId, MediaId, MemberId, PageId, PersonId, SectionId, TagId};
+use crate::ids::{
+    ArticleId, CommentId, MediaId, MemberId, PageId, PasskeyId, PersonId, SectionId, TagId,
+};
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
-    AccountUpdate, Commenting, LinkUse, Member, MemberData, MemberSession, NewMember,
-    NewMemberLink, NewMemberSession, Standing,
+    AccountUpdate, Ceremony, CeremonyPurpose, Commenting, LinkUse, Member, MemberData,
+    MemberSession, NewCeremony, NewMember, NewMemberLink, NewMemberSession, NewPasskey, Passkey,
+    Standing,
 };
 use crate::page::{PageContent, StaticPage};
 use crate::people::{NewPerson, Person, Profile, Role};
@@ -796,6 +799,39 @@ pub trait MemberStore: Send + Sync {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<(Member, bool)>;
+
+    /// Keeps a passkey ceremony until the browser answers, in place of one its holder
+    /// began before for the same purpose (and forgets expired ones).
+    async fn start_ceremony(&self, ceremony: &NewCeremony) -> Result<()>;
+
+    /// Takes back the unexpired ceremony for `purpose` whose token hashes to
+    /// `token_hash`, if `holder_hash` began it: it is gone after this, so of two
+    /// answers racing with one challenge only one gets it. Anyone else's attempt
+    /// leaves it be.
+    async fn take_ceremony(
+        &self,
+        token_hash: &str,
+        holder_hash: &str,
+        purpose: CeremonyPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>>;
+
+    /// Adds a passkey (validated): `Conflict` if its credential is anyone's already,
+    /// `Invalid` if the member has `member::MAX_PASSKEYS`.
+    async fn add_passkey(&self, passkey: &NewPasskey) -> Result<Passkey>;
+
+    /// A member's passkeys, oldest first.
+    async fn passkeys(&self, member: MemberId) -> Result<Vec<Passkey>>;
+
+    /// The passkey with this credential id, of a member who still has an account.
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>>;
+
+    /// Records a sign-in with a passkey at `at`, with its key as it now is (the
+    /// library updates its signature counter).
+    async fn passkey_used(&self, id: PasskeyId, key: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// Removes one of a member's passkeys; `false` if they had no such passkey.
+    async fn remove_passkey(&self, member: MemberId, id: PasskeyId) -> Result<bool>;
 
     /// Everything stored about a member, for them to download.
     async fn member_data(&self, id: MemberId) -> Result<Option<MemberData>>;

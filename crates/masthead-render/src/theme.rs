@@ -161,6 +161,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../themes/default/assets/comments.js"),
     ),
     (
+        "passkeys.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../themes/default/assets/passkeys.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_str!("../../../themes/default/assets/favicon.svg"),

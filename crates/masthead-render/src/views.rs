@@ -869,6 +869,17 @@ pub struct SignInView {
     pub token: String,
     /// The media house's login, when readers may sign in with it ("Sign in with …").
     pub external: Option<String>,
+    /// Whether members may sign in with a passkey here.
+    pub passkeys: bool,
+}
+
+/// One of a member's passkeys on their account page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    pub added: TimeView,
+    pub last_used: Option<TimeView>,
 }
 
 /// A newsletter a member may choose on their account page.
@@ -926,6 +937,9 @@ pub struct AccountView {
     pub reply_letters: bool,
     pub newsletters: Vec<NewsletterChoice>,
     pub joined: TimeView,
+    /// Whether passkeys may be added here, and the member's.
+    pub passkeys_offered: bool,
+    pub passkeys: Vec<PasskeyView>,
     /// Just joined: asked for a name, then sent on to `return_to`.
     pub welcome: bool,
     pub return_to: String,

@@ -896,3 +896,30 @@ impl From<TwoFactorRow> for TwoFactor {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PasskeyRow {
+    pub id: i64,
+    pub member_id: i64,
+    pub credential_id: String,
+    pub user_handle: String,
+    pub name: String,
+    pub passkey: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<PasskeyRow> for masthead_core::member::Passkey {
+    fn from(r: PasskeyRow) -> Self {
+        masthead_core::member::Passkey {
+            id: masthead_core::ids::PasskeyId(r.id),
+            member: MemberId(r.member_id),
+            credential_id: r.credential_id,
+            user_handle: r.user_handle,
+            name: r.name,
+            key: r.passkey,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}

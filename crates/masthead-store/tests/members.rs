@@ -10,8 +10,8 @@ use masthead_core::change::Change;
 use masthead_core::comment::{CommentStatus, NewComment};
 use masthead_core::ids::MemberId;
 use masthead_core::member::{
-    AccountUpdate, Commenting, LinkPurpose, LinkUse, NewMember, NewMemberLink, NewMemberSession,
-    FORMER_MEMBER,
+    AccountUpdate, CeremonyPurpose, Commenting, LinkPurpose, LinkUse, NewCeremony, NewMember,
+    NewMemberLink, NewMemberSession, NewPasskey, CEREMONY_VALIDITY, FORMER_MEMBER, MAX_PASSKEYS,
 };
 use masthead_core::store::Store;
 use masthead_core::Error;
@@ -51,7 +51,226 @@ store_test!(
     a_new_address_is_confirmed_from_itself,
     external_logins_find_members_by_subject_then_email,
     the_account_page_changes_names_and_choices,
+    passkeys_belong_to_one_member_and_ceremonies_finish_once,
 );
+
+fn passkey(member: MemberId, credential: &str, at: DateTime<Utc>) -> NewPasskey {
+    NewPasskey {
+        member,
+        credential_id: credential.into(),
+        user_handle: "aGFuZGxl".into(),
+        name: "  Laptop  ".into(),
+        key: format!("{{\"cred\":\"{credential}\"}}"),
+        created_at: at,
+    }
+}
+
+fn ceremony(token: &str, member: Option<MemberId>, at: DateTime<Utc>) -> NewCeremony {
+    NewCeremony {
+        token_hash: token.into(),
+        purpose: if member.is_some() {
+            CeremonyPurpose::AddPasskey
+        } else {
+            CeremonyPurpose::SignIn
+        },
+        member,
+        holder_hash: format!("holder-{token}"),
+        state: format!("{{\"challenge\":\"{token}\"}}"),
+        return_to: "/world/story/".into(),
+        created_at: at,
+    }
+}
+
+/// Takes ceremony `token` back as the holder and for the purpose `ceremony` gives it.
+async fn take(
+    store: &S,
+    token: &str,
+    at: DateTime<Utc>,
+) -> Option<masthead_core::member::Ceremony> {
+    let purpose = if token == "c1" {
+        CeremonyPurpose::AddPasskey
+    } else {
+        CeremonyPurpose::SignIn
+    };
+    store
+        .take_ceremony(token, &format!("holder-{token}"), purpose, at)
+        .await
+        .unwrap()
+}
+
+async fn passkeys_belong_to_one_member_and_ceremonies_finish_once(store: S) {
+    let now = t0();
+    let ana = store
+        .create_member(&NewMember {
+            email: "ana@example.com".into(),
+            name: "Ana".into(),
+        })
+        .await
+        .unwrap();
+    let ben = store
+        .create_member(&NewMember {
+            email: "ben@example.com".into(),
+            name: "Ben".into(),
+        })
+        .await
+        .unwrap();
+
+    // Ceremonies: taken once, never after they expire.
+    store
+        .start_ceremony(&ceremony("c1", Some(ana.id), now))
+        .await
+        .unwrap();
+    store
+        .start_ceremony(&ceremony("c2", None, now))
+        .await
+        .unwrap();
+    let taken = take(&store, "c1", now).await.unwrap();
+    assert_eq!(taken.purpose, CeremonyPurpose::AddPasskey);
+    assert_eq!(taken.member, Some(ana.id));
+    assert_eq!(taken.holder_hash, "holder-c1");
+    assert_eq!(taken.state, "{\"challenge\":\"c1\"}");
+    assert_eq!(taken.return_to, "/world/story/");
+    assert_eq!(take(&store, "c1", now).await, None);
+    let late = now + CEREMONY_VALIDITY + Duration::seconds(1);
+    assert_eq!(take(&store, "c2", late).await, None, "expired");
+    assert_eq!(take(&store, "unknown", now).await, None);
+    // A holder has one pending per purpose: a second replaces the first.
+    store
+        .start_ceremony(&ceremony("again", None, now))
+        .await
+        .unwrap();
+    store
+        .start_ceremony(&NewCeremony {
+            holder_hash: "holder-again".into(),
+            ..ceremony("again-2", None, now)
+        })
+        .await
+        .unwrap();
+    assert_eq!(take(&store, "again", now).await, None);
+    let second = store
+        .take_ceremony("again-2", "holder-again", CeremonyPurpose::SignIn, now)
+        .await
+        .unwrap();
+    assert_eq!(second.unwrap().state, "{\"challenge\":\"again-2\"}");
+    // Starting another forgets the expired ones.
+    store
+        .start_ceremony(&ceremony("c3", None, now))
+        .await
+        .unwrap();
+    store
+        .start_ceremony(&ceremony("c4", None, late))
+        .await
+        .unwrap();
+    assert_eq!(take(&store, "c3", now).await, None);
+
+    // Passkeys: a credential is one member's; names are checked and trimmed.
+    let laptop = store
+        .add_passkey(&passkey(ana.id, "cred-A1", now))
+        .await
+        .unwrap();
+    assert_eq!(laptop.name, "Laptop");
+    assert_eq!(laptop.member, ana.id);
+    assert_eq!(laptop.last_used_at, None);
+    assert!(matches!(
+        store.add_passkey(&passkey(ben.id, "cred-A1", now)).await,
+        Err(Error::Conflict(_))
+    ));
+    for bad in [
+        NewPasskey {
+            name: " ".into(),
+            ..passkey(ana.id, "cred-x", now)
+        },
+        NewPasskey {
+            name: "a\u{0}b".into(),
+            ..passkey(ana.id, "cred-x", now)
+        },
+        NewPasskey {
+            name: "n".repeat(61),
+            ..passkey(ana.id, "cred-x", now)
+        },
+        NewPasskey {
+            credential_id: "not base64url!".into(),
+            ..passkey(ana.id, "cred-x", now)
+        },
+        NewPasskey {
+            credential_id: String::new(),
+            ..passkey(ana.id, "cred-x", now)
+        },
+    ] {
+        assert!(
+            matches!(store.add_passkey(&bad).await, Err(Error::Invalid(_))),
+            "{bad:?}"
+        );
+    }
+    let phone = store
+        .add_passkey(&NewPasskey {
+            name: "Phone".into(),
+            ..passkey(ana.id, "cred-A2", now + Duration::seconds(1))
+        })
+        .await
+        .unwrap();
+    let found = store
+        .passkey_by_credential("cred-A2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, phone);
+    assert_eq!(
+        store.passkey_by_credential("cred-none").await.unwrap(),
+        None
+    );
+    let later = now + Duration::minutes(3);
+    store
+        .passkey_used(phone.id, "{\"counter\":2}", later)
+        .await
+        .unwrap();
+    let used = store
+        .passkey_by_credential("cred-A2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.key, "{\"counter\":2}");
+    assert_eq!(used.last_used_at, Some(later));
+    let names: Vec<String> = store
+        .passkeys(ana.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Laptop", "Phone"]);
+    assert!(store.passkeys(ben.id).await.unwrap().is_empty());
+
+    // One member cannot remove another's.
+    assert!(!store.remove_passkey(ben.id, laptop.id).await.unwrap());
+    assert!(store.remove_passkey(ana.id, laptop.id).await.unwrap());
+    assert!(!store.remove_passkey(ana.id, laptop.id).await.unwrap());
+    assert_eq!(store.passkey_by_credential("cred-A1").await.unwrap(), None);
+
+    // At most MAX_PASSKEYS each.
+    for n in 1..MAX_PASSKEYS {
+        store
+            .add_passkey(&passkey(ana.id, &format!("cred-many-{n}"), now))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.passkeys(ana.id).await.unwrap().len(), MAX_PASSKEYS);
+    assert!(matches!(
+        store
+            .add_passkey(&passkey(ana.id, "cred-one-more", now))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+
+    // They are in the member's data, and gone with the account.
+    let data = store.member_data(ana.id).await.unwrap().unwrap();
+    assert_eq!(data.passkeys.len(), MAX_PASSKEYS);
+    let phone = data.passkeys.iter().find(|p| p.name == "Phone").unwrap();
+    assert_eq!(phone.last_used_at, Some(later));
+    store.delete_member(ana.id, now).await.unwrap();
+    assert_eq!(store.passkey_by_credential("cred-A2").await.unwrap(), None);
+    assert!(store.passkeys(ana.id).await.unwrap().is_empty());
+}
 
 async fn sign_in_links_work_once_in_time_in_their_browser(store: S) {
     let now = t0();
@@ -458,6 +677,21 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
         .await
         .unwrap();
     store
+        .add_passkey(&NewPasskey {
+            name: "Zed's YubiKey".into(),
+            user_handle: "zed-user-handle".into(),
+            ..passkey(zed.id, "zed-credential-id", now)
+        })
+        .await
+        .unwrap();
+    store
+        .start_ceremony(&NewCeremony {
+            holder_hash: "zed-ceremony-holder".into(),
+            ..ceremony("zed-ceremony", Some(zed.id), now)
+        })
+        .await
+        .unwrap();
+    store
         .create_member_link(&link("zed-link", "zed.unique@example.com", "b", now))
         .await
         .unwrap();
@@ -501,6 +735,10 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
         "ZedBrowser",
         "203.0.113.9",
         "zed-address-hash",
+        "Zed's YubiKey",
+        "zed-user-handle",
+        "zed-credential-id",
+        "zed-ceremony-holder",
     ];
     for data in personal {
         assert!(before.contains(data), "{data} is stored before");

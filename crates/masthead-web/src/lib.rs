@@ -13,6 +13,7 @@ mod members;
 pub mod newsroom;
 pub mod oidc;
 mod paging;
+pub mod passkeys;
 pub mod passwords;
 mod portal;
 pub mod reader;
@@ -59,6 +60,9 @@ pub struct AppState {
     pub proxies: Arc<client::Proxies>,
     /// The media house's login readers may sign in with, when configured.
     pub external_login: Option<Arc<oidc::ExternalLogin>>,
+    /// Members' passkeys, where browsers allow them at `base_url` (see
+    /// `passkeys::Passkeys::for_site`).
+    pub passkeys: Option<Arc<passkeys::Passkeys>>,
 }
 
 impl AppState {
@@ -79,7 +83,15 @@ impl AppState {
             store.clone(),
             Arc::new(masthead_render::MarkdownRenderer::default()),
         );
+        let passkeys = match passkeys::Passkeys::for_site(&base_url) {
+            Ok(site) => Some(Arc::new(site)),
+            Err(why) => {
+                tracing::info!("members cannot add passkeys: {why}");
+                None
+            }
+        };
         Self {
+            passkeys,
             newsroom,
             site: Arc::new(site::SiteCache::new(store.subscribe())),
             store,

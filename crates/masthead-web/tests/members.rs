@@ -93,6 +93,37 @@ impl Browser {
         form: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Reply {
+        let body = (method == Method::POST).then(|| {
+            (
+                "application/x-www-form-urlencoded",
+                serde_urlencoded::to_string(form).unwrap(),
+            )
+        });
+        self.send_body(method, path, body, headers).await
+    }
+
+    /// Posts JSON from this site's script, which sends the page's token in a header.
+    async fn post_json(&mut self, path: &str, json: &str, csrf: Option<&str>) -> Reply {
+        let mut headers = vec![("origin", BASE)];
+        if let Some(token) = csrf {
+            headers.push(("x-csrf-token", token));
+        }
+        self.send_body(
+            Method::POST,
+            path,
+            Some(("application/json", json.to_owned())),
+            &headers,
+        )
+        .await
+    }
+
+    async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, String)>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = Request::builder().method(method.clone()).uri(path);
         let bare = path.split('?').next().unwrap();
         let sent: Vec<String> = self
@@ -109,11 +140,12 @@ impl Browser {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let body = if method == Method::POST {
-            request = request.header("content-type", "application/x-www-form-urlencoded");
-            Body::from(serde_urlencoded::to_string(form).unwrap())
-        } else {
-            Body::empty()
+        let body = match body {
+            Some((content_type, body)) => {
+                request = request.header("content-type", content_type);
+                Body::from(body)
+            }
+            None => Body::empty(),
         };
         let mut request = request.body(body).unwrap();
         request.extensions_mut().insert(ConnectInfo(self.ip));
@@ -195,7 +227,237 @@ store_test!(
     a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out,
     readers_sign_in_with_the_media_house_login,
     the_media_house_login_refuses_what_does_not_check_out_and_stores_nothing,
+    passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing,
 );
+
+/// A browser signed in as a new member `email` (a session made in the store): the
+/// browser and the session's form token.
+async fn signed_in_as(
+    app: &masthead_web::App,
+    store: &Arc<dyn Store>,
+    email: &str,
+    ip: &str,
+) -> (Browser, String, masthead_core::member::Member) {
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: email.into(),
+            name: "Pat Key".into(),
+        })
+        .await
+        .unwrap();
+    let token = masthead_web::secrets::secret();
+    let csrf = masthead_web::secrets::secret();
+    store
+        .start_member_session(&masthead_core::member::NewMemberSession {
+            token_hash: masthead_web::secrets::token_hash(&token),
+            owner: member.id,
+            csrf_token: csrf.clone(),
+            created_at: chrono::Utc::now(),
+            ip: ip.into(),
+            user_agent: "Test".into(),
+        })
+        .await
+        .unwrap();
+    let mut browser = Browser::new(app, ip);
+    browser.cookies.push(Kept {
+        name: "masthead_member".into(),
+        value: token,
+        path: "/".into(),
+    });
+    (browser, csrf, member)
+}
+
+fn json_of(reply: &Reply) -> serde_json::Value {
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+}
+
+fn error_of(reply: &Reply) -> String {
+    json_of(reply)["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing(
+    store: Arc<dyn Store>,
+) {
+    let app = app_without_letters(store.clone());
+    let (mut pat, csrf, member) = signed_in_as(&app, &store, "pat@example.com", "192.0.2.7").await;
+    // Adding one: the page offers it, its script asks for options with the token.
+    let account = pat.get("/account").await;
+    assert!(
+        account.body.contains(r#"id="passkeys""#),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains(r#"data-passkey="add""#));
+    assert!(account.body.contains("/assets/passkeys."));
+    assert!(account.body.contains("You have no passkey yet."));
+    let unsigned = pat.post_json("/account/passkeys/start", "{}", None).await;
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN, "no token");
+    let start = pat
+        .post_json("/account/passkeys/start", "{}", Some(&csrf))
+        .await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.body);
+    assert_eq!(start.headers["cache-control"], "private, no-store");
+    let start = json_of(&start);
+    let ceremony = start["ceremony"].as_str().unwrap().to_owned();
+    assert_eq!(ceremony.len(), 64);
+    let key = &start["options"]["publicKey"];
+    assert_eq!(key["rp"]["id"], "news.example");
+    assert_eq!(key["user"]["name"], "pat@example.com");
+    assert_eq!(key["user"]["displayName"], "Pat Key");
+    assert_eq!(key["authenticatorSelection"]["residentKey"], "required");
+    let bogus = serde_json::json!({"id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}});
+    let answer = |ceremony: &str| {
+        serde_json::json!({"ceremony": ceremony, "name": "Laptop", "credential": bogus}).to_string()
+    };
+    // Another member's session cannot finish it (and it is not used up by trying).
+    let (mut other, other_csrf, _) =
+        signed_in_as(&app, &store, "other@example.com", "192.0.2.8").await;
+    let stolen = other
+        .post_json("/account/passkeys", &answer(&ceremony), Some(&other_csrf))
+        .await;
+    assert_eq!(stolen.status, StatusCode::GONE, "{}", stolen.body);
+    // Another start replaces it; a forged answer is refused and uses it up.
+    let start = json_of(
+        &pat.post_json("/account/passkeys/start", "{}", Some(&csrf))
+            .await,
+    );
+    let ceremony = start["ceremony"].as_str().unwrap().to_owned();
+    let forged = pat
+        .post_json("/account/passkeys", &answer(&ceremony), Some(&csrf))
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    assert!(error_of(&forged).contains("That passkey did not work"));
+    let replayed = pat
+        .post_json("/account/passkeys", &answer(&ceremony), Some(&csrf))
+        .await;
+    assert_eq!(replayed.status, StatusCode::GONE);
+    assert!(error_of(&replayed).contains("took too long or was already used"));
+    for token in ["", "not-a-token", &"f".repeat(64)] {
+        let made_up = pat
+            .post_json("/account/passkeys", &answer(token), Some(&csrf))
+            .await;
+        assert_eq!(made_up.status, StatusCode::GONE, "{token:?}");
+    }
+    // Over the size bound, or not JSON: refused before anything is read into memory.
+    let huge = serde_json::json!({"ceremony": ceremony, "name": "x".repeat(70_000),
+        "credential": bogus})
+    .to_string();
+    let too_big = pat.post_json("/account/passkeys", &huge, Some(&csrf)).await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let garbled = pat
+        .post_json("/account/passkeys", "{not json", Some(&csrf))
+        .await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert!(store.passkeys(member.id).await.unwrap().is_empty());
+    // Signed out, none of it is open.
+    let mut stranger = Browser::new(&app, "192.0.2.9");
+    let out = stranger
+        .post_json("/account/passkeys/start", "{}", Some(&csrf))
+        .await;
+    assert_eq!(out.status, StatusCode::UNAUTHORIZED);
+
+    // Removing: only one's own.
+    let theirs = store
+        .add_passkey(&masthead_core::member::NewPasskey {
+            member: member.id,
+            credential_id: "cred-pat".into(),
+            user_handle: "aGFuZGxl".into(),
+            name: "Pat's phone".into(),
+            key: "{}".into(),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let account = pat.get("/account").await;
+    assert!(account.body.contains("Pat&#39;s phone"), "{}", account.body);
+    assert!(account.body.contains("not used yet"));
+    let remove = format!("/account/passkeys/{}/remove", theirs.id);
+    let not_yours = other.post_from("/account", &remove, &[]).await;
+    assert_eq!(not_yours.status, StatusCode::NOT_FOUND);
+    assert_eq!(store.passkeys(member.id).await.unwrap().len(), 1);
+    let removed = pat.post_from("/account", &remove, &[]).await;
+    assert_eq!(
+        removed.location.as_deref(),
+        Some("/account?notice=passkey_removed#passkeys")
+    );
+    assert!(store.passkeys(member.id).await.unwrap().is_empty());
+
+    // Signing in: the page offers it; only the browser that began may finish.
+    let mut reader = Browser::new(&app, "192.0.2.10");
+    let form = reader.get("/signin?return_to=/world/").await;
+    assert!(
+        form.body.contains(r#"data-passkey="sign-in""#),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains(r#"data-return="/world/""#));
+    let token = csrf_in(&form.body);
+    let start = reader
+        .post_json(
+            "/signin/passkey/start",
+            r#"{"return_to":"/world/"}"#,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.body);
+    let start = json_of(&start);
+    assert_eq!(start["options"]["publicKey"]["rpId"], "news.example");
+    assert!(start.get("mediation").is_none());
+    let ceremony = start["ceremony"].as_str().unwrap().to_owned();
+    let signed = serde_json::json!({"ceremony": ceremony, "credential": {
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA",
+                     "signature": "AAAA", "userHandle": "AAAAAAAAAAAAAAAAAAAAAA"}}})
+    .to_string();
+    let mut elsewhere = Browser::new(&app, "192.0.2.11");
+    let elsewhere_token = csrf_in(&elsewhere.get("/signin").await.body);
+    let wrong_browser = elsewhere
+        .post_json("/signin/passkey", &signed, Some(&elsewhere_token))
+        .await;
+    assert_eq!(wrong_browser.status, StatusCode::GONE);
+    // A credential no account has (removed, or made up) signs no one in.
+    let unknown = reader
+        .post_json("/signin/passkey", &signed, Some(&token))
+        .await;
+    assert_eq!(unknown.status, StatusCode::FORBIDDEN, "{}", unknown.body);
+    assert!(error_of(&unknown).contains("not on any account here"));
+    assert!(reader.cookie("masthead_member").is_none());
+    let again = reader
+        .post_json("/signin/passkey", &signed, Some(&token))
+        .await;
+    assert_eq!(again.status, StatusCode::GONE, "used up");
+
+    // At an address browsers offer no passkeys for, the pages offer none either.
+    let plain = masthead_web::router(masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "http://127.0.0.1:8080".into(),
+        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), FROM).unwrap(),
+    ));
+    let mut visitor = Browser::new(&plain, "192.0.2.12");
+    let form = visitor.get("/signin").await;
+    assert!(!form.body.contains("data-passkey"));
+    assert!(!form.body.contains("passkeys."));
+    let token = csrf_in(&form.body);
+    let none = visitor
+        .send_body(
+            Method::POST,
+            "/signin/passkey/start",
+            Some(("application/json", "{}".into())),
+            &[
+                ("origin", "http://127.0.0.1:8080"),
+                ("x-csrf-token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
 
 async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
     let Some(smtp) = SmtpServer::start() else {

@@ -10,14 +10,19 @@ use masthead_core::change::Change;
 use masthead_core::comment::Comment;
 use masthead_core::ids::*;
 use masthead_core::member::{
-    AccountUpdate, LikeRecord, LinkPurpose, LinkUse, Member, MemberData, MemberSession, NewMember,
-    NewMemberLink, NewMemberSession, ReportRecord, Standing,
+    AccountUpdate, Ceremony, CeremonyPurpose, LikeRecord, LinkPurpose, LinkUse, Member, MemberData,
+    MemberSession, NewCeremony, NewMember, NewMemberLink, NewMemberSession, NewPasskey, Passkey,
+    PasskeyRecord, ReportRecord, Standing, MAX_PASSKEYS,
 };
 use masthead_core::people::normalize_email;
 use masthead_core::{Error, Result};
 
 /// A member's columns, as `MemberRow` reads them.
 const MEMBER_COLUMNS: &str = "id, email, name, created_at";
+
+/// A passkey's columns, as `PasskeyRow` reads them.
+const PASSKEY_COLUMNS: &str =
+    "id, member_id, credential_id, user_handle, name, passkey, created_at, last_used_at";
 
 #[async_trait]
 impl masthead_core::store::MemberStore for Store {
@@ -304,6 +309,171 @@ impl masthead_core::store::MemberStore for Store {
         Ok((member, joined))
     }
 
+    async fn start_ceremony(&self, ceremony: &NewCeremony) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Expired ones go, and so does one this holder began before for the same
+        // purpose: a browser has one sign-in pending at a time, so a client
+        // starting ceremonies in a loop keeps one row, not one per request.
+        sqlx::query(
+            "DELETE FROM passkey_ceremonies WHERE expires_at <= $1 \
+             OR (holder_hash = $2 AND purpose = $3)",
+        )
+        .bind(ts(ceremony.created_at))
+        .bind(&ceremony.holder_hash)
+        .bind(ceremony.purpose.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("passkey ceremonies"))?;
+        sqlx::query(
+            "INSERT INTO passkey_ceremonies (token_hash, purpose, member_id, holder_hash, \
+             state, return_to, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&ceremony.token_hash)
+        .bind(ceremony.purpose.as_str())
+        .bind(ceremony.member.map(|m| m.0))
+        .bind(&ceremony.holder_hash)
+        .bind(&ceremony.state)
+        .bind(&ceremony.return_to)
+        .bind(ts(ceremony.created_at))
+        .bind(ts(ceremony.expires_at()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("passkey ceremony"))?;
+        commit(tx).await
+    }
+
+    async fn take_ceremony(
+        &self,
+        token_hash: &str,
+        holder_hash: &str,
+        purpose: CeremonyPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>> {
+        // Deleted as it is read: one answer per challenge, even from two nodes.
+        let row: Option<(Option<i64>, String, String)> = sqlx::query_as(
+            "DELETE FROM passkey_ceremonies \
+             WHERE token_hash = $1 AND holder_hash = $2 AND purpose = $3 AND expires_at > $4 \
+             RETURNING member_id, state, return_to",
+        )
+        .bind(token_hash)
+        .bind(holder_hash)
+        .bind(purpose.as_str())
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("passkey ceremony"))?;
+        Ok(row.map(|(member, state, return_to)| Ceremony {
+            purpose,
+            member: member.map(MemberId),
+            holder_hash: holder_hash.to_owned(),
+            state,
+            return_to,
+        }))
+    }
+
+    async fn add_passkey(&self, passkey: &NewPasskey) -> Result<Passkey> {
+        passkey.validate()?;
+        let mut tx = self.begin().await?;
+        // Counted under the member's row lock (PostgreSQL; SQLite writes one at a
+        // time), so two additions racing cannot pass the limit together.
+        let alive: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM members WHERE id = $1 AND deleted_at IS NULL{}",
+            super::dialect::FOR_UPDATE
+        ))
+        .bind(passkey.member.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("member"))?;
+        if alive.is_none() {
+            return Err(Error::not_found("member"));
+        }
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM member_passkeys WHERE member_id = $1")
+                .bind(passkey.member.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error("passkeys"))?;
+        if count >= MAX_PASSKEYS as i64 {
+            return Err(Error::invalid(
+                "name",
+                format!("you have {MAX_PASSKEYS} passkeys, the most one account may keep: remove one first"),
+            ));
+        }
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM member_passkeys WHERE credential_id = $1")
+                .bind(&passkey.credential_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("passkeys"))?;
+        if taken.is_some() {
+            return Err(Error::conflict(
+                "this passkey is already added to an account",
+            ));
+        }
+        let row: PasskeyRow = sqlx::query_as(&format!(
+            "INSERT INTO member_passkeys (member_id, credential_id, user_handle, name, passkey, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PASSKEY_COLUMNS}"
+        ))
+        .bind(passkey.member.0)
+        .bind(&passkey.credential_id)
+        .bind(&passkey.user_handle)
+        .bind(passkey.name.trim())
+        .bind(&passkey.key)
+        .bind(ts(passkey.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("passkey"))?;
+        commit(tx).await?;
+        Ok(row.into())
+    }
+
+    async fn passkeys(&self, member: MemberId) -> Result<Vec<Passkey>> {
+        let rows: Vec<PasskeyRow> = sqlx::query_as(&format!(
+            "SELECT {PASSKEY_COLUMNS} FROM member_passkeys WHERE member_id = $1 \
+             ORDER BY created_at, id"
+        ))
+        .bind(member.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("passkeys"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>> {
+        let row: Option<PasskeyRow> = sqlx::query_as(
+            "SELECT p.id, p.member_id, p.credential_id, p.user_handle, p.name, p.passkey, \
+             p.created_at, p.last_used_at FROM member_passkeys p \
+             JOIN members m ON m.id = p.member_id \
+             WHERE p.credential_id = $1 AND m.deleted_at IS NULL",
+        )
+        .bind(credential_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("passkey"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn passkey_used(&self, id: PasskeyId, key: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE member_passkeys SET passkey = $2, last_used_at = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(key)
+            .bind(ts(at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("passkey"))?;
+        Ok(())
+    }
+
+    async fn remove_passkey(&self, member: MemberId, id: PasskeyId) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM member_passkeys WHERE id = $1 AND member_id = $2")
+            .bind(id.0)
+            .bind(member.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("passkey"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn member_data(&self, id: MemberId) -> Result<Option<MemberData>> {
         let Some(member) = self.member(id).await? else {
             return Ok(None);
@@ -350,7 +520,9 @@ impl masthead_core::store::MemberStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error("comment reports"))?;
+        let passkeys = self.passkeys(id).await?;
         Ok(Some(MemberData {
+            passkeys: passkeys.iter().map(PasskeyRecord::from).collect(),
             likes: likes
                 .into_iter()
                 .map(|(comment, at)| LikeRecord {
@@ -393,6 +565,8 @@ impl masthead_core::store::MemberStore for Store {
             "DELETE FROM member_sessions WHERE member_id = $1",
             "DELETE FROM member_links WHERE member_id = $1",
             "DELETE FROM member_subjects WHERE member_id = $1",
+            "DELETE FROM member_passkeys WHERE member_id = $1",
+            "DELETE FROM passkey_ceremonies WHERE member_id = $1",
             "DELETE FROM member_standing WHERE member_id = $1",
             // Their likes go (the counts they added stay), their reports stay for the
             // moderators without naming them, and their comments keep no trace of

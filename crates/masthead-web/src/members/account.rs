@@ -13,7 +13,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::member::{AccountUpdate, LinkPurpose, NewMemberLink};
 use masthead_core::people::{is_plausible_email, normalize_email};
-use masthead_render::views::{AccountView, NewsletterChoice, TimeView};
+use masthead_render::views::{AccountView, NewsletterChoice, PasskeyView, TimeView};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -32,6 +32,8 @@ fn notice_text(word: &str) -> Option<&'static str> {
              to confirm the change."
         }
         "email_changed" => "Your new email address is confirmed.",
+        "passkey_added" => "Your passkey is added: sign in with it next time.",
+        "passkey_removed" => "The passkey is removed.",
         _ => return None,
     })
 }
@@ -99,6 +101,19 @@ async fn account_view(
             })
             .collect(),
         joined: TimeView::new(standing.joined_at, zone),
+        passkeys_offered: state.passkeys.is_some(),
+        passkeys: state
+            .store
+            .passkeys(member.id)
+            .await?
+            .into_iter()
+            .map(|p| PasskeyView {
+                id: p.id.0,
+                name: p.name,
+                added: TimeView::new(p.created_at, zone),
+                last_used: p.last_used_at.map(|t| TimeView::new(t, zone)),
+            })
+            .collect(),
         welcome: false,
         return_to: "/".to_owned(),
         notice: None,

@@ -12,6 +12,7 @@
 
 mod account;
 mod comments;
+mod passkeys;
 mod signin;
 
 use crate::forms::{same_origin, sent_csrf};
@@ -50,6 +51,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/signin/again", post(signin::again))
         .route("/signin/external", get(signin::external))
         .route("/signin/external/callback", get(signin::external_back))
+        .route("/signin/passkey/start", answer(passkeys::sign_in_start))
+        .route("/signin/passkey", answer(passkeys::sign_in_finish))
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), Access::Anyone),
             guard,
@@ -58,6 +61,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(ACCOUNT, get(account::show).post(account::save))
         .route("/account/data", get(account::data))
         .route("/account/delete", post(account::delete))
+        .route("/account/passkeys/start", answer(passkeys::add_start))
+        .route("/account/passkeys", answer(passkeys::add_finish))
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route("/signin/email", post(account::change_email))
         .route("/signout", post(signin::sign_out))
         .route("/comments", post(comments::post))
@@ -80,6 +86,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
             guard,
         ));
     anyone.merge(members)
+}
+
+/// A route taking a browser's JSON answer to a passkey ceremony (small, bounded).
+fn answer<H, T>(handler: H) -> axum::routing::MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    post(handler).layer(axum::extract::DefaultBodyLimit::max(
+        passkeys::MAX_ANSWER_BYTES,
+    ))
 }
 
 /// What the guard learned about a request, for its handler.

@@ -92,6 +92,7 @@ async fn view(
         error: None,
         token: String::new(),
         external: state.external_login.as_ref().map(|l| l.label.clone()),
+        passkeys: state.passkeys.is_some(),
     })
 }
 
@@ -349,7 +350,7 @@ async fn tell_old_address(
 
 /// Where a member just signed in goes: a new one is asked their name first, then sent
 /// on to `return_to`.
-fn signed_in_to(joined: bool, return_to: &str) -> String {
+pub(super) fn signed_in_to(joined: bool, return_to: &str) -> String {
     if joined {
         format!(
             "{}?welcome=1&return_to={}",
@@ -581,6 +582,21 @@ async fn begin_session(
     now: DateTime<Utc>,
     to: &str,
 ) -> Result<Response, WebError> {
+    let cookie = start_session(state, visit, headers, member, now).await?;
+    let mut response = Redirect::to(to).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Starts a session for `member` in this browser, ending the one it had: the cookie
+/// that holds it.
+pub(super) async fn start_session(
+    state: &AppState,
+    visit: &Visit,
+    headers: &HeaderMap,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> Result<HeaderValue, WebError> {
     let store = &state.store;
     if let Some(old) = &visit.session {
         store.end_member_session(&old.token_hash).await?;
@@ -597,11 +613,7 @@ async fn begin_session(
             user_agent,
         })
         .await?;
-    let mut response = Redirect::to(to).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(state, Some(&token)));
-    Ok(response)
+    Ok(session_cookie(state, Some(&token)))
 }
 
 /// Ends this session.

@@ -638,12 +638,17 @@ pub async fn run(
         temp.path().to_path_buf()
     };
     let mut config = Config::load(&data_dir, config_file)?;
+    // A base_url of one's own is kept (e.g. `http://localhost:8080`, where browsers
+    // offer passkeys, which they never do at an address); else the demo's address.
+    let own_base_url = config.base_url != format!("http://{}", config.listen);
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = serve::bind(config.listen).await?;
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    config.base_url = format!("http://{addr}");
+    if !own_base_url {
+        config.base_url = format!("http://{addr}");
+    }
     let store = serve::open_store(&config, true).await?;
     let existing = store.counts().await.map_err(|e| anyhow!("{e}"))?;
     if existing.articles > 0 || existing.people > 0 {
