@@ -3,9 +3,28 @@
 
 use crate::tools;
 use mail_parser::MimeHeaders;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+/// aiosmtpd delivering to the maildir named by its argument, on a loopback port it
+/// binds itself and prints ("listening PORT") once it accepts connections.
+const SERVER: &str = r#"
+import asyncio, socket, sys
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
+
+async def main():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    handler = Mailbox(sys.argv[1])
+    server = await asyncio.get_running_loop().create_server(lambda: SMTP(handler), sock=sock)
+    print("listening", sock.getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"#;
 
 /// An `aiosmtpd` server on loopback keeping what it receives in a maildir; stopped
 /// when dropped.
@@ -16,34 +35,37 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server on a free port, or `None` (with a note) when aiosmtpd is not
-    /// installed; required under `CI=true`.
+    /// Starts a server on a port of its own, or `None` (with a note) when aiosmtpd is
+    /// not installed; required under `CI=true`. The server binds port 0 itself and
+    /// says which port it got: a free port chosen first could be taken by another
+    /// test's server before ours bound it, and that one would answer for ours.
     pub fn start() -> Option<Self> {
         let python = tools::python()?;
         let maildir = tempfile::tempdir().expect("a maildir");
-        let port = crate::http::free_port();
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        let mut child = Command::new(python)
+            .args(["-c", SERVER])
             .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("aiosmtpd starts (run `bash .ci/tools.sh`)");
-        let server = Self {
+        let mut first = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = BufReader::new(out).read_line(&mut first);
+        }
+        let Some(port) = first
+            .strip_prefix("listening ")
+            .and_then(|p| p.trim().parse().ok())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("aiosmtpd did not start: {first:?}");
+        };
+        Some(Self {
             port,
             child,
             maildir,
-        };
-        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-        for _ in 0..200 {
-            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
-                return Some(server);
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!("aiosmtpd did not listen on {addr}");
+        })
     }
 
     /// The `smtp_url` that sends to this server.

@@ -21,6 +21,8 @@ use std::process::{Child, Command, Stdio};
 struct Demo {
     child: Child,
     addr: SocketAddr,
+    /// Its base URL (the address, unless started with one of its own).
+    base: String,
     /// The staff login the demo prints: email and password.
     login: (String, String),
     /// The demo's (temporary) data directory.
@@ -29,14 +31,22 @@ struct Demo {
 
 impl Demo {
     fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_masthead"))
-            .args(["demo", "--port", "0"])
+        Self::start_with(0, &[])
+    }
+
+    /// The demo on `port` (0: any free one), with these `MASTHEAD_*` settings.
+    fn start_with(port: u16, settings: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_masthead"));
+        command
+            .args(["demo", "--port", &port.to_string()])
             .env_remove("MASTHEAD_DATA_DIR")
             .env_remove("MASTHEAD_DATABASE_URL")
+            .env_remove("MASTHEAD_BASE_URL")
+            .env_remove("MASTHEAD_SMTP_URL")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::null());
+        let mut child = command.spawn().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let (mut url, mut login, mut data_dir) = (None, None, None);
         for line in lines {
@@ -56,15 +66,16 @@ impl Demo {
                 break;
             }
         }
-        let addr = url.expect("the demo prints its address")["http://".len()..]
-            .parse()
-            .unwrap();
+        let base = url.expect("the demo prints its address");
+        let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         http::wait_for(addr);
         let login = login.expect("the demo prints a staff login");
         let data_dir = data_dir.expect("the demo prints its data directory");
         Self {
             child,
             addr,
+            base,
             login,
             data_dir,
         }
@@ -96,7 +107,7 @@ impl Demo {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}{path}", self.base)
     }
 
     fn get(&self, path: &str) -> http::Response {
@@ -1414,5 +1425,266 @@ mod browser {
         );
         shot(&client, "newsroom-published-article", 1366, 1300).await;
         client.close().await.unwrap();
+    }
+
+    /// Gives the browser a virtual passkey authenticator (chromedriver's WebAuthn
+    /// extension) that holds resident keys and verifies its user.
+    async fn add_authenticator(client: &Client) {
+        let port = DRIVER_PORT.get().copied().unwrap();
+        let id = client.session_id().await.unwrap().unwrap();
+        let reply = http::request(
+            format!("127.0.0.1:{port}").parse().unwrap(),
+            "POST",
+            &format!("/session/{id}/webauthn/authenticator"),
+            &[("Content-Type", "application/json")],
+            r#"{"protocol":"ctap2","transport":"internal","hasResidentKey":true,
+                "hasUserVerification":true,"isUserVerified":true,"isUserConsenting":true}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+
+    /// The `id` of the first element matching `css`.
+    async fn id_of(client: &Client, css: &str) -> String {
+        client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .attr("id")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Scrolls `css` to the top of the window and takes the window's picture.
+    async fn shot_of(client: &Client, css: &str, name: &str, width: u32, height: u32) {
+        client.set_window_size(width, height).await.unwrap();
+        client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView(true)",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        shot(client, name, width, height).await;
+    }
+
+    /// Members, start to end, on the demo with a real SMTP server and a real OpenID
+    /// provider: a reader joins by an emailed link and comments; an editor approves
+    /// the held comment and marks another as spam; the reader replies, edits the reply,
+    /// adds a passkey and signs in with it; a second reader joins through the media
+    /// house's login and comments. Screenshots of the sign-in page, the comments and
+    /// the moderation queue.
+    #[tokio::test]
+    async fn members_join_comment_moderate_and_sign_in_with_passkeys_and_the_media_house_login() {
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let Some(smtp) = masthead_testkit::mail::SmtpServer::start() else {
+            return;
+        };
+        // Passkeys need a named host: the demo runs as http://localhost:PORT.
+        let port = http::free_port();
+        let base = format!("http://localhost:{port}");
+        let Some(provider) = masthead_testkit::oidc::OidcProvider::start(&format!(
+            "{base}/signin/external/callback"
+        )) else {
+            return;
+        };
+        let (smtp_url, issuer) = (smtp.url(), provider.issuer());
+        let demo = Demo::start_with(
+            port,
+            &[
+                ("MASTHEAD_BASE_URL", &base),
+                ("MASTHEAD_SMTP_URL", &smtp_url),
+                ("MASTHEAD_OIDC_ISSUER", &issuer),
+                ("MASTHEAD_OIDC_CLIENT_ID", masthead_testkit::oidc::CLIENT_ID),
+                (
+                    "MASTHEAD_OIDC_CLIENT_SECRET",
+                    masthead_testkit::oidc::CLIENT_SECRET,
+                ),
+                ("MASTHEAD_OIDC_NAME", "Lantern Media ID"),
+            ],
+        );
+        assert_eq!(demo.url("/"), format!("{base}/"));
+        let reader = browser(&driver, false).await;
+        add_authenticator(&reader).await;
+
+        // A reader on a story is asked to sign in to comment, and joins by email.
+        reader.goto(&demo.url("/")).await.unwrap();
+        let story = href(&reader, ".lead h2 a").await;
+        reader.goto(&demo.url(&story)).await.unwrap();
+        let signin = href(&reader, ".comment-cta a").await;
+        assert!(signin.starts_with("/signin?return_to=%2F"), "{signin}");
+        click(&reader, ".comment-cta a").await;
+        arrive(&reader, &signin).await;
+        assert!(
+            text(&reader, ".passkey-sign-in button")
+                .await
+                .contains("passkey"),
+            "the script offers passkeys"
+        );
+        shot(&reader, "member-sign-in", 1366, 900).await;
+        type_into(&reader, "#signin-email", "rosa@readers.example").await;
+        click(&reader, ".member-form button[type=submit]").await;
+        wait_for_text(&reader, "main h1", "Check your email").await;
+        let letter = smtp.letters(1).await.remove(0);
+        assert_eq!(letter.to, "rosa@readers.example");
+        reader
+            .goto(&demo.url(&letter.link(&base, "/signin/link/")))
+            .await
+            .unwrap();
+        wait_for_text(&reader, "main h1", "Welcome to The Lantern").await;
+        type_into(&reader, "#account-name", "Rosa Diaz").await;
+        click(&reader, "form[action=\"/account\"] button[type=submit]").await;
+        arrive(&reader, &story).await;
+        assert_eq!(text(&reader, ".account-link").await, "Rosa Diaz");
+
+        // Her first comment waits for a moderator; only she sees it meanwhile.
+        type_into(
+            &reader,
+            "#comment-body",
+            "My first comment: thank you for this.",
+        )
+        .await;
+        click(&reader, "#comment-form button[type=submit]").await;
+        wait_for_text(
+            &reader,
+            ".comment.held .held-note",
+            "until a moderator approves",
+        )
+        .await;
+        let held = id_of(&reader, ".comment.held").await;
+        assert!(!demo.get(&story).body.contains("My first comment"));
+
+        // An editor approves it from the queue, and marks another held one as spam.
+        let desk = browser(&driver, false).await;
+        let (email, password) = &demo.login;
+        log_in(&desk, &demo, email, password).await;
+        desk.goto(&demo.url("/newsroom/comments")).await.unwrap();
+        wait_for_text(&desk, &format!("#{held} .comment-body"), "My first comment").await;
+        shot(&desk, "newsroom-comments", 1366, 1100).await;
+        click(
+            &desk,
+            &format!("#{held} form.moderate button[value=approved]"),
+        )
+        .await;
+        wait_for_text(&desk, ".notice", "").await;
+        let other = id_of(&desk, ".moderation-list > li").await;
+        assert_ne!(other, held);
+        click(&desk, &format!("#{other} form.moderate button[value=spam]")).await;
+        desk.goto(&demo.url("/newsroom/comments?queue=spam"))
+            .await
+            .unwrap();
+        id_of(&desk, &format!(".moderation-list #{other}")).await;
+        assert!(demo.get(&story).body.contains("My first comment"));
+
+        // Approved now, she replies to another reader (the script moves the form
+        // under their comment), then changes her words within the ten minutes.
+        reader.goto(&demo.url(&story)).await.unwrap();
+        assert!(reader
+            .find(Locator::Css(&format!("#{held}.held")))
+            .await
+            .is_err());
+        let answered = id_of(&reader, ".comment-list > .comment:not(.held)").await;
+        let answered_id = answered.trim_start_matches("comment-");
+        click(&reader, &format!("a[data-reply=\"{answered_id}\"]")).await;
+        type_into(
+            &reader,
+            "#comment-body",
+            "I agree with this, and I lived there.",
+        )
+        .await;
+        click(&reader, "#comment-form button[type=submit]").await;
+        wait_for_text(&reader, ".comment-list", "I agree with this").await;
+        let reply = id_of(&reader, ".comment-list .comment .reply-to").await;
+        let reply = if reply.is_empty() {
+            // The reply's own element carries the id.
+            reader
+                .execute(
+                    "return [...document.querySelectorAll('.comment')].find(c => \
+                     c.textContent.includes('I agree with this')).id",
+                    Vec::new(),
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        } else {
+            reply
+        };
+        click(&reader, &format!("#{reply} a[href$=\"/edit\"]")).await;
+        let field = reader.find(Locator::Css("#comment-body")).await.unwrap();
+        field.clear().await.unwrap();
+        field
+            .send_keys("I agree with this: I lived by the harbor for years.")
+            .await
+            .unwrap();
+        click(&reader, ".comment-form button[type=submit]").await;
+        wait_for_text(&reader, &format!("#{reply}"), "lived by the harbor").await;
+        assert!(text(&reader, &format!("#{reply} .edited"))
+            .await
+            .contains("edited"));
+        shot_of(&reader, "#comments", "member-comments", 1366, 1200).await;
+
+        // She adds a passkey, signs out, and signs in with it: no email this time.
+        reader.goto(&demo.url("/account")).await.unwrap();
+        let name = reader.find(Locator::Css("#passkey-name")).await.unwrap();
+        name.clear().await.unwrap();
+        name.send_keys("Rosa's laptop").await.unwrap();
+        click(&reader, "form[data-passkey=add] button").await;
+        arrive(&reader, "/account?notice=passkey_added").await;
+        wait_for_text(&reader, ".passkeys", "Rosa's laptop").await;
+        assert!(text(&reader, ".passkeys").await.contains("not used yet"));
+        click(&reader, "form[action=\"/signout\"] button").await;
+        arrive(&reader, "/").await;
+        reader.goto(&demo.url(&signin)).await.unwrap();
+        click(&reader, ".passkey-sign-in button").await;
+        arrive(&reader, &story).await;
+        assert_eq!(text(&reader, ".account-link").await, "Rosa Diaz");
+        let to_her: Vec<String> = smtp
+            .letters(3)
+            .await
+            .into_iter()
+            .filter(|l| l.to == "rosa@readers.example")
+            .map(|l| l.subject)
+            .collect();
+        assert_eq!(
+            to_her.len(),
+            2,
+            "no sign-in letter after the passkey's: {to_her:?}"
+        );
+        assert!(to_her[1].contains("passkey"), "{to_her:?}");
+        reader.goto(&demo.url("/account")).await.unwrap();
+        assert!(text(&reader, ".passkeys").await.contains("last used"));
+
+        // A second reader joins with the media house's login and comments.
+        let second = browser(&driver, false).await;
+        second.goto(&demo.url(&signin)).await.unwrap();
+        click(&second, "a.external-login").await;
+        type_into(&second, "input[name=login]", "sam").await;
+        type_into(&second, "input[name=password]", "any").await;
+        click(&second, "button[type=submit]").await;
+        wait_for_text(&second, "main h1", "Welcome to The Lantern").await;
+        click(&second, "form[action=\"/account\"] button[type=submit]").await;
+        arrive(&second, &story).await;
+        type_into(
+            &second,
+            "#comment-body",
+            "Signed in with my Lantern Media ID.",
+        )
+        .await;
+        click(&second, "#comment-form button[type=submit]").await;
+        wait_for_text(
+            &second,
+            ".comment.held",
+            "Signed in with my Lantern Media ID",
+        )
+        .await;
+        assert!(!demo.get(&story).body.contains("Lantern Media ID."));
+        for client in [reader, desk, second] {
+            client.close().await.unwrap();
+        }
     }
 }
