@@ -50,6 +50,7 @@ word_enum!(
         Links => "links" / "Many links",
         Burst => "burst" / "Many comments from a new account",
         Repeated => "repeated" / "Words posted before",
+        Moderator => "moderator" / "Held by a moderator",
     }
 );
 
@@ -410,6 +411,33 @@ pub fn after_edit(
     }
 }
 
+/// The reason a comment keeps after a moderator decides `to` on it while it is
+/// `from` (held for `reason`). Approving, or keeping a reported comment, clears the
+/// reason; holding takes a comment readers see back to the queue, "held by a
+/// moderator", and is only for an approved comment (a conflict otherwise);
+/// rejecting or taking as spam keeps why it was held.
+pub fn moderated(
+    from: CommentStatus,
+    reason: Option<HeldReason>,
+    to: CommentStatus,
+) -> Result<Option<HeldReason>> {
+    use CommentStatus::*;
+    match (from, to) {
+        (_, Approved) => Ok(None),
+        (Approved, Pending) => Ok(Some(HeldReason::Moderator)),
+        (_, Pending) => Err(crate::Error::conflict(
+            "Only a comment readers can see can be held; this one already is out of sight.",
+        )),
+        (_, Rejected | Spam) => Ok(reason),
+    }
+}
+
+/// Whether a comment approved now is one readers see for the first time (its reply
+/// letter is due): not one a moderator held after it had been shown.
+pub fn first_shown(from: CommentStatus, reason: Option<HeldReason>) -> bool {
+    from != CommentStatus::Approved && reason != Some(HeldReason::Moderator)
+}
+
 /// A comment's new words, from its author.
 #[derive(Debug, Clone)]
 pub struct CommentEdit {
@@ -531,6 +559,35 @@ pub struct CommentToModerate {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_moderators_decision_sets_the_reason_and_holding_is_only_for_what_readers_see() {
+        use CommentStatus::*;
+        let links = Some(HeldReason::Links);
+        let held = Some(HeldReason::Moderator);
+        for from in CommentStatus::ALL {
+            for reason in [None, links, held] {
+                let got = |to| moderated(*from, reason, to);
+                assert_eq!(got(Approved).ok(), Some(None), "{from:?}");
+                assert_eq!(got(Rejected).ok(), Some(reason), "{from:?}");
+                assert_eq!(got(Spam).ok(), Some(reason), "{from:?}");
+                let hold = got(Pending);
+                if *from == Approved {
+                    assert_eq!(hold.ok(), Some(held));
+                } else {
+                    assert!(
+                        matches!(hold, Err(crate::Error::Conflict(_))),
+                        "{from:?}: {hold:?}"
+                    );
+                }
+            }
+        }
+        // Approving tells the answered reader only the first time readers see it.
+        assert!(first_shown(Pending, links));
+        assert!(first_shown(Spam, None));
+        assert!(!first_shown(Pending, held));
+        assert!(!first_shown(Approved, None));
+    }
 
     fn at(minute: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)

@@ -596,6 +596,41 @@ async fn moderators_answer_each_queue_and_the_log_says_so(store: S) {
             .approved_comments,
         3
     );
+    // A moderator holds it again: waiting, "held by a moderator", no longer counted;
+    // holding what readers cannot see is refused and changes nothing.
+    store
+        .moderate_comment(
+            held.id,
+            Pending,
+            &entry(AuditAction::CommentModerated, "held", 13),
+        )
+        .await
+        .unwrap();
+    let now = store.comment(held.id).await.unwrap().unwrap();
+    assert_eq!(
+        (now.status, now.held_reason),
+        (Pending, Some(HeldReason::Moderator))
+    );
+    let article = store.article(story).await.unwrap().unwrap();
+    assert_eq!(article.approved_comments, 2);
+    let refused = store
+        .moderate_comment(
+            held.id,
+            Pending,
+            &entry(AuditAction::CommentModerated, "held twice", 13),
+        )
+        .await;
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
+    assert!(!log.items.iter().any(|e| e.target == "held twice"));
+    store
+        .moderate_comment(
+            held.id,
+            Approved,
+            &entry(AuditAction::CommentModerated, "approved again", 13),
+        )
+        .await
+        .unwrap();
 
     // A ban rejects what the member still has waiting, nothing else.
     let waiting = store
@@ -679,7 +714,16 @@ async fn moderators_answer_each_queue_and_the_log_says_so(store: S) {
         .collect();
     assert_eq!(
         targets,
-        ["closed", "trust", "ban", "not spam", "spam", "kept"]
+        [
+            "closed",
+            "trust",
+            "ban",
+            "approved again",
+            "held",
+            "not spam",
+            "spam",
+            "kept"
+        ]
     );
     // A comment reported by many: the queue carries its newest few, and how many.
     let crowded = store

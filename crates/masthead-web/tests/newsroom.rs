@@ -3622,6 +3622,41 @@ async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store:
         .find(|l| l.subject == "Otto replied to your comment")
         .unwrap_or_else(|| panic!("{sent:?}"));
     assert!(told.text.contains("I disagree with the fees."));
+    // Held again by a moderator: out of readers' sight, back in the held queue saying
+    // who held it; approved once more, it tells no one a second time.
+    let r = desk
+        .post(
+            &format!("/newsroom/comments/{}", held.id),
+            &decide("pending"),
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/newsroom/comments?queue=held&notice=pending")
+    );
+    let queue = desk.get("/newsroom/comments?queue=held").await.body;
+    assert!(
+        queue.contains("Awaiting moderation: Held by a moderator"),
+        "{queue}"
+    );
+    assert!(queue.contains("I disagree with the fees."));
+    assert!(!Browser::new(&app, "192.0.2.8")
+        .get(&article.path())
+        .await
+        .body
+        .contains("I disagree with the fees."));
+    desk.post(
+        &format!("/newsroom/comments/{}", held.id),
+        &decide("approved"),
+    )
+    .await;
+    let again = store.comment(held.id).await.unwrap().unwrap();
+    assert_eq!(
+        (again.status, again.held_reason),
+        (CommentStatus::Approved, None)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(letters(&outbox, 2).await.len(), 2, "no second reply letter");
     // An empty reply is refused, and nothing is posted.
     let r = desk
         .post(
@@ -3773,6 +3808,8 @@ async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store:
         AuditAction::CommentModerated,
         AuditAction::CommentModerated,
         AuditAction::CommentModerated,
+        AuditAction::CommentModerated,
+        AuditAction::CommentModerated,
         AuditAction::StaffReplied,
         AuditAction::CommentModerated,
     ];
@@ -3786,4 +3823,5 @@ async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store:
         actions[2].1.contains("Readers discuss the ferry timetable")
             && actions[2].1.ends_with("spam")
     );
+    assert!(actions[5].1.ends_with(": held"), "{:?}", actions[5]);
 }

@@ -1569,7 +1569,7 @@ mod browser {
             &format!("#{held} form.moderate button[value=approved]"),
         )
         .await;
-        wait_for_text(&desk, ".notice", "").await;
+        wait_for_text(&desk, ".notice", "Approved").await;
         let other = id_of(&desk, ".moderation-list > li").await;
         assert_ne!(other, held);
         click(&desk, &format!("#{other} form.moderate button[value=spam]")).await;
@@ -1578,6 +1578,26 @@ mod browser {
             .unwrap();
         id_of(&desk, &format!(".moderation-list #{other}")).await;
         assert!(demo.get(&story).body.contains("My first comment"));
+        // A reported comment is held while the desk looks into it.
+        desk.goto(&demo.url("/newsroom/comments?queue=reported"))
+            .await
+            .unwrap();
+        let reported = id_of(&desk, ".moderation-list > li").await;
+        click(
+            &desk,
+            &format!("#{reported} form.moderate button[value=pending]"),
+        )
+        .await;
+        wait_for_text(&desk, ".notice", "Held").await;
+        desk.goto(&demo.url("/newsroom/comments?queue=held"))
+            .await
+            .unwrap();
+        wait_for_text(
+            &desk,
+            &format!("#{reported} .status"),
+            "Held by a moderator",
+        )
+        .await;
 
         // Approved now, she replies to another reader (the script moves the form
         // under their comment), then changes her words within the ten minutes.

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use masthead_core::auth::{Failures, NewAuditEntry};
 use masthead_core::change::Change;
 use masthead_core::comment::{
-    Activity, Author, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus,
+    self, Activity, Author, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus,
     CommentToModerate, NewComment, NewReport, OpenReport, Queue, QueueCounts, EDIT_WINDOW,
     MAX_REPLIES_PER_PAGE, RATE_WINDOW, REPEAT_WINDOW, REPORTS_SHOWN,
 };
@@ -381,6 +381,16 @@ impl masthead_core::store::CommentStore for Store {
         audit: &NewAuditEntry,
     ) -> Result<Comment> {
         let mut tx = self.begin().await?;
+        // Decided under the comment's row lock, so two moderators at once cannot both
+        // act on what it was before.
+        sqlx::query(&format!(
+            "SELECT id FROM comments WHERE id = $1{}",
+            super::dialect::FOR_UPDATE
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error("comment"))?;
         let before: Comment = match sqlx::query_as::<_, CommentRow>(&format!(
             "SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES} WHERE c.id = $1"
         ))
@@ -392,16 +402,14 @@ impl masthead_core::store::CommentStore for Store {
             Some(row) => row.try_into()?,
             None => return Err(Error::not_found("comment")),
         };
-        // Approving clears the reason it was held for; anything else keeps it.
-        sqlx::query(
-            "UPDATE comments SET status = $1, \
-             held_reason = CASE WHEN $1 = 'approved' THEN '' ELSE held_reason END WHERE id = $2",
-        )
-        .bind(status.as_str())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error("comment"))?;
+        let reason = comment::moderated(before.status, before.held_reason, status)?;
+        sqlx::query("UPDATE comments SET status = $1, held_reason = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(reason.map(|r| r.as_str()).unwrap_or_default())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("comment"))?;
         sqlx::query(
             "UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL",
         )

@@ -34,6 +34,7 @@ pub struct QueueQuery {
 fn notice_text(word: &str) -> Option<&'static str> {
     Some(match word {
         "approved" => "Approved: readers see it.",
+        "pending" => "Held: readers no longer see it; it waits in the held queue.",
         "rejected" => "Rejected: readers no longer see it.",
         "spam" => "Marked as spam: readers no longer see it.",
         "trusted" => "Trusted: their comments now appear at once (limits still apply).",
@@ -149,17 +150,12 @@ pub async fn decide(
     Segments(id, _): Segments<i64, NoDeskPage>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    // A decision, not "pending": nothing goes back to the queue by hand.
-    let decided = one(&fields, "status")
-        .parse::<CommentStatus>()
-        .ok()
-        .filter(|s| *s != CommentStatus::Pending);
-    let Some(status) = decided else {
+    let Ok(status) = one(&fields, "status").parse::<CommentStatus>() else {
         return Err(refuse(
             &state,
             &desk,
             "Unknown decision",
-            "Approve, reject or mark as spam.",
+            "Approve, hold, reject or mark as spam.",
         )
         .await);
     };
@@ -172,15 +168,21 @@ pub async fn decide(
         format!(
             "{}: {}",
             described(&found, &title),
-            status.label().to_lowercase()
+            match status {
+                CommentStatus::Pending => "held".to_owned(),
+                other => other.label().to_lowercase(),
+            }
         ),
     );
-    let before = state
-        .store
-        .moderate_comment(found.id, status, &audit)
-        .await?;
+    let before = match state.store.moderate_comment(found.id, status, &audit).await {
+        Err(masthead_core::Error::Conflict(why)) => {
+            return Err(refuse(&state, &desk, "Not held", &why).await)
+        }
+        other => other?,
+    };
     // A reply readers see only now tells the comment it answers.
-    if status == CommentStatus::Approved && before.status != CommentStatus::Approved {
+    if status == CommentStatus::Approved && comment::first_shown(before.status, before.held_reason)
+    {
         let after = Comment { status, ..before };
         crate::replies::tell_replied_to(&state, &after);
     }
