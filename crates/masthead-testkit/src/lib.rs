@@ -10,10 +10,12 @@
 // Test support: a panic with a message is the right way for a fixture to fail.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod browser;
 pub mod fixtures;
 pub mod http;
 pub mod images;
 pub mod mail;
+pub mod markup;
 pub mod oidc;
 pub mod tools;
 

