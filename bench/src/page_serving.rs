@@ -262,6 +262,60 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         resident()?
     );
 
+    // Signed-in members: their pages are theirs (their name in the header, the comment
+    // form with their token), so each of their requests goes past the shared cache and
+    // is rendered for them.
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: format!("bench-{}@readers.example", std::process::id()),
+            name: "Bench Reader".into(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = masthead_web::secrets::secret();
+    store
+        .start_member_session(&masthead_core::member::NewMemberSession {
+            token_hash: masthead_web::secrets::token_hash(&token),
+            owner: member.id,
+            csrf_token: masthead_web::secrets::secret(),
+            created_at: chrono::Utc::now(),
+            ip: "127.0.0.1".into(),
+            user_agent: "wrk".into(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cookie = format!("masthead_member={token}");
+    let as_member = fetch_with(&masthead_url, &cookie)?;
+    if !String::from_utf8_lossy(&as_member).contains("Bench Reader") {
+        bail!("the member's page does not name them: the session was not taken");
+    }
+    let member_script = root.path().join("member.lua");
+    std::fs::write(
+        &member_script,
+        format!("wrk.headers[\"Cookie\"] = \"{cookie}\"\n"),
+    )?;
+    let mut members = Vec::new();
+    for round in 1..=2 {
+        let signed_in = wrk_with(&masthead_url, seconds, Some(&member_script)).await?;
+        let anonymous = wrk(&masthead_url, seconds).await?;
+        println!(
+            "round {round}: signed-in member {signed_in:>10.0}, anonymous {anonymous:>10.0} \
+             requests/s"
+        );
+        members.push((signed_in, anonymous));
+    }
+    let signed_in = members.iter().map(|t| t.0).fold(0.0, f64::max);
+    let anonymous = members.iter().map(|t| t.1).fold(0.0, f64::max);
+    println!(
+        "signed-in member: {signed_in:.0} requests/s ({:.3}x nginx; each rendered for them, \
+         {:.2} ms of wall per request per core); anonymous in the same rounds {anonymous:.0} \
+         ({:.2}x nginx)",
+        signed_in / n,
+        2000.0 / signed_in,
+        anonymous / n
+    );
+    let _ = store.delete_member(member.id, chrono::Utc::now()).await;
+
     // The default request log: one line per request, as the server writes it (run the
     // bench with stderr to a file).
     let _log = masthead_web::log::init(false, "info,sqlx=warn");
@@ -465,13 +519,23 @@ fn start_nginx(root: &Path, port: u16) -> Result<Child> {
 
 /// The body at `url`, by a plain HTTP/1.1 GET.
 fn fetch(url: &str) -> Result<Vec<u8>> {
+    fetch_with(url, "")
+}
+
+/// The body `url` answers with, sending `cookie` (when not empty).
+fn fetch_with(url: &str, cookie: &str) -> Result<Vec<u8>> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").context("http only")?;
     let (host, path) = rest.split_once('/').context("no path")?;
     let mut stream = std::net::TcpStream::connect(host)?;
+    let cookie = if cookie.is_empty() {
+        String::new()
+    } else {
+        format!("Cookie: {cookie}\r\n")
+    };
     write!(
         stream,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\n{cookie}Connection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;

@@ -77,6 +77,7 @@ store_test!(
     readers_sign_in_with_the_media_house_login,
     the_media_house_login_refuses_what_does_not_check_out_and_stores_nothing,
     passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing,
+    the_support_page_leads_to_joining_and_back,
 );
 
 /// A browser signed in as a new member `email` (a session made in the store): the
@@ -1521,4 +1522,70 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
     assert_eq!(r.status, StatusCode::BAD_GATEWAY);
     assert!(r.body.contains("could not be reached just now"));
     assert!(r.body.contains(r#"action="/signin""#));
+}
+
+/// The publication's support page asks anonymous readers to join (and comes back to
+/// it after); a member reading it is thanked instead, and that page is theirs alone.
+async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
+    store
+        .create_page(
+            &masthead_core::page::PageContent {
+                slug: "support".into(),
+                title: "Support us".into(),
+                description: "How to support us.".into(),
+                body_markdown: "Memberships pay for reporting.".into(),
+                status: masthead_core::page::PageStatus::Published,
+                position: 0,
+                in_footer: true,
+            },
+            "<p>Memberships pay for reporting.</p>",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let mut settings = store.settings().await.unwrap();
+    settings.support_text = "Reporting costs money.".into();
+    settings.support_url = "/support/".into();
+    store.save_settings(&settings).await.unwrap();
+    let app = app_without_letters(store.clone());
+    let mut reader = Browser::new(&app, "192.0.2.30", BASE);
+    let page = reader.get("/support/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let join = r#"href="/signup?return_to=/support/""#;
+    assert!(page.body.contains(join), "{}", page.body);
+    assert!(page
+        .body
+        .contains(r#"href="/signin?return_to=%2Fsupport%2F""#));
+    // Joining comes back to the support page.
+    let r = reader.get("/signup?return_to=%2Fsupport%2F").await;
+    let r = if r.status.is_redirection() {
+        reader.get(r.location.as_deref().unwrap()).await
+    } else {
+        r
+    };
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(r#"name="return_to" value="/support/""#),
+        "{}",
+        r.body
+    );
+    // A member is thanked, by name, on a page made for them.
+    let (mut member, _, _) = signed_in_as(&app, &store, "mia@readers.example", "192.0.2.31").await;
+    let page = member.get("/support/").await;
+    assert!(page.body.contains("Thank you for being a member"));
+    assert!(page.body.contains("signed in as Pat Key"));
+    assert!(!page.body.contains(join));
+    // Other readers still get the page for everyone.
+    let page = Browser::new(&app, "192.0.2.32", BASE)
+        .get("/support/")
+        .await;
+    assert!(page.body.contains(join));
+    assert!(!page.body.contains("Pat Key"));
+    // Other pages ask nothing of the kind.
+    let settings = store.settings().await.unwrap();
+    assert_eq!(settings.support_url, "/support/");
+    let plain = Browser::new(&app, "192.0.2.33", BASE)
+        .get("/corrections/")
+        .await;
+    assert!(!plain.body.contains("Become a member"));
 }
