@@ -215,6 +215,17 @@ pub type NewMemberSession = crate::auth::NewSession<MemberId>;
 /// A live member session, with its member.
 pub type MemberSession = crate::auth::Session<Member>;
 
+/// Most of a member's browsers their account page lists (the most recently used).
+pub const SESSIONS_LISTED: u32 = 20;
+
+/// One browser a member is signed in on, as their account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub session: SessionRecord,
+    /// The browser asking.
+    pub current: bool,
+}
+
 /// Most passkeys one member may keep (a phone, a laptop, a security key, ...).
 pub const MAX_PASSKEYS: usize = 10;
 

@@ -23,7 +23,7 @@ use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
     AccountUpdate, Ceremony, CeremonyPurpose, Commenting, LinkUse, Member, MemberData,
     MemberSession, NewCeremony, NewMember, NewMemberLink, NewMemberSession, NewPasskey, Passkey,
-    Standing,
+    SignedIn, Standing,
 };
 use crate::page::{PageContent, StaticPage};
 use crate::people::{NewPerson, Person, Profile, Role};
@@ -787,6 +787,18 @@ pub trait MemberStore: Send + Sync {
 
     /// Ends one session (signing out); unknown hashes are no error.
     async fn end_member_session(&self, token_hash: &str) -> Result<()>;
+
+    /// The member's unexpired sessions at `now`, most recently used first, at most
+    /// `SESSIONS_LISTED`; the one with `current_hash` marked as current.
+    async fn member_sessions(
+        &self,
+        member: MemberId,
+        current_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SignedIn>>;
+
+    /// Ends every session of the member but the one with `keep_hash`; how many ended.
+    async fn end_other_member_sessions(&self, member: MemberId, keep_hash: &str) -> Result<u64>;
 
     /// The member an external login (OpenID Connect `issuer`) knows as `subject`;
     /// else the member with `email` (which the login verified), who is then known by

@@ -882,6 +882,17 @@ pub struct PasskeyView {
     pub last_used: Option<TimeView>,
 }
 
+/// A browser a member is signed in on, on their account page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedInView {
+    /// "Firefox on Linux".
+    pub browser: String,
+    pub since: TimeView,
+    pub last_used: TimeView,
+    /// The browser reading the page.
+    pub current: bool,
+}
+
 /// A newsletter a member may choose on their account page.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewsletterChoice {
@@ -940,6 +951,8 @@ pub struct AccountView {
     /// Whether passkeys may be added here, and the member's.
     pub passkeys_offered: bool,
     pub passkeys: Vec<PasskeyView>,
+    /// The browsers they are signed in on, this one first.
+    pub signed_in: Vec<SignedInView>,
     /// Just joined: asked for a name, then sent on to `return_to`.
     pub welcome: bool,
     pub return_to: String,

@@ -472,6 +472,14 @@ pub(crate) struct SessionRecordRow {
     pub user_agent: String,
 }
 
+/// A session with its token's hash (to tell the asking browser's own).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignedInRow {
+    pub token_hash: String,
+    #[sqlx(flatten)]
+    pub record: SessionRecordRow,
+}
+
 impl From<SessionRecordRow> for SessionRecord {
     fn from(r: SessionRecordRow) -> Self {
         SessionRecord {

@@ -78,6 +78,7 @@ store_test!(
     the_media_house_login_refuses_what_does_not_check_out_and_stores_nothing,
     passkey_ceremonies_refuse_what_does_not_check_out_and_store_nothing,
     the_support_page_leads_to_joining_and_back,
+    members_see_where_they_are_signed_in_and_sign_out_elsewhere,
 );
 
 /// A browser signed in as a new member `email` (a session made in the store): the
@@ -1588,4 +1589,59 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
         .get("/corrections/")
         .await;
     assert!(!plain.body.contains("Become a member"));
+}
+
+/// The account page lists the browsers a member is signed in on, this one marked, and
+/// signs them out of the others (with the form's token only).
+async fn members_see_where_they_are_signed_in_and_sign_out_elsewhere(store: Arc<dyn Store>) {
+    let app = app_without_letters(store.clone());
+    let (mut here, csrf, member) =
+        signed_in_as(&app, &store, "lu@readers.example", "192.0.2.40").await;
+    // The same member on a phone, from another session.
+    let token = masthead_web::secrets::secret();
+    store
+        .start_member_session(&masthead_core::member::NewMemberSession {
+            token_hash: masthead_web::secrets::token_hash(&token),
+            owner: member.id,
+            csrf_token: masthead_web::secrets::secret(),
+            created_at: chrono::Utc::now() - chrono::Duration::hours(2),
+            ip: "192.0.2.41".into(),
+            user_agent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+                         (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"
+                .into(),
+        })
+        .await
+        .unwrap();
+    let mut phone = Browser::new(&app, "192.0.2.41", BASE);
+    phone.keep("masthead_member", &token);
+    let page = here.get("/account").await.body;
+    let listed = &page[page.find(r#"id="browsers""#).unwrap()..];
+    assert!(listed.contains("Chrome on Android"), "{listed}");
+    assert_eq!(listed.matches("This browser").count(), 1);
+    assert!(listed.contains("Sign out everywhere else"));
+    // Without the form's token nothing ends.
+    let r = here
+        .send(Method::POST, "/account/sessions/end", &[("csrf", "0")], &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(phone.get("/account").await.status, StatusCode::OK);
+    let r = here
+        .send(
+            Method::POST,
+            "/account/sessions/end",
+            &[("csrf", &csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/account?notice=signed_out_others")
+    );
+    let page = here.get("/account?notice=signed_out_others").await.body;
+    assert!(page.contains("You are signed out everywhere but here."));
+    assert!(!page.contains("Chrome on Android"));
+    assert!(!page.contains("Sign out everywhere else"));
+    let r = phone.get("/account").await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert!(r.location.unwrap().starts_with("/signin"));
 }

@@ -12,7 +12,7 @@ use masthead_core::ids::*;
 use masthead_core::member::{
     AccountUpdate, Ceremony, CeremonyPurpose, LikeRecord, LinkPurpose, LinkUse, Member, MemberData,
     MemberSession, NewCeremony, NewMember, NewMemberLink, NewMemberSession, NewPasskey, Passkey,
-    PasskeyRecord, ReportRecord, Standing, MAX_PASSKEYS,
+    PasskeyRecord, ReportRecord, SignedIn, Standing, MAX_PASSKEYS, SESSIONS_LISTED,
 };
 use masthead_core::people::normalize_email;
 use masthead_core::{Error, Result};
@@ -263,6 +263,43 @@ impl masthead_core::store::MemberStore for Store {
     async fn end_member_session(&self, token_hash: &str) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(db_error("session"))?;
         Sessions::Members.end(&mut conn, token_hash).await
+    }
+
+    async fn member_sessions(
+        &self,
+        member: MemberId,
+        current_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SignedIn>> {
+        let rows: Vec<SignedInRow> = sqlx::query_as(
+            "SELECT token_hash, created_at, last_seen_at, ip, user_agent FROM member_sessions \
+             WHERE member_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC \
+             LIMIT $3",
+        )
+        .bind(member.0)
+        .bind(ts(now))
+        .bind(i64::from(SESSIONS_LISTED))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("member sessions"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SignedIn {
+                current: r.token_hash == current_hash,
+                session: r.record.into(),
+            })
+            .collect())
+    }
+
+    async fn end_other_member_sessions(&self, member: MemberId, keep_hash: &str) -> Result<u64> {
+        let done =
+            sqlx::query("DELETE FROM member_sessions WHERE member_id = $1 AND token_hash <> $2")
+                .bind(member.0)
+                .bind(keep_hash)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error("member sessions"))?;
+        Ok(done.rows_affected())
     }
 
     async fn external_member(

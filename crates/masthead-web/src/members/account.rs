@@ -13,7 +13,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::member::{AccountUpdate, LinkPurpose, NewMemberLink};
 use masthead_core::people::{is_plausible_email, normalize_email};
-use masthead_render::views::{AccountView, NewsletterChoice, PasskeyView, TimeView};
+use masthead_render::views::{AccountView, NewsletterChoice, PasskeyView, SignedInView, TimeView};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -34,6 +34,7 @@ fn notice_text(word: &str) -> Option<&'static str> {
         "email_changed" => "Your new email address is confirmed.",
         "passkey_added" => "Your passkey is added: sign in with it next time.",
         "passkey_removed" => "The passkey is removed.",
+        "signed_out_others" => "You are signed out everywhere but here.",
         _ => return None,
     })
 }
@@ -114,11 +115,52 @@ async fn account_view(
                 last_used: p.last_used_at.map(|t| TimeView::new(t, zone)),
             })
             .collect(),
+        signed_in: {
+            let session = visit.signed_in()?;
+            let mut all = state
+                .store
+                .member_sessions(member.id, &session.token_hash, Utc::now())
+                .await?;
+            all.sort_by_key(|s| !s.current);
+            all.into_iter()
+                .map(|s| SignedInView {
+                    browser: browser_of(&s.session.user_agent),
+                    since: TimeView::new(s.session.created_at, zone),
+                    last_used: TimeView::new(s.session.last_seen_at, zone),
+                    current: s.current,
+                })
+                .collect()
+        },
         welcome: false,
         return_to: "/".to_owned(),
         notice: None,
         errors: Vec::new(),
     })
+}
+
+/// "Firefox on Linux", from what a browser called itself (`woothee`).
+fn browser_of(user_agent: &str) -> String {
+    let unknown = |s: &str| s.is_empty() || s == woothee::woothee::VALUE_UNKNOWN;
+    match woothee::parser::Parser::new().parse(user_agent) {
+        Some(found) if !unknown(found.name) && !unknown(found.os) => {
+            format!("{} on {}", found.name, found.os)
+        }
+        Some(found) if !unknown(found.name) => found.name.to_owned(),
+        _ => "A browser that did not say which".to_owned(),
+    }
+}
+
+/// Signs the member out of every browser but this one.
+pub async fn sign_out_others(
+    State(state): State<AppState>,
+    Extension(visit): Extension<Visit>,
+) -> Result<Response, WebError> {
+    let session = visit.signed_in()?;
+    state
+        .store
+        .end_other_member_sessions(session.owner.id, &session.token_hash)
+        .await?;
+    Ok(Redirect::to(&format!("{}?notice=signed_out_others", super::ACCOUNT)).into_response())
 }
 
 fn page(state: &AppState, status: StatusCode, view: &AccountView) -> Result<Response, WebError> {

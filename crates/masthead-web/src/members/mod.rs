@@ -61,6 +61,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(ACCOUNT, get(account::show).post(account::save))
         .route("/account/data", get(account::data))
         .route("/account/delete", post(account::delete))
+        .route("/account/sessions/end", post(account::sign_out_others))
         .route("/account/passkeys/start", answer(passkeys::add_start))
         .route("/account/passkeys", answer(passkeys::add_finish))
         .route("/account/passkeys/{id}/remove", post(passkeys::remove))
