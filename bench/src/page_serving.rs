@@ -166,6 +166,7 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let root = tempfile::tempdir()?;
     std::fs::write(root.path().join("article.html"), &bytes)?;
 
+    let app_for_plain = app.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let masthead_addr = listener.local_addr()?;
     let server = tokio::spawn(masthead_web::server::serve(
@@ -174,6 +175,12 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         masthead_web::server::Limits::default(),
         std::future::pending(),
     ));
+    // The same app served by plain `axum::serve`, without the server's limits (its
+    // timeouts and connection bounds): what those cost on a hit.
+    let plain_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let plain_addr = plain_listener.local_addr()?;
+    let plain_app = tower::make::Shared::new(app_for_plain);
+    let plain_server = tokio::spawn(async move { axum::serve(plain_listener, plain_app).await });
     // The floor for any Rust server here: a bare axum handler returning the bytes.
     let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let bare_addr = bare_listener.local_addr()?;
@@ -192,6 +199,7 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
     let masthead_url = format!("http://{masthead_addr}{path}");
     let nginx_url = format!("http://127.0.0.1:{nginx_port}/article.html");
     let bare_url = format!("http://{bare_addr}/article.html");
+    let plain_url = format!("http://{plain_addr}{path}");
     // Same bytes from both, checked before timing anything.
     let from_nginx = fetch(&nginx_url)?;
     let from_masthead = fetch(&masthead_url)?;
@@ -199,12 +207,20 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         bail!("nginx and Masthead do not serve the same bytes");
     }
 
+    // A first run of each, not counted: whatever the process still does after the
+    // renders above (freeing, its pool's threads settling) fell on the first server
+    // measured, and nginx, measured first, read 30-40% slower in its first round than in
+    // its second (65,000 against 95,000-115,000 requests/s in one run).
+    for url in [&nginx_url, &masthead_url, &plain_url, &bare_url] {
+        wrk(url, seconds).await?;
+    }
     let mut results = Vec::new();
     // Alternate, so that neither gets the machine warmer or quieter.
     for round in 1..=2 {
         for (name, url) in [
             ("nginx", &nginx_url),
             ("masthead", &masthead_url),
+            ("app-on-axum-serve", &plain_url),
             ("bare-axum", &bare_url),
         ] {
             let rps = wrk(url, seconds).await?;
@@ -226,6 +242,13 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         m / n,
         best("bare-axum") / n,
         m / best("bare-axum")
+    );
+    println!(
+        "the same app on plain axum::serve (no timeouts or connection bounds): {:.0} \
+         requests/s, {:.2}x nginx, {:.2}x Masthead's server",
+        best("app-on-axum-serve"),
+        best("app-on-axum-serve") / n,
+        best("app-on-axum-serve") / m
     );
 
     // Shared links: a random fbclid on every request, against the same page without.
@@ -345,6 +368,7 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         .status();
     let _ = nginx.wait();
     server.abort();
+    plain_server.abort();
     bare_server.abort();
     Ok(())
 }
