@@ -295,19 +295,20 @@ async fn run(url: &str, seconds: u32) -> Result<()> {
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let token = masthead_web::secrets::secret();
-    store
-        .start_member_session(&masthead_core::member::NewMemberSession {
-            token_hash: masthead_web::secrets::token_hash(&token),
-            owner: member.id,
-            csrf_token: masthead_web::secrets::secret(),
-            created_at: chrono::Utc::now(),
-            ip: "127.0.0.1".into(),
-            user_agent: "wrk".into(),
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cookie = format!("masthead_member={token}");
+    let opened = masthead_web::reader::open_member_session(
+        &*store,
+        member.id,
+        "127.0.0.1",
+        "wrk",
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cookie = format!(
+        "{}={}",
+        masthead_web::reader::MEMBER_SESSION_COOKIE,
+        opened.token
+    );
     let as_member = fetch_with(&masthead_url, &cookie)?;
     if !String::from_utf8_lossy(&as_member).contains("Bench Reader") {
         bail!("the member's page does not name them: the session was not taken");

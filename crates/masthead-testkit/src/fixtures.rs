@@ -44,6 +44,17 @@ pub fn newsroom_service(store: Arc<dyn Store>) -> Newsroom {
 }
 
 pub async fn person(store: &dyn Store, name: &str, role: Role) -> Person {
+    person_with_password(store, name, role, "not-a-real-hash").await
+}
+
+/// A person who can log in: `password_hash` is a hash of their password (made by the
+/// web crate's `passwords::hash`); their email is `name@example.com`, lowercased.
+pub async fn person_with_password(
+    store: &dyn Store,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Person {
     store
         .create_person(&NewPerson {
             name: name.to_owned(),
@@ -53,7 +64,7 @@ pub async fn person(store: &dyn Store, name: &str, role: Role) -> Person {
             job_title: String::new(),
             expertise: vec!["Politics".into()],
             social_links: Vec::new(),
-            password_hash: "not-a-real-hash".into(),
+            password_hash: password_hash.into(),
         })
         .await
         .expect("create person")

@@ -52,6 +52,38 @@ pub async fn staff_session(
     Ok((None, tokens.into_iter().next()))
 }
 
+/// A member session just stored: the token its cookie holds (only its hash is kept)
+/// and the session's form token.
+pub struct OpenedSession {
+    pub token: String,
+    pub csrf: String,
+}
+
+/// Stores a new session for `member`, signed in from `ip` with `user_agent`.
+pub async fn open_member_session(
+    store: &dyn masthead_core::store::Store,
+    member: masthead_core::ids::MemberId,
+    ip: &str,
+    user_agent: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> masthead_core::Result<OpenedSession> {
+    let opened = OpenedSession {
+        token: crate::secrets::secret(),
+        csrf: crate::secrets::secret(),
+    };
+    store
+        .start_member_session(&masthead_core::member::NewMemberSession {
+            token_hash: token_hash(&opened.token),
+            owner: member,
+            csrf_token: opened.csrf.clone(),
+            created_at: now,
+            ip: ip.to_owned(),
+            user_agent: user_agent.to_owned(),
+        })
+        .await?;
+    Ok(opened)
+}
+
 /// The live member session a request carries (the first live one, should a browser
 /// send two), with the token it was found by; its expiry is pushed on as it is used
 /// (at most once a minute).

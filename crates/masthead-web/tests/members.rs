@@ -12,6 +12,7 @@ use masthead_testkit::fixtures::{self, NewsroomFixture};
 use masthead_testkit::mail::{Letter, SmtpServer};
 use masthead_testkit::oidc::{self, OidcProvider};
 use masthead_testkit::store_test;
+use masthead_web::reader::{open_member_session, MEMBER_SESSION_COOKIE};
 use std::sync::Arc;
 
 const BASE: &str = "https://news.example";
@@ -96,26 +97,12 @@ async fn signed_in_as(
         })
         .await
         .unwrap();
-    let token = masthead_web::secrets::secret();
-    let csrf = masthead_web::secrets::secret();
-    store
-        .start_member_session(&masthead_core::member::NewMemberSession {
-            token_hash: masthead_web::secrets::token_hash(&token),
-            owner: member.id,
-            csrf_token: csrf.clone(),
-            created_at: chrono::Utc::now(),
-            ip: ip.into(),
-            user_agent: "Test".into(),
-        })
+    let opened = open_member_session(&**store, member.id, ip, "Test", chrono::Utc::now())
         .await
         .unwrap();
     let mut browser = Browser::new(app, ip, BASE);
-    browser.cookies.push(Kept {
-        name: "masthead_member".into(),
-        value: token,
-        path: "/".into(),
-    });
-    (browser, csrf, member)
+    browser.keep(MEMBER_SESSION_COOKIE, &opened.token);
+    (browser, opened.csrf, member)
 }
 
 fn json_of(reply: &Reply) -> serde_json::Value {
@@ -790,23 +777,10 @@ async fn signed_in(store: &Arc<dyn Store>, browser: &mut Browser, name: &str) ->
         })
         .await
         .unwrap();
-    let token = masthead_web::secrets::secret();
-    store
-        .start_member_session(&masthead_core::member::NewMemberSession {
-            token_hash: masthead_web::secrets::token_hash(&token),
-            owner: member.id,
-            csrf_token: masthead_web::secrets::secret(),
-            created_at: chrono::Utc::now(),
-            ip: String::new(),
-            user_agent: String::new(),
-        })
+    let opened = open_member_session(&**store, member.id, "", "", chrono::Utc::now())
         .await
         .unwrap();
-    browser.cookies.push(Kept {
-        name: "masthead_member".into(),
-        value: token,
-        path: "/".into(),
-    });
+    browser.keep(MEMBER_SESSION_COOKIE, &opened.token);
     member.id.0
 }
 
@@ -1598,22 +1572,18 @@ async fn members_see_where_they_are_signed_in_and_sign_out_elsewhere(store: Arc<
     let (mut here, csrf, member) =
         signed_in_as(&app, &store, "lu@readers.example", "192.0.2.40").await;
     // The same member on a phone, from another session.
-    let token = masthead_web::secrets::secret();
-    store
-        .start_member_session(&masthead_core::member::NewMemberSession {
-            token_hash: masthead_web::secrets::token_hash(&token),
-            owner: member.id,
-            csrf_token: masthead_web::secrets::secret(),
-            created_at: chrono::Utc::now() - chrono::Duration::hours(2),
-            ip: "192.0.2.41".into(),
-            user_agent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
-                         (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"
-                .into(),
-        })
-        .await
-        .unwrap();
+    let opened = open_member_session(
+        &*store,
+        member.id,
+        "192.0.2.41",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+         (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+        chrono::Utc::now() - chrono::Duration::hours(2),
+    )
+    .await
+    .unwrap();
     let mut phone = Browser::new(&app, "192.0.2.41", BASE);
-    phone.keep("masthead_member", &token);
+    phone.keep(MEMBER_SESSION_COOKIE, &opened.token);
     let page = here.get("/account").await.body;
     let listed = &page[page.find(r#"id="browsers""#).unwrap()..];
     assert!(listed.contains("Chrome on Android"), "{listed}");

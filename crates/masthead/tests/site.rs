@@ -833,11 +833,16 @@ mod browser {
     }
 
     async fn href(client: &Client, css: &str) -> String {
+        attr_of(client, css, "href").await
+    }
+
+    /// The attribute `name` of the first element matching `css` ("" when absent).
+    async fn attr_of(client: &Client, css: &str, name: &str) -> String {
         client
             .find(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"))
-            .attr("href")
+            .attr(name)
             .await
             .unwrap()
             .unwrap_or_default()
@@ -1446,14 +1451,7 @@ mod browser {
 
     /// The `id` of the first element matching `css`.
     async fn id_of(client: &Client, css: &str) -> String {
-        client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css}: {e}"))
-            .attr("id")
-            .await
-            .unwrap()
-            .unwrap_or_default()
+        attr_of(client, css, "id").await
     }
 
     /// Scrolls `css` to the top of the window and takes the window's picture.
@@ -1617,23 +1615,19 @@ mod browser {
         .await;
         click(&reader, "#comment-form button[type=submit]").await;
         wait_for_text(&reader, ".comment-list", "I agree with this").await;
-        let reply = id_of(&reader, ".comment-list .comment .reply-to").await;
-        let reply = if reply.is_empty() {
-            // The reply's own element carries the id.
-            reader
-                .execute(
-                    "return [...document.querySelectorAll('.comment')].find(c => \
-                     c.textContent.includes('I agree with this')).id",
-                    Vec::new(),
-                )
-                .await
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned()
-        } else {
-            reply
-        };
+        // Her reply, found by its own words (a thread's element holds its replies').
+        let reply = reader
+            .execute(
+                "return [...document.querySelectorAll('.comment')].find(c => \
+                 c.querySelector(':scope > .comment-body')?.textContent \
+                 .includes('I agree with this')).id",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned();
         click(&reader, &format!("#{reply} a[href$=\"/edit\"]")).await;
         let field = reader.find(Locator::Css("#comment-body")).await.unwrap();
         field.clear().await.unwrap();

@@ -58,7 +58,8 @@ async fn account_view(
     visit: &Visit,
     update: Option<&AccountUpdate>,
 ) -> Result<AccountView, WebError> {
-    let member = &visit.signed_in()?.owner;
+    let session = visit.signed_in()?;
+    let member = &session.owner;
     let standing = state
         .store
         .standing(member.id)
@@ -116,7 +117,6 @@ async fn account_view(
             })
             .collect(),
         signed_in: {
-            let session = visit.signed_in()?;
             let mut all = state
                 .store
                 .member_sessions(member.id, &session.token_hash, Utc::now())

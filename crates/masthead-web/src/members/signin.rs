@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{DateTime, Utc};
 use masthead_core::auth::{check_letters, AttemptKind, FAILURE_WINDOW};
-use masthead_core::member::{LinkPurpose, LinkUse, Member, NewMemberLink, NewMemberSession};
+use masthead_core::member::{LinkPurpose, LinkUse, Member, NewMemberLink};
 use masthead_core::people::{is_plausible_email, normalize_email};
 use masthead_render::letters::LetterAction;
 use masthead_render::views::SignInView;
@@ -601,19 +601,11 @@ pub(super) async fn start_session(
     if let Some(old) = &visit.session {
         store.end_member_session(&old.token_hash).await?;
     }
-    let token = crate::secrets::secret();
     let user_agent = crate::client::user_agent(headers);
-    store
-        .start_member_session(&NewMemberSession {
-            token_hash: crate::secrets::token_hash(&token),
-            owner: member.id,
-            csrf_token: crate::secrets::secret(),
-            created_at: now,
-            ip: visit.ip.clone(),
-            user_agent,
-        })
-        .await?;
-    Ok(session_cookie(state, Some(&token)))
+    let opened =
+        crate::reader::open_member_session(&**store, member.id, &visit.ip, &user_agent, now)
+            .await?;
+    Ok(session_cookie(state, Some(&opened.token)))
 }
 
 /// Ends this session.
