@@ -5,13 +5,14 @@
 //! With `smtp_url` configured, letters go out by SMTP (STARTTLS or TLS as the URL
 //! says). Without it, each letter is written as an `.eml` file to the outbox
 //! directory, so a fresh install works and its operator can still pick a link up; the
-//! log says where. Letters are sent after the answer (`send_later`): how long a mail
+//! log says where. A letter is written beside its final name and renamed into place,
+//! so whoever reads the outbox sees whole letters only. Letters are sent after the answer (`send_later`): how long a mail
 //! server takes never shows in a response, so it cannot tell whether an account exists.
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncTransport, Message, Tokio1Executor};
 use masthead_render::letters::{LetterParts, LetterView};
 use masthead_render::{Theme, ThemeError};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,8 @@ use std::sync::Arc;
 /// How letters leave.
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files in this directory.
+    Outbox(PathBuf),
 }
 
 /// Sends the newsroom's letters.
@@ -96,7 +98,7 @@ impl Mailer {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot make the outbox {}: {e}", dir.display()))?;
         Ok(Self {
-            transport: Transport::Outbox(AsyncFileTransport::new(dir)),
+            transport: Transport::Outbox(dir.to_owned()),
             from: sender(from)?,
         })
     }
@@ -145,11 +147,16 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| format!("the mail server refused the letter: {e}")),
-            Transport::Outbox(file) => file
-                .send(message)
-                .await
-                .map(|id| tracing::info!(to = %letter.to_email, subject = %letter.subject, file = %id, "letter written to the outbox (no smtp_url)"))
-                .map_err(|e| format!("cannot write the letter to the outbox: {e}")),
+            Transport::Outbox(dir) => {
+                let file = write_whole(dir, &message.formatted()).await.map_err(|e| {
+                    format!(
+                        "cannot write the letter to the outbox {}: {e}",
+                        dir.display()
+                    )
+                })?;
+                tracing::info!(to = %letter.to_email, subject = %letter.subject, file = %file.display(), "letter written to the outbox (no smtp_url)");
+                Ok(())
+            }
         }
     }
 
@@ -161,5 +168,83 @@ impl Mailer {
                 tracing::error!(to = %letter.to_email, subject = %letter.subject, "{e}");
             }
         });
+    }
+}
+
+/// Writes `raw` as a new `.eml` file in `dir`: first under a hidden name, then renamed,
+/// which is atomic, so the letter appears whole or not at all. Names start with the
+/// time, so a listing shows letters in the order they were written.
+async fn write_whole(dir: &Path, raw: &[u8]) -> std::io::Result<PathBuf> {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let name = format!("{millis}-{}.eml", &crate::secrets::secret()[..16]);
+    let part = dir.join(format!(".{name}.part"));
+    let file = dir.join(name);
+    tokio::fs::write(&part, raw).await?;
+    if let Err(e) = tokio::fs::rename(&part, &file).await {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(e);
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use masthead_testkit::mail::Letter as Read;
+
+    /// Whoever reads the outbox (an operator, a test) while letters are being
+    /// written sees whole letters or none: each one appears complete or not at all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_outbox_holds_only_whole_letters() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Arc::new(Mailer::outbox(dir.path(), "Desk <desk@news.example>").unwrap());
+        // Big enough that writing one takes several system calls.
+        let html = format!("<p>{}</p>", "every word counts ".repeat(200_000));
+        let letters = 30;
+        let writer = {
+            let mailer = mailer.clone();
+            let html = html.clone();
+            tokio::spawn(async move {
+                for n in 0..letters {
+                    let letter = Letter {
+                        to_name: "Ann".into(),
+                        to_email: "ann@example.com".into(),
+                        subject: format!("Letter {n}"),
+                        parts: LetterParts {
+                            text: "every word counts".into(),
+                            html: html.clone(),
+                        },
+                    };
+                    mailer.send(&letter).await.unwrap();
+                }
+            })
+        };
+        // Read the outbox over and over while letters are written, then once more.
+        let seen = loop {
+            let done = writer.is_finished();
+            let mut seen = 0;
+            for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "eml") {
+                    let read = Read::parse(&std::fs::read(&path).unwrap());
+                    assert_eq!(
+                        read.html.trim_end(),
+                        html,
+                        "{} is cut short",
+                        path.display()
+                    );
+                    seen += 1;
+                }
+            }
+            if done {
+                break seen;
+            }
+            tokio::task::yield_now().await;
+        };
+        writer.await.unwrap();
+        assert_eq!(seen, letters);
     }
 }

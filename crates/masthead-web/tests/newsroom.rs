@@ -1267,7 +1267,7 @@ async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Ar
     );
 }
 
-/// The letters in `outbox` (lettre's `.eml` files), parsed, waiting up to five seconds
+/// The letters in `outbox` (`.eml` files), parsed, waiting up to five seconds
 /// for `count` of them (they are written after the answer).
 async fn letters(outbox: &std::path::Path, count: usize) -> Vec<Letter> {
     for _ in 0..100 {
