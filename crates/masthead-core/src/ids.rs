@@ -28,5 +28,7 @@ id_type!(
     MediaId,
     CorrectionId,
     RedirectId,
-    PageId
+    PageId,
+    TierId,
+    OfferId
 );

@@ -23,6 +23,7 @@ pub mod slug;
 pub mod staffing;
 pub mod store;
 pub mod taxonomy;
+pub mod tier;
 pub mod workflow;
 
 pub use error::{Error, FieldError, Result};

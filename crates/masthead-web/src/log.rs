@@ -71,13 +71,15 @@ pub fn request(method: &Method, path: &str, status: StatusCode, started: Instant
     }
     thread_local! {
         /// Each thread makes its lines here, so making one allocates nothing.
-        static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256));
+        static LINE: RefCell<(Vec<u8>, Stamp)> =
+            RefCell::new((Vec::with_capacity(256), Stamp::default()));
     }
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    LINE.with_borrow_mut(|text| {
+    LINE.with_borrow_mut(|(text, stamp)| {
         text.clear();
         line(
             text,
+            stamp,
             log.json,
             chrono::Utc::now(),
             method,
@@ -89,9 +91,38 @@ pub fn request(method: &Method, path: &str, status: StatusCode, started: Instant
     });
 }
 
+/// A line's timestamp up to its seconds ("2026-12-03T12:02:15"), made once a second:
+/// the request log writes one for every request.
+#[derive(Default)]
+struct Stamp {
+    second: Option<i64>,
+    text: String,
+}
+
+impl Stamp {
+    /// `at` as the subscriber writes it: RFC 3339, microseconds, `Z`.
+    fn write(&mut self, text: &mut Vec<u8>, at: chrono::DateTime<chrono::Utc>) {
+        let second = at.timestamp();
+        if self.second != Some(second) {
+            self.text = at.format("%Y-%m-%dT%H:%M:%S").to_string();
+            self.second = Some(second);
+        }
+        text.extend_from_slice(self.text.as_bytes());
+        let micros = at.timestamp_subsec_micros().min(999_999);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(micros);
+        text.push(b'.');
+        text.extend(std::iter::repeat_n(b'0', 6 - digits.len()));
+        text.extend_from_slice(digits.as_bytes());
+        text.push(b'Z');
+    }
+}
+
 /// One request line, in the shape the subscriber writes its other lines, onto `text`.
+#[allow(clippy::too_many_arguments)]
 fn line(
     text: &mut Vec<u8>,
+    stamp: &mut Stamp,
     json: bool,
     at: chrono::DateTime<chrono::Utc>,
     method: &Method,
@@ -99,21 +130,11 @@ fn line(
     status: StatusCode,
     micros: u64,
 ) {
-    use chrono::{Datelike, Timelike};
-    let timestamp = format_args!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.timestamp_subsec_micros().min(999_999)
-    );
-    // Writing into a Vec cannot fail.
-    let _ = if json {
+    if json {
+        let mut timestamp = Vec::with_capacity(32);
+        stamp.write(&mut timestamp, at);
         let object = serde_json::json!({
-            "timestamp": timestamp.to_string(),
+            "timestamp": String::from_utf8_lossy(&timestamp),
             "level": "INFO",
             "message": "request",
             "method": method.as_str(),
@@ -122,14 +143,33 @@ fn line(
             "micros": micros,
             "target": TARGET,
         });
-        writeln!(text, "{object}")
+        // Writing into a Vec cannot fail.
+        let _ = writeln!(text, "{object}");
+        return;
+    }
+    stamp.write(text, at);
+    text.extend_from_slice(b"  INFO ");
+    text.extend_from_slice(TARGET.as_bytes());
+    text.extend_from_slice(b": request method=");
+    text.extend_from_slice(method.as_str().as_bytes());
+    text.extend_from_slice(b" path=");
+    // As `{:?}` writes it: paths are printable ASCII but for rare exceptions, which
+    // take the general way.
+    if path
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        text.push(b'"');
+        text.extend_from_slice(path.as_bytes());
+        text.push(b'"');
     } else {
-        writeln!(
-            text,
-            "{timestamp}  INFO {TARGET}: request method={method} path={path:?} status={} micros={micros}",
-            status.as_u16()
-        )
-    };
+        let _ = write!(text, "{path:?}");
+    }
+    text.extend_from_slice(b" status=");
+    text.extend_from_slice(itoa::Buffer::new().format(status.as_u16()).as_bytes());
+    text.extend_from_slice(b" micros=");
+    text.extend_from_slice(itoa::Buffer::new().format(micros).as_bytes());
+    text.push(b'\n');
 }
 
 /// A writer whose lines a thread of its own writes out in batches (see the module).
@@ -313,7 +353,16 @@ mod tests {
     ) -> String {
         let mut text = b"left from the line before".to_vec();
         text.clear();
-        line(&mut text, json, at, method, path, status, micros);
+        line(
+            &mut text,
+            &mut Stamp::default(),
+            json,
+            at,
+            method,
+            path,
+            status,
+            micros,
+        );
         String::from_utf8(text).unwrap()
     }
 
@@ -335,6 +384,27 @@ mod tests {
             "2026-12-03T12:02:15.685209Z  INFO masthead::request: request method=GET \
              path=\"/world/a \\\"b\\\"/\" status=200 micros=17\n"
         );
+        // Paths that need escaping are written as `{:?}` writes them.
+        let odd = made(false, at, &Method::GET, "/a\tb\\c\u{7f}", StatusCode::OK, 1);
+        assert!(
+            odd.contains(r#"path="/a\tb\\c\u{7f}" status=200 micros=1"#),
+            "{odd}"
+        );
+        // One stamp serves the lines of one second, and is made again for the next.
+        let mut stamp = Stamp::default();
+        let mut text = Vec::new();
+        for (at, expected) in [
+            ("2026-12-03T12:02:15.000001Z", "2026-12-03T12:02:15.000001Z"),
+            ("2026-12-03T12:02:15.999999Z", "2026-12-03T12:02:15.999999Z"),
+            ("2026-12-03T12:02:16.5Z", "2026-12-03T12:02:16.500000Z"),
+        ] {
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            text.clear();
+            stamp.write(&mut text, at);
+            assert_eq!(String::from_utf8_lossy(&text), expected);
+        }
         // Whole seconds and the first microsecond keep their zeros.
         let early = chrono::DateTime::parse_from_rfc3339("0999-01-02T03:04:05.000001Z")
             .unwrap()
