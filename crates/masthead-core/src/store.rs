@@ -17,7 +17,8 @@ use crate::comment::{
 };
 use crate::error::Result;
 use crate::ids::{
-    ArticleId, CommentId, MediaId, MemberId, PageId, PasskeyId, PersonId, SectionId, TagId,
+    ArticleId, CommentId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId, SectionId,
+    TagId, TierId,
 };
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
@@ -30,6 +31,7 @@ use crate::people::{NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
 use crate::taxonomy::{NewSection, Section, Tag, TagEdit};
+use crate::tier::{Offer, OfferInput, Tier, TierInput};
 use crate::workflow::StatusChange;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -854,6 +856,41 @@ pub trait MemberStore: Send + Sync {
     async fn delete_member(&self, id: MemberId, now: DateTime<Utc>) -> Result<()>;
 }
 
+/// Tiers and offers (see `tier`): what readers may pay for. Changes to them are site
+/// changes (the support page and every paywall box show them).
+#[async_trait]
+pub trait RevenueStore: Send + Sync {
+    /// Every tier: the free one first, then paid ones by monthly price and name;
+    /// archived ones only when `archived_too`.
+    async fn tiers(&self, archived_too: bool) -> Result<Vec<Tier>>;
+
+    async fn tier(&self, id: TierId) -> Result<Option<Tier>>;
+
+    async fn tier_by_slug(&self, slug: &str) -> Result<Option<Tier>>;
+
+    /// Adds a paid tier (validated; there is one free tier). A slug in use is a
+    /// conflict.
+    async fn create_tier(&self, tier: &TierInput, now: DateTime<Utc>) -> Result<Tier>;
+
+    /// Replaces a tier's fields (validated, and see `TierInput::may_replace`).
+    async fn update_tier(&self, id: TierId, tier: &TierInput, now: DateTime<Utc>) -> Result<Tier>;
+
+    /// Stops offering a paid tier (and its offers), or offers it again. The free tier
+    /// is always offered.
+    async fn archive_tier(&self, id: TierId, archived: bool, now: DateTime<Utc>) -> Result<()>;
+
+    /// Every offer, newest first; archived ones only when `archived_too`.
+    async fn offers(&self, archived_too: bool) -> Result<Vec<Offer>>;
+
+    async fn offer_by_code(&self, code: &str) -> Result<Option<Offer>>;
+
+    /// Adds an offer (validated against its tier). A code in use is a conflict.
+    async fn create_offer(&self, offer: &OfferInput, now: DateTime<Utc>) -> Result<Offer>;
+
+    /// Stops an offer, or offers it again (while its tier is offered).
+    async fn archive_offer(&self, id: OfferId, archived: bool) -> Result<()>;
+}
+
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
@@ -866,6 +903,7 @@ pub trait Store:
     + MediaStore
     + CommentStore
     + MemberStore
+    + RevenueStore
 {
 }
 
@@ -878,14 +916,15 @@ impl<T> Store for T where
         + MediaStore
         + CommentStore
         + MemberStore
+        + RevenueStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        ArticleStore, CommentStore, MediaStore, MemberStore, RevisionStore, SiteStore, StaffStore,
-        Store, TaxonomyStore,
+        ArticleStore, CommentStore, MediaStore, MemberStore, RevenueStore, RevisionStore,
+        SiteStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -931,3 +931,95 @@ impl From<PasskeyRow> for masthead_core::member::Passkey {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TierRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub paid: bool,
+    pub currency: String,
+    pub monthly_price: i64,
+    pub yearly_price: i64,
+    pub trial_days: i32,
+    pub benefits: String,
+    pub public: bool,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TierRow> for masthead_core::tier::Tier {
+    type Error = Error;
+    fn try_from(r: TierRow) -> Result<Self> {
+        Ok(masthead_core::tier::Tier {
+            id: TierId(r.id),
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+            paid: r.paid,
+            currency: r.currency,
+            monthly_price: r.monthly_price,
+            yearly_price: r.yearly_price,
+            trial_days: u32::try_from(r.trial_days).unwrap_or(0),
+            benefits: json(&r.benefits)?,
+            public: r.public,
+            archived: r.archived,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfferRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub tier_id: i64,
+    pub cadence: String,
+    pub discount_kind: String,
+    pub discount: i64,
+    pub duration: String,
+    pub duration_months: i32,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<OfferRow> for masthead_core::tier::Offer {
+    type Error = Error;
+    fn try_from(r: OfferRow) -> Result<Self> {
+        use masthead_core::tier::{Discount, OfferDuration};
+        let stored = |what: &str| Error::Internal {
+            message: format!("stored offer {} has an unknown {what}", r.id),
+            source: None,
+        };
+        let discount = match r.discount_kind.as_str() {
+            "percent" => {
+                Discount::Percent(u32::try_from(r.discount).map_err(|_| stored("discount"))?)
+            }
+            "fixed" => Discount::Fixed(r.discount),
+            _ => return Err(stored("discount")),
+        };
+        let duration = match r.duration.as_str() {
+            "once" => OfferDuration::Once,
+            "forever" => OfferDuration::Forever,
+            "months" => OfferDuration::Months(
+                u32::try_from(r.duration_months).map_err(|_| stored("duration"))?,
+            ),
+            _ => return Err(stored("duration")),
+        };
+        Ok(masthead_core::tier::Offer {
+            id: OfferId(r.id),
+            code: r.code,
+            name: r.name,
+            tier: TierId(r.tier_id),
+            cadence: word(&r.cadence)?,
+            discount,
+            duration,
+            archived: r.archived,
+            created_at: r.created_at,
+        })
+    }
+}

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// What the writer gathers before it writes, at most.
 const WRITE_BYTES: usize = 64 * 1024;
+/// The most buffer kept between batches.
+const KEPT_BYTES: usize = 1024 * 1024;
 /// How long a line may wait for others to go out with it.
 const GATHER: Duration = Duration::from_millis(50);
 /// Lines waiting past this make whoever logs wait for the writer: a burst far beyond
@@ -284,8 +286,9 @@ fn write_out(shared: &Shared, mut sink: impl Write) {
             // Nowhere to report a failing stderr; the lines are let go.
             let _ = sink.write_all(&batch).and_then(|()| sink.flush());
             batch.clear();
-            // A burst's buffer is not kept for the quiet that follows.
-            batch.shrink_to(WRITE_BYTES);
+            // Kept for the next batch, so a busy log does not grow a buffer again every
+            // time; a burst's larger one is not kept for the quiet that follows.
+            batch.shrink_to(KEPT_BYTES);
         }
         if ended && shared.lock().lines.is_empty() {
             return;
