@@ -139,6 +139,72 @@ pub fn known_currency(code: &str) -> bool {
         && rusty_money::iso::find(code).is_some()
 }
 
+/// Digits after the decimal point in `currency`'s prices (2 for EUR, 0 for JPY).
+fn exponent(currency: &str) -> u32 {
+    rusty_money::iso::find(currency).map_or(2, |c| c.exponent)
+}
+
+/// A price as admins type it ("5", "5.00", "5,5") in minor units of `currency`; an
+/// error naming `field` for anything else (a sign, thousands separators, more decimals
+/// than the currency has).
+pub fn parse_price(field: &'static str, text: &str, currency: &str) -> Result<i64> {
+    let digits = exponent(currency);
+    let wrong = || {
+        Error::invalid(
+            field,
+            if digits == 0 {
+                "give the price in whole units, like 800".to_owned()
+            } else {
+                format!("give the price like 5.{}", "0".repeat(digits as usize))
+            },
+        )
+    };
+    let text = text.trim();
+    let (whole, fraction) = match text.split_once(['.', ',']) {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 12
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || fraction.len() > digits as usize
+    {
+        return Err(wrong());
+    }
+    let scale = 10_i64.pow(digits);
+    let whole: i64 = whole.parse().map_err(|_| wrong())?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        let padded = format!("{fraction:0<width$}", width = digits as usize);
+        padded.parse().map_err(|_| wrong())?
+    };
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(wrong)
+}
+
+/// A price in minor units as a form shows it: "5.00" (EUR), "800" (JPY).
+pub fn format_price(minor: i64, currency: &str) -> String {
+    let digits = exponent(currency);
+    if digits == 0 {
+        return minor.to_string();
+    }
+    let scale = 10_i64.pow(digits);
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    let scale = scale.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        minor / scale,
+        minor % scale,
+        width = digits as usize
+    )
+}
+
 fn check_name(v: &mut Validator, field: &'static str, name: &str) {
     let chars = name.trim().chars().count();
     v.check(
@@ -732,6 +798,39 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
         };
         assert_eq!(offer.price(&tier), 4000);
+    }
+
+    #[test]
+    fn prices_are_read_and_written_in_the_currencys_units() {
+        for (text, currency, expected) in [
+            ("5", "EUR", Some(500)),
+            ("5.00", "EUR", Some(500)),
+            ("5,5", "EUR", Some(550)),
+            (" 49.99 ", "USD", Some(4999)),
+            ("800", "JPY", Some(800)),
+            ("8.5", "JPY", None),
+            ("5.001", "EUR", None),
+            ("-5", "EUR", None),
+            ("1,000.00", "EUR", None),
+            ("", "EUR", None),
+            (".50", "EUR", None),
+            ("five", "EUR", None),
+            ("9999999999999", "EUR", None),
+        ] {
+            assert_eq!(
+                parse_price("monthly_price", text, currency).ok(),
+                expected,
+                "{text:?} {currency}"
+            );
+        }
+        assert_eq!(format_price(500, "EUR"), "5.00");
+        assert_eq!(format_price(4999, "USD"), "49.99");
+        assert_eq!(format_price(5, "EUR"), "0.05");
+        assert_eq!(format_price(800, "JPY"), "800");
+        for (minor, currency) in [(500, "EUR"), (4999, "USD"), (800, "JPY"), (0, "EUR")] {
+            let text = format_price(minor, currency);
+            assert_eq!(parse_price("p", &text, currency).unwrap(), minor);
+        }
     }
 
     #[test]

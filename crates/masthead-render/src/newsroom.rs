@@ -792,3 +792,59 @@ pub struct PageEditView {
     pub errors: Vec<FieldErrorView>,
     pub notice: Option<String>,
 }
+
+/// A tier on the tiers page, its prices as the form shows them ("5.00").
+#[derive(Debug, Clone, Serialize)]
+pub struct TierRowView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub paid: bool,
+    pub free: bool,
+    pub currency: String,
+    pub monthly_price: String,
+    pub yearly_price: String,
+    pub trial_days: u32,
+    /// One per line, as the form's text area holds them.
+    pub benefits: String,
+    pub public: bool,
+    pub archived: bool,
+}
+
+/// An offer on the tiers page, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferRowView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub tier: String,
+    /// "50% off", "2.00 EUR off".
+    pub discount: String,
+    /// "the first month", "3 months", "for as long as they subscribe".
+    pub lasts: String,
+    /// What readers pay meanwhile, e.g. "2.50 EUR a month".
+    pub price: String,
+    pub archived: bool,
+}
+
+/// A paid tier an offer may be for.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierChoice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Tiers and offers, for admins.
+#[derive(Debug, Clone, Serialize)]
+pub struct TiersView {
+    pub chrome: DeskChrome,
+    pub tiers: Vec<TierRowView>,
+    pub offers: Vec<OfferRowView>,
+    /// Paid tiers still offered: what a new offer may be for.
+    pub choices: Vec<TierChoice>,
+    /// The currency a new tier starts in: the one the other tiers use.
+    pub currency: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

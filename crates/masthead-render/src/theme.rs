@@ -83,6 +83,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/structure.html"),
     ),
     (
+        "newsroom/tiers.html",
+        include_str!("../newsroom/templates/tiers.html"),
+    ),
+    (
         "newsroom/pages.html",
         include_str!("../newsroom/templates/pages.html"),
     ),

@@ -307,6 +307,7 @@ store_test!(
     admins_invite_staff_who_choose_their_own_password,
     a_refused_invitation_letter_is_said_with_the_link,
     editors_rename_sections_and_merge_tags_without_breaking_links,
+    admins_price_tiers_and_make_offers,
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
     editors_write_static_pages,
     the_social_picture_can_differ_from_the_featured_one,
@@ -1263,6 +1264,206 @@ async fn editors_rename_sections_and_merge_tags_without_breaking_links(store: Ar
     author.login(&amy.email, PASSWORD).await;
     assert_eq!(
         author.get("/newsroom/structure").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn admins_price_tiers_and_make_offers(store: Arc<dyn Store>) {
+    use masthead_core::tier::{Discount, OfferDuration, FREE};
+    let ada = staff(&*store, "Ada", Role::Admin).await;
+    let app = app(store.clone());
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&ada.email, PASSWORD).await;
+    let page = admin.get("/newsroom/tiers").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<h1>Tiers and offers</h1>"));
+    assert!(
+        page.body.contains(r#"value="free" readonly"#),
+        "the free tier is there"
+    );
+    assert!(page.body.contains("No offers yet."));
+
+    // A paid tier, priced as people write prices.
+    let tier = |name: &str, monthly: &str| {
+        vec![
+            ("name", name.to_owned()),
+            ("slug", name.to_lowercase()),
+            ("description", "Keeps the newsroom going".to_owned()),
+            ("currency", "eur".to_owned()),
+            ("monthly_price", monthly.to_owned()),
+            ("yearly_price", "50".to_owned()),
+            ("trial_days", "14".to_owned()),
+            (
+                "benefits",
+                "Every story\r\n\r\n  The weekly letter \r\n".to_owned(),
+            ),
+            ("public", "1".to_owned()),
+        ]
+    };
+    async fn post(admin: &mut Browser, path: String, f: Vec<(&'static str, String)>) -> Reply {
+        let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        admin.post(&path, &refs).await
+    }
+    let r = post(
+        &mut admin,
+        "/newsroom/tiers".into(),
+        tier("Supporter", "5,00"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let made = store.tier_by_slug("supporter").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            made.monthly_price,
+            made.yearly_price,
+            made.trial_days,
+            made.currency.as_str()
+        ),
+        (500, 5000, 14, "EUR")
+    );
+    assert_eq!(made.benefits, vec!["Every story", "The weekly letter"]);
+    let page = admin.get("/newsroom/tiers?notice=tier").await;
+    assert!(
+        page.body.contains(r#"value="5.00""#),
+        "prices shown as typed"
+    );
+    assert!(page.body.contains("Every story\nThe weekly letter"));
+
+    // A price that is no price, and a slug in use: said, nothing stored.
+    let r = post(&mut admin, "/newsroom/tiers".into(), tier("Patron", "five")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("monthly_price: give the price like 5.00"),
+        "{}",
+        r.body
+    );
+    let r = post(&mut admin, "/newsroom/tiers".into(), tier("Supporter", "6")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(store.tiers(true).await.unwrap().len(), 2);
+
+    // Changed; then the free tier's words, which keep it free.
+    let r = post(
+        &mut admin,
+        format!("/newsroom/tiers/{}", made.id),
+        tier("Supporter", "6.50"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        store.tier(made.id).await.unwrap().unwrap().monthly_price,
+        650
+    );
+    let free = store.tier_by_slug(FREE).await.unwrap().unwrap();
+    let r = post(
+        &mut admin,
+        format!("/newsroom/tiers/{}", free.id),
+        vec![
+            ("name", "Members".to_owned()),
+            ("slug", FREE.to_owned()),
+            ("currency", "EUR".to_owned()),
+            ("monthly_price", "9.00".to_owned()),
+            ("benefits", "Comments".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let free = store.tier(free.id).await.unwrap().unwrap();
+    assert_eq!(
+        (free.name.as_str(), free.paid, free.monthly_price),
+        ("Members", false, 0)
+    );
+    assert!(free.public, "the free tier is always offered");
+    let r = post(
+        &mut admin,
+        format!("/newsroom/tiers/{}/archive", free.id),
+        vec![("archived", "1".to_owned())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &mut admin,
+        "/newsroom/tiers/9999".into(),
+        tier("Ghost", "5"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // An offer: half off the monthly price for three months.
+    let offer = |code: &str, discount: &str| {
+        vec![
+            ("name", "Spring".to_owned()),
+            ("code", code.to_owned()),
+            ("tier", made.id.to_string()),
+            ("cadence", "month".to_owned()),
+            ("discount_kind", "percent".to_owned()),
+            ("discount", discount.to_owned()),
+            ("duration", "months".to_owned()),
+            ("months", "3".to_owned()),
+        ]
+    };
+    let r = post(&mut admin, "/newsroom/offers".into(), offer("spring", "50")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let spring = store.offer_by_code("spring").await.unwrap().unwrap();
+    assert_eq!(
+        (spring.discount, spring.duration),
+        (Discount::Percent(50), OfferDuration::Months(3))
+    );
+    let page = admin.get("/newsroom/tiers").await;
+    assert!(page.body.contains("50% off, 3 months"), "{}", page.body);
+    assert!(page.body.contains("3.25 EUR a month"));
+    let r = post(
+        &mut admin,
+        "/newsroom/offers".into(),
+        offer("autumn", "150"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(store.offer_by_code("autumn").await.unwrap().is_none());
+    let r = post(
+        &mut admin,
+        format!("/newsroom/offers/{}/archive", spring.id),
+        vec![("archived", "1".to_owned())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        store
+            .offer_by_code("spring")
+            .await
+            .unwrap()
+            .unwrap()
+            .archived
+    );
+
+    // Archived, the tier leaves the choices for new offers.
+    let r = post(
+        &mut admin,
+        format!("/newsroom/tiers/{}/archive", made.id),
+        vec![("archived", "1".to_owned())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store.tier(made.id).await.unwrap().unwrap().archived);
+    let page = admin.get("/newsroom/tiers").await;
+    assert!(page.body.contains("(archived)"));
+    assert!(!page.body.contains("<h3>New offer</h3>"));
+
+    // Every change is in the audit log.
+    let audit = admin.get("/newsroom/audit").await;
+    for words in [
+        "tier supporter: made",
+        "tier supporter: changed",
+        "offer spring: made",
+    ] {
+        assert!(audit.body.contains(words), "{words}");
+    }
+
+    // Not for editors.
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let mut editor = Browser::new(&app, "192.0.2.2");
+    editor.login(&ed.email, PASSWORD).await;
+    assert_eq!(
+        editor.get("/newsroom/tiers").await.status,
         StatusCode::FORBIDDEN
     );
 }
@@ -2236,6 +2437,40 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .await
                 .unwrap();
             let page_slug = format!("matrix-page-{checked}-new");
+            // A paid tier and an offer of its own for every walk, and a new slug and
+            // code for what the walk makes.
+            let tier_input = masthead_core::tier::TierInput {
+                slug: format!("matrix-tier-{checked}"),
+                name: "Matrix tier".into(),
+                description: String::new(),
+                paid: true,
+                currency: "EUR".into(),
+                monthly_price: 500,
+                yearly_price: 5000,
+                trial_days: 0,
+                benefits: Vec::new(),
+                public: true,
+            };
+            let tier = store
+                .create_tier(&tier_input, chrono::Utc::now())
+                .await
+                .unwrap();
+            let offer = store
+                .create_offer(
+                    &masthead_core::tier::OfferInput {
+                        code: format!("matrix-offer-{checked}"),
+                        name: "Matrix offer".into(),
+                        tier: tier.id,
+                        cadence: masthead_core::tier::Cadence::Month,
+                        discount: masthead_core::tier::Discount::Percent(10),
+                        duration: masthead_core::tier::OfferDuration::Once,
+                    },
+                    chrono::Utc::now(),
+                )
+                .await
+                .unwrap();
+            let (tier_slug, tier_id) = (format!("matrix-tier-{checked}-new"), tier.id.to_string());
+            let offer_code = format!("matrix-offer-{checked}-new");
             let (tag_name, into_name) = (tags[0].name.clone(), tags[1].name.clone());
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
@@ -2271,6 +2506,10 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 section.id.to_string()
             } else if route.path.starts_with("/newsroom/tags/") {
                 tags[0].id.to_string()
+            } else if route.path.starts_with("/newsroom/tiers/") {
+                tier_id.clone()
+            } else if route.path.starts_with("/newsroom/offers/") {
+                offer.id.to_string()
             } else {
                 draft.to_string()
             };
@@ -2355,6 +2594,25 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("status", "draft"),
                     ],
                     "/newsroom/tags/{id}" => &[("name", tag_name.as_str())],
+                    "/newsroom/tiers" | "/newsroom/tiers/{id}" => &[
+                        ("name", "Matrix tier"),
+                        ("slug", tier_slug.as_str()),
+                        ("currency", "EUR"),
+                        ("monthly_price", "5.00"),
+                        ("yearly_price", "50.00"),
+                    ],
+                    "/newsroom/tiers/{id}/archive" | "/newsroom/offers/{id}/archive" => {
+                        &[("archived", "1")]
+                    }
+                    "/newsroom/offers" => &[
+                        ("name", "Matrix offer"),
+                        ("code", offer_code.as_str()),
+                        ("tier", tier_id.as_str()),
+                        ("cadence", "year"),
+                        ("discount_kind", "fixed"),
+                        ("discount", "5"),
+                        ("duration", "once"),
+                    ],
                     "/newsroom/tags/{id}/merge" => &[("into", into_name.as_str())],
                     "/newsroom/reset" => &[("email", owner.email.as_str())],
                     "/newsroom/reset/{token}" => &[("password", PASSWORD), ("confirm", PASSWORD)],

@@ -18,6 +18,7 @@ mod media;
 mod pages;
 mod static_pages;
 mod structure;
+mod tiers;
 
 pub use media::resume_variants;
 
@@ -220,6 +221,42 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/pages/{id}",
             Staff(Editor),
             post(static_pages::save),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/tiers",
+            Staff(Admin),
+            get(tiers::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tiers",
+            Staff(Admin),
+            post(tiers::create),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tiers/{id}",
+            Staff(Admin),
+            post(tiers::update),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/tiers/{id}/archive",
+            Staff(Admin),
+            post(tiers::archive),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/offers",
+            Staff(Admin),
+            post(tiers::create_offer),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/offers/{id}/archive",
+            Staff(Admin),
+            post(tiers::archive_offer),
         ),
         route(
             Method::GET,
