@@ -187,6 +187,15 @@ pub fn parse_price(field: &'static str, text: &str, currency: &str) -> Result<i6
         .ok_or_else(wrong)
 }
 
+/// A price in minor units as readers read it, the currency's way: "$8.00", "€5,00",
+/// "¥800"; an unknown currency's code after the amount.
+pub fn display_price(minor: i64, currency: &str) -> String {
+    match rusty_money::iso::find(currency) {
+        Some(c) => rusty_money::Money::from_minor(minor, c).to_string(),
+        None => format!("{} {currency}", format_price(minor, currency)),
+    }
+}
+
 /// A price in minor units as a form shows it: "5.00" (EUR), "800" (JPY).
 pub fn format_price(minor: i64, currency: &str) -> String {
     let digits = exponent(currency);
@@ -827,6 +836,14 @@ mod tests {
         assert_eq!(format_price(4999, "USD"), "49.99");
         assert_eq!(format_price(5, "EUR"), "0.05");
         assert_eq!(format_price(800, "JPY"), "800");
+        assert_eq!(display_price(800, "USD"), "$8.00");
+        assert_eq!(display_price(4000, "USD"), "$40.00");
+        assert_eq!(display_price(800, "JPY"), "¥800");
+        assert!(
+            display_price(550, "EUR").contains("5,50"),
+            "{}",
+            display_price(550, "EUR")
+        );
         for (minor, currency) in [(500, "EUR"), (4999, "USD"), (800, "JPY"), (0, "EUR")] {
             let text = format_price(minor, currency);
             assert_eq!(parse_price("p", &text, currency).unwrap(), minor);

@@ -782,6 +782,40 @@ pub struct StaticPageView {
     pub title: String,
     pub body_html: String,
     pub updated: TimeView,
+    /// On the support page: the tiers readers may choose, the free one first.
+    pub tiers: Vec<TierCardView>,
+    /// Whether readers can pay online here (a payment provider is set up).
+    pub payments: bool,
+}
+
+/// A tier as the support page offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierCardView {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub free: bool,
+    /// "$8.00", as readers read prices.
+    pub monthly: String,
+    pub yearly: String,
+    pub trial_days: u32,
+    pub benefits: Vec<String>,
+}
+
+impl TierCardView {
+    pub fn new(tier: &masthead_core::tier::Tier) -> Self {
+        use masthead_core::tier::display_price;
+        Self {
+            slug: tier.slug.clone(),
+            name: tier.name.clone(),
+            description: tier.description.clone(),
+            free: !tier.paid,
+            monthly: display_price(tier.monthly_price, &tier.currency),
+            yearly: display_price(tier.yearly_price, &tier.currency),
+            trial_days: tier.trial_days,
+            benefits: tier.benefits.clone(),
+        }
+    }
 }
 
 /// Search results.

@@ -1522,10 +1522,46 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
     settings.support_text = "Reporting costs money.".into();
     settings.support_url = "/support/".into();
     store.save_settings(&settings).await.unwrap();
+    // Tiers: one offered, one archived, one kept off the page.
+    let tier = |slug: &str, public: bool| masthead_core::tier::TierInput {
+        slug: slug.into(),
+        name: slug.to_uppercase(),
+        description: format!("The {slug} tier."),
+        paid: true,
+        currency: "USD".into(),
+        monthly_price: 800,
+        yearly_price: 8000,
+        trial_days: 14,
+        benefits: vec![format!("Everything for {slug}")],
+        public,
+    };
+    let now = chrono::Utc::now();
+    store.create_tier(&tier("reader", true), now).await.unwrap();
+    let old = store
+        .create_tier(&tier("founder", true), now)
+        .await
+        .unwrap();
+    store.archive_tier(old.id, true, now).await.unwrap();
+    store
+        .create_tier(&tier("hidden", false), now)
+        .await
+        .unwrap();
     let app = app_without_letters(store.clone());
     let mut reader = Browser::new(&app, "192.0.2.30", BASE);
     let page = reader.get("/support/").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"<li class="tier" id="tier-free">"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"<li class="tier" id="tier-reader">"#));
+    assert!(page.body.contains("<strong>$8.00</strong> a month"));
+    assert!(page.body.contains("or $80.00 a year"));
+    assert!(page.body.contains("The first 14 days free"));
+    assert!(page.body.contains("<li>Everything for reader</li>"));
+    assert!(!page.body.contains("tier-founder") && !page.body.contains("tier-hidden"));
+    assert!(page.body.contains("does not take payments online yet"));
     let join = r#"href="/signup?return_to=/support/""#;
     assert!(page.body.contains(join), "{}", page.body);
     assert!(page
@@ -1563,6 +1599,7 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
         .get("/corrections/")
         .await;
     assert!(!plain.body.contains("Become a member"));
+    assert!(!plain.body.contains("tier-list"));
 }
 
 /// The account page lists the browsers a member is signed in on, this one marked, and

@@ -9,7 +9,7 @@ use axum::response::Response;
 use masthead_core::page::PageStatus;
 use masthead_core::store::{ArticleFilter, PageRequest};
 use masthead_render::views::{
-    CorrectionsView, LoggedCorrectionView, PageView, StaticPageView, TimeView,
+    CorrectionsView, LoggedCorrectionView, PageView, StaticPageView, TierCardView, TimeView,
 };
 
 /// Corrections per page of the log.
@@ -33,11 +33,26 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
         .store
         .media_by_keys(&masthead_render::pictures::stored_in(&p.body_html))
         .await?;
+    // The page the publication's appeal leads to offers its tiers.
+    let tiers = if chrome.support.as_ref().is_some_and(|s| s.href == p.path()) {
+        state
+            .store
+            .tiers(false)
+            .await?
+            .iter()
+            .filter(|t| t.offered())
+            .map(TierCardView::new)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let view = StaticPageView {
         chrome,
         title: p.title,
         body_html: masthead_render::pictures::responsive(&p.body_html, &pictures),
         updated: TimeView::new(p.updated_at, zone),
+        tiers,
+        payments: false,
     };
     // Pages change only with a site-wide notice (they are in every footer), which
     // empties the whole cache; the page shows no articles, only its pictures.

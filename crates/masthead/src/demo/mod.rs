@@ -69,8 +69,24 @@ struct DemoFile {
     publication: Publication,
     staff: Vec<StaffEntry>,
     members: Vec<MemberEntry>,
+    tiers: Vec<TierEntry>,
     pages: Vec<PageEntry>,
     articles: Vec<ArticleEntry>,
+}
+
+/// A paid tier, priced in the currency's units ("8.00").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierEntry {
+    slug: String,
+    name: String,
+    description: String,
+    currency: String,
+    monthly: String,
+    yearly: String,
+    #[serde(default)]
+    trial_days: u32,
+    benefits: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -499,6 +515,25 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         for c in &a.comments {
             add_comment(store, &members, article.id, c, None, start, &mut minute).await?;
         }
+    }
+    for t in &demo.tiers {
+        let price = |field, text| masthead_core::tier::parse_price(field, text, &t.currency);
+        let tier = masthead_core::tier::TierInput {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            paid: true,
+            currency: t.currency.clone(),
+            monthly_price: price("monthly", &t.monthly)?,
+            yearly_price: price("yearly", &t.yearly)?,
+            trial_days: t.trial_days,
+            benefits: t.benefits.clone(),
+            public: true,
+        };
+        store
+            .create_tier(&tier, now - Duration::days(30))
+            .await
+            .map_err(|e| anyhow!("demo tier {:?}: {e}", t.name))?;
     }
     for (position, p) in demo.pages.iter().enumerate() {
         let content = PageContent {
