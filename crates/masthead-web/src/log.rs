@@ -44,33 +44,31 @@ pub fn init(json: bool, filter: &str) -> LogGuard {
     let (writer, guard) = Batched::start(std::io::stderr());
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = REQUEST_LOG.set(RequestLog {
-        writer: writer.clone(),
-        json,
-    });
     // Colours only for a person at a terminal: a file or a journal gets plain lines,
     // which are also cheaper to make.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(writer);
+        .with_writer(writer.clone());
     if json {
         builder.json().flatten_event(true).init();
     } else {
         builder.compact().init();
     }
+    // Whether request lines are wanted is settled now, once: asking the subscriber on
+    // every request cost more than the rest of the line.
+    if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+        let _ = REQUEST_LOG.set(RequestLog { writer, json });
+    }
     guard
 }
 
-/// Logs one answered request, when the request log is on (`init` was called and the
-/// filter lets `masthead::request` through at INFO); costs next to nothing when off.
+/// Logs one answered request, when the request log is on (`init` was called with a
+/// filter that lets `masthead::request` through at INFO); costs next to nothing when off.
 pub fn request(method: &Method, path: &str, status: StatusCode, started: Instant) {
     let Some(log) = REQUEST_LOG.get() else {
         return;
     };
-    if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
-        return;
-    }
     thread_local! {
         /// Each thread makes its lines here, so making one allocates nothing.
         static LINE: RefCell<(Vec<u8>, Stamp)> =
