@@ -819,12 +819,7 @@ pub struct OfferRowView {
     pub code: String,
     pub name: String,
     pub tier: String,
-    /// "50% off", "2.00 EUR off".
-    pub discount: String,
-    /// "the first month", "3 months", "for as long as they subscribe".
-    pub lasts: String,
-    /// What readers pay meanwhile, e.g. "2.50 EUR a month".
-    pub price: String,
+    pub terms: crate::views::OfferTermsView,
     pub archived: bool,
 }
 

@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/page.html"),
     ),
     (
+        "offer.html",
+        include_str!("../../../themes/default/templates/offer.html"),
+    ),
+    (
         "search.html",
         include_str!("../../../themes/default/templates/search.html"),
     ),

@@ -788,6 +788,62 @@ pub struct StaticPageView {
     pub payments: bool,
 }
 
+/// An offer's terms in words, prices as readers read them: "50% off", "for 3
+/// months", "$4.00 a month", then "$8.00 a month".
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferTermsView {
+    pub discount: String,
+    pub lasts: String,
+    /// What readers pay while the offer lasts.
+    pub price: String,
+    /// What they pay after it, when it ends.
+    pub then: Option<String>,
+}
+
+impl OfferTermsView {
+    pub fn new(offer: &masthead_core::tier::Offer, tier: &masthead_core::tier::Tier) -> Self {
+        use masthead_core::tier::{display_price, Cadence, Discount, OfferDuration};
+        let money = |minor| display_price(minor, &tier.currency);
+        let period = match offer.cadence {
+            Cadence::Month => "month",
+            Cadence::Year => "year",
+        };
+        Self {
+            discount: match offer.discount {
+                Discount::Percent(p) => format!("{p}% off"),
+                Discount::Fixed(amount) => format!("{} off", money(amount)),
+            },
+            lasts: match offer.duration {
+                OfferDuration::Once => format!("for the first {period}"),
+                OfferDuration::Months(1) => "for 1 month".to_owned(),
+                OfferDuration::Months(n) => format!("for {n} months"),
+                OfferDuration::Forever => "for as long as you subscribe".to_owned(),
+            },
+            price: format!("{} a {period}", money(offer.price(tier))),
+            then: match offer.duration {
+                OfferDuration::Forever => None,
+                OfferDuration::Once | OfferDuration::Months(_) => {
+                    Some(format!("{} a {period}", money(tier.price(offer.cadence))))
+                }
+            },
+        }
+    }
+}
+
+/// An offer's own page (`/support/offer/CODE/`): its terms and its tier, or that it
+/// has ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferPageView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub name: String,
+    pub code: String,
+    pub tier: TierCardView,
+    pub terms: OfferTermsView,
+    pub ended: bool,
+    pub payments: bool,
+}
+
 /// A tier as the support page offers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TierCardView {

@@ -1600,6 +1600,62 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
         .await;
     assert!(!plain.body.contains("Become a member"));
     assert!(!plain.body.contains("tier-list"));
+
+    // An offer's link shows its terms and its tier, until it ends.
+    let reader_tier = store.tier_by_slug("reader").await.unwrap().unwrap();
+    let offer = |code: &str, tier| masthead_core::tier::OfferInput {
+        code: code.into(),
+        name: "Spring: half off".into(),
+        tier,
+        cadence: masthead_core::tier::Cadence::Month,
+        discount: masthead_core::tier::Discount::Percent(50),
+        duration: masthead_core::tier::OfferDuration::Months(3),
+    };
+    let spring = store
+        .create_offer(&offer("spring", reader_tier.id), now)
+        .await
+        .unwrap();
+    let mut visitor = Browser::new(&app, "192.0.2.34", BASE);
+    let page = visitor.get("/support/offer/spring/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h1>Spring: half off</h1>"));
+    assert!(
+        page.body.contains(
+            "<strong>50% off</strong> READER, for 3 months: <strong>$4.00 a month</strong>, \
+             then $8.00 a month."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<li>Everything for reader</li>"));
+    // Cached like any page, and dropped when the offer ends.
+    assert_eq!(
+        visitor.get("/support/offer/spring/").await.status,
+        StatusCode::OK
+    );
+    store.archive_offer(spring.id, true).await.unwrap();
+    let ended = visitor.get("/support/offer/spring/").await;
+    assert_eq!(ended.status, StatusCode::GONE);
+    assert!(ended.body.contains("This offer has ended"));
+    assert!(ended.body.contains(r#"href="/support/""#));
+    // So does an offer whose tier is no longer offered; a code that never was is a 404.
+    let autumn = store
+        .create_offer(&offer("autumn", reader_tier.id), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        visitor.get("/support/offer/autumn/").await.status,
+        StatusCode::OK
+    );
+    store.archive_tier(autumn.tier, true, now).await.unwrap();
+    assert_eq!(
+        visitor.get("/support/offer/autumn/").await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        visitor.get("/support/offer/winter/").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// The account page lists the browsers a member is signed in on, this one marked, and

@@ -12,11 +12,11 @@ use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{OfferId, TierId};
 use masthead_core::people::Person;
 use masthead_core::tier::{
-    format_price, parse_price, Cadence, Discount, Offer, OfferDuration, OfferInput, Tier,
-    TierInput, FREE,
+    format_price, parse_price, Discount, Offer, OfferDuration, OfferInput, Tier, TierInput, FREE,
 };
 use masthead_core::Error;
 use masthead_render::newsroom::{OfferRowView, TierChoice, TierRowView, TiersView};
+use masthead_render::views::OfferTermsView;
 use serde::Deserialize;
 
 async fn page(
@@ -83,27 +83,12 @@ fn tier_row(t: &Tier) -> TierRowView {
 }
 
 fn offer_row(o: &Offer, tier: &Tier) -> OfferRowView {
-    let money = |minor| format!("{} {}", format_price(minor, &tier.currency), tier.currency);
-    let period = match o.cadence {
-        Cadence::Month => "month",
-        Cadence::Year => "year",
-    };
     OfferRowView {
         id: o.id.0,
         code: o.code.clone(),
         name: o.name.clone(),
         tier: tier.name.clone(),
-        discount: match o.discount {
-            Discount::Percent(p) => format!("{p}% off"),
-            Discount::Fixed(amount) => format!("{} off", money(amount)),
-        },
-        lasts: match o.duration {
-            OfferDuration::Once => format!("the first {period}"),
-            OfferDuration::Months(1) => "1 month".to_owned(),
-            OfferDuration::Months(n) => format!("{n} months"),
-            OfferDuration::Forever => "for as long as they subscribe".to_owned(),
-        },
-        price: format!("{} a {period}", money(o.price(tier))),
+        terms: OfferTermsView::new(o, tier),
         archived: o.archived,
     }
 }

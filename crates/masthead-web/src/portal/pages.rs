@@ -1,15 +1,18 @@
 //! Static pages (About, Ethics policy, ...) and the site-wide corrections log.
 
 use super::{chrome, not_found, page};
+use super::{NoPage, Segments};
 use crate::cache::Dep;
 use crate::paging::PageParam;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use masthead_core::page::PageStatus;
 use masthead_core::store::{ArticleFilter, PageRequest};
 use masthead_render::views::{
-    CorrectionsView, LoggedCorrectionView, PageView, StaticPageView, TierCardView, TimeView,
+    CorrectionsView, LoggedCorrectionView, OfferPageView, OfferTermsView, PageView, StaticPageView,
+    TierCardView, TimeView,
 };
 
 /// Corrections per page of the log.
@@ -105,4 +108,45 @@ pub async fn corrections(
         &view,
         vec![Dep::Corrections, Dep::List(ArticleFilter::All)],
     )
+}
+
+/// An offer's own page, `/support/offer/CODE/`: its terms and its tier. An offer
+/// that has ended (archived, or its tier no longer offered) says so (410) and leads
+/// to the support page; a code that never was is a 404.
+pub async fn offer(
+    State(state): State<AppState>,
+    Segments(code, _): Segments<String, NoPage>,
+) -> Result<Response, WebError> {
+    let path = format!("/support/offer/{code}/");
+    let found = match state.store.offer_by_code(&code).await? {
+        Some(offer) => state
+            .store
+            .tier(offer.tier)
+            .await?
+            .map(|tier| (offer, tier)),
+        None => None,
+    };
+    let Some((offer, tier)) = found else {
+        return Err(not_found(&state, &path).await);
+    };
+    let ended = offer.archived || !tier.offered();
+    let mut chrome = chrome(&state, &path).await?.chrome;
+    chrome.meta.title = offer.name.clone();
+    let terms = OfferTermsView::new(&offer, &tier);
+    chrome.meta.description = format!("{}: {} {}", tier.name, terms.discount, terms.lasts);
+    let view = OfferPageView {
+        chrome,
+        name: offer.name,
+        code: offer.code,
+        tier: TierCardView::new(&tier),
+        terms,
+        ended,
+        payments: false,
+    };
+    if ended {
+        let html = state.theme.render("offer.html", &view)?;
+        return Ok((StatusCode::GONE, Html(html)).into_response());
+    }
+    // Offers and tiers change with a site-wide notice, which empties the whole cache.
+    page(&state, "offer.html", &view, Vec::new())
 }
