@@ -238,6 +238,7 @@ fn newsroom_pages(demo: &Demo) -> BTreeMap<String, String> {
         "/newsroom/media".to_owned(),
         "/newsroom/comments".to_owned(),
         "/newsroom/structure".to_owned(),
+        "/newsroom/tiers".to_owned(),
         "/newsroom/pages".to_owned(),
         "/newsroom/pages/new".to_owned(),
         format!("/newsroom/pages/{static_page}"),
@@ -277,6 +278,10 @@ fn newsroom_pages(demo: &Demo) -> BTreeMap<String, String> {
         assert!(r.status == 200 || r.status == 410, "{path}: {}", r.status);
         pages.insert(path.to_owned(), r.body);
     }
+    // An offer's page, which only its link leads to.
+    let r = demo.get("/support/offer/spring/");
+    assert_eq!(r.status, 200, "{}", r.body);
+    pages.insert("/support/offer/spring/".to_owned(), r.body);
     pages
 }
 
@@ -1181,6 +1186,25 @@ mod browser {
         assert_eq!(text(&client, "main h1").await, "Sections and tags");
         violations.extend(axe(&client, &axe_js).await);
         shot(&client, "newsroom-structure", 1366, 1000).await;
+        // Tiers and offers; the support page and an offer's page as readers see them.
+        client.goto(&demo.url("/newsroom/tiers")).await.unwrap();
+        assert_eq!(text(&client, "main h1").await, "Tiers and offers");
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "newsroom-tiers", 1366, 1400).await;
+        client.goto(&demo.url("/support/")).await.unwrap();
+        assert!(text(&client, "#tier-supporter")
+            .await
+            .contains("$15.00 a month"));
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "support", 1366, 1800).await;
+        client
+            .goto(&demo.url("/support/offer/spring/"))
+            .await
+            .unwrap();
+        assert!(text(&client, ".offer-terms")
+            .await
+            .contains("$4.00 a month"));
+        violations.extend(axe(&client, &axe_js).await);
         client.goto(&demo.url("/newsroom/account")).await.unwrap();
         client
             .find(Locator::Css(

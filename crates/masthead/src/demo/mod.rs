@@ -70,8 +70,20 @@ struct DemoFile {
     staff: Vec<StaffEntry>,
     members: Vec<MemberEntry>,
     tiers: Vec<TierEntry>,
+    offers: Vec<OfferEntry>,
     pages: Vec<PageEntry>,
     articles: Vec<ArticleEntry>,
+}
+
+/// An offer on one of the demo's tiers: a share off for some months.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfferEntry {
+    code: String,
+    name: String,
+    tier: String,
+    percent_off: u32,
+    months: u32,
 }
 
 /// A paid tier, priced in the currency's units ("8.00").
@@ -534,6 +546,24 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .create_tier(&tier, now - Duration::days(30))
             .await
             .map_err(|e| anyhow!("demo tier {:?}: {e}", t.name))?;
+    }
+    for o in &demo.offers {
+        let tier = store
+            .tier_by_slug(&o.tier)
+            .await?
+            .ok_or_else(|| anyhow!("demo offer {:?}: no tier {:?}", o.name, o.tier))?;
+        let offer = masthead_core::tier::OfferInput {
+            code: o.code.clone(),
+            name: o.name.clone(),
+            tier: tier.id,
+            cadence: masthead_core::tier::Cadence::Month,
+            discount: masthead_core::tier::Discount::Percent(o.percent_off),
+            duration: masthead_core::tier::OfferDuration::Months(o.months),
+        };
+        store
+            .create_offer(&offer, now - Duration::days(7))
+            .await
+            .map_err(|e| anyhow!("demo offer {:?}: {e}", o.name))?;
     }
     for (position, p) in demo.pages.iter().enumerate() {
         let content = PageContent {
