@@ -63,11 +63,23 @@ impl OidcProvider {
     }
 
     /// Makes the next ID token carry a wrong `claim` ("nonce", "exp" or "aud"), signed
-    /// again with the provider's key.
+    /// again with the provider's key; or, for "key", signed with a key it never
+    /// published.
     pub async fn tamper(&self, claim: &str) {
         let r = reqwest::Client::new()
             .post(format!("{}/test/tamper", self.issuer()))
             .body(format!(r#"{{"claim":"{claim}"}}"#))
+            .send()
+            .await
+            .expect("the provider answers");
+        assert_eq!(r.status().as_u16(), 204);
+    }
+
+    /// Makes the provider change its signing key: later ID tokens are signed with a
+    /// new one, the only one its JWKS then publishes.
+    pub async fn rotate_key(&self) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/test/rotate", self.issuer()))
             .send()
             .await
             .expect("the provider answers");

@@ -13,9 +13,9 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdTokenClaims, CoreProviderMetadata,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IdTokenClaims, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    Scope, TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims, IssuerUrl, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
@@ -23,6 +23,11 @@ use tokio::sync::RwLock;
 /// How long the provider's published configuration (endpoints, signing keys) is kept
 /// before it is read again.
 const METADATA_FOR: Duration = Duration::from_secs(600);
+/// An ID token whose signature does not check out makes us read the provider's keys
+/// again (it may have changed them), at most once in this long: often enough for a
+/// rotation, too seldom for a stream of forged tokens to make us call the provider for
+/// each.
+const REREAD_EVERY: Duration = Duration::from_secs(30);
 /// The most a call to the provider may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -44,6 +49,8 @@ pub struct ExternalLogin {
     pub label: String,
     http: reqwest::Client,
     metadata: RwLock<Option<(Instant, CoreProviderMetadata)>>,
+    /// When an unknown signature last made us read the configuration again.
+    reread_at: tokio::sync::Mutex<Option<Instant>>,
 }
 
 /// Who the provider says signed in.
@@ -98,16 +105,19 @@ impl ExternalLogin {
             label: label.to_owned(),
             http,
             metadata: RwLock::new(None),
+            reread_at: tokio::sync::Mutex::new(None),
         })
     }
 
-    async fn client(&self, redirect: &str) -> Result<Client, Failure> {
+    /// The client for `redirect`, from the provider's configuration as read within
+    /// `METADATA_FOR`, or read now when `reread`.
+    async fn client(&self, redirect: &str, reread: bool) -> Result<Client, Failure> {
         let fresh = self
             .metadata
             .read()
             .await
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < METADATA_FOR)
+            .filter(|(at, _)| !reread && at.elapsed() < METADATA_FOR)
             .map(|(_, m)| m.clone());
         let metadata = match fresh {
             Some(m) => m,
@@ -137,7 +147,7 @@ impl ExternalLogin {
     /// Where to send the browser holding `secret` to sign in, coming back to
     /// `redirect`.
     pub async fn start(&self, secret: &str, redirect: &str) -> Result<String, Failure> {
-        let client = self.client(redirect).await?;
+        let client = self.client(redirect, false).await?;
         let verifier = PkceCodeVerifier::new(derived(secret, "pkce"));
         let state = derived(secret, "state");
         let nonce = derived(secret, "nonce");
@@ -175,7 +185,7 @@ impl ExternalLogin {
                 "the answer's state is not this browser's".to_owned(),
             ));
         }
-        let client = self.client(redirect).await?;
+        let client = self.client(redirect, false).await?;
         let request = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| Failure::Provider(format!("the provider names no token endpoint: {e}")))?;
@@ -188,10 +198,32 @@ impl ExternalLogin {
             .id_token()
             .ok_or_else(|| Failure::Refused("the provider sent no ID token".to_owned()))?;
         let nonce = Nonce::new(derived(secret, "nonce"));
-        let claims: &CoreIdTokenClaims = id_token
+        let refused = |e: ClaimsVerificationError| {
+            Failure::Refused(format!("the ID token does not check out: {e}"))
+        };
+        let verified = id_token
             .claims(&client.id_token_verifier(), &nonce)
-            .map_err(|e| Failure::Refused(format!("the ID token does not check out: {e}")))?;
-        identity(self.issuer.as_str(), claims)
+            .map(|claims| identity(self.issuer.as_str(), claims));
+        match verified {
+            Ok(identified) => identified,
+            // Signed with a key we do not know: the provider may have changed keys
+            // since we read them. Read them again (once) and check again.
+            Err(ClaimsVerificationError::SignatureVerification(e)) => {
+                {
+                    let mut last = self.reread_at.lock().await;
+                    if last.is_some_and(|at| at.elapsed() < REREAD_EVERY) {
+                        return Err(refused(ClaimsVerificationError::SignatureVerification(e)));
+                    }
+                    *last = Some(Instant::now());
+                }
+                let client = self.client(redirect, true).await?;
+                let claims: &CoreIdTokenClaims = id_token
+                    .claims(&client.id_token_verifier(), &nonce)
+                    .map_err(refused)?;
+                identity(self.issuer.as_str(), claims)
+            }
+            Err(e) => Err(refused(e)),
+        }
     }
 }
 

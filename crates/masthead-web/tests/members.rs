@@ -1354,6 +1354,15 @@ async fn readers_sign_in_with_the_media_house_login(store: Arc<dyn Store>) {
             .id,
         member.id
     );
+    // The provider changes its signing key, as providers do: the site, which read the
+    // old one, reads its keys again rather than refusing readers for ten minutes.
+    provider.rotate_key().await;
+    let mut rotated = Browser::new(&app, "192.0.2.4", BASE);
+    let url = start_external(&mut rotated, "/latest/").await;
+    let back = provider.sign_in(&url, "rita").await;
+    let signed = rotated.get(local(&back)).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    assert_eq!(signed.location.as_deref(), Some("/latest/"));
     // A site without the login offers none.
     let plain = app_without_letters(store.clone());
     let mut reader = Browser::new(&plain, "192.0.2.3", BASE);
@@ -1385,8 +1394,9 @@ async fn the_media_house_login_refuses_what_does_not_check_out_and_stores_nothin
             "{login} was stored"
         );
     };
-    // An ID token with another nonce, expired, or for another audience.
-    for claim in ["nonce", "exp", "aud"] {
+    // An ID token with another nonce, expired, for another audience, or signed with
+    // a key the provider never published (even after its keys are read again).
+    for claim in ["nonce", "exp", "aud", "key"] {
         let login = format!("tampered-{claim}");
         let mut b = Browser::new(&app, "192.0.2.5", BASE);
         let url = start_external(&mut b, "/").await;
