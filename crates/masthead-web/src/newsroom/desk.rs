@@ -29,6 +29,26 @@ pub async fn chrome(
     Ok(chrome)
 }
 
+/// A form's change refused, as the page shown again says it: 422 with each field's
+/// problem for a bad form, 409 for an address or code in use, 404 for no such thing;
+/// any other error is the request's.
+pub fn form_refusal(error: masthead_core::Error) -> Result<(StatusCode, String), WebError> {
+    use masthead_core::Error;
+    match error {
+        Error::Invalid(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        Error::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
+        Error::NotFound(m) => Ok((StatusCode::NOT_FOUND, format!("No such {m}."))),
+        e => Err(e.into()),
+    }
+}
+
 /// The newsroom's "no such page", for `Segments` that cannot be what a route expects.
 pub struct NoDeskPage;
 

@@ -1,7 +1,7 @@
 //! Tiers and offers, run by admins: paid tiers made, priced, changed and archived;
 //! the free tier's words; offers for paid tiers. Every change goes into the audit log.
 
-use super::desk::{chrome, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{chrome, form_refusal, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -141,17 +141,7 @@ async fn answer(
                 .await?;
             return Ok(Redirect::to(&format!("/newsroom/tiers?notice={notice}")).into_response());
         }
-        Err(Error::Invalid(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Err(Error::Conflict(m)) => (StatusCode::CONFLICT, m),
-        Err(Error::NotFound(m)) => (StatusCode::NOT_FOUND, format!("No such {m}.")),
-        Err(e) => return Err(e.into()),
+        Err(e) => form_refusal(e)?,
     };
     page(state, desk, person, status, None, Some(message)).await
 }
