@@ -856,6 +856,8 @@ pub struct TierCardView {
     pub yearly: String,
     pub trial_days: u32,
     pub benefits: Vec<String>,
+    /// The signed-in member's own tier.
+    pub yours: bool,
 }
 
 impl TierCardView {
@@ -870,6 +872,7 @@ impl TierCardView {
             yearly: display_price(tier.yearly_price, &tier.currency),
             trial_days: tier.trial_days,
             benefits: tier.benefits.clone(),
+            yours: false,
         }
     }
 }

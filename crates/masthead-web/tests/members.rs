@@ -1596,12 +1596,22 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
     assert!(page.body.contains("Thank you for being a member"));
     assert!(page.body.contains("signed in as Pat Key"));
     assert!(!page.body.contains(join));
+    // Their own tier (the free one, until they pay) is marked for them.
+    let free_card = page
+        .body
+        .split(r#"<li class="tier" id="tier-free">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</li>\n").next())
+        .expect("the free tier's card");
+    assert!(free_card.contains("Your membership"), "{free_card}");
+    assert_eq!(page.body.matches("Your membership").count(), 1);
     // Other readers still get the page for everyone.
     let page = Browser::new(&app, "192.0.2.32", BASE)
         .get("/support/")
         .await;
     assert!(page.body.contains(join));
     assert!(!page.body.contains("Pat Key"));
+    assert!(!page.body.contains("Your membership"));
     // Other pages ask nothing of the kind.
     let settings = store.settings().await.unwrap();
     assert_eq!(settings.support_url, "/support/");

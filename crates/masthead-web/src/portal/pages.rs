@@ -36,15 +36,23 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
         .store
         .media_by_keys(&masthead_render::pictures::stored_in(&p.body_html))
         .await?;
-    // The page the publication's appeal leads to offers its tiers.
+    // The page the publication's appeal leads to offers its tiers, and shows a member
+    // (to whom this page is theirs alone) which one is theirs.
     let tiers = if chrome.support.as_ref().is_some_and(|s| s.href == p.path()) {
+        let theirs = match crate::reader::current().member() {
+            Some(m) => state.store.standing(m.id).await?.map(|s| s.tier),
+            None => None,
+        };
         state
             .store
             .tiers(false)
             .await?
             .iter()
             .filter(|t| t.offered())
-            .map(TierCardView::new)
+            .map(|t| TierCardView {
+                yours: theirs.as_deref() == Some(t.slug.as_str()),
+                ..TierCardView::new(t)
+            })
             .collect()
     } else {
         Vec::new()
