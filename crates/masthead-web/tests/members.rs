@@ -1648,6 +1648,19 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
         page.body
     );
     assert!(page.body.contains("<li>Everything for reader</li>"));
+    // It has one page: other page numbers are no page (nor copies in the cache), while
+    // tracking tags get the page itself.
+    for n in ["2", "999999999", "-1", "x"] {
+        let r = visitor
+            .get(&format!("/support/offer/spring/?page={n}"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "page {n}");
+    }
+    let tagged = visitor
+        .get("/support/offer/spring/?utm_source=news&fbclid=abc")
+        .await;
+    assert_eq!(tagged.status, StatusCode::OK);
+    assert_eq!(tagged.body, page.body);
     // Cached like any page, and dropped when the offer ends.
     assert_eq!(
         visitor.get("/support/offer/spring/").await.status,

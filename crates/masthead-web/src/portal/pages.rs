@@ -120,12 +120,17 @@ pub async fn corrections(
 
 /// An offer's own page, `/support/offer/CODE/`: its terms and its tier. An offer
 /// that has ended (archived, or its tier no longer offered) says so (410) and leads
-/// to the support page; a code that never was is a 404.
+/// to the support page; a code that never was, or a page number past 1, is a 404.
 pub async fn offer(
     State(state): State<AppState>,
+    Query(p): Query<PageParam>,
     Segments(code, _): Segments<String, NoPage>,
 ) -> Result<Response, WebError> {
     let path = format!("/support/offer/{code}/");
+    // One page only: `?page=N` is no page of it (and no copy of it in the cache).
+    if p.number() != Some(1) {
+        return Err(not_found(&state, &path).await);
+    }
     let found = match state.store.offer_by_code(&code).await? {
         Some(offer) => state
             .store
