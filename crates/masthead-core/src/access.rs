@@ -3,6 +3,7 @@
 
 use crate::article::{Article, Visibility};
 use crate::member::Member;
+use crate::payments::Entitlement;
 use crate::people::Person;
 
 /// Who is reading, as far as access is concerned.
@@ -13,9 +14,9 @@ pub enum Reader {
     Anonymous,
     /// A signed-in staff member: the newsroom reads everything it publishes.
     Staff(Box<Person>),
-    /// A signed-in member: reads what is for members (what is for paying
-    /// subscribers waits for the revenue issue's tiers).
-    Member(Box<Member>),
+    /// A signed-in member, with what their payments entitle them to: every member
+    /// reads what is for members; paying members also what is paid for.
+    Member(Box<Member>, Entitlement),
 }
 
 impl Reader {
@@ -27,14 +28,14 @@ impl Reader {
     pub fn staff(&self) -> Option<&Person> {
         match self {
             Reader::Staff(p) => Some(p.as_ref()),
-            Reader::Anonymous | Reader::Member(_) => None,
+            Reader::Anonymous | Reader::Member(..) => None,
         }
     }
 
     /// The member reading, if it is one.
     pub fn member(&self) -> Option<&Member> {
         match self {
-            Reader::Member(m) => Some(m.as_ref()),
+            Reader::Member(m, _) => Some(m.as_ref()),
             Reader::Anonymous | Reader::Staff(_) => None,
         }
     }
@@ -46,8 +47,8 @@ pub fn can_read_visibility(reader: &Reader, visibility: Visibility) -> bool {
     match (visibility, reader) {
         (Visibility::Public, _) => true,
         (Visibility::Members | Visibility::Paid, Reader::Staff(_)) => true,
-        (Visibility::Members, Reader::Member(_)) => true,
-        (Visibility::Paid, Reader::Member(_)) => false,
+        (Visibility::Members, Reader::Member(..)) => true,
+        (Visibility::Paid, Reader::Member(_, entitlement)) => entitlement.is_paid(),
         (Visibility::Members | Visibility::Paid, Reader::Anonymous) => false,
     }
 }
@@ -78,12 +79,14 @@ mod tests {
             deactivated_at: None,
             job_title: String::new(),
         }));
-        let member = Reader::Member(Box::new(Member {
+        let mo = Member {
             id: crate::ids::MemberId(1),
             email: "mo@example.com".into(),
             name: "Mo".into(),
             created_at: chrono::DateTime::UNIX_EPOCH,
-        }));
+        };
+        let member = Reader::Member(Box::new(mo.clone()), Entitlement::Free);
+        let paying = Reader::Member(Box::new(mo), Entitlement::Paid(crate::ids::TierId(2)));
         for (reader, visibility, expected) in [
             (&Reader::Anonymous, Visibility::Public, true),
             (&Reader::Anonymous, Visibility::Members, false),
@@ -94,6 +97,9 @@ mod tests {
             (&member, Visibility::Public, true),
             (&member, Visibility::Members, true),
             (&member, Visibility::Paid, false),
+            (&paying, Visibility::Public, true),
+            (&paying, Visibility::Members, true),
+            (&paying, Visibility::Paid, true),
         ] {
             assert_eq!(
                 can_read_visibility(reader, visibility),

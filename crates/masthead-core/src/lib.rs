@@ -15,6 +15,7 @@ pub mod media;
 pub mod member;
 pub mod newsroom;
 pub mod page;
+pub mod payments;
 pub mod people;
 pub mod revision;
 pub mod search;

@@ -27,6 +27,7 @@ use crate::member::{
     SignedIn, Standing,
 };
 use crate::page::{PageContent, StaticPage};
+use crate::payments::{Applied, CheckoutOutcome, SubscriptionState, Supporter, VerifiedEvent};
 use crate::people::{NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
@@ -891,6 +892,46 @@ pub trait RevenueStore: Send + Sync {
     async fn archive_offer(&self, id: OfferId, archived: bool) -> Result<()>;
 }
 
+/// Payments (see `payments`): what the provider told us, applied once each, and what
+/// it means for members. Changes to who may read are member changes, not site ones:
+/// cached pages are the same for every anonymous reader.
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Applies a provider's notice in one transaction with the record of its id: a
+    /// notice seen before changes nothing (`Applied::Duplicate`). A subscription's
+    /// state replaces the stored one only when it is as new or newer.
+    async fn apply_payment_event(
+        &self,
+        event: &VerifiedEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Applied>;
+
+    /// Applies a checkout the reader completed (from its notice or from the reader's
+    /// return, whichever comes first; the second changes nothing): the member it was
+    /// for (a signed-in one, else the one with the payer's address, else a new member,
+    /// `joined`), their customer id, the subscription it started or the gift it was.
+    async fn apply_checkout(
+        &self,
+        outcome: &CheckoutOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Applied>;
+
+    /// The member checkout `reference` made, once: the first call after the checkout
+    /// made a new member returns them (the paying browser is signed in); later calls
+    /// and checkouts by existing members return `None`.
+    async fn claim_checkout(&self, reference: &str, now: DateTime<Utc>)
+        -> Result<Option<MemberId>>;
+
+    /// A member's subscriptions, newest first (ended ones too).
+    async fn member_subscriptions(&self, member: MemberId) -> Result<Vec<SubscriptionState>>;
+
+    /// The provider's newest customer id for a member.
+    async fn member_customer(&self, member: MemberId) -> Result<Option<String>>;
+
+    /// Givers who asked to be named, newest first, at most `limit`.
+    async fn supporters(&self, limit: u32) -> Result<Vec<Supporter>>;
+}
+
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
@@ -904,6 +945,7 @@ pub trait Store:
     + CommentStore
     + MemberStore
     + RevenueStore
+    + PaymentStore
 {
 }
 
@@ -917,14 +959,15 @@ impl<T> Store for T where
         + CommentStore
         + MemberStore
         + RevenueStore
+        + PaymentStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        ArticleStore, CommentStore, MediaStore, MemberStore, RevenueStore, RevisionStore,
-        SiteStore, StaffStore, Store, TaxonomyStore,
+        ArticleStore, CommentStore, MediaStore, MemberStore, PaymentStore, RevenueStore,
+        RevisionStore, SiteStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -1023,3 +1023,60 @@ impl TryFrom<OfferRow> for masthead_core::tier::Offer {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriptionRow {
+    pub reference: String,
+    pub customer: String,
+    pub member_id: Option<i64>,
+    pub purpose: String,
+    pub tier_id: Option<i64>,
+    pub cadence: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub cancel_at_period_end: bool,
+    pub observed_at: DateTime<Utc>,
+}
+
+impl TryFrom<SubscriptionRow> for masthead_core::payments::SubscriptionState {
+    type Error = Error;
+    fn try_from(r: SubscriptionRow) -> Result<Self> {
+        Ok(masthead_core::payments::SubscriptionState {
+            purpose: r.purpose.parse()?,
+            cadence: r.cadence.parse()?,
+            status: r.status.parse()?,
+            reference: r.reference,
+            customer: r.customer,
+            member: r.member_id.map(MemberId),
+            tier: r.tier_id.map(TierId),
+            amount: r.amount,
+            currency: r.currency,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            cancel_at_period_end: r.cancel_at_period_end,
+            observed_at: r.observed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SupporterRow {
+    pub name: String,
+    pub message: String,
+    pub monthly: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<SupporterRow> for masthead_core::payments::Supporter {
+    fn from(r: SupporterRow) -> Self {
+        masthead_core::payments::Supporter {
+            name: r.name,
+            message: r.message,
+            monthly: r.monthly,
+            since: r.created_at,
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub mod images;
 pub mod mail;
 pub mod markup;
 pub mod oidc;
+pub mod stripe;
 pub mod tools;
 
 use masthead_core::store::Store;

@@ -37,7 +37,7 @@ pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebE
             href: "/newsroom/".to_owned(),
             staff: true,
         }),
-        Reader::Member(member) => Some(Visitor {
+        Reader::Member(member, _) => Some(Visitor {
             name: if member.name.trim().is_empty() {
                 "Your account".to_owned()
             } else {

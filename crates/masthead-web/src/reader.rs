@@ -121,12 +121,21 @@ impl Scope {
         csrf: String::new(),
     };
 
-    /// A signed-in member, by their session.
-    pub fn member(session: &MemberSession) -> Scope {
-        Scope {
-            reader: access::Reader::Member(Box::new(session.owner.clone())),
+    /// A signed-in member, by their session, with what their payments entitle them
+    /// to at `now`.
+    pub async fn member(
+        state: &AppState,
+        session: &MemberSession,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> masthead_core::Result<Scope> {
+        let subscriptions = state.store.member_subscriptions(session.owner.id).await?;
+        Ok(Scope {
+            reader: access::Reader::Member(
+                Box::new(session.owner.clone()),
+                masthead_core::payments::entitlement(&subscriptions, now),
+            ),
             csrf: session.csrf_token.clone(),
-        }
+        })
     }
 }
 
@@ -144,10 +153,10 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> masthead_core::R
             csrf: session.csrf_token,
         });
     }
-    Ok(match member_session(state, headers, now).await? {
-        Some((session, _)) => Scope::member(&session),
-        None => Scope::ANONYMOUS,
-    })
+    match member_session(state, headers, now).await? {
+        Some((session, _)) => Scope::member(state, &session, now).await,
+        None => Ok(Scope::ANONYMOUS),
+    }
 }
 
 tokio::task_local! {

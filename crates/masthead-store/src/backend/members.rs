@@ -673,7 +673,7 @@ async fn member_by_email(conn: &mut Conn, email: &str) -> Result<Option<Member>>
 }
 
 /// A new member and their standing.
-async fn insert_member(
+pub(super) async fn insert_member(
     conn: &mut Conn,
     email: &str,
     name: &str,

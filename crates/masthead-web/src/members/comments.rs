@@ -25,16 +25,16 @@ use masthead_core::ids::{ArticleId, CommentId};
 use masthead_core::member::{AccountUpdate, Commenting, Member};
 use masthead_render::views::{CommentFormView, CommentView, ReasonChoice};
 
-/// The article a comment may be posted on: published, readable by `member`, open.
-async fn open_article(state: &AppState, id: i64, member: &Member) -> Result<Article, WebError> {
+/// The article a comment may be posted on: published, readable by the member
+/// commenting (the request's reader), open.
+async fn open_article(state: &AppState, id: i64) -> Result<Article, WebError> {
     let article = state
         .store
         .article(ArticleId(id))
         .await?
         .filter(Article::is_live)
         .ok_or_else(WebError::not_found)?;
-    let reader = access::Reader::Member(Box::new(member.clone()));
-    if !access::can_read(&reader, &article) {
+    if !access::can_read(&crate::reader::current(), &article) {
         return Err(forbidden(
             "Only readers who may read this article may comment on it.",
         ));
@@ -191,7 +191,7 @@ pub async fn post(
     let article_id = one(&fields, "article")
         .parse()
         .map_err(|_| WebError::not_found())?;
-    let article = open_article(&state, article_id, &member).await?;
+    let article = open_article(&state, article_id).await?;
     let parent = match one(&fields, "parent") {
         "" => None,
         id => {
@@ -307,7 +307,7 @@ pub async fn reply_form(
     if parent.status != CommentStatus::Approved {
         return Err(WebError::not_found());
     }
-    open_article(&state, article.id.0, member).await?;
+    open_article(&state, article.id.0).await?;
     form_page(
         &state,
         StatusCode::OK,

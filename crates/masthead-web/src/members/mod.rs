@@ -151,14 +151,18 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let session = match crate::reader::member_session(&state, request.headers(), Utc::now()).await {
+    let now = Utc::now();
+    let session = match crate::reader::member_session(&state, request.headers(), now).await {
         Ok(found) => found.map(|(session, _)| session),
         Err(e) => return no_store(WebError::from(e).into_response()),
     };
-    let visit = session.as_ref().map_or(
-        crate::reader::Scope::ANONYMOUS,
-        crate::reader::Scope::member,
-    );
+    let visit = match &session {
+        Some(session) => match crate::reader::Scope::member(&state, session, now).await {
+            Ok(visit) => visit,
+            Err(e) => return no_store(WebError::from(e).into_response()),
+        },
+        None => crate::reader::Scope::ANONYMOUS,
+    };
     let answer = async {
         match check(&state, access, request, session).await {
             Ok((request, new_browser)) => {
