@@ -32,6 +32,16 @@ pub const MAX_PRICE: i64 = 99_999_999;
 /// Longest an offer's discount may repeat, in months.
 pub const MAX_OFFER_MONTHS: u32 = 24;
 
+/// The publication's currency, where readers give: its offered paid tiers' (the
+/// first's), else its first tier's, else the euro.
+pub fn publication_currency(tiers: &[Tier]) -> String {
+    tiers
+        .iter()
+        .find(|t| t.paid && t.offered())
+        .or_else(|| tiers.first())
+        .map_or_else(|| "EUR".to_owned(), |t| t.currency.clone())
+}
+
 /// How often a subscription is paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

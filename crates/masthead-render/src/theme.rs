@@ -42,6 +42,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/offer.html"),
     ),
     (
+        "checkout.html",
+        include_str!("../../../themes/default/templates/checkout.html"),
+    ),
+    (
+        "supporters.html",
+        include_str!("../../../themes/default/templates/supporters.html"),
+    ),
+    (
         "search.html",
         include_str!("../../../themes/default/templates/search.html"),
     ),

@@ -786,6 +786,8 @@ pub struct StaticPageView {
     pub tiers: Vec<TierCardView>,
     /// Whether readers can pay online here (a payment provider is set up).
     pub payments: bool,
+    /// The gift form, where readers may pay online.
+    pub gifts: Option<GiftFormView>,
 }
 
 /// An offer's terms in words, prices as readers read them: "50% off", "for 3
@@ -844,6 +846,35 @@ pub struct OfferPageView {
     pub payments: bool,
 }
 
+/// The checkout's own pages: what the reader is about to pay for ("review"), and
+/// what came of it ("thanks", "pending").
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckoutView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub step: &'static str,
+    pub csrf: String,
+    /// What is paid for, in words: "Supporter: $8.00 a month".
+    pub summary: String,
+    /// The tier's slug and cadence (a membership), sent on with the form.
+    pub tier: String,
+    pub cadence: String,
+    /// A gift: its amount as typed ("25.00"), whether monthly, and the giver's words.
+    pub gift: bool,
+    pub amount: String,
+    pub monthly: bool,
+    pub name: String,
+    pub public: bool,
+    pub message: String,
+    pub error: Option<String>,
+    /// The signed-in member's address (they pay as themselves).
+    pub email: Option<String>,
+    /// After paying: signed in now as the member the checkout made.
+    pub joined: bool,
+    /// After paying, not signed in: the address to sign in with.
+    pub sign_in_as: Option<String>,
+}
+
 /// A tier as the support page offers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TierCardView {
@@ -858,6 +889,53 @@ pub struct TierCardView {
     pub benefits: Vec<String>,
     /// The signed-in member's own tier.
     pub yours: bool,
+}
+
+/// The public supporters page: givers who asked to be thanked by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupportersView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub supporters: Vec<SupporterView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SupporterView {
+    pub name: String,
+    pub message: String,
+    pub monthly: bool,
+    pub since: TimeView,
+}
+
+/// The support page's gift form: preset amounts in the publication's currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct GiftFormView {
+    /// Each as typed in the form ("25.00") and as read ("$25.00").
+    pub presets: Vec<(String, String)>,
+    pub currency: String,
+}
+
+impl GiftFormView {
+    /// Whole amounts readers commonly give, in `currency`.
+    pub const PRESETS: [u32; 4] = [5, 10, 25, 50];
+
+    pub fn new(currency: &str) -> Self {
+        use masthead_core::tier::{display_price, format_price, parse_price};
+        let presets = Self::PRESETS
+            .iter()
+            .filter_map(|units| parse_price("amount", &units.to_string(), currency).ok())
+            .map(|minor| {
+                (
+                    format_price(minor, currency),
+                    display_price(minor, currency),
+                )
+            })
+            .collect();
+        Self {
+            presets,
+            currency: currency.to_owned(),
+        }
+    }
 }
 
 impl TierCardView {

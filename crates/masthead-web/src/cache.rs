@@ -82,7 +82,8 @@ pub const PAGE_PARAMS: &[&str] = &["page", "q", "sort"];
 
 /// Surfaces that read their own query parameters and are never cached: their
 /// requests pass the cache as sent. (The members' pages, `members::router`, are
-/// among them: they read `return_to`, `notice`, `done`.)
+/// among them: they read `return_to`, `notice`, `done`; so is the checkout, which
+/// reads what the reader chose and the provider's checkout id.)
 const OWN_QUERY: &[&str] = &[
     "/newsroom/",
     "/preview/",
@@ -91,6 +92,8 @@ const OWN_QUERY: &[&str] = &[
     "/signout/",
     "/account/",
     "/comments/",
+    "/support/checkout/",
+    "/webhooks/",
 ];
 
 /// Whether requests for `path` may be answered from, and stored in, the page cache.

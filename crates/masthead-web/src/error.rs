@@ -36,6 +36,16 @@ impl WebError {
         }
     }
 
+    /// A service we depend on (the payment provider) is not answering: a 503 whose
+    /// `message` says what to do.
+    pub fn unavailable(message: &str) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: message.to_owned(),
+            page: None,
+        }
+    }
+
     pub fn gone() -> Self {
         Self {
             status: StatusCode::GONE,

@@ -26,7 +26,9 @@ mod segments;
 pub mod server;
 pub mod site;
 pub mod staff;
+pub mod stripe;
 pub mod two_factor;
+mod webhooks;
 
 use axum::Router;
 use masthead_core::search::Search;
@@ -63,6 +65,8 @@ pub struct AppState {
     /// Members' passkeys, where browsers allow them at `base_url` (see
     /// `passkeys::Passkeys::for_site`).
     pub passkeys: Option<Arc<passkeys::Passkeys>>,
+    /// Where readers pay (Stripe), when configured.
+    pub payments: Option<Arc<dyn masthead_core::payments::Payments>>,
 }
 
 impl AppState {
@@ -104,6 +108,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             proxies: Arc::default(),
             external_login: None,
+            payments: None,
         }
     }
 
@@ -122,6 +127,11 @@ impl AppState {
     /// Lets readers sign in through the media house's OpenID Connect provider.
     pub fn with_external_login(mut self, login: oidc::ExternalLogin) -> Self {
         self.external_login = Some(Arc::new(login));
+        self
+    }
+
+    pub fn with_payments(mut self, payments: Arc<dyn masthead_core::payments::Payments>) -> Self {
+        self.payments = Some(payments);
         self
     }
 
@@ -147,6 +157,7 @@ pub fn router(state: AppState) -> App {
         .merge(health::router())
         .merge(newsroom::router(&state))
         .merge(members::router(&state))
+        .merge(webhooks::router())
         .merge(portal::router(&state))
         .with_state(state);
     cache::Cached::new(routes, cache, readership, proxies, security)

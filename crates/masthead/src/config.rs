@@ -85,6 +85,24 @@ pub const KEYS: &[Key] = &[
         meaning: "What readers see on the button: \"Sign in with <oidc_name>\".",
     },
     Key {
+        name: "stripe_secret_key",
+        env: "MASTHEAD_STRIPE_SECRET_KEY",
+        default: "(none: the support page takes no payments)",
+        meaning: "The Stripe secret key (`sk_live_...`, or `sk_test_...` for test mode): readers may then pay for tiers and give through Stripe Checkout, and manage their plans in Stripe's customer portal. Needs stripe_webhook_secret.",
+    },
+    Key {
+        name: "stripe_webhook_secret",
+        env: "MASTHEAD_STRIPE_WEBHOOK_SECRET",
+        default: "(none)",
+        meaning: "The signing secret (`whsec_...`) of the Stripe webhook endpoint `<base_url>/webhooks/stripe`, which must send `checkout.session.completed`, `customer.subscription.*` and `invoice.*`.",
+    },
+    Key {
+        name: "stripe_api_url",
+        env: "MASTHEAD_STRIPE_API_URL",
+        default: "https://api.stripe.com",
+        meaning: "Where Stripe's API is: change it only to use a fake Stripe (tests, demonstrations).",
+    },
+    Key {
         name: "mail_from",
         env: "MASTHEAD_MAIL_FROM",
         default: "Masthead <newsroom@<base_url host>>",
@@ -108,6 +126,9 @@ pub struct RawConfig {
     pub oidc_client_id: Option<String>,
     pub oidc_client_secret: Option<String>,
     pub oidc_name: Option<String>,
+    pub stripe_secret_key: Option<String>,
+    pub stripe_webhook_secret: Option<String>,
+    pub stripe_api_url: Option<String>,
 }
 
 /// The resolved configuration.
@@ -127,6 +148,16 @@ pub struct Config {
     pub mail_from: String,
     /// The media house's login, when configured.
     pub oidc: Option<Oidc>,
+    /// Stripe, when configured.
+    pub stripe: Option<StripeKeys>,
+}
+
+/// The Stripe account payments go to.
+#[derive(Debug, Clone)]
+pub struct StripeKeys {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    pub api_url: String,
 }
 
 /// An OpenID Connect provider readers may sign in with.
@@ -201,6 +232,15 @@ impl Config {
                 .oidc
                 .as_ref()
                 .map_or("(none)".to_owned(), |o| o.name.clone()),
+            "stripe_secret_key" | "stripe_webhook_secret" => self
+                .stripe
+                .as_ref()
+                .map_or("(none)", |_| "(set, not shown)")
+                .to_owned(),
+            "stripe_api_url" => self
+                .stripe
+                .as_ref()
+                .map_or(masthead_web::stripe::API.to_owned(), |s| s.api_url.clone()),
             "trusted_proxies" => self.trusted_proxies.clone(),
             "max_connections" => self.max_connections.to_string(),
             "page_cache_mb" => (self.page_cache_bytes / 1024 / 1024).to_string(),
@@ -293,8 +333,14 @@ impl Config {
             raw.oidc_client_secret,
             raw.oidc_name,
         )?;
+        let stripe = resolve_stripe(
+            raw.stripe_secret_key,
+            raw.stripe_webhook_secret,
+            raw.stripe_api_url,
+        )?;
         Ok(Self {
             oidc,
+            stripe,
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
@@ -305,6 +351,43 @@ impl Config {
             smtp_url,
             mail_from,
         })
+    }
+}
+
+/// The Stripe keys: none, or a secret key with its webhook's secret.
+fn resolve_stripe(
+    secret_key: Option<String>,
+    webhook_secret: Option<String>,
+    api_url: Option<String>,
+) -> Result<Option<StripeKeys>> {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let (secret_key, webhook_secret) = (given(secret_key), given(webhook_secret));
+    let api_url = given(api_url).unwrap_or_else(|| masthead_web::stripe::API.to_owned());
+    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+        return Err(anyhow!(
+            "config key stripe_api_url: {api_url:?} must start with https:// or http://"
+        ));
+    }
+    match (secret_key, webhook_secret) {
+        (None, None) => Ok(None),
+        (Some(secret_key), Some(webhook_secret)) => {
+            if !secret_key.starts_with("sk_") && !secret_key.starts_with("rk_") {
+                return Err(anyhow!(
+                    "config key stripe_secret_key: a Stripe secret key starts with sk_ (or rk_ for a restricted one); this one does not"
+                ));
+            }
+            Ok(Some(StripeKeys {
+                secret_key,
+                webhook_secret,
+                api_url,
+            }))
+        }
+        (Some(_), None) => Err(anyhow!(
+            "config key stripe_webhook_secret: stripe_secret_key is set but the webhook's signing secret is not; without it no payment would reach a member"
+        )),
+        (None, Some(_)) => Err(anyhow!(
+            "config key stripe_secret_key: stripe_webhook_secret is set but the secret key is not; set both or neither"
+        )),
     }
 }
 
@@ -562,6 +645,36 @@ mod tests {
         });
     }
 
+    /// Stripe's keys come as a pair, and each mistake is named.
+    #[test]
+    fn stripe_keys_come_as_a_pair() {
+        let some = |v: &str| Some(v.to_owned());
+        assert!(resolve_stripe(None, None, None).unwrap().is_none());
+        let keys = resolve_stripe(some("sk_test_1"), some("whsec_1"), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(keys.api_url, masthead_web::stripe::API);
+        for (secret, hook, api, named) in [
+            (some("sk_test_1"), None, None, "stripe_webhook_secret"),
+            (None, some("whsec_1"), None, "stripe_secret_key"),
+            (
+                some("pk_test_1"),
+                some("whsec_1"),
+                None,
+                "stripe_secret_key",
+            ),
+            (
+                some("sk_test_1"),
+                some("whsec_1"),
+                some("ftp://x"),
+                "stripe_api_url",
+            ),
+        ] {
+            let e = resolve_stripe(secret, hook, api).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("config key {named}:")), "{e}");
+        }
+    }
+
     /// Every key of `RawConfig` is documented in `KEYS`, and nothing else is.
     #[test]
     fn keys_match_the_config_struct() {
@@ -578,6 +691,9 @@ mod tests {
             oidc_client_id: Some(String::new()),
             oidc_client_secret: Some(String::new()),
             oidc_name: Some(String::new()),
+            stripe_secret_key: Some(String::new()),
+            stripe_webhook_secret: Some(String::new()),
+            stripe_api_url: Some(String::new()),
         };
         let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
         let mut fields: Vec<_> = table.keys().cloned().collect();

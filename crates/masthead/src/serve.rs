@@ -139,6 +139,13 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         ),
         None => state,
     };
+    let state = match &config.stripe {
+        Some(k) => state.with_payments(std::sync::Arc::new(
+            masthead_web::stripe::Stripe::new(&k.api_url, &k.secret_key, &k.webhook_secret)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )),
+        None => state,
+    };
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
     let limits = masthead_web::server::Limits {

@@ -6,6 +6,7 @@ use super::members::insert_member;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::member::NewMember;
 use masthead_core::payments::{
@@ -42,6 +43,8 @@ impl masthead_core::store::PaymentStore for Store {
         if !first {
             return Ok(Applied::Duplicate);
         }
+        let named_gift =
+            matches!(&event.event, PaymentEvent::CheckoutCompleted(o) if named_gift(o));
         let applied = match &event.event {
             PaymentEvent::CheckoutCompleted(outcome) => checkout(&mut tx, outcome, now).await?,
             PaymentEvent::Subscription(state) => {
@@ -64,6 +67,9 @@ impl masthead_core::store::PaymentStore for Store {
             },
         };
         commit(tx).await?;
+        if named_gift {
+            self.notify(Change::Site).await;
+        }
         Ok(applied)
     }
 
@@ -73,8 +79,18 @@ impl masthead_core::store::PaymentStore for Store {
         now: DateTime<Utc>,
     ) -> Result<Applied> {
         let mut tx = self.begin().await?;
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT member_id FROM checkouts WHERE reference = $1")
+                .bind(&outcome.reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error("checkout"))?;
         let applied = checkout(&mut tx, outcome, now).await?;
         commit(tx).await?;
+        // A gift named on the supporters page changes a public page.
+        if known.is_none() && named_gift(outcome) {
+            self.notify(Change::Site).await;
+        }
         Ok(applied)
     }
 
@@ -131,6 +147,11 @@ impl masthead_core::store::PaymentStore for Store {
     }
 }
 
+/// Whether a checkout's gift is one the supporters page names (a public page changes).
+fn named_gift(outcome: &CheckoutOutcome) -> bool {
+    outcome.paid && outcome.gift.as_ref().is_some_and(|g| g.public)
+}
+
 /// Applies a completed checkout (see `PaymentStore::apply_checkout`).
 async fn checkout(
     conn: &mut Conn,
@@ -176,6 +197,15 @@ async fn checkout(
     .execute(&mut *conn)
     .await
     .map_err(db_error("customer"))?;
+    // The customer's subscriptions whose notices came first, naming no member.
+    sqlx::query(
+        "UPDATE subscriptions SET member_id = $2 WHERE customer = $1 AND member_id IS NULL",
+    )
+    .bind(&outcome.customer)
+    .bind(member.0)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error("subscription"))?;
     if let Some(state) = &outcome.subscription {
         let mut state = state.clone();
         state.member = Some(member);
@@ -216,7 +246,8 @@ async fn payer(
     Ok((made.id, true))
 }
 
-/// Stores a subscription's state unless a newer one is stored; returns its member.
+/// Stores a subscription's state unless a newer one is stored (of two described in
+/// the same second, an ended one stays ended); returns its member.
 async fn subscription(
     conn: &mut Conn,
     state: &SubscriptionState,
@@ -241,7 +272,7 @@ async fn subscription(
            period_end = excluded.period_end, \
            cancel_at_period_end = excluded.cancel_at_period_end, \
            amount = excluded.amount, observed_at = excluded.observed_at \
-         WHERE subscriptions.observed_at <= excluded.observed_at",
+         WHERE subscriptions.observed_at < excluded.observed_at             OR (subscriptions.observed_at = excluded.observed_at                 AND subscriptions.status <> 'canceled')",
     )
     .bind(&state.reference)
     .bind(&state.customer)
@@ -274,11 +305,13 @@ async fn subscription(
     Ok(member.map(MemberId))
 }
 
-/// Money received, once per provider reference.
+/// Money received, once per provider reference; a subscription's payment is for what
+/// the subscription is for.
 async fn paid(conn: &mut Conn, payment: &PaymentRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO payments (reference, purpose, customer, subscription, amount, currency, \
-         paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reference) DO NOTHING",
+         paid_at) VALUES ($1, COALESCE((SELECT purpose FROM subscriptions WHERE reference = $4), \
+         $2), $3, $4, $5, $6, $7) ON CONFLICT (reference) DO NOTHING",
     )
     .bind(&payment.reference)
     .bind(payment.purpose.as_str())

@@ -14,6 +14,7 @@ mod account;
 mod comments;
 mod passkeys;
 mod signin;
+mod support;
 
 use crate::forms::{same_origin, sent_csrf};
 use crate::reader::MEMBER_SESSION_COOKIE;
@@ -33,6 +34,9 @@ pub(crate) use crate::chrome::ACCOUNT;
 pub const SIGN_IN: &str = "/signin";
 /// This browser's secret (see the module's notes).
 const BROWSER_COOKIE: &str = "masthead_browser";
+/// This browser's secret at the checkout: whoever holds it may be signed in as the
+/// member a checkout they paid for made.
+const CHECKOUT_COOKIE: &str = "masthead_checkout";
 
 /// Who may use a member route.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/signin/external/callback", get(signin::external_back))
         .route("/signin/passkey/start", answer(passkeys::sign_in_start))
         .route("/signin/passkey", answer(passkeys::sign_in_finish))
+        .route(
+            support::CHECKOUT_FORM,
+            get(support::review).post(support::checkout),
+        )
+        .route(support::THANKS, get(support::thanks))
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), Access::Anyone),
             guard,
@@ -67,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route("/signin/email", post(account::change_email))
         .route("/signout", post(signin::sign_out))
+        .route("/account/plans", post(support::plans))
         .route("/comments", post(comments::post))
         .route("/comments/{id}/reply", get(comments::reply_form))
         .route(
@@ -175,10 +185,8 @@ async fn guard(
                 {
                     response = refuse(&state, response.status(), &message).await;
                 }
-                if let Some(secret) = new_browser {
-                    response
-                        .headers_mut()
-                        .append(header::SET_COOKIE, browser_cookie(&state, &secret));
+                if let Some(cookie) = new_browser {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
                 }
                 response
             }
@@ -197,27 +205,32 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// The request carrying its `Visit`, and a browser secret to set if one was made; or
-/// the answer refusing it.
+/// The request carrying its `Visit`, and a browser secret's cookie to set if one was
+/// made; or the answer refusing it.
 async fn check(
     state: &AppState,
     access: Access,
     request: Request,
     session: Option<MemberSession>,
-) -> Result<(Request, Option<String>), Response> {
+) -> Result<(Request, Option<HeaderValue>), Response> {
     let ip = crate::client::address_of(&state.proxies, &request);
     // Only where the browser sends its secret may one be made: anywhere else, a new
-    // one would replace the secret pending links were asked with.
-    let path = request.uri().path();
-    let wants_browser = path == SIGN_IN || path.starts_with("/signin/");
-    let sent_browser = crate::secrets::cookie(request.headers(), BROWSER_COOKIE)
+    // one would replace the secret pending links (or a checkout) were asked with.
+    let kept = browser_cookie_for(request.uri().path());
+    let sent_browser = kept
+        .and_then(|(name, _)| crate::secrets::cookie(request.headers(), name))
         .filter(|b| b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit()));
-    let new_browser = (wants_browser && sent_browser.is_none()).then(crate::secrets::secret);
+    let new_browser = match (kept, &sent_browser) {
+        (Some((name, path)), None) => Some((name, path, crate::secrets::secret())),
+        _ => None,
+    };
     let visit = Visit {
         ip,
         session,
-        browser: sent_browser.or_else(|| new_browser.clone()),
+        browser: sent_browser.or_else(|| new_browser.as_ref().map(|(_, _, s)| s.clone())),
     };
+    let new_browser =
+        new_browser.map(|(name, path, secret)| browser_cookie(state, name, path, &secret));
     let mut request = request;
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let checked = sent_csrf(request).await;
@@ -283,10 +296,27 @@ async fn refuse(state: &AppState, status: StatusCode, message: &str) -> Response
         .into_response()
 }
 
-/// The browser secret's cookie, under `/signin` for a year.
-fn browser_cookie(state: &AppState, secret: &str) -> HeaderValue {
+/// Which browser secret a path receives, as (cookie, path): the sign-in pages' (for
+/// links asked for there), and the checkout's (for the member a checkout makes).
+fn browser_cookie_for(path: &str) -> Option<(&'static str, &'static str)> {
+    if path == SIGN_IN || path.starts_with("/signin/") {
+        Some((BROWSER_COOKIE, SIGN_IN))
+    } else if path.starts_with(support::CHECKOUT) {
+        Some((CHECKOUT_COOKIE, support::CHECKOUT))
+    } else {
+        None
+    }
+}
+
+/// A browser secret's cookie, under its path for a year.
+fn browser_cookie(
+    state: &AppState,
+    name: &'static str,
+    path: &'static str,
+    secret: &str,
+) -> HeaderValue {
     let secure = state.base_url.starts_with("https://");
-    crate::secrets::set_cookie(BROWSER_COOKIE, Some(secret), SIGN_IN, Some(365), secure)
+    crate::secrets::set_cookie(name, Some(secret), path, Some(365), secure)
 }
 
 /// The member session cookie (`None` removes it).

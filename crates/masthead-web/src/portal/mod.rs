@@ -28,6 +28,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/corrections/", get(pages::corrections))
         .route("/search/", get(search::search))
         .route("/support/offer/{code}/", get(pages::offer))
+        .route("/support/supporters/", get(pages::supporters))
         .route("/tag/{slug}/", get(lists::tag))
         .route("/author/{slug}/", get(lists::author))
         .route("/robots.txt", get(sitemaps::robots))

@@ -8,11 +8,14 @@ use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use masthead_core::access::Reader;
 use masthead_core::page::PageStatus;
+use masthead_core::payments::Entitlement;
 use masthead_core::store::{ArticleFilter, PageRequest};
+use masthead_core::tier::Tier;
 use masthead_render::views::{
-    CorrectionsView, LoggedCorrectionView, OfferPageView, OfferTermsView, PageView, StaticPageView,
-    TierCardView, TimeView,
+    CorrectionsView, GiftFormView, LoggedCorrectionView, OfferPageView, OfferTermsView, PageView,
+    StaticPageView, SupporterView, SupportersView, TierCardView, TimeView,
 };
 
 /// Corrections per page of the log.
@@ -36,26 +39,30 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
         .store
         .media_by_keys(&masthead_render::pictures::stored_in(&p.body_html))
         .await?;
-    // The page the publication's appeal leads to offers its tiers, and shows a member
-    // (to whom this page is theirs alone) which one is theirs.
-    let tiers = if chrome.support.as_ref().is_some_and(|s| s.href == p.path()) {
-        let theirs = match crate::reader::current().member() {
-            Some(m) => state.store.standing(m.id).await?.map(|s| s.tier),
-            None => None,
+    // The page the publication's appeal leads to offers its tiers and takes gifts, and
+    // shows a member (to whom this page is theirs alone) which tier is theirs.
+    let payments = state.payments.is_some();
+    let (tiers, gifts) = if chrome.support.as_ref().is_some_and(|s| s.href == p.path()) {
+        let reader = crate::reader::current();
+        let yours = |t: &Tier| match &reader {
+            Reader::Member(_, Entitlement::Paid(tier)) => *tier == t.id,
+            Reader::Member(_, Entitlement::Free) => !t.paid,
+            Reader::Anonymous | Reader::Staff(_) => false,
         };
-        state
-            .store
-            .tiers(false)
-            .await?
+        let all = state.store.tiers(false).await?;
+        let tiers = all
             .iter()
             .filter(|t| t.offered())
             .map(|t| TierCardView {
-                yours: theirs.as_deref() == Some(t.slug.as_str()),
+                yours: yours(t),
                 ..TierCardView::new(t)
             })
-            .collect()
+            .collect();
+        let gifts =
+            payments.then(|| GiftFormView::new(&masthead_core::tier::publication_currency(&all)));
+        (tiers, gifts)
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     let view = StaticPageView {
         chrome,
@@ -63,12 +70,50 @@ pub async fn static_page(state: &AppState, slug: &str) -> Result<Option<Response
         body_html: masthead_render::pictures::responsive(&p.body_html, &pictures),
         updated: TimeView::new(p.updated_at, zone),
         tiers,
-        payments: false,
+        payments,
+        gifts,
     };
     // Pages change only with a site-wide notice (they are in every footer), which
     // empties the whole cache; the page shows no articles, only its pictures.
     let deps = pictures.iter().map(|m| Dep::Media(m.id)).collect();
     page(state, "page.html", &view, deps).map(Some)
+}
+
+/// Most supporters the page lists.
+const SUPPORTERS_LISTED: u32 = 500;
+
+/// `/support/supporters/`: the givers who asked to be thanked by name, newest first.
+/// A named gift is a site-wide change (see `PaymentStore::apply_checkout`).
+pub async fn supporters(
+    State(state): State<AppState>,
+    Query(p): Query<PageParam>,
+) -> Result<Response, WebError> {
+    let path = "/support/supporters/";
+    if p.number() != Some(1) {
+        return Err(not_found(&state, path).await);
+    }
+    let mut chrome = chrome(&state, path).await?.chrome;
+    chrome.meta.title = "Our supporters".to_owned();
+    chrome.meta.description = "The readers whose gifts keep our reporting free.".to_owned();
+    let zone = chrome.zone;
+    let supporters = state
+        .store
+        .supporters(SUPPORTERS_LISTED)
+        .await?
+        .into_iter()
+        .map(|s| SupporterView {
+            name: s.name,
+            message: s.message,
+            monthly: s.monthly,
+            since: TimeView::new(s.since, zone),
+        })
+        .collect();
+    page(
+        &state,
+        "supporters.html",
+        &SupportersView { chrome, supporters },
+        Vec::new(),
+    )
 }
 
 /// Every correction and update, newest first.

@@ -1,0 +1,404 @@
+//! Paying, against a stateful fake Stripe on loopback (`masthead_testkit::stripe`):
+//! a visitor pays for a tier at Checkout, comes back signed in and reads the paid
+//! article; cancelling in the customer portal ends access when the period ends; a
+//! gift reaches the supporters page; and the webhook takes only signed, fresh, new
+//! notices. The site really listens, so that the fake's signed notices reach it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::http::StatusCode;
+use hmac::{Hmac, Mac};
+use masthead_core::article::Visibility;
+use masthead_core::payments::{entitlement, Entitlement, SubscriptionStatus};
+use masthead_core::store::Store;
+use masthead_core::tier::TierInput;
+use masthead_testkit::browser::Browser;
+use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
+use masthead_testkit::store_test;
+use masthead_testkit::stripe::{FakeStripe, SECRET_KEY};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WEBHOOK_SECRET: &str = "whsec_masthead_test";
+
+store_test!(
+    a_visitor_pays_reads_and_cancels,
+    a_gift_reaches_the_supporters_page,
+    the_webhook_takes_only_signed_fresh_new_notices,
+);
+
+/// The site, listening on loopback with Stripe at `fake`; its base URL and app.
+async fn site(store: Arc<dyn Store>, fake: &FakeStripe) -> (String, masthead_web::App) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let outbox = std::env::temp_dir().join(format!(
+        "masthead-payments-outbox-{}",
+        listener.local_addr().unwrap().port()
+    ));
+    let state = masthead_web::AppState::new(
+        store,
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        base.clone(),
+        masthead_web::mail::Mailer::outbox(&outbox, "Paper <news@paper.example>").unwrap(),
+    )
+    .with_payments(Arc::new(
+        masthead_web::stripe::Stripe::new(&fake.url(), SECRET_KEY, WEBHOOK_SECRET).unwrap(),
+    ));
+    let app = masthead_web::router(state);
+    let served = app.clone();
+    tokio::spawn(async move {
+        masthead_web::server::serve(
+            listener,
+            served,
+            masthead_web::server::Limits::default(),
+            std::future::pending(),
+        )
+        .await
+    });
+    fake.send_webhooks_to(&format!("{base}/webhooks/stripe"), WEBHOOK_SECRET)
+        .await;
+    (base, app)
+}
+
+async fn supporter_tier(store: &Arc<dyn Store>) {
+    store
+        .create_tier(
+            &TierInput {
+                slug: "supporter".into(),
+                name: "Supporter".into(),
+                description: String::new(),
+                paid: true,
+                currency: "USD".into(),
+                monthly_price: 800,
+                yearly_price: 8000,
+                trial_days: 0,
+                benefits: vec!["Every story".into()],
+                public: true,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+}
+
+/// A published paid article; its address.
+async fn paid_article(store: &Arc<dyn Store>) -> String {
+    let f = fixtures::newsroom(&**store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Harbor audit",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let mut content = store.article(id).await.unwrap().unwrap().content();
+    content.visibility = Visibility::Paid;
+    content.body_markdown = format!(
+        "{}\n\nThe paid-only finding.",
+        "Opening paragraph for everyone. ".repeat(12)
+    );
+    newsroom
+        .update(NewsroomFixture::actor(&f.editor), id, content, t0())
+        .await
+        .unwrap();
+    "/world/harbor-audit/".to_owned()
+}
+
+/// Waits (up to 10 s) until `check` holds: the fake sends its notices a second late.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+/// The path of `url` on the site at `base`.
+fn local<'a>(url: &'a str, base: &str) -> &'a str {
+    url.strip_prefix(base)
+        .unwrap_or_else(|| panic!("{url} is not on {base}"))
+}
+
+async fn a_visitor_pays_reads_and_cancels(store: Arc<dyn Store>) {
+    let Some(fake) = FakeStripe::start() else {
+        return;
+    };
+    supporter_tier(&store).await;
+    let article = paid_article(&store).await;
+    let (base, app) = site(store.clone(), &fake).await;
+    let mut visitor = Browser::new(&app, "192.0.2.10", &base);
+    // The paywall.
+    let page = visitor.get(&article).await;
+    assert!(!page.body.contains("paid-only finding"));
+    assert!(page.body.contains(r#"class="paywall""#), "{}", page.body);
+    // The tier, reviewed, then paid for at Checkout.
+    let review = "/support/checkout/?tier=supporter&cadence=month";
+    let reviewed = visitor.get(review).await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    assert!(
+        reviewed.body.contains("Supporter: $8.00 a month"),
+        "{}",
+        reviewed.body
+    );
+    let sent = visitor
+        .post_from(
+            review,
+            "/support/checkout/",
+            &[("tier", "supporter"), ("cadence", "month")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let checkout = sent.location.unwrap();
+    assert!(checkout.starts_with(&fake.url()), "{checkout}");
+    let back = fake.pay(&checkout, "Pat.Payer@Example.com").await;
+    // Back at the site: signed in as the new member the checkout made.
+    let thanks = visitor.get(local(&back, &base)).await;
+    assert_eq!(thanks.status, StatusCode::OK, "{}", thanks.body);
+    assert!(
+        thanks.body.contains("Your membership has started"),
+        "{}",
+        thanks.body
+    );
+    assert!(
+        thanks.body.contains("pat.payer@example.com"),
+        "{}",
+        thanks.body
+    );
+    assert!(visitor.cookie("masthead_member").is_some());
+    let member = store
+        .member_by_email("pat.payer@example.com")
+        .await
+        .unwrap()
+        .expect("the checkout made a member");
+    let page = visitor.get(&article).await;
+    assert!(page.body.contains("paid-only finding"), "{}", page.body);
+    // Coming back to the same address again signs no one in a second time.
+    let mut other = Browser::new(&app, "192.0.2.11", &base);
+    let again = other.get(local(&back, &base)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(other.cookie("masthead_member").is_none());
+    assert!(!other.get(&article).await.body.contains("paid-only finding"));
+    // Stripe's notices arrive too, and change nothing the return did not.
+    eventually("the notices", || async {
+        fake.events()
+            .await
+            .iter()
+            .filter(|(_, kind)| {
+                kind.starts_with("customer.subscription") || kind == "checkout.session.completed"
+            })
+            .count()
+            >= 2
+    })
+    .await;
+    // Stripe retries: the checkout's notice, sent again, is taken once.
+    let events = fake.events().await;
+    let (completed, _) = events
+        .iter()
+        .find(|(_, kind)| kind == "checkout.session.completed")
+        .expect("the checkout's notice");
+    fake.resend(completed).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        store.member_subscriptions(member.id).await.unwrap().len(),
+        1,
+        "one subscription, however many notices"
+    );
+    // The customer portal, from the account page: cancel at the period's end.
+    let portal = visitor.post_from("/account", "/account/plans", &[]).await;
+    assert_eq!(portal.status, StatusCode::SEE_OTHER, "{}", portal.body);
+    let portal = portal.location.unwrap();
+    let subscriptions = fake.portal_subscriptions(&portal).await;
+    assert_eq!(subscriptions.len(), 1);
+    fake.cancel_in_portal(&portal).await;
+    eventually("the cancellation", || async {
+        store.member_subscriptions(member.id).await.unwrap()[0].cancel_at_period_end
+    })
+    .await;
+    // Still theirs until the period ends.
+    assert!(visitor
+        .get(&article)
+        .await
+        .body
+        .contains("paid-only finding"));
+    // The period ends: Stripe ends the subscription, and access with it.
+    fake.end_subscription(&subscriptions[0]).await;
+    eventually("the end", || async {
+        store.member_subscriptions(member.id).await.unwrap()[0].status
+            == SubscriptionStatus::Canceled
+    })
+    .await;
+    let page = visitor.get(&article).await;
+    assert!(!page.body.contains("paid-only finding"), "{}", page.body);
+    assert_eq!(
+        entitlement(
+            &store.member_subscriptions(member.id).await.unwrap(),
+            chrono::Utc::now()
+        ),
+        Entitlement::Free
+    );
+}
+
+async fn a_gift_reaches_the_supporters_page(store: Arc<dyn Store>) {
+    let Some(fake) = FakeStripe::start() else {
+        return;
+    };
+    supporter_tier(&store).await;
+    let (base, app) = site(store.clone(), &fake).await;
+    let mut giver = Browser::new(&app, "192.0.2.20", &base);
+    // Before: nobody named. (The page is cached: the gift must refresh it.)
+    let before = giver.get("/support/supporters/").await;
+    assert!(before.body.contains("No one has asked to be named yet."));
+    let review = "/support/checkout/?amount=25";
+    let reviewed = giver.get(review).await;
+    assert!(
+        reviewed.body.contains("A gift of $25.00"),
+        "{}",
+        reviewed.body
+    );
+    // A gift below the smallest is refused with words, not sent to Stripe.
+    let small = giver.get("/support/checkout/?amount=0.50").await;
+    assert_eq!(small.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(small.body.contains("give at least 1.00"), "{}", small.body);
+    let sent = giver
+        .post_from(
+            review,
+            "/support/checkout/",
+            &[
+                ("amount", "25"),
+                ("public", "yes"),
+                ("name", "Grace Giver"),
+                ("message", "For the harbor reporting"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let back = fake.pay(&sent.location.unwrap(), "grace@example.com").await;
+    let thanks = giver.get(local(&back, &base)).await;
+    assert!(
+        thanks.body.contains("Your gift has reached us"),
+        "{}",
+        thanks.body
+    );
+    let after = giver.get("/support/supporters/").await;
+    assert!(after.body.contains("Grace Giver"), "{}", after.body);
+    assert!(after.body.contains("For the harbor reporting"));
+    // A visitor (no cookies) sees it too: the cached page was refreshed.
+    let mut reader = Browser::new(&app, "192.0.2.21", &base);
+    assert!(reader
+        .get("/support/supporters/")
+        .await
+        .body
+        .contains("Grace Giver"));
+}
+
+fn sign(secret: &str, t: i64, payload: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{payload}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn the_webhook_takes_only_signed_fresh_new_notices(store: Arc<dyn Store>) {
+    let Some(fake) = FakeStripe::start() else {
+        return;
+    };
+    supporter_tier(&store).await;
+    let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: "hook@example.com".into(),
+            name: "Hook".into(),
+        })
+        .await
+        .unwrap();
+    let (base, _app) = site(store.clone(), &fake).await;
+    let http = reqwest::Client::new();
+    let now = chrono::Utc::now().timestamp();
+    let notice = |id: &str, status: &str| {
+        format!(
+            r#"{{"id":"{id}","type":"customer.subscription.updated","created":{now},
+            "data":{{"object":{{"id":"sub_hook","object":"subscription","customer":"cus_hook",
+            "status":"{status}","current_period_start":{now},"current_period_end":{},
+            "cancel_at_period_end":false,
+            "plan":{{"amount":800,"currency":"usd","interval":"month"}},
+            "metadata":{{"masthead_member":"{}","masthead_tier":"{}","masthead_purpose":"membership"}}}}}}}}"#,
+            now + 30 * 86400,
+            member.id.0,
+            tier.id.0
+        )
+    };
+    let send = |body: String, signature: String| {
+        let http = http.clone();
+        let url = format!("{base}/webhooks/stripe");
+        async move {
+            http.post(url)
+                .header("Stripe-Signature", signature)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let subscriptions = || async { store.member_subscriptions(member.id).await.unwrap() };
+    // A wrong signature, another secret's, none, and an old one: refused, nothing kept.
+    let body = notice("evt_a", "active");
+    for signature in [
+        sign(WEBHOOK_SECRET, now, "{}"),
+        sign("whsec_other", now, &body),
+        String::new(),
+        sign(WEBHOOK_SECRET, now - 301, &body),
+    ] {
+        assert_eq!(
+            send(body.clone(), signature.clone()).await,
+            400,
+            "{signature}"
+        );
+    }
+    assert!(subscriptions().await.is_empty(), "nothing changed");
+    // A good one is applied.
+    assert_eq!(
+        send(body.clone(), sign(WEBHOOK_SECRET, now, &body)).await,
+        200
+    );
+    assert_eq!(subscriptions().await[0].status, SubscriptionStatus::Active);
+    // A later notice ends it; then the first, replayed (same id, signed anew), is
+    // ignored: the subscription stays ended.
+    let ended = notice("evt_b", "canceled").replace(
+        &format!(r#""created":{now}"#),
+        &format!(r#""created":{}"#, now + 1),
+    );
+    assert_eq!(
+        send(ended.clone(), sign(WEBHOOK_SECRET, now, &ended)).await,
+        200
+    );
+    assert_eq!(
+        subscriptions().await[0].status,
+        SubscriptionStatus::Canceled
+    );
+    assert_eq!(
+        send(body.clone(), sign(WEBHOOK_SECRET, now, &body)).await,
+        200
+    );
+    assert_eq!(
+        subscriptions().await[0].status,
+        SubscriptionStatus::Canceled
+    );
+    // A notice that is not JSON, though signed, is refused.
+    assert_eq!(
+        send("nonsense".into(), sign(WEBHOOK_SECRET, now, "nonsense")).await,
+        400
+    );
+}
