@@ -1130,4 +1130,18 @@ pub struct AccountView {
     pub notice: Option<String>,
     /// Field errors, as (field, message).
     pub errors: Vec<(String, String)>,
+    /// Their memberships and monthly gifts not yet ended, newest first.
+    pub plans: Vec<PlanView>,
+    /// Whether they may manage them at the payment provider (they have paid there).
+    pub manage_plans: bool,
+}
+
+/// A member's plan on their account page: "Supporter, $8.00 a month: renews on …".
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub what: String,
+    pub status: String,
+    /// Ends at the period's end (cancelled), rather than renewing then.
+    pub ending: bool,
+    pub period_end: TimeView,
 }

@@ -214,7 +214,17 @@ async fn a_visitor_pays_reads_and_cancels(store: Arc<dyn Store>) {
         1,
         "one subscription, however many notices"
     );
-    // The customer portal, from the account page: cancel at the period's end.
+    // The account page shows the plan, and leads to the customer portal.
+    let account = visitor.get("/account").await;
+    assert!(
+        account
+            .body
+            .contains("<strong>Supporter, $8.00 a month</strong> (Active): renews on"),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains(r#"id="manage-plans""#));
+    // There: cancel at the period's end.
     let portal = visitor.post_from("/account", "/account/plans", &[]).await;
     assert_eq!(portal.status, StatusCode::SEE_OTHER, "{}", portal.body);
     let portal = portal.location.unwrap();
@@ -240,6 +250,11 @@ async fn a_visitor_pays_reads_and_cancels(store: Arc<dyn Store>) {
     .await;
     let page = visitor.get(&article).await;
     assert!(!page.body.contains("paid-only finding"), "{}", page.body);
+    assert!(visitor
+        .get("/account")
+        .await
+        .body
+        .contains("You have no plan running now."));
     assert_eq!(
         entitlement(
             &store.member_subscriptions(member.id).await.unwrap(),

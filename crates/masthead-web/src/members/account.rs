@@ -13,7 +13,9 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::member::{AccountUpdate, LinkPurpose, NewMemberLink};
 use masthead_core::people::{is_plausible_email, normalize_email};
-use masthead_render::views::{AccountView, NewsletterChoice, PasskeyView, SignedInView, TimeView};
+use masthead_render::views::{
+    AccountView, NewsletterChoice, PasskeyView, PlanView, SignedInView, TimeView,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -135,7 +137,47 @@ async fn account_view(
         return_to: "/".to_owned(),
         notice: None,
         errors: Vec::new(),
+        plans: plans(state, member.id, zone).await?,
+        manage_plans: state.payments.is_some()
+            && state.store.member_customer(member.id).await?.is_some(),
     })
+}
+
+/// A member's plans not yet ended, as their account page lists them.
+async fn plans(
+    state: &AppState,
+    member: masthead_core::ids::MemberId,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<PlanView>, WebError> {
+    use masthead_core::payments::Purpose;
+    use masthead_core::tier::{display_price, Cadence};
+    let tiers = state.store.tiers(true).await?;
+    Ok(state
+        .store
+        .member_subscriptions(member)
+        .await?
+        .into_iter()
+        .filter(|s| !s.ended())
+        .map(|s| {
+            let name = match (s.purpose, s.tier) {
+                (Purpose::Donation, _) => "A monthly gift".to_owned(),
+                (Purpose::Membership, tier) => tiers
+                    .iter()
+                    .find(|t| Some(t.id) == tier)
+                    .map_or_else(|| "Membership".to_owned(), |t| t.name.clone()),
+            };
+            let per = match s.cadence {
+                Cadence::Month => "a month",
+                Cadence::Year => "a year",
+            };
+            PlanView {
+                what: format!("{name}, {} {per}", display_price(s.amount, &s.currency)),
+                status: s.status.label().to_owned(),
+                ending: s.cancel_at_period_end,
+                period_end: TimeView::new(s.period_end, zone),
+            }
+        })
+        .collect())
 }
 
 /// "Firefox on Linux", from what a browser called itself (`woothee`).
