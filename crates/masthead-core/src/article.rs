@@ -12,6 +12,26 @@ use std::str::FromStr;
 /// one stays quick.
 pub const MAX_TAGS: usize = 50;
 
+/// A writer's preview cut in stored body HTML (written in Markdown as `<!--more-->`;
+/// see `masthead_render::markdown::CUT_MARKERS`): where what readers without access
+/// see of a gated body ends.
+pub const PREVIEW_CUT_HTML: &str = r#"<hr class="preview-cut">"#;
+
+/// The stored body HTML above the first preview cut, if the writer placed one: all of
+/// a gated body that readers without access see (page, feed, search).
+pub fn teaser_html(html: &str) -> Option<&str> {
+    html.find(PREVIEW_CUT_HTML).map(|at| &html[..at])
+}
+
+/// The stored body HTML without its preview cuts, for readers who read it all.
+pub fn without_cuts(html: &str) -> std::borrow::Cow<'_, str> {
+    if html.contains(PREVIEW_CUT_HTML) {
+        std::borrow::Cow::Owned(html.replace(PREVIEW_CUT_HTML, ""))
+    } else {
+        std::borrow::Cow::Borrowed(html)
+    }
+}
+
 /// Reading speed used for "N min read"; the common newsroom figure for adults reading news.
 pub const WORDS_PER_MINUTE: u32 = 230;
 

@@ -30,6 +30,31 @@ const SELF_CLOSING: &[&str] = &[
 /// What every id inside an article body starts with (see `MarkdownRenderer`).
 pub const BODY_ID_PREFIX: &str = "body-";
 
+/// The lines a writer puts in the Markdown where the preview of a members-only or
+/// paid article ends: WordPress's "more" tag and Ghost's members-only marker, so
+/// imported articles keep theirs.
+pub const CUT_MARKERS: [&str; 2] = ["<!--more-->", "<!--members-only-->"];
+/// What a cut becomes in the stored HTML (the sanitizer keeps this one class on `hr`).
+pub use masthead_core::article::{teaser_html, without_cuts, PREVIEW_CUT_HTML as CUT_HTML};
+
+/// Whether `line` of Markdown is a preview cut.
+fn is_cut(line: &str) -> bool {
+    let line = line.trim();
+    CUT_MARKERS.iter().any(|m| line.eq_ignore_ascii_case(m))
+}
+
+/// The Markdown above the first preview cut, if the writer placed one.
+pub fn before_cut(markdown: &str) -> Option<&str> {
+    let mut at = 0;
+    for line in markdown.split_inclusive('\n') {
+        if is_cut(line) {
+            return Some(&markdown[..at]);
+        }
+        at += line.len();
+    }
+    None
+}
+
 /// Length of a generated excerpt, in characters.
 pub const EXCERPT_CHARS: usize = 300;
 
@@ -55,6 +80,8 @@ impl Default for MarkdownRenderer {
             .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
             // A picture's credit in its caption, styled as the featured picture's is.
             .add_allowed_classes("span", ["credit"])
+            // Where the preview of a gated article ends (see `CUT_MARKERS`).
+            .add_allowed_classes("hr", ["preview-cut"])
             .filter_style_properties(["text-align"].into())
             .link_rel(Some("noopener noreferrer"))
             .url_relative(ammonia::UrlRelative::PassThrough);
@@ -116,7 +143,12 @@ impl MarkdownRenderer {
     /// Markdown to safe HTML; `Invalid` when it nests deeper than `MAX_NESTING`.
     pub fn to_html(&self, markdown: &str) -> Result<String> {
         let mut html = String::with_capacity(markdown.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
+        // A preview cut (a raw HTML block the sanitizer would drop) becomes its rule.
+        let events = Parser::new_ext(markdown, options()).map(|event| match event {
+            Event::Html(block) if is_cut(&block) => Event::Html(CUT_HTML.into()),
+            other => other,
+        });
+        pulldown_cmark::html::push_html(&mut html, events);
         if nesting_depth(&html) > MAX_NESTING {
             return Err(Error::invalid(
                 "body_markdown",
@@ -134,7 +166,11 @@ impl MarkdownRenderer {
         let text = Self::plain_text(markdown);
         let word_count = u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX);
         let excerpt = if custom_excerpt.trim().is_empty() {
-            excerpt(&text, EXCERPT_CHARS)
+            // Never past a preview cut: the excerpt is shown to everyone.
+            match before_cut(markdown) {
+                Some(open) => excerpt(&Self::plain_text(open), EXCERPT_CHARS),
+                None => excerpt(&text, EXCERPT_CHARS),
+            }
         } else {
             custom_excerpt.trim().to_owned()
         };
@@ -401,6 +437,29 @@ mod tests {
         );
         let custom = r.render_now("Body", " Custom words ").unwrap();
         assert_eq!(custom.excerpt, "Custom words");
+    }
+
+    #[test]
+    fn a_preview_cut_ends_the_teaser_and_the_excerpt() {
+        let r = MarkdownRenderer::default();
+        let md = "Open to all.\n\n<!--more-->\n\nThe paid-only finding.\n\n<!--more-->\n\nMore.";
+        let body = r.render_now(md, "").unwrap();
+        assert_eq!(teaser_html(&body.html), Some("<p>Open to all.</p>\n"));
+        assert!(body.html.contains(CUT_HTML), "{}", body.html);
+        assert!(!without_cuts(&body.html).contains("<hr"));
+        assert_eq!(body.excerpt, "Open to all.");
+        assert_eq!(body.word_count, 7);
+        // Ghost's marker too, any case, with spaces around; not inside other text.
+        assert!(before_cut("a\n  <!--MEMBERS-ONLY--> \nb").is_some());
+        assert!(before_cut("a <!--more--> b").is_none());
+        let inline = r.render_now("a <!--more--> b", "").unwrap();
+        assert_eq!(teaser_html(&inline.html), None);
+        // Without a cut there is no teaser of the body; the excerpt is the usual one.
+        let plain = r.render_now("Just text.", "").unwrap();
+        assert_eq!(teaser_html(&plain.html), None);
+        // A writer's own `hr` with another class is not a cut.
+        let other = r.render_now("<hr class=\"x\">\n\nText", "").unwrap();
+        assert_eq!(teaser_html(&other.html), None);
     }
 
     #[test]

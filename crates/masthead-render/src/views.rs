@@ -437,6 +437,11 @@ pub struct CorrectionView {
 pub struct ArticleBody {
     /// True when this reader may not read the body: it is withheld, not just hidden.
     pub gated: bool,
+    /// For a gated body, the part above the writer's preview cut, if they placed one
+    /// (else the excerpt stands in).
+    pub teaser_html: Option<String>,
+    /// For paying members only (not every member).
+    pub paid_only: bool,
     pub visibility_label: &'static str,
     pub title: String,
     pub standfirst: String,
@@ -480,8 +485,14 @@ impl ArticleBody {
             }
             _ => None,
         };
+        let teaser_html = (!readable)
+            .then(|| crate::markdown::teaser_html(&a.body_html))
+            .flatten()
+            .map(|open| crate::pictures::responsive(open, pictures));
         Self {
             gated: !readable,
+            teaser_html,
+            paid_only: a.visibility == masthead_core::article::Visibility::Paid,
             visibility_label: a.visibility.label(),
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),
@@ -501,7 +512,7 @@ impl ArticleBody {
                 .zip(media)
                 .map(|(img, m)| ImageView::new(m, &img.alt, &img.caption, &img.credit)),
             body_html: if readable {
-                crate::pictures::responsive(&a.body_html, pictures)
+                crate::pictures::responsive(&crate::markdown::without_cuts(&a.body_html), pictures)
             } else {
                 String::new()
             },

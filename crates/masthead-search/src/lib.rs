@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use masthead_core::article::{Article, Status};
+use masthead_core::article::{Article, Status, Visibility};
 use masthead_core::change::Change;
 use masthead_core::ids::ArticleId;
 use masthead_core::search::{Search, SearchHit, SearchResults, MAX_QUERY_CHARS, MAX_RESULTS};
@@ -91,6 +91,11 @@ pub struct SearchIndex {
     fields: Fields,
 }
 
+/// What the index holds of each article, as a version its commits record with their
+/// watermark: an index written by another version is rebuilt at start (`catch_up`).
+/// 2: gated articles' bodies only above their preview cut (`searchable_body`).
+const CONTENT_VERSION: &str = "2";
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty) if there is none. An index written
     /// with another schema is thrown away and recreated empty: it is only a cache.
@@ -166,7 +171,7 @@ impl SearchIndex {
             f.id => u64::try_from(a.id.0).unwrap_or(0),
             f.title => a.title.clone(),
             f.standfirst => a.standfirst.clone(),
-            f.body => plain_text(&a.body_html),
+            f.body => searchable_body(a),
             f.tags => names(&a.tags),
             f.people => people,
             f.section => a.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
@@ -182,7 +187,7 @@ impl SearchIndex {
     fn commit(&self, writer: &mut IndexWriter, watermark: Option<DateTime<Utc>>) -> Result<()> {
         let mut prepared = writer.prepare_commit().map_err(search_error("commit"))?;
         if let Some(at) = watermark {
-            prepared.set_payload(&at.to_rfc3339());
+            prepared.set_payload(&format!("{CONTENT_VERSION} {}", at.to_rfc3339()));
         }
         prepared.commit().map_err(search_error("commit"))?;
         self.reader.reload().map_err(search_error("reload"))
@@ -192,7 +197,8 @@ impl SearchIndex {
     fn watermark(&self) -> Option<DateTime<Utc>> {
         let metas = self.index.load_metas().ok()?;
         let payload = metas.payload?;
-        DateTime::parse_from_rfc3339(&payload)
+        let at = payload.strip_prefix(CONTENT_VERSION)?.strip_prefix(' ')?;
+        DateTime::parse_from_rfc3339(at)
             .ok()
             .map(|t| t.with_timezone(&Utc))
     }
@@ -392,6 +398,18 @@ fn plain_words(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// What of an article's body search reads: all of a public one; of a gated one, only
+/// what every reader sees (the part above the preview cut, else the excerpt), so that
+/// neither a snippet nor a match tells anyone what the rest says.
+fn searchable_body(a: &Article) -> String {
+    if a.visibility == Visibility::Public {
+        plain_text(&a.body_html)
+    } else {
+        masthead_core::article::teaser_html(&a.body_html)
+            .map_or_else(|| a.excerpt.clone(), plain_text)
+    }
 }
 
 /// The text of sanitized article HTML: tags dropped (each one a word break), spaces

@@ -110,9 +110,13 @@ pub(crate) async fn render(
 ) -> Result<Response, WebError> {
     // Members-only and paid bodies are withheld from readers who may not read them:
     // left out of the page, not hidden in it.
+    // A preview link shows a draft whole (it is how the newsroom shares one before it
+    // is out), but once the article is published its link is no way around the gate.
     let readable = match showing {
         Showing::Published(reader) => access::can_read(reader, article),
-        Showing::Preview => true,
+        Showing::Preview => {
+            !article.is_live() || access::can_read(&crate::reader::current(), article)
+        }
     };
     let canonical = article.path();
     // The featured image and the related stories' pictures, in one call.
@@ -125,11 +129,12 @@ pub(crate) async fn render(
     let all_media = state.store.media_many(&media_ids).await?;
     let media = featured_id.and_then(|id| all_media.iter().find(|m| m.id == id));
     // The pictures in the text, offered in every size stored (only in a body shown).
-    let keys = if readable {
-        masthead_render::pictures::stored_in(&article.body_html)
+    let shown = if readable {
+        Some(article.body_html.as_str())
     } else {
-        Vec::new()
+        masthead_render::markdown::teaser_html(&article.body_html)
     };
+    let keys = shown.map_or_else(Vec::new, masthead_render::pictures::stored_in);
     let pictures = state.store.media_by_keys(&keys).await?;
     let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
     if showing == Showing::Preview {

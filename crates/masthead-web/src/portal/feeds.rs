@@ -77,10 +77,14 @@ async fn render(
             url: state.url(&article.path()),
             title: article.title.clone(),
             summary: article.summary().to_owned(),
-            // Feed readers are anonymous: gated bodies stay on the site.
-            content_html: access::can_read(&access::Reader::Anonymous, &article).then(|| {
-                masthead_render::markdown::absolute_links(&article.body_html, &state.base_url)
-            }),
+            // Feed readers are anonymous: gated bodies stay on the site, but for the
+            // part above the writer's preview cut.
+            content_html: if access::can_read(&access::Reader::Anonymous, &article) {
+                Some(masthead_render::markdown::without_cuts(&article.body_html).into_owned())
+            } else {
+                masthead_render::markdown::teaser_html(&article.body_html).map(str::to_owned)
+            }
+            .map(|html| masthead_render::markdown::absolute_links(&html, &state.base_url)),
             published,
             updated: article.updated_at.max(published),
             authors: article

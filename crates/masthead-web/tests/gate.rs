@@ -1,0 +1,296 @@
+//! The one gate, walked: every path that can carry an article's words (its page with
+//! its share preview and structured data, the feeds, the sitemaps, search, a preview
+//! link), for every reader (anonymous, a free member, a paying member, staff), twice
+//! over in turns so that the page cache is in play, on both backends. A gated body
+//! reaches exactly the readers `can_read` lets through, and only on the article's own
+//! page; everyone sees the part above the writer's preview cut.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{Duration, Utc};
+use masthead_core::article::Visibility;
+use masthead_core::auth::{AuditAction, NewAuditEntry, NewSession};
+use masthead_core::member::NewMember;
+use masthead_core::payments::{CheckoutOutcome, Purpose, SubscriptionState, SubscriptionStatus};
+use masthead_core::store::Store;
+use masthead_core::tier::{Cadence, TierInput};
+use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
+use masthead_testkit::store_test;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+store_test!(no_path_gives_a_gated_body_to_a_reader_without_access);
+
+/// A published article of `visibility` whose body has a preview cut: what is above
+/// it is `TEASER-…`, what is below `SECRET-…`.
+async fn gated(
+    store: &Arc<dyn Store>,
+    f: &NewsroomFixture,
+    title: &str,
+    visibility: Visibility,
+    word: &str,
+) {
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = masthead_core::article::ArticleContent::new(
+        title,
+        format!("Teaser{word} opens the story.\n\n<!--more-->\n\nSecret{word} is the finding."),
+    );
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.tags = vec!["Harbor".into()];
+    content.visibility = visibility;
+    fixtures::publish(&newsroom, &f.editor, content, t0()).await;
+}
+
+/// A member's session cookie; `paying` members get an active subscription to a tier.
+async fn member_cookie(store: &Arc<dyn Store>, email: &str, paying: bool) -> String {
+    let member = store
+        .create_member(&NewMember {
+            email: email.into(),
+            name: "Reader".into(),
+        })
+        .await
+        .unwrap();
+    if paying {
+        let tier = store.tier_by_slug("patron").await.unwrap().unwrap();
+        let now = Utc::now();
+        store
+            .apply_checkout(
+                &CheckoutOutcome {
+                    reference: format!("cs_{}", member.id.0),
+                    paid: true,
+                    purpose: Purpose::Membership,
+                    member: Some(member.id),
+                    claim: String::new(),
+                    customer: format!("cus_{}", member.id.0),
+                    email: email.into(),
+                    name: String::new(),
+                    subscription: Some(SubscriptionState {
+                        reference: format!("sub_{}", member.id.0),
+                        customer: format!("cus_{}", member.id.0),
+                        member: Some(member.id),
+                        purpose: Purpose::Membership,
+                        tier: Some(tier.id),
+                        cadence: Cadence::Month,
+                        amount: 800,
+                        currency: "USD".into(),
+                        status: SubscriptionStatus::Active,
+                        period_start: now,
+                        period_end: now + Duration::days(30),
+                        cancel_at_period_end: false,
+                        observed_at: now,
+                    }),
+                    gift: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let opened = masthead_web::reader::open_member_session(&**store, member.id, "", "", Utc::now())
+        .await
+        .unwrap();
+    format!(
+        "{}={}",
+        masthead_web::reader::MEMBER_SESSION_COOKIE,
+        opened.token
+    )
+}
+
+async fn staff_cookie(store: &Arc<dyn Store>, person: &masthead_core::people::Person) -> String {
+    let token = masthead_web::secrets::secret();
+    let now = Utc::now();
+    store
+        .start_session(
+            &NewSession {
+                token_hash: masthead_web::secrets::token_hash(&token),
+                owner: person.id,
+                csrf_token: masthead_web::secrets::secret(),
+                created_at: now,
+                ip: "192.0.2.1".into(),
+                user_agent: "test".into(),
+            },
+            &person.email,
+            &NewAuditEntry {
+                at: now,
+                actor: Some(person.id),
+                action: AuditAction::LoggedIn,
+                target: person.email.clone(),
+                ip: "192.0.2.1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    format!("{}={token}", masthead_web::reader::STAFF_SESSION_COOKIE)
+}
+
+async fn get(app: &masthead_web::App, path: &str, cookie: &str) -> (StatusCode, String) {
+    let mut request = Request::get(path).header(
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    );
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    store
+        .create_tier(
+            &TierInput {
+                slug: "patron".into(),
+                name: "Patron".into(),
+                description: String::new(),
+                paid: true,
+                currency: "USD".into(),
+                monthly_price: 800,
+                yearly_price: 8000,
+                trial_days: 0,
+                benefits: Vec::new(),
+                public: true,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    gated(&store, &f, "Open report", Visibility::Public, "Public").await;
+    gated(&store, &f, "Members note", Visibility::Members, "Members").await;
+    gated(&store, &f, "Paid probe", Visibility::Paid, "Paid").await;
+    let paid_id = store
+        .article_by_slug("paid-probe")
+        .await
+        .unwrap()
+        .expect("the paid article")
+        .id;
+    let preview_token = masthead_web::secrets::secret();
+    store
+        .create_preview(
+            paid_id,
+            f.editor.id,
+            &masthead_web::secrets::token_hash(&preview_token),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let search = Arc::new(masthead_search::SearchIndex::in_memory().unwrap());
+    search.rebuild(&*store).await.unwrap();
+    let app = masthead_web::router(masthead_web::AppState::new(
+        store.clone(),
+        search,
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "P <p@news.example>").unwrap(),
+    ));
+    // Each reader, and what they may read (public, members, paid).
+    let readers = [
+        ("anonymous", String::new(), [true, false, false]),
+        (
+            "free member",
+            member_cookie(&store, "free@example.com", false).await,
+            [true, true, false],
+        ),
+        (
+            "paying member",
+            member_cookie(&store, "paying@example.com", true).await,
+            [true, true, true],
+        ),
+        (
+            "staff",
+            staff_cookie(&store, &f.author).await,
+            [true, true, true],
+        ),
+    ];
+    let articles = [
+        ("/world/open-report/", "Public"),
+        ("/world/members-note/", "Members"),
+        ("/world/paid-probe/", "Paid"),
+    ];
+    // Paths that show no body whole, whoever asks (feeds are read anonymously; search
+    // holds gated bodies only above their cut).
+    let elsewhere = [
+        "/feed.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/world/feed.xml",
+        "/tag/harbor/feed.xml",
+        "/author/ada-author/feed.json",
+        "/sitemap-news.xml",
+        "/sitemap-articles-1.xml",
+        // (Lowercase: the results page repeats the query, and matching ignores case.)
+        "/search/?q=secretpaid",
+        "/search/?q=secretmembers",
+        "/search/?q=finding",
+        "/latest/",
+        "/world/",
+        "/",
+    ];
+    let mut checked = 0;
+    for round in 0..2 {
+        for (who, cookie, may) in &readers {
+            for (i, (path, word)) in articles.iter().enumerate() {
+                let (status, page) = get(&app, path, cookie).await;
+                assert_eq!(status, StatusCode::OK, "{who} {path}");
+                let secret = format!("Secret{word}");
+                assert_eq!(
+                    page.contains(&secret),
+                    may[i],
+                    "round {round}: {who} reading {path}: the body is {}",
+                    if may[i] { "missing" } else { "given away" }
+                );
+                assert!(
+                    page.contains(&format!("Teaser{word}")),
+                    "{who} sees the part above the cut of {path}"
+                );
+                checked += 1;
+            }
+            for path in elsewhere {
+                let (status, page) = get(&app, path, cookie).await;
+                assert!(status.is_success(), "{who} {path}: {status}");
+                for word in ["Members", "Paid"] {
+                    assert!(
+                        !page.contains(&format!("Secret{word}")),
+                        "round {round}: {path} gives {who} the {word} body:\n{page}"
+                    );
+                }
+                checked += 1;
+            }
+            // The preview link of the published paid article is no way around the gate.
+            let (status, page) = get(&app, &format!("/preview/{preview_token}"), cookie).await;
+            assert_eq!(status, StatusCode::OK, "{who} preview");
+            assert_eq!(
+                page.contains("SecretPaid"),
+                may[2],
+                "{who} via the preview link"
+            );
+            // Search finds a public body's words, and shows them: the check above
+            // would see a gated one.
+            let (_, found) = get(&app, "/search/?q=secretpublic", cookie).await;
+            assert!(found.contains("SecretPublic"), "{found}");
+            // The public body is in its feeds: the check above can see a body.
+            let (_, feed) = get(&app, "/feed.xml", cookie).await;
+            assert!(
+                feed.contains("SecretPublic"),
+                "the public body is in the feed"
+            );
+            assert!(
+                feed.contains("TeaserPaid"),
+                "the paid teaser is in the feed"
+            );
+        }
+    }
+    assert_eq!(checked, 2 * 4 * (3 + elsewhere.len()));
+}
