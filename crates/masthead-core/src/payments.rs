@@ -331,6 +331,139 @@ impl fmt::Debug for dyn Payments {
     }
 }
 
+/// Months the revenue dashboard shows, the current one last.
+pub const REPORT_MONTHS: u32 = 12;
+
+/// What the store holds for the revenue figures: every subscription not ended before
+/// the report's first month (with when we first heard of it), and the money received
+/// since then.
+#[derive(Debug, Clone, Default)]
+pub struct RevenueFacts {
+    pub subscriptions: Vec<(SubscriptionState, DateTime<Utc>)>,
+    pub payments: Vec<PaymentRecord>,
+}
+
+/// One month of the revenue dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthFigures {
+    /// Its first day.
+    pub month: chrono::NaiveDate,
+    /// Memberships that started, and that ended, in it.
+    pub new: u32,
+    pub churned: u32,
+    /// Money received in it: for memberships, and as gifts (minor units).
+    pub membership_revenue: i64,
+    pub donations: i64,
+}
+
+/// The revenue dashboard's figures, in the publication's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevenueReport {
+    pub currency: String,
+    /// Members whose membership grants access now, by tier (tiers with none left out).
+    pub members_by_tier: Vec<(TierId, u32)>,
+    /// Monthly recurring revenue of the memberships that grant access now (a yearly
+    /// price counts a twelfth), and of monthly gifts that are active.
+    pub membership_mrr: i64,
+    pub gifts_mrr: i64,
+    pub months: Vec<MonthFigures>,
+}
+
+/// The first day of `t`'s month.
+fn month_of(t: DateTime<Utc>) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    t.date_naive().with_day(1).unwrap_or_else(|| t.date_naive())
+}
+
+/// `t`'s month among `months`, if the report shows it.
+fn month_in(months: &mut [MonthFigures], t: DateTime<Utc>) -> Option<&mut MonthFigures> {
+    let month = month_of(t);
+    months.iter_mut().find(|f| f.month == month)
+}
+
+/// The first day of the report's first month: `REPORT_MONTHS - 1` months before `now`'s.
+pub fn report_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let first = month_of(now)
+        .checked_sub_months(chrono::Months::new(REPORT_MONTHS - 1))
+        .unwrap_or_else(|| month_of(now));
+    first.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// The revenue figures at `now` from `facts`, counting amounts in `currency` only.
+pub fn revenue_report(facts: &RevenueFacts, currency: &str, now: DateTime<Utc>) -> RevenueReport {
+    let start = report_start(now);
+    let mut months: Vec<MonthFigures> = (0..REPORT_MONTHS)
+        .filter_map(|i| month_of(start).checked_add_months(chrono::Months::new(i)))
+        .map(|month| MonthFigures {
+            month,
+            new: 0,
+            churned: 0,
+            membership_revenue: 0,
+            donations: 0,
+        })
+        .collect();
+    let mut by_tier: Vec<(TierId, u32)> = Vec::new();
+    let (mut membership_mrr, mut gifts_mrr) = (0i64, 0i64);
+    for (s, started) in &facts.subscriptions {
+        let monthly = match s.cadence {
+            Cadence::Month => s.amount,
+            Cadence::Year => s.amount / 12,
+        };
+        let same_currency = s.currency.eq_ignore_ascii_case(currency);
+        match s.purpose {
+            Purpose::Membership => {
+                if s.grants_access(now) {
+                    if let Some(tier) = s.tier {
+                        match by_tier.iter_mut().find(|(t, _)| *t == tier) {
+                            Some((_, n)) => *n += 1,
+                            None => by_tier.push((tier, 1)),
+                        }
+                    }
+                    if same_currency {
+                        membership_mrr += monthly;
+                    }
+                }
+                if let Some(f) = month_in(&mut months, *started) {
+                    f.new += 1;
+                }
+                if s.ended() {
+                    if let Some(f) = month_in(&mut months, s.observed_at) {
+                        f.churned += 1;
+                    }
+                }
+            }
+            Purpose::Donation => {
+                let running = matches!(
+                    s.status,
+                    SubscriptionStatus::Active | SubscriptionStatus::Trialing
+                );
+                if running && same_currency {
+                    gifts_mrr += monthly;
+                }
+            }
+        }
+    }
+    for p in &facts.payments {
+        if !p.currency.eq_ignore_ascii_case(currency) {
+            continue;
+        }
+        if let Some(f) = month_in(&mut months, p.paid_at) {
+            match p.purpose {
+                Purpose::Membership => f.membership_revenue += p.amount,
+                Purpose::Donation => f.donations += p.amount,
+            }
+        }
+    }
+    by_tier.sort_by_key(|(t, _)| *t);
+    RevenueReport {
+        currency: currency.to_owned(),
+        members_by_tier: by_tier,
+        membership_mrr,
+        gifts_mrr,
+        months,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +616,98 @@ mod tests {
         }
         .validate()
         .is_ok());
+    }
+
+    #[test]
+    fn the_revenue_report_counts_months_members_and_money() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 15, 12, 0, 0)
+            .single()
+            .expect("a date");
+        assert_eq!(
+            report_start(now),
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                .single()
+                .expect("a date")
+        );
+        let mut live = subscription(SubscriptionStatus::Active);
+        live.period_start = now - Duration::days(10);
+        live.period_end = now + Duration::days(20);
+        let mut yearly = live.clone();
+        yearly.cadence = Cadence::Year;
+        yearly.amount = 12_000;
+        yearly.tier = Some(TierId(3));
+        let mut ended = live.clone();
+        ended.status = SubscriptionStatus::Canceled;
+        ended.observed_at = Utc
+            .with_ymd_and_hms(2026, 11, 3, 0, 0, 0)
+            .single()
+            .expect("a date");
+        let mut gift = live.clone();
+        gift.purpose = Purpose::Donation;
+        gift.tier = None;
+        gift.amount = 500;
+        let mut euros = live.clone();
+        euros.currency = "EUR".into();
+        let march = Utc
+            .with_ymd_and_hms(2026, 3, 9, 0, 0, 0)
+            .single()
+            .expect("a date");
+        let facts = RevenueFacts {
+            subscriptions: vec![
+                (live.clone(), march),
+                (yearly, now),
+                (ended, march),
+                (gift, march),
+                (euros, now),
+            ],
+            payments: vec![
+                PaymentRecord {
+                    reference: "in_1".into(),
+                    purpose: Purpose::Membership,
+                    customer: "cus_1".into(),
+                    subscription: Some("sub_1".into()),
+                    amount: 800,
+                    currency: "usd".into(),
+                    paid_at: march,
+                },
+                PaymentRecord {
+                    reference: "cs_1".into(),
+                    purpose: Purpose::Donation,
+                    customer: "cus_2".into(),
+                    subscription: None,
+                    amount: 2500,
+                    currency: "USD".into(),
+                    paid_at: now,
+                },
+                // Before the report's first month: not shown.
+                PaymentRecord {
+                    reference: "in_0".into(),
+                    purpose: Purpose::Membership,
+                    customer: "cus_1".into(),
+                    subscription: None,
+                    amount: 800,
+                    currency: "USD".into(),
+                    paid_at: march - Duration::days(400),
+                },
+            ],
+        };
+        let r = revenue_report(&facts, "USD", now);
+        assert_eq!(r.months.len(), 12);
+        assert_eq!(r.months[2].month.to_string(), "2026-03-01");
+        // Members now: two on tier 2 (USD and EUR), one on tier 3; the ended one not.
+        assert_eq!(r.members_by_tier, vec![(TierId(2), 2), (TierId(3), 1)]);
+        // MRR in USD: 800 a month + 12,000 a year (1,000 a month); the EUR one apart.
+        assert_eq!(r.membership_mrr, 1800);
+        assert_eq!(r.gifts_mrr, 500);
+        assert_eq!((r.months[2].new, r.months[11].new), (2, 2));
+        assert_eq!(r.months[10].churned, 1);
+        assert_eq!(r.months[2].membership_revenue, 800);
+        assert_eq!(r.months[11].donations, 2500);
+        let total: i64 = r.months.iter().map(|m| m.membership_revenue).sum();
+        assert_eq!(
+            total, 800,
+            "the payment before the first month is not counted"
+        );
     }
 }

@@ -27,7 +27,9 @@ use crate::member::{
     SignedIn, Standing,
 };
 use crate::page::{PageContent, StaticPage};
-use crate::payments::{Applied, CheckoutOutcome, SubscriptionState, Supporter, VerifiedEvent};
+use crate::payments::{
+    Applied, CheckoutOutcome, RevenueFacts, SubscriptionState, Supporter, VerifiedEvent,
+};
 use crate::people::{NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
@@ -930,6 +932,15 @@ pub trait PaymentStore: Send + Sync {
 
     /// Givers who asked to be named, newest first, at most `limit`.
     async fn supporters(&self, limit: u32) -> Result<Vec<Supporter>>;
+
+    /// What the revenue figures since `since` are made from (see `RevenueFacts`).
+    async fn revenue_facts(&self, since: DateTime<Utc>) -> Result<RevenueFacts>;
+
+    /// Every member (deleted ones aside), oldest first, with when they joined and their
+    /// subscriptions, for the members' export.
+    async fn members_with_subscriptions(
+        &self,
+    ) -> Result<Vec<(Member, DateTime<Utc>, Vec<SubscriptionState>)>>;
 }
 
 /// The whole store: one object that is every area's store. Callers hold it as

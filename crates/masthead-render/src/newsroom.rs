@@ -843,3 +843,82 @@ pub struct TiersView {
     pub notice: Option<String>,
     pub error: Option<String>,
 }
+
+/// The revenue dashboard, for admins: money in the publication's currency, as read
+/// ("$1,234.00").
+#[derive(Debug, Clone, Serialize)]
+pub struct RevenueView {
+    pub chrome: DeskChrome,
+    pub currency: String,
+    /// Paying members now, by tier name.
+    pub tiers: Vec<(String, u32)>,
+    pub paying: u32,
+    pub membership_mrr: String,
+    pub gifts_mrr: String,
+    pub months: Vec<MonthView>,
+    /// The chart's height in pixels, and the most members one month's bar shows.
+    pub chart_height: u32,
+    pub chart_max: u32,
+}
+
+/// One month of the dashboard, with its bars' heights in the chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthView {
+    /// "Jan 2026".
+    pub label: String,
+    pub new: u32,
+    pub churned: u32,
+    pub new_height: u32,
+    pub churned_height: u32,
+    pub membership_revenue: String,
+    pub donations: String,
+}
+
+impl RevenueView {
+    pub const CHART_HEIGHT: u32 = 120;
+
+    /// The view of `report`, naming tiers by `tier_name`.
+    pub fn new(
+        chrome: DeskChrome,
+        report: &masthead_core::payments::RevenueReport,
+        tier_name: impl Fn(masthead_core::ids::TierId) -> String,
+    ) -> Self {
+        use masthead_core::tier::display_price;
+        let money = |minor| display_price(minor, &report.currency);
+        let chart_max = report
+            .months
+            .iter()
+            .map(|m| m.new.max(m.churned))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bar = |n: u32| n * Self::CHART_HEIGHT / chart_max;
+        Self {
+            chrome,
+            currency: report.currency.clone(),
+            tiers: report
+                .members_by_tier
+                .iter()
+                .map(|(t, n)| (tier_name(*t), *n))
+                .collect(),
+            paying: report.members_by_tier.iter().map(|(_, n)| n).sum(),
+            membership_mrr: money(report.membership_mrr),
+            gifts_mrr: money(report.gifts_mrr),
+            months: report
+                .months
+                .iter()
+                .map(|m| MonthView {
+                    label: m.month.format("%b %Y").to_string(),
+                    new: m.new,
+                    churned: m.churned,
+                    new_height: bar(m.new),
+                    churned_height: bar(m.churned),
+                    membership_revenue: money(m.membership_revenue),
+                    donations: money(m.donations),
+                })
+                .collect(),
+            chart_height: Self::CHART_HEIGHT,
+            chart_max,
+        }
+    }
+}

@@ -99,6 +99,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/tiers.html"),
     ),
     (
+        "newsroom/revenue.html",
+        include_str!("../newsroom/templates/revenue.html"),
+    ),
+    (
         "newsroom/pages.html",
         include_str!("../newsroom/templates/pages.html"),
     ),

@@ -1039,6 +1039,8 @@ pub(crate) struct SubscriptionRow {
     pub period_end: DateTime<Utc>,
     pub cancel_at_period_end: bool,
     pub observed_at: DateTime<Utc>,
+    /// When we first heard of it.
+    pub created_at: DateTime<Utc>,
 }
 
 impl TryFrom<SubscriptionRow> for masthead_core::payments::SubscriptionState {
@@ -1058,6 +1060,32 @@ impl TryFrom<SubscriptionRow> for masthead_core::payments::SubscriptionState {
             period_end: r.period_end,
             cancel_at_period_end: r.cancel_at_period_end,
             observed_at: r.observed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PaymentRow {
+    pub reference: String,
+    pub purpose: String,
+    pub customer: String,
+    pub subscription: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub paid_at: DateTime<Utc>,
+}
+
+impl TryFrom<PaymentRow> for masthead_core::payments::PaymentRecord {
+    type Error = Error;
+    fn try_from(r: PaymentRow) -> Result<Self> {
+        Ok(masthead_core::payments::PaymentRecord {
+            purpose: r.purpose.parse()?,
+            reference: r.reference,
+            customer: r.customer,
+            subscription: r.subscription,
+            amount: r.amount,
+            currency: r.currency,
+            paid_at: r.paid_at,
         })
     }
 }

@@ -8,12 +8,14 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use masthead_core::article::Visibility;
-use masthead_core::auth::{AuditAction, NewAuditEntry, NewSession};
 use masthead_core::store::Store;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
 use std::sync::Arc;
 use tower::ServiceExt;
+
+mod support;
+use support::staff_cookie;
 
 fn state(store: Arc<dyn Store>) -> masthead_web::AppState {
     masthead_web::AppState::new(
@@ -393,34 +395,6 @@ async fn redirects_keep_the_query(store: Arc<dyn Store>) {
     let reply = get(&app, "/world/story-number-4/?utm_source=x").await;
     assert_eq!(reply.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(reply.headers["location"], "/world/story-four/?utm_source=x");
-}
-
-/// A signed-in staff member's session cookie.
-async fn staff_cookie(store: &dyn Store, person: &masthead_core::people::Person) -> String {
-    let token = masthead_web::secrets::secret();
-    let now = chrono::Utc::now();
-    store
-        .start_session(
-            &NewSession {
-                token_hash: masthead_web::secrets::token_hash(&token),
-                owner: person.id,
-                csrf_token: masthead_web::secrets::secret(),
-                created_at: now,
-                ip: "192.0.2.1".into(),
-                user_agent: "test".into(),
-            },
-            &person.email,
-            &NewAuditEntry {
-                at: now,
-                actor: Some(person.id),
-                action: AuditAction::LoggedIn,
-                target: person.email.clone(),
-                ip: "192.0.2.1".into(),
-            },
-        )
-        .await
-        .unwrap();
-    format!("masthead_session={token}")
 }
 
 /// What a staff member sees on the site (the members-only body, the way into the

@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, Utc};
 use masthead_core::article::Visibility;
-use masthead_core::auth::{AuditAction, NewAuditEntry, NewSession};
 use masthead_core::member::NewMember;
 use masthead_core::payments::{CheckoutOutcome, Purpose, SubscriptionState, SubscriptionStatus};
 use masthead_core::store::Store;
@@ -20,6 +19,8 @@ use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
 use std::sync::Arc;
 use tower::ServiceExt;
+
+mod support;
 
 store_test!(no_path_gives_a_gated_body_to_a_reader_without_access);
 
@@ -97,33 +98,6 @@ async fn member_cookie(store: &Arc<dyn Store>, email: &str, paying: bool) -> Str
         masthead_web::reader::MEMBER_SESSION_COOKIE,
         opened.token
     )
-}
-
-async fn staff_cookie(store: &Arc<dyn Store>, person: &masthead_core::people::Person) -> String {
-    let token = masthead_web::secrets::secret();
-    let now = Utc::now();
-    store
-        .start_session(
-            &NewSession {
-                token_hash: masthead_web::secrets::token_hash(&token),
-                owner: person.id,
-                csrf_token: masthead_web::secrets::secret(),
-                created_at: now,
-                ip: "192.0.2.1".into(),
-                user_agent: "test".into(),
-            },
-            &person.email,
-            &NewAuditEntry {
-                at: now,
-                actor: Some(person.id),
-                action: AuditAction::LoggedIn,
-                target: person.email.clone(),
-                ip: "192.0.2.1".into(),
-            },
-        )
-        .await
-        .unwrap();
-    format!("{}={token}", masthead_web::reader::STAFF_SESSION_COOKIE)
 }
 
 async fn get(app: &masthead_web::App, path: &str, cookie: &str) -> (StatusCode, String) {
@@ -210,7 +184,7 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         ),
         (
             "staff",
-            staff_cookie(&store, &f.author).await,
+            support::staff_cookie(&*store, &f.author).await,
             [true, true, true],
         ),
     ];

@@ -21,7 +21,10 @@ use std::time::Duration;
 
 const WEBHOOK_SECRET: &str = "whsec_masthead_test";
 
+mod support;
+
 store_test!(
+    admins_see_revenue_and_export_members,
     a_visitor_pays_reads_and_cancels,
     a_gift_reaches_the_supporters_page,
     the_webhook_takes_only_signed_fresh_new_notices,
@@ -415,5 +418,157 @@ async fn the_webhook_takes_only_signed_fresh_new_notices(store: Arc<dyn Store>) 
     assert_eq!(
         send("nonsense".into(), sign(WEBHOOK_SECRET, now, "nonsense")).await,
         400
+    );
+}
+
+/// A GET with `cookie`, as a browser sends it: status, headers and body.
+async fn get_as(
+    app: &masthead_web::App,
+    path: &str,
+    cookie: &str,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path)
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
+    use masthead_core::payments::{
+        CheckoutOutcome, PaymentEvent, PaymentRecord, Purpose, SubscriptionState, VerifiedEvent,
+    };
+    supporter_tier(&store).await;
+    let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
+    let f = fixtures::newsroom(&*store).await;
+    let now = chrono::Utc::now();
+    // Two paying members (one yearly), one whose membership ended, one who gave, and
+    // one free member with a name a spreadsheet would run.
+    for (i, (email, cadence, amount, status)) in [
+        ("ann@example.com", "month", 800, "active"),
+        ("bo@example.com", "year", 8000, "active"),
+        ("cy@example.com", "month", 800, "canceled"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let state = SubscriptionState {
+            reference: format!("sub_{i}"),
+            customer: format!("cus_{i}"),
+            member: None,
+            purpose: Purpose::Membership,
+            tier: Some(tier.id),
+            cadence: cadence.parse().unwrap(),
+            amount,
+            currency: "USD".into(),
+            status: status.parse().unwrap(),
+            period_start: now - chrono::Duration::days(3),
+            period_end: now + chrono::Duration::days(27),
+            cancel_at_period_end: false,
+            observed_at: now,
+        };
+        store
+            .apply_checkout(
+                &CheckoutOutcome {
+                    reference: format!("cs_{i}"),
+                    paid: true,
+                    purpose: Purpose::Membership,
+                    member: None,
+                    claim: String::new(),
+                    customer: format!("cus_{i}"),
+                    email: email.into(),
+                    name: "Reader".into(),
+                    subscription: Some(state),
+                    gift: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .apply_payment_event(
+                &VerifiedEvent {
+                    id: format!("evt_{i}"),
+                    kind: "invoice.paid".into(),
+                    created: now,
+                    event: PaymentEvent::Paid(PaymentRecord {
+                        reference: format!("in_{i}"),
+                        purpose: Purpose::Membership,
+                        customer: format!("cus_{i}"),
+                        subscription: Some(format!("sub_{i}")),
+                        amount,
+                        currency: "USD".into(),
+                        paid_at: now,
+                    }),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .create_member(&masthead_core::member::NewMember {
+            email: "free@example.com".into(),
+            name: "=HYPERLINK(\"http://x\")".into(),
+        })
+        .await
+        .unwrap();
+    let app = masthead_web::router(masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "P <p@news.example>").unwrap(),
+    ));
+    let admin = support::staff_cookie(&*store, &f.admin).await;
+    let (status, _, page) = get_as(&app, "/newsroom/revenue", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Paying members: 2"), "{page}");
+    assert!(page.contains("<td>Supporter</td><td>2</td>"), "{page}");
+    // $8.00 a month, and $80.00 a year as a twelfth ($6.66).
+    assert!(
+        page.contains(r#"<strong id="membership-mrr">$14.66</strong>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("$96.00"),
+        "this month's memberships paid: {page}"
+    );
+    assert!(page.contains("<svg class=\"revenue-chart\""));
+    // Writers and editors do not see it.
+    let editor = support::staff_cookie(&*store, &f.editor).await;
+    let (status, _, _) = get_as(&app, "/newsroom/revenue", &editor).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The export: every member, their tier now, formulas kept as text.
+    let (status, headers, csv) = get_as(&app, "/newsroom/revenue/members.csv", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "email,name,joined,tier,status,renews_or_ends");
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ann@example.com,Reader,") && l.contains(",Supporter,active,")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("cy@example.com,Reader,") && l.contains(",Free,,")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(r#"free@example.com,"'=HYPERLINK(""http://x"")""#),
+        "{csv}"
     );
 }

@@ -1010,6 +1010,22 @@ mod browser {
         }
         client.goto(&demo.url("/corrections/")).await.unwrap();
         shot(&client, "corrections-desktop", 1366, 1000).await;
+        // A paid story, as a visitor meets it: the part above the writer's cut, then
+        // the paywall leading to memberships.
+        let paid = "/business/wren-line-ferries-sold-to-regional-operator-after-71-years-of-family-ownership/";
+        client.goto(&demo.url(paid)).await.unwrap();
+        assert!(text(&client, ".teaser")
+            .await
+            .contains("steer it for a while"));
+        assert!(!text(&client, "main").await.contains("Miriam Szabo"));
+        assert!(text(&client, ".paywall").await.contains("See memberships"));
+        check(paid.into(), axe(&client, &axe_js).await);
+        shot_of(&client, ".teaser", "paywall", 1366, 1000).await;
+        client
+            .goto(&demo.url("/support/supporters/"))
+            .await
+            .unwrap();
+        check("/support/supporters/".into(), axe(&client, &axe_js).await);
 
         // axe is not a rubber stamp: an image without alt text is a critical problem.
         client
@@ -1205,6 +1221,14 @@ mod browser {
             .await
             .contains("$4.00 a month"));
         violations.extend(axe(&client, &axe_js).await);
+        // The revenue dashboard, over the demo's year of history.
+        client.goto(&demo.url("/newsroom/revenue")).await.unwrap();
+        assert_eq!(text(&client, "main h1").await, "Revenue");
+        assert!(text(&client, "#paying-h")
+            .await
+            .starts_with("Paying members: "));
+        violations.extend(axe(&client, &axe_js).await);
+        shot(&client, "newsroom-revenue", 1366, 1300).await;
         client.goto(&demo.url("/newsroom/account")).await.unwrap();
         client
             .find(Locator::Css(

@@ -8,17 +8,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use masthead_core::change::Change;
 use masthead_core::ids::*;
-use masthead_core::member::NewMember;
+use masthead_core::member::{Member, NewMember};
 use masthead_core::payments::{
-    Applied, CheckoutOutcome, Gift, PaymentEvent, PaymentRecord, Purpose, SubscriptionState,
-    Supporter, VerifiedEvent,
+    Applied, CheckoutOutcome, Gift, PaymentEvent, PaymentRecord, Purpose, RevenueFacts,
+    SubscriptionState, Supporter, VerifiedEvent,
 };
 use masthead_core::people::normalize_email;
 use masthead_core::Result;
 
 /// A subscription's columns, as `SubscriptionRow` reads them.
 const SUBSCRIPTION_COLUMNS: &str = "reference, customer, member_id, purpose, tier_id, cadence, \
-     amount, currency, status, period_start, period_end, cancel_at_period_end, observed_at";
+     amount, currency, status, period_start, period_end, cancel_at_period_end, observed_at, \
+     created_at";
 
 #[async_trait]
 impl masthead_core::store::PaymentStore for Store {
@@ -144,6 +145,79 @@ impl masthead_core::store::PaymentStore for Store {
         .await
         .map_err(db_error("supporters"))?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn revenue_facts(&self, since: DateTime<Utc>) -> Result<RevenueFacts> {
+        let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(&format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions \
+             WHERE status NOT IN ('canceled', 'incomplete_expired') OR observed_at >= $1"
+        ))
+        .bind(ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("subscriptions"))?;
+        let payments: Vec<PaymentRow> = sqlx::query_as(
+            "SELECT reference, purpose, customer, subscription, amount, currency, paid_at \
+             FROM payments WHERE paid_at >= $1",
+        )
+        .bind(ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("payments"))?;
+        Ok(RevenueFacts {
+            subscriptions: subscriptions
+                .into_iter()
+                .map(|row| {
+                    let started = row.created_at;
+                    SubscriptionState::try_from(row).map(|s| (s, started))
+                })
+                .collect::<Result<_>>()?,
+            payments: payments
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn members_with_subscriptions(
+        &self,
+    ) -> Result<Vec<(Member, DateTime<Utc>, Vec<SubscriptionState>)>> {
+        let members: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT m.id, m.email, m.name, m.created_at, s.joined_at FROM members m \
+             JOIN member_standing s ON s.member_id = m.id \
+             WHERE m.deleted_at IS NULL ORDER BY m.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("members"))?;
+        let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE member_id IS NOT NULL \
+             ORDER BY member_id, period_end DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("subscriptions"))?;
+        let mut held: std::collections::HashMap<MemberId, Vec<SubscriptionState>> =
+            std::collections::HashMap::new();
+        for row in rows {
+            let state = SubscriptionState::try_from(row)?;
+            if let Some(member) = state.member {
+                held.entry(member).or_default().push(state);
+            }
+        }
+        Ok(members
+            .into_iter()
+            .map(|(id, email, name, created_at, joined)| {
+                let id = MemberId(id);
+                let member = Member {
+                    id,
+                    email,
+                    name,
+                    created_at,
+                };
+                (member, joined, held.remove(&id).unwrap_or_default())
+            })
+            .collect())
     }
 }
 

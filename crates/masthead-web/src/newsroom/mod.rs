@@ -16,6 +16,7 @@ mod history;
 mod login;
 mod media;
 mod pages;
+mod revenue;
 mod static_pages;
 mod structure;
 mod tiers;
@@ -245,6 +246,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/tiers/{id}/archive",
             Staff(Admin),
             post(tiers::archive),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/revenue",
+            Staff(Admin),
+            get(revenue::show),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/revenue/members.csv",
+            Staff(Admin),
+            get(revenue::members_csv),
         ),
         route(
             Method::POST,

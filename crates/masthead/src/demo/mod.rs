@@ -2,6 +2,7 @@
 //! directory. Its words live in `demo.toml`; its pictures are drawn by `images`.
 
 pub(crate) mod images;
+mod revenue;
 
 use crate::cli::DemoArgs;
 use crate::config::Config;
@@ -565,6 +566,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .await
             .map_err(|e| anyhow!("demo offer {:?}: {e}", o.name))?;
     }
+    revenue::populate(store, now).await?;
     for (position, p) in demo.pages.iter().enumerate() {
         let content = PageContent {
             slug: p.slug.clone(),
