@@ -867,9 +867,11 @@ pub struct CheckoutView {
     pub csrf: String,
     /// What is paid for, in words: "Supporter: $8.00 a month".
     pub summary: String,
-    /// The tier's slug and cadence (a membership), sent on with the form.
+    /// The tier's slug and cadence (a membership), or an offer's code, sent on with
+    /// the form.
     pub tier: String,
     pub cadence: String,
+    pub offer: String,
     /// A gift: its amount as typed ("25.00"), whether monthly, and the giver's words.
     pub gift: bool,
     pub amount: String,

@@ -84,6 +84,17 @@ impl FakeStripe {
             .to_owned()
     }
 
+    /// What the Checkout page `url` says is due today (e.g. "4.00 USD"), discounts
+    /// taken off.
+    pub async fn due_today(&self, url: &str) -> String {
+        let page = self.get_text(url).await;
+        page.split("Due today: ")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_else(|| panic!("no total on {page}"))
+            .to_owned()
+    }
+
     /// Cancels, at the customer-portal page `url`, every plan it lists (at the
     /// period's end, as the portal does).
     pub async fn cancel_in_portal(&self, url: &str) {

@@ -26,8 +26,9 @@ import time
 from aiohttp import web
 from localstripe import server
 from localstripe.errors import UserError
-from localstripe.resources import (Customer, Event, Invoice, PaymentIntent,
-                                   Plan, Subscription, Token, random_id, store)
+from localstripe.resources import (Coupon, Customer, Event, Invoice,
+                                   PaymentIntent, Plan, Subscription, Token,
+                                   random_id, store)
 
 app = server.app
 
@@ -103,6 +104,16 @@ async def create_session(request):
             raise UserError(400, f'{url} is required')
     if data.get('customer'):
         Customer._api_retrieve(data['customer'])
+    total = item['amount']
+    discounts = data.get('discounts') or []
+    if not isinstance(discounts, list) or len(discounts) > 1:
+        raise UserError(400, 'discounts: at most one is supported')
+    for discount in discounts:
+        coupon = Coupon._api_retrieve(discount.get('coupon'))
+        if coupon.percent_off is not None:
+            total = round(total * (100 - coupon.percent_off) / 100)
+        else:
+            total = max(0, total - coupon.amount_off)
     sid = 'cs_test_' + random_id(24)
     session = {
         'id': sid, 'object': 'checkout.session', 'mode': mode,
@@ -115,7 +126,8 @@ async def create_session(request):
         'customer_details': None,
         'metadata': data.get('metadata') or {},
         'subscription': None, 'payment_intent': None,
-        'amount_total': item['amount'], 'currency': item['currency'],
+        'amount_total': total, 'currency': item['currency'],
+        'discounts': discounts,
         'submit_type': data.get('submit_type'),
         'created': int(time.time()),
         '_item': item,
@@ -155,8 +167,10 @@ async def pay_page(request):
         email = Customer._api_retrieve(session['customer']).email or ''
     every = f' every {item["interval"]}' if item['interval'] else ''
     price = f'{item["amount"] / 100:.2f} {item["currency"].upper()}{every}'
+    total = f'{session["amount_total"] / 100:.2f} {item["currency"].upper()}'
     return page(f'Pay {item["name"]}', f'''
 <p id="price">{html.escape(price)}</p>
+<p id="total">Due today: {html.escape(total)}</p>
 <form method="post" action="/pay/{session["id"]}">
 <p><label>Email <input name="email" type="email" required
    value="{html.escape(email)}"></label></p>

@@ -14,7 +14,7 @@ use masthead_core::payments::{
     CheckoutOutcome, CheckoutRequest, CheckoutStarted, Gift, PaymentEvent, PaymentRecord, Payments,
     Purchase, Purpose, SubscriptionState, SubscriptionStatus, VerifiedEvent,
 };
-use masthead_core::tier::Cadence;
+use masthead_core::tier::{Cadence, Discount, Offer, OfferDuration, Tier};
 use masthead_core::{Error, Result};
 use serde_json::Value;
 use std::time::Duration;
@@ -84,6 +84,48 @@ impl Stripe {
         }
         Ok(body)
     }
+
+    /// The Stripe coupon that gives `offer`, made the first time it is redeemed. Its id
+    /// is the offer's code, which never changes terms (offers are archived, not
+    /// edited), so every node finds the same one.
+    async fn coupon(&self, offer: &Offer, tier: &Tier) -> Result<String> {
+        let id = format!("masthead-offer-{}", offer.code);
+        if self
+            .call(reqwest::Method::GET, &format!("/v1/coupons/{id}"), &[])
+            .await
+            .is_ok()
+        {
+            return Ok(id);
+        }
+        self.call(
+            reqwest::Method::POST,
+            "/v1/coupons",
+            &coupon_form(&id, offer, tier),
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+/// The form fields of the coupon `id` for `offer` on `tier`.
+fn coupon_form(id: &str, offer: &Offer, tier: &Tier) -> Vec<(String, String)> {
+    let mut form = vec![("id".to_owned(), id.to_owned())];
+    match offer.discount {
+        Discount::Percent(p) => form.push(("percent_off".to_owned(), p.to_string())),
+        Discount::Fixed(amount) => {
+            form.push(("amount_off".to_owned(), amount.to_string()));
+            form.push(("currency".to_owned(), tier.currency.to_ascii_lowercase()));
+        }
+    }
+    match offer.duration {
+        OfferDuration::Once => form.push(("duration".to_owned(), "once".to_owned())),
+        OfferDuration::Forever => form.push(("duration".to_owned(), "forever".to_owned())),
+        OfferDuration::Months(months) => {
+            form.push(("duration".to_owned(), "repeating".to_owned()));
+            form.push(("duration_in_months".to_owned(), months.to_string()));
+        }
+    }
+    form
 }
 
 fn unavailable(detail: &str) -> Error {
@@ -182,12 +224,18 @@ fn checkout_form(request: &CheckoutRequest) -> Vec<(String, String)> {
 #[async_trait::async_trait]
 impl Payments for Stripe {
     async fn start_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutStarted> {
+        let mut form = checkout_form(request);
+        if let Purchase::Membership {
+            tier,
+            offer: Some(offer),
+            ..
+        } = &request.purchase
+        {
+            let coupon = self.coupon(offer, tier).await?;
+            form.push(("discounts[0][coupon]".to_owned(), coupon));
+        }
         let session = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/checkout/sessions",
-                &checkout_form(request),
-            )
+            .call(reqwest::Method::POST, "/v1/checkout/sessions", &form)
             .await?;
         match (session["id"].as_str(), session["url"].as_str()) {
             (Some(id), Some(url)) => Ok(CheckoutStarted {
@@ -546,6 +594,57 @@ mod tests {
         let unknown = serde_json::json!({"id": "sub_4", "status": "dancing", "customer": "cus_3",
             "current_period_start": 1, "current_period_end": 2});
         assert!(subscription(&unknown, now).is_err());
+    }
+
+    #[test]
+    fn offers_become_coupons_of_their_terms() {
+        use masthead_core::ids::OfferId;
+        let tier = Tier {
+            id: TierId(2),
+            slug: "supporter".into(),
+            name: "Supporter".into(),
+            description: String::new(),
+            paid: true,
+            currency: "USD".into(),
+            monthly_price: 800,
+            yearly_price: 8000,
+            trial_days: 0,
+            benefits: Vec::new(),
+            public: true,
+            archived: false,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let offer = |discount, duration| Offer {
+            id: OfferId(1),
+            code: "spring".into(),
+            name: "Spring".into(),
+            tier: tier.id,
+            cadence: Cadence::Month,
+            discount,
+            duration,
+            archived: false,
+            created_at: Utc::now(),
+        };
+        let form = |o: &Offer| {
+            coupon_form("c", o, &tier)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert_eq!(
+            form(&offer(Discount::Percent(50), OfferDuration::Months(3))),
+            "id=c&percent_off=50&duration=repeating&duration_in_months=3"
+        );
+        assert_eq!(
+            form(&offer(Discount::Fixed(200), OfferDuration::Once)),
+            "id=c&amount_off=200&currency=usd&duration=once"
+        );
+        assert_eq!(
+            form(&offer(Discount::Percent(10), OfferDuration::Forever)),
+            "id=c&percent_off=10&duration=forever"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ const WEBHOOK_SECRET: &str = "whsec_masthead_test";
 mod support;
 
 store_test!(
+    an_offer_is_taken_at_checkout,
     admins_see_revenue_and_export_members,
     a_visitor_pays_reads_and_cancels,
     a_gift_reaches_the_supporters_page,
@@ -571,4 +572,74 @@ async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
         csv.contains(r#"free@example.com,"'=HYPERLINK(""http://x"")""#),
         "{csv}"
     );
+}
+
+async fn an_offer_is_taken_at_checkout(store: Arc<dyn Store>) {
+    use masthead_core::tier::{Cadence, Discount, OfferDuration, OfferInput};
+    let Some(fake) = FakeStripe::start() else {
+        return;
+    };
+    supporter_tier(&store).await;
+    let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
+    let offer = store
+        .create_offer(
+            &OfferInput {
+                code: "spring".into(),
+                name: "Spring".into(),
+                tier: tier.id,
+                cadence: Cadence::Month,
+                discount: Discount::Percent(50),
+                duration: OfferDuration::Months(3),
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    let (base, app) = site(store.clone(), &fake).await;
+    let mut reader = Browser::new(&app, "192.0.2.30", &base);
+    let page = reader.get("/support/offer/spring/").await;
+    assert!(page.body.contains(r#"id="redeem""#), "{}", page.body);
+    let review = "/support/checkout/?offer=spring";
+    let reviewed = reader.get(review).await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    assert!(
+        reviewed
+            .body
+            .contains("Supporter: 50% off for 3 months, $4.00 a month, then $8.00 a month"),
+        "{}",
+        reviewed.body
+    );
+    let sent = reader
+        .post_from(review, "/support/checkout/", &[("offer", "spring")])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let checkout = sent.location.unwrap();
+    // Stripe takes half off: a coupon of the offer's terms, made once.
+    assert_eq!(fake.due_today(&checkout).await, "4.00 USD");
+    let again = reader
+        .post_from(review, "/support/checkout/", &[("offer", "spring")])
+        .await;
+    assert_eq!(fake.due_today(&again.location.unwrap()).await, "4.00 USD");
+    let back = fake.pay(&checkout, "offer.taker@example.com").await;
+    assert!(reader
+        .get(local(&back, &base))
+        .await
+        .body
+        .contains("Your membership has started"));
+    // An ended offer is refused with words, and sends no one to pay.
+    store.archive_offer(offer.id, true).await.unwrap();
+    let ended = reader.get(review).await;
+    assert_eq!(ended.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(ended.body.contains("That offer has ended."));
+    // (Signed in now: the form's token is the session's.)
+    let csrf = masthead_testkit::browser::csrf_in(&reader.get("/account").await.body);
+    let refused = reader
+        .send(
+            axum::http::Method::POST,
+            "/support/checkout/",
+            &[("csrf", csrf.as_str()), ("offer", "spring")],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -20,7 +20,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::payments::{Applied, CheckoutRequest, GiftInput, Payments, Purchase};
 use masthead_core::tier::{display_price, parse_price, publication_currency, Cadence};
-use masthead_render::views::CheckoutView;
+use masthead_render::views::{CheckoutView, OfferTermsView};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -38,6 +38,9 @@ pub struct Choice {
     tier: String,
     #[serde(default)]
     cadence: String,
+    /// An offer's code (its tier and cadence come with it).
+    #[serde(default)]
+    offer: String,
     #[serde(default)]
     amount: String,
     #[serde(default)]
@@ -52,7 +55,7 @@ pub struct Choice {
 
 impl Choice {
     fn is_gift(&self) -> bool {
-        self.tier.is_empty()
+        self.tier.is_empty() && self.offer.is_empty()
     }
 }
 
@@ -89,6 +92,36 @@ async fn purchase(state: &AppState, choice: &Choice) -> Result<(Purchase, String
         let summary = format!("A gift of {}{every}", display_price(amount, &currency));
         return Ok((Purchase::Gift(gift), summary));
     }
+    if !choice.offer.is_empty() {
+        let ended = || "That offer has ended.".to_owned();
+        let offer = state
+            .store
+            .offer_by_code(&choice.offer)
+            .await
+            .map_err(|e| e.to_string())?
+            .filter(|o| !o.archived)
+            .ok_or_else(ended)?;
+        let tier = tiers
+            .into_iter()
+            .find(|t| t.id == offer.tier && t.paid && t.offered())
+            .ok_or_else(ended)?;
+        let terms = OfferTermsView::new(&offer, &tier);
+        let then = terms
+            .then
+            .map_or_else(String::new, |then| format!(", then {then}"));
+        let summary = format!(
+            "{}: {} {}, {}{then}",
+            tier.name, terms.discount, terms.lasts, terms.price
+        );
+        return Ok((
+            Purchase::Membership {
+                cadence: offer.cadence,
+                tier: Box::new(tier),
+                offer: Some(Box::new(offer)),
+            },
+            summary,
+        ));
+    }
     let tier = tiers
         .into_iter()
         .find(|t| t.slug == choice.tier && t.paid && t.offered())
@@ -124,6 +157,7 @@ fn view_of(choice: &Choice, chrome: masthead_render::views::Chrome, visit: &Visi
         summary: String::new(),
         tier: choice.tier.clone(),
         cadence: choice.cadence.clone(),
+        offer: choice.offer.clone(),
         gift: choice.is_gift(),
         amount: choice.amount.trim().to_owned(),
         monthly: choice.monthly == "yes",

@@ -199,7 +199,7 @@ pub async fn offer(
         tier: TierCardView::new(&tier),
         terms,
         ended,
-        payments: false,
+        payments: state.payments.is_some(),
     };
     if ended {
         let html = state.theme.render("offer.html", &view)?;
