@@ -12,7 +12,7 @@ use masthead_core::payments::{
     SubscriptionState, SubscriptionStatus, VerifiedEvent,
 };
 use masthead_core::store::Store;
-use masthead_core::tier::{Cadence, TierInput};
+use masthead_core::tier::Cadence;
 use masthead_testkit::fixtures::t0;
 use masthead_testkit::store_test;
 use std::sync::Arc;
@@ -25,28 +25,6 @@ store_test!(
     notices_apply_once_and_never_go_back_in_time,
     gifts_reach_the_supporters_page_when_public,
 );
-
-async fn paid_tier(store: &S) -> TierId {
-    store
-        .create_tier(
-            &TierInput {
-                slug: "supporter".into(),
-                name: "Supporter".into(),
-                description: String::new(),
-                paid: true,
-                currency: "USD".into(),
-                monthly_price: 800,
-                yearly_price: 8000,
-                trial_days: 0,
-                benefits: Vec::new(),
-                public: true,
-            },
-            t0(),
-        )
-        .await
-        .unwrap()
-        .id
-}
 
 fn state(reference: &str, tier: TierId, at: DateTime<Utc>) -> SubscriptionState {
     SubscriptionState {
@@ -91,7 +69,7 @@ fn event(id: &str, event: PaymentEvent) -> VerifiedEvent {
 }
 
 async fn a_checkout_makes_its_payer_a_member_once(store: S) {
-    let tier = paid_tier(&store).await;
+    let tier = masthead_testkit::fixtures::paid_tier(&*store, "supporter").await;
     let now = t0() + Duration::days(1);
     let done = outcome("cs_1", Some(state("sub_1", tier, now)));
     // The reader comes back before the notice: the checkout makes them a member.
@@ -165,7 +143,7 @@ async fn a_checkout_makes_its_payer_a_member_once(store: S) {
 }
 
 async fn a_signed_in_members_checkout_is_theirs(store: S) {
-    let tier = paid_tier(&store).await;
+    let tier = masthead_testkit::fixtures::paid_tier(&*store, "supporter").await;
     let member = store
         .create_member(&NewMember {
             email: "ann@example.com".into(),
@@ -198,7 +176,7 @@ async fn a_signed_in_members_checkout_is_theirs(store: S) {
 }
 
 async fn notices_apply_once_and_never_go_back_in_time(store: S) {
-    let tier = paid_tier(&store).await;
+    let tier = masthead_testkit::fixtures::paid_tier(&*store, "supporter").await;
     let member = store
         .create_member(&NewMember {
             email: "bo@example.com".into(),

@@ -170,3 +170,31 @@ pub async fn bulk_published(store: &Arc<dyn Store>, section: &Section, author: P
         .await
         .expect("bulk articles");
 }
+
+/// A paid tier `slug` (its name the slug capitalised) at $8.00 a month or $80.00 a
+/// year, public, without a trial; its id.
+pub async fn paid_tier(store: &dyn Store, slug: &str) -> masthead_core::ids::TierId {
+    let mut name = slug.to_owned();
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    store
+        .create_tier(
+            &masthead_core::tier::TierInput {
+                slug: slug.to_owned(),
+                name,
+                description: String::new(),
+                paid: true,
+                currency: "USD".into(),
+                monthly_price: 800,
+                yearly_price: 8000,
+                trial_days: 0,
+                benefits: vec!["Every story".into()],
+                public: true,
+            },
+            t0(),
+        )
+        .await
+        .expect("a paid tier")
+        .id
+}

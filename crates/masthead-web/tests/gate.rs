@@ -14,7 +14,7 @@ use masthead_core::article::Visibility;
 use masthead_core::member::NewMember;
 use masthead_core::payments::{CheckoutOutcome, Purpose, SubscriptionState, SubscriptionStatus};
 use masthead_core::store::Store;
-use masthead_core::tier::{Cadence, TierInput};
+use masthead_core::tier::Cadence;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
 use std::sync::Arc;
@@ -122,24 +122,7 @@ async fn get(app: &masthead_web::App, path: &str, cookie: &str) -> (StatusCode, 
 
 async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
-    store
-        .create_tier(
-            &TierInput {
-                slug: "patron".into(),
-                name: "Patron".into(),
-                description: String::new(),
-                paid: true,
-                currency: "USD".into(),
-                monthly_price: 800,
-                yearly_price: 8000,
-                trial_days: 0,
-                benefits: Vec::new(),
-                public: true,
-            },
-            t0(),
-        )
-        .await
-        .unwrap();
+    fixtures::paid_tier(&*store, "patron").await;
     gated(&store, &f, "Open report", Visibility::Public, "Public").await;
     gated(&store, &f, "Members note", Visibility::Members, "Members").await;
     gated(&store, &f, "Paid probe", Visibility::Paid, "Paid").await;

@@ -11,7 +11,6 @@ use hmac::{Hmac, Mac};
 use masthead_core::article::Visibility;
 use masthead_core::payments::{entitlement, Entitlement, SubscriptionStatus};
 use masthead_core::store::Store;
-use masthead_core::tier::TierInput;
 use masthead_testkit::browser::Browser;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
@@ -66,27 +65,6 @@ async fn site(store: Arc<dyn Store>, fake: &FakeStripe) -> (String, masthead_web
     (base, app)
 }
 
-async fn supporter_tier(store: &Arc<dyn Store>) {
-    store
-        .create_tier(
-            &TierInput {
-                slug: "supporter".into(),
-                name: "Supporter".into(),
-                description: String::new(),
-                paid: true,
-                currency: "USD".into(),
-                monthly_price: 800,
-                yearly_price: 8000,
-                trial_days: 0,
-                benefits: vec!["Every story".into()],
-                public: true,
-            },
-            t0(),
-        )
-        .await
-        .unwrap();
-}
-
 /// A published paid article; its address.
 async fn paid_article(store: &Arc<dyn Store>) -> String {
     let f = fixtures::newsroom(&**store).await;
@@ -138,7 +116,7 @@ async fn a_visitor_pays_reads_and_cancels(store: Arc<dyn Store>) {
     let Some(fake) = FakeStripe::start() else {
         return;
     };
-    supporter_tier(&store).await;
+    fixtures::paid_tier(&*store, "supporter").await;
     let article = paid_article(&store).await;
     let (base, app) = site(store.clone(), &fake).await;
     let mut visitor = Browser::new(&app, "192.0.2.10", &base);
@@ -272,7 +250,7 @@ async fn a_gift_reaches_the_supporters_page(store: Arc<dyn Store>) {
     let Some(fake) = FakeStripe::start() else {
         return;
     };
-    supporter_tier(&store).await;
+    fixtures::paid_tier(&*store, "supporter").await;
     let (base, app) = site(store.clone(), &fake).await;
     let mut giver = Browser::new(&app, "192.0.2.20", &base);
     // Before: nobody named. (The page is cached: the gift must refresh it.)
@@ -331,7 +309,7 @@ async fn the_webhook_takes_only_signed_fresh_new_notices(store: Arc<dyn Store>) 
     let Some(fake) = FakeStripe::start() else {
         return;
     };
-    supporter_tier(&store).await;
+    fixtures::paid_tier(&*store, "supporter").await;
     let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
     let member = store
         .create_member(&masthead_core::member::NewMember {
@@ -447,7 +425,7 @@ async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
     use masthead_core::payments::{
         CheckoutOutcome, PaymentEvent, PaymentRecord, Purpose, SubscriptionState, VerifiedEvent,
     };
-    supporter_tier(&store).await;
+    fixtures::paid_tier(&*store, "supporter").await;
     let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
     let f = fixtures::newsroom(&*store).await;
     let now = chrono::Utc::now();
@@ -579,7 +557,7 @@ async fn an_offer_is_taken_at_checkout(store: Arc<dyn Store>) {
     let Some(fake) = FakeStripe::start() else {
         return;
     };
-    supporter_tier(&store).await;
+    fixtures::paid_tier(&*store, "supporter").await;
     let tier = store.tier_by_slug("supporter").await.unwrap().unwrap();
     let offer = store
         .create_offer(
