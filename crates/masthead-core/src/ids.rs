@@ -30,5 +30,6 @@ id_type!(
     RedirectId,
     PageId,
     TierId,
-    OfferId
+    OfferId,
+    SponsorId
 );

@@ -21,6 +21,7 @@ pub mod revision;
 pub mod search;
 pub mod site;
 pub mod slug;
+pub mod sponsor;
 pub mod staffing;
 pub mod store;
 pub mod taxonomy;

@@ -18,7 +18,7 @@ use crate::comment::{
 use crate::error::Result;
 use crate::ids::{
     ArticleId, CommentId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId, SectionId,
-    TagId, TierId,
+    SponsorId, TagId, TierId,
 };
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
@@ -33,6 +33,7 @@ use crate::payments::{
 use crate::people::{NewPerson, Person, Profile, Role};
 use crate::revision::{Note, Presence, Revision, RevisionKind, RevisionSummary};
 use crate::site::{Redirect, Settings};
+use crate::sponsor::{Sponsor, SponsorInput};
 use crate::taxonomy::{NewSection, Section, Tag, TagEdit};
 use crate::tier::{Offer, OfferInput, Tier, TierInput};
 use crate::workflow::StatusChange;
@@ -943,6 +944,39 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<Vec<(Member, DateTime<Utc>, Vec<SubscriptionState>)>>;
 }
 
+/// Sponsors (see `sponsor`) and what they sponsor. Every change is a site change: the
+/// label shows on article and section pages.
+#[async_trait]
+pub trait SponsorStore: Send + Sync {
+    /// Every sponsor, by name.
+    async fn sponsors(&self) -> Result<Vec<Sponsor>>;
+
+    /// Adds a sponsor (validated).
+    async fn create_sponsor(&self, sponsor: &SponsorInput, now: DateTime<Utc>) -> Result<Sponsor>;
+
+    /// Replaces a sponsor's fields (validated).
+    async fn update_sponsor(&self, id: SponsorId, sponsor: &SponsorInput) -> Result<Sponsor>;
+
+    /// Removes a sponsor; what it sponsored is unsponsored.
+    async fn delete_sponsor(&self, id: SponsorId) -> Result<()>;
+
+    /// Makes `sponsor` an article's own sponsor, or (`None`) takes its own away.
+    async fn sponsor_article(&self, article: ArticleId, sponsor: Option<SponsorId>) -> Result<()>;
+
+    /// Makes `sponsor` a section's, or takes it away.
+    async fn sponsor_section(&self, section: SectionId, sponsor: Option<SponsorId>) -> Result<()>;
+
+    /// The sponsor readers see on an article: its own, else its section's.
+    async fn article_sponsor(&self, article: ArticleId) -> Result<Option<Sponsor>>;
+
+    /// A section's sponsor.
+    async fn section_sponsor(&self, section: SectionId) -> Result<Option<Sponsor>>;
+
+    /// What each sponsor sponsors, as (sponsor, what: a section's name or an
+    /// article's title, its public path), sections first.
+    async fn sponsorships(&self) -> Result<Vec<(SponsorId, String, String)>>;
+}
+
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
@@ -957,6 +991,7 @@ pub trait Store:
     + MemberStore
     + RevenueStore
     + PaymentStore
+    + SponsorStore
 {
 }
 
@@ -971,6 +1006,7 @@ impl<T> Store for T where
         + MemberStore
         + RevenueStore
         + PaymentStore
+        + SponsorStore
 {
 }
 
@@ -978,7 +1014,7 @@ impl<T> Store for T where
 pub mod areas {
     pub use super::{
         ArticleStore, CommentStore, MediaStore, MemberStore, PaymentStore, RevenueStore,
-        RevisionStore, SiteStore, StaffStore, Store, TaxonomyStore,
+        RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -1108,3 +1108,29 @@ impl From<SupporterRow> for masthead_core::payments::Supporter {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SponsorRow {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub logo_media_id: Option<i64>,
+    pub disclosure: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<SponsorRow> for masthead_core::sponsor::Sponsor {
+    type Error = Error;
+    fn try_from(r: SponsorRow) -> Result<Self> {
+        Ok(masthead_core::sponsor::Sponsor {
+            id: SponsorId(r.id),
+            label: r.label.parse()?,
+            name: r.name,
+            url: r.url,
+            logo: r.logo_media_id.map(MediaId),
+            disclosure: r.disclosure,
+            created_at: r.created_at,
+        })
+    }
+}

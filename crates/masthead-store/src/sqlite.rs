@@ -42,6 +42,8 @@ mod revenue;
 mod revisions;
 #[path = "backend/site.rs"]
 mod site;
+#[path = "backend/sponsors.rs"]
+mod sponsors;
 #[path = "backend/staff.rs"]
 mod staff;
 #[path = "backend/taxonomy.rs"]
