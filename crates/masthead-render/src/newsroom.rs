@@ -922,3 +922,30 @@ impl RevenueView {
         }
     }
 }
+
+/// A sponsor on the sponsors page, its fields as the form shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SponsorRowView {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    /// The logo's number in the media library, or empty.
+    pub logo: String,
+    pub disclosure: String,
+    pub label: &'static str,
+    /// What it sponsors, as (name or title, public path).
+    pub uses: Vec<(String, String)>,
+}
+
+/// Sponsors, for admins.
+#[derive(Debug, Clone, Serialize)]
+pub struct SponsorsView {
+    pub chrome: DeskChrome,
+    pub sponsors: Vec<SponsorRowView>,
+    /// Each label as (word, words readers see).
+    pub labels: Vec<(&'static str, &'static str)>,
+    /// Every section, as (id, name).
+    pub sections: Vec<(i64, String)>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

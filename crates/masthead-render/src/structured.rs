@@ -41,6 +41,15 @@ pub fn organization(settings: &Settings, base_url: &str) -> Value {
 
 /// JSON-LD for an article page. `media` is the featured image's file. Gated articles
 /// say so (`isAccessibleForFree`, and `hasPart` naming the `.paywall` box).
+/// A sponsor, as the article's `sponsor` (schema.org CreativeWork).
+pub fn sponsor(s: &masthead_core::sponsor::Sponsor) -> Value {
+    let mut v = json!({ "@type": "Organization", "name": s.name });
+    if !s.url.is_empty() {
+        v["url"] = json!(s.url);
+    }
+    v
+}
+
 pub fn article(a: &Article, media: Option<&Media>, settings: &Settings, base_url: &str) -> Value {
     let url = format!("{base_url}{}", a.path());
     let person = |p: &masthead_core::article::Named<masthead_core::ids::PersonId>| json!({ "@type": "Person", "name": p.name, "url": format!("{base_url}/author/{}/", p.slug) });

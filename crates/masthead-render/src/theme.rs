@@ -103,6 +103,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/revenue.html"),
     ),
     (
+        "newsroom/sponsors.html",
+        include_str!("../newsroom/templates/sponsors.html"),
+    ),
+    (
         "newsroom/pages.html",
         include_str!("../newsroom/templates/pages.html"),
     ),

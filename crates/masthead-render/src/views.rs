@@ -341,6 +341,8 @@ pub struct ListView {
     pub show_sections: bool,
     /// The person, on an author page.
     pub profile: Option<ProfileView>,
+    /// The section's sponsor, on a section page.
+    pub sponsor: Option<SponsorView>,
     pub page: PageView,
 }
 
@@ -542,6 +544,32 @@ pub struct ArticleView {
     pub preview: bool,
     /// Shown to a signed-in staff member: a way into the editor.
     pub staff: Option<StaffBar>,
+    /// The article's sponsor (its own, else its section's).
+    pub sponsor: Option<SponsorView>,
+}
+
+/// A sponsor as readers see it: the label that says how, its name, link and logo,
+/// and the disclosure.
+#[derive(Debug, Clone, Serialize)]
+pub struct SponsorView {
+    pub label: &'static str,
+    pub name: String,
+    pub url: String,
+    pub logo: Option<String>,
+    pub disclosure: String,
+}
+
+impl SponsorView {
+    /// `logo` is the sponsor's logo's file, when it has one.
+    pub fn new(s: &masthead_core::sponsor::Sponsor, logo: Option<&Media>) -> Self {
+        Self {
+            label: s.label.label(),
+            name: s.name.clone(),
+            url: s.url.clone(),
+            logo: logo.map(media_src),
+            disclosure: s.disclosure.clone(),
+        }
+    }
 }
 
 /// What a signed-in staff member reading the site sees above an article.

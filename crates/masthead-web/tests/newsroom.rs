@@ -2480,6 +2480,23 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .unwrap();
             let (tier_slug, tier_id) = (format!("matrix-tier-{checked}-new"), tier.id.to_string());
             let offer_code = format!("matrix-offer-{checked}-new");
+            // A sponsor of its own for every walk (one walk removes it).
+            let sponsor = store
+                .create_sponsor(
+                    &masthead_core::sponsor::SponsorInput {
+                        name: "Matrix sponsor".into(),
+                        url: String::new(),
+                        logo: None,
+                        disclosure: "Paid for by the matrix.".into(),
+                        label: masthead_core::sponsor::SponsorLabel::Sponsored,
+                    },
+                    chrono::Utc::now(),
+                )
+                .await
+                .unwrap()
+                .id
+                .to_string();
+            let section_id = section.id.to_string();
             let (tag_name, into_name) = (tags[0].name.clone(), tags[1].name.clone());
             let id = if route.path.starts_with("/newsroom/media/") {
                 picture.id.to_string()
@@ -2519,6 +2536,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 tier_id.clone()
             } else if route.path.starts_with("/newsroom/offers/") {
                 offer.id.to_string()
+            } else if route.path.starts_with("/newsroom/sponsors/") {
+                sponsor.clone()
             } else {
                 draft.to_string()
             };
@@ -2621,6 +2640,15 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("discount_kind", "fixed"),
                         ("discount", "5"),
                         ("duration", "once"),
+                    ],
+                    "/newsroom/sponsors" | "/newsroom/sponsors/{id}" => &[
+                        ("name", "Matrix sponsor"),
+                        ("label", "supported_by"),
+                        ("disclosure", "Supports the matrix."),
+                    ],
+                    "/newsroom/sponsors/attach" => &[
+                        ("sponsor", sponsor.as_str()),
+                        ("section", section_id.as_str()),
                     ],
                     "/newsroom/tags/{id}/merge" => &[("into", into_name.as_str())],
                     "/newsroom/reset" => &[("email", owner.email.as_str())],

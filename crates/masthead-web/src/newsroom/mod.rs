@@ -17,6 +17,7 @@ mod login;
 mod media;
 mod pages;
 mod revenue;
+mod sponsors;
 mod static_pages;
 mod structure;
 mod tiers;
@@ -246,6 +247,36 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/tiers/{id}/archive",
             Staff(Admin),
             post(tiers::archive),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/sponsors",
+            Staff(Admin),
+            get(sponsors::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sponsors",
+            Staff(Admin),
+            post(sponsors::create),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sponsors/attach",
+            Staff(Admin),
+            post(sponsors::attach),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sponsors/{id}",
+            Staff(Admin),
+            post(sponsors::update),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/sponsors/{id}/delete",
+            Staff(Admin),
+            post(sponsors::delete),
         ),
         route(
             Method::GET,

@@ -163,7 +163,12 @@ pub(crate) async fn render(
     meta.modified = Some(article.modified_at().to_rfc3339());
     meta.section = article.section.as_ref().map(|s| s.name.clone());
     meta.tags = article.tags.iter().map(|t| t.name.clone()).collect();
-    let json_ld = structured::article(article, media, &site.settings, &state.base_url);
+    let mut json_ld = structured::article(article, media, &site.settings, &state.base_url);
+    let sponsor = state.store.article_sponsor(article.id).await?;
+    if let Some(s) = &sponsor {
+        json_ld["sponsor"] = structured::sponsor(s);
+    }
+    let sponsor = super::lists::sponsor_view(state, sponsor).await?;
     meta.json_ld = Some(structured::to_script(&json_ld));
     // Staff reading the site get a way into the newsroom's editor.
     let staff = match showing {
@@ -190,6 +195,7 @@ pub(crate) async fn render(
             name: person.name.clone(),
             edit_url: format!("/newsroom/articles/{}", article.id.0),
         }),
+        sponsor,
     };
     if showing == Showing::Preview || staff.is_some() {
         // Made for one reader: a preview link can be ended and shows what is not

@@ -178,6 +178,7 @@ fn list_view(
         base,
         show_sections: true,
         profile: None,
+        sponsor: None,
         page: PageView::default(),
     }
 }
@@ -224,6 +225,24 @@ pub async fn author(
     scoped(&state, Kind::Author, &slug, &p, &address).await
 }
 
+/// A sponsor as readers see it, with its logo's file.
+pub(crate) async fn sponsor_view(
+    state: &AppState,
+    sponsor: Option<masthead_core::sponsor::Sponsor>,
+) -> Result<Option<masthead_render::views::SponsorView>, WebError> {
+    let Some(sponsor) = sponsor else {
+        return Ok(None);
+    };
+    let logo = match sponsor.logo {
+        Some(id) => state.store.media_many(&[id]).await?.into_iter().next(),
+        None => None,
+    };
+    Ok(Some(masthead_render::views::SponsorView::new(
+        &sponsor,
+        logo.as_ref(),
+    )))
+}
+
 /// The list page of a section, tag or author.
 async fn scoped(
     state: &AppState,
@@ -259,5 +278,8 @@ async fn scoped(
     let mut view = list_view(chrome, scope.title, description, scope.base);
     view.show_sections = scope.section_slug.is_none();
     view.profile = scope.person.as_ref().map(ProfileView::from);
+    if let ArticleFilter::Section(id) = scope.filter {
+        view.sponsor = sponsor_view(state, state.store.section_sponsor(id).await?).await?;
+    }
     list_page(state, view, scope.filter, page).await
 }

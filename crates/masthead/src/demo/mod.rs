@@ -72,8 +72,23 @@ struct DemoFile {
     members: Vec<MemberEntry>,
     tiers: Vec<TierEntry>,
     offers: Vec<OfferEntry>,
+    sponsors: Vec<SponsorEntry>,
     pages: Vec<PageEntry>,
     articles: Vec<ArticleEntry>,
+}
+
+/// A sponsor, of a section (by name) or of an article (by title).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SponsorEntry {
+    name: String,
+    url: String,
+    label: String,
+    disclosure: String,
+    #[serde(default)]
+    section: Option<String>,
+    #[serde(default)]
+    article: Option<String>,
 }
 
 /// An offer on one of the demo's tiers: a share off for some months.
@@ -565,6 +580,39 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .create_offer(&offer, now - Duration::days(7))
             .await
             .map_err(|e| anyhow!("demo offer {:?}: {e}", o.name))?;
+    }
+    for sp in &demo.sponsors {
+        let sponsor = store
+            .create_sponsor(
+                &masthead_core::sponsor::SponsorInput {
+                    name: sp.name.clone(),
+                    url: sp.url.clone(),
+                    logo: None,
+                    disclosure: sp.disclosure.clone(),
+                    label: sp.label.parse()?,
+                },
+                now - Duration::days(30),
+            )
+            .await
+            .map_err(|e| anyhow!("demo sponsor {:?}: {e}", sp.name))?;
+        if let Some(name) = &sp.section {
+            let section = store
+                .sections()
+                .await?
+                .into_iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| anyhow!("demo sponsor {:?}: no section {name:?}", sp.name))?;
+            store.sponsor_section(section.id, Some(sponsor.id)).await?;
+        }
+        if let Some(title) = &sp.article {
+            let slug = masthead_core::slug::slugify(title)
+                .ok_or_else(|| anyhow!("demo sponsor {:?}: no slug for {title:?}", sp.name))?;
+            let article = store
+                .article_by_slug(&slug)
+                .await?
+                .ok_or_else(|| anyhow!("demo sponsor {:?}: no article {title:?}", sp.name))?;
+            store.sponsor_article(article.id, Some(sponsor.id)).await?;
+        }
     }
     revenue::populate(store, now).await?;
     for (position, p) in demo.pages.iter().enumerate() {
