@@ -320,6 +320,13 @@ pub trait Payments: Send + Sync {
     /// A page of the provider's where `customer` manages their plans and card; it
     /// links back to `return_url`.
     async fn portal(&self, customer: &str, return_url: &str) -> Result<String>;
+    /// Ends subscription `reference` now, charging nothing more (its member deleted
+    /// their account).
+    async fn cancel(&self, reference: &str) -> Result<()>;
+    /// Subscription `reference` as the provider holds it now (`observed_at` is now).
+    /// A notice about a subscription is applied as this, not as the notice describes
+    /// it: notices come in any order, timed to the second.
+    async fn subscription(&self, reference: &str) -> Result<SubscriptionState>;
     /// The notice `payload`, if its `signature` header proves it came from the
     /// provider within the tolerance at `now`; else an `Unauthenticated` error.
     fn verify(&self, payload: &[u8], signature: &str, now: DateTime<Utc>) -> Result<VerifiedEvent>;

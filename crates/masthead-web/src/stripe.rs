@@ -277,6 +277,33 @@ impl Payments for Stripe {
             .ok_or_else(|| unavailable("Stripe's portal has no address"))
     }
 
+    async fn subscription(&self, reference: &str) -> Result<SubscriptionState> {
+        if !reference.starts_with("sub_") || reference.len() > 200 {
+            return Err(Error::not_found("subscription"));
+        }
+        let object = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/subscriptions/{reference}"),
+                &[],
+            )
+            .await?;
+        subscription(&object, Utc::now())
+    }
+
+    async fn cancel(&self, reference: &str) -> Result<()> {
+        if !reference.starts_with("sub_") || reference.len() > 200 {
+            return Err(Error::not_found("subscription"));
+        }
+        self.call(
+            reqwest::Method::DELETE,
+            &format!("/v1/subscriptions/{reference}"),
+            &[],
+        )
+        .await
+        .map(|_| ())
+    }
+
     fn verify(&self, payload: &[u8], signature: &str, now: DateTime<Utc>) -> Result<VerifiedEvent> {
         let created = check_signature(&self.webhook_secret, payload, signature, now)?;
         let event: Value = serde_json::from_slice(payload)

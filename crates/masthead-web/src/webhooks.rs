@@ -1,7 +1,7 @@
 //! Notices from services we depend on: `/webhooks/stripe`, the payment provider's.
 //!
 //! A notice is applied only when its signature checks out within the tolerance
-//! (`Payments::verify`), and once: the store records its id in the transaction that
+//! (`Payments::verify`), a subscription's as Stripe holds it now, and once: the store records its id in the transaction that
 //! applies it, so a replay or a retry changes nothing. Answers are for the provider:
 //! 2xx when the notice is taken (or was already), 400 when it is refused, 5xx when it
 //! should be sent again later.
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
-use masthead_core::payments::Applied;
+use masthead_core::payments::{Applied, PaymentEvent};
 
 /// The largest notice taken (Stripe's are a few kilobytes).
 const MAX_NOTICE_BYTES: usize = 512 * 1024;
@@ -49,6 +49,16 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
         }
     };
+    // A subscription's notice is applied as the subscription stands now at Stripe:
+    // notices come in any order, timed only to the second. (Should Stripe not answer,
+    // the notice's own description is applied, by its time.)
+    let mut event = event;
+    if let PaymentEvent::Subscription(described) = &event.event {
+        match payments.subscription(&described.reference).await {
+            Ok(current) => event.event = PaymentEvent::Subscription(Box::new(current)),
+            Err(e) => tracing::warn!(error = %e, "could not read a subscription back"),
+        }
+    }
     match state.store.apply_payment_event(&event, now).await {
         Ok(Applied::Duplicate) => (StatusCode::OK, "Already applied.\n").into_response(),
         Ok(Applied::Done { .. }) => (StatusCode::OK, "Applied.\n").into_response(),

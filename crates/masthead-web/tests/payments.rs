@@ -23,6 +23,7 @@ const WEBHOOK_SECRET: &str = "whsec_masthead_test";
 mod support;
 
 store_test!(
+    a_deleted_account_stops_its_payments,
     an_offer_is_taken_at_checkout,
     admins_see_revenue_and_export_members,
     a_visitor_pays_reads_and_cancels,
@@ -620,4 +621,65 @@ async fn an_offer_is_taken_at_checkout(store: Arc<dyn Store>) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_deleted_account_stops_its_payments(store: Arc<dyn Store>) {
+    let Some(fake) = FakeStripe::start() else {
+        return;
+    };
+    fixtures::paid_tier(&*store, "supporter").await;
+    let (base, app) = site(store.clone(), &fake).await;
+    let mut reader = Browser::new(&app, "192.0.2.50", &base);
+    let review = "/support/checkout/?tier=supporter&cadence=year";
+    let sent = reader
+        .post_from(
+            review,
+            "/support/checkout/",
+            &[("tier", "supporter"), ("cadence", "year")],
+        )
+        .await;
+    let back = fake
+        .pay(&sent.location.unwrap(), "leaving@example.com")
+        .await;
+    reader.get(local(&back, &base)).await;
+    let member = store
+        .member_by_email("leaving@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let plan = store.member_subscriptions(member.id).await.unwrap()[0]
+        .reference
+        .clone();
+    let account = reader.get("/account").await;
+    assert!(
+        account.body.contains("Your plans end with it"),
+        "{}",
+        account.body
+    );
+    let deleted = reader
+        .post_from("/account", "/account/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert!(store
+        .member_by_email("leaving@example.com")
+        .await
+        .unwrap()
+        .is_none());
+    // Stripe ended the plan (no more charges), and says so.
+    eventually("the plan's end", || async {
+        fake.events()
+            .await
+            .iter()
+            .any(|(_, kind)| kind == "customer.subscription.deleted")
+    })
+    .await;
+    eventually("the ended plan, stored", || async {
+        store
+            .member_subscriptions(member.id)
+            .await
+            .unwrap()
+            .first()
+            .is_none_or(|s| s.reference == plan && s.ended())
+    })
+    .await;
 }

@@ -323,6 +323,36 @@ pub async fn data(
 }
 
 /// Deletes the account, once the member ticked that they mean it.
+/// Ends a leaving member's plans at the payment provider, so that nothing more is
+/// charged; if it cannot be reached, the account is kept (a 503 saying so) rather than
+/// deleted with its plans still running.
+async fn end_plans(state: &AppState, member: masthead_core::ids::MemberId) -> Result<(), WebError> {
+    let running: Vec<_> = state
+        .store
+        .member_subscriptions(member)
+        .await?
+        .into_iter()
+        .filter(|s| !s.ended())
+        .collect();
+    if running.is_empty() {
+        return Ok(());
+    }
+    let refused = || {
+        WebError::unavailable(
+            "Your plan could not be stopped at the payment service just now, so your account \
+             is kept for the moment. Try again in a few minutes.",
+        )
+    };
+    let payments = state.payments.as_ref().ok_or_else(refused)?;
+    for s in running {
+        payments.cancel(&s.reference).await.map_err(|e| {
+            tracing::warn!(error = %e, subscription = s.reference, "could not end a plan");
+            refused()
+        })?;
+    }
+    Ok(())
+}
+
 pub async fn delete(
     State(state): State<AppState>,
     Extension(visit): Extension<Visit>,
@@ -337,6 +367,7 @@ pub async fn delete(
         )];
         return page(&state, StatusCode::UNPROCESSABLE_ENTITY, &view);
     }
+    end_plans(&state, member.id).await?;
     state.store.delete_member(member.id, Utc::now()).await?;
     let mut response = Redirect::to("/signin?done=deleted").into_response();
     response
