@@ -323,6 +323,9 @@ pub trait Payments: Send + Sync {
     /// Ends subscription `reference` now, charging nothing more (its member deleted
     /// their account).
     async fn cancel(&self, reference: &str) -> Result<()>;
+    /// The origins of the provider's pages readers are sent to (its checkout and
+    /// portal): the site's forms lead there, so its pages' policy names them.
+    fn pages(&self) -> Vec<String>;
     /// Subscription `reference` as the provider holds it now (`observed_at` is now).
     /// A notice about a subscription is applied as this, not as the notice describes
     /// it: notices come in any order, timed to the second.

@@ -325,7 +325,12 @@ async def list_events(request):
         [{'id': e.id, 'type': e.type} for e in reversed(EVENTS)])
 
 
-OPEN_PREFIXES = ('/pay/', '/billing/', '/_test/')
+OPEN_PREFIXES = ('/pay/', '/billing/', '/_test/', '/favicon.ico')
+
+
+async def no_icon(request):
+    # Browsers ask for one on the hosted pages; none is an answer, not an error.
+    return web.Response(status=204)
 
 
 @web.middleware
@@ -350,6 +355,7 @@ app.router.add_post('/_test/subscriptions/{id}/end', end_subscription)
 app.router.add_post('/_test/subscriptions/{id}/fail', fail_renewal)
 app.router.add_post('/_test/events/{id}/resend', resend_event)
 app.router.add_get('/_test/events', list_events)
+app.router.add_get('/favicon.ico', no_icon)
 
 
 async def main():

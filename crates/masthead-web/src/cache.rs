@@ -217,7 +217,13 @@ impl CachedPage {
             header::CACHE_CONTROL,
             HeaderValue::from_static(CACHE_CONTROL),
         );
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        // A page stored here is what anonymous readers get; a reader who signs in (a
+        // new cookie) must not be shown the browser's or a CDN's copy of it (a paid
+        // story's paywall, after paying).
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept-Encoding, Cookie"),
+        );
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified)) {
             headers.insert(header::LAST_MODIFIED, v);
         }

@@ -152,7 +152,15 @@ pub fn router(state: AppState) -> App {
         state.readership.clone(),
         state.proxies.clone(),
     );
-    let security = Arc::new(security::SecurityHeaders::new(&state.base_url));
+    let form_targets = state
+        .payments
+        .as_ref()
+        .map(|p| p.pages())
+        .unwrap_or_default();
+    let security = Arc::new(security::SecurityHeaders::new(
+        &state.base_url,
+        &form_targets,
+    ));
     let routes = Router::new()
         .merge(health::router())
         .merge(newsroom::router(&state))

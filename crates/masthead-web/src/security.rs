@@ -21,6 +21,21 @@ const NEWSROOM_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// Uploaded files: shown as what they are, never run as a page of this site.
 const MEDIA_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
+/// Whether `text` is an origin a policy may name: `http(s)://host[:port]`, nothing
+/// more (no path, no spaces or quotes that would end the directive).
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
 /// One year, as HSTS preload lists ask.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -33,17 +48,20 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// For a site whose public address is `base_url`.
-    pub fn new(base_url: &str) -> Self {
+    /// For a site whose public address is `base_url`, whose reader pages' forms may
+    /// also lead to `form_targets` (origins: the payment provider's checkout and
+    /// portal, which a form's answer redirects to).
+    pub fn new(base_url: &str, form_targets: &[String]) -> Self {
         let https = base_url.starts_with("https://");
-        let make = |csp: &'static str, pairs: &[(HeaderName, &'static str)]| {
+        let make = |csp: &str, pairs: &[(HeaderName, &'static str)]| {
             let mut headers = HeaderMap::new();
             let csp = if https && csp != MEDIA_CSP {
-                HeaderValue::from_str(&format!("{csp}; upgrade-insecure-requests"))
-                    .unwrap_or(HeaderValue::from_static(csp))
+                format!("{csp}; upgrade-insecure-requests")
             } else {
-                HeaderValue::from_static(csp)
+                csp.to_owned()
             };
+            // Every piece is ours or an origin checked to be one: always a valid value.
+            let csp = HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(MEDIA_CSP));
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
             headers.insert(
                 header::X_CONTENT_TYPE_OPTIONS,
@@ -60,9 +78,22 @@ impl SecurityHeaders {
             }
             headers
         };
+        let targets: Vec<&str> = form_targets
+            .iter()
+            .map(String::as_str)
+            .filter(|o| is_origin(o))
+            .collect();
+        let reader_csp = if targets.is_empty() {
+            READER_CSP.to_owned()
+        } else {
+            READER_CSP.replace(
+                "form-action 'self'",
+                &format!("form-action 'self' {}", targets.join(" ")),
+            )
+        };
         Self {
             reader: make(
-                READER_CSP,
+                &reader_csp,
                 &[
                     (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
                     (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
@@ -112,7 +143,7 @@ mod tests {
     #[test]
     fn every_surface_gets_a_strict_policy() {
         for base in ["http://127.0.0.1:8080", "https://news.example"] {
-            let s = SecurityHeaders::new(base);
+            let s = SecurityHeaders::new(base, &[]);
             for path in [
                 "/",
                 "/world/story/",
@@ -136,7 +167,7 @@ mod tests {
                 );
             }
         }
-        let s = SecurityHeaders::new("https://news.example");
+        let s = SecurityHeaders::new("https://news.example", &[]);
         let mut h = HeaderMap::new();
         s.apply("/newsroom/articles", &mut h);
         let csp = h[header::CONTENT_SECURITY_POLICY]
@@ -150,5 +181,33 @@ mod tests {
             .to_str()
             .unwrap_or_default()
             .contains("sandbox"));
+    }
+
+    #[test]
+    fn reader_forms_may_lead_to_the_payment_providers_pages_only() {
+        let s = SecurityHeaders::new(
+            "https://news.example",
+            &[
+                "https://checkout.stripe.com".to_owned(),
+                "http://127.0.0.1:4242".to_owned(),
+                // Not origins: left out, never let into the policy.
+                "https://evil.example/path".to_owned(),
+                "https://a.example; script-src *".to_owned(),
+                "javascript:alert(1)".to_owned(),
+            ],
+        );
+        let csp = |path| {
+            let mut h = HeaderMap::new();
+            s.apply(path, &mut h);
+            h[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(csp("/support/checkout/")
+            .contains("form-action 'self' https://checkout.stripe.com http://127.0.0.1:4242;"));
+        assert!(!csp("/support/checkout/").contains("evil"));
+        assert!(!csp("/support/checkout/").contains("script-src *"));
+        assert!(csp("/newsroom/").contains("form-action 'self';"));
     }
 }

@@ -277,6 +277,24 @@ impl Payments for Stripe {
             .ok_or_else(|| unavailable("Stripe's portal has no address"))
     }
 
+    fn pages(&self) -> Vec<String> {
+        if self.api == API {
+            vec![
+                "https://checkout.stripe.com".to_owned(),
+                "https://billing.stripe.com".to_owned(),
+            ]
+        } else {
+            // A fake Stripe serves its pages where its API is.
+            let origin = self
+                .api
+                .splitn(4, '/')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("/");
+            vec![origin]
+        }
+    }
+
     async fn subscription(&self, reference: &str) -> Result<SubscriptionState> {
         if !reference.starts_with("sub_") || reference.len() > 200 {
             return Err(Error::not_found("subscription"));

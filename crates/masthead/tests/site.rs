@@ -1317,6 +1317,143 @@ mod browser {
         panic!("{css} never said {wanted:?}: {:?}", text(client, css).await);
     }
 
+    /// Reader revenue in a browser, against the fake Stripe: a visitor meets the
+    /// paywall on a paid story, picks a membership on the support page, pays at
+    /// Checkout, comes back signed in and reads the story; cancels in the customer
+    /// portal and keeps reading until the period ends, then meets the paywall again;
+    /// and gives, to be thanked by name on the supporters page.
+    #[tokio::test]
+    async fn a_visitor_pays_reads_cancels_and_gives() {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let Some(fake) = masthead_testkit::stripe::FakeStripe::start() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let stripe_url = fake.url();
+        let demo = Demo::start_with(
+            0,
+            &[
+                (
+                    "MASTHEAD_STRIPE_SECRET_KEY",
+                    masthead_testkit::stripe::SECRET_KEY,
+                ),
+                ("MASTHEAD_STRIPE_WEBHOOK_SECRET", "whsec_lantern"),
+                ("MASTHEAD_STRIPE_API_URL", &stripe_url),
+            ],
+        );
+        fake.send_webhooks_to(&demo.url("/webhooks/stripe"), "whsec_lantern")
+            .await;
+        let reader = browser(&driver, false).await;
+        let paid = "/business/wren-line-ferries-sold-to-regional-operator-after-71-years-of-family-ownership/";
+        let mut violations = Vec::new();
+
+        // The paywall leads to the memberships; the visitor picks one.
+        reader.goto(&demo.url(paid)).await.unwrap();
+        assert!(!text(&reader, "main").await.contains("Miriam Szabo"));
+        click(&reader, ".paywall a.button").await;
+        wait_for_text(&reader, "#tiers-h", "Memberships").await;
+        click(&reader, "#choose-supporter").await;
+        wait_for_text(&reader, "main h1", "Review your support").await;
+        assert!(text(&reader, ".checkout-summary")
+            .await
+            .contains("Supporter: $15.00 a month"));
+        violations.extend(axe(&reader, &axe_js).await);
+        click(&reader, "#checkout-pay").await;
+        // At Checkout (the fake Stripe's page), then back.
+        wait_for_text(&reader, "main h1", "Pay Supporter").await;
+        type_into(&reader, "input[name=email]", "pat@readers.example").await;
+        click(&reader, "#pay").await;
+        wait_for_text(&reader, "main h1", "Thank you").await;
+        assert!(text(&reader, ".checkout")
+            .await
+            .contains("signed in as pat@readers.example"));
+        violations.extend(axe(&reader, &axe_js).await);
+        reader.goto(&demo.url(paid)).await.unwrap();
+        assert!(
+            text(&reader, "main").await.contains("Miriam Szabo"),
+            "the whole story"
+        );
+
+        // The customer portal, from the account page: cancel at the period's end.
+        reader.goto(&demo.url("/account")).await.unwrap();
+        assert!(text(&reader, "#plans")
+            .await
+            .contains("Supporter, $15.00 a month"));
+        click(&reader, "#manage-plans").await;
+        wait_for_text(&reader, "main h1", "Your plans").await;
+        click(&reader, "button[id^=cancel-]").await;
+        wait_for_text(&reader, ".state", "Ends on").await;
+        let plan = reader
+            .find(Locator::Css("button[id^=renew-]"))
+            .await
+            .unwrap()
+            .attr("id")
+            .await
+            .unwrap()
+            .unwrap()
+            .trim_start_matches("renew-")
+            .to_owned();
+        click(&reader, "#return").await;
+        arrive(&reader, "/account").await;
+        // Stripe's notice of it comes a moment later.
+        let mut ending = false;
+        for _ in 0..100 {
+            reader.goto(&demo.url("/account")).await.unwrap();
+            if text(&reader, "#plans").await.contains("ends on") {
+                ending = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ending, "the account page says the plan ends");
+        reader.goto(&demo.url(paid)).await.unwrap();
+        assert!(
+            text(&reader, "main").await.contains("Miriam Szabo"),
+            "until the period ends"
+        );
+        // The period ends (Stripe's clock): the paywall is back.
+        fake.end_subscription(&plan).await;
+        let mut ended = false;
+        for _ in 0..100 {
+            reader.goto(&demo.url(paid)).await.unwrap();
+            if !text(&reader, "main").await.contains("Miriam Szabo") {
+                ended = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ended, "the story is gated again once the membership ended");
+
+        // A gift, thanked by name.
+        reader.goto(&demo.url("/support/")).await.unwrap();
+        click(&reader, "#give").await;
+        wait_for_text(&reader, ".checkout-summary", "A gift of $25.00").await;
+        click(&reader, "#gift-public").await;
+        type_into(&reader, "#gift-name", "Pat Payer").await;
+        type_into(&reader, "#gift-message", "For the ferry reporting.").await;
+        click(&reader, "#checkout-pay").await;
+        wait_for_text(&reader, "main h1", "Pay A gift").await;
+        click(&reader, "#pay").await;
+        wait_for_text(&reader, "main h1", "Thank you").await;
+        assert!(text(&reader, ".notice")
+            .await
+            .contains("Your gift has reached us"));
+        reader
+            .goto(&demo.url("/support/supporters/"))
+            .await
+            .unwrap();
+        let supporters = text(&reader, "main").await;
+        assert!(supporters.contains("Pat Payer"), "{supporters}");
+        assert!(supporters.contains("For the ferry reporting."));
+        assert!(violations.is_empty(), "{violations:#?}");
+    }
+
     /// The whole desk: a contributor writes an article with a pasted picture and
     /// submits it; an editor requests a change, then publishes; readers get the
     /// article with the picture's responsive variants.
