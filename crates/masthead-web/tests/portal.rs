@@ -980,6 +980,12 @@ async fn static_pages_and_the_corrections_log(store: Arc<dyn Store>) {
         StatusCode::NOT_FOUND,
         "drafts are not public"
     );
+    // A page has one page: `?page=2` (or nonsense) is no page, so a crawler with
+    // made-up numbers cannot fill the cache with copies; `?page=1` is the page.
+    for other in ["/ethics/?page=2", "/ethics/?page=99999", "/ethics/?page=-1"] {
+        assert_eq!(get(&app, other).await.0, StatusCode::NOT_FOUND, "{other}");
+    }
+    assert_eq!(get(&app, "/ethics/?page=1").await.0, StatusCode::OK);
     assert!(get(&app, "/sitemap-pages.xml")
         .await
         .2

@@ -252,8 +252,9 @@ async fn scoped(
     address: &Address,
 ) -> Result<Response, WebError> {
     let Some(scope) = Scope::find(state, kind, slug).await? else {
-        // Static pages share the top level with sections.
-        if kind == Kind::Section {
+        // Static pages share the top level with sections. A page has one page: any
+        // other `?page=` is no page (each would be another copy in the cache).
+        if kind == Kind::Section && page.number() == Some(1) {
             if let Some(response) = super::pages::static_page(state, slug).await? {
                 return Ok(response);
             }
