@@ -18,7 +18,6 @@
 
 import asyncio
 import html
-import json
 import socket
 import sys
 import time
