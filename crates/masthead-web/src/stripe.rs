@@ -75,6 +75,11 @@ impl Stripe {
             .json()
             .await
             .map_err(|e| unavailable(&format!("Stripe's answer was not JSON: {e}")))?;
+        // No such object (a checkout id made up in a link, a coupon not made yet): an
+        // answer, not a failure.
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(Error::not_found("Stripe object"));
+        }
         if !status.is_success() {
             let message = body["error"]["message"].as_str().unwrap_or("no message");
             tracing::warn!(%status, path, message, "Stripe refused a call");
@@ -90,12 +95,13 @@ impl Stripe {
     /// edited), so every node finds the same one.
     async fn coupon(&self, offer: &Offer, tier: &Tier) -> Result<String> {
         let id = format!("masthead-offer-{}", offer.code);
-        if self
+        match self
             .call(reqwest::Method::GET, &format!("/v1/coupons/{id}"), &[])
             .await
-            .is_ok()
         {
-            return Ok(id);
+            Ok(_) => return Ok(id),
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
         }
         self.call(
             reqwest::Method::POST,
@@ -126,6 +132,22 @@ fn coupon_form(id: &str, offer: &Offer, tier: &Tier) -> Vec<(String, String)> {
         }
     }
     form
+}
+
+/// Whether `reference` (from a link, or a notice) can be a Stripe id with `prefix`:
+/// letters, digits and `_` only, so that it names one object in an API path and never
+/// another path.
+fn check_id(reference: &str, prefix: &str) -> Result<()> {
+    let plausible = reference.starts_with(prefix)
+        && (prefix.len() + 1..=255).contains(&reference.len())
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plausible {
+        Ok(())
+    } else {
+        Err(Error::not_found("Stripe object"))
+    }
 }
 
 fn unavailable(detail: &str) -> Error {
@@ -247,9 +269,7 @@ impl Payments for Stripe {
     }
 
     async fn checkout(&self, reference: &str) -> Result<CheckoutOutcome> {
-        if !reference.starts_with("cs_") || reference.len() > 200 {
-            return Err(Error::not_found("checkout"));
-        }
+        check_id(reference, "cs_")?;
         let session = self
             .call(
                 reqwest::Method::GET,
@@ -296,9 +316,7 @@ impl Payments for Stripe {
     }
 
     async fn subscription(&self, reference: &str) -> Result<SubscriptionState> {
-        if !reference.starts_with("sub_") || reference.len() > 200 {
-            return Err(Error::not_found("subscription"));
-        }
+        check_id(reference, "sub_")?;
         let object = self
             .call(
                 reqwest::Method::GET,
@@ -310,9 +328,7 @@ impl Payments for Stripe {
     }
 
     async fn cancel(&self, reference: &str) -> Result<()> {
-        if !reference.starts_with("sub_") || reference.len() > 200 {
-            return Err(Error::not_found("subscription"));
-        }
+        check_id(reference, "sub_")?;
         self.call(
             reqwest::Method::DELETE,
             &format!("/v1/subscriptions/{reference}"),
@@ -639,6 +655,22 @@ mod tests {
         let unknown = serde_json::json!({"id": "sub_4", "status": "dancing", "customer": "cus_3",
             "current_period_start": 1, "current_period_end": 2});
         assert!(subscription(&unknown, now).is_err());
+    }
+
+    #[test]
+    fn ids_from_links_name_one_object() {
+        assert!(check_id("cs_test_a1B2", "cs_").is_ok());
+        for wrong in [
+            "",
+            "cs_",
+            "sub_1",
+            "cs_../../v1/customers",
+            "cs_a?expand=x",
+            "cs_a b",
+        ] {
+            assert!(check_id(wrong, "cs_").is_err(), "{wrong}");
+        }
+        assert!(check_id(&format!("cs_{}", "a".repeat(300)), "cs_").is_err());
     }
 
     #[test]

@@ -166,6 +166,11 @@ async fn a_visitor_pays_reads_and_cancels(store: Arc<dyn Store>) {
         .expect("the checkout made a member");
     let page = visitor.get(&article).await;
     assert!(page.body.contains("paid-only finding"), "{}", page.body);
+    // A checkout id made up in a link is no page (Stripe knows no such checkout).
+    let made_up = visitor
+        .get("/support/checkout/thanks?checkout=cs_test_madeup")
+        .await;
+    assert_eq!(made_up.status, StatusCode::NOT_FOUND, "{}", made_up.body);
     // Coming back to the same address again signs no one in a second time.
     let mut other = Browser::new(&app, "192.0.2.11", &base);
     let again = other.get(local(&back, &base)).await;

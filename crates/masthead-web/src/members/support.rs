@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::payments::{Applied, CheckoutRequest, GiftInput, Payments, Purchase};
+use masthead_core::payments::{CheckoutRequest, GiftInput, Payments, Purchase};
 use masthead_core::tier::{display_price, parse_price, publication_currency, Cadence};
 use masthead_render::views::{CheckoutView, OfferTermsView};
 use serde::Deserialize;
@@ -64,13 +64,25 @@ fn provider(state: &AppState) -> Result<Arc<dyn Payments>, WebError> {
     state.payments.clone().ok_or_else(WebError::not_found)
 }
 
-/// What `choice` asks to pay for, read and checked; or the words saying what is wrong.
-async fn purchase(state: &AppState, choice: &Choice) -> Result<(Purchase, String), String> {
-    let tiers = state.store.tiers(false).await.map_err(|e| e.to_string())?;
+/// What a reader chose, read and checked: what they pay for, in words, and in which
+/// currency.
+struct Chosen {
+    purchase: Purchase,
+    summary: String,
+    currency: String,
+}
+
+/// What `choice` asks to pay for: `Ok(Err(words))` when the choice cannot be taken
+/// (the reader is told why); `Err` only for a failure on our side.
+async fn purchase(state: &AppState, choice: &Choice) -> Result<Result<Chosen, String>, WebError> {
+    let tiers = state.store.tiers(false).await?;
     if choice.is_gift() {
         let currency = publication_currency(&tiers);
-        let amount = parse_price("amount", choice.amount.trim(), &currency)
-            .map_err(|_| "Enter the amount you would like to give, like 25.".to_owned())?;
+        let Ok(amount) = parse_price("amount", choice.amount.trim(), &currency) else {
+            return Ok(Err(
+                "Enter the amount you would like to give, like 25.".to_owned()
+            ));
+        };
         let gift = GiftInput {
             amount,
             monthly: choice.monthly == "yes",
@@ -78,81 +90,93 @@ async fn purchase(state: &AppState, choice: &Choice) -> Result<(Purchase, String
             public: choice.public == "yes",
             message: choice.message.trim().to_owned(),
         };
-        if let Err(e) = gift.validate() {
-            return Err(match e {
-                masthead_core::Error::Invalid(fields) => fields
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(". "),
-                other => other.to_string(),
-            });
+        if let Err(masthead_core::Error::Invalid(fields)) = gift.validate() {
+            let words: Vec<&str> = fields.iter().map(|f| f.message.as_str()).collect();
+            return Ok(Err(words.join(". ")));
         }
         let every = if gift.monthly { " a month" } else { "" };
         let summary = format!("A gift of {}{every}", display_price(amount, &currency));
-        return Ok((Purchase::Gift(gift), summary));
+        return Ok(Ok(Chosen {
+            purchase: Purchase::Gift(gift),
+            summary,
+            currency,
+        }));
     }
-    if !choice.offer.is_empty() {
-        let ended = || "That offer has ended.".to_owned();
+    let (tier, cadence, offer) = if choice.offer.is_empty() {
+        let Some(tier) = tiers
+            .into_iter()
+            .find(|t| t.slug == choice.tier && t.paid && t.offered())
+        else {
+            return Ok(Err("That membership is no longer offered.".to_owned()));
+        };
+        let Ok(cadence) = choice.cadence.parse::<Cadence>() else {
+            return Ok(Err("Choose monthly or yearly.".to_owned()));
+        };
+        (tier, cadence, None)
+    } else {
         let offer = state
             .store
             .offer_by_code(&choice.offer)
-            .await
-            .map_err(|e| e.to_string())?
-            .filter(|o| !o.archived)
-            .ok_or_else(ended)?;
-        let tier = tiers
-            .into_iter()
-            .find(|t| t.id == offer.tier && t.paid && t.offered())
-            .ok_or_else(ended)?;
-        let terms = OfferTermsView::new(&offer, &tier);
-        let then = terms
-            .then
-            .map_or_else(String::new, |then| format!(", then {then}"));
-        let summary = format!(
-            "{}: {} {}, {}{then}",
-            tier.name, terms.discount, terms.lasts, terms.price
-        );
-        return Ok((
-            Purchase::Membership {
-                cadence: offer.cadence,
-                tier: Box::new(tier),
-                offer: Some(Box::new(offer)),
-            },
-            summary,
-        ));
-    }
-    let tier = tiers
-        .into_iter()
-        .find(|t| t.slug == choice.tier && t.paid && t.offered())
-        .ok_or_else(|| "That membership is no longer offered.".to_owned())?;
-    let cadence: Cadence = choice
-        .cadence
-        .parse()
-        .map_err(|_| "Choose monthly or yearly.".to_owned())?;
-    let per = match cadence {
-        Cadence::Month => "a month",
-        Cadence::Year => "a year",
+            .await?
+            .filter(|o| !o.archived);
+        let found = offer.and_then(|offer| {
+            tiers
+                .into_iter()
+                .find(|t| t.id == offer.tier && t.paid && t.offered())
+                .map(|tier| (tier, offer))
+        });
+        let Some((tier, offer)) = found else {
+            return Ok(Err("That offer has ended.".to_owned()));
+        };
+        (tier, offer.cadence, Some(offer))
     };
-    let summary = format!(
-        "{}: {} {per}",
-        tier.name,
-        display_price(tier.price(cadence), &tier.currency)
-    );
-    Ok((
-        Purchase::Membership {
+    let summary = match &offer {
+        Some(offer) => {
+            let terms = OfferTermsView::new(offer, &tier);
+            let then = terms
+                .then
+                .map_or_else(String::new, |then| format!(", then {then}"));
+            format!(
+                "{}: {} {}, {}{then}",
+                tier.name, terms.discount, terms.lasts, terms.price
+            )
+        }
+        None => {
+            let per = match cadence {
+                Cadence::Month => "a month",
+                Cadence::Year => "a year",
+            };
+            let price = display_price(tier.price(cadence), &tier.currency);
+            format!("{}: {price} {per}", tier.name)
+        }
+    };
+    Ok(Ok(Chosen {
+        currency: tier.currency.clone(),
+        purchase: Purchase::Membership {
             tier: Box::new(tier),
             cadence,
-            offer: None,
+            offer: offer.map(Box::new),
         },
         summary,
-    ))
+    }))
 }
 
-fn view_of(choice: &Choice, chrome: masthead_render::views::Chrome, visit: &Visit) -> CheckoutView {
-    CheckoutView {
+/// The checkout page `step` for `choice`, as `visit` sees it.
+async fn view_of(
+    state: &AppState,
+    step: &'static str,
+    choice: &Choice,
+    visit: &Visit,
+) -> Result<CheckoutView, WebError> {
+    let (path, title) = match step {
+        "review" => (CHECKOUT_FORM, "Review your support"),
+        _ => (THANKS, "Thank you"),
+    };
+    let mut chrome = chrome(state, path).await?.chrome;
+    chrome.meta.title = title.to_owned();
+    Ok(CheckoutView {
         chrome,
-        step: "review",
+        step,
         csrf: visit.csrf(),
         summary: String::new(),
         tier: choice.tier.clone(),
@@ -168,7 +192,7 @@ fn view_of(choice: &Choice, chrome: masthead_render::views::Chrome, visit: &Visi
         email: visit.session.as_ref().map(|s| s.owner.email.clone()),
         joined: false,
         sign_in_as: None,
-    }
+    })
 }
 
 fn page(state: &AppState, status: StatusCode, view: &CheckoutView) -> Result<Response, WebError> {
@@ -183,11 +207,10 @@ pub async fn review(
     Query(choice): Query<Choice>,
 ) -> Result<Response, WebError> {
     provider(&state)?;
-    let mut view = view_of(&choice, chrome(&state, CHECKOUT_FORM).await?.chrome, &visit);
-    view.chrome.meta.title = "Review your support".to_owned();
-    match purchase(&state, &choice).await {
-        Ok((_, summary)) => {
-            view.summary = summary;
+    let mut view = view_of(&state, "review", &choice, &visit).await?;
+    match purchase(&state, &choice).await? {
+        Ok(chosen) => {
+            view.summary = chosen.summary;
             page(&state, StatusCode::OK, &view)
         }
         Err(why) => {
@@ -204,19 +227,18 @@ pub async fn checkout(
     Form(choice): Form<Choice>,
 ) -> Result<Response, WebError> {
     let payments = provider(&state)?;
-    let mut view = view_of(&choice, chrome(&state, CHECKOUT_FORM).await?.chrome, &visit);
-    view.chrome.meta.title = "Review your support".to_owned();
-    let (purchase, summary) = match purchase(&state, &choice).await {
-        Ok(ok) => ok,
+    let mut view = view_of(&state, "review", &choice, &visit).await?;
+    let chosen = match purchase(&state, &choice).await? {
+        Ok(chosen) => chosen,
         Err(why) => {
             view.error = Some(why);
             return page(&state, StatusCode::UNPROCESSABLE_ENTITY, &view);
         }
     };
-    view.summary = summary;
-    let currency = match &purchase {
-        Purchase::Membership { tier, .. } => tier.currency.clone(),
-        Purchase::Gift(_) => publication_currency(&state.store.tiers(false).await?),
+    let Some(browser) = &visit.browser else {
+        return Err(
+            masthead_core::Error::forbidden("Your browser did not send its cookies.").into(),
+        );
     };
     let member = match &visit.session {
         Some(s) => Some((
@@ -226,19 +248,15 @@ pub async fn checkout(
         )),
         None => None,
     };
-    let Some(browser) = &visit.browser else {
-        return Err(
-            masthead_core::Error::forbidden("Your browser did not send its cookies.").into(),
-        );
-    };
-    let support = chrome(&state, CHECKOUT_FORM)
-        .await?
+    let support = view
         .chrome
         .support
-        .map_or_else(|| "/".to_owned(), |s| s.href);
+        .as_ref()
+        .map_or_else(|| "/".to_owned(), |s| s.href.clone());
+    view.summary = chosen.summary;
     let request = CheckoutRequest {
-        purchase,
-        currency,
+        purchase: chosen.purchase,
+        currency: chosen.currency,
         member,
         claim: token_hash(browser),
         success_url: state.url(&format!("{THANKS}?checkout={{CHECKOUT}}")),
@@ -286,42 +304,34 @@ pub async fn thanks(
             ));
         }
     };
-    let mut view = view_of(
-        &Choice::default(),
-        chrome(&state, THANKS).await?.chrome,
-        &visit,
-    );
-    view.chrome.meta.title = "Thank you".to_owned();
+    let mut view = view_of(&state, "thanks", &Choice::default(), &visit).await?;
     view.gift = outcome.gift.is_some();
     if !outcome.paid {
         view.step = "pending";
         return page(&state, StatusCode::OK, &view);
     }
-    view.step = "thanks";
-    let applied = state.store.apply_checkout(&outcome, now).await?;
-    let this_browser = visit
-        .browser
-        .as_deref()
-        .is_some_and(|b| crate::secrets::same_secret(&token_hash(b), &outcome.claim));
+    state.store.apply_checkout(&outcome, now).await?;
     let mut cookie = None;
     if visit.session.is_none() {
+        let this_browser = visit
+            .browser
+            .as_deref()
+            .is_some_and(|b| crate::secrets::same_secret(&token_hash(b), &outcome.claim));
         let claimed = match this_browser {
             true => state.store.claim_checkout(&outcome.reference, now).await?,
             false => None,
         };
-        match claimed.map(|id| state.store.member(id)) {
-            Some(found) => {
-                if let Some(member) = found.await? {
-                    cookie = Some(start_session(&state, &visit, &headers, &member, now).await?);
-                    view.joined = true;
-                    view.email = Some(member.email);
-                }
+        let member = match claimed {
+            Some(id) => state.store.member(id).await?,
+            None => None,
+        };
+        match member {
+            Some(member) => {
+                cookie = Some(start_session(&state, &visit, &headers, &member, now).await?);
+                view.joined = true;
+                view.email = Some(member.email);
             }
-            None => {
-                if let Applied::Done { .. } = applied {
-                    view.sign_in_as = Some(outcome.email.clone());
-                }
-            }
+            None => view.sign_in_as = Some(outcome.email.clone()),
         }
     }
     let mut response = page(&state, StatusCode::OK, &view)?;
