@@ -49,6 +49,35 @@ pub fn form_refusal(error: masthead_core::Error) -> Result<(StatusCode, String),
     }
 }
 
+/// A settings change's outcome (`result`: what changed, for the audit log, or why it
+/// was refused): done, it is audited as `person`'s settings change and the answer is
+/// the way on to `done`; refused, the status and words for the caller to show on its
+/// page again (see `form_refusal`).
+pub async fn audited(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    result: Result<String, masthead_core::Error>,
+    done: &str,
+) -> Result<Result<Response, (StatusCode, String)>, WebError> {
+    match result {
+        Ok(target) => {
+            state
+                .store
+                .record_audit(&masthead_core::auth::NewAuditEntry {
+                    at: chrono::Utc::now(),
+                    actor: Some(person.id),
+                    action: masthead_core::auth::AuditAction::SettingsChanged,
+                    target,
+                    ip: desk.ip.clone(),
+                })
+                .await?;
+            Ok(Ok(Redirect::to(done).into_response()))
+        }
+        Err(e) => Ok(Err(form_refusal(e)?)),
+    }
+}
+
 /// The newsroom's "no such page", for `Segments` that cannot be what a route expects.
 pub struct NoDeskPage;
 

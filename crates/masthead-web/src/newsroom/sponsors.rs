@@ -1,14 +1,13 @@
 //! Sponsors, run by admins: made, described, removed, and attached to sections and
 //! articles. Every change goes into the audit log.
 
-use super::desk::{chrome, form_refusal, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{audited, chrome, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{MediaId, SectionId, SponsorId};
 use masthead_core::people::Person;
 use masthead_core::sponsor::{SponsorInput, SponsorLabel};
@@ -76,23 +75,18 @@ async fn answer(
     person: &Person,
     result: Result<String, Error>,
 ) -> Result<Response, WebError> {
-    let (status, message) = match result {
-        Ok(target) => {
-            state
-                .store
-                .record_audit(&NewAuditEntry {
-                    at: Utc::now(),
-                    actor: Some(person.id),
-                    action: AuditAction::SettingsChanged,
-                    target,
-                    ip: desk.ip.clone(),
-                })
-                .await?;
-            return Ok(Redirect::to("/newsroom/sponsors?notice=saved").into_response());
-        }
-        Err(e) => form_refusal(e)?,
-    };
-    page(state, desk, person, status, None, Some(message)).await
+    match audited(
+        state,
+        desk,
+        person,
+        result,
+        "/newsroom/sponsors?notice=saved",
+    )
+    .await?
+    {
+        Ok(onward) => Ok(onward),
+        Err((status, message)) => page(state, desk, person, status, None, Some(message)).await,
+    }
 }
 
 pub async fn show(
@@ -144,14 +138,14 @@ pub async fn create(
     Form(form): Form<SponsorForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let result = match form.input() {
-        Ok(input) => state
+    let result = async {
+        let made = state
             .store
-            .create_sponsor(&input, Utc::now())
-            .await
-            .map(|s| format!("sponsor {}: added", s.id)),
-        Err(e) => Err(e),
-    };
+            .create_sponsor(&form.input()?, Utc::now())
+            .await?;
+        Ok(format!("sponsor {}: added", made.id))
+    }
+    .await;
     answer(&state, &desk, person, result).await
 }
 
@@ -162,14 +156,14 @@ pub async fn update(
     Form(form): Form<SponsorForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let result = match form.input() {
-        Ok(input) => state
+    let result = async {
+        let changed = state
             .store
-            .update_sponsor(SponsorId(id), &input)
-            .await
-            .map(|s| format!("sponsor {}: changed", s.id)),
-        Err(e) => Err(e),
-    };
+            .update_sponsor(SponsorId(id), &form.input()?)
+            .await?;
+        Ok(format!("sponsor {}: changed", changed.id))
+    }
+    .await;
     answer(&state, &desk, person, result).await
 }
 

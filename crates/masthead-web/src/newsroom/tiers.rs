@@ -1,14 +1,13 @@
 //! Tiers and offers, run by admins: paid tiers made, priced, changed and archived;
 //! the free tier's words; offers for paid tiers. Every change goes into the audit log.
 
-use super::desk::{chrome, form_refusal, Desk, NoDeskPage, NoticeParam, Segments};
+use super::desk::{audited, chrome, Desk, NoDeskPage, NoticeParam, Segments};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::ids::{OfferId, TierId};
 use masthead_core::people::Person;
 use masthead_core::tier::{
@@ -127,23 +126,11 @@ async fn answer(
     result: Result<String, Error>,
     notice: &str,
 ) -> Result<Response, WebError> {
-    let (status, message) = match result {
-        Ok(target) => {
-            state
-                .store
-                .record_audit(&NewAuditEntry {
-                    at: Utc::now(),
-                    actor: Some(person.id),
-                    action: AuditAction::SettingsChanged,
-                    target,
-                    ip: desk.ip.clone(),
-                })
-                .await?;
-            return Ok(Redirect::to(&format!("/newsroom/tiers?notice={notice}")).into_response());
-        }
-        Err(e) => form_refusal(e)?,
-    };
-    page(state, desk, person, status, None, Some(message)).await
+    let done = format!("/newsroom/tiers?notice={notice}");
+    match audited(state, desk, person, result, &done).await? {
+        Ok(onward) => Ok(onward),
+        Err((status, message)) => page(state, desk, person, status, None, Some(message)).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -224,14 +211,14 @@ pub async fn create(
     Form(form): Form<TierForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let result = match form.input(true) {
-        Ok(input) => state
+    let result = async {
+        let made = state
             .store
-            .create_tier(&input, Utc::now())
-            .await
-            .map(|t| format!("tier {}: made", t.slug)),
-        Err(e) => Err(e),
-    };
+            .create_tier(&form.input(true)?, Utc::now())
+            .await?;
+        Ok(format!("tier {}: made", made.slug))
+    }
+    .await;
     answer(&state, &desk, person, result, "tier").await
 }
 
@@ -242,17 +229,20 @@ pub async fn update(
     Form(form): Form<TierForm>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let result = match state.store.tier(TierId(id)).await? {
-        None => Err(Error::not_found("tier")),
-        Some(current) => match form.input(current.paid) {
-            Ok(input) => state
-                .store
-                .update_tier(current.id, &input, Utc::now())
-                .await
-                .map(|t| format!("tier {}: changed", t.slug)),
-            Err(e) => Err(e),
-        },
-    };
+    let result = async {
+        let current = state
+            .store
+            .tier(TierId(id))
+            .await?
+            .ok_or_else(|| Error::not_found("tier"))?;
+        let input = form.input(current.paid)?;
+        let changed = state
+            .store
+            .update_tier(current.id, &input, Utc::now())
+            .await?;
+        Ok(format!("tier {}: changed", changed.slug))
+    }
+    .await;
     answer(&state, &desk, person, result, "tier").await
 }
 
@@ -361,17 +351,15 @@ pub async fn create_offer(
         Ok(id) => state.store.tier(TierId(id)).await?,
         Err(_) => None,
     };
-    let result = match tier {
-        None => Err(Error::invalid("tier", "choose one of the tiers")),
-        Some(tier) => match form.input(&tier) {
-            Ok(input) => state
-                .store
-                .create_offer(&input, Utc::now())
-                .await
-                .map(|o| format!("offer {}: made", o.code)),
-            Err(e) => Err(e),
-        },
-    };
+    let result = async {
+        let tier = tier.ok_or_else(|| Error::invalid("tier", "choose one of the tiers"))?;
+        let made = state
+            .store
+            .create_offer(&form.input(&tier)?, Utc::now())
+            .await?;
+        Ok(format!("offer {}: made", made.code))
+    }
+    .await;
     answer(&state, &desk, person, result, "offer").await
 }
 
