@@ -44,31 +44,24 @@ impl masthead_core::store::PaymentStore for Store {
         if !first {
             return Ok(Applied::Duplicate);
         }
-        let named_gift =
-            matches!(&event.event, PaymentEvent::CheckoutCompleted(o) if named_gift(o));
-        let applied = match &event.event {
+        let (applied, public) = match &event.event {
             PaymentEvent::CheckoutCompleted(outcome) => checkout(&mut tx, outcome, now).await?,
             PaymentEvent::Subscription(state) => {
                 let member = subscription(&mut tx, state, now).await?;
-                Applied::Done {
+                let applied = Applied::Done {
                     member,
                     joined: false,
-                }
+                };
+                (applied, false)
             }
             PaymentEvent::Paid(payment) => {
                 paid(&mut tx, payment).await?;
-                Applied::Done {
-                    member: None,
-                    joined: false,
-                }
+                (NOTHING_TO_SAY, false)
             }
-            PaymentEvent::Other => Applied::Done {
-                member: None,
-                joined: false,
-            },
+            PaymentEvent::Other => (NOTHING_TO_SAY, false),
         };
         commit(tx).await?;
-        if named_gift {
+        if public {
             self.notify(Change::Site).await;
         }
         Ok(applied)
@@ -80,16 +73,9 @@ impl masthead_core::store::PaymentStore for Store {
         now: DateTime<Utc>,
     ) -> Result<Applied> {
         let mut tx = self.begin().await?;
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT member_id FROM checkouts WHERE reference = $1")
-                .bind(&outcome.reference)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error("checkout"))?;
-        let applied = checkout(&mut tx, outcome, now).await?;
+        let (applied, public) = checkout(&mut tx, outcome, now).await?;
         commit(tx).await?;
-        // A gift named on the supporters page changes a public page.
-        if known.is_none() && named_gift(outcome) {
+        if public {
             self.notify(Change::Site).await;
         }
         Ok(applied)
@@ -221,22 +207,26 @@ impl masthead_core::store::PaymentStore for Store {
     }
 }
 
-/// Whether a checkout's gift is one the supporters page names (a public page changes).
-fn named_gift(outcome: &CheckoutOutcome) -> bool {
-    outcome.paid && outcome.gift.as_ref().is_some_and(|g| g.public)
-}
+/// What applying a notice that concerns no member says.
+const NOTHING_TO_SAY: Applied = Applied::Done {
+    member: None,
+    joined: false,
+};
 
-/// Applies a completed checkout (see `PaymentStore::apply_checkout`).
+/// Applies a completed checkout (see `PaymentStore::apply_checkout`); and whether that
+/// changed a public page (a gift the supporters page names, applied now for the first
+/// time), which the caller announces once the transaction is in.
 async fn checkout(
     conn: &mut Conn,
     outcome: &CheckoutOutcome,
     now: DateTime<Utc>,
-) -> Result<Applied> {
+) -> Result<(Applied, bool)> {
     if !outcome.paid {
-        return Ok(Applied::Done {
+        let applied = Applied::Done {
             member: outcome.member,
             joined: false,
-        });
+        };
+        return Ok((applied, false));
     }
     let done: Option<(i64, bool)> =
         sqlx::query_as("SELECT member_id, joined FROM checkouts WHERE reference = $1")
@@ -245,10 +235,11 @@ async fn checkout(
             .await
             .map_err(db_error("checkout"))?;
     if let Some((member, joined)) = done {
-        return Ok(Applied::Done {
+        let applied = Applied::Done {
             member: Some(MemberId(member)),
             joined,
-        });
+        };
+        return Ok((applied, false));
     }
     let (member, joined) = payer(conn, outcome, now).await?;
     sqlx::query(
@@ -288,10 +279,12 @@ async fn checkout(
     if let Some(gift) = &outcome.gift {
         insert_gift(conn, gift, member, &outcome.customer, now).await?;
     }
-    Ok(Applied::Done {
+    let applied = Applied::Done {
         member: Some(member),
         joined,
-    })
+    };
+    let named_gift = outcome.gift.as_ref().is_some_and(|g| g.public);
+    Ok((applied, named_gift))
 }
 
 /// The member a checkout was for: the signed-in one who started it, else the member
