@@ -3,9 +3,9 @@
 
 use crate::tools;
 use mail_parser::MimeHeaders;
-use std::io::{BufRead, BufReader};
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 /// aiosmtpd delivering to the maildir named by its argument, on a loopback port it
@@ -35,32 +35,12 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server on a port of its own, or `None` (with a note) when aiosmtpd is
-    /// not installed; required under `CI=true`. The server binds port 0 itself and
-    /// says which port it got: a free port chosen first could be taken by another
-    /// test's server before ours bound it, and that one would answer for ours.
+    /// Starts a server on a port of its own (see `tools::python_server`), or `None`
+    /// (with a note) when aiosmtpd is not installed; required under `CI=true`.
     pub fn start() -> Option<Self> {
-        let python = tools::python()?;
         let maildir = tempfile::tempdir().expect("a maildir");
-        let mut child = Command::new(python)
-            .args(["-c", SERVER])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("aiosmtpd starts (run `bash .ci/tools.sh`)");
-        let mut first = String::new();
-        if let Some(out) = child.stdout.take() {
-            let _ = BufReader::new(out).read_line(&mut first);
-        }
-        let Some(port) = first
-            .strip_prefix("listening ")
-            .and_then(|p| p.trim().parse().ok())
-        else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("aiosmtpd did not start: {first:?}");
-        };
+        let mail = maildir.path().join("mail");
+        let (child, port) = tools::python_server("aiosmtpd", SERVER, &[mail.as_os_str()])?;
         Some(Self {
             port,
             child,

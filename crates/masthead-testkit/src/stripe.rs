@@ -4,8 +4,8 @@
 //! methods below play the reader at those pages and stand in for Stripe's clock.
 
 use crate::tools;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+
+use std::process::Child;
 
 const SCRIPT: &str = include_str!("../stripe/fake_stripe.py");
 
@@ -19,30 +19,11 @@ pub struct FakeStripe {
 }
 
 impl FakeStripe {
-    /// Starts the fake on a loopback port it binds itself, or `None` (with a note)
-    /// when the tools' Python is missing; required under `CI=true`.
+    /// Starts the fake on a loopback port it binds itself (see
+    /// `tools::python_server`), or `None` (with a note) when the tools' Python is
+    /// missing; required under `CI=true`.
     pub fn start() -> Option<Self> {
-        let python = tools::python()?;
-        let mut child = Command::new(python)
-            .args(["-c", SCRIPT])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the fake Stripe starts (run `bash .ci/tools.sh`)");
-        let mut first = String::new();
-        if let Some(out) = child.stdout.take() {
-            let mut out = BufReader::new(out);
-            let _ = out.read_line(&mut first);
-            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        }
-        let Some(port) = first
-            .strip_prefix("listening ")
-            .and_then(|p| p.trim().parse().ok())
-        else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the fake Stripe did not start: {first:?} (is localstripe installed?)");
-        };
+        let (child, port) = tools::python_server("the fake Stripe", SCRIPT, &[])?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

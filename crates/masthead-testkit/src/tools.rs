@@ -41,3 +41,41 @@ pub fn naughty_strings() -> Option<Vec<String>> {
     let text = std::fs::read_to_string(&path).expect("blns.json is readable");
     Some(serde_json::from_str(&text).expect("blns.json is a list of strings"))
 }
+
+/// Starts the tools' Python on `script` with `args`, a server that binds a loopback
+/// port of its own and prints "listening PORT" once it accepts connections; the child
+/// and its port. (A free port chosen first could be taken by another test's server
+/// before ours bound it, and that one would answer for ours.) The child's later
+/// output is read and dropped, so a full pipe never stops it. `None` (with a note)
+/// when the tools' Python is missing; required under `CI=true`.
+pub fn python_server(
+    what: &str,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> Option<(std::process::Child, u16)> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let python = python()?;
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} starts (run `bash .ci/tools.sh`): {e}"));
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        let mut out = BufReader::new(out);
+        let _ = out.read_line(&mut first);
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    }
+    let Some(port) = first
+        .strip_prefix("listening ")
+        .and_then(|p| p.trim().parse().ok())
+    else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{what} did not start: {first:?}");
+    };
+    Some((child, port))
+}

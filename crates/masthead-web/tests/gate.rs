@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use masthead_core::article::Visibility;
 use masthead_core::member::NewMember;
@@ -18,7 +17,6 @@ use masthead_core::tier::Cadence;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 mod support;
 
@@ -100,24 +98,10 @@ async fn member_cookie(store: &Arc<dyn Store>, email: &str, paying: bool) -> Str
     )
 }
 
+/// A GET with `cookie`: status and body.
 async fn get(app: &masthead_web::App, path: &str, cookie: &str) -> (StatusCode, String) {
-    let mut request = Request::get(path).header(
-        "user-agent",
-        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    );
-    if !cookie.is_empty() {
-        request = request.header("cookie", cookie);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let (status, _, body) = support::get(app, path, cookie).await;
+    (status, body)
 }
 
 async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn Store>) {
@@ -144,14 +128,9 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         .unwrap();
     let search = Arc::new(masthead_search::SearchIndex::in_memory().unwrap());
     search.rebuild(&*store).await.unwrap();
-    let app = masthead_web::router(masthead_web::AppState::new(
-        store.clone(),
-        search,
-        masthead_render::Theme::new(None),
-        std::env::temp_dir(),
-        "https://news.example".into(),
-        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "P <p@news.example>").unwrap(),
-    ));
+    let mut state = support::state(store.clone(), "https://news.example");
+    state.search = search;
+    let app = masthead_web::router(state);
     // Each reader, and what they may read (public, members, paid).
     let readers = [
         ("anonymous", String::new(), [true, false, false]),

@@ -406,27 +406,6 @@ async fn the_webhook_takes_only_signed_fresh_new_notices(store: Arc<dyn Store>) 
     );
 }
 
-/// A GET with `cookie`, as a browser sends it: status, headers and body.
-async fn get_as(
-    app: &masthead_web::App,
-    path: &str,
-    cookie: &str,
-) -> (StatusCode, axum::http::HeaderMap, String) {
-    use tower::ServiceExt;
-    let request = axum::http::Request::get(path)
-        .header("cookie", cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
-
 async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
     use masthead_core::payments::{
         CheckoutOutcome, PaymentEvent, PaymentRecord, Purpose, SubscriptionState, VerifiedEvent,
@@ -506,16 +485,9 @@ async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let app = masthead_web::router(masthead_web::AppState::new(
-        store.clone(),
-        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
-        masthead_render::Theme::new(None),
-        std::env::temp_dir(),
-        "https://news.example".into(),
-        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "P <p@news.example>").unwrap(),
-    ));
+    let app = masthead_web::router(support::state(store.clone(), "https://news.example"));
     let admin = support::staff_cookie(&*store, &f.admin).await;
-    let (status, _, page) = get_as(&app, "/newsroom/revenue", &admin).await;
+    let (status, _, page) = support::get(&app, "/newsroom/revenue", &admin).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Paying members: 2"), "{page}");
     assert!(page.contains("<td>Supporter</td><td>2</td>"), "{page}");
@@ -531,10 +503,10 @@ async fn admins_see_revenue_and_export_members(store: Arc<dyn Store>) {
     assert!(page.contains("<svg class=\"revenue-chart\""));
     // Writers and editors do not see it.
     let editor = support::staff_cookie(&*store, &f.editor).await;
-    let (status, _, _) = get_as(&app, "/newsroom/revenue", &editor).await;
+    let (status, _, _) = support::get(&app, "/newsroom/revenue", &editor).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The export: every member, their tier now, formulas kept as text.
-    let (status, headers, csv) = get_as(&app, "/newsroom/revenue/members.csv", &admin).await;
+    let (status, headers, csv) = support::get(&app, "/newsroom/revenue/members.csv", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     let lines: Vec<&str> = csv.lines().collect();

@@ -38,14 +38,7 @@ async fn admins_attach_sponsors_that_readers_see(store: Arc<dyn Store>) {
         1,
     )
     .await;
-    let app = masthead_web::router(masthead_web::AppState::new(
-        store.clone(),
-        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
-        masthead_render::Theme::new(None),
-        std::env::temp_dir(),
-        BASE.into(),
-        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "P <p@news.example>").unwrap(),
-    ));
+    let app = masthead_web::router(support::state(store.clone(), BASE));
     let mut reader = Browser::new(&app, "192.0.2.40", BASE);
     // Cached before any sponsor exists.
     let before = reader.get("/world/harbor-fees/").await;

@@ -168,7 +168,7 @@ pub(crate) async fn render(
     if let Some(s) = &sponsor {
         json_ld["sponsor"] = structured::sponsor(s);
     }
-    let sponsor = super::lists::sponsor_view(state, sponsor).await?;
+    let sponsor = super::sponsor_view(state, sponsor).await?;
     meta.json_ld = Some(structured::to_script(&json_ld));
     // Staff reading the site get a way into the newsroom's editor.
     let staff = match showing {

@@ -225,24 +225,6 @@ pub async fn author(
     scoped(&state, Kind::Author, &slug, &p, &address).await
 }
 
-/// A sponsor as readers see it, with its logo's file.
-pub(crate) async fn sponsor_view(
-    state: &AppState,
-    sponsor: Option<masthead_core::sponsor::Sponsor>,
-) -> Result<Option<masthead_render::views::SponsorView>, WebError> {
-    let Some(sponsor) = sponsor else {
-        return Ok(None);
-    };
-    let logo = match sponsor.logo {
-        Some(id) => state.store.media_many(&[id]).await?.into_iter().next(),
-        None => None,
-    };
-    Ok(Some(masthead_render::views::SponsorView::new(
-        &sponsor,
-        logo.as_ref(),
-    )))
-}
-
 /// The list page of a section, tag or author.
 async fn scoped(
     state: &AppState,
@@ -280,7 +262,7 @@ async fn scoped(
     view.show_sections = scope.section_slug.is_none();
     view.profile = scope.person.as_ref().map(ProfileView::from);
     if let ArticleFilter::Section(id) = scope.filter {
-        view.sponsor = sponsor_view(state, state.store.section_sponsor(id).await?).await?;
+        view.sponsor = super::sponsor_view(state, state.store.section_sponsor(id).await?).await?;
     }
     list_page(state, view, scope.filter, page).await
 }

@@ -53,6 +53,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .nest_service("/media", ServeDir::new(&state.media_dir))
 }
 
+/// A sponsor as readers see it, with its logo's file.
+pub(crate) async fn sponsor_view(
+    state: &AppState,
+    sponsor: Option<masthead_core::sponsor::Sponsor>,
+) -> Result<Option<masthead_render::views::SponsorView>, WebError> {
+    let Some(sponsor) = sponsor else {
+        return Ok(None);
+    };
+    let logo = match sponsor.logo {
+        Some(id) => state.store.media_many(&[id]).await?.into_iter().next(),
+        None => None,
+    };
+    Ok(Some(masthead_render::views::SponsorView::new(
+        &sponsor,
+        logo.as_ref(),
+    )))
+}
+
 /// The portal's "no such page": the themed 404.
 pub(crate) struct NoPage;
 

@@ -1,8 +1,55 @@
 //! What several of these test files share.
 
+// Each test file takes what it needs of these.
+#![allow(dead_code)]
+
+use axum::http::{HeaderMap, StatusCode};
 use masthead_core::auth::{AuditAction, NewAuditEntry, NewSession};
 use masthead_core::people::Person;
 use masthead_core::store::Store;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// The site's state on `store` at `base`, with an empty search index; letters go to
+/// an outbox in the temporary directory.
+pub fn state(store: Arc<dyn Store>, base: &str) -> masthead_web::AppState {
+    masthead_web::AppState::new(
+        store,
+        Arc::new(masthead_search::SearchIndex::in_memory().expect("a search index")),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        base.to_owned(),
+        masthead_web::mail::Mailer::outbox(&std::env::temp_dir(), "Paper <news@paper.example>")
+            .expect("an outbox"),
+    )
+}
+
+/// A GET as a browser sends it, with `cookie` (`name=value`, or empty): status,
+/// headers and body.
+pub async fn get(
+    app: &masthead_web::App,
+    path: &str,
+    cookie: &str,
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = axum::http::Request::get(path).header(
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    );
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    let request = request.body(axum::body::Body::empty()).expect("a request");
+    let response = app.clone().oneshot(request).await.expect("an answer");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("a body");
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
 
 /// A signed-in staff member's session cookie (`name=value`).
 pub async fn staff_cookie(store: &dyn Store, person: &Person) -> String {
