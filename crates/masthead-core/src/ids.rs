@@ -31,5 +31,6 @@ id_type!(
     PageId,
     TierId,
     OfferId,
-    SponsorId
+    SponsorId,
+    SendId
 );

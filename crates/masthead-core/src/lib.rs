@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod media;
 pub mod member;
+pub mod newsletter;
 pub mod newsroom;
 pub mod page;
 pub mod payments;

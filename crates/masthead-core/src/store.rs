@@ -18,13 +18,17 @@ use crate::comment::{
 use crate::error::Result;
 use crate::ids::{
     ArticleId, CommentId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId, SectionId,
-    SponsorId, TagId, TierId,
+    SendId, SponsorId, TagId, TierId,
 };
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
     AccountUpdate, Ceremony, CeremonyPurpose, Commenting, LinkUse, Member, MemberData,
     MemberSession, NewCeremony, NewMember, NewMemberLink, NewMemberSession, NewPasskey, Passkey,
     SignedIn, Standing,
+};
+use crate::newsletter::{
+    Delivery, MailReport, NewDelivery, NewSend, Outcome, SendSummary, Subscriber, TakenSend,
+    Unsubscribed,
 };
 use crate::page::{PageContent, StaticPage};
 use crate::payments::{
@@ -757,8 +761,13 @@ pub trait MemberStore: Send + Sync {
 
     async fn standing(&self, id: MemberId) -> Result<Option<Standing>>;
 
-    /// Saves what a member changed on their account page (validated).
-    async fn update_account(&self, id: MemberId, update: &AccountUpdate) -> Result<Member>;
+    /// Saves what a member changed on their account page (validated) at `now`.
+    async fn update_account(
+        &self,
+        id: MemberId,
+        update: &AccountUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Member>;
 
     /// Stores a link to email (and forgets expired ones).
     async fn create_member_link(&self, link: &NewMemberLink) -> Result<()>;
@@ -972,9 +981,105 @@ pub trait SponsorStore: Send + Sync {
     /// A section's sponsor.
     async fn section_sponsor(&self, section: SectionId) -> Result<Option<Sponsor>>;
 
-    /// What each sponsor sponsors, as (sponsor, what: a section's name or an
-    /// article's title, its public path), sections first.
+    /// Makes `sponsor` a newsletter's (by slug), or takes it away.
+    async fn sponsor_newsletter(&self, newsletter: &str, sponsor: Option<SponsorId>) -> Result<()>;
+
+    /// A newsletter's sponsor, named in every letter it sends.
+    async fn newsletter_sponsor(&self, newsletter: &str) -> Result<Option<Sponsor>>;
+
+    /// What each sponsor sponsors, as (sponsor, what: a section's name, a newsletter
+    /// or an article's title, its path), sections first, articles last.
     async fn sponsorships(&self) -> Result<Vec<(SponsorId, String, String)>>;
+}
+
+/// Newsletters (see `newsletter`): who subscribes to which, and sends, each a durable
+/// queue of deliveries worked through by the one node holding its lease. Every method
+/// that works a send takes the node's name and does nothing (`false`, empty) once
+/// another node holds it: a node that lost its lease stops.
+#[async_trait]
+pub trait NewsletterStore: Send + Sync {
+    /// How many members (deleted ones aside) subscribe to each newsletter, by slug.
+    async fn subscriber_counts(&self) -> Result<Vec<(String, u64)>>;
+
+    /// A newsletter's subscribers after member `after`, in member order, at most
+    /// `limit`, with their subscriptions.
+    async fn subscribers(
+        &self,
+        newsletter: &str,
+        after: MemberId,
+        limit: u32,
+    ) -> Result<Vec<Subscriber>>;
+
+    /// Queues a send (validated); its deliveries are written by whoever takes it up.
+    async fn queue_send(&self, send: &NewSend) -> Result<SendId>;
+
+    /// Sends, newest first, of one newsletter or (`None`) all, at most `limit`.
+    async fn sends(&self, newsletter: Option<&str>, limit: u32) -> Result<Vec<SendSummary>>;
+
+    /// The oldest unfinished send no node holds (its lease lapsed or it never had one),
+    /// now held by `node` until `until`. Taking up a send whose holder stopped marks the
+    /// first delivery it had claimed `Unknown` (it may have left) and queues the rest
+    /// again (they had not).
+    async fn take_send(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<TakenSend>>;
+
+    /// Keeps holding a send until `until`; `false` if `node` no longer holds it.
+    async fn renew_send(&self, send: SendId, node: &str, until: DateTime<Utc>) -> Result<bool>;
+
+    /// The last member a preparing send has a delivery for (`MemberId(0)` for none).
+    async fn prepared_up_to(&self, send: SendId) -> Result<MemberId>;
+
+    /// Writes deliveries of a preparing send (once each: again changes nothing).
+    async fn add_deliveries(
+        &self,
+        send: SendId,
+        node: &str,
+        deliveries: &[NewDelivery],
+    ) -> Result<bool>;
+
+    /// Every delivery is written: the send starts sending.
+    async fn start_sending(&self, send: SendId, node: &str, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Claims the next waiting deliveries, in member order, at most `limit`; those
+    /// whose recipient no longer subscribes are `Skipped` at `now` instead.
+    async fn claim_deliveries(
+        &self,
+        send: SendId,
+        node: &str,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>>;
+
+    /// Records what became of a claimed delivery.
+    async fn delivered(
+        &self,
+        send: SendId,
+        member: MemberId,
+        node: &str,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Puts claimed deliveries back in the queue (the mail server could not be reached,
+    /// so none of them left).
+    async fn release_deliveries(&self, send: SendId, node: &str) -> Result<()>;
+
+    /// Nothing is left to send: the send is over, and its lease free.
+    async fn finish_send(&self, send: SendId, node: &str, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Unsubscribes the recipient of the delivery whose token this is from its send's
+    /// newsletter (one-click: no sign-in). Unknown tokens are `None`; using one twice
+    /// is no error.
+    async fn unsubscribe(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Unsubscribed>>;
+
+    /// Applies a mail service's bounce or complaint: the member with that address is
+    /// unsubscribed from every newsletter, and the letter (by its Message-ID, else
+    /// their latest) marked. `false` when the address is no member's.
+    async fn apply_mail_report(&self, report: &MailReport, now: DateTime<Utc>) -> Result<bool>;
 }
 
 /// The whole store: one object that is every area's store. Callers hold it as
@@ -992,6 +1097,7 @@ pub trait Store:
     + RevenueStore
     + PaymentStore
     + SponsorStore
+    + NewsletterStore
 {
 }
 
@@ -1007,14 +1113,15 @@ impl<T> Store for T where
         + RevenueStore
         + PaymentStore
         + SponsorStore
+        + NewsletterStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        ArticleStore, CommentStore, MediaStore, MemberStore, PaymentStore, RevenueStore,
-        RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
+        ArticleStore, CommentStore, MediaStore, MemberStore, NewsletterStore, PaymentStore,
+        RevenueStore, RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

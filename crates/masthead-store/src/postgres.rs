@@ -36,6 +36,8 @@ mod common;
 mod media;
 #[path = "backend/members.rs"]
 mod members;
+#[path = "backend/newsletters.rs"]
+mod newsletters;
 #[path = "backend/payments.rs"]
 mod payments;
 #[path = "backend/revenue.rs"]

@@ -435,22 +435,21 @@ impl From<MemberRow> for Member {
 pub(crate) struct StandingRow {
     pub comment_name: String,
     pub tier: String,
-    pub newsletters: String,
     pub commenting: String,
     pub reply_letters: bool,
     pub joined_at: DateTime<Utc>,
 }
 
-impl TryFrom<StandingRow> for Standing {
-    type Error = Error;
-    fn try_from(r: StandingRow) -> Result<Self> {
+impl StandingRow {
+    /// The standing, with the newsletters the member chose (kept in their own table).
+    pub fn standing(self, newsletters: Vec<String>) -> Result<Standing> {
         Ok(Standing {
-            comment_name: r.comment_name,
-            tier: r.tier,
-            newsletters: json(&r.newsletters)?,
-            commenting: word(&r.commenting)?,
-            reply_letters: r.reply_letters,
-            joined_at: r.joined_at,
+            comment_name: self.comment_name,
+            tier: self.tier,
+            newsletters,
+            commenting: word(&self.commenting)?,
+            reply_letters: self.reply_letters,
+            joined_at: self.joined_at,
         })
     }
 }
@@ -1132,5 +1131,88 @@ impl TryFrom<SponsorRow> for masthead_core::sponsor::Sponsor {
             disclosure: r.disclosure,
             created_at: r.created_at,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TakenSendRow {
+    pub id: i64,
+    pub newsletter: String,
+    pub visibility: String,
+    pub segment: String,
+    pub status: String,
+    pub letter: String,
+    pub sender: String,
+}
+
+impl TakenSendRow {
+    pub fn taken(self, recovered_unknown: u64) -> Result<masthead_core::newsletter::TakenSend> {
+        Ok(masthead_core::newsletter::TakenSend {
+            id: SendId(self.id),
+            newsletter: self.newsletter,
+            visibility: word(&self.visibility)?,
+            segment: word(&self.segment)?,
+            status: word(&self.status)?,
+            letter: json(&self.letter)?,
+            recovered_unknown,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SendSummaryRow {
+    pub id: i64,
+    pub newsletter: String,
+    pub article_id: i64,
+    pub subject: String,
+    pub segment: String,
+    pub status: String,
+    pub queued_by: String,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl SendSummaryRow {
+    pub fn summary(
+        self,
+        counts: masthead_core::newsletter::DeliveryCounts,
+    ) -> Result<masthead_core::newsletter::SendSummary> {
+        Ok(masthead_core::newsletter::SendSummary {
+            id: SendId(self.id),
+            newsletter: self.newsletter,
+            article: ArticleId(self.article_id),
+            subject: self.subject,
+            segment: word(&self.segment)?,
+            status: word(&self.status)?,
+            queued_by: self.queued_by,
+            queued_at: self.queued_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            counts,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    pub member_id: i64,
+    pub email: String,
+    pub name: String,
+    pub whole: bool,
+    pub token: String,
+}
+
+impl From<DeliveryRow> for masthead_core::newsletter::Delivery {
+    fn from(r: DeliveryRow) -> Self {
+        masthead_core::newsletter::Delivery {
+            recipient: masthead_core::newsletter::Recipient {
+                member: MemberId(r.member_id),
+                email: r.email,
+                name: r.name,
+                full: r.whole,
+            },
+            token: r.token,
+        }
     }
 }

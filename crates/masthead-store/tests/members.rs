@@ -526,7 +526,10 @@ async fn the_account_page_changes_names_and_choices(store: S) {
         reply_letters: false,
     };
     let mut changes = store.subscribe();
-    let changed = store.update_account(member.id, &update).await.unwrap();
+    let changed = store
+        .update_account(member.id, &update, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(changed.name, "Cara M. Jones");
     // The page with their comment shows another name now: it is told...
     assert!(matches!(
@@ -542,6 +545,7 @@ async fn the_account_page_changes_names_and_choices(store: S) {
                 newsletters: Vec::new(),
                 ..update.clone()
             },
+            Utc::now(),
         )
         .await
         .unwrap();
@@ -553,6 +557,7 @@ async fn the_account_page_changes_names_and_choices(store: S) {
                 newsletters: vec!["morning-briefing".into()],
                 ..update.clone()
             },
+            Utc::now(),
         )
         .await
         .unwrap();
@@ -574,7 +579,8 @@ async fn the_account_page_changes_names_and_choices(store: S) {
                 &AccountUpdate {
                     comment_name: "x".repeat(101),
                     ..update.clone()
-                }
+                },
+                Utc::now()
             )
             .await,
         Err(Error::Invalid(_))
@@ -669,6 +675,7 @@ async fn deleting_an_account_leaves_no_personal_data(store: S, url: &str) {
                 newsletters: vec!["zed-letters".into()],
                 reply_letters: true,
             },
+            Utc::now(),
         )
         .await
         .unwrap();

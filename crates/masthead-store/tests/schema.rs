@@ -179,14 +179,97 @@ async fn list_support_is_backfilled_on_postgres() {
         return;
     };
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    empty_schema(&mut conn).await;
+    check_backfill!(&mut conn, "postgres");
+}
+
+/// Members' newsletter choices, kept as a JSON list in their standing before 0022.
+const BEFORE_SUBSCRIPTIONS: &str = "
+INSERT INTO members (id, email, name, created_at) VALUES
+  (1, 'ann@example.com', 'Ann', '2026-01-01T00:00:00Z'),
+  (2, 'bob@example.com', 'Bob', '2026-01-02T00:00:00Z'),
+  (3, 'cy@example.com', 'Cy', '2026-01-03T00:00:00Z');
+INSERT INTO member_standing (member_id, newsletters, joined_at) VALUES
+  (1, '[\"morning\",\"weekly\"]', '2026-01-01T00:00:00Z'),
+  (2, '[\"weekly\"]', '2026-01-02T00:00:00Z'),
+  (3, '[]', '2026-01-03T00:00:00Z');
+";
+
+/// Applies every migration before `until` (a file name) to `conn`, runs `rows`, then
+/// `until` itself.
+macro_rules! migrate_around {
+    ($conn:expr, $backend:literal, $until:literal, $rows:expr) => {{
+        let dir = format!("{}/migrations/{}", env!("CARGO_MANIFEST_DIR"), $backend);
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|f| f.as_str() < $until)
+            .collect();
+        files.sort();
+        for file in files {
+            sqlx::raw_sql(&migration($backend, &file))
+                .execute(&mut *$conn)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql($rows).execute(&mut *$conn).await.unwrap();
+        sqlx::raw_sql(&migration($backend, $until))
+            .execute(&mut *$conn)
+            .await
+            .unwrap();
+    }};
+}
+
+/// Members keep the newsletters they chose when 0022 moves the choices into rows.
+macro_rules! check_subscriptions_move {
+    ($conn:expr, $backend:literal) => {{
+        let conn = $conn;
+        migrate_around!(conn, $backend, "0022_newsletters.sql", BEFORE_SUBSCRIPTIONS);
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT member_id, newsletter FROM newsletter_subscriptions ORDER BY 1, 2",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (1, "morning".to_owned()),
+                (1, "weekly".to_owned()),
+                (2, "weekly".to_owned())
+            ]
+        );
+    }};
+}
+
+#[tokio::test]
+async fn newsletter_choices_move_into_rows_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("old.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    check_subscriptions_move!(&mut conn, "sqlite");
+}
+
+#[tokio::test]
+async fn newsletter_choices_move_into_rows_on_postgres() {
+    let Some(db) = masthead_testkit::postgres().await else {
+        return;
+    };
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    empty_schema(&mut conn).await;
+    check_subscriptions_move!(&mut conn, "postgres");
+}
+
+/// Drops every table of the connection's schema (one the testkit lent), to migrate
+/// from nothing.
+async fn empty_schema(conn: &mut sqlx::PgConnection) {
     sqlx::raw_sql(
         "DO $$ DECLARE t TEXT; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() \
          LOOP EXECUTE 'DROP TABLE ' || quote_ident(t) || ' CASCADE'; END LOOP; END $$",
     )
-    .execute(&mut conn)
+    .execute(conn)
     .await
     .unwrap();
-    check_backfill!(&mut conn, "postgres");
 }
 
 /// A database whose tables hold rows but no planner statistics (built before they were

@@ -1122,7 +1122,11 @@ async fn comments_are_refused_clearly_and_store_nothing(store: Arc<dyn Store>) {
     let mut nina = Browser::new(&app, "192.0.2.4", BASE);
     let nina_id = masthead_core::ids::MemberId(signed_in(&store, &mut nina, "Nina").await);
     store
-        .update_account(nina_id, &masthead_core::member::AccountUpdate::default())
+        .update_account(
+            nina_id,
+            &masthead_core::member::AccountUpdate::default(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let page = nina.get(path).await.body;

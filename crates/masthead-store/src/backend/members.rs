@@ -3,6 +3,7 @@
 
 use super::common::*;
 use super::dialect::ts;
+use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use masthead_core::people::normalize_email;
 use masthead_core::{Error, Result};
 
 /// A member's columns, as `MemberRow` reads them.
-const MEMBER_COLUMNS: &str = "id, email, name, created_at";
+pub(super) const MEMBER_COLUMNS: &str = "id, email, name, created_at";
 
 /// A passkey's columns, as `PasskeyRow` reads them.
 const PASSKEY_COLUMNS: &str =
@@ -52,17 +53,33 @@ impl masthead_core::store::MemberStore for Store {
 
     async fn standing(&self, id: MemberId) -> Result<Option<Standing>> {
         let row: Option<StandingRow> = sqlx::query_as(
-            "SELECT comment_name, tier, newsletters, commenting, reply_letters, joined_at \
+            "SELECT comment_name, tier, commenting, reply_letters, joined_at \
              FROM member_standing WHERE member_id = $1",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error("member"))?;
-        row.map(Standing::try_from).transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let newsletters: Vec<String> = sqlx::query_scalar(
+            "SELECT newsletter FROM newsletter_subscriptions WHERE member_id = $1 \
+             ORDER BY newsletter",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("member"))?;
+        row.standing(newsletters).map(Some)
     }
 
-    async fn update_account(&self, id: MemberId, update: &AccountUpdate) -> Result<Member> {
+    async fn update_account(
+        &self,
+        id: MemberId,
+        update: &AccountUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Member> {
         update.validate()?;
         let (name, comment_name) = (update.name.trim(), update.comment_name.trim());
         let mut tx = self.begin().await?;
@@ -85,16 +102,15 @@ impl masthead_core::store::MemberStore for Store {
         .await
         .map_err(db_error("member"))?;
         sqlx::query(
-            "UPDATE member_standing SET comment_name = $2, newsletters = $3, reply_letters = $4 \
-             WHERE member_id = $1",
+            "UPDATE member_standing SET comment_name = $2, reply_letters = $3 WHERE member_id = $1",
         )
         .bind(id.0)
         .bind(comment_name)
-        .bind(to_json(&update.newsletters)?)
         .bind(update.reply_letters)
         .execute(&mut *tx)
         .await
         .map_err(db_error("member"))?;
+        choose_newsletters(&mut tx, id, &update.newsletters, now).await?;
         // Their comments show the name they chose: the pages holding them change, but
         // only when a name did (not for a newsletter ticked).
         let renamed = before != (name.to_owned(), comment_name.to_owned());
@@ -605,6 +621,9 @@ impl masthead_core::store::MemberStore for Store {
             "DELETE FROM member_passkeys WHERE member_id = $1",
             "DELETE FROM passkey_ceremonies WHERE member_id = $1",
             "DELETE FROM member_standing WHERE member_id = $1",
+            // Nothing more is sent to them, and no letter sent them keeps their address.
+            "DELETE FROM newsletter_subscriptions WHERE member_id = $1",
+            "DELETE FROM newsletter_deliveries WHERE member_id = $1",
             // Their likes go (the counts they added stay), their reports stay for the
             // moderators without naming them, and their comments keep no trace of
             // where they were sent from.
@@ -696,4 +715,43 @@ pub(super) async fn insert_member(
         .await
         .map_err(db_error("member"))?;
     Ok(row.into())
+}
+
+/// Makes a member's newsletter choices `chosen`: those they dropped go, new ones are
+/// added from `now`, and those they kept keep the time they were first chosen.
+async fn choose_newsletters(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    id: MemberId,
+    chosen: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let had: Vec<String> =
+        sqlx::query_scalar("SELECT newsletter FROM newsletter_subscriptions WHERE member_id = $1")
+            .bind(id.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error("newsletters"))?;
+    for dropped in had.iter().filter(|n| !chosen.contains(n)) {
+        sqlx::query(
+            "DELETE FROM newsletter_subscriptions WHERE member_id = $1 AND newsletter = $2",
+        )
+        .bind(id.0)
+        .bind(dropped)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error("newsletters"))?;
+    }
+    for added in chosen.iter().filter(|n| !had.contains(n)) {
+        sqlx::query(
+            "INSERT INTO newsletter_subscriptions (member_id, newsletter, subscribed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.0)
+        .bind(added)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error("newsletters"))?;
+    }
+    Ok(())
 }

@@ -17,7 +17,8 @@ use masthead_core::people::normalize_email;
 use masthead_core::Result;
 
 /// A subscription's columns, as `SubscriptionRow` reads them.
-const SUBSCRIPTION_COLUMNS: &str = "reference, customer, member_id, purpose, tier_id, cadence, \
+pub(super) const SUBSCRIPTION_COLUMNS: &str =
+    "reference, customer, member_id, purpose, tier_id, cadence, \
      amount, currency, status, period_start, period_end, cancel_at_period_end, observed_at, \
      created_at";
 

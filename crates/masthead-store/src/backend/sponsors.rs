@@ -115,6 +115,36 @@ impl masthead_core::store::SponsorStore for Store {
         row.map(sponsor).transpose()
     }
 
+    async fn sponsor_newsletter(&self, newsletter: &str, sponsor: Option<SponsorId>) -> Result<()> {
+        let query = match sponsor {
+            Some(sponsor) => sqlx::query(
+                "INSERT INTO newsletter_sponsors (newsletter, sponsor_id) VALUES ($1, $2) \
+                 ON CONFLICT (newsletter) DO UPDATE SET sponsor_id = excluded.sponsor_id",
+            )
+            .bind(newsletter)
+            .bind(sponsor.0),
+            None => sqlx::query("DELETE FROM newsletter_sponsors WHERE newsletter = $1")
+                .bind(newsletter),
+        };
+        query
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("sponsor"))?;
+        Ok(())
+    }
+
+    async fn newsletter_sponsor(&self, newsletter: &str) -> Result<Option<Sponsor>> {
+        let row: Option<SponsorRow> = sqlx::query_as(&format!(
+            "SELECT {SPONSOR_COLUMNS} FROM sponsors \
+             WHERE id = (SELECT sponsor_id FROM newsletter_sponsors WHERE newsletter = $1)"
+        ))
+        .bind(newsletter)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("sponsor"))?;
+        row.map(sponsor).transpose()
+    }
+
     async fn sponsorships(&self) -> Result<Vec<(SponsorId, String, String)>> {
         let sections: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT sponsor_id, name, slug FROM sections WHERE sponsor_id IS NOT NULL \
@@ -131,9 +161,19 @@ impl masthead_core::store::SponsorStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error("sponsorships"))?;
+        let newsletters: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT sponsor_id, newsletter FROM newsletter_sponsors ORDER BY newsletter",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("sponsorships"))?;
         Ok(sections
             .into_iter()
             .map(|(id, name, slug)| (SponsorId(id), name, format!("/{slug}/")))
+            .chain(newsletters.into_iter().map(|(id, slug)| {
+                let path = format!("/newsroom/newsletters/{slug}");
+                (SponsorId(id), format!("The {slug} newsletter"), path)
+            }))
             .chain(articles.into_iter().map(|(id, title, slug, section)| {
                 let path = match section {
                     Some(section) => format!("/{section}/{slug}/"),

@@ -236,7 +236,10 @@ pub async fn save(
             .collect();
         return page(&state, StatusCode::UNPROCESSABLE_ENTITY, &view);
     }
-    state.store.update_account(member.id, &update).await?;
+    state
+        .store
+        .update_account(member.id, &update, Utc::now())
+        .await?;
     let return_to = one(&fields, "return_to");
     if one(&fields, "welcome") == "yes" {
         return Ok(Redirect::to(&safe_return(return_to)).into_response());

@@ -242,7 +242,11 @@ async fn take(
             ))
             .into()));
         }
-        if let Err(e) = state.store.update_account(member.id, &update).await {
+        if let Err(e) = state
+            .store
+            .update_account(member.id, &update, Utc::now())
+            .await
+        {
             return Ok(Err(unfit(e).into()));
         }
     }
