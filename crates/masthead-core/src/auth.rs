@@ -134,6 +134,7 @@ word_enum!(
         CommentsOpened => "comments_opened" / "Opened an article's comments",
         CommentsClosed => "comments_closed" / "Closed an article's comments",
         StaffReplied => "staff_replied" / "Replied to a comment for the publication",
+        NewsletterSent => "newsletter_sent" / "Sent an article as a newsletter",
     }
 );
 

@@ -4,12 +4,15 @@
 //!
 //! A send is a durable queue: one delivery per recipient, written before the first
 //! letter leaves, worked through in batches by the one node that holds the send's
-//! lease (`LEASE`, renewed as it goes). Each delivery is claimed before its letter is
-//! handed to the mail server and marked sent right after, one by one in member order,
-//! so when a node stops mid-send (a crash, a lost database) at most one delivery's fate
-//! is unknown: the first it had claimed and not marked. Whoever takes the send up
-//! again marks that one `Unknown` and never sends it again (`recover`): no reader gets
-//! a second copy, and the history says how many may have missed it.
+//! lease (`LEASE`, renewed as it goes). The node claims a batch, then hands its letters
+//! to the mail server a few at a time (`CONCURRENCY`: a mail server far away answers
+//! each letter slowly, so one at a time would take hours). Each delivery is marked
+//! `Sending` before its letter is handed over and `Sent` right after, so when a node
+//! stops mid-send (a crash, a lost database) only the letters it was handing over, at
+//! most `CONCURRENCY`, are of unknown fate. Whoever takes the send up again marks those
+//! `Unknown` and never sends them again, and queues the rest of the batch again
+//! (`NewsletterStore::take_send`): no reader gets a second copy, and the history says
+//! how many may have missed it.
 //!
 //! The letter is made once, when the send is queued (`SendLetter`): in full for those
 //! who may read the article (`access::can_read_visibility`), and cut at the preview cut
@@ -35,6 +38,8 @@ pub const LEASE: Duration = Duration::seconds(15);
 pub const RENEW_EVERY: Duration = Duration::seconds(3);
 /// Deliveries claimed at once.
 pub const BATCH: u32 = 50;
+/// Letters a node hands to the mail server at once.
+pub const CONCURRENCY: usize = 8;
 /// Subscribers read at once while a send's deliveries are written.
 pub const PREPARE_BATCH: u32 = 500;
 /// Longest subject line, in characters.
@@ -83,8 +88,10 @@ word_enum!(
     /// What became of one recipient's letter.
     DeliveryStatus {
         Queued => "queued" / "Waiting",
-        // Handed, or about to be handed, to the mail server.
-        Claimed => "claimed" / "Sending",
+        // Taken by the node sending, not yet handed over.
+        Claimed => "claimed" / "Next",
+        // Being handed to the mail server.
+        Sending => "sending" / "Sending",
         Sent => "sent" / "Sent",
         // The mail server refused it for good (a bad address).
         Failed => "failed" / "Refused",
@@ -115,24 +122,15 @@ pub struct SendLetter {
 }
 
 impl SendLetter {
-    /// The copy for one recipient: whole or not, with their unsubscribe address.
-    pub fn copy(&self, full: bool, unsubscribe_url: &str) -> LetterParts {
+    /// The copy for one recipient: whole or not, with their unsubscribe address as
+    /// text (`url`) and as it stands in HTML (`url_html`, escaped).
+    pub fn copy(&self, full: bool, url: &str, url_html: &str) -> LetterParts {
         let parts = if full { &self.full } else { &self.teaser };
         LetterParts {
-            text: parts.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
-            html: parts
-                .html
-                .replace(UNSUBSCRIBE_MARK, &html_escape(unsubscribe_url)),
+            text: parts.text.replace(UNSUBSCRIBE_MARK, url),
+            html: parts.html.replace(UNSUBSCRIBE_MARK, url_html),
         }
     }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// A send as an editor asks for it.
@@ -235,6 +233,8 @@ pub enum Outcome {
     Sent { message_id: String },
     /// Refused for good.
     Failed { error: String },
+    /// Not handed over (the mail server could not be reached): queued again.
+    Again,
 }
 
 /// A send a node took up (see `NewsletterStore::take_send`).
@@ -247,7 +247,7 @@ pub struct TakenSend {
     pub status: SendStatus,
     pub letter: SendLetter,
     /// Deliveries marked `Unknown` in taking it up: the previous holder stopped while
-    /// sending them.
+    /// handing them over.
     pub recovered_unknown: u64,
 }
 
@@ -271,7 +271,9 @@ impl DeliveryCounts {
     pub fn add(&mut self, status: DeliveryStatus, n: u64) {
         self.recipients += n;
         match status {
-            DeliveryStatus::Queued | DeliveryStatus::Claimed => self.waiting += n,
+            DeliveryStatus::Queued | DeliveryStatus::Claimed | DeliveryStatus::Sending => {
+                self.waiting += n
+            }
             DeliveryStatus::Sent => self.sent += n,
             DeliveryStatus::Failed => self.failed += n,
             DeliveryStatus::Unknown => self.unknown += n,
@@ -314,6 +316,15 @@ word_enum!(
         Complaint => "complaint" / "Complaint",
     }
 );
+
+impl MailReport {
+    /// The letter's Message-ID as we wrote it, `<...>`, however the service gives it.
+    pub fn letter(&self) -> Option<String> {
+        let id = self.message_id.as_deref()?.trim();
+        let bare = id.trim_start_matches('<').trim_end_matches('>').trim();
+        (!bare.is_empty()).then(|| format!("<{bare}>"))
+    }
+}
 
 /// A bounce or complaint, as the mail service's hook reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -417,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn each_copy_carries_its_own_unsubscribe_address_escaped_for_html() {
+    fn each_copy_carries_its_own_unsubscribe_address() {
         let letter = SendLetter {
             subject: "S".into(),
             full: LetterParts {
@@ -429,16 +440,19 @@ mod tests {
                 html: format!("<p>part</p><a href=\"{UNSUBSCRIBE_MARK}\">x</a>"),
             },
         };
-        let url = "https://news.example/newsletters/unsubscribe?t=ab&x=\"1\"";
-        let whole = letter.copy(true, url);
+        let (url, url_html) = ("https://x.example/u?a&b", "https://x.example/u?a&amp;b");
+        let whole = letter.copy(true, url, url_html);
         assert_eq!(whole.text, format!("whole\n{url}"));
         assert_eq!(
             whole.html,
-            "<p>whole</p><a href=\"https://news.example/newsletters/unsubscribe?t=ab&amp;x=&quot;1&quot;\">x</a>"
+            format!("<p>whole</p><a href=\"{url_html}\">x</a>")
         );
-        let part = letter.copy(false, url);
-        assert!(part.text.starts_with("part\n"));
-        assert!(part.html.starts_with("<p>part</p>"));
+        let part = letter.copy(false, url, url_html);
+        assert_eq!(part.text, format!("part\n{url}"));
+        assert_eq!(
+            part.html,
+            format!("<p>part</p><a href=\"{url_html}\">x</a>")
+        );
     }
 
     #[test]
@@ -474,6 +488,7 @@ mod tests {
         for (status, n) in [
             (DeliveryStatus::Queued, 3),
             (DeliveryStatus::Claimed, 1),
+            (DeliveryStatus::Sending, 2),
             (DeliveryStatus::Sent, 10),
             (DeliveryStatus::Failed, 2),
             (DeliveryStatus::Unknown, 1),
@@ -494,7 +509,7 @@ mod tests {
                 c.complained,
                 c.skipped
             ),
-            (32, 4, 10, 2, 1, 4, 5, 6)
+            (34, 6, 10, 2, 1, 4, 5, 6)
         );
     }
 }

@@ -1017,9 +1017,9 @@ pub trait NewsletterStore: Send + Sync {
     async fn sends(&self, newsletter: Option<&str>, limit: u32) -> Result<Vec<SendSummary>>;
 
     /// The oldest unfinished send no node holds (its lease lapsed or it never had one),
-    /// now held by `node` until `until`. Taking up a send whose holder stopped marks the
-    /// first delivery it had claimed `Unknown` (it may have left) and queues the rest
-    /// again (they had not).
+    /// now held by `node` until `until`. Taking up a send whose holder stopped marks
+    /// the deliveries it was handing over `Unknown` (they may have left) and queues the
+    /// rest of what it had claimed again (they had not).
     async fn take_send(
         &self,
         node: &str,
@@ -1054,7 +1054,11 @@ pub trait NewsletterStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>>;
 
-    /// Records what became of a claimed delivery.
+    /// Marks a claimed delivery as being handed to the mail server, right before it
+    /// is; `false` if it is no longer this node's to send.
+    async fn start_delivery(&self, send: SendId, member: MemberId, node: &str) -> Result<bool>;
+
+    /// Records what became of a delivery being handed over.
     async fn delivered(
         &self,
         send: SendId,
@@ -1064,12 +1068,16 @@ pub trait NewsletterStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool>;
 
-    /// Puts claimed deliveries back in the queue (the mail server could not be reached,
-    /// so none of them left).
+    /// Puts claimed deliveries not yet handed over back in the queue (the node stops
+    /// before it gets to them).
     async fn release_deliveries(&self, send: SendId, node: &str) -> Result<()>;
 
     /// Nothing is left to send: the send is over, and its lease free.
     async fn finish_send(&self, send: SendId, node: &str, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Whom and from which newsletter the delivery with this token would unsubscribe
+    /// (changing nothing).
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<Unsubscribed>>;
 
     /// Unsubscribes the recipient of the delivery whose token this is from its send's
     /// newsletter (one-click: no sign-in). Unknown tokens are `None`; using one twice

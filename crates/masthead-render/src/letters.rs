@@ -30,11 +30,61 @@ pub struct LetterView {
     pub after: Vec<String>,
 }
 
-/// A letter's two parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LetterParts {
-    pub text: String,
-    pub html: String,
+pub use masthead_core::newsletter::LetterParts;
+
+/// One issue of a newsletter: an article as a letter (`newsletter.html` and
+/// `newsletter.txt`). Every address in it is absolute.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueView {
+    pub site: String,
+    pub site_url: String,
+    /// The newsletter's name.
+    pub newsletter: String,
+    /// The article's type, as readers see it ("Analysis").
+    pub label: String,
+    pub title: String,
+    pub dek: String,
+    pub url: String,
+    pub byline: String,
+    pub dateline: String,
+    pub image: Option<IssueImage>,
+    /// The sanitised body (whole, or what is above its preview cut), with absolute
+    /// links; the text part is made from it.
+    pub body_html: String,
+    /// Whether the body is whole; when not, the rest is for `rest_for` ("paying
+    /// subscribers"), and `invitation` says how to become one.
+    pub whole: bool,
+    pub rest_for: String,
+    pub invitation: Option<LetterAction>,
+    pub sponsor: Option<crate::views::SponsorView>,
+    /// Where one click unsubscribes the recipient: `UNSUBSCRIBE_MARK`, replaced in each
+    /// copy.
+    pub unsubscribe_url: String,
+    pub preferences_url: String,
+}
+
+/// The article's picture in a letter.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueImage {
+    pub src: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+/// Plain text of body HTML for a letter's text part: paragraphs and lists kept, links
+/// written out, wrapped at 72 columns.
+pub fn html_to_text(html: &str) -> String {
+    html2text::config::plain()
+        .string_from_read(html.as_bytes(), 72)
+        .unwrap_or_else(|_| html.to_owned())
+}
+
+#[derive(Serialize)]
+struct IssueText<'a> {
+    #[serde(flatten)]
+    view: &'a IssueView,
+    body_text: String,
 }
 
 impl Theme {
@@ -43,6 +93,18 @@ impl Theme {
         Ok(LetterParts {
             text: self.render("letter.txt", view)?,
             html: self.render("letter.html", view)?,
+        })
+    }
+
+    /// Dresses an issue of a newsletter as plain text and as HTML.
+    pub fn render_issue(&self, view: &IssueView) -> Result<LetterParts, ThemeError> {
+        let text = IssueText {
+            view,
+            body_text: html_to_text(&view.body_html),
+        };
+        Ok(LetterParts {
+            text: self.render("newsletter.txt", &text)?,
+            html: self.render("newsletter.html", view)?,
         })
     }
 }
@@ -97,6 +159,75 @@ mod tests {
         assert!(html.contains("The Harbor &lt;Times&gt;"));
         // The link is also written out, for mail programs that hide buttons.
         assert!(html.matches("https://news.example/signin/link/abc").count() >= 2);
+    }
+
+    fn issue() -> IssueView {
+        IssueView {
+            site: "The Harbor <Times>".into(),
+            site_url: "https://news.example".into(),
+            newsletter: "Morning Briefing".into(),
+            label: "Analysis".into(),
+            title: "Tides & fees".into(),
+            dek: "What the port pays.".into(),
+            url: "https://news.example/world/tides/".into(),
+            byline: "Ada Author".into(),
+            dateline: "4 December 2026".into(),
+            image: Some(IssueImage {
+                src: "https://news.example/media/a.jpg".into(),
+                alt: "The port".into(),
+                caption: "Cranes at dawn".into(),
+                credit: "Photo: Lee".into(),
+            }),
+            body_html:
+                "<p>First <a href=\"https://news.example/x/\">link</a>.</p><ul><li>one</li></ul>"
+                    .into(),
+            whole: true,
+            rest_for: "paying subscribers".into(),
+            invitation: Some(LetterAction {
+                label: "Subscribe".into(),
+                url: "https://news.example/support/".into(),
+            }),
+            sponsor: None,
+            unsubscribe_url: masthead_core::newsletter::UNSUBSCRIBE_MARK.into(),
+            preferences_url: "https://news.example/account".into(),
+        }
+    }
+
+    #[test]
+    fn an_issue_reads_the_same_in_text_and_html() {
+        let parts = Theme::new(None).render_issue(&issue()).unwrap();
+        let (text, html) = (&parts.text, &parts.html);
+        for t in [
+            "Tides & fees",
+            "What the port pays.",
+            "Ada Author · 4 December 2026",
+        ] {
+            assert!(text.contains(t), "{t} in {text}");
+        }
+        // Links are written out as footnotes; lists keep their bullets.
+        assert!(text.contains("First [link][1].\n* one\n"), "{text}");
+        assert!(text.contains("[1]: https://news.example/x/"), "{text}");
+        assert!(!text.contains("<p>"), "no markup in the text part: {text}");
+        assert!(text.contains(&format!(
+            "Unsubscribe in one click: {}",
+            masthead_core::newsletter::UNSUBSCRIBE_MARK
+        )));
+        assert!(html.contains("Tides &amp; fees"));
+        assert!(
+            html.contains("<a href=\"https://news.example/x/\">link</a>"),
+            "the body is markup"
+        );
+        assert!(html.contains("The Harbor &lt;Times&gt;"));
+        assert!(html.contains("alt=\"The port\""));
+        assert!(!html.contains("The rest of this story"), "{html}");
+
+        let mut cut = issue();
+        cut.whole = false;
+        let parts = Theme::new(None).render_issue(&cut).unwrap();
+        assert!(parts.text.contains("The rest of this story is for paying subscribers.\nSubscribe: https://news.example/support/"), "{}", parts.text);
+        assert!(parts
+            .html
+            .contains("The rest of this story is for paying subscribers."));
     }
 
     #[test]

@@ -946,6 +946,98 @@ pub struct SponsorsView {
     pub labels: Vec<(&'static str, &'static str)>,
     /// Every section, as (id, name).
     pub sections: Vec<(i64, String)>,
+    /// Every newsletter offered, as (slug, name).
+    pub newsletters: Vec<(String, String)>,
     pub notice: Option<String>,
     pub error: Option<String>,
+}
+
+/// A newsletter on the newsroom's newsletters page.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsletterRowView {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub subscribers: u64,
+    /// Its sponsor's name, when it has one.
+    pub sponsor: Option<String>,
+}
+
+/// A send, in a newsletter's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct SendRowView {
+    pub id: i64,
+    pub newsletter: String,
+    pub subject: String,
+    pub segment: &'static str,
+    pub status: &'static str,
+    pub status_word: &'static str,
+    pub queued_by: String,
+    pub queued: TimeView,
+    pub finished: Option<TimeView>,
+    pub counts: masthead_core::newsletter::DeliveryCounts,
+    /// How far it got, in whole percent of its recipients.
+    pub done_percent: u64,
+    /// Letters a minute, once it finished.
+    pub per_minute: Option<u64>,
+}
+
+impl SendRowView {
+    /// `send`, whose newsletter is called `newsletter`, with times in `zone`.
+    pub fn new(send: &masthead_core::newsletter::SendSummary, newsletter: &str, zone: Tz) -> Self {
+        let c = send.counts;
+        let per_minute = send
+            .started_at
+            .zip(send.finished_at)
+            .map(|(from, to)| (to - from).num_milliseconds().max(1))
+            .map(|ms| (c.recipients - c.waiting).saturating_mul(60_000) / ms.unsigned_abs());
+        Self {
+            id: send.id.0,
+            newsletter: newsletter.to_owned(),
+            subject: send.subject.clone(),
+            segment: send.segment.label(),
+            status: send.status.label(),
+            status_word: send.status.as_str(),
+            queued_by: send.queued_by.clone(),
+            queued: TimeView::new(send.queued_at, zone),
+            finished: send.finished_at.map(|t| TimeView::new(t, zone)),
+            counts: c,
+            done_percent: (c.recipients - c.waiting)
+                .saturating_mul(100)
+                .checked_div(c.recipients)
+                .unwrap_or(100),
+            per_minute,
+        }
+    }
+}
+
+/// The newsroom's newsletters: what is offered, who subscribes, the send form and the
+/// latest sends.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewslettersView {
+    pub chrome: DeskChrome,
+    pub newsletters: Vec<NewsletterRowView>,
+    /// Recently published articles, as (id, headline).
+    pub articles: Vec<(i64, String)>,
+    /// What the send form holds: the article, newsletter, segment and subject chosen.
+    pub article: i64,
+    pub newsletter: String,
+    pub segment: String,
+    pub subject: String,
+    /// Each segment as (word, label).
+    pub segments: Vec<(&'static str, &'static str)>,
+    pub sends: Vec<SendRowView>,
+    /// Whether letters actually leave (SMTP), or wait in the outbox.
+    pub mail_leaves: bool,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One newsletter's sending history.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsletterHistoryView {
+    pub chrome: DeskChrome,
+    pub newsletter: NewsletterRowView,
+    pub sends: Vec<SendRowView>,
+    pub notice: Option<String>,
 }

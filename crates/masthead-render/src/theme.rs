@@ -77,6 +77,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "letter.html",
         include_str!("../../../themes/default/templates/letter.html"),
     ),
+    (
+        "unsubscribe.html",
+        include_str!("../../../themes/default/templates/unsubscribe.html"),
+    ),
+    (
+        "newsletter.txt",
+        include_str!("../../../themes/default/templates/newsletter.txt"),
+    ),
+    (
+        "newsletter.html",
+        include_str!("../../../themes/default/templates/newsletter.html"),
+    ),
     // The newsroom's own pages: compiled in, never taken from a theme directory.
     (
         "newsroom/base.html",
@@ -105,6 +117,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "newsroom/sponsors.html",
         include_str!("../newsroom/templates/sponsors.html"),
+    ),
+    (
+        "newsroom/newsletters.html",
+        include_str!("../newsroom/templates/newsletters.html"),
+    ),
+    (
+        "newsroom/sends.html",
+        include_str!("../newsroom/templates/sends.html"),
+    ),
+    (
+        "newsroom/newsletter.html",
+        include_str!("../newsroom/templates/newsletter.html"),
     ),
     (
         "newsroom/pages.html",

@@ -1059,6 +1059,19 @@ pub struct ErrorView {
     pub latest: Vec<StoryView>,
 }
 
+/// The page a newsletter's unsubscribe link opens.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnsubscribeView {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    /// "confirm" (the button), "done", or "gone" (no letter has this link).
+    pub step: &'static str,
+    /// The newsletter's name.
+    pub newsletter: String,
+    /// Where the button posts.
+    pub action: String,
+}
+
 /// The sign-in (and sign-up) pages, at each step.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignInView {

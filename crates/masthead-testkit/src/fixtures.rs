@@ -198,3 +198,109 @@ pub async fn paid_tier(store: &dyn Store, slug: &str) -> masthead_core::ids::Tie
         .expect("a paid tier")
         .id
 }
+
+/// A member named `name` (address `name@example.com`, lower-cased) who chose
+/// `newsletters`.
+pub async fn subscriber(
+    store: &dyn Store,
+    name: &str,
+    newsletters: &[&str],
+) -> masthead_core::member::Member {
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: format!("{}@example.com", name.to_lowercase()),
+            name: name.to_owned(),
+        })
+        .await
+        .expect("a member");
+    store
+        .update_account(
+            member.id,
+            &masthead_core::member::AccountUpdate {
+                name: name.to_owned(),
+                comment_name: String::new(),
+                newsletters: newsletters.iter().map(|n| (*n).to_owned()).collect(),
+                reply_letters: true,
+            },
+            t0(),
+        )
+        .await
+        .expect("their newsletters");
+    member
+}
+
+/// Makes `member` a paying member of `tier` for a month from `at`, as the payment
+/// provider's notice of their subscription would.
+pub async fn pays(
+    store: &dyn Store,
+    member: masthead_core::ids::MemberId,
+    tier: masthead_core::ids::TierId,
+    at: DateTime<Utc>,
+) {
+    use masthead_core::payments::{
+        PaymentEvent, Purpose, SubscriptionState, SubscriptionStatus, VerifiedEvent,
+    };
+    let state = SubscriptionState {
+        reference: format!("sub_{}", member.0),
+        customer: format!("cus_{}", member.0),
+        member: Some(member),
+        purpose: Purpose::Membership,
+        tier: Some(tier),
+        cadence: masthead_core::tier::Cadence::Month,
+        amount: 800,
+        currency: "USD".into(),
+        status: SubscriptionStatus::Active,
+        period_start: at,
+        period_end: at + Duration::days(30),
+        cancel_at_period_end: false,
+        observed_at: at,
+    };
+    store
+        .apply_payment_event(
+            &VerifiedEvent {
+                id: format!("evt_{}", member.0),
+                kind: "customer.subscription.created".into(),
+                created: at,
+                event: PaymentEvent::Subscription(Box::new(state)),
+            },
+            at,
+        )
+        .await
+        .expect("a subscription");
+}
+
+/// `count` members (`reader1@example.com`, ...) who chose `newsletter`, written in
+/// three statements straight into the SQLite database at `url` (making them one by
+/// one through the store takes minutes).
+pub async fn bulk_subscribers_sqlite(url: &str, count: u32, newsletter: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("the test database");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO members (email, name, created_at) \
+         SELECT 'reader' || i || '@example.com', 'Reader ' || i, '2026-01-01T00:00:00.000000Z' \
+         FROM n",
+    )
+    .bind(i64::from(count))
+    .execute(&mut conn)
+    .await
+    .expect("bulk members");
+    sqlx::query(
+        "INSERT INTO member_standing (member_id, joined_at) \
+         SELECT id, created_at FROM members WHERE email LIKE 'reader%@example.com' \
+         AND id NOT IN (SELECT member_id FROM member_standing)",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("their standing");
+    sqlx::query(
+        "INSERT INTO newsletter_subscriptions (member_id, newsletter, subscribed_at) \
+         SELECT id, $1, created_at FROM members WHERE email LIKE 'reader%@example.com'",
+    )
+    .bind(newsletter)
+    .execute(&mut conn)
+    .await
+    .expect("their newsletter");
+}

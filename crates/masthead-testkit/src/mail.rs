@@ -106,7 +106,7 @@ impl Drop for SmtpServer {
 /// A letter as its reader's mail program sees it.
 #[derive(Debug, Clone)]
 pub struct Letter {
-    /// Every header, as (name, decoded value), in order.
+    /// Every header, as (name, value), in order.
     pub headers: Vec<(String, String)>,
     pub from: String,
     /// The first recipient's address.
@@ -136,13 +136,16 @@ impl Letter {
         };
         let (from, _) = first(message.from());
         let (to, to_name) = first(message.to());
+        // Decoded where the header is text; as written (unfolded) where the parser
+        // reads more into it (addresses, `List-*` headers).
         let headers = message
             .headers()
             .iter()
-            .map(|h| {
+            .zip(message.headers_raw())
+            .map(|(h, (_, raw))| {
                 let value = match h.value() {
                     mail_parser::HeaderValue::Text(t) => t.to_string(),
-                    other => format!("{other:?}"),
+                    _ => raw.split_whitespace().collect::<Vec<_>>().join(" "),
                 };
                 (h.name().to_owned(), value)
             })

@@ -10,6 +10,7 @@ mod health;
 pub mod log;
 pub mod mail;
 mod members;
+pub mod newsletters;
 pub mod newsroom;
 pub mod oidc;
 mod paging;
@@ -67,6 +68,11 @@ pub struct AppState {
     pub passkeys: Option<Arc<passkeys::Passkeys>>,
     /// Where readers pay (Stripe), when configured.
     pub payments: Option<Arc<dyn masthead_core::payments::Payments>>,
+    /// This node's newsletter sender (`newsletters::run`), which the newsroom wakes.
+    pub dispatch: Arc<newsletters::Dispatch>,
+    /// The shared secret a mail service's bounce and complaint reports carry
+    /// (`/webhooks/mail`), when configured.
+    pub mail_reports_secret: Option<String>,
 }
 
 impl AppState {
@@ -109,6 +115,8 @@ impl AppState {
             proxies: Arc::default(),
             external_login: None,
             payments: None,
+            dispatch: Arc::default(),
+            mail_reports_secret: None,
         }
     }
 
@@ -132,6 +140,12 @@ impl AppState {
 
     pub fn with_payments(mut self, payments: Arc<dyn masthead_core::payments::Payments>) -> Self {
         self.payments = Some(payments);
+        self
+    }
+
+    /// Takes bounce and complaint reports that carry `secret` (see `webhooks`).
+    pub fn with_mail_reports(mut self, secret: &str) -> Self {
+        self.mail_reports_secret = Some(secret.to_owned());
         self
     }
 
@@ -166,6 +180,7 @@ pub fn router(state: AppState) -> App {
         .merge(newsroom::router(&state))
         .merge(members::router(&state))
         .merge(webhooks::router())
+        .merge(newsletters::router())
         .merge(portal::router(&state))
         .with_state(state);
     cache::Cached::new(routes, cache, readership, proxies, security)

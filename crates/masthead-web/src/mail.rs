@@ -31,6 +31,32 @@ pub struct Mailer {
     from: Mailbox,
 }
 
+/// Why a letter did not leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undelivered {
+    /// Refused for good (a bad address, a permanent 5xx answer): sending it again
+    /// would not help.
+    Refused(String),
+    /// Not handed over now (no connection, a transient 4xx answer): try again later.
+    Later(String),
+}
+
+impl Undelivered {
+    fn into_words(self) -> String {
+        match self {
+            Undelivered::Refused(words) | Undelivered::Later(words) => words,
+        }
+    }
+}
+
+/// What makes a newsletter's letter a list's.
+pub struct ListHeaders<'a> {
+    /// `List-Id`: "Morning Briefing <morning-briefing.news.example>".
+    pub id: &'a str,
+    /// Where one click (a POST, RFC 8058) unsubscribes the recipient.
+    pub unsubscribe_url: &'a str,
+}
+
 /// A letter to one person, in its two parts.
 #[derive(Debug, Clone)]
 pub struct Letter {
@@ -115,44 +141,98 @@ impl Mailer {
 
     /// Sends a letter now.
     pub async fn send(&self, letter: &Letter) -> Result<(), String> {
+        // `Auto-Submitted` keeps vacation responders from answering.
+        let auto = [("Auto-Submitted", "auto-generated".to_owned())];
+        let (message, _) = self
+            .message(letter, &auto)
+            .map_err(Undelivered::into_words)?;
+        self.deliver(message, letter)
+            .await
+            .map_err(Undelivered::into_words)
+    }
+
+    /// Sends one copy of a newsletter: a list's letter (RFC 2369 `List-Id` and
+    /// `List-Unsubscribe`) that one click unsubscribes from (RFC 8058
+    /// `List-Unsubscribe-Post`). Returns its Message-ID, which bounce and complaint
+    /// reports name.
+    pub async fn send_issue(
+        &self,
+        letter: &Letter,
+        list: &ListHeaders<'_>,
+    ) -> Result<String, Undelivered> {
+        let headers = [
+            ("List-Id", list.id.to_owned()),
+            ("List-Unsubscribe", format!("<{}>", list.unsubscribe_url)),
+            (
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_owned(),
+            ),
+        ];
+        let (message, message_id) = self.message(letter, &headers)?;
+        self.deliver(message, letter).await?;
+        Ok(message_id)
+    }
+
+    /// `letter` as a message from us with `headers` besides the usual, and its
+    /// Message-ID.
+    fn message(
+        &self,
+        letter: &Letter,
+        headers: &[(&'static str, String)],
+    ) -> Result<(Message, String), Undelivered> {
         let to = letter
             .to_email
             .parse()
             .map(|address| Mailbox::new(Some(letter.to_name.clone()), address))
-            .map_err(|e| format!("{:?} is not an email address: {e}", letter.to_email))?;
+            .map_err(|e| {
+                Undelivered::Refused(format!(
+                    "{:?} is not an email address: {e}",
+                    letter.to_email
+                ))
+            })?;
         // A Message-ID in the sender's own domain, which mail servers and spam
-        // filters expect; `Auto-Submitted` keeps vacation responders from answering.
+        // filters expect.
         let message_id = format!(
             "<{}@{}>",
             crate::secrets::secret(),
             self.from.email.domain()
         );
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(letter.subject.clone())
-            .message_id(Some(message_id))
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_owned(),
-            ))
+            .message_id(Some(message_id.clone()));
+        for (name, value) in headers {
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str(name),
+                value.clone(),
+            ));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 letter.parts.text.clone(),
                 letter.parts.html.clone(),
             ))
-            .map_err(|e| format!("cannot write the letter: {e}"))?;
+            .map_err(|e| Undelivered::Refused(format!("cannot write the letter: {e}")))?;
+        Ok((message, message_id))
+    }
+
+    async fn deliver(&self, message: Message, letter: &Letter) -> Result<(), Undelivered> {
         match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("the mail server refused the letter: {e}")),
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                let words = format!("the mail server refused the letter: {e}");
+                if e.is_permanent() {
+                    Undelivered::Refused(words)
+                } else {
+                    Undelivered::Later(words)
+                }
+            }),
             Transport::Outbox(dir) => {
                 let file = write_whole(dir, &message.formatted()).await.map_err(|e| {
-                    format!(
+                    Undelivered::Later(format!(
                         "cannot write the letter to the outbox {}: {e}",
                         dir.display()
-                    )
+                    ))
                 })?;
                 tracing::info!(to = %letter.to_email, subject = %letter.subject, file = %file.display(), "letter written to the outbox (no smtp_url)");
                 Ok(())

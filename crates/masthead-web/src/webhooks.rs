@@ -1,4 +1,5 @@
-//! Notices from services we depend on: `/webhooks/stripe`, the payment provider's.
+//! Notices from services we depend on: `/webhooks/stripe`, the payment provider's,
+//! and `/webhooks/mail`, the mail service's bounce and complaint reports.
 //!
 //! A notice is applied only when its signature checks out within the tolerance
 //! (`Payments::verify`), a subscription's as Stripe holds it now, and once: the store records its id in the transaction that
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
+use masthead_core::newsletter::MailReport;
 use masthead_core::payments::{Applied, PaymentEvent};
 
 /// The largest notice taken (Stripe's are a few kilobytes).
@@ -22,6 +24,7 @@ const MAX_NOTICE_BYTES: usize = 512 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/stripe", post(stripe))
+        .route("/webhooks/mail", post(mail))
         .layer(DefaultBodyLimit::max(MAX_NOTICE_BYTES))
 }
 
@@ -68,6 +71,56 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
         Err(e) => {
             tracing::error!(error = %e, id = event.id, "a payment notice could not be applied");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not applied; send it again later.\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A bounce or complaint, as the mail service reports it: JSON
+/// `{"type": "bounce" | "complaint", "email": "...", "message_id": "<...>"}`, sent with
+/// `Authorization: Bearer` and the configured `mail_webhook_secret`. The member with
+/// that address gets no more newsletters (see `NewsletterStore::apply_mail_report`);
+/// an address that is no member's is taken and changes nothing.
+async fn mail(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &state.mail_reports_secret else {
+        return (
+            StatusCode::NOT_FOUND,
+            "This site takes no mail reports (mail_webhook_secret is not set).\n",
+        )
+            .into_response();
+    };
+    let sent = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !crate::secrets::same_secret(secret, sent.trim()) {
+        tracing::warn!("a mail report came without the right secret");
+        return (
+            StatusCode::UNAUTHORIZED,
+            "Send the mail_webhook_secret as a Bearer token.\n",
+        )
+            .into_response();
+    }
+    let report: MailReport = match serde_json::from_slice(&body) {
+        Ok(report) => report,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("Not a mail report ({{\"type\": \"bounce\" or \"complaint\", \"email\": ...}}): {e}\n"),
+            )
+                .into_response()
+        }
+    };
+    match state.store.apply_mail_report(&report, Utc::now()).await {
+        Ok(true) => (StatusCode::OK, "Applied.\n").into_response(),
+        Ok(false) => (StatusCode::OK, "No member has that address.\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a mail report could not be applied");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Not applied; send it again later.\n",

@@ -103,6 +103,12 @@ pub const KEYS: &[Key] = &[
         meaning: "Where Stripe's API is: change it only to use a fake Stripe (tests, demonstrations).",
     },
     Key {
+        name: "mail_webhook_secret",
+        env: "MASTHEAD_MAIL_WEBHOOK_SECRET",
+        default: "(none: bounce and complaint reports are not taken)",
+        meaning: "A secret of at least 24 characters your mail service sends as `Authorization: Bearer <secret>` with bounce and complaint reports to `<base_url>/webhooks/mail` (JSON: `{\"type\": \"bounce\" | \"complaint\", \"email\": ..., \"message_id\": ...}`); the member gets no more newsletters.",
+    },
+    Key {
         name: "mail_from",
         env: "MASTHEAD_MAIL_FROM",
         default: "Masthead <newsroom@<base_url host>>",
@@ -129,6 +135,7 @@ pub struct RawConfig {
     pub stripe_secret_key: Option<String>,
     pub stripe_webhook_secret: Option<String>,
     pub stripe_api_url: Option<String>,
+    pub mail_webhook_secret: Option<String>,
 }
 
 /// The resolved configuration.
@@ -150,6 +157,8 @@ pub struct Config {
     pub oidc: Option<Oidc>,
     /// Stripe, when configured.
     pub stripe: Option<StripeKeys>,
+    /// What the mail service's bounce and complaint reports carry, when configured.
+    pub mail_webhook_secret: Option<String>,
 }
 
 /// The Stripe account payments go to.
@@ -234,6 +243,11 @@ impl Config {
                 .map_or("(none)".to_owned(), |o| o.name.clone()),
             "stripe_secret_key" | "stripe_webhook_secret" => self
                 .stripe
+                .as_ref()
+                .map_or("(none)", |_| "(set, not shown)")
+                .to_owned(),
+            "mail_webhook_secret" => self
+                .mail_webhook_secret
                 .as_ref()
                 .map_or("(none)", |_| "(set, not shown)")
                 .to_owned(),
@@ -338,9 +352,18 @@ impl Config {
             raw.stripe_webhook_secret,
             raw.stripe_api_url,
         )?;
+        let mail_webhook_secret = raw.mail_webhook_secret.filter(|s| !s.trim().is_empty());
+        if let Some(secret) = &mail_webhook_secret {
+            if secret.trim().len() < 24 {
+                return Err(anyhow!(
+                    "config key mail_webhook_secret: use at least 24 characters, so it cannot be guessed"
+                ));
+            }
+        }
         Ok(Self {
             oidc,
             stripe,
+            mail_webhook_secret,
             data_dir: data_dir.to_path_buf(),
             database_url,
             listen,
@@ -634,6 +657,27 @@ mod tests {
     }
 
     #[test]
+    fn a_guessable_mail_webhook_secret_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MASTHEAD_MAIL_WEBHOOK_SECRET", "short");
+            let e = Config::load(Path::new("data"), None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("mail_webhook_secret"), "{e}");
+            jail.set_env(
+                "MASTHEAD_MAIL_WEBHOOK_SECRET",
+                "a-secret-long-enough-to-keep",
+            );
+            let c = Config::load(Path::new("data"), None).unwrap();
+            assert_eq!(
+                c.mail_webhook_secret.as_deref(),
+                Some("a-secret-long-enough-to-keep")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_values_are_named() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MASTHEAD_LISTEN", "localhost");
@@ -694,6 +738,7 @@ mod tests {
             stripe_secret_key: Some(String::new()),
             stripe_webhook_secret: Some(String::new()),
             stripe_api_url: Some(String::new()),
+            mail_webhook_secret: Some(String::new()),
         };
         let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
         let mut fields: Vec<_> = table.keys().cloned().collect();

@@ -146,6 +146,11 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         )),
         None => state,
     };
+    let state = match &config.mail_webhook_secret {
+        Some(secret) => state.with_mail_reports(secret.trim()),
+        None => state,
+    };
+    let sender = tokio::spawn(masthead_web::newsletters::run(state.clone()));
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
     let limits = masthead_web::server::Limits {
@@ -161,6 +166,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     .await
     .context("the server stopped");
     scheduler.abort();
+    sender.abort();
     counter.abort();
     indexer.abort();
     let _ = indexer.await;

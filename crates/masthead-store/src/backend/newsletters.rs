@@ -175,15 +175,14 @@ impl masthead_core::store::NewsletterStore for Store {
             return Ok(None);
         };
         let id = row.id;
-        // Its last holder stopped: of what it had claimed, the first may have left
-        // before it could say so (it is not sent again); the rest had not.
+        // Its last holder stopped: what it was handing over may have left (it is not
+        // sent again); what it had only claimed had not.
         let unknown = if row.sender.is_empty() {
             0
         } else {
             let unknown = sqlx::query(
                 "UPDATE newsletter_deliveries SET status = 'unknown', done_at = $2 \
-                 WHERE send_id = $1 AND member_id = (SELECT MIN(member_id) \
-                   FROM newsletter_deliveries WHERE send_id = $1 AND status = 'claimed')",
+                 WHERE send_id = $1 AND status = 'sending'",
             )
             .bind(id)
             .bind(ts(now))
@@ -330,6 +329,21 @@ impl masthead_core::store::NewsletterStore for Store {
         Ok(claimed.into_iter().map(Delivery::from).collect())
     }
 
+    async fn start_delivery(&self, send: SendId, member: MemberId, node: &str) -> Result<bool> {
+        let started = sqlx::query(
+            "UPDATE newsletter_deliveries SET status = 'sending' \
+             WHERE send_id = $1 AND member_id = $2 AND status = 'claimed' AND claimed_by = $3",
+        )
+        .bind(send.0)
+        .bind(member.0)
+        .bind(node)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("newsletter delivery"))?
+        .rows_affected();
+        Ok(started == 1)
+    }
+
     async fn delivered(
         &self,
         send: SendId,
@@ -338,14 +352,22 @@ impl masthead_core::store::NewsletterStore for Store {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let (status, message_id, error) = match outcome {
-            Outcome::Sent { message_id } => (DeliveryStatus::Sent, Some(message_id.as_str()), ""),
-            Outcome::Failed { error } => (DeliveryStatus::Failed, None, error.as_str()),
+        let (status, message_id, error, done_at) = match outcome {
+            Outcome::Sent { message_id } => (
+                DeliveryStatus::Sent,
+                Some(message_id.as_str()),
+                "",
+                Some(ts(now)),
+            ),
+            Outcome::Failed { error } => {
+                (DeliveryStatus::Failed, None, error.as_str(), Some(ts(now)))
+            }
+            Outcome::Again => (DeliveryStatus::Queued, None, "", None),
         };
         let marked = sqlx::query(
             "UPDATE newsletter_deliveries SET status = $4, message_id = $5, error = $6, \
-             done_at = $7 \
-             WHERE send_id = $1 AND member_id = $2 AND status = 'claimed' AND claimed_by = $3",
+             done_at = $7, claimed_by = CASE WHEN $4 = 'queued' THEN '' ELSE claimed_by END \
+             WHERE send_id = $1 AND member_id = $2 AND status = 'sending' AND claimed_by = $3",
         )
         .bind(send.0)
         .bind(member.0)
@@ -353,7 +375,7 @@ impl masthead_core::store::NewsletterStore for Store {
         .bind(status.as_str())
         .bind(message_id)
         .bind(error)
-        .bind(ts(now))
+        .bind(done_at)
         .execute(&self.pool)
         .await
         .map_err(db_error("newsletter delivery"))?
@@ -379,7 +401,7 @@ impl masthead_core::store::NewsletterStore for Store {
             "UPDATE newsletter_sends SET status = 'sent', finished_at = $3, lease_until = NULL \
              WHERE id = $1 AND sender = $2 AND status = 'sending' AND NOT EXISTS (\
                SELECT 1 FROM newsletter_deliveries \
-               WHERE send_id = $1 AND status IN ('queued', 'claimed'))",
+               WHERE send_id = $1 AND status IN ('queued', 'claimed', 'sending'))",
         )
         .bind(send.0)
         .bind(node)
@@ -389,6 +411,18 @@ impl masthead_core::store::NewsletterStore for Store {
         .map_err(db_error("newsletter send"))?
         .rows_affected();
         Ok(finished == 1)
+    }
+
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<Unsubscribed>> {
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT s.newsletter, d.email FROM newsletter_deliveries d \
+             JOIN newsletter_sends s ON s.id = d.send_id WHERE d.token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("newsletter delivery"))?;
+        Ok(found.map(|(newsletter, email)| Unsubscribed { newsletter, email }))
     }
 
     async fn unsubscribe(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Unsubscribed>> {
@@ -447,13 +481,13 @@ impl masthead_core::store::NewsletterStore for Store {
             masthead_core::newsletter::ReportKind::Complaint => DeliveryStatus::Complained,
         };
         // The letter the report is about: by its Message-ID, else their latest.
-        let marked = match report.message_id.as_deref() {
+        let marked = match report.letter() {
             Some(message_id) => sqlx::query(
                 "UPDATE newsletter_deliveries SET status = $3, done_at = $4 \
                  WHERE member_id = $1 AND message_id = $2",
             )
             .bind(member)
-            .bind(message_id.trim())
+            .bind(message_id)
             .bind(status.as_str())
             .bind(ts(now))
             .execute(&mut *tx)

@@ -15,6 +15,7 @@ mod desk;
 mod history;
 mod login;
 mod media;
+mod newsletters;
 mod pages;
 mod revenue;
 mod sponsors;
@@ -277,6 +278,24 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/sponsors/{id}/delete",
             Staff(Admin),
             post(sponsors::delete),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/newsletters",
+            Staff(Editor),
+            get(newsletters::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/newsletters/send",
+            Staff(Editor),
+            post(newsletters::send),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/newsletters/{slug}",
+            Staff(Editor),
+            get(newsletters::history),
         ),
         route(
             Method::GET,

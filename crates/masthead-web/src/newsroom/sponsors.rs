@@ -57,6 +57,15 @@ async fn page(
             .into_iter()
             .map(|s| (s.id.0, s.name))
             .collect(),
+        newsletters: state
+            .site
+            .get(&*state.store)
+            .await?
+            .settings
+            .newsletters
+            .iter()
+            .map(|n| (n.slug.clone(), n.name.clone()))
+            .collect(),
         notice: notice.map(str::to_owned),
         error,
     };
@@ -189,13 +198,16 @@ pub struct AttachForm {
     /// A section's id, or empty.
     #[serde(default)]
     section: String,
+    /// A newsletter's slug, or empty.
+    #[serde(default)]
+    newsletter: String,
     /// An article's address on the site (`/world/slug/`, or a full URL), or empty.
     #[serde(default)]
     article: String,
 }
 
-/// `POST /newsroom/sponsors/attach`: a section's or an article's sponsor, set or
-/// taken away.
+/// `POST /newsroom/sponsors/attach`: a newsletter's, a section's or an article's
+/// sponsor, set or taken away.
 pub async fn attach(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
@@ -216,6 +228,23 @@ async fn attach_as(state: &AppState, form: &AttachForm) -> Result<String, Error>
         }
     };
     let who = sponsor.map_or_else(|| "none".to_owned(), |s| s.to_string());
+    let newsletter = form.newsletter.trim();
+    if !newsletter.is_empty() {
+        let site = state.site.get(&*state.store).await?;
+        if !site
+            .settings
+            .newsletters
+            .iter()
+            .any(|n| n.slug == newsletter)
+        {
+            return Err(Error::invalid(
+                "newsletter",
+                "choose one of the newsletters offered",
+            ));
+        }
+        state.store.sponsor_newsletter(newsletter, sponsor).await?;
+        return Ok(format!("newsletter {newsletter}: sponsor {who}"));
+    }
     if let Ok(id) = form.section.trim().parse::<i64>() {
         state.store.sponsor_section(SectionId(id), sponsor).await?;
         return Ok(format!("section {id}: sponsor {who}"));
