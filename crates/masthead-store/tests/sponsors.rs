@@ -99,11 +99,34 @@ async fn sponsors_attach_to_sections_and_articles(store: S) {
             .map(|s| s.id),
         Some(bank.id)
     );
+    // A newsletter's sponsor, set, replaced and named among the sponsorships.
+    store
+        .sponsor_newsletter("morning", Some(bank.id))
+        .await
+        .unwrap();
+    store
+        .sponsor_newsletter("morning", Some(brewery.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .newsletter_sponsor("morning")
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        Some(brewery.id)
+    );
+    assert_eq!(store.newsletter_sponsor("weekly").await.unwrap(), None);
     let uses = store.sponsorships().await.unwrap();
     assert_eq!(
         uses,
         vec![
             (bank.id, "World".to_owned(), "/world/".to_owned()),
+            (
+                brewery.id,
+                "The morning newsletter".to_owned(),
+                "/newsroom/newsletters/morning".to_owned()
+            ),
             (
                 brewery.id,
                 "Harbor fees".to_owned(),
@@ -145,6 +168,13 @@ async fn sponsors_attach_to_sections_and_articles(store: S) {
         store.article_sponsor(story).await.unwrap().map(|s| s.id),
         Some(bank.id)
     );
+    assert_eq!(store.newsletter_sponsor("morning").await.unwrap(), None);
+    store
+        .sponsor_newsletter("weekly", Some(bank.id))
+        .await
+        .unwrap();
+    store.sponsor_newsletter("weekly", None).await.unwrap();
+    assert_eq!(store.newsletter_sponsor("weekly").await.unwrap(), None);
     store.sponsor_section(f.world.id, None).await.unwrap();
     assert_eq!(store.article_sponsor(story).await.unwrap(), None);
     assert!(matches!(

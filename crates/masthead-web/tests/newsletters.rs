@@ -135,6 +135,23 @@ async fn an_editor_sends_an_article_and_each_subscriber_gets_one_letter() {
     let bob = fixtures::subscriber(&*store, "Bob", &["morning"]).await;
     fixtures::subscriber(&*store, "Cy", &["weekly"]).await;
     fixtures::pays(&*store, bob.id, tier, Utc::now()).await;
+    let bank = store
+        .create_sponsor(
+            &masthead_core::sponsor::SponsorInput {
+                name: "Harbor Bank".into(),
+                url: "https://harborbank.example".into(),
+                logo: None,
+                disclosure: "Harbor Bank pays for this newsletter; it has no say in it.".into(),
+                label: masthead_core::sponsor::SponsorLabel::SupportedBy,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    store
+        .sponsor_newsletter("morning", Some(bank.id))
+        .await
+        .unwrap();
     let state = state(store.clone(), &smtp);
     let app = masthead_web::router(state.clone());
     let sender = tokio::spawn(masthead_web::newsletters::run(state.clone()));
@@ -236,6 +253,14 @@ async fn an_editor_sends_an_article_and_each_subscriber_gets_one_letter() {
             letter.header("Auto-Submitted").is_none(),
             "a newsletter is no auto-reply"
         );
+        // The newsletter's sponsor, with its disclosure, in both parts.
+        for part in [&letter.text, &letter.html] {
+            assert!(part.contains("Supported by"), "{part}");
+            assert!(part.contains("Harbor Bank pays for this newsletter; it has no say in it."));
+        }
+        assert!(letter
+            .html
+            .contains(r#"href="https://harborbank.example" rel="sponsored""#));
     }
     // The paying member reads it all; the free one gets the part above the cut and
     // an invitation, never the rest.

@@ -2353,6 +2353,14 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
     let app = app_with_media(store.clone(), media_dir.path());
     let routes = route_table();
     assert!(routes.iter().any(|r| r.path == "/newsroom/login"));
+    // A newsletter to send to (the settings form below keeps offering it).
+    let mut settings = store.settings().await.unwrap();
+    settings.newsletters = vec![masthead_core::site::NewsletterOffer {
+        slug: "matrix-letter".into(),
+        name: "Matrix letter".into(),
+        description: "For the matrix.".into(),
+    }];
+    store.save_settings(&settings).await.unwrap();
     let mut checked = 0;
     for route in &routes {
         for role in std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)) {
@@ -2376,8 +2384,10 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 )
                 .await
                 .unwrap();
-            if route.path == "/newsroom/articles/{id}/corrections" {
-                // Corrections are for published articles.
+            if route.path == "/newsroom/articles/{id}/corrections"
+                || route.path == "/newsroom/newsletters/send"
+            {
+                // Corrections and newsletters are for published articles.
                 let admin = &people.iter().find(|(r, _)| *r == Role::Admin).unwrap().1;
                 newsroom
                     .transition(
@@ -2568,10 +2578,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .replace("{id}", &id)
                 .replace("{revision}", &revision.to_string())
                 .replace("{token}", &link)
-                .replace("{invitation}", &made.token_hash);
+                .replace("{invitation}", &made.token_hash)
+                .replace("{slug}", "matrix-letter");
             let secret = masthead_web::two_factor::new_secret();
             let code = totp_code(&secret);
             let byline = owner.id.to_string();
+            let draft_id = draft.to_string();
             let picture_id = picture.id.to_string();
             let reply = if route.method == Method::POST && route.path == "/newsroom/media" {
                 browser
@@ -2602,6 +2614,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("title", "The Matrix Times"),
                         ("locale", "en"),
                         ("timezone", "UTC"),
+                        ("newsletters", "Matrix letter | For the matrix."),
+                    ],
+                    "/newsroom/newsletters/send" => &[
+                        ("article", draft_id.as_str()),
+                        ("newsletter", "matrix-letter"),
+                        ("segment", "all"),
                     ],
                     "/newsroom/staff/{id}/role" => &[("role", "contributor")],
                     "/newsroom/staff/{id}/access" => &[("active", "yes")],

@@ -106,7 +106,7 @@ pub const KEYS: &[Key] = &[
         name: "mail_webhook_secret",
         env: "MASTHEAD_MAIL_WEBHOOK_SECRET",
         default: "(none: bounce and complaint reports are not taken)",
-        meaning: "A secret of at least 24 characters your mail service sends as `Authorization: Bearer <secret>` with bounce and complaint reports to `<base_url>/webhooks/mail` (JSON: `{\"type\": \"bounce\" | \"complaint\", \"email\": ..., \"message_id\": ...}`); the member gets no more newsletters.",
+        meaning: "A secret of at least 24 characters your mail service sends as `Authorization: Bearer <secret>` with bounce and complaint reports to `<base_url>/webhooks/mail` (JSON: `{\"type\": \"bounce\" or \"complaint\", \"email\": ..., \"message_id\": ...}`); the member gets no more newsletters.",
     },
     Key {
         name: "mail_from",

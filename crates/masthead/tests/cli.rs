@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use masthead_testkit::http;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -410,7 +412,8 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
     }
     let url = url.expect("demo prints its URL");
     let data_dir = data_dir.expect("demo prints its data directory");
-    assert!(login.unwrap().contains("@lantern.example / "));
+    let login = login.expect("demo prints a staff login");
+    assert!(login.contains("@lantern.example / "));
     let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
 
     let home = http::get(addr, "/");
@@ -478,6 +481,25 @@ fn demo_serves_the_lantern_and_cleans_up_its_temporary_directory() {
         .contains(r#"<source type="image/webp" srcset=""#));
     assert!(article.body.contains("-640.webp 640w"));
     assert_eq!(http::get(addr, "/healthz").status, 200);
+    // Two newsletters, each with subscribers.
+    let (email, password) = login.split_once(" / ").unwrap();
+    let mut admin = support::Session::log_in(addr, email, password);
+    let newsletters = admin.get("/newsroom/newsletters");
+    assert_eq!(newsletters.status, 200);
+    for name in ["Morning Briefing", "World Weekly"] {
+        let row = newsletters
+            .body
+            .split(&format!(">{name}</a>"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} in {}", newsletters.body));
+        let count: u32 = row
+            .split("<td>")
+            .nth(1)
+            .and_then(|c| c.split('<').next())
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name}'s subscribers in {row}"));
+        assert!(count >= 10, "{name} has {count} subscribers");
+    }
 
     terminate(&mut child);
     assert!(

@@ -157,6 +157,9 @@ struct StaffEntry {
 struct MemberEntry {
     name: String,
     email: String,
+    /// The newsletters they chose, by slug.
+    #[serde(default)]
+    newsletters: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -389,6 +392,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             })
             .await
             .map_err(err)?;
+        choose_newsletters(store, &member, &m.newsletters, now).await?;
         members.insert(m.name.clone(), member.id);
     }
 
@@ -615,6 +619,23 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         }
     }
     revenue::populate(store, now).await?;
+    // The paying members the revenue history made read newsletters too: most the
+    // morning one, some both, a few none.
+    let named: Vec<&str> = demo.members.iter().map(|m| m.email.as_str()).collect();
+    let others = store.members_with_subscriptions().await?;
+    for (i, (member, _, _)) in others
+        .iter()
+        .filter(|(m, _, _)| !named.contains(&m.email.as_str()))
+        .enumerate()
+    {
+        let chosen: &[&str] = match i % 4 {
+            0 => &["morning-briefing", "world-weekly"],
+            1 | 2 => &["morning-briefing"],
+            _ => &[],
+        };
+        let chosen: Vec<String> = chosen.iter().map(|n| (*n).to_owned()).collect();
+        choose_newsletters(store, member, &chosen, now).await?;
+    }
     for (position, p) in demo.pages.iter().enumerate() {
         let content = PageContent {
             slug: p.slug.clone(),
@@ -633,6 +654,32 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
     }
     record_demo_readership(store, now).await?;
     login.ok_or_else(|| anyhow!("the demo content has no admin"))
+}
+
+/// `member` chose `newsletters` on their account page.
+async fn choose_newsletters(
+    store: &dyn Store,
+    member: &masthead_core::member::Member,
+    newsletters: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if newsletters.is_empty() {
+        return Ok(());
+    }
+    store
+        .update_account(
+            member.id,
+            &masthead_core::member::AccountUpdate {
+                name: member.name.clone(),
+                comment_name: String::new(),
+                newsletters: newsletters.to_vec(),
+                reply_letters: true,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| anyhow!("demo member {:?}'s newsletters: {e}", member.name))?;
+    Ok(())
 }
 
 /// Reads for the last two days, so that "Most read" has something to show: a few
