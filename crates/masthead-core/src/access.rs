@@ -2,6 +2,7 @@
 //! reaches a reader: article pages, feeds, search, sitemaps, and the APIs.
 
 use crate::article::{Article, Visibility};
+use crate::ids::TierId;
 use crate::member::Member;
 use crate::payments::Entitlement;
 use crate::people::Person;
@@ -41,21 +42,24 @@ impl Reader {
     }
 }
 
-/// Whether `reader` may read the whole body of `visibility`'s articles. Those who may
-/// not get the headline, the standfirst, the picture and the excerpt.
-pub fn can_read_visibility(reader: &Reader, visibility: Visibility) -> bool {
+/// Whether `reader` may read the whole body of an article of `visibility` (for
+/// `tiers`, when it is for chosen tiers). Those who may not get the headline, the
+/// standfirst, the picture and the part above the preview cut.
+pub fn can_read_visibility(reader: &Reader, visibility: Visibility, tiers: &[TierId]) -> bool {
     match (visibility, reader) {
         (Visibility::Public, _) => true,
-        (Visibility::Members | Visibility::Paid, Reader::Staff(_)) => true,
+        (Visibility::Members | Visibility::Paid | Visibility::Tiers, Reader::Staff(_)) => true,
         (Visibility::Members, Reader::Member(..)) => true,
         (Visibility::Paid, Reader::Member(_, entitlement)) => entitlement.is_paid(),
-        (Visibility::Members | Visibility::Paid, Reader::Anonymous) => false,
+        (Visibility::Tiers, Reader::Member(_, Entitlement::Paid(tier))) => tiers.contains(tier),
+        (Visibility::Tiers, Reader::Member(_, Entitlement::Free)) => false,
+        (Visibility::Members | Visibility::Paid | Visibility::Tiers, Reader::Anonymous) => false,
     }
 }
 
 /// Whether `reader` may read `article`'s whole body.
 pub fn can_read(reader: &Reader, article: &Article) -> bool {
-    can_read_visibility(reader, article.visibility)
+    can_read_visibility(reader, article.visibility, &article.tiers)
 }
 
 #[cfg(test)]
@@ -86,28 +90,39 @@ mod tests {
             created_at: chrono::DateTime::UNIX_EPOCH,
         };
         let member = Reader::Member(Box::new(mo.clone()), Entitlement::Free);
-        let paying = Reader::Member(Box::new(mo), Entitlement::Paid(crate::ids::TierId(2)));
+        let paying = Reader::Member(Box::new(mo.clone()), Entitlement::Paid(TierId(2)));
+        let other_tier = Reader::Member(Box::new(mo), Entitlement::Paid(TierId(3)));
+        // The article for chosen tiers is for tiers 2 and 5.
+        let tiers = [TierId(2), TierId(5)];
         for (reader, visibility, expected) in [
             (&Reader::Anonymous, Visibility::Public, true),
             (&Reader::Anonymous, Visibility::Members, false),
             (&Reader::Anonymous, Visibility::Paid, false),
+            (&Reader::Anonymous, Visibility::Tiers, false),
             (&staff, Visibility::Public, true),
             (&staff, Visibility::Members, true),
             (&staff, Visibility::Paid, true),
+            (&staff, Visibility::Tiers, true),
             (&member, Visibility::Public, true),
             (&member, Visibility::Members, true),
             (&member, Visibility::Paid, false),
+            (&member, Visibility::Tiers, false),
             (&paying, Visibility::Public, true),
             (&paying, Visibility::Members, true),
             (&paying, Visibility::Paid, true),
+            (&paying, Visibility::Tiers, true),
+            (&other_tier, Visibility::Public, true),
+            (&other_tier, Visibility::Members, true),
+            (&other_tier, Visibility::Paid, true),
+            (&other_tier, Visibility::Tiers, false),
         ] {
             assert_eq!(
-                can_read_visibility(reader, visibility),
+                can_read_visibility(reader, visibility, &tiers),
                 expected,
                 "{reader:?} reading {visibility}"
             );
         }
         // Every visibility is covered above.
-        assert_eq!(Visibility::ALL.len(), 3);
+        assert_eq!(Visibility::ALL.len(), 4);
     }
 }

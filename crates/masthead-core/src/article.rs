@@ -1,7 +1,7 @@
 //! Articles: the newsroom's unit of work, from first draft to published story.
 
 use crate::error::{Result, Validator};
-use crate::ids::{ArticleId, CorrectionId, MediaId, PersonId, SectionId, TagId};
+use crate::ids::{ArticleId, CorrectionId, MediaId, PersonId, SectionId, TagId, TierId};
 use crate::site::{is_link, is_web_address};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -110,8 +110,20 @@ word_enum!(
         Public => "public" / "Everyone",
         Members => "members" / "Members",
         Paid => "paid" / "Paying subscribers",
+        // Members of the tiers the article names (`Article::tiers`).
+        Tiers => "tiers" / "Members of chosen tiers",
     }
 );
+
+impl Visibility {
+    /// Whether a reader must pay to read the whole body.
+    pub fn is_paid(self) -> bool {
+        matches!(self, Visibility::Paid | Visibility::Tiers)
+    }
+}
+
+/// Most tiers an article may be for.
+pub const MAX_VISIBLE_TIERS: usize = 20;
 
 word_enum!(
     /// An entry of the corrections and updates log.
@@ -192,6 +204,8 @@ pub struct Article {
     pub article_type: ArticleType,
     pub status: Status,
     pub visibility: Visibility,
+    /// The tiers whose members may read it, when `visibility` is `Tiers`.
+    pub tiers: Vec<TierId>,
     pub seo: Seo,
     pub sources: Vec<Source>,
     pub corrections: Vec<Correction>,
@@ -253,6 +267,7 @@ impl Article {
             editors: self.editors.iter().map(|p| p.id).collect(),
             article_type: self.article_type,
             visibility: self.visibility,
+            tiers: self.tiers.clone(),
             seo: self.seo.clone(),
             sources: self.sources.clone(),
         }
@@ -333,6 +348,9 @@ pub struct ArticleContent {
     pub editors: Vec<PersonId>,
     pub article_type: ArticleType,
     pub visibility: Visibility,
+    /// The tiers whose members may read it, when `visibility` is `Tiers` (else none).
+    #[serde(default)]
+    pub tiers: Vec<TierId>,
     pub seo: Seo,
     pub sources: Vec<Source>,
 }
@@ -351,6 +369,7 @@ impl ArticleContent {
             editors: Vec::new(),
             article_type: ArticleType::News,
             visibility: Visibility::Public,
+            tiers: Vec::new(),
             seo: Seo::default(),
             sources: Vec::new(),
         }
@@ -403,6 +422,22 @@ impl ArticleContent {
             social.is_empty() || is_link(social),
             "social_image",
             "give the picture for social media as a web address (https://...) or a path on this site (/media/...)",
+        );
+        let for_tiers = self.visibility == Visibility::Tiers;
+        v.check(
+            !for_tiers || !self.tiers.is_empty(),
+            "tiers",
+            "choose the tiers whose members may read it",
+        );
+        v.check(
+            for_tiers || self.tiers.is_empty(),
+            "tiers",
+            "only an article for chosen tiers names tiers",
+        );
+        v.check(
+            self.tiers.len() <= MAX_VISIBLE_TIERS,
+            "tiers",
+            "choose at most 20 tiers",
         );
         v.check(
             self.tags.len() <= MAX_TAGS,

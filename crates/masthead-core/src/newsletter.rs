@@ -22,7 +22,7 @@
 use crate::access::{can_read_visibility, Reader};
 use crate::article::{word_enum, Visibility};
 use crate::error::Validator;
-use crate::ids::{ArticleId, MemberId, SendId};
+use crate::ids::{ArticleId, MemberId, SendId, TierId};
 use crate::member::Member;
 use crate::payments::{entitlement, Entitlement, SubscriptionState};
 use crate::Result;
@@ -141,6 +141,8 @@ pub struct NewSend {
     pub article: ArticleId,
     /// Who may read the article's body, as it was when the letter was made.
     pub visibility: Visibility,
+    /// The tiers it was for, when `visibility` is `Tiers`.
+    pub tiers: Vec<TierId>,
     pub segment: Segment,
     pub letter: SendLetter,
     /// The staff member who sent it (their name, for the history).
@@ -183,12 +185,14 @@ pub struct Recipient {
     pub full: bool,
 }
 
-/// Which of `subscribers` a send of an article of `visibility` to `segment` reaches at
-/// `now`, and whether each gets it whole: exactly those `can_read` lets read it.
+/// Which of `subscribers` a send of an article of `visibility` (for `tiers`) to
+/// `segment` reaches at `now`, and whether each gets it whole: exactly those `can_read`
+/// lets read it.
 pub fn recipients(
     subscribers: Vec<Subscriber>,
     segment: Segment,
     visibility: Visibility,
+    tiers: &[TierId],
     now: DateTime<Utc>,
 ) -> Vec<Recipient> {
     subscribers
@@ -200,7 +204,8 @@ pub fn recipients(
             }
             let member = s.member;
             let (id, email, name) = (member.id, member.email.clone(), member.name.clone());
-            let full = can_read_visibility(&Reader::Member(Box::new(member), entitled), visibility);
+            let reader = Reader::Member(Box::new(member), entitled);
+            let full = can_read_visibility(&reader, visibility, tiers);
             Some(Recipient {
                 member: id,
                 email,
@@ -243,6 +248,7 @@ pub struct TakenSend {
     pub id: SendId,
     pub newsletter: String,
     pub visibility: Visibility,
+    pub tiers: Vec<TierId>,
     pub segment: Segment,
     pub status: SendStatus,
     pub letter: SendLetter,
@@ -416,13 +422,22 @@ mod tests {
             (Segment::Paid, Visibility::Public, &[(2, true)]),
             (Segment::Paid, Visibility::Members, &[(2, true)]),
             (Segment::Paid, Visibility::Paid, &[(2, true)]),
+            // For tier 2 (Bob's) only.
+            (
+                Segment::All,
+                Visibility::Tiers,
+                &[(1, false), (2, true), (3, false)],
+            ),
+            (Segment::Free, Visibility::Tiers, &[(1, false), (3, false)]),
+            (Segment::Paid, Visibility::Tiers, &[(2, true)]),
         ];
         assert_eq!(table.len(), Segment::ALL.len() * Visibility::ALL.len());
         for (segment, visibility, expected) in table {
-            let got: Vec<(i64, bool)> = recipients(subscribers(), *segment, *visibility, now)
-                .into_iter()
-                .map(|r| (r.member.0, r.full))
-                .collect();
+            let got: Vec<(i64, bool)> =
+                recipients(subscribers(), *segment, *visibility, &[TierId(2)], now)
+                    .into_iter()
+                    .map(|r| (r.member.0, r.full))
+                    .collect();
             assert_eq!(&got, expected, "{segment} {visibility}");
         }
     }
@@ -461,6 +476,7 @@ mod tests {
             newsletter: "morning".into(),
             article: ArticleId(1),
             visibility: Visibility::Public,
+            tiers: Vec::new(),
             segment: Segment::All,
             letter: SendLetter {
                 subject: subject.into(),

@@ -393,6 +393,8 @@ pub struct EditorView {
     pub sections: Vec<Choice>,
     pub types: Vec<Choice>,
     pub visibilities: Vec<Choice>,
+    /// The paid tiers, for an article for chosen tiers.
+    pub tiers: Vec<Choice>,
     /// Staff, with `selected` meaning "credited as author".
     pub authors: Vec<Choice>,
     /// Staff, with `selected` meaning "credited as editor".

@@ -494,7 +494,7 @@ impl ArticleBody {
         Self {
             gated: !readable,
             teaser_html,
-            paid_only: a.visibility == masthead_core::article::Visibility::Paid,
+            paid_only: a.visibility.is_paid(),
             visibility_label: a.visibility.label(),
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),

@@ -244,6 +244,7 @@ async fn article_round_trips_every_field(store: S) {
         editors: vec![f.editor.id],
         article_type: ArticleType::Analysis,
         visibility: Visibility::Members,
+        tiers: Vec::new(),
         seo: Seo {
             meta_title: "Strike ends".into(),
             meta_description: "The 40-day strike is over.".into(),
@@ -307,8 +308,25 @@ async fn article_round_trips_every_field(store: S) {
         "harbour-strike-ends-after-40-days-2"
     );
 
-    // Replacing the content replaces tags, credits and sources too.
+    // Replacing the content replaces tags, credits and sources too, and who may read
+    // it: here the members of two chosen tiers.
+    let patron = fixtures::paid_tier(&*store, "patron").await;
+    let backer = fixtures::paid_tier(&*store, "backer").await;
     let mut edited = content.clone();
+    edited.visibility = Visibility::Tiers;
+    edited.tiers = vec![];
+    assert!(matches!(
+        newsroom
+            .update(
+                actor(&f.editor),
+                id,
+                edited.clone(),
+                t0() + Duration::minutes(5)
+            )
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    edited.tiers = vec![patron, backer];
     edited.tags = vec!["Ports".into()];
     edited.authors = vec![f.author.id];
     edited.editors = Vec::new();

@@ -64,6 +64,7 @@ async fn queue(store: &S, newsletter: &str, segment: Segment, visibility: Visibi
             newsletter: newsletter.into(),
             article,
             visibility,
+            tiers: Vec::new(),
             segment,
             letter: letter("Morning: harbor fees"),
             queued_by: "Ed Editor".into(),
@@ -86,13 +87,14 @@ async fn prepare(store: &S, node: &str, send: SendId, newsletter: &str, now: Dat
         let page = store.subscribers(newsletter, after, 2).await.unwrap();
         let Some(last) = page.last() else { break };
         after = last.member.id;
-        let deliveries: Vec<NewDelivery> = recipients(page, taken.segment, taken.visibility, now)
-            .into_iter()
-            .map(|r| NewDelivery {
-                token: format!("token-{}-{}", send.0, r.member.0),
-                recipient: r,
-            })
-            .collect();
+        let deliveries: Vec<NewDelivery> =
+            recipients(page, taken.segment, taken.visibility, &taken.tiers, now)
+                .into_iter()
+                .map(|r| NewDelivery {
+                    token: format!("token-{}-{}", send.0, r.member.0),
+                    recipient: r,
+                })
+                .collect();
         assert!(store.add_deliveries(send, node, &deliveries).await.unwrap());
         // Written twice (a node stopped after writing, before it knew): once.
         assert!(store.add_deliveries(send, node, &deliveries).await.unwrap());

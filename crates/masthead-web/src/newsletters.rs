@@ -172,7 +172,7 @@ async fn prepare_and_send(
             let Some(last) = page.last() else { break };
             after = last.member.id;
             let deliveries: Vec<NewDelivery> =
-                recipients(page, send.segment, send.visibility, Utc::now())
+                recipients(page, send.segment, send.visibility, &send.tiers, Utc::now())
                     .into_iter()
                     .map(|recipient| NewDelivery {
                         recipient,
@@ -345,6 +345,7 @@ pub async fn compose(
     };
     let rest_for = match article.visibility {
         Visibility::Paid => "paying subscribers",
+        Visibility::Tiers => "members of some of our tiers",
         Visibility::Members | Visibility::Public => "members",
     };
     let view = |whole: bool, body_html: String| IssueView {

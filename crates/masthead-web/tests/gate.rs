@@ -1,6 +1,7 @@
 //! The one gate, walked: every path that can carry an article's words (its page with
 //! its share preview and structured data, the feeds, the sitemaps, search, a preview
-//! link), for every reader (anonymous, a free member, a paying member, staff), twice
+//! link), for every reader (anonymous, a free member, members paying for one tier or
+//! another, staff), twice
 //! over in turns so that the page cache is in play, on both backends. A gated body
 //! reaches exactly the readers `can_read` lets through, and only on the article's own
 //! page; everyone sees the part above the writer's preview cut.
@@ -29,6 +30,7 @@ async fn gated(
     f: &NewsroomFixture,
     title: &str,
     visibility: Visibility,
+    tiers: Vec<masthead_core::ids::TierId>,
     word: &str,
 ) {
     let newsroom = fixtures::newsroom_service(store.clone());
@@ -40,11 +42,13 @@ async fn gated(
     content.authors = vec![f.author.id];
     content.tags = vec!["Harbor".into()];
     content.visibility = visibility;
+    content.tiers = tiers;
     fixtures::publish(&newsroom, &f.editor, content, t0()).await;
 }
 
-/// A member's session cookie; `paying` members get an active subscription to a tier.
-async fn member_cookie(store: &Arc<dyn Store>, email: &str, paying: bool) -> String {
+/// A member's session cookie; paying members get an active subscription to the tier
+/// `pays_for`.
+async fn member_cookie(store: &Arc<dyn Store>, email: &str, pays_for: Option<&str>) -> String {
     let member = store
         .create_member(&NewMember {
             email: email.into(),
@@ -52,8 +56,8 @@ async fn member_cookie(store: &Arc<dyn Store>, email: &str, paying: bool) -> Str
         })
         .await
         .unwrap();
-    if paying {
-        let tier = store.tier_by_slug("patron").await.unwrap().unwrap();
+    if let Some(slug) = pays_for {
+        let tier = store.tier_by_slug(slug).await.unwrap().unwrap();
         let now = Utc::now();
         store
             .apply_checkout(
@@ -106,10 +110,37 @@ async fn get(app: &masthead_web::App, path: &str, cookie: &str) -> (StatusCode, 
 
 async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn Store>) {
     let f = fixtures::newsroom(&*store).await;
-    fixtures::paid_tier(&*store, "patron").await;
-    gated(&store, &f, "Open report", Visibility::Public, "Public").await;
-    gated(&store, &f, "Members note", Visibility::Members, "Members").await;
-    gated(&store, &f, "Paid probe", Visibility::Paid, "Paid").await;
+    let patron = fixtures::paid_tier(&*store, "patron").await;
+    fixtures::paid_tier(&*store, "backer").await;
+    gated(
+        &store,
+        &f,
+        "Open report",
+        Visibility::Public,
+        vec![],
+        "Public",
+    )
+    .await;
+    gated(
+        &store,
+        &f,
+        "Members note",
+        Visibility::Members,
+        vec![],
+        "Members",
+    )
+    .await;
+    gated(&store, &f, "Paid probe", Visibility::Paid, vec![], "Paid").await;
+    // For the patrons only: paying for another tier is not enough.
+    gated(
+        &store,
+        &f,
+        "Tier probe",
+        Visibility::Tiers,
+        vec![patron],
+        "Tier",
+    )
+    .await;
     let paid_id = store
         .article_by_slug("paid-probe")
         .await
@@ -131,29 +162,35 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
     let mut state = support::state(store.clone(), "https://news.example");
     state.search = search;
     let app = masthead_web::router(state);
-    // Each reader, and what they may read (public, members, paid).
+    // Each reader, and what they may read (public, members, paid, the patrons').
     let readers = [
-        ("anonymous", String::new(), [true, false, false]),
+        ("anonymous", String::new(), [true, false, false, false]),
         (
             "free member",
-            member_cookie(&store, "free@example.com", false).await,
-            [true, true, false],
+            member_cookie(&store, "free@example.com", None).await,
+            [true, true, false, false],
         ),
         (
-            "paying member",
-            member_cookie(&store, "paying@example.com", true).await,
-            [true, true, true],
+            "patron",
+            member_cookie(&store, "paying@example.com", Some("patron")).await,
+            [true, true, true, true],
+        ),
+        (
+            "backer",
+            member_cookie(&store, "backer@example.com", Some("backer")).await,
+            [true, true, true, false],
         ),
         (
             "staff",
             support::staff_cookie(&*store, &f.author).await,
-            [true, true, true],
+            [true, true, true, true],
         ),
     ];
     let articles = [
         ("/world/open-report/", "Public"),
         ("/world/members-note/", "Members"),
         ("/world/paid-probe/", "Paid"),
+        ("/world/tier-probe/", "Tier"),
     ];
     // Paths that show no body whole, whoever asks (feeds are read anonymously; search
     // holds gated bodies only above their cut).
@@ -169,6 +206,7 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         // (Lowercase: the results page repeats the query, and matching ignores case.)
         "/search/?q=secretpaid",
         "/search/?q=secretmembers",
+        "/search/?q=secrettier",
         "/search/?q=finding",
         "/latest/",
         "/world/",
@@ -196,7 +234,7 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
             for path in elsewhere {
                 let (status, page) = get(&app, path, cookie).await;
                 assert!(status.is_success(), "{who} {path}: {status}");
-                for word in ["Members", "Paid"] {
+                for word in ["Members", "Paid", "Tier"] {
                     assert!(
                         !page.contains(&format!("Secret{word}")),
                         "round {round}: {path} gives {who} the {word} body:\n{page}"
@@ -228,5 +266,8 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
             );
         }
     }
-    assert_eq!(checked, 2 * 4 * (3 + elsewhere.len()));
+    assert_eq!(
+        checked,
+        2 * readers.len() * (articles.len() + elsewhere.len())
+    );
 }

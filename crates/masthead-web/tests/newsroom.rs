@@ -311,6 +311,7 @@ store_test!(
     the_bin_keeps_deleted_articles_restorable_and_the_list_searches,
     editors_write_static_pages,
     the_social_picture_can_differ_from_the_featured_one,
+    an_editor_keeps_a_story_for_the_members_of_chosen_tiers,
     behind_a_trusted_proxy_each_client_has_its_own_login_limit,
     variants_an_interrupted_run_left_unmade_are_finished,
     admins_take_away_and_give_back_a_leavers_access,
@@ -872,6 +873,87 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit(store: Arc<d
     direct.login("nobody@example.com", "wrong").await;
     let log = store.audit_log(PageRequest::numbered(1, 1)).await.unwrap();
     assert_eq!(log.items[0].ip, "198.51.100.99");
+}
+
+/// An article for the members of chosen tiers: the editor offers the paid tiers as
+/// boxes, refuses the choice without a tier, keeps the tiers chosen, and readers of
+/// other tiers meet the paywall.
+async fn an_editor_keeps_a_story_for_the_members_of_chosen_tiers(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let id = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Inside the port board",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let patron = masthead_testkit::fixtures::paid_tier(&*store, "patron").await;
+    let backer = masthead_testkit::fixtures::paid_tier(&*store, "backer").await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let app = app(store.clone());
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&ed.email, PASSWORD).await;
+    let page = editor.get(&format!("/newsroom/articles/{id}")).await;
+    for tier in [patron, backer] {
+        assert!(
+            page.body
+                .contains(&format!(r#"name="tiers" value="{tier}""#)),
+            "the editor offers tier {tier}"
+        );
+    }
+    assert!(
+        page.body.contains(r#"<option value="tiers">"#),
+        "{}",
+        page.body
+    );
+    let (author, world, patron_id) = (
+        f.author.id.to_string(),
+        f.world.id.to_string(),
+        patron.to_string(),
+    );
+    let mut fields = vec![
+        ("title", "Inside the port board"),
+        (
+            "body_markdown",
+            "Who sits on it.\n\n<!--more-->\n\nWhat they decided.",
+        ),
+        ("article_type", "news"),
+        ("visibility", "tiers"),
+        ("section", world.as_str()),
+        ("authors", author.as_str()),
+    ];
+    let r = editor
+        .post(&format!("/newsroom/articles/{id}"), &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("choose the tiers whose members may read it"),
+        "{}",
+        r.body
+    );
+    fields.push(("tiers", patron_id.as_str()));
+    let r = editor
+        .post(&format!("/newsroom/articles/{id}"), &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let saved = store.article(id).await.unwrap().unwrap();
+    assert_eq!(
+        (saved.visibility, saved.tiers),
+        (masthead_core::article::Visibility::Tiers, vec![patron])
+    );
+    let page = editor.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page
+        .body
+        .contains(&format!(r#"name="tiers" value="{patron}" checked"#)));
+    // A visitor meets the paywall: the part above the cut, not the rest.
+    let mut reader = Browser::new(&app, "198.51.100.1");
+    let article = reader.get("/world/inside-the-port-board/").await;
+    assert!(article.body.contains("Who sits on it."));
+    assert!(!article.body.contains("What they decided."));
 }
 
 async fn the_social_picture_can_differ_from_the_featured_one(store: Arc<dyn Store>) {

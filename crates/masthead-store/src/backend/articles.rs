@@ -169,7 +169,7 @@ impl masthead_core::store::ArticleStore for Store {
              custom_excerpt = $5, excerpt = $6, word_count = $7, featured_media_id = $8, featured_alt = $9, \
              featured_caption = $10, featured_credit = $11, section_id = $12, article_type = $13, \
              visibility = $14, meta_title = $15, meta_description = $16, social_image = $17, \
-             canonical_url = $18, updated_at = $19 WHERE id = $20",
+             canonical_url = $18, updated_at = $19, visible_tiers = $21 WHERE id = $20",
         )
         .bind(&content.title)
         .bind(&content.standfirst)
@@ -191,6 +191,7 @@ impl masthead_core::store::ArticleStore for Store {
         .bind(&content.seo.canonical_url)
         .bind(ts(updated_at))
         .bind(id.0)
+        .bind(to_json(&content.tiers)?)
         .execute(&mut *tx)
         .await
         .map_err(db_error("article"))?
@@ -732,13 +733,18 @@ async fn insert_articles(
     let mut ids = Vec::with_capacity(articles.len());
     let mut counts = CountDeltas::default();
     for chunk in articles.chunks(BATCH) {
+        let tiers = chunk
+            .iter()
+            .map(|a| to_json(&a.content.tiers))
+            .collect::<Result<Vec<String>>>()?;
         let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO articles (slug, title, standfirst, body_markdown, body_html, custom_excerpt, \
              excerpt, word_count, featured_media_id, featured_alt, featured_caption, featured_credit, \
-             section_id, article_type, status, visibility, meta_title, meta_description, social_image, \
-             canonical_url, created_at, updated_at, published_at, scheduled_at) ",
+             section_id, article_type, status, visibility, visible_tiers, meta_title, \
+             meta_description, social_image, canonical_url, created_at, updated_at, published_at, \
+             scheduled_at) ",
         );
-        qb.push_values(chunk, |mut b, a| {
+        qb.push_values(chunk.iter().zip(tiers), |mut b, (a, tiers)| {
             let c = &a.content;
             let image = c.featured_image.as_ref();
             b.push_bind(a.slug.as_str())
@@ -757,6 +763,7 @@ async fn insert_articles(
                 .push_bind(c.article_type.as_str())
                 .push_bind(a.status.as_str())
                 .push_bind(c.visibility.as_str())
+                .push_bind(tiers)
                 .push_bind(c.seo.meta_title.as_str())
                 .push_bind(c.seo.meta_description.as_str())
                 .push_bind(c.seo.social_image.as_str())

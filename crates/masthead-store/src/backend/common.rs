@@ -23,7 +23,8 @@ pub(super) const ARTICLE_COLUMNS: &str =
     "a.id, a.slug, a.title, a.standfirst, a.body_markdown, a.body_html, \
      a.custom_excerpt, a.excerpt, a.word_count, a.featured_media_id, a.featured_alt, \
      a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
-     s.slug AS section_slug, a.article_type, a.status, a.visibility, a.meta_title, \
+     s.slug AS section_slug, a.article_type, a.status, a.visibility, a.visible_tiers, \
+     a.meta_title, \
      a.meta_description, a.social_image, a.canonical_url, a.created_at, a.updated_at, \
      a.published_at, a.scheduled_at, a.comment_count AS approved_comments, a.comments_open \
      FROM articles a LEFT JOIN sections s ON s.id = a.section_id";

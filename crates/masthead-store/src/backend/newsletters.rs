@@ -101,8 +101,8 @@ impl masthead_core::store::NewsletterStore for Store {
         send.validate()?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO newsletter_sends (newsletter, article_id, visibility, segment, subject, \
-             letter, status, queued_by, queued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id",
+             letter, status, queued_by, queued_at, tiers) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&send.newsletter)
         .bind(send.article.0)
@@ -113,6 +113,7 @@ impl masthead_core::store::NewsletterStore for Store {
         .bind(SendStatus::Preparing.as_str())
         .bind(&send.queued_by)
         .bind(ts(send.queued_at))
+        .bind(to_json(&send.tiers)?)
         .fetch_one(&self.pool)
         .await
         .map_err(db_error("newsletter send"))?;
@@ -162,7 +163,7 @@ impl masthead_core::store::NewsletterStore for Store {
     ) -> Result<Option<TakenSend>> {
         let mut tx = self.begin().await?;
         let row: Option<TakenSendRow> = sqlx::query_as(&format!(
-            "SELECT id, newsletter, visibility, segment, status, letter, sender \
+            "SELECT id, newsletter, visibility, tiers, segment, status, letter, sender \
              FROM newsletter_sends \
              WHERE status <> 'sent' AND (lease_until IS NULL OR lease_until < $1) \
              ORDER BY id LIMIT 1{FOR_UPDATE}"

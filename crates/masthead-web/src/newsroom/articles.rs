@@ -14,7 +14,7 @@ use masthead_core::article::{
     reading_time_minutes, Article, ArticleContent, ArticleType, CorrectionKind, FeaturedImage, Seo,
     Source, Status, Visibility,
 };
-use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId};
+use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId, TierId};
 use masthead_core::people::{Person, Role};
 use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
 use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest};
@@ -900,21 +900,7 @@ fn field_errors(errors: Vec<masthead_core::FieldError>) -> Vec<FieldErrorView> {
 
 /// What the editor edits, from a stored article.
 pub(super) fn content_of(a: &Article) -> ArticleContent {
-    ArticleContent {
-        title: a.title.clone(),
-        standfirst: a.standfirst.clone(),
-        body_markdown: a.body_markdown.clone(),
-        custom_excerpt: a.custom_excerpt.clone(),
-        featured_image: a.featured_image.clone(),
-        section_id: a.section.as_ref().map(|s| s.id),
-        tags: a.tags.iter().map(|t| t.name.clone()).collect(),
-        authors: a.authors.iter().map(|p| p.id).collect(),
-        editors: a.editors.iter().map(|p| p.id).collect(),
-        article_type: a.article_type,
-        visibility: a.visibility,
-        seo: a.seo.clone(),
-        sources: a.sources.clone(),
-    }
+    a.content()
 }
 
 /// The content a form describes, or what is wrong with the form itself (values that
@@ -958,6 +944,19 @@ fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> 
         error("visibility", "choose who may read it from the list");
         Visibility::Public
     });
+    // The tier boxes are in the form whatever is chosen above them: they count only
+    // for an article for chosen tiers.
+    let tiers = if visibility == Visibility::Tiers {
+        all(fields, "tiers")
+            .map(|v| v.parse().map(TierId))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_else(|_| {
+                error("tiers", "choose tiers from the list");
+                Vec::new()
+            })
+    } else {
+        Vec::new()
+    };
     let featured_image = match one(fields, "featured_media_id") {
         "" => None,
         text => match text.parse() {
@@ -988,6 +987,7 @@ fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> 
         editors,
         article_type,
         visibility,
+        tiers,
         seo: Seo {
             meta_title: one(fields, "meta_title").trim().to_owned(),
             meta_description: one(fields, "meta_description").trim().to_owned(),
@@ -1221,6 +1221,14 @@ async fn editor(
         visibilities: Visibility::ALL
             .iter()
             .map(|v| Choice::new(v.as_str(), v.label(), *v == content.visibility))
+            .collect(),
+        tiers: state
+            .store
+            .tiers(false)
+            .await?
+            .into_iter()
+            .filter(|t| t.paid)
+            .map(|t| Choice::new(t.id.0, t.name, content.tiers.contains(&t.id)))
             .collect(),
         authors: people
             .iter()

@@ -212,6 +212,7 @@ async fn queue(state: &AppState, person: &Person, form: &SendForm) -> Result<Str
             newsletter: newsletter.slug.clone(),
             article: article.id,
             visibility: article.visibility,
+            tiers: article.tiers.clone(),
             segment,
             letter,
             queued_by: person.name.clone(),

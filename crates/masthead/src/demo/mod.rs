@@ -485,6 +485,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             editors: people(&a.editors)?,
             article_type: a.article_type.parse().map_err(err)?,
             visibility: a.visibility.parse().map_err(err)?,
+            tiers: Vec::new(),
             seo: Default::default(),
             sources: a
                 .sources
