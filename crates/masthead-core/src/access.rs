@@ -1,11 +1,14 @@
 //! Who may read what. One rule, `can_read`, that every surface asks before a body
-//! reaches a reader: article pages, feeds, search, sitemaps, and the APIs.
+//! reaches a reader: article pages, feeds, search, sitemaps, and the APIs. On an
+//! article's own page, and only there, a visitor's `Meter` may also let them read a
+//! few members-only stories a month whole.
 
 use crate::article::{Article, Visibility};
-use crate::ids::TierId;
+use crate::ids::{ArticleId, TierId};
 use crate::member::Member;
 use crate::payments::Entitlement;
 use crate::people::Person;
+use chrono::{DateTime, Utc};
 
 /// Who is reading, as far as access is concerned.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +63,70 @@ pub fn can_read_visibility(reader: &Reader, visibility: Visibility, tiers: &[Tie
 /// Whether `reader` may read `article`'s whole body.
 pub fn can_read(reader: &Reader, article: &Article) -> bool {
     can_read_visibility(reader, article.visibility, &article.tiers)
+}
+
+/// A visitor's metered reading: the members-only stories they read whole this month.
+/// Kept in a cookie of theirs (`to_cookie`), not by us: clearing it starts the month
+/// again, as it would with any meter a browser keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meter {
+    /// "2026-12".
+    pub month: String,
+    pub read: Vec<ArticleId>,
+}
+
+impl Meter {
+    /// The meter a cookie holds at `now`: last month's, or one that cannot be read, is
+    /// an empty one for this month.
+    pub fn from_cookie(cookie: Option<&str>, now: DateTime<Utc>) -> Self {
+        let month = now.format("%Y-%m").to_string();
+        let read = cookie
+            .and_then(|c| c.split_once('.'))
+            .filter(|(m, _)| *m == month)
+            .map(|(_, ids)| {
+                ids.split('.')
+                    .filter_map(|id| id.parse().ok().map(ArticleId))
+                    .take(crate::site::MAX_FREE_ARTICLES as usize)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self { month, read }
+    }
+
+    /// The cookie's value: "2026-12.12.45".
+    pub fn to_cookie(&self) -> String {
+        std::iter::once(self.month.clone())
+            .chain(self.read.iter().map(|id| id.0.to_string()))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// Whether `article` is read whole on this meter, with `allowance` stories a month:
+    /// a members-only story read this month already, or a new one while some are left
+    /// (the meter after it, to keep). Anything else is for `can_read` alone.
+    pub fn admit(
+        &self,
+        article: ArticleId,
+        visibility: Visibility,
+        allowance: u32,
+    ) -> Option<Meter> {
+        if visibility != Visibility::Members || allowance == 0 {
+            return None;
+        }
+        if self.read.contains(&article) {
+            return Some(self.clone());
+        }
+        (self.read.len() < allowance as usize).then(|| {
+            let mut after = self.clone();
+            after.read.push(article);
+            after
+        })
+    }
+
+    /// Whether the visitor has read all they may this month.
+    pub fn spent(&self, allowance: u32) -> bool {
+        self.read.len() >= allowance as usize
+    }
 }
 
 #[cfg(test)]
@@ -124,5 +191,39 @@ mod tests {
         }
         // Every visibility is covered above.
         assert_eq!(Visibility::ALL.len(), 4);
+    }
+
+    #[test]
+    fn a_meter_lets_a_visitor_read_a_few_members_stories_a_month() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 4, 10, 0, 0).unwrap();
+        let members = Visibility::Members;
+        let fresh = Meter::from_cookie(None, now);
+        assert_eq!(fresh.to_cookie(), "2026-12");
+        // Two a month: the first two members' stories, again as often as they like,
+        // and no third.
+        let one = fresh.admit(ArticleId(7), members, 2).unwrap();
+        let two = one.admit(ArticleId(9), members, 2).unwrap();
+        assert_eq!(two.to_cookie(), "2026-12.7.9");
+        assert!(two.spent(2) && !one.spent(2));
+        assert_eq!(two.admit(ArticleId(7), members, 2), Some(two.clone()));
+        assert_eq!(two.admit(ArticleId(11), members, 2), None);
+        // Paid and tier stories are never metered; public ones need no meter; nor is
+        // anything metered when the publication allows none.
+        for v in [Visibility::Paid, Visibility::Tiers, Visibility::Public] {
+            assert_eq!(fresh.admit(ArticleId(5), v, 2), None, "{v}");
+        }
+        assert_eq!(fresh.admit(ArticleId(5), members, 0), None);
+        // The cookie comes back as it went; last month's, or junk, is a new month.
+        assert_eq!(Meter::from_cookie(Some("2026-12.7.9"), now), two);
+        for junk in ["2026-11.7.9", "", "x", "2026-12", "2026-12.a"] {
+            assert!(
+                Meter::from_cookie(Some(junk), now).read.is_empty(),
+                "{junk}"
+            );
+        }
+        assert_eq!(
+            Meter::from_cookie(Some("2026-12.x.3"), now).read,
+            [ArticleId(3)]
+        );
     }
 }

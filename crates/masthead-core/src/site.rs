@@ -38,7 +38,13 @@ pub struct Settings {
     pub newsletters: Vec<NewsletterOffer>,
     /// How members' new comments are treated.
     pub comments: crate::comment::Moderation,
+    /// How many members-only stories a visitor may read whole each month before they
+    /// are asked to join (`access::Meter`); 0: none.
+    pub free_articles: u32,
 }
+
+/// The most stories a month a publication may let visitors read free.
+pub const MAX_FREE_ARTICLES: u32 = 50;
 
 /// A newsletter members may sign up for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +130,7 @@ impl Default for Settings {
             policies: Policies::default(),
             newsletters: Vec::new(),
             comments: crate::comment::Moderation::default(),
+            free_articles: 0,
         }
     }
 }
@@ -135,6 +142,11 @@ impl Settings {
             !self.title.trim().is_empty(),
             "title",
             "the publication needs a name",
+        );
+        v.check(
+            self.free_articles <= MAX_FREE_ARTICLES,
+            "free_articles",
+            "let visitors read at most 50 members' stories a month",
         );
         v.check(
             !self.locale.is_empty() && self.locale.len() <= 35,

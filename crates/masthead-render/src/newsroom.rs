@@ -515,6 +515,8 @@ pub struct SettingsFields {
     pub newsletters: String,
     /// How members' new comments are treated, each way offered.
     pub comments: Vec<Choice>,
+    /// Members-only stories a visitor may read free each month.
+    pub free_articles: u32,
     pub support_url: String,
     pub favicon: String,
     pub touch_icon: String,

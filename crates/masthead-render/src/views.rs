@@ -546,6 +546,15 @@ pub struct ArticleView {
     pub staff: Option<StaffBar>,
     /// The article's sponsor (its own, else its section's).
     pub sponsor: Option<SponsorView>,
+    /// A visitor's metered reading of a members-only story.
+    pub meter: Option<MeterNote>,
+}
+
+/// How many of the month's free members-only stories a visitor has left.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MeterNote {
+    pub allowance: u32,
+    pub left: u32,
 }
 
 /// A sponsor as readers see it: the label that says how, its name, link and logo,

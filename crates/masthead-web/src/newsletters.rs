@@ -341,7 +341,9 @@ pub async fn compose(
     let whole_body = body(&masthead_render::markdown::without_cuts(&article.body_html));
     let cut_body = match masthead_render::markdown::teaser_html(&article.body_html) {
         Some(above) => body(above),
-        None => format!("<p>{}</p>", masthead_render::escape_text(article.summary())),
+        // No cut: the excerpt, unless it only says what the dek above it says.
+        None if article.excerpt.trim() == article.standfirst.trim() => String::new(),
+        None => format!("<p>{}</p>", masthead_render::escape_text(&article.excerpt)),
     };
     let rest_for = match article.visibility {
         Visibility::Paid => "paying subscribers",

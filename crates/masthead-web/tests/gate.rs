@@ -21,7 +21,10 @@ use std::sync::Arc;
 
 mod support;
 
-store_test!(no_path_gives_a_gated_body_to_a_reader_without_access);
+store_test!(
+    no_path_gives_a_gated_body_to_a_reader_without_access,
+    a_visitor_reads_a_few_members_stories_a_month,
+);
 
 /// A published article of `visibility` whose body has a preview cut: what is above
 /// it is `TEASER-…`, what is below `SECRET-…`.
@@ -270,4 +273,67 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         checked,
         2 * readers.len() * (articles.len() + elsewhere.len())
     );
+}
+
+/// The meter, the one way past the gate that is not `can_read`: with two free stories
+/// a month, a visitor reads two members-only stories whole (again as often as they
+/// like), then meets the wall; paid stories are never free; each visitor has their
+/// own meter, and no metered page is ever stored for anyone else.
+async fn a_visitor_reads_a_few_members_stories_a_month(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    for (title, word) in [
+        ("First note", "One"),
+        ("Second note", "Two"),
+        ("Third note", "Three"),
+    ] {
+        gated(&store, &f, title, Visibility::Members, vec![], word).await;
+    }
+    gated(&store, &f, "Paid probe", Visibility::Paid, vec![], "Paid").await;
+    let mut settings = store.settings().await.unwrap();
+    settings.free_articles = 2;
+    store.save_settings(&settings).await.unwrap();
+    let app = masthead_web::router(support::state(store.clone(), "https://news.example"));
+    let mut visitor =
+        masthead_testkit::browser::Browser::new(&app, "198.51.100.7", "https://news.example");
+    let read = |page: &masthead_testkit::browser::Reply, word: &str| {
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("Teaser{word}")));
+        page.body.contains(&format!("Secret{word}"))
+    };
+    let first = visitor.get("/world/first-note/").await;
+    assert!(read(&first, "One"), "the first free story is whole");
+    assert_eq!(
+        first.headers.get("cache-control").unwrap(),
+        "private, no-store"
+    );
+    assert!(first.body.contains("1 left this month"), "{}", first.body);
+    assert!(read(&visitor.get("/world/second-note/").await, "Two"));
+    let third = visitor.get("/world/third-note/").await;
+    assert!(!read(&third, "Three"), "the third is past the meter");
+    assert!(third
+        .body
+        .contains("You have read your 2 free members' stories this month."));
+    assert!(
+        read(&visitor.get("/world/first-note/").await, "One"),
+        "read again"
+    );
+    assert!(
+        !read(&visitor.get("/world/paid-probe/").await, "Paid"),
+        "never metered"
+    );
+    // Another visitor has a meter of their own: the third story is their first, and
+    // what the first visitor was shown was kept for no one.
+    let mut other =
+        masthead_testkit::browser::Browser::new(&app, "198.51.100.8", "https://news.example");
+    assert!(read(&other.get("/world/third-note/").await, "Three"));
+    let (_, anonymous) = get(&app, "/world/third-note/", "").await;
+    assert!(
+        anonymous.contains("SecretThree"),
+        "a cookieless visitor's first"
+    );
+    // No meter: the wall for everyone.
+    settings.free_articles = 0;
+    store.save_settings(&settings).await.unwrap();
+    let (_, walled) = get(&app, "/world/first-note/", "").await;
+    assert!(walled.contains("TeaserOne") && !walled.contains("SecretOne"));
 }

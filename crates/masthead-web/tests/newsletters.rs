@@ -157,6 +157,16 @@ async fn an_editor_sends_an_article_and_each_subscriber_gets_one_letter() {
     let sender = tokio::spawn(masthead_web::newsletters::run(state.clone()));
     let mut editor = editor(&app, &*store, &f).await;
 
+    // The editor's "Send as a newsletter" preselects the article.
+    let form = editor
+        .get(&format!("/newsroom/newsletters?article={article}"))
+        .await;
+    assert!(
+        form.body
+            .contains(&format!(r#"<option value="{article}" selected>"#)),
+        "{}",
+        form.body
+    );
     // Refused with words, and nothing queued: no such newsletter, no article.
     let page = "/newsroom/newsletters";
     let refused = editor

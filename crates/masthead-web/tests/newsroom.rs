@@ -3803,6 +3803,42 @@ async fn admins_run_the_settings_and_the_roles(store: Arc<dyn Store>) {
     assert!(audit_page
         .body
         .contains("Cara: contributor → administrator"));
+    assert_eq!(
+        store.settings().await.unwrap().free_articles,
+        0,
+        "absent from the form: as before"
+    );
+    // The meter: a number of free stories, within bounds.
+    let free = |n: &'static str| {
+        [
+            ("title", "The Harbour Herald"),
+            ("locale", "en-GB"),
+            ("timezone", "Europe/London"),
+            ("free_articles", n),
+        ]
+    };
+    for (n, status) in [
+        ("three", StatusCode::UNPROCESSABLE_ENTITY),
+        ("51", StatusCode::UNPROCESSABLE_ENTITY),
+        ("3", StatusCode::SEE_OTHER),
+    ] {
+        let r = admin.post("/newsroom/settings", &free(n)).await;
+        assert_eq!(r.status, status, "{n}: {}", r.body);
+    }
+    assert_eq!(store.settings().await.unwrap().free_articles, 3);
+    let page = admin.get("/newsroom/settings").await;
+    assert!(page
+        .body
+        .contains(r#"name="free_articles" type="number" min="0" max="50" value="3""#));
+    let last = store
+        .audit_log(masthead_core::store::PageRequest::numbered(1, 1))
+        .await
+        .unwrap();
+    assert!(
+        last.items[0].target.contains("free stories"),
+        "{}",
+        last.items[0].target
+    );
 }
 
 /// A published article by `author` with a reader's comment awaiting moderation.

@@ -72,6 +72,7 @@ fn fields_of(s: &Settings, pages: &[StaticPage]) -> SettingsFields {
             .iter()
             .map(|m| Choice::new(m.as_str(), m.label(), *m == s.comments))
             .collect(),
+        free_articles: s.free_articles,
     }
 }
 
@@ -147,6 +148,8 @@ pub struct SettingsForm {
     newsletters: String,
     /// How members' comments are treated; absent: as before.
     comments: Option<String>,
+    /// Members-only stories a visitor may read free a month; absent: as before.
+    free_articles: Option<String>,
     #[serde(default)]
     favicon: String,
     #[serde(default)]
@@ -227,6 +230,16 @@ pub async fn save_settings(
             Some(word) => word.parse()?,
             None => before.comments,
         },
+        free_articles: match form.free_articles.as_deref().map(str::trim) {
+            None => before.free_articles,
+            Some("") => 0,
+            Some(n) => n.parse().map_err(|_| {
+                masthead_core::Error::invalid(
+                    "free_articles",
+                    "give the number of free stories as a whole number, 0 for none",
+                )
+            })?,
+        },
         policies: {
             let link = |field: &str| {
                 form.policies
@@ -277,6 +290,9 @@ pub async fn save_settings(
         ),
         ("social picture", before.social_image != after.social_image),
         ("policies", before.policies != after.policies),
+        ("newsletters", before.newsletters != after.newsletters),
+        ("comments", before.comments != after.comments),
+        ("free stories", before.free_articles != after.free_articles),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

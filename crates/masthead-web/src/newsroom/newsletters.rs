@@ -86,7 +86,7 @@ async fn page(
     let site = state.site.get(&*state.store).await?;
     let zone = site.settings.zone();
     let offered = &site.settings.newsletters;
-    let articles = state
+    let mut articles: Vec<(i64, String)> = state
         .store
         .list_articles(&ArticleQuery::published(
             ArticleFilter::All,
@@ -97,6 +97,16 @@ async fn page(
         .into_iter()
         .map(|a| (a.id.0, a.title))
         .collect();
+    // The article the editor came from ("Send as a newsletter"), however old.
+    if let Ok(chosen) = form.article.trim().parse::<i64>() {
+        if !articles.iter().any(|(id, _)| *id == chosen) {
+            if let Some(a) = state.store.article(ArticleId(chosen)).await? {
+                if a.is_live() {
+                    articles.insert(0, (a.id.0, a.title));
+                }
+            }
+        }
+    }
     let name_of = |slug: &str| {
         offered
             .iter()

@@ -15,12 +15,14 @@ use masthead_core::comment::{CommentPage, CommentSort, THREADS_PER_PAGE};
 use masthead_core::store::PageRequest;
 use masthead_render::structured;
 use masthead_render::views::{
-    media_src, ArticleBody, ArticleView, CommentView, DiscussionView, PageView, ShareLink,
-    SortLink, StaffBar, StoryView,
+    media_src, ArticleBody, ArticleView, CommentView, DiscussionView, MeterNote, PageView,
+    ShareLink, SortLink, StaffBar, StoryView,
 };
 
 /// Related stories shown under an article.
 const RELATED: u32 = 4;
+/// The visitor's metered reading (`access::Meter`), sent to the whole site.
+pub const METER_COOKIE: &str = "masthead_meter";
 
 /// Which page of an article's comments, in which order: `?sort=top&page=2`.
 #[derive(serde::Deserialize)]
@@ -32,6 +34,7 @@ pub struct DiscussionQuery {
 pub async fn show(
     State(state): State<AppState>,
     Reader(reader): Reader,
+    headers: axum::http::HeaderMap,
     address: Address,
     Query(asked): Query<DiscussionQuery>,
     Segments((section, slug), _): Segments<(String, String), NoPage>,
@@ -68,7 +71,21 @@ pub async fn show(
             return Ok(response);
         }
     }
-    render(&state, &article, Showing::Published(&reader), (sort, page)).await
+    // A visitor may read a few members-only stories a month whole, if the
+    // publication allows it: their meter decides, on this page only.
+    let allowance = state.site.get(&*state.store).await?.settings.free_articles;
+    let meter = (reader.is_anonymous()
+        && article.visibility == masthead_core::article::Visibility::Members
+        && allowance > 0)
+        .then(|| {
+            let cookie = crate::secrets::cookie(&headers, METER_COOKIE);
+            access::Meter::from_cookie(cookie.as_deref(), chrono::Utc::now())
+        });
+    let showing = match &meter {
+        Some(meter) => Showing::Metered(meter, allowance),
+        None => Showing::Published(&reader),
+    };
+    render(&state, &article, showing, (sort, page)).await
 }
 
 /// How an article page is being shown.
@@ -80,6 +97,9 @@ pub(crate) enum Showing<'r> {
     /// Through a secret preview link, whatever its status: whole (even when gated),
     /// marked as a preview, never indexed or cached.
     Preview,
+    /// A members-only story at its address, to a visitor with this meter and this
+    /// many free stories a month: made for them alone.
+    Metered(&'r access::Meter, u32),
 }
 
 /// A secret preview link: the article as readers will see it, before it is public.
@@ -112,11 +132,26 @@ pub(crate) async fn render(
     // left out of the page, not hidden in it.
     // A preview link shows a draft whole (it is how the newsroom shares one before it
     // is out), but once the article is published its link is no way around the gate.
+    let mut admitted = None;
     let readable = match showing {
         Showing::Published(reader) => access::can_read(reader, article),
         Showing::Preview => {
             !article.is_live() || access::can_read(&crate::reader::current(), article)
         }
+        Showing::Metered(meter, allowance) => {
+            admitted = meter.admit(article.id, article.visibility, allowance);
+            admitted.is_some()
+        }
+    };
+    let meter_note = match showing {
+        Showing::Metered(meter, allowance) => {
+            let read = admitted.as_ref().unwrap_or(meter).read.len();
+            Some(MeterNote {
+                allowance,
+                left: allowance.saturating_sub(u32::try_from(read).unwrap_or(u32::MAX)),
+            })
+        }
+        Showing::Published(_) | Showing::Preview => None,
     };
     let canonical = article.path();
     // The featured image and the related stories' pictures, in one call.
@@ -173,7 +208,7 @@ pub(crate) async fn render(
     // Staff reading the site get a way into the newsroom's editor.
     let staff = match showing {
         Showing::Published(reader) => reader.staff(),
-        Showing::Preview => None,
+        Showing::Preview | Showing::Metered(..) => None,
     };
     let zone = chrome.zone;
     let discussion = discussion(state, article, showing, comments, zone).await?;
@@ -196,7 +231,31 @@ pub(crate) async fn render(
             edit_url: format!("/newsroom/articles/{}", article.id.0),
         }),
         sponsor,
+        meter: meter_note,
     };
+    if let Showing::Metered(..) = showing {
+        // A visitor's own reading: never stored, by anyone; what they read whole is
+        // counted in their meter.
+        let mut response = Html(state.theme.render("article.html", &view)?).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+        if let Some(meter) = admitted {
+            headers.insert(
+                axum::http::header::SET_COOKIE,
+                crate::secrets::set_cookie(
+                    METER_COOKIE,
+                    Some(&meter.to_cookie()),
+                    "/",
+                    Some(35),
+                    state.base_url.starts_with("https://"),
+                ),
+            );
+        }
+        return Ok(counts_as_read(response, article.id));
+    }
     if showing == Showing::Preview || staff.is_some() {
         // Made for one reader: a preview link can be ended and shows what is not
         // public; a staff member's page is theirs. Never stored, by anyone.
@@ -230,14 +289,14 @@ async fn discussion(
 ) -> Result<DiscussionView, WebError> {
     let member = match showing {
         Showing::Published(reader) => reader.member().map(|m| m.id),
-        Showing::Preview => None,
+        Showing::Preview | Showing::Metered(..) => None,
     };
     let needs_name = match showing {
         Showing::Published(reader) => match reader.member() {
             Some(m) => crate::chrome::needs_name(state, m).await?,
             None => false,
         },
-        Showing::Preview => false,
+        Showing::Preview | Showing::Metered(..) => false,
     };
     let request = PageRequest::numbered(number, THREADS_PER_PAGE);
     // Nothing to show anyone but a member, who may have comments waiting.
