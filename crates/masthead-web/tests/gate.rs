@@ -9,12 +9,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use masthead_core::article::Visibility;
 use masthead_core::member::NewMember;
-use masthead_core::payments::{CheckoutOutcome, Purpose, SubscriptionState, SubscriptionStatus};
 use masthead_core::store::Store;
-use masthead_core::tier::Cadence;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
 use masthead_testkit::store_test;
 use std::sync::Arc;
@@ -61,39 +59,7 @@ async fn member_cookie(store: &Arc<dyn Store>, email: &str, pays_for: Option<&st
         .unwrap();
     if let Some(slug) = pays_for {
         let tier = store.tier_by_slug(slug).await.unwrap().unwrap();
-        let now = Utc::now();
-        store
-            .apply_checkout(
-                &CheckoutOutcome {
-                    reference: format!("cs_{}", member.id.0),
-                    paid: true,
-                    purpose: Purpose::Membership,
-                    member: Some(member.id),
-                    claim: String::new(),
-                    customer: format!("cus_{}", member.id.0),
-                    email: email.into(),
-                    name: String::new(),
-                    subscription: Some(SubscriptionState {
-                        reference: format!("sub_{}", member.id.0),
-                        customer: format!("cus_{}", member.id.0),
-                        member: Some(member.id),
-                        purpose: Purpose::Membership,
-                        tier: Some(tier.id),
-                        cadence: Cadence::Month,
-                        amount: 800,
-                        currency: "USD".into(),
-                        status: SubscriptionStatus::Active,
-                        period_start: now,
-                        period_end: now + Duration::days(30),
-                        cancel_at_period_end: false,
-                        observed_at: now,
-                    }),
-                    gift: None,
-                },
-                now,
-            )
-            .await
-            .unwrap();
+        fixtures::pays(&**store, member.id, tier.id, Utc::now()).await;
     }
     let opened = masthead_web::reader::open_member_session(&**store, member.id, "", "", Utc::now())
         .await
