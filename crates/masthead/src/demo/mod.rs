@@ -223,6 +223,9 @@ struct ArticleEntry {
     #[serde(rename = "type")]
     article_type: String,
     visibility: String,
+    /// For visibility "tiers": the tiers' slugs.
+    #[serde(default)]
+    tiers: Vec<String>,
     /// Hours before the demo starts that it was published.
     hours_ago: i64,
     /// "published" (default), "scheduled" (goes out two minutes after the demo starts),
@@ -396,6 +399,26 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         members.insert(m.name.clone(), member.id);
     }
 
+    // Tiers first: a story may be for the members of some of them.
+    for t in &demo.tiers {
+        let price = |field, text| masthead_core::tier::parse_price(field, text, &t.currency);
+        let tier = masthead_core::tier::TierInput {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            paid: true,
+            currency: t.currency.clone(),
+            monthly_price: price("monthly", &t.monthly)?,
+            yearly_price: price("yearly", &t.yearly)?,
+            trial_days: t.trial_days,
+            benefits: t.benefits.clone(),
+            public: true,
+        };
+        store
+            .create_tier(&tier, now - Duration::days(30))
+            .await
+            .map_err(|e| anyhow!("demo tier {:?}: {e}", t.name))?;
+    }
     let renderer = MarkdownRenderer::default();
     // Every article's picture, drawn and encoded a few at a time (one per core).
     let drawn = draw_pictures(&demo, &sections, &image_dir).await?;
@@ -485,7 +508,17 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             editors: people(&a.editors)?,
             article_type: a.article_type.parse().map_err(err)?,
             visibility: a.visibility.parse().map_err(err)?,
-            tiers: Vec::new(),
+            tiers: {
+                let mut ids = Vec::new();
+                for slug in &a.tiers {
+                    let tier = store
+                        .tier_by_slug(slug)
+                        .await?
+                        .ok_or_else(|| anyhow!("demo article {:?}: no tier {slug:?}", a.title))?;
+                    ids.push(tier.id);
+                }
+                ids
+            },
             seo: Default::default(),
             sources: a
                 .sources
@@ -548,25 +581,6 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         for c in &a.comments {
             add_comment(store, &members, article.id, c, None, start, &mut minute).await?;
         }
-    }
-    for t in &demo.tiers {
-        let price = |field, text| masthead_core::tier::parse_price(field, text, &t.currency);
-        let tier = masthead_core::tier::TierInput {
-            slug: t.slug.clone(),
-            name: t.name.clone(),
-            description: t.description.clone(),
-            paid: true,
-            currency: t.currency.clone(),
-            monthly_price: price("monthly", &t.monthly)?,
-            yearly_price: price("yearly", &t.yearly)?,
-            trial_days: t.trial_days,
-            benefits: t.benefits.clone(),
-            public: true,
-        };
-        store
-            .create_tier(&tier, now - Duration::days(30))
-            .await
-            .map_err(|e| anyhow!("demo tier {:?}: {e}", t.name))?;
     }
     for o in &demo.offers {
         let tier = store
