@@ -363,6 +363,14 @@ async fn an_editor_sends_an_article_and_each_subscriber_gets_one_letter() {
         .0,
         StatusCode::UNAUTHORIZED
     );
+    // A site without the secret configured takes no reports at all.
+    let unconfigured = masthead_web::router(support::state(store.clone(), BASE));
+    assert_eq!(
+        post(&unconfigured, "/webhooks/mail", &[json], &report)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     let bearer = format!("Bearer {SECRET}");
     let auth = ("authorization", bearer.as_str());
     assert_eq!(
