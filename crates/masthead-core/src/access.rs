@@ -122,11 +122,6 @@ impl Meter {
             after
         })
     }
-
-    /// Whether the visitor has read all they may this month.
-    pub fn spent(&self, allowance: u32) -> bool {
-        self.read.len() >= allowance as usize
-    }
 }
 
 #[cfg(test)]
@@ -204,7 +199,6 @@ mod tests {
         let one = fresh.admit(ArticleId(7), members, 2).unwrap();
         let two = one.admit(ArticleId(9), members, 2).unwrap();
         assert_eq!(two.to_cookie(), "2026-12.7.9");
-        assert!(two.spent(2) && !one.spent(2));
         assert_eq!(two.admit(ArticleId(7), members, 2), Some(two.clone()));
         assert_eq!(two.admit(ArticleId(11), members, 2), None);
         // Paid and tier stories are never metered; public ones need no meter; nor is

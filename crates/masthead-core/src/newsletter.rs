@@ -77,13 +77,6 @@ word_enum!(
     }
 );
 
-impl SendStatus {
-    /// Whether some node still has work to do on it.
-    pub fn unfinished(self) -> bool {
-        !matches!(self, SendStatus::Sent)
-    }
-}
-
 word_enum!(
     /// What became of one recipient's letter.
     DeliveryStatus {

@@ -139,6 +139,12 @@ pub fn page_query(query: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct SentQuery(pub String);
 
+/// On a request the cache turned from HEAD into GET (see `Cached`): a handler whose
+/// answer leaves a trace (a meter's cookie) leaves none for a HEAD, which reads
+/// nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct SentAsHead;
+
 /// The cache key of a request: its path and its page query.
 fn cache_key(uri: &Uri) -> String {
     let path = uri.path();
@@ -691,6 +697,7 @@ where
             // Rendered as GET: the page made is whole, fit to store; the answer then
             // leaves the body out.
             *request.method_mut() = Method::GET;
+            request.extensions_mut().insert(SentAsHead);
         }
         // Take the ready service and leave a fresh clone, as tower asks.
         let clone = self.inner.clone();

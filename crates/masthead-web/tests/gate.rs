@@ -273,6 +273,22 @@ async fn a_visitor_reads_a_few_members_stories_a_month(store: Arc<dyn Store>) {
         "private, no-store"
     );
     assert!(first.body.contains("1 left this month"), "{}", first.body);
+    // A HEAD (a link checker, a prefetch) reads nothing and spends nothing.
+    let head = visitor
+        .send(axum::http::Method::HEAD, "/world/second-note/", &[], &[])
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(
+        head.headers.get("set-cookie").is_none(),
+        "{:?}",
+        head.headers
+    );
+    assert_eq!(
+        visitor
+            .cookie("masthead_meter")
+            .map(|c| c.split('.').count()),
+        Some(2)
+    );
     assert!(read(&visitor.get("/world/second-note/").await, "Two"));
     let third = visitor.get("/world/third-note/").await;
     assert!(!read(&third, "Three"), "the third is past the meter");

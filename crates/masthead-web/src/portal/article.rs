@@ -35,6 +35,7 @@ pub async fn show(
     State(state): State<AppState>,
     Reader(reader): Reader,
     headers: axum::http::HeaderMap,
+    head: Option<axum::Extension<crate::cache::SentAsHead>>,
     address: Address,
     Query(asked): Query<DiscussionQuery>,
     Segments((section, slug), _): Segments<(String, String), NoPage>,
@@ -81,7 +82,9 @@ pub async fn show(
             let cookie = crate::secrets::cookie(&headers, METER_COOKIE);
             access::Meter::from_cookie(cookie.as_deref(), chrono::Utc::now())
         });
+    // A HEAD reads nothing: it is answered as the GET would be, and counts nothing.
     let showing = match &meter {
+        Some(meter) if head.is_some() => Showing::Metered(meter, 0),
         Some(meter) => Showing::Metered(meter, allowance),
         None => Showing::Published(&reader),
     };
