@@ -236,9 +236,12 @@ pub(crate) async fn render(
         sponsor,
         meter: meter_note,
     };
-    if let Showing::Metered(..) = showing {
-        // A visitor's own reading: never stored, by anyone; what they read whole is
-        // counted in their meter.
+    // A page made for one reader is never stored, by anyone: a preview link can be
+    // ended and shows what is not public; a staff member's page is theirs; a
+    // visitor's metered reading is theirs, and what they read whole is counted in
+    // their meter.
+    let metered = matches!(showing, Showing::Metered(..));
+    if metered || showing == Showing::Preview || staff.is_some() {
         let mut response = Html(state.theme.render("article.html", &view)?).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -257,17 +260,11 @@ pub(crate) async fn render(
                 ),
             );
         }
-        return Ok(counts_as_read(response, article.id));
-    }
-    if showing == Showing::Preview || staff.is_some() {
-        // Made for one reader: a preview link can be ended and shows what is not
-        // public; a staff member's page is theirs. Never stored, by anyone.
-        let mut response = Html(state.theme.render("article.html", &view)?).into_response();
-        response.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("private, no-store"),
-        );
-        return Ok(response);
+        return Ok(if metered {
+            counts_as_read(response, article.id)
+        } else {
+            response
+        });
     }
     // The article itself, then the related stories shown, so that editing or
     // unpublishing one of them also refreshes this page; and every picture shown, so
