@@ -1,6 +1,7 @@
 //! Articles: the newsroom's unit of work, from first draft to published story.
 
-use crate::error::{Result, Validator};
+use crate::document::{stored_body, Document};
+use crate::error::{Error, Result, Validator};
 use crate::ids::{ArticleId, CorrectionId, MediaId, PersonId, SectionId, TagId, TierId};
 use crate::site::{is_link, is_web_address};
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ use std::str::FromStr;
 pub const MAX_TAGS: usize = 50;
 
 /// A writer's preview cut in stored body HTML (written in Markdown as `<!--more-->`;
-/// see `masthead_render::markdown::CUT_MARKERS`): where what readers without access
+/// see `masthead_render::body::CUT_MARKERS`): where what readers without access
 /// see of a gated body ends.
 pub const PREVIEW_CUT_HTML: &str = r#"<hr class="preview-cut">"#;
 
@@ -186,8 +187,13 @@ pub struct Article {
     pub title: String,
     /// The dek: one or two sentences under the headline.
     pub standfirst: String,
+    /// The body's Markdown rendition (`Document::to_markdown`), kept beside the
+    /// document for tools and exports; the body itself before the document format.
     pub body_markdown: String,
-    /// Sanitized HTML rendered from `body_markdown` when it was saved.
+    /// The body as stored (`Document` as JSON); none for bodies last saved before the
+    /// document format, which are read from their Markdown (see `document`).
+    pub body_document: Option<String>,
+    /// Sanitized HTML rendered from the body when it was saved.
     pub body_html: String,
     /// The excerpt shown in lists: the custom one, or one generated from the body.
     pub excerpt: String,
@@ -253,12 +259,17 @@ impl Article {
         article_path(self.section.as_ref().map(|s| s.slug.as_str()), &self.slug)
     }
 
+    /// The body as a document (read when asked for: reader pages need only its HTML).
+    pub fn document(&self) -> Document {
+        stored_body(self.body_document.as_deref(), &self.body_markdown)
+    }
+
     /// The editable content, as a writer last saved it.
     pub fn content(&self) -> ArticleContent {
         ArticleContent {
             title: self.title.clone(),
             standfirst: self.standfirst.clone(),
-            body_markdown: self.body_markdown.clone(),
+            body: self.document(),
             custom_excerpt: self.custom_excerpt.clone(),
             featured_image: self.featured_image.clone(),
             section_id: self.section.as_ref().map(|s| s.id),
@@ -337,7 +348,13 @@ pub struct RenderedBody {
 pub struct ArticleContent {
     pub title: String,
     pub standfirst: String,
-    pub body_markdown: String,
+    /// Read from revisions saved before the document format too, whose body was
+    /// Markdown under this older name.
+    #[serde(
+        alias = "body_markdown",
+        deserialize_with = "crate::document::stored_or_markdown"
+    )]
+    pub body: Document,
     /// Empty means "generated from the body".
     pub custom_excerpt: String,
     pub featured_image: Option<FeaturedImage>,
@@ -356,11 +373,12 @@ pub struct ArticleContent {
 }
 
 impl ArticleContent {
-    pub fn new(title: impl Into<String>, body_markdown: impl Into<String>) -> Self {
+    /// Content with a body written in Markdown.
+    pub fn new(title: impl Into<String>, body_markdown: impl AsRef<str>) -> Self {
         Self {
             title: title.into(),
             standfirst: String::new(),
-            body_markdown: body_markdown.into(),
+            body: Document::from_markdown(body_markdown.as_ref()),
             custom_excerpt: String::new(),
             featured_image: None,
             section_id: None,
@@ -455,6 +473,9 @@ impl ArticleContent {
             "authors",
             "an author is listed twice",
         );
+        if let Err(Error::Invalid(errors)) = self.body.validate("body") {
+            errors.into_iter().for_each(|e| v.push(e));
+        }
         v.finish()
     }
 }

@@ -9,6 +9,7 @@ pub mod article;
 pub mod auth;
 pub mod change;
 pub mod comment;
+pub mod document;
 pub mod error;
 pub mod ids;
 pub mod media;

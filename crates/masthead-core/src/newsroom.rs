@@ -6,6 +6,7 @@ use crate::article::{
     article_path, ArticleContent, CorrectionKind, NewArticle, PathMove, RenderedBody, Status,
 };
 use crate::auth::{AuditAction, NewAuditEntry};
+use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, PageId};
 use crate::page::{PageContent, StaticPage};
@@ -19,7 +20,7 @@ use std::sync::Arc;
 /// nesting budget). A body it cannot render within them is `Invalid`.
 #[async_trait::async_trait]
 pub trait BodyRenderer: Send + Sync {
-    async fn render(&self, markdown: &str, custom_excerpt: &str) -> Result<RenderedBody>;
+    async fn render(&self, body: &Document, custom_excerpt: &str) -> Result<RenderedBody>;
 }
 
 /// How many numbered alternatives of a slug to try before giving up.
@@ -71,7 +72,7 @@ impl Newsroom {
 
     pub async fn render(&self, content: &ArticleContent) -> Result<RenderedBody> {
         self.renderer
-            .render(&content.body_markdown, &content.custom_excerpt)
+            .render(&content.body, &content.custom_excerpt)
             .await
     }
 
@@ -86,6 +87,7 @@ impl Newsroom {
             content.authors.push(actor.person);
         }
         workflow::check_credits(actor, Credits::NONE, credits(&content))?;
+        workflow::check_raw_html(actor, &Document::default(), &content.body)?;
         content.validate()?;
         let slug = self.free_slug(&content.title).await?;
         let article = NewArticle {
@@ -153,6 +155,7 @@ impl Newsroom {
             editors: &editors,
         };
         workflow::check_credits(actor, before, credits(&content))?;
+        workflow::check_raw_html(actor, &article.document(), &content.body)?;
         content.validate()?;
         let moved = if content.section_id != article.section.as_ref().map(|s| s.id)
             && workflow::slug_change_needs_redirect(subject)
@@ -338,7 +341,7 @@ impl Newsroom {
         now: DateTime<Utc>,
     ) -> Result<StaticPage> {
         let content = content.prepare()?;
-        let body = self.renderer.render(&content.body_markdown, "").await?;
+        let body = self.renderer.render(&content.body, "").await?;
         self.store.create_page(&content, &body.html, now).await
     }
 
@@ -350,7 +353,7 @@ impl Newsroom {
         now: DateTime<Utc>,
     ) -> Result<StaticPage> {
         let content = content.prepare()?;
-        let body = self.renderer.render(&content.body_markdown, "").await?;
+        let body = self.renderer.render(&content.body, "").await?;
         self.store.update_page(id, &content, &body.html, now).await
     }
 

@@ -2,6 +2,7 @@
 //! edited as content and served at the top level (`/{slug}/`).
 
 use crate::article::word_enum;
+use crate::document::{stored_body, Document};
 use crate::error::{Result, Validator};
 use crate::ids::PageId;
 use chrono::{DateTime, Utc};
@@ -23,8 +24,11 @@ pub struct StaticPage {
     pub title: String,
     /// One or two sentences for search results and link previews.
     pub description: String,
+    /// The body's Markdown rendition (see `Article::body_markdown`).
     pub body_markdown: String,
-    /// Sanitized HTML rendered from `body_markdown`.
+    /// The body as stored (see `Article::body_document`).
+    pub body_document: Option<String>,
+    /// Sanitized HTML rendered from the body.
     pub body_html: String,
     pub status: PageStatus,
     /// Order in the footer's list of pages.
@@ -38,6 +42,11 @@ impl StaticPage {
     pub fn path(&self) -> String {
         format!("/{}/", self.slug)
     }
+
+    /// The body as a document.
+    pub fn document(&self) -> Document {
+        stored_body(self.body_document.as_deref(), &self.body_markdown)
+    }
 }
 
 /// A page as written: everything but its id, rendering and times.
@@ -46,7 +55,7 @@ pub struct PageContent {
     pub slug: String,
     pub title: String,
     pub description: String,
-    pub body_markdown: String,
+    pub body: Document,
     pub status: PageStatus,
     pub position: i32,
     pub in_footer: bool,
@@ -62,6 +71,9 @@ impl PageContent {
             "a page needs a title",
         );
         crate::slug::prepare_top_level(&mut v, &mut self.slug, &self.title);
+        if let Err(crate::Error::Invalid(errors)) = self.body.validate("body") {
+            errors.into_iter().for_each(|e| v.push(e));
+        }
         v.finish()?;
         Ok(self)
     }
@@ -76,7 +88,7 @@ mod tests {
             slug: slug.into(),
             title: title.into(),
             description: String::new(),
-            body_markdown: "Text.".into(),
+            body: Document::from_markdown("Text."),
             status: PageStatus::Published,
             position: 0,
             in_footer: true,

@@ -4,6 +4,7 @@
 //! editors and admins may move any article anywhere the workflow allows.
 
 use crate::article::Status;
+use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::ids::PersonId;
 use crate::people::Role;
@@ -220,6 +221,19 @@ pub fn slug_change_needs_redirect(subject: Subject<'_>) -> bool {
     subject.published_at.is_some()
 }
 
+/// Whether the actor may save `after` over `before`: raw HTML is for editors and
+/// admins to add (the sanitizer still cleans it); writers below them keep the raw HTML
+/// a body already has (a body written in Markdown before the visual editor) and may
+/// move or remove it, but add none.
+pub fn check_raw_html(actor: Actor, before: &Document, after: &Document) -> Result<()> {
+    if actor.role.at_least(Role::Editor) || !after.adds_raw_html(before) {
+        return Ok(());
+    }
+    Err(Error::forbidden(
+        "only editors and admins add raw HTML to a body; use a card, or ask an editor",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +278,31 @@ mod tests {
                         assert!(check_note(a, s, *to, "Check the second quote.").is_ok());
                     }
                 }
+            }
+        }
+    }
+
+    /// Every role, and every way a body's raw HTML can change: only editors and
+    /// admins add it; anyone keeps, moves or removes what is there.
+    #[test]
+    fn only_editors_add_raw_html() {
+        let md = Document::from_markdown;
+        let before = md("<div>kept</div>\n\ntext\n");
+        let cases = [
+            (md("<div>kept</div>\n\nnew text\n"), false),
+            (md("text\n\n<div>kept</div>\n"), false),
+            (md("text\n"), false),
+            (md("<div>kept</div>\n\n<div>added</div>\n"), true),
+            (md("<div>kept</div>\n\n<div>kept</div>\n"), true),
+        ];
+        for role in Role::ALL {
+            for (after, adds) in &cases {
+                let allowed = check_raw_html(actor(*role), &before, after).is_ok();
+                assert_eq!(
+                    allowed,
+                    !adds || role.at_least(Role::Editor),
+                    "{role:?} {after:?}"
+                );
             }
         }
     }

@@ -1,9 +1,10 @@
 //! Rendering: Markdown bodies to sanitized HTML, and view models to themed pages.
 //! Pure functions of their input; the web layer fetches, this crate presents.
 
+pub mod body;
+pub mod cards;
 pub mod feeds;
 pub mod letters;
-pub mod markdown;
 pub mod newsroom;
 pub mod pictures;
 pub mod sitemaps;
@@ -11,7 +12,7 @@ pub mod structured;
 pub mod theme;
 pub mod views;
 
-pub use markdown::MarkdownRenderer;
+pub use body::DocumentRenderer;
 pub use theme::{Theme, ThemeError};
 
 /// Text made safe to stand where HTML is read.

@@ -488,7 +488,7 @@ impl ArticleBody {
             _ => None,
         };
         let teaser_html = (!readable)
-            .then(|| crate::markdown::teaser_html(&a.body_html))
+            .then(|| crate::body::teaser_html(&a.body_html))
             .flatten()
             .map(|open| crate::pictures::responsive(open, pictures));
         Self {
@@ -514,7 +514,7 @@ impl ArticleBody {
                 .zip(media)
                 .map(|(img, m)| ImageView::new(m, &img.alt, &img.caption, &img.credit)),
             body_html: if readable {
-                crate::pictures::responsive(&crate::markdown::without_cuts(&a.body_html), pictures)
+                crate::pictures::responsive(&crate::body::without_cuts(&a.body_html), pictures)
             } else {
                 String::new()
             },

@@ -164,7 +164,8 @@ async fn follows_publishing_editing_and_unpublishing(store: Arc<dyn Store>) {
     let newsroom = fixtures::newsroom_service(store.clone());
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.title = "Ferry fares cut".into();
-    content.body_markdown = "The operator cut fares for pensioners.".into();
+    content.body =
+        masthead_core::document::Document::from_markdown("The operator cut fares for pensioners.");
     newsroom
         .update(NewsroomFixture::actor(&f.editor), id, content, t0())
         .await
@@ -265,7 +266,8 @@ async fn rebuilds_every_article_in_batches_and_only_when_behind(store: Arc<dyn S
         .unwrap()
         .id;
     let mut content = store.article(id).await.unwrap().unwrap().content();
-    content.body_markdown = "Rewritten with the word quokka.".into();
+    content.body =
+        masthead_core::document::Document::from_markdown("Rewritten with the word quokka.");
     newsroom
         .update(NewsroomFixture::actor(&f.editor), id, content, t0())
         .await

@@ -39,6 +39,7 @@ fn published(filter: ArticleFilter, number: u32, per_page: u32) -> ArticleQuery 
 }
 
 store_test!(
+    bodies_are_stored_as_documents,
     many_tags_resolve_in_order_and_imports_find_renamed_ones,
     settings_round_trip,
     sections_are_ordered_and_unique,
@@ -230,7 +231,9 @@ async fn article_round_trips_every_field(store: S) {
     let content = ArticleContent {
         title: "Harbour strike ends after 40 days".into(),
         standfirst: "Dockers accept a 6% raise.".into(),
-        body_markdown: "Workers **returned** on Monday.[^1]\n\n[^1]: Union statement.".into(),
+        body: masthead_core::document::Document::from_markdown(
+            "Workers **returned** on Monday.[^1]\n\n[^1]: Union statement.",
+        ),
         custom_excerpt: String::new(),
         featured_image: Some(FeaturedImage {
             media_id: media.id,
@@ -331,7 +334,7 @@ async fn article_round_trips_every_field(store: S) {
     edited.authors = vec![f.author.id];
     edited.editors = Vec::new();
     edited.sources.truncate(1);
-    edited.body_markdown = "New body.".into();
+    edited.body = masthead_core::document::Document::from_markdown("New body.");
     newsroom
         .update(
             actor(&f.editor),
@@ -938,7 +941,7 @@ async fn comments_thread_and_moderate(store: S) {
 
 async fn bulk_insert_spans_batches(store: S) {
     let f = fixtures::newsroom(&*store).await;
-    let renderer = masthead_render::MarkdownRenderer::default();
+    let renderer = masthead_render::DocumentRenderer::default();
     let batch: Vec<NewArticle> = (0..1203)
         .map(|i| {
             let mut content = ArticleContent::new(format!("Bulk {i}"), format!("Body {i}"));
@@ -949,7 +952,7 @@ async fn bulk_insert_spans_batches(store: S) {
             });
             content.authors = vec![f.author.id];
             content.tags = vec![format!("Topic {}", i % 10), "Bulk".into()];
-            let rendered: RenderedBody = renderer.render_now(&content.body_markdown, "").unwrap();
+            let rendered: RenderedBody = renderer.render_now(&content.body, "").unwrap();
             NewArticle {
                 content,
                 rendered,
@@ -1315,7 +1318,9 @@ fn page(title: &str, slug: &str, status: PageStatus, position: i32) -> PageConte
         slug: slug.into(),
         title: title.into(),
         description: format!("{title} of the paper."),
-        body_markdown: format!("## {title}\n\nWe **mean** it."),
+        body: masthead_core::document::Document::from_markdown(&format!(
+            "## {title}\n\nWe **mean** it."
+        )),
         status,
         position,
         in_footer: true,
@@ -1397,7 +1402,7 @@ async fn static_pages_share_the_top_level_with_sections(store: S) {
     // Editing renders the new body and keeps the creation time.
     let later = t0() + Duration::hours(1);
     let mut content = page("About The Lantern", "about", PageStatus::Published, 2);
-    content.body_markdown = "Founded in *2026*.".into();
+    content.body = masthead_core::document::Document::from_markdown("Founded in *2026*.");
     let edited = newsroom
         .update_page(about.id, content.clone(), later)
         .await
@@ -1943,7 +1948,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         .await
         .unwrap();
     // Typing on: the same working copy, brought up to date.
-    content.body_markdown = "One two three.".into();
+    content.body = masthead_core::document::Document::from_markdown("One two three.");
     let again = store
         .save_revision(
             id,
@@ -1967,7 +1972,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         .await
         .unwrap();
     assert_ne!(other, first);
-    content.body_markdown = "Saved text.".into();
+    content.body = masthead_core::document::Document::from_markdown("Saved text.");
     let saved = store
         .save_revision(
             id,
@@ -1979,7 +1984,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         .await
         .unwrap();
     let late = t + Duration::minutes(6) + AUTOSAVE_STRETCH + Duration::minutes(1);
-    content.body_markdown = "After a pause.".into();
+    content.body = masthead_core::document::Document::from_markdown("After a pause.");
     let after_pause = store
         .save_revision(id, f.author.id, RevisionKind::Autosave, &content, late)
         .await
@@ -1996,7 +2001,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         (t, t + Duration::minutes(4))
     );
     let working = store.revision(first).await.unwrap().unwrap();
-    assert_eq!(working.content.body_markdown, "One two three.");
+    assert_eq!(working.content.body.to_markdown(), "One two three.");
     assert_eq!(working.content.title, "Draft");
     assert!(store.revision(999_999).await.unwrap().is_none());
     // The person's newest autosave newer than a time, for restoring unsaved work.
@@ -2005,7 +2010,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(newest.content.body_markdown, "After a pause.");
+    assert_eq!(newest.content.body.to_markdown(), "After a pause.");
     assert!(store
         .autosave_since(id, f.author.id, late)
         .await
@@ -2026,9 +2031,14 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     assert_eq!(names, [f.admin.name.as_str(), f.author.name.as_str()]);
     // A save made on an older version loses against one made since, under the lock.
     let article = store.article(id).await.unwrap().unwrap();
-    let renderer = masthead_render::MarkdownRenderer::default();
+    let renderer = masthead_render::DocumentRenderer::default();
     let newer = ArticleContent::new("Draft", "Saved first.");
-    let rendered = renderer.render_now("Saved first.", "").unwrap();
+    let rendered = renderer
+        .render_now(
+            &masthead_core::document::Document::from_markdown("Saved first."),
+            "",
+        )
+        .unwrap();
     let mut newer = newer;
     newer.authors = vec![f.author.id];
     let saved_at = t + Duration::hours(1);
@@ -3100,12 +3110,12 @@ async fn many_tags_resolve_in_order_and_imports_find_renamed_ones(store: S) {
     assert_eq!(store.tags().await.unwrap().len(), 1_202);
 
     // An import credits the renamed tag under its old name.
-    let renderer = masthead_render::MarkdownRenderer::default();
+    let renderer = masthead_render::DocumentRenderer::default();
     let mut content = ArticleContent::new("Flood defences", "Walls rise.");
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];
     content.tags = vec!["Climate".into(), "Ports".into()];
-    let rendered = renderer.render_now(&content.body_markdown, "").unwrap();
+    let rendered = renderer.render_now(&content.body, "").unwrap();
     store
         .create_articles(&[NewArticle {
             content,
@@ -3126,4 +3136,132 @@ async fn many_tags_resolve_in_order_and_imports_find_renamed_ones(store: S) {
         .unwrap();
     let ids: Vec<_> = imported.tags.iter().map(|t| t.id).collect();
     assert_eq!(ids, [first[0].id, first[1].id]);
+}
+
+/// A body is stored as its document, cards and all, with its Markdown rendition
+/// beside it; an edit and its revision keep the document too.
+async fn bodies_are_stored_as_documents(store: S) {
+    use masthead_core::document::{Block, Document, PullQuoteCard};
+    use masthead_core::revision::RevisionKind;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new("Quay", "## The quay\n\nShips *wait*.");
+    content.body.content.push(Block::PullQuote {
+        attrs: PullQuoteCard {
+            text: "We stay.".into(),
+            attribution: "The mayor".into(),
+        },
+    });
+    let id = newsroom
+        .create_draft(actor(&f.author), content.clone(), t0())
+        .await
+        .unwrap();
+    let stored = store.article(id).await.unwrap().unwrap();
+    assert_eq!(stored.document(), content.body);
+    assert_eq!(
+        Document::from_json(stored.body_document.as_deref().unwrap(), "body").unwrap(),
+        content.body
+    );
+    assert!(
+        stored.body_markdown.contains("```masthead:pull_quote"),
+        "{}",
+        stored.body_markdown
+    );
+    assert!(
+        stored.body_html.contains("We stay."),
+        "{}",
+        stored.body_html
+    );
+    let mut content = stored.content();
+    content.body.content.remove(0);
+    newsroom
+        .update(
+            actor(&f.author),
+            id,
+            content.clone(),
+            t0() + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.article(id).await.unwrap().unwrap().content().body,
+        content.body
+    );
+    let revision = store
+        .save_revision(
+            id,
+            f.author.id,
+            RevisionKind::Save,
+            &content,
+            t0() + Duration::minutes(2),
+        )
+        .await
+        .unwrap();
+    let revision = store.revision(revision).await.unwrap().unwrap();
+    assert_eq!(revision.content.body, content.body);
+}
+
+/// A body saved before the document format (no stored document; its Markdown in
+/// `body_markdown`), and a revision saved then (its body under `body_markdown`), read
+/// as documents made from their Markdown.
+async fn bodies_from_before_documents_read_from_markdown(store: S, url: &str) {
+    use masthead_core::document::Document;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = newsroom
+        .create_draft(actor(&f.author), ArticleContent::new("Old", "New."), t0())
+        .await
+        .unwrap();
+    let old = "Old *words* with [a link](/x).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+    let revision = serde_json::json!({
+        "title": "Old", "standfirst": "", "body_markdown": old, "custom_excerpt": "",
+        "featured_image": null, "section_id": null, "tags": [], "authors": [f.author.id.0],
+        "editors": [], "article_type": "news", "visibility": "public",
+        "seo": {"meta_title": "", "meta_description": "", "social_image": "", "canonical_url": ""},
+        "sources": []
+    })
+    .to_string();
+    let statements = [
+        format!(
+            "UPDATE articles SET body_document = NULL, body_markdown = '{}' WHERE id = {}",
+            old.replace('\'', "''"),
+            id.0
+        ),
+        format!(
+            "UPDATE article_revisions SET content = '{}' WHERE article_id = {}",
+            revision.replace('\'', "''"),
+            id.0
+        ),
+    ];
+    for sql in statements {
+        if url.starts_with("sqlite:") {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        } else {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        }
+    }
+    let stored = store.article(id).await.unwrap().unwrap();
+    assert_eq!(stored.body_document, None);
+    assert_eq!(stored.document(), Document::from_markdown(old));
+    let revisions = store.revisions(id).await.unwrap();
+    let revision = store.revision(revisions[0].id).await.unwrap().unwrap();
+    assert_eq!(revision.content.body, Document::from_markdown(old));
+}
+
+#[tokio::test]
+async fn bodies_from_before_documents_read_from_markdown_on_sqlite() {
+    let db = masthead_testkit::sqlite().await;
+    bodies_from_before_documents_read_from_markdown(db.store.clone(), &db.url).await;
+}
+
+#[tokio::test]
+async fn bodies_from_before_documents_read_from_markdown_on_postgres() {
+    let Some(db) = masthead_testkit::postgres().await else {
+        return;
+    };
+    bodies_from_before_documents_read_from_markdown(db.store.clone(), &db.url).await;
 }

@@ -39,7 +39,7 @@ impl NewsroomFixture {
 pub fn newsroom_service(store: Arc<dyn Store>) -> Newsroom {
     Newsroom::new(
         store,
-        Arc::new(masthead_render::MarkdownRenderer::default()),
+        Arc::new(masthead_render::DocumentRenderer::default()),
     )
 }
 
@@ -141,7 +141,7 @@ pub async fn publish(
 /// does: "Bulk story 0" first (published `n` minutes before `t0()`), each a minute
 /// after the one before, each with a body of its own words.
 pub async fn bulk_published(store: &Arc<dyn Store>, section: &Section, author: PersonId, n: usize) {
-    let renderer = masthead_render::MarkdownRenderer::default();
+    let renderer = masthead_render::DocumentRenderer::default();
     let articles: Vec<NewArticle> = (0..n)
         .map(|i| {
             let mut content = ArticleContent::new(
@@ -153,7 +153,7 @@ pub async fn bulk_published(store: &Arc<dyn Store>, section: &Section, author: P
             let at = t0() - Duration::minutes(i64::try_from(n - i).unwrap_or(0));
             NewArticle {
                 rendered: renderer
-                    .render_now(&content.body_markdown, "")
+                    .render_now(&content.body, "")
                     .expect("a plain body renders"),
                 content,
                 slug: format!("bulk-story-{i}"),

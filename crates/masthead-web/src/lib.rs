@@ -91,7 +91,7 @@ impl AppState {
         ));
         let newsroom = masthead_core::newsroom::Newsroom::new(
             store.clone(),
-            Arc::new(masthead_render::MarkdownRenderer::default()),
+            Arc::new(masthead_render::DocumentRenderer::default()),
         );
         let passkeys = match passkeys::Passkeys::for_site(&base_url) {
             Ok(site) => Some(Arc::new(site)),

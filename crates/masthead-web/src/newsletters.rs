@@ -337,9 +337,9 @@ pub async fn compose(
         .newsletter_sponsor(&newsletter.slug)
         .await?
         .map(|s| masthead_render::views::SponsorView::new(&s, None));
-    let body = |html: &str| masthead_render::markdown::absolute_links(html, &state.base_url);
-    let whole_body = body(&masthead_render::markdown::without_cuts(&article.body_html));
-    let cut_body = match masthead_render::markdown::teaser_html(&article.body_html) {
+    let body = |html: &str| masthead_render::body::absolute_links(html, &state.base_url);
+    let whole_body = body(&masthead_render::body::without_cuts(&article.body_html));
+    let cut_body = match masthead_render::body::teaser_html(&article.body_html) {
         Some(above) => body(above),
         // No cut: the excerpt, unless it only says what the dek above it says.
         None if article.excerpt.trim() == article.standfirst.trim() => String::new(),

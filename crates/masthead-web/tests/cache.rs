@@ -109,10 +109,10 @@ async fn publication(store: &Arc<dyn Store>) -> NewsroomFixture {
     .await;
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.visibility = Visibility::Members;
-    content.body_markdown = format!(
+    content.body = masthead_core::document::Document::from_markdown(&format!(
         "{}\n\nThe members-only finding.",
         "Opening paragraph for everyone. ".repeat(12)
-    );
+    ));
     newsroom.update(editor, id, content, t0()).await.unwrap();
     newsroom
         .add_correction(

@@ -53,7 +53,9 @@ async fn newsroom(store: &Arc<dyn Store>) -> masthead_search::SearchIndex {
                     slug: slug.into(),
                     title: title.into(),
                     description: format!("{title}."),
-                    body_markdown: format!("## {title}\n\nWe report on the **harbour**."),
+                    body: masthead_core::document::Document::from_markdown(&format!(
+                        "## {title}\n\nWe report on the **harbour**."
+                    )),
                     status: PageStatus::Published,
                     position: 0,
                     in_footer: true,

@@ -583,10 +583,10 @@ async fn members_read_members_articles_and_see_their_name(store: Arc<dyn Store>)
     .await;
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.visibility = Visibility::Members;
-    content.body_markdown = format!(
+    content.body = masthead_core::document::Document::from_markdown(&format!(
         "{}\n\nThe secret ingredient is patience.",
         "Members read on. ".repeat(25)
-    );
+    ));
     newsroom
         .update(
             NewsroomFixture::actor(&f.editor),
@@ -1522,7 +1522,9 @@ async fn the_support_page_leads_to_joining_and_back(store: Arc<dyn Store>) {
                 slug: "support".into(),
                 title: "Support us".into(),
                 description: "How to support us.".into(),
-                body_markdown: "Memberships pay for reporting.".into(),
+                body: masthead_core::document::Document::from_markdown(
+                    "Memberships pay for reporting.",
+                ),
                 status: masthead_core::page::PageStatus::Published,
                 position: 0,
                 in_footer: true,

@@ -56,7 +56,7 @@ async fn paid_article(store: &Arc<dyn Store>) -> (fixtures::NewsroomFixture, Str
     let newsroom = fixtures::newsroom_service(store.clone());
     let mut content = ArticleContent::new(
         "Port fees & the harbor",
-        "Above the cut.\n\n<!--more-->\n\nBelow the cut.".to_owned(),
+        "Above the cut.\n\n<!--more-->\n\nBelow the cut.",
     );
     content.section_id = Some(f.world.id);
     content.authors = vec![f.author.id];

@@ -320,6 +320,7 @@ store_test!(
     only_the_uploader_and_editors_change_a_pictures_words,
     thousands_of_tags_are_refused_at_once,
     bodies_nested_too_deeply_are_refused,
+    the_editor_saves_documents_with_cards,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
 );
 
@@ -367,12 +368,39 @@ async fn a_nul_character_in_a_form_is_refused_not_a_server_error(store: Arc<dyn 
 async fn bodies_nested_too_deeply_are_refused(store: Arc<dyn Store>) {
     let f = masthead_testkit::fixtures::newsroom(&*store).await;
     let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let eve = staff(&*store, "Eve", Role::Editor).await;
     let app = app(store.clone());
-    let mut writer = Browser::new(&app, "192.0.2.1");
-    writer.login(&cara.email, PASSWORD).await;
+    let mut contributor = Browser::new(&app, "192.0.2.1");
+    contributor.login(&cara.email, PASSWORD).await;
+    let mut editor = Browser::new(&app, "192.0.2.2");
+    editor.login(&eve.email, PASSWORD).await;
     let world = f.world.id.to_string();
     let author = cara.id.to_string();
-    for deep in [">".repeat(50_000), "<div>".repeat(100_000)] {
+    // Raw HTML is the editors' to add (a contributor's is refused before anything
+    // else), so the deep HTML is an editor's.
+    let r = contributor
+        .post(
+            "/newsroom/articles",
+            &[
+                ("title", "Deep"),
+                ("body_markdown", &"<div>".repeat(100_000)),
+                ("article_type", "news"),
+                ("visibility", "public"),
+                ("section", &world),
+                ("authors", &author),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.body.contains("only editors and admins add raw HTML"),
+        "{}",
+        &r.body[..200.min(r.body.len())]
+    );
+    for (deep, writer) in [
+        (">".repeat(50_000), &mut contributor),
+        ("<div>".repeat(100_000), &mut editor),
+    ] {
         let r = writer
             .post("/newsroom/preview", &[("body_markdown", &deep)])
             .await;
@@ -399,6 +427,143 @@ async fn bodies_nested_too_deeply_are_refused(store: Arc<dyn Store>) {
         assert!(r.body.contains("nests too deeply"));
     }
     assert_eq!(store.counts().await.unwrap().articles, 0, "nothing stored");
+}
+
+/// The visual editor sends its document as JSON (`body_document`), the Markdown mode
+/// sends Markdown whose cards are fences of JSON: both are stored as the same document
+/// and rendered with their cards; a fence that is not a card is a 422 that names it
+/// and keeps the text; raw HTML is an editor's to add.
+async fn the_editor_saves_documents_with_cards(store: Arc<dyn Store>) {
+    use masthead_core::document::{Block, Document, PullQuoteCard};
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let world = f.world.id.to_string();
+    let author = amy.id.to_string();
+    let mut document = Document::from_markdown("## Quay\n\nShips *wait* at the [quay](/quay/).");
+    document.content.push(Block::PullQuote {
+        attrs: PullQuoteCard {
+            text: "We stay.".into(),
+            attribution: "The mayor".into(),
+        },
+    });
+    let json = document.to_json();
+    let form = |body_field: &'static str, body: String| {
+        vec![
+            ("title".to_owned(), "The quay".to_owned()),
+            (body_field.to_owned(), body),
+            ("article_type".to_owned(), "news".to_owned()),
+            ("visibility".to_owned(), "public".to_owned()),
+            ("section".to_owned(), world.clone()),
+            ("authors".to_owned(), author.clone()),
+        ]
+    };
+    let preview = writer
+        .post("/newsroom/preview", &[("body_document", json.as_str())])
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.body.contains(r#"<figure class="card pull-quote">"#),
+        "{}",
+        preview.body
+    );
+    let r = post_owned(
+        &mut writer,
+        "/newsroom/articles",
+        &form("body_document", json.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = article_id(r.location.as_deref().unwrap());
+    let stored = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.document(), document);
+    assert!(
+        stored
+            .body_html
+            .contains("<blockquote><p>We stay.</p></blockquote>"),
+        "{}",
+        stored.body_html
+    );
+    // The editor shows the body in its Markdown mode with the card as a fence.
+    let editor = writer.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(
+        editor.body.contains("```masthead:pull_quote"),
+        "{}",
+        editor.body
+    );
+    // The same document through the Markdown mode.
+    let r = post_owned(
+        &mut writer,
+        "/newsroom/articles",
+        &form("body_markdown", document.to_markdown()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = store
+        .article(masthead_core::ids::ArticleId(article_id(
+            r.location.as_deref().unwrap(),
+        )))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.document(), document);
+    // A fence that is not a card: refused, named, and the text kept.
+    let bad = "Words.\n\n```masthead:pull_quote\n{\"txt\": 1}\n```\n";
+    let r = post_owned(
+        &mut writer,
+        "/newsroom/articles",
+        &form("body_markdown", bad.into()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("masthead:pull_quote"), "{}", r.body);
+    assert!(
+        r.body.contains("{&quot;txt&quot;: 1}"),
+        "what was typed is kept: {}",
+        r.body
+    );
+    // A document that is not one, or of a later version: refused by name.
+    for (json, says) in [
+        ("{\"type\": \"doc\"", "not a document Masthead can read"),
+        (
+            r#"{"type":"doc","attrs":{"version":9},"content":[]}"#,
+            "version 9",
+        ),
+    ] {
+        let r = post_owned(
+            &mut writer,
+            "/newsroom/articles",
+            &form("body_document", json.into()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(says), "{}", r.body);
+    }
+    // An author adds no raw HTML, in either mode; an editor may.
+    let html = Document::from_markdown("<aside>raw</aside>\n");
+    for (field, body) in [
+        ("body_document", html.to_json()),
+        ("body_markdown", html.to_markdown()),
+    ] {
+        let r = post_owned(&mut writer, "/newsroom/articles", &form(field, body)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{field}");
+    }
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let mut editor = Browser::new(&app, "192.0.2.2");
+    editor.login(&eve.email, PASSWORD).await;
+    let r = post_owned(
+        &mut editor,
+        "/newsroom/articles",
+        &form("body_document", html.to_json()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
 /// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now
@@ -2527,7 +2692,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         slug: format!("matrix-page-{checked}"),
                         title: format!("Matrix page {checked}"),
                         description: String::new(),
-                        body_markdown: "Words.".into(),
+                        body: masthead_core::document::Document::from_markdown("Words."),
                         status: masthead_core::page::PageStatus::Published,
                         position: 0,
                         in_footer: false,
@@ -2902,7 +3067,7 @@ async fn writers_draft_submit_and_editors_publish(store: Arc<dyn Store>) {
                 ("standfirst", "The port authority voted on Tuesday."),
                 (
                     "body_markdown",
-                    "The vote was **close**.\n\n<script>alert(1)</script>",
+                    "The vote was **close**. <script>alert(1)</script>",
                 ),
                 ("section", &world),
                 ("tags", "Harbour, Council, harbour"),

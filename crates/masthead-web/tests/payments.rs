@@ -81,10 +81,10 @@ async fn paid_article(store: &Arc<dyn Store>) -> String {
     .await;
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.visibility = Visibility::Paid;
-    content.body_markdown = format!(
+    content.body = masthead_core::document::Document::from_markdown(&format!(
         "{}\n\nThe paid-only finding.",
         "Opening paragraph for everyone. ".repeat(12)
-    );
+    ));
     newsroom
         .update(NewsroomFixture::actor(&f.editor), id, content, t0())
         .await

@@ -452,10 +452,10 @@ async fn feeds_follow_every_list_and_keep_gated_bodies_out(store: Arc<dyn Store>
     let mut content = store.article(gated).await.unwrap().unwrap().content();
     content.visibility = masthead_core::article::Visibility::Members;
     // Gated feed items carry the opening as a teaser (the excerpt), never the rest.
-    content.body_markdown = format!(
+    content.body = masthead_core::document::Document::from_markdown(&format!(
         "{}\n\nThe secret ingredient is patience.",
         "Members read on. ".repeat(25)
-    );
+    ));
     newsroom
         .update(NewsroomFixture::actor(&f.editor), gated, content, t0())
         .await
@@ -715,10 +715,10 @@ async fn gated_bodies_are_withheld_from_the_page(store: Arc<dyn Store>) {
     .await;
     let mut content = store.article(id).await.unwrap().unwrap().content();
     content.visibility = masthead_core::article::Visibility::Paid;
-    content.body_markdown = format!(
+    content.body = masthead_core::document::Document::from_markdown(&format!(
         "{}\n\nThe paid-only finding.",
         "Opening paragraph for everyone. ".repeat(12)
-    );
+    ));
     newsroom
         .update(NewsroomFixture::actor(&f.editor), id, content, t0())
         .await
@@ -828,7 +828,8 @@ async fn every_page_and_feed_follows_a_change_on_the_next_request(store: Arc<dyn
 
     let mut edited = store.article(id).await.unwrap().unwrap().content();
     edited.title = "Harbour reopens after storm".into();
-    edited.body_markdown = "Ships are moving again, slowly.".into();
+    edited.body =
+        masthead_core::document::Document::from_markdown("Ships are moving again, slowly.");
     newsroom
         .update(editor, id, edited, t0() + chrono::Duration::hours(2))
         .await
@@ -934,7 +935,9 @@ fn page_content(
         slug: slug.into(),
         title: title.into(),
         description: format!("{title}: how we work."),
-        body_markdown: format!("We **check** everything in {title}."),
+        body: masthead_core::document::Document::from_markdown(&format!(
+            "We **check** everything in {title}."
+        )),
         status,
         position: 0,
         in_footer: true,
@@ -1230,7 +1233,9 @@ async fn pictures_in_the_text_are_responsive_and_gain_copies_made_later(store: A
     content.section_id = Some(f.world.id);
     fixtures::publish(&newsroom, &f.editor, content, t0()).await;
     let mut page = page_content("About us", "about", PageStatus::Published);
-    page.body_markdown = "Our office: ![The office](/media/uploads/quay.png)".into();
+    page.body = masthead_core::document::Document::from_markdown(
+        "Our office: ![The office](/media/uploads/quay.png)",
+    );
     newsroom.create_page(page, t0()).await.unwrap();
     let app = app(store.clone());
     let sizes = "sizes=\"(min-width: 44rem) 42rem, 100vw\"";

@@ -14,7 +14,7 @@ use masthead_core::article::{
 use masthead_core::ids::{MediaId, PersonId, SectionId};
 use masthead_core::people::{NewPerson, Role};
 use masthead_core::store::Store;
-use masthead_render::MarkdownRenderer;
+use masthead_render::DocumentRenderer;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -300,7 +300,7 @@ fn anchor() -> DateTime<Utc> {
 fn generate(
     cast: &Cast,
     rng: &mut ChaCha8Rng,
-    renderer: &MarkdownRenderer,
+    renderer: &DocumentRenderer,
     number: u64,
 ) -> NewArticle {
     let title = title(rng);
@@ -358,13 +358,13 @@ fn generate(
     let base: String = base.chars().take(80).collect();
     NewArticle {
         // The generated bodies are plain paragraphs, well within every limit.
-        rendered: renderer
-            .render_now(&content.body_markdown, "")
-            .unwrap_or_else(|_| masthead_core::article::RenderedBody {
+        rendered: renderer.render_now(&content.body, "").unwrap_or_else(|_| {
+            masthead_core::article::RenderedBody {
                 html: String::new(),
                 excerpt: String::new(),
                 word_count: 0,
-            }),
+            }
+        }),
         content,
         slug: format!("{}-{number}", base.trim_end_matches('-')),
         status: if published {
@@ -402,7 +402,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<()> {
     let producer_cast = cast.clone();
     let seed = args.seed;
     let producer = tokio::task::spawn_blocking(move || {
-        let renderer = MarkdownRenderer::default();
+        let renderer = DocumentRenderer::default();
         // Each run of a seed starting at the same count produces the same content.
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ first.rotate_left(32));
         let mut made = 0u32;

@@ -5,7 +5,7 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use masthead_core::newsroom::Newsroom;
 use masthead_core::store::Store;
-use masthead_render::{MarkdownRenderer, Theme};
+use masthead_render::{DocumentRenderer, Theme};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -39,7 +39,7 @@ pub async fn open_store(config: &Config, node: bool) -> Result<Arc<dyn Store>> {
 }
 
 pub fn newsroom(store: Arc<dyn Store>) -> Newsroom {
-    Newsroom::new(store, Arc::new(MarkdownRenderer::default()))
+    Newsroom::new(store, Arc::new(DocumentRenderer::default()))
 }
 
 pub async fn migrate(config: &Config) -> Result<()> {

@@ -169,11 +169,12 @@ impl masthead_core::store::ArticleStore for Store {
              custom_excerpt = $5, excerpt = $6, word_count = $7, featured_media_id = $8, featured_alt = $9, \
              featured_caption = $10, featured_credit = $11, section_id = $12, article_type = $13, \
              visibility = $14, meta_title = $15, meta_description = $16, social_image = $17, \
-             canonical_url = $18, updated_at = $19, visible_tiers = $21 WHERE id = $20",
+             canonical_url = $18, updated_at = $19, visible_tiers = $21, body_document = $22 \
+             WHERE id = $20",
         )
         .bind(&content.title)
         .bind(&content.standfirst)
-        .bind(&content.body_markdown)
+        .bind(content.body.to_markdown())
         .bind(&rendered.html)
         .bind(&content.custom_excerpt)
         .bind(&rendered.excerpt)
@@ -192,6 +193,7 @@ impl masthead_core::store::ArticleStore for Store {
         .bind(ts(updated_at))
         .bind(id.0)
         .bind(to_json(&content.tiers)?)
+        .bind(content.body.to_json())
         .execute(&mut *tx)
         .await
         .map_err(db_error("article"))?
@@ -738,44 +740,53 @@ async fn insert_articles(
             .map(|a| to_json(&a.content.tiers))
             .collect::<Result<Vec<String>>>()?;
         let mut qb = QueryBuilder::<Db>::new(
-            "INSERT INTO articles (slug, title, standfirst, body_markdown, body_html, custom_excerpt, \
+            "INSERT INTO articles (slug, title, standfirst, body_markdown, body_document, body_html, custom_excerpt, \
              excerpt, word_count, featured_media_id, featured_alt, featured_caption, featured_credit, \
              section_id, article_type, status, visibility, visible_tiers, meta_title, \
              meta_description, social_image, canonical_url, created_at, updated_at, published_at, \
              scheduled_at) ",
         );
-        qb.push_values(chunk.iter().zip(tiers), |mut b, (a, tiers)| {
-            let c = &a.content;
-            let image = c.featured_image.as_ref();
-            b.push_bind(a.slug.as_str())
-                .push_bind(c.title.as_str())
-                .push_bind(c.standfirst.as_str())
-                .push_bind(c.body_markdown.as_str())
-                .push_bind(a.rendered.html.as_str())
-                .push_bind(c.custom_excerpt.as_str())
-                .push_bind(a.rendered.excerpt.as_str())
-                .push_bind(i64::from(a.rendered.word_count))
-                .push_bind(image.map(|i| i.media_id.0))
-                .push_bind(image.map(|i| i.alt.as_str()).unwrap_or_default())
-                .push_bind(image.map(|i| i.caption.as_str()).unwrap_or_default())
-                .push_bind(image.map(|i| i.credit.as_str()).unwrap_or_default())
-                .push_bind(c.section_id.map(|s| s.0))
-                .push_bind(c.article_type.as_str())
-                .push_bind(a.status.as_str())
-                .push_bind(c.visibility.as_str())
-                .push_bind(tiers)
-                .push_bind(c.seo.meta_title.as_str())
-                .push_bind(c.seo.meta_description.as_str())
-                .push_bind(c.seo.social_image.as_str())
-                .push_bind(c.seo.canonical_url.as_str())
-                .push_bind(ts(a.created_at))
-                // Last changed when it was published, if that came after it was made.
-                .push_bind(ts(a
-                    .published_at
-                    .map_or(a.created_at, |p| p.max(a.created_at))))
-                .push_bind(a.published_at.map(ts))
-                .push_bind(a.scheduled_at.map(ts));
-        });
+        // Each body's Markdown rendition and stored form, made before the statement.
+        let bodies: Vec<(String, String)> = chunk
+            .iter()
+            .map(|a| (a.content.body.to_markdown(), a.content.body.to_json()))
+            .collect();
+        qb.push_values(
+            chunk.iter().zip(tiers).zip(bodies),
+            |mut b, ((a, tiers), (markdown, document))| {
+                let c = &a.content;
+                let image = c.featured_image.as_ref();
+                b.push_bind(a.slug.as_str())
+                    .push_bind(c.title.as_str())
+                    .push_bind(c.standfirst.as_str())
+                    .push_bind(markdown)
+                    .push_bind(document)
+                    .push_bind(a.rendered.html.as_str())
+                    .push_bind(c.custom_excerpt.as_str())
+                    .push_bind(a.rendered.excerpt.as_str())
+                    .push_bind(i64::from(a.rendered.word_count))
+                    .push_bind(image.map(|i| i.media_id.0))
+                    .push_bind(image.map(|i| i.alt.as_str()).unwrap_or_default())
+                    .push_bind(image.map(|i| i.caption.as_str()).unwrap_or_default())
+                    .push_bind(image.map(|i| i.credit.as_str()).unwrap_or_default())
+                    .push_bind(c.section_id.map(|s| s.0))
+                    .push_bind(c.article_type.as_str())
+                    .push_bind(a.status.as_str())
+                    .push_bind(c.visibility.as_str())
+                    .push_bind(tiers)
+                    .push_bind(c.seo.meta_title.as_str())
+                    .push_bind(c.seo.meta_description.as_str())
+                    .push_bind(c.seo.social_image.as_str())
+                    .push_bind(c.seo.canonical_url.as_str())
+                    .push_bind(ts(a.created_at))
+                    // Last changed when it was published, if that came after it was made.
+                    .push_bind(ts(a
+                        .published_at
+                        .map_or(a.created_at, |p| p.max(a.created_at))))
+                    .push_bind(a.published_at.map(ts))
+                    .push_bind(a.scheduled_at.map(ts));
+            },
+        );
         qb.push(" RETURNING id, slug");
         let returned: Vec<(i64, String)> = qb
             .build_query_as()

@@ -20,7 +20,7 @@ pub(super) type Conn = <Db as sqlx::Database>::Connection;
 pub(super) const BATCH: usize = 500;
 
 pub(super) const ARTICLE_COLUMNS: &str =
-    "a.id, a.slug, a.title, a.standfirst, a.body_markdown, a.body_html, \
+    "a.id, a.slug, a.title, a.standfirst, a.body_markdown, a.body_document, a.body_html, \
      a.custom_excerpt, a.excerpt, a.word_count, a.featured_media_id, a.featured_alt, \
      a.featured_caption, a.featured_credit, a.section_id, s.name AS section_name, \
      s.slug AS section_slug, a.article_type, a.status, a.visibility, a.visible_tiers, \
@@ -78,7 +78,7 @@ pub(super) const REVISION_COLUMNS: &str =
      FROM article_revisions r LEFT JOIN people p ON p.id = r.person_id";
 
 pub(super) const PAGE_COLUMNS: &str =
-    "id, slug, title, description, body_markdown, body_html, status, \
+    "id, slug, title, description, body_markdown, body_document, body_html, status, \
      position, in_footer, created_at, updated_at FROM pages";
 
 pub(super) const LOCATION_COLUMNS: &str =

@@ -134,19 +134,20 @@ impl masthead_core::store::SiteStore for Store {
         let mut tx = self.begin().await?;
         top_level_slug_free(&mut tx, "sections", &page.slug).await?;
         let row: PageRow = sqlx::query_as(&format!(
-            "INSERT INTO pages (slug, title, description, body_markdown, body_html, status, position, in_footer, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {}",
+            "INSERT INTO pages (slug, title, description, body_markdown, body_html, status, position, in_footer, created_at, updated_at, body_document) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING {}",
             PAGE_COLUMNS.trim_end_matches(" FROM pages")
         ))
         .bind(&page.slug)
         .bind(page.title.trim())
         .bind(&page.description)
-        .bind(&page.body_markdown)
+        .bind(page.body.to_markdown())
         .bind(body_html)
         .bind(page.status.as_str())
         .bind(i64::from(page.position))
         .bind(page.in_footer)
         .bind(ts(at))
+        .bind(page.body.to_json())
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error("page"))?;
@@ -184,19 +185,21 @@ impl masthead_core::store::SiteStore for Store {
         }
         let row: Option<PageRow> = sqlx::query_as(&format!(
             "UPDATE pages SET slug = $2, title = $3, description = $4, body_markdown = $5, body_html = $6, \
-             status = $7, position = $8, in_footer = $9, updated_at = $10 WHERE id = $1 RETURNING {}",
+             status = $7, position = $8, in_footer = $9, updated_at = $10, body_document = $11 \
+             WHERE id = $1 RETURNING {}",
             PAGE_COLUMNS.trim_end_matches(" FROM pages")
         ))
         .bind(id.0)
         .bind(&page.slug)
         .bind(page.title.trim())
         .bind(&page.description)
-        .bind(&page.body_markdown)
+        .bind(page.body.to_markdown())
         .bind(body_html)
         .bind(page.status.as_str())
         .bind(i64::from(page.position))
         .bind(page.in_footer)
         .bind(ts(at))
+        .bind(page.body.to_json())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("page"))?;

@@ -14,6 +14,7 @@ use masthead_core::article::{
     reading_time_minutes, Article, ArticleContent, ArticleType, CorrectionKind, FeaturedImage, Seo,
     Source, Status, Visibility,
 };
+use masthead_core::document::Document;
 use masthead_core::ids::{ArticleId, MediaId, PersonId, SectionId, TierId};
 use masthead_core::people::{Person, Role};
 use masthead_core::revision::{RevisionKind, PRESENCE_WINDOW};
@@ -801,8 +802,15 @@ pub async fn preview(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
-    let content = ArticleContent::new("", one(&fields, "body_markdown"));
-    let rendered = match state.newsroom.render(&content).await {
+    let mut content = ArticleContent::new("", "");
+    let rendered = match body_from(&fields) {
+        Ok(body) => {
+            content.body = body;
+            state.newsroom.render(&content).await
+        }
+        Err(e) => Err(e),
+    };
+    let rendered = match rendered {
         Ok(rendered) => rendered,
         // Said in the preview pane, where the writer looks.
         Err(masthead_core::Error::Invalid(errors)) => {
@@ -903,6 +911,41 @@ pub(super) fn content_of(a: &Article) -> ArticleContent {
     a.content()
 }
 
+/// The form's field that holds the body: the visual editor's document
+/// (`body_document`, JSON), or Markdown (`body_markdown`, the editor's Markdown mode
+/// and the form without its script).
+pub(super) fn body_field(fields: &Fields) -> &'static str {
+    if one(fields, "body_document").trim().is_empty() {
+        "body_markdown"
+    } else {
+        "body_document"
+    }
+}
+
+/// The body a form (an article's or a static page's) holds: `Invalid` naming the
+/// field when it is not a document, or its Markdown names a card it does not hold.
+pub(super) fn body_from(fields: &Fields) -> masthead_core::Result<Document> {
+    match body_field(fields) {
+        "body_document" => Document::from_json(one(fields, "body_document"), "body_document"),
+        _ => Document::from_markdown_checked(
+            &one(fields, "body_markdown").replace("\r\n", "\n"),
+            "body_markdown",
+        ),
+    }
+}
+
+/// What an error says, without naming its fields (the form shows it by its field).
+pub(super) fn messages(error: Error) -> String {
+    match error {
+        Error::Invalid(errors) => errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
 /// The content a form describes, or what is wrong with the form itself (values that
 /// are not even of the right kind; the content's own rules are checked when saving).
 fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> {
@@ -972,13 +1015,20 @@ fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> 
             }
         },
     };
+    let body = match body_from(fields) {
+        Ok(body) => body,
+        Err(why) => {
+            error(body_field(fields), &messages(why));
+            Document::default()
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(ArticleContent {
         title: one(fields, "title").trim().to_owned(),
         standfirst: one(fields, "standfirst").trim().to_owned(),
-        body_markdown: one(fields, "body_markdown").replace("\r\n", "\n"),
+        body,
         custom_excerpt: one(fields, "custom_excerpt").trim().to_owned(),
         featured_image,
         section_id,
@@ -1005,7 +1055,14 @@ fn lenient_content(fields: &Fields, stored: Option<&Article>) -> ArticleContent 
         .unwrap_or_else(|| ArticleContent::new("", ""));
     content.title = one(fields, "title").to_owned();
     content.standfirst = one(fields, "standfirst").to_owned();
-    content.body_markdown = one(fields, "body_markdown").to_owned();
+    // As typed, even when it does not check: a card fence that is not a card stays
+    // its text; a document that does not read leaves the stored body.
+    content.body = match body_field(fields) {
+        "body_markdown" => {
+            Document::from_markdown(&one(fields, "body_markdown").replace("\r\n", "\n"))
+        }
+        _ => body_from(fields).unwrap_or(content.body),
+    };
     content.custom_excerpt = one(fields, "custom_excerpt").to_owned();
     content.tags = tags_from(one(fields, "tags"));
     content.sources = sources_from(one(fields, "sources"));
@@ -1195,7 +1252,7 @@ async fn editor(
         fields: EditorFields {
             title: content.title.clone(),
             standfirst: content.standfirst.clone(),
-            body_markdown: content.body_markdown.clone(),
+            body_markdown: content.body.to_markdown(),
             custom_excerpt: content.custom_excerpt.clone(),
             tags: content.tags.join(", "),
             sources: sources_text(&content.sources),

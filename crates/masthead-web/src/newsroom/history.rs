@@ -68,7 +68,7 @@ fn diff(old: &ArticleContent, new: &ArticleContent) -> Vec<FieldDiff> {
     let fields: [(&'static str, String, String); 5] = [
         ("Headline", old.title.clone(), new.title.clone()),
         ("Standfirst", old.standfirst.clone(), new.standfirst.clone()),
-        ("Body", old.body_markdown.clone(), new.body_markdown.clone()),
+        ("Body", old.body.to_markdown(), new.body.to_markdown()),
         ("Tags", old.tags.join(", "), new.tags.join(", ")),
         (
             "Excerpt",

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry};
+use masthead_core::document::Document;
 use masthead_core::ids::PageId;
 use masthead_core::page::{PageContent, PageStatus, StaticPage};
 use masthead_core::people::Person;
@@ -55,7 +56,7 @@ fn fields_of(p: &PageContent) -> PageFields {
         title: p.title.clone(),
         slug: p.slug.clone(),
         description: p.description.clone(),
-        body_markdown: p.body_markdown.clone(),
+        body_markdown: p.body.to_markdown(),
         position: p.position,
         in_footer: p.in_footer,
     }
@@ -66,7 +67,7 @@ fn content_of(p: &StaticPage) -> PageContent {
         slug: p.slug.clone(),
         title: p.title.clone(),
         description: p.description.clone(),
-        body_markdown: p.body_markdown.clone(),
+        body: p.document(),
         status: p.status,
         position: p.position,
         in_footer: p.in_footer,
@@ -143,7 +144,7 @@ pub async fn new(
         slug: String::new(),
         title: String::new(),
         description: String::new(),
-        body_markdown: String::new(),
+        body: Document::default(),
         status: PageStatus::Draft,
         position: 0,
         in_footer: true,
@@ -202,6 +203,9 @@ pub struct PageForm {
     description: String,
     #[serde(default)]
     body_markdown: String,
+    /// The visual editor's document, when it sent one (see `articles::body_from`).
+    #[serde(default)]
+    body_document: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -231,11 +235,31 @@ impl PageForm {
                 0
             }),
         };
+        let markdown = self.body_markdown.replace("\r\n", "\n");
+        let (field, body) = if self.body_document.trim().is_empty() {
+            (
+                "body_markdown",
+                Document::from_markdown_checked(&markdown, "body_markdown"),
+            )
+        } else {
+            (
+                "body_document",
+                Document::from_json(&self.body_document, "body_document"),
+            )
+        };
+        let body = body.unwrap_or_else(|why| {
+            errors.push(FieldErrorView {
+                field: field.into(),
+                message: super::articles::messages(why),
+            });
+            // Shown again as typed: a card fence that is not a card stays its text.
+            Document::from_markdown(&markdown)
+        });
         let content = PageContent {
             slug: self.slug.trim().to_owned(),
             title: self.title.trim().to_owned(),
             description: self.description.trim().to_owned(),
-            body_markdown: self.body_markdown,
+            body,
             status,
             position,
             in_footer: self.in_footer.is_some(),

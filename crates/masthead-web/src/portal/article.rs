@@ -170,7 +170,7 @@ pub(crate) async fn render(
     let shown = if readable {
         Some(article.body_html.as_str())
     } else {
-        masthead_render::markdown::teaser_html(&article.body_html)
+        masthead_render::body::teaser_html(&article.body_html)
     };
     let keys = shown.map_or_else(Vec::new, masthead_render::pictures::stored_in);
     let pictures = state.store.media_by_keys(&keys).await?;

@@ -80,11 +80,11 @@ async fn render(
             // Feed readers are anonymous: gated bodies stay on the site, but for the
             // part above the writer's preview cut.
             content_html: if access::can_read(&access::Reader::Anonymous, &article) {
-                Some(masthead_render::markdown::without_cuts(&article.body_html).into_owned())
+                Some(masthead_render::body::without_cuts(&article.body_html).into_owned())
             } else {
-                masthead_render::markdown::teaser_html(&article.body_html).map(str::to_owned)
+                masthead_render::body::teaser_html(&article.body_html).map(str::to_owned)
             }
-            .map(|html| masthead_render::markdown::absolute_links(&html, &state.base_url)),
+            .map(|html| masthead_render::body::absolute_links(&html, &state.base_url)),
             published,
             updated: article.updated_at.max(published),
             authors: article

@@ -13,6 +13,7 @@ use masthead_core::article::{
     ArticleContent, CorrectionKind, FeaturedImage, NewArticle, NewCorrection, Source, Status,
 };
 use masthead_core::comment::{Author, CommentStatus, HeldReason, NewComment, NewReport};
+use masthead_core::document::Document;
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
@@ -20,7 +21,7 @@ use masthead_core::people::{NewPerson, SocialLink};
 use masthead_core::site::{NewsletterOffer, Settings};
 use masthead_core::store::Store;
 use masthead_core::taxonomy::NewSection;
-use masthead_render::MarkdownRenderer;
+use masthead_render::DocumentRenderer;
 use masthead_web::passwords;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -419,7 +420,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .await
             .map_err(|e| anyhow!("demo tier {:?}: {e}", t.name))?;
     }
-    let renderer = MarkdownRenderer::default();
+    let renderer = DocumentRenderer::default();
     // Every article's picture, drawn and encoded a few at a time (one per core).
     let drawn = draw_pictures(&demo, &sections, &image_dir).await?;
     let mut drawn = drawn.into_iter();
@@ -494,7 +495,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         let content = ArticleContent {
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),
-            body_markdown: body,
+            body: Document::from_markdown(&body),
             custom_excerpt: String::new(),
             featured_image: Some(FeaturedImage {
                 media_id: media.id,
@@ -555,7 +556,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             })
             .collect::<Result<Vec<_>>>()?;
         articles.push(NewArticle {
-            rendered: renderer.render_now(&content.body_markdown, "")?,
+            rendered: renderer.render_now(&content.body, "")?,
             content,
             slug,
             status,
@@ -656,12 +657,12 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             slug: p.slug.clone(),
             title: p.title.clone(),
             description: p.description.clone(),
-            body_markdown: p.body.clone(),
+            body: Document::from_markdown(&p.body),
             status: PageStatus::Published,
             position: i32::try_from(position).unwrap_or(i32::MAX),
             in_footer: true,
         };
-        let html = renderer.render_now(&p.body, "")?.html;
+        let html = renderer.render_now(&content.body, "")?.html;
         store
             .create_page(&content, &html, now - Duration::days(30))
             .await
