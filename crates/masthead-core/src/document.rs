@@ -724,6 +724,27 @@ impl Document {
         false
     }
 
+    /// Calls `visit` with every embed card, in quotes and lists too, in order.
+    pub fn each_embed_mut(&mut self, visit: &mut dyn FnMut(&mut EmbedCard)) {
+        fn blocks(content: &mut [Block], visit: &mut dyn FnMut(&mut EmbedCard)) {
+            for block in content {
+                match block {
+                    Block::Embed { attrs } => visit(attrs),
+                    Block::Blockquote { content } | Block::FootnoteDefinition { content, .. } => {
+                        blocks(content, visit);
+                    }
+                    Block::BulletList { content, .. } | Block::OrderedList { content, .. } => {
+                        for ListItem::ListItem { content } in content {
+                            blocks(content, visit);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        blocks(&mut self.content, visit);
+    }
+
     /// Every picture's address (inline, cards, galleries, embeds' thumbnails), in order.
     pub fn picture_sources(&self) -> Vec<&str> {
         let mut found = Vec::new();
@@ -775,9 +796,9 @@ impl Document {
                     attrs.url
                 )),
                 Block::Embed { attrs }
-                    if !attrs.frame.is_empty() && !attrs.frame.starts_with("https://") =>
+                    if !attrs.frame.is_empty() && !crate::embed::is_player(&attrs.frame) =>
                 {
-                    Some("an embed's player must be an https address".into())
+                    Some("an embed's player must be an https address of a known player (YouTube, Vimeo, Spotify, SoundCloud, Google Maps)".into())
                 }
                 Block::PullQuote { attrs } if attrs.text.trim().is_empty() => {
                     Some("a pull quote has no words".into())

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod change;
 pub mod comment;
 pub mod document;
+pub mod embed;
 pub mod error;
 pub mod ids;
 pub mod media;

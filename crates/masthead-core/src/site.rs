@@ -41,6 +41,8 @@ pub struct Settings {
     /// How many members-only stories a visitor may read whole each month before they
     /// are asked to join (`access::Meter`); 0: none.
     pub free_articles: u32,
+    /// oEmbed providers the publication allows besides the known ones (`embed`).
+    pub embed_providers: Vec<crate::embed::CustomProvider>,
 }
 
 /// The most stories a month a publication may let visitors read free.
@@ -131,6 +133,7 @@ impl Default for Settings {
             newsletters: Vec::new(),
             comments: crate::comment::Moderation::default(),
             free_articles: 0,
+            embed_providers: Vec::new(),
         }
     }
 }
@@ -147,6 +150,23 @@ impl Settings {
             self.free_articles <= MAX_FREE_ARTICLES,
             "free_articles",
             "let visitors read at most 50 members' stories a month",
+        );
+        for provider in &self.embed_providers {
+            v.check(
+                !provider.name.trim().is_empty(),
+                "embed_providers",
+                "name every embed provider",
+            );
+            v.check(
+                is_web_address(&provider.prefix) && is_web_address(&provider.endpoint),
+                "embed_providers",
+                "give an embed provider's addresses and its oEmbed endpoint as web addresses (https://...)",
+            );
+        }
+        v.check(
+            self.embed_providers.len() <= 20,
+            "embed_providers",
+            "allow at most 20 embed providers of your own",
         );
         v.check(
             !self.locale.is_empty() && self.locale.len() <= 35,

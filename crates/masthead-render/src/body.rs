@@ -88,6 +88,7 @@ impl Default for DocumentRenderer {
                     "embed-title",
                     "embed-author",
                     "embed-text",
+                    "embed-play",
                 ],
             )
             .add_allowed_classes("a", ["embed-link"])
@@ -191,6 +192,20 @@ impl DocumentRenderer {
             word_count,
         })
     }
+}
+
+/// The words of some HTML (an embedded post's, as its provider gave it), as one line
+/// of plain text: tags, scripts and styles gone, entities read.
+pub fn words_of(html: &str) -> String {
+    let text = ammonia::Builder::empty().clean(html).to_string();
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Stored body HTML with its links and pictures on this site made absolute (for feeds,
@@ -627,7 +642,7 @@ mod tests {
             .unwrap();
         for part in [
             r#"<figure class="card picture wide"><img src="/media/a.jpg" alt="Cranes"><figcaption>At dawn &lt;b&gt; <span class="credit">Ana</span></figcaption></figure>"#,
-            r#"<figure class="card embed" data-frame="https://www.youtube-nocookie.com/embed/x"><a class="embed-link" href="https://www.youtube.com/watch?v=x" rel="noopener noreferrer"><img src="/media/embeds/x.jpg" alt=""><span class="embed-provider">YouTube</span><span class="embed-title">Launch</span></a></figure>"#,
+            r#"<figure class="card embed" data-frame="https://www.youtube-nocookie.com/embed/x"><a class="embed-link" href="https://www.youtube.com/watch?v=x" rel="noopener noreferrer"><img src="/media/embeds/x.jpg" alt=""><span class="embed-provider">YouTube</span><span class="embed-title">Launch</span><span class="embed-play">Play (loads from YouTube)</span></a></figure>"#,
             r#"<figure class="card pull-quote"><blockquote><p>We stay.</p></blockquote><figcaption>The mayor</figcaption></figure>"#,
             r#"<aside class="card callout"><p class="callout-title"><strong>Facts</strong></p><p>One.</p><p>Two.</p></aside>"#,
             r#"<aside class="card related" aria-label="Related story"><a href="/world/harbour/" rel="noopener noreferrer">The harbour</a></aside>"#,
@@ -652,6 +667,14 @@ mod tests {
         assert!(
             !html.contains("onclick") && !html.contains("<iframe") && !html.contains("javascript:"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn a_posts_words_are_plain_text() {
+        assert_eq!(
+            words_of("<blockquote><p lang=\"en\">Ships &amp; cranes &lt;3 <a href=\"x\">#port</a></p>&mdash; Port (@port)</blockquote><script src=\"x\">bad()</script>"),
+            "Ships & cranes <3 #port— Port (@port)"
         );
     }
 }

@@ -106,7 +106,8 @@ fn picture(card: &PictureCard, class: &str) -> String {
 
 fn embed(card: &EmbedCard) -> String {
     let mut html = String::from("<figure class=\"card embed\"");
-    if !card.frame.is_empty() {
+    // Only a known player: what the page's `frame-src` allows, checked again here.
+    if masthead_core::embed::is_player(&card.frame) {
         html.push_str(&format!(" data-frame=\"{}\"", escape_text(&card.frame)));
     }
     html.push_str("><a class=\"embed-link\" href=\"");
@@ -141,6 +142,16 @@ fn embed(card: &EmbedCard) -> String {
             escape_text(card.url.trim())
         ));
     }
+    // What a click does: plays it here (the script swaps in the player), or opens it.
+    let action = if masthead_core::embed::is_player(&card.frame) {
+        format!("Play (loads from {provider})")
+    } else {
+        format!("Open on {provider}")
+    };
+    html.push_str(&format!(
+        "<span class=\"embed-play\">{}</span>",
+        escape_text(&action)
+    ));
     html.push_str("</a>");
     caption(&mut html, &card.caption, "");
     html.push_str("</figure>");

@@ -517,6 +517,9 @@ pub struct SettingsFields {
     pub comments: Vec<Choice>,
     /// Members-only stories a visitor may read free each month.
     pub free_articles: u32,
+    /// The publication's own oEmbed providers, one per line:
+    /// "Name | address prefix | oEmbed endpoint".
+    pub embed_providers: String,
     pub support_url: String,
     pub favicon: String,
     pub touch_icon: String,

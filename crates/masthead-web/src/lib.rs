@@ -73,6 +73,8 @@ pub struct AppState {
     /// The shared secret a mail service's bounce and complaint reports carry
     /// (`/webhooks/mail`), when configured.
     pub mail_reports_secret: Option<String>,
+    /// Fetches embeds' details and thumbnails when writers save them.
+    pub embeds: Arc<newsroom::embeds::Fetcher>,
 }
 
 impl AppState {
@@ -117,6 +119,7 @@ impl AppState {
             payments: None,
             dispatch: Arc::default(),
             mail_reports_secret: None,
+            embeds: Arc::new(newsroom::embeds::Fetcher::default()),
         }
     }
 

@@ -8,10 +8,16 @@
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 
 /// Reader pages: our own scripts and styles only; pictures may come from elsewhere
-/// (an article's body may show one); framed by no other site.
-const READER_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data: https:; font-src 'self'; connect-src 'self'; form-action 'self'; \
-     object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+/// (an article's body may show one); frames only from the known players
+/// (`core::embed::FRAME_ORIGINS`, loaded when a reader asks); framed by no other site.
+fn reader_csp() -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; \
+         img-src 'self' data: https:; font-src 'self'; connect-src 'self'; form-action 'self'; \
+         frame-src 'self' {}; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
+        masthead_core::embed::FRAME_ORIGINS.join(" ")
+    )
+}
 
 /// The newsroom: as strict, and never framed at all.
 const NEWSROOM_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -84,9 +90,9 @@ impl SecurityHeaders {
             .filter(|o| is_origin(o))
             .collect();
         let reader_csp = if targets.is_empty() {
-            READER_CSP.to_owned()
+            reader_csp()
         } else {
-            READER_CSP.replace(
+            reader_csp().replace(
                 "form-action 'self'",
                 &format!("form-action 'self' {}", targets.join(" ")),
             )
@@ -159,6 +165,24 @@ mod tests {
                 assert!(!csp.contains("unsafe-eval"), "{path}");
                 assert!(!csp.contains("script-src 'unsafe-inline'"), "{path}");
                 assert!(csp.contains("default-src"), "{path}");
+                // Frames: on reader pages the known players only (loaded when a reader
+                // asks), and none anywhere else.
+                let frames = csp
+                    .split(';')
+                    .map(str::trim)
+                    .find(|d| d.starts_with("frame-src"))
+                    .unwrap_or_default();
+                if path.starts_with("/world/") || path == "/" {
+                    assert_eq!(
+                        frames,
+                        format!(
+                            "frame-src 'self' {}",
+                            masthead_core::embed::FRAME_ORIGINS.join(" ")
+                        )
+                    );
+                } else {
+                    assert_eq!(frames, "", "{path}");
+                }
                 assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
                 assert_eq!(
                     h.contains_key(header::STRICT_TRANSPORT_SECURITY),

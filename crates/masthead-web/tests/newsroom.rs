@@ -321,6 +321,7 @@ store_test!(
     thousands_of_tags_are_refused_at_once,
     bodies_nested_too_deeply_are_refused,
     the_editor_saves_documents_with_cards,
+    embeds_are_fetched_by_the_server_and_load_nothing_until_asked,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
 );
 
@@ -564,6 +565,155 @@ async fn the_editor_saves_documents_with_cards(store: Arc<dyn Store>) {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// An embed a writer adds by its address is filled in by the server when saved: the
+/// provider's oEmbed answer (a provider of the publication's own, on loopback) and its
+/// thumbnail copied into the media library. Readers get a placeholder whose every
+/// address is this site's (or the link out), and a player only from the known ones.
+async fn embeds_are_fetched_by_the_server_and_load_nothing_until_asked(store: Arc<dyn Store>) {
+    use masthead_core::document::Block;
+    // The provider: its oEmbed endpoint and its thumbnail, counting what it is asked.
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let thumbnail = jpeg(64, 48);
+    let provider = {
+        let asked = asked.clone();
+        axum::Router::new()
+            .route(
+                "/oembed",
+                axum::routing::get(move |q: axum::extract::Query<std::collections::HashMap<String, String>>| {
+                    let asked = asked.clone();
+                    async move {
+                        asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        assert_eq!(q.get("url").map(String::as_str), Some("https://charts.example/c/1"));
+                        axum::Json(serde_json::json!({
+                            "type": "rich",
+                            "title": "Harbour traffic <by month>",
+                            "author_name": "Data desk",
+                            "thumbnail_url": format!("http://127.0.0.1:{port}/thumb.jpg"),
+                            "html": "<blockquote><p>Ships &amp; cranes</p></blockquote><script src=\"x\"></script>",
+                        }))
+                    }
+                }),
+            )
+            .route(
+                "/thumb.jpg",
+                axum::routing::get(move || {
+                    let bytes = thumbnail.clone();
+                    async move { ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes) }
+                }),
+            )
+    };
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+    let mut settings = store.settings().await.unwrap();
+    settings.embed_providers = vec![masthead_core::embed::CustomProvider {
+        name: "Charts".into(),
+        prefix: "https://charts.example/".into(),
+        endpoint: format!("http://127.0.0.1:{port}/oembed"),
+    }];
+    store.save_settings(&settings).await.unwrap();
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let media = tempfile::tempdir().unwrap();
+    let app = app_with_media(store.clone(), media.path());
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let body = "Traffic grew.\n\n```masthead:embed\n{\"url\": \"https://charts.example/c/1\", \"caption\": \"Our chart\"}\n```\n\n\
+                ```masthead:embed\n{\"url\": \"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"}\n```\n";
+    let fields = vec![
+        ("title".to_owned(), "Traffic".to_owned()),
+        ("body_markdown".to_owned(), body.to_owned()),
+        ("article_type".to_owned(), "news".to_owned()),
+        ("visibility".to_owned(), "public".to_owned()),
+        ("section".to_owned(), f.world.id.to_string()),
+        ("authors".to_owned(), amy.id.to_string()),
+    ];
+    let r = post_owned(&mut writer, "/newsroom/articles", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = article_id(r.location.as_deref().unwrap());
+    let stored = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    let cards: Vec<_> = stored
+        .document()
+        .content
+        .into_iter()
+        .filter_map(|b| match b {
+            Block::Embed { attrs } => Some(attrs),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cards.len(), 2);
+    let chart = &cards[0];
+    assert_eq!(chart.provider, "Charts");
+    assert_eq!(chart.title, "Harbour traffic <by month>");
+    assert_eq!(chart.author, "Data desk");
+    assert_eq!(chart.text, "Ships & cranes");
+    assert_eq!(chart.caption, "Our chart", "what the writer gave is kept");
+    assert!(chart.thumbnail.starts_with("/media/"), "{chart:?}");
+    let kept = store
+        .media_by_keys(&[chart.thumbnail.trim_start_matches("/media/").to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "the thumbnail is in the library");
+    // Without a network the known provider keeps what its address tells.
+    let video = &cards[1];
+    assert_eq!(video.provider, "YouTube");
+    assert_eq!(
+        video.frame,
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    );
+    // Saving again asks nobody again.
+    let asked_before = asked.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(asked_before, 1);
+    let r = post_owned(
+        &mut writer,
+        &format!("/newsroom/articles/{id}"),
+        &[
+            ("title".to_owned(), "Traffic".to_owned()),
+            ("body_markdown".to_owned(), stored.document().to_markdown()),
+            ("article_type".to_owned(), "news".to_owned()),
+            ("visibility".to_owned(), "public".to_owned()),
+            ("section".to_owned(), f.world.id.to_string()),
+            ("authors".to_owned(), amy.id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The reader's page: placeholders, our own thumbnail, nothing framed.
+    let html = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .body_html;
+    assert!(
+        html.contains(
+            r#"<figure class="card embed"><a class="embed-link" href="https://charts.example/c/1""#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"<img src="{}" alt="">"#, chart.thumbnail)),
+        "{html}"
+    );
+    assert!(
+        html.contains("Harbour traffic &lt;by month&gt;") && html.contains("Open on Charts"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-frame="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ""#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<iframe") && !html.contains("<script") && !html.contains("127.0.0.1"),
+        "{html}"
+    );
 }
 
 /// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now

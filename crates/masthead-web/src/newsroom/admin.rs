@@ -13,6 +13,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AuditAction, NewAuditEntry, NewStaffToken, TokenPurpose};
 use masthead_core::comment::Moderation;
+use masthead_core::embed::CustomProvider;
 use masthead_core::ids::PersonId;
 use masthead_core::page::StaticPage;
 use masthead_core::people::{normalize_email, Person, Role};
@@ -73,6 +74,12 @@ fn fields_of(s: &Settings, pages: &[StaticPage]) -> SettingsFields {
             .map(|m| Choice::new(m.as_str(), m.label(), *m == s.comments))
             .collect(),
         free_articles: s.free_articles,
+        embed_providers: s
+            .embed_providers
+            .iter()
+            .map(|p| format!("{} | {} | {}", p.name, p.prefix, p.endpoint))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -150,6 +157,8 @@ pub struct SettingsForm {
     comments: Option<String>,
     /// Members-only stories a visitor may read free a month; absent: as before.
     free_articles: Option<String>,
+    /// The publication's own oEmbed providers; absent: as before.
+    embed_providers: Option<String>,
     #[serde(default)]
     favicon: String,
     #[serde(default)]
@@ -174,6 +183,25 @@ fn newsletters_of(lines: &str) -> Vec<NewsletterOffer> {
                 slug: masthead_core::slug::slugify(name).unwrap_or_default(),
                 name: name.trim().to_owned(),
                 description: description.trim().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Embed providers as the settings form lists them, one per line:
+/// "Name | address prefix | oEmbed endpoint".
+fn embed_providers_of(lines: &str) -> Vec<CustomProvider> {
+    lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.split('|').map(str::trim);
+            let mut next = || parts.next().unwrap_or_default().to_owned();
+            CustomProvider {
+                name: next(),
+                prefix: next(),
+                endpoint: next(),
             }
         })
         .collect()
@@ -240,6 +268,10 @@ pub async fn save_settings(
                 )
             })?,
         },
+        embed_providers: match form.embed_providers.as_deref() {
+            Some(lines) => embed_providers_of(lines),
+            None => before.embed_providers.clone(),
+        },
         policies: {
             let link = |field: &str| {
                 form.policies
@@ -293,6 +325,10 @@ pub async fn save_settings(
         ("newsletters", before.newsletters != after.newsletters),
         ("comments", before.comments != after.comments),
         ("free stories", before.free_articles != after.free_articles),
+        (
+            "embed providers",
+            before.embed_providers != after.embed_providers,
+        ),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

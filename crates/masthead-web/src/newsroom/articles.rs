@@ -207,13 +207,18 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let now = Utc::now();
-    let content = match content_from(&fields) {
+    let mut content = match content_from(&fields) {
         Ok(c) => c,
         Err(errors) => {
             let content = lenient_content(&fields, None);
             return editor(&state, &desk, person, None, &content, Said::invalid(errors)).await;
         }
     };
+    // The editor's script's first autosave makes the draft at once; embeds are
+    // fetched when the writer saves.
+    if one(&fields, "autosave") != "1" {
+        super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
+    }
     match state
         .newsroom
         .from_address(&desk.ip)
@@ -485,6 +490,8 @@ async fn save_fields(
             conflict(state, desk, person, article, &content).await?,
         ));
     }
+    let mut content = content;
+    super::embeds::resolve(state, &mut content.body, Some(person.id)).await;
     let saved = match base {
         Some(base) => {
             state

@@ -185,59 +185,10 @@ pub async fn upload(
         )
         .await;
     };
-    let prepared = match image_work(move || masthead_media::prepare(&bytes)).await {
-        Ok(Ok(p)) => p,
-        Ok(Err(e @ (MediaError::TooLarge | MediaError::TooManyPixels))) => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()).await
-        }
-        Ok(Err(e)) => return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()).await,
-        Err(_) => {
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the picture could not be processed".to_owned(),
-            )
-            .await
-        }
+    let media = match store_picture(&state, bytes, alt, caption, credit, Some(person.id)).await {
+        Ok(media) => media,
+        Err((status, message)) => return refuse(status, message).await,
     };
-    let files = Files::new(&state.media_dir);
-    let base = Files::new_key(Utc::now());
-    let key = format!("{base}.{}", prepared.kind.extension());
-    let written = {
-        let (files, key, data) = (files.clone(), key.clone(), prepared.bytes.clone());
-        tokio::task::spawn_blocking(move || files.write(&key, &data)).await
-    };
-    if !matches!(written, Ok(Ok(()))) {
-        tracing::error!(key, "cannot write an uploaded file");
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the picture could not be stored; try again".to_owned(),
-        )
-        .await;
-    }
-    let media = state
-        .store
-        .create_media(&NewMedia {
-            storage_key: key,
-            mime_type: prepared.kind.mime().to_owned(),
-            width: Some(prepared.width),
-            height: Some(prepared.height),
-            byte_size: u64::try_from(prepared.bytes.len()).unwrap_or(u64::MAX),
-            alt,
-            caption,
-            credit,
-            uploaded_by: Some(person.id),
-            variants: Vec::new(),
-        })
-        .await?;
-    let planned = masthead_media::plan(prepared.width, prepared.kind);
-    tokio::spawn(make_variants(
-        state.store.clone(),
-        files,
-        media.id,
-        base,
-        planned,
-        Arc::new(prepared.image),
-    ));
     if wants_json {
         return Ok((
             StatusCode::CREATED,
@@ -251,6 +202,78 @@ pub async fn upload(
             .into_response());
     }
     Ok(Redirect::to(&format!("/newsroom/media?uploaded={}", media.id)).into_response())
+}
+
+/// Stores a picture in the library (checked, oriented, its smaller copies made
+/// afterwards): an upload, or an embed's thumbnail fetched by the server. The error
+/// is the status and sentence to answer with.
+pub(super) async fn store_picture(
+    state: &AppState,
+    bytes: axum::body::Bytes,
+    alt: String,
+    caption: String,
+    credit: String,
+    uploaded_by: Option<masthead_core::ids::PersonId>,
+) -> Result<Media, (StatusCode, String)> {
+    let prepared = match image_work(move || masthead_media::prepare(&bytes)).await {
+        Ok(Ok(p)) => p,
+        Ok(Err(e @ (MediaError::TooLarge | MediaError::TooManyPixels))) => {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, e.to_string()))
+        }
+        Ok(Err(e)) => return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string())),
+        Err(_) => {
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the picture could not be processed".to_owned(),
+            ))
+        }
+    };
+    let files = Files::new(&state.media_dir);
+    let base = Files::new_key(Utc::now());
+    let key = format!("{base}.{}", prepared.kind.extension());
+    let written = {
+        let (files, key, data) = (files.clone(), key.clone(), prepared.bytes.clone());
+        tokio::task::spawn_blocking(move || files.write(&key, &data)).await
+    };
+    if !matches!(written, Ok(Ok(()))) {
+        tracing::error!(key, "cannot write an uploaded file");
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the picture could not be stored; try again".to_owned(),
+        ));
+    }
+    let media = state
+        .store
+        .create_media(&NewMedia {
+            storage_key: key,
+            mime_type: prepared.kind.mime().to_owned(),
+            width: Some(prepared.width),
+            height: Some(prepared.height),
+            byte_size: u64::try_from(prepared.bytes.len()).unwrap_or(u64::MAX),
+            alt,
+            caption,
+            credit,
+            uploaded_by,
+            variants: Vec::new(),
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot record a stored picture");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the picture could not be recorded; try again".to_owned(),
+            )
+        })?;
+    let planned = masthead_media::plan(prepared.width, prepared.kind);
+    tokio::spawn(make_variants(
+        state.store.clone(),
+        files,
+        media.id,
+        base,
+        planned,
+        Arc::new(prepared.image),
+    ));
+    Ok(media)
 }
 
 /// Image work running at once: decoding an upload or making one variant. One at a

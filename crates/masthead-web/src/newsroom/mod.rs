@@ -12,6 +12,7 @@ mod admin;
 mod articles;
 mod comments;
 mod desk;
+pub mod embeds;
 mod history;
 mod login;
 mod media;
