@@ -209,6 +209,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../themes/default/assets/comments.js"),
     ),
     (
+        "embeds.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../themes/default/assets/embeds.js"),
+    ),
+    (
         "passkeys.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../themes/default/assets/passkeys.js"),
@@ -422,6 +427,23 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file of the default theme's assets is served (a template naming one that
+    /// is not failed every page using it: `embeds.js` did).
+    #[test]
+    fn every_theme_asset_is_embedded() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../themes/default/assets");
+        let theme = Theme::new(None);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                ASSETS.iter().any(|(n, _, _)| *n == name),
+                "themes/default/assets/{name} is not in ASSETS"
+            );
+            assert!(theme.asset(&name).is_some(), "{name}");
+        }
+    }
 
     #[test]
     fn every_embedded_template_compiles() {

@@ -853,6 +853,80 @@ mod browser {
             .unwrap_or_default()
     }
 
+    /// The demo's story with every card: axe finds nothing, the page loads nothing from
+    /// another site, and a click on the embed swaps in its player (from the known
+    /// players only) without leaving the page.
+    #[tokio::test]
+    async fn an_embed_loads_nothing_from_its_provider_until_clicked() {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let demo = Demo::start();
+        let client = browser(&driver, false).await;
+        let path =
+            "/business/kestrel-point-container-volumes-fall-11-as-typhoon-delays-ripple-east/";
+        client.goto(&demo.url(path)).await.unwrap();
+        for card in ["picture", "gallery", "embed", "pull-quote"] {
+            client
+                .find(Locator::Css(&format!(".body figure.card.{card}")))
+                .await
+                .unwrap_or_else(|_| panic!("a {card} card"));
+        }
+        for card in ["callout", "related"] {
+            client
+                .find(Locator::Css(&format!(".body aside.card.{card}")))
+                .await
+                .unwrap_or_else(|_| panic!("a {card} card"));
+        }
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        shot_of(&client, ".body", "article-cards", 1366, 2400).await;
+        let loaded = |client: &Client| {
+            let client = client.clone();
+            async move {
+                let names = client
+                    .execute(
+                        "return performance.getEntriesByType('resource').map(e => e.name)\
+                            .concat([...document.querySelectorAll('iframe')].map(f => f.src));",
+                        Vec::new(),
+                    )
+                    .await
+                    .unwrap();
+                serde_json::from_value::<Vec<String>>(names).unwrap()
+            }
+        };
+        let before = loaded(&client).await;
+        assert!(!before.is_empty());
+        let origin = demo.url("");
+        let origin = origin.trim_end_matches('/');
+        let elsewhere: Vec<_> = before.iter().filter(|n| !n.starts_with(origin)).collect();
+        assert!(elsewhere.is_empty(), "loaded from elsewhere: {elsewhere:?}");
+        client
+            .find(Locator::Css("figure.embed a.embed-link"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let player = client
+            .wait()
+            .for_element(Locator::Css("figure.embed iframe.embed-player"))
+            .await
+            .unwrap();
+        let src = player.attr("src").await.unwrap().unwrap_or_default();
+        assert_eq!(src, "https://www.youtube-nocookie.com/embed/Lantern0412");
+        assert_eq!(
+            client.current_url().await.unwrap().path(),
+            path,
+            "the page stays"
+        );
+    }
+
     #[tokio::test]
     async fn a_reader_browses_the_front_page_a_section_an_article_and_the_archive() {
         let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))

@@ -13,7 +13,7 @@ use masthead_core::article::{
     ArticleContent, CorrectionKind, FeaturedImage, NewArticle, NewCorrection, Source, Status,
 };
 use masthead_core::comment::{Author, CommentStatus, HeldReason, NewComment, NewReport};
-use masthead_core::document::Document;
+use masthead_core::document::{Block, Document, GalleryCard, PictureCard, Width};
 use masthead_core::ids::{ArticleId, MemberId, PersonId};
 use masthead_core::member::NewMember;
 use masthead_core::page::{PageContent, PageStatus};
@@ -173,6 +173,8 @@ struct TextPicture {
 
 /// Where a demo body places its `picture_in_text`.
 const PICTURE_MARK: &str = "{picture}";
+/// Where a demo body places its `gallery_in_text`.
+const GALLERY_MARK: &str = "{gallery}";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -249,6 +251,9 @@ struct ArticleEntry {
     /// A second picture, placed in the text where the body says `{picture}`.
     #[serde(default)]
     picture_in_text: Option<TextPicture>,
+    /// Pictures shown as a gallery where the body says `{gallery}`.
+    #[serde(default)]
+    gallery_in_text: Vec<TextPicture>,
 }
 
 fn parse() -> Result<DemoFile> {
@@ -461,41 +466,66 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
                 })
                 .collect()
         };
-        let body = match &a.picture_in_text {
-            Some(p) => {
-                let name = format!("{slug}-in-text");
-                let in_text = images::create(
-                    store,
-                    &image_dir,
-                    &images::Picture {
-                        name: &name,
-                        section: section_index,
-                        index: index + 1000,
-                        alt: &p.alt,
-                        caption: &p.caption,
-                        credit: &p.credit,
-                    },
-                )
-                .await?;
-                let escape = masthead_render::escape_text;
-                a.body.replace(
-                    PICTURE_MARK,
-                    &format!(
-                        "<figure><img src=\"/media/{}\" alt=\"{}\">\
-                         <figcaption>{} <span class=\"credit\">{}</span></figcaption></figure>",
-                        escape(&in_text.storage_key),
-                        escape(&p.alt),
-                        escape(&p.caption),
-                        escape(&p.credit)
-                    ),
-                )
-            }
-            None => a.body.clone(),
+        // Pictures in the text are cards, as the editor makes them.
+        let mut pictures = Vec::new();
+        for (n, p) in a
+            .picture_in_text
+            .iter()
+            .chain(&a.gallery_in_text)
+            .enumerate()
+        {
+            let name = format!("{slug}-in-text-{n}");
+            let in_text = images::create(
+                store,
+                &image_dir,
+                &images::Picture {
+                    name: &name,
+                    section: section_index,
+                    index: index + 1000 + u32::try_from(n).unwrap_or(0),
+                    alt: &p.alt,
+                    caption: &p.caption,
+                    credit: &p.credit,
+                },
+            )
+            .await?;
+            pictures.push(PictureCard {
+                src: format!("/media/{}", in_text.storage_key),
+                alt: p.alt.clone(),
+                caption: p.caption.clone(),
+                credit: p.credit.clone(),
+                width: Width::Regular,
+            });
+        }
+        let gallery = if a.picture_in_text.is_some() {
+            pictures.split_off(1)
+        } else {
+            std::mem::take(&mut pictures)
         };
+        let mut document = Document::from_markdown(&a.body);
+        for block in &mut document.content {
+            let mark = matches!(block, Block::Paragraph { .. })
+                .then(|| Document::new(vec![block.clone()]).plain_text());
+            match mark.as_deref() {
+                Some(PICTURE_MARK) => {
+                    if let Some(picture) = pictures.pop() {
+                        *block = Block::Picture { attrs: picture };
+                    }
+                }
+                Some(GALLERY_MARK) => {
+                    *block = Block::Gallery {
+                        attrs: GalleryCard {
+                            images: gallery.clone(),
+                            caption: String::new(),
+                        },
+                    };
+                }
+                _ => {}
+            }
+        }
         let content = ArticleContent {
             title: a.title.clone(),
             standfirst: a.standfirst.clone(),
-            body: Document::from_markdown(&body),
+            body: document,
             custom_excerpt: String::new(),
             featured_image: Some(FeaturedImage {
                 media_id: media.id,
@@ -871,13 +901,24 @@ mod tests {
         assert_eq!(demo.staff.len(), 5);
         let staff: Vec<_> = demo.staff.iter().map(|s| s.name.as_str()).collect();
         let members: Vec<_> = demo.members.iter().map(|m| m.name.as_str()).collect();
-        // At least one picture placed in a text, where its body says.
+        // At least one picture and one gallery placed in a text, where its body says.
         assert!(demo.articles.iter().any(|a| a.picture_in_text.is_some()));
+        assert!(demo.articles.iter().any(|a| a.gallery_in_text.len() >= 2));
         for a in &demo.articles {
             assert_eq!(
                 a.body.matches(PICTURE_MARK).count(),
                 usize::from(a.picture_in_text.is_some()),
                 "{}: a picture in the text and its place go together",
+                a.title
+            );
+            // Every card written in a demo body is one (a fence that is not stays code).
+            if let Err(e) = Document::from_markdown_checked(&a.body, "body") {
+                panic!("{}: {e}", a.title);
+            }
+            assert_eq!(
+                a.body.matches(GALLERY_MARK).count(),
+                usize::from(!a.gallery_in_text.is_empty()),
+                "{}: a gallery and its place go together",
                 a.title
             );
             assert!(
