@@ -46,6 +46,14 @@
     if (key) { e.preventDefault(); actions[key](); }
   });
 
+  // The headline wraps as it grows, but stays one line of text: Enter does not break it.
+  var headline = document.getElementById("f-title");
+  if (headline) {
+    headline.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") e.preventDefault();
+    });
+  }
+
   var preview = document.getElementById("preview");
   var words = document.getElementById("word-count");
   var minutes = document.getElementById("reading-time");

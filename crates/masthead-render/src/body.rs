@@ -604,15 +604,20 @@ mod tests {
     fn markdown_bodies_read_the_same_as_documents() {
         let r = DocumentRenderer::default();
         let bodies = stored_bodies();
-        let mut identical = 0;
+        let (mut identical, mut compared) = (0, 0);
         for markdown in &bodies {
-            let before = before_documents(&r, markdown);
             let document = Document::from_markdown(markdown);
             let after = r.to_html(&document).unwrap();
-            if before == after {
-                identical += 1;
-            } else {
-                assert_eq!(reading(&after), reading(&before), "{markdown}");
+            // Bodies written with cards (the demo's newer ones) were never Markdown
+            // alone: nothing to compare them with.
+            if !markdown.contains("```masthead:") {
+                let before = before_documents(&r, markdown);
+                if before == after {
+                    identical += 1;
+                } else {
+                    assert_eq!(reading(&after), reading(&before), "{markdown}");
+                }
+                compared += 1;
             }
             // And so does the document through its Markdown and its JSON.
             let again = Document::from_markdown(&document.to_markdown());
@@ -620,11 +625,8 @@ mod tests {
             let stored = Document::from_json(&document.to_json(), "body").unwrap();
             assert_eq!(r.to_html(&stored).unwrap(), after);
         }
-        assert!(bodies.len() > 100, "{}", bodies.len());
-        println!(
-            "{identical} of {} bodies render to identical bytes",
-            bodies.len()
-        );
+        assert!(compared > 100, "{compared}");
+        println!("{identical} of {compared} bodies render to identical bytes");
     }
 
     #[test]

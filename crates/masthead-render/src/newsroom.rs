@@ -340,6 +340,8 @@ pub struct EditedArticle {
     pub status: &'static str,
     pub status_label: &'static str,
     pub slug: String,
+    /// Where its address starts, before the slug (`/business/`).
+    pub place: String,
     /// Its public address, when readers can see it.
     pub href: Option<String>,
     pub updated: TimeView,

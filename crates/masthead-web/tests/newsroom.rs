@@ -321,6 +321,7 @@ store_test!(
     thousands_of_tags_are_refused_at_once,
     bodies_nested_too_deeply_are_refused,
     the_editor_saves_documents_with_cards,
+    an_articles_address_changes_and_the_old_one_leads_to_it,
     embeds_are_fetched_by_the_server_and_load_nothing_until_asked,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
 );
@@ -714,6 +715,110 @@ async fn embeds_are_fetched_by_the_server_and_load_nothing_until_asked(store: Ar
         !html.contains("<iframe") && !html.contains("<script") && !html.contains("127.0.0.1"),
         "{html}"
     );
+}
+
+/// The slug is edited on the article's page: a draft simply moves; a published
+/// article's old address answers 301 to the new one. A taken or malformed slug is
+/// refused by name, and a headline typed over two lines is saved as one.
+async fn an_articles_address_changes_and_the_old_one_leads_to_it(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let world = f.world.id.to_string();
+    let author = amy.id.to_string();
+    let r = writer
+        .post(
+            "/newsroom/articles",
+            &[
+                ("title", "Harbour fees\r\n  to rise"),
+                ("body_markdown", "Words."),
+                ("article_type", "news"),
+                ("visibility", "public"),
+                ("section", &world),
+                ("authors", &author),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = article_id(r.location.as_deref().unwrap());
+    let stored = |store: Arc<dyn Store>| async move {
+        store
+            .article(masthead_core::ids::ArticleId(id))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let article = stored(store.clone()).await;
+    assert_eq!(article.title, "Harbour fees to rise");
+    let page = writer.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains(r#"<span class="slug-place">/world/</span><input id="f-slug" name="slug" value="harbour-fees-to-rise""#), "{}", page.body);
+    let slug = format!("/newsroom/articles/{id}/slug");
+    let r = writer.post(&slug, &[("slug", "fees-rise")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(stored(store.clone()).await.slug, "fees-rise");
+    assert_eq!(
+        store
+            .redirect_for("/world/harbour-fees-to-rise/")
+            .await
+            .unwrap(),
+        None,
+        "a draft leaves no redirect"
+    );
+    // Malformed and taken slugs.
+    let r = writer.post(&slug, &[("slug", "fees rise!")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("f-slug") || r.body.contains("slug"),
+        "{}",
+        r.body
+    );
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let other = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Taken already",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        1,
+    )
+    .await;
+    let taken = store.article(other).await.unwrap().unwrap().slug;
+    let r = writer.post(&slug, &[("slug", taken.as_str())]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("is taken"), "{}", r.body);
+    // Published, by an editor: the old address leads to the new one.
+    let mut desk = Browser::new(&app, "192.0.2.2");
+    desk.login(&eve.email, PASSWORD).await;
+    let r = desk
+        .post(
+            &format!("/newsroom/articles/{id}/status"),
+            &[("to", "published")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = desk
+        .post(&slug, &[("slug", "harbour-fees-rise-in-may")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        stored(store.clone()).await.path(),
+        "/world/harbour-fees-rise-in-may/"
+    );
+    let old = desk.get("/world/fees-rise/").await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        old.location.as_deref(),
+        Some("/world/harbour-fees-rise-in-may/")
+    );
+    // Someone else's article is not a contributor's to move.
+    let cara = staff(&*store, "Cara", Role::Contributor).await;
+    let mut contributor = Browser::new(&app, "192.0.2.3");
+    contributor.login(&cara.email, PASSWORD).await;
+    let r = contributor.post(&slug, &[("slug", "mine-now")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 /// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now
@@ -2980,6 +3085,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
             let secret = masthead_web::two_factor::new_secret();
             let code = totp_code(&secret);
             let byline = owner.id.to_string();
+            let moved = format!("matrix-draft-moved-{draft}");
             let draft_id = draft.to_string();
             let picture_id = picture.id.to_string();
             let reply = if route.method == Method::POST && route.path == "/newsroom/media" {
@@ -3001,6 +3107,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         ("authors", &byline),
                     ],
                     "/newsroom/articles/{id}/status" => &[("to", "in_review")],
+                    "/newsroom/articles/{id}/slug" => &[("slug", moved.as_str())],
                     "/newsroom/articles/{id}/featured" => &[("media", picture_id.as_str())],
                     "/newsroom/articles/{id}/corrections" => &[
                         ("kind", "update"),

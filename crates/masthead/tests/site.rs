@@ -316,7 +316,7 @@ fn every_page_passes_the_nu_html_checker() {
     // A picture placed in an article's text, in all its copies, is checked too.
     assert!(
         pages.values().any(|html| html
-            .contains("<figure><picture><source type=\"image/webp\" srcset=\"/media/demo/")),
+            .contains("<figure class=\"card picture\"><picture><source type=\"image/webp\" srcset=\"/media/demo/")),
         "no page shows a picture in its text"
     );
     let dir = output_dir("vnu");

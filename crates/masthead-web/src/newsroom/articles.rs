@@ -279,6 +279,9 @@ pub async fn edit(
         Some("saved") => Some("Saved.".to_owned()),
         Some("restored") => Some("Restored: that revision is now the saved version.".to_owned()),
         Some("corrected") => Some("Added to the public corrections and updates log.".to_owned()),
+        Some("moved") => {
+            Some("The address is changed; once published, the old one leads to the new.".to_owned())
+        }
         Some("discarded") => {
             Some("Your unsaved changes were set aside; they stay in the History.".to_owned())
         }
@@ -746,6 +749,51 @@ pub async fn add_correction(
     }
 }
 
+/// Gives the article a new address (slug); once it has been public, its old address
+/// keeps working as a redirect to the new one.
+pub async fn change_slug(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Segments(id, _): Segments<String, NoDeskPage>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    let person = desk.signed_in()?;
+    let article = editable(&state, person, &id).await?;
+    let slug = one(&fields, "slug").trim().to_ascii_lowercase();
+    match state
+        .newsroom
+        .from_address(&desk.ip)
+        .change_slug(actor(person), article.id, &slug, Utc::now())
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/newsroom/articles/{}?notice=moved", article.id))
+                .into_response(),
+        ),
+        Err(Error::Invalid(errors)) => {
+            editor(
+                &state,
+                &desk,
+                person,
+                Some(&article),
+                &content_of(&article),
+                Said::invalid(field_errors(errors)),
+            )
+            .await
+        }
+        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
+        Err(Error::Conflict(message)) => Err(desk_error(
+            &state,
+            StatusCode::CONFLICT,
+            Some(person),
+            "Address taken",
+            &format!("{message}; choose another."),
+        )
+        .await),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Makes a secret link that shows the article as readers will see it, for people
 /// without a newsroom login; shown once (only its hash is kept).
 pub async fn make_preview_link(
@@ -941,6 +989,11 @@ pub(super) fn body_from(fields: &Fields) -> masthead_core::Result<Document> {
     }
 }
 
+/// Text as one line: its lines and runs of space joined by single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// What an error says, without naming its fields (the form shows it by its field).
 pub(super) fn messages(error: Error) -> String {
     match error {
@@ -1033,7 +1086,8 @@ fn content_from(fields: &Fields) -> Result<ArticleContent, Vec<FieldErrorView>> 
         return Err(errors);
     }
     Ok(ArticleContent {
-        title: one(fields, "title").trim().to_owned(),
+        // A headline is one line, however it was typed.
+        title: one_line(one(fields, "title")),
         standfirst: one(fields, "standfirst").trim().to_owned(),
         body,
         custom_excerpt: one(fields, "custom_excerpt").trim().to_owned(),
@@ -1251,6 +1305,13 @@ async fn editor(
             status: a.status.as_str(),
             status_label: a.status.label(),
             slug: a.slug.clone(),
+            place: masthead_core::article::article_path(
+                a.section.as_ref().map(|s| s.slug.as_str()),
+                "",
+            )
+            .trim_end_matches('/')
+            .to_owned()
+                + "/",
             href: a.is_live().then(|| a.path()),
             updated: TimeView::new(a.updated_at, zone),
             published: a.published_at.map(|t| TimeView::new(t, zone)),

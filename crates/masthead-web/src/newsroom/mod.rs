@@ -477,6 +477,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route(
             Method::POST,
+            "/newsroom/articles/{id}/slug",
+            Staff(Contributor),
+            post(articles::change_slug),
+        ),
+        route(
+            Method::POST,
             "/newsroom/articles/{id}/corrections",
             Staff(Editor),
             post(articles::add_correction),
