@@ -525,10 +525,15 @@ const BLOCK_FENCE: &str = "block";
 /// The fence of a whole document kept as JSON in Markdown.
 const DOCUMENT_FENCE: &str = "document";
 
-/// Markdown for `events`, if the writer finds a spelling that reads back as them.
+/// Markdown for `events`, if the writer finds a spelling that reads back as them;
+/// ending with a line break, so that what is typed after it starts a line of its own
+/// (not the closing fence of a card).
 fn markdown_of(events: &[Event]) -> Option<String> {
     let mut markdown = String::new();
     pulldown_cmark_to_cmark::cmark(events, &mut markdown, markdown_options()).ok()?;
+    if !markdown.is_empty() && !markdown.ends_with('\n') {
+        markdown.push('\n');
+    }
     Some(markdown)
 }
 

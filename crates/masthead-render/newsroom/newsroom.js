@@ -132,14 +132,15 @@
   }
   setInterval(autosave, 3000);
 
-  // Pictures: pasted into the body, dropped on it, or picked with the file input, go
-  // to the library; the body gets a Markdown image to describe, and an article without
-  // a featured image gets this one (its alt text is asked for before saving).
+  // Pictures go to the library. One pasted into the body or dropped on it is placed
+  // there as a picture card, where the writer put it, to describe and caption; one
+  // picked with the featured image's file input becomes the featured image (its alt
+  // text is asked for before saving). Nothing becomes the featured image unasked.
   var featured = form.querySelector("input[name=featured_media_id]");
   var thumb = form.querySelector(".featured-thumb");
   var picker = document.getElementById("upload");
   form.querySelector(".drop-hint").hidden = false;
-  function upload(file) {
+  function upload(file, asFeatured) {
     if (!file || !/^image\//.test(file.type)) return;
     var data = new FormData();
     data.append("file", file, file.name || "pasted-image");
@@ -156,8 +157,7 @@
       .then(function (r) {
         if (!r.ok) { status.textContent = "Upload refused: " + r.body.errors[0].message; return; }
         dirty = true;
-        if (!featured.value) {
-          // The first picture becomes the featured image; later ones go in the text.
+        if (asFeatured) {
           featured.value = r.body.id;
           if (!thumb) {
             thumb = document.createElement("img");
@@ -171,7 +171,11 @@
           if (!alt.value) { alt.placeholder = "Required: what the picture shows"; alt.focus(); }
           follow(r.body.progress, "Featured image set");
         } else {
-          body.setRangeText("\n![Describe the picture](" + r.body.url + ")\n", body.selectionStart, body.selectionEnd, "end");
+          var card = { src: r.body.url, alt: r.body.alt || "Describe the picture", caption: "", credit: "" };
+          var before = body.value.slice(0, body.selectionStart);
+          var fence = (before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "") +
+            "```masthead:picture\n" + JSON.stringify(card, null, 2) + "\n```\n\n";
+          body.setRangeText(fence, body.selectionStart, body.selectionEnd, "end");
           changed();
           follow(r.body.progress, "Picture added to the text");
         }
@@ -193,16 +197,16 @@
   }
   body.addEventListener("paste", function (e) {
     var files = e.clipboardData && e.clipboardData.files;
-    if (files && files.length) { e.preventDefault(); upload(files[0]); }
+    if (files && files.length) { e.preventDefault(); upload(files[0], false); }
   });
   body.addEventListener("dragover", function (e) { e.preventDefault(); body.classList.add("dragging"); });
   body.addEventListener("dragleave", function () { body.classList.remove("dragging"); });
   body.addEventListener("drop", function (e) {
     body.classList.remove("dragging");
     var files = e.dataTransfer && e.dataTransfer.files;
-    if (files && files.length) { e.preventDefault(); upload(files[0]); }
+    if (files && files.length) { e.preventDefault(); upload(files[0], false); }
   });
-  if (picker) picker.addEventListener("change", function () { upload(picker.files[0]); });
+  if (picker) picker.addEventListener("change", function () { upload(picker.files[0], true); });
   function leaving() {
     if (dirty && !submitting && form.dataset.autosave) {
       // Refused (too large for a beacon): the page stays dirty, the next tick retries.

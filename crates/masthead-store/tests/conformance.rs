@@ -2001,7 +2001,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         (t, t + Duration::minutes(4))
     );
     let working = store.revision(first).await.unwrap().unwrap();
-    assert_eq!(working.content.body.to_markdown(), "One two three.");
+    assert_eq!(working.content.body.to_markdown(), "One two three.\n");
     assert_eq!(working.content.title, "Draft");
     assert!(store.revision(999_999).await.unwrap().is_none());
     // The person's newest autosave newer than a time, for restoring unsaved work.
@@ -2010,7 +2010,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(newest.content.body.to_markdown(), "After a pause.");
+    assert_eq!(newest.content.body.to_markdown(), "After a pause.\n");
     assert!(store
         .autosave_since(id, f.author.id, late)
         .await

@@ -3615,7 +3615,7 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with("Autosaved "), "{}", r.body);
     let stored = store.article(article_id_typed).await.unwrap().unwrap();
-    assert_eq!(stored.body_markdown, "First words.");
+    assert_eq!(stored.body_markdown, "First words.\n");
     // Coming back (a crash, a closed tab), the writer gets the autosaved text.
     let page = writer.get(&editor_path).await;
     assert!(
@@ -3623,7 +3623,7 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
         "{}",
         page.body
     );
-    assert!(page.body.contains("First words. Then more.</textarea>"));
+    assert!(page.body.contains("First words. Then more.\n</textarea>"));
     // Saving it makes it the article; the restore notice goes.
     let base = base_in(&page.body);
     let mut save = fields("First words. Then more.");
@@ -3662,17 +3662,17 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("Ed saved this article"), "{}", r.body);
     assert!(
-        r.body.contains("The writer&#39;s version.</textarea>"),
+        r.body.contains("The writer&#39;s version.\n</textarea>"),
         "shown again"
     );
     let stored = store.article(article_id_typed).await.unwrap().unwrap();
-    assert_eq!(stored.body_markdown, "The desk's version.");
+    assert_eq!(stored.body_markdown, "The desk's version.\n");
     assert!(
         writer
             .get(&editor_path)
             .await
             .body
-            .contains("The writer&#39;s version.</textarea>"),
+            .contains("The writer&#39;s version.\n</textarea>"),
         "and kept"
     );
     // Unsaved work survives a status change (which moves the article's time but saves
@@ -3693,7 +3693,7 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
     );
     let page = writer.get(&editor_path).await;
     assert!(
-        page.body.contains("Typed, then submitted.</textarea>"),
+        page.body.contains("Typed, then submitted.\n</textarea>"),
         "{}",
         page.body
     );
@@ -3717,13 +3717,13 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
         StatusCode::CONFLICT
     );
     let stored = store.article(article_id_typed).await.unwrap().unwrap();
-    assert_eq!(stored.body_markdown, "The desk again.");
+    assert_eq!(stored.body_markdown, "The desk again.\n");
     // The writer may set the unsaved changes aside and see the saved text.
     let r = writer.post(&format!("{editor_path}/discard"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = writer.get(&editor_path).await;
     assert!(
-        page.body.contains("The desk again.</textarea>"),
+        page.body.contains("The desk again.\n</textarea>"),
         "{}",
         page.body
     );
@@ -3751,7 +3751,7 @@ async fn autosaves_come_back_and_saves_never_overwrite_each_other(store: Arc<dyn
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let stored = store.article(article_id_typed).await.unwrap().unwrap();
-    assert_eq!(stored.body_markdown, "First words.");
+    assert_eq!(stored.body_markdown, "First words.\n");
     assert_eq!(
         store.revisions(article_id_typed).await.unwrap().len(),
         revisions.len() + 1

@@ -1582,21 +1582,30 @@ mod browser {
             .await
             .unwrap();
         wait_for_text(&client, "#autosave-status", "sizes made: 6 of 6").await;
+        // It goes in the text where it was pasted, as a picture card to describe;
+        // nothing becomes the featured image unasked.
         let body = value(&client, "#f-body_markdown").await;
         assert!(
-            !body.contains("](/media/"),
-            "the first picture is the featured one: {body}"
+            body.starts_with("After forty years of automation, the light has keepers again.\n\n```masthead:picture\n"),
+            "{body}"
         );
+        assert!(body.contains("\"src\": \"/media/"), "{body}");
+        assert_eq!(value(&client, "input[name=featured_media_id]").await, "");
         assert!(text(&client, "#autosave-status")
             .await
-            .starts_with("Featured image set"));
-        type_into(
-            &client,
-            "#f-featured_alt",
-            "The white tower of the Gull Point lighthouse against a dusk sky",
-        )
-        .await;
-        type_into(&client, "#f-featured_credit", "Cora for The Lantern").await;
+            .starts_with("Picture added to the text"));
+        // The writer describes and credits it, as they type.
+        client
+            .execute(
+                "const body = document.getElementById('f-body_markdown');\
+                 body.value = body.value\
+                   .replace('Describe the picture', 'The white tower of the Gull Point lighthouse against a dusk sky')\
+                   .replace('\"credit\": \"\"', '\"credit\": \"Cora for The Lantern\"');\
+                 body.dispatchEvent(new Event('input', { bubbles: true }));",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
         client
             .find(Locator::Css("#f-section option[value=\"1\"]"))
             .await
@@ -1663,7 +1672,7 @@ mod browser {
         );
         let webp = client
             .find(Locator::Css(
-                "article figure picture source[type=\"image/webp\"]",
+                "article .body figure.card.picture picture source[type=\"image/webp\"]",
             ))
             .await
             .unwrap()
@@ -1675,9 +1684,18 @@ mod browser {
             assert!(webp.contains(width), "{width} in {webp}");
         }
         let img = client
-            .find(Locator::Css("article figure picture img"))
+            .find(Locator::Css(
+                "article .body figure.card.picture picture img",
+            ))
             .await
             .unwrap();
+        // (Shown in capitals, as the theme sets credits.)
+        assert!(
+            text(&client, "article .body figure.card.picture figcaption")
+                .await
+                .to_lowercase()
+                .contains("cora for the lantern")
+        );
         assert_eq!(
             img.attr("alt").await.unwrap().as_deref(),
             Some("The white tower of the Gull Point lighthouse against a dusk sky")
