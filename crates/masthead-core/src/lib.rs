@@ -5,6 +5,7 @@
 //! every other crate of ours depends on it and it depends on none of them.
 
 pub mod access;
+pub mod analytics;
 pub mod article;
 pub mod auth;
 pub mod change;

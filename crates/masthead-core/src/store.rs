@@ -1093,6 +1093,55 @@ pub trait NewsletterStore: Send + Sync {
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
+/// Audience figures (see `analytics`): counts per day, summed over days.
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// Views per day from `from` to `to` (days without any left out): of one
+    /// article, or of the whole site.
+    async fn daily_views(
+        &self,
+        article: Option<ArticleId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, u64)>>;
+    /// The most read articles from `from` to `to`, with their views, most first.
+    async fn top_articles(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<(ArticleSummary, u64)>>;
+    /// Views from `from` to `to` by section (articles without one as "No section"),
+    /// most first.
+    async fn views_by_section(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, u64)>>;
+    /// Views from `from` to `to` by author: each of an article's bylines counts its
+    /// views. Most first, at most `limit`.
+    async fn views_by_author(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>>;
+    /// Adds readers who came from each site (by domain) on `day`.
+    async fn record_referrers(&self, day: NaiveDate, counts: &[(String, u64)]) -> Result<()>;
+    /// The sites readers came from, from `from` to `to`, most first.
+    async fn top_referrers(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>>;
+    /// Adds searches made on the site on `day`, by their words.
+    async fn record_searches(&self, day: NaiveDate, counts: &[(String, u64)]) -> Result<()>;
+    /// What readers searched for, from `from` to `to`, most first.
+    async fn top_searches(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>>;
+}
+
 pub trait Store:
     SiteStore
     + ArticleStore
@@ -1106,6 +1155,7 @@ pub trait Store:
     + PaymentStore
     + SponsorStore
     + NewsletterStore
+    + AnalyticsStore
 {
 }
 
@@ -1122,14 +1172,16 @@ impl<T> Store for T where
         + PaymentStore
         + SponsorStore
         + NewsletterStore
+        + AnalyticsStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        ArticleStore, CommentStore, MediaStore, MemberStore, NewsletterStore, PaymentStore,
-        RevenueStore, RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
+        AnalyticsStore, ArticleStore, CommentStore, MediaStore, MemberStore, NewsletterStore,
+        PaymentStore, RevenueStore, RevisionStore, SiteStore, SponsorStore, StaffStore, Store,
+        TaxonomyStore,
     };
 }
 

@@ -1050,3 +1050,57 @@ pub struct NewsletterHistoryView {
     pub sends: Vec<SendRowView>,
     pub notice: Option<String>,
 }
+
+/// One bar of an audience chart: what it counts, how many, and its length in the chart
+/// (0-100).
+#[derive(Debug, Clone, Serialize)]
+pub struct FigureBar {
+    pub label: String,
+    /// Where the label leads (an article's figures), if anywhere.
+    pub href: Option<String>,
+    pub count: u64,
+    pub length: u32,
+}
+
+impl FigureBar {
+    /// Bars for `rows`, the longest the largest.
+    pub fn scaled(rows: Vec<(String, Option<String>, u64)>) -> Vec<FigureBar> {
+        let most = rows.iter().map(|r| r.2).max().unwrap_or(0).max(1);
+        rows.into_iter()
+            .map(|(label, href, count)| FigureBar {
+                length: u32::try_from(count.saturating_mul(100) / most).unwrap_or(100),
+                label,
+                href,
+                count,
+            })
+            .collect()
+    }
+}
+
+/// `/newsroom/analytics`: audience figures for a period.
+#[derive(Debug, Serialize)]
+pub struct AnalyticsView {
+    pub chrome: DeskChrome,
+    /// Each period offered, the one shown selected.
+    pub periods: Vec<Choice>,
+    pub period: &'static str,
+    pub period_label: &'static str,
+    pub total: u64,
+    /// Views per day (the day as "4 Dec").
+    pub days: Vec<FigureBar>,
+    pub articles: Vec<FigureBar>,
+    pub sections: Vec<FigureBar>,
+    pub authors: Vec<FigureBar>,
+    pub referrers: Vec<FigureBar>,
+    pub searches: Vec<FigureBar>,
+}
+
+/// `/newsroom/analytics/articles/{id}`: one article's views per day.
+#[derive(Debug, Serialize)]
+pub struct ArticleFiguresView {
+    pub chrome: DeskChrome,
+    pub id: i64,
+    pub title: String,
+    pub total: u64,
+    pub days: Vec<FigureBar>,
+}

@@ -115,6 +115,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/revenue.html"),
     ),
     (
+        "newsroom/analytics.html",
+        include_str!("../newsroom/templates/analytics.html"),
+    ),
+    (
+        "newsroom/article_figures.html",
+        include_str!("../newsroom/templates/article_figures.html"),
+    ),
+    (
         "newsroom/sponsors.html",
         include_str!("../newsroom/templates/sponsors.html"),
     ),

@@ -24,6 +24,8 @@ mod dialect {
     pub const AFTER_BULK_LOAD: &[&str] = &["ANALYZE"];
 }
 
+#[path = "backend/analytics.rs"]
+mod analytics;
 #[path = "backend/articles.rs"]
 mod articles;
 #[path = "backend/comments.rs"]

@@ -39,6 +39,7 @@ fn published(filter: ArticleFilter, number: u32, per_page: u32) -> ArticleQuery 
 }
 
 store_test!(
+    audience_figures_add_up,
     bodies_are_stored_as_documents,
     many_tags_resolve_in_order_and_imports_find_renamed_ones,
     settings_round_trip,
@@ -3264,4 +3265,95 @@ async fn bodies_from_before_documents_read_from_markdown_on_postgres() {
         return;
     };
     bodies_from_before_documents_read_from_markdown(db.store.clone(), &db.url).await;
+}
+
+/// Audience figures: views per day (site and article), the most read, by section and
+/// by author, referring sites and searches, each summed over the days asked for.
+async fn audience_figures_add_up(store: S) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let a = fixtures::published(
+        &newsroom,
+        "Harbour fees",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        1,
+    )
+    .await;
+    let b = fixtures::published(
+        &newsroom,
+        "Bank rates",
+        &f.business,
+        f.contributor.id,
+        &f.editor,
+        2,
+    )
+    .await;
+    let d = |n| chrono::NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+    store.record_views(d(1), &[(a, 5), (b, 2)]).await.unwrap();
+    store.record_views(d(2), &[(a, 1)]).await.unwrap();
+    store.record_views(d(2), &[(a, 1)]).await.unwrap();
+    store.record_views(d(9), &[(b, 40)]).await.unwrap();
+    assert_eq!(
+        store.daily_views(None, d(1), d(2)).await.unwrap(),
+        vec![(d(1), 7), (d(2), 2)]
+    );
+    assert_eq!(
+        store.daily_views(Some(b), d(1), d(2)).await.unwrap(),
+        vec![(d(1), 2)]
+    );
+    let top: Vec<(String, u64)> = store
+        .top_articles(d(1), d(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(s, n)| (s.title, n))
+        .collect();
+    assert_eq!(
+        top,
+        vec![("Harbour fees".to_owned(), 7), ("Bank rates".to_owned(), 2)]
+    );
+    assert_eq!(store.top_articles(d(1), d(9), 1).await.unwrap()[0].0.id, b);
+    assert_eq!(
+        store.views_by_section(d(1), d(2)).await.unwrap(),
+        vec![(f.world.name.clone(), 7), (f.business.name.clone(), 2)]
+    );
+    assert_eq!(
+        store.views_by_author(d(1), d(2), 10).await.unwrap(),
+        vec![(f.author.name.clone(), 7), (f.contributor.name.clone(), 2)]
+    );
+    let counts = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect()
+    };
+    store
+        .record_referrers(d(1), &counts(&[("google.com", 3), ("t.co", 1)]))
+        .await
+        .unwrap();
+    store
+        .record_referrers(d(2), &counts(&[("google.com", 1)]))
+        .await
+        .unwrap();
+    store.record_referrers(d(2), &[]).await.unwrap();
+    assert_eq!(
+        store.top_referrers(d(1), d(2), 10).await.unwrap(),
+        counts(&[("google.com", 4), ("t.co", 1)])
+    );
+    assert_eq!(
+        store.top_referrers(d(2), d(2), 1).await.unwrap(),
+        counts(&[("google.com", 1)])
+    );
+    store
+        .record_searches(d(1), &counts(&[("harbour fees", 2)]))
+        .await
+        .unwrap();
+    store
+        .record_searches(d(1), &counts(&[("harbour fees", 1), ("ferry", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.top_searches(d(1), d(1), 10).await.unwrap(),
+        counts(&[("harbour fees", 3), ("ferry", 1)])
+    );
+    assert!(store.top_searches(d(3), d(8), 10).await.unwrap().is_empty());
 }

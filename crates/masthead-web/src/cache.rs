@@ -658,6 +658,13 @@ where
 
     fn call(&mut self, mut request: Request) -> CacheFuture {
         let started = Instant::now();
+        if request.uri().path() == "/search/" {
+            count_search(
+                &self.readership,
+                &request,
+                client(self.peer, &self.proxies, &request),
+            );
+        }
         let method = request.method().clone();
         let head = method == Method::HEAD;
         let shared = matches!(method, Method::GET | Method::HEAD)
@@ -811,8 +818,41 @@ fn count_read(
 ) {
     if let Some(id) = page.read_of {
         if method == Method::GET && readership::is_reader(request) {
-            readership.count(id, client);
+            // The site they came from, by its domain (never this site itself).
+            let referrer = request
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .zip(request.get(header::HOST).and_then(|v| v.to_str().ok()))
+                .and_then(|(referer, host)| {
+                    let host = host.split(':').next().unwrap_or(host);
+                    masthead_core::analytics::referring_domain(referer, host)
+                });
+            readership.count(id, client, referrer);
         }
+    }
+}
+
+/// Counts a reader's search on the site (`/search/?q=...`), hit or miss.
+fn count_search(readership: &Readership, request: &Request, client: Option<IpAddr>) {
+    if request.method() != Method::GET || !readership::is_reader(request.headers()) {
+        return;
+    }
+    let words = request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("q="))
+        .map(|q| {
+            percent_encoding::percent_decode_str(&q.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+    if let Some(term) = words
+        .as_deref()
+        .and_then(masthead_core::analytics::search_term)
+    {
+        readership.count_search(term, client);
     }
 }
 

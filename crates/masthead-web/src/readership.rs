@@ -35,6 +35,10 @@ pub struct Readership {
 
 struct Counts {
     per_article: HashMap<ArticleId, u64>,
+    /// Readers counted above, by the site they came from (its domain).
+    referrers: HashMap<String, u64>,
+    /// Searches on the site, by their words.
+    searches: HashMap<String, u64>,
     /// Keyed hashes of (address, article) counted in this window.
     seen: HashSet<u64>,
     /// A fresh random key per window, so the hashes say nothing after it.
@@ -47,6 +51,8 @@ impl Default for Readership {
         Self {
             pending: Mutex::new(Counts {
                 per_article: HashMap::new(),
+                referrers: HashMap::new(),
+                searches: HashMap::new(),
                 seen: HashSet::new(),
                 key: std::collections::hash_map::RandomState::new(),
                 window_started: Instant::now(),
@@ -63,39 +69,66 @@ impl Readership {
     }
 
     /// Counts a read of `article` by `client` (when its address is known), unless that
-    /// address was counted for that article in this window.
-    pub fn count(&self, article: ArticleId, client: Option<IpAddr>) {
+    /// address was counted for that article in this window; and the site the reader
+    /// came from (`referrer`, a domain: `analytics::referring_domain`), with it.
+    pub fn count(&self, article: ArticleId, client: Option<IpAddr>, referrer: Option<String>) {
         let mut counts = self.lock();
-        if counts.window_started.elapsed() > WINDOW || counts.seen.len() >= MAX_SEEN {
-            counts.seen.clear();
-            counts.key = std::collections::hash_map::RandomState::new();
-            counts.window_started = Instant::now();
-        }
-        if let Some(ip) = client {
-            let seen = counts.key.hash_one((ip, article));
-            if !counts.seen.insert(seen) {
-                return;
-            }
+        let seen = client.map(|ip| counts.key.hash_one((ip, article)));
+        if !counts.first_in_window(seen) {
+            return;
         }
         *counts.per_article.entry(article).or_default() += 1;
+        if let Some(domain) = referrer {
+            bump(&mut counts.referrers, domain);
+        }
+    }
+
+    /// Counts a search on the site (its words: `analytics::search_term`) by `client`,
+    /// once per address and words in a window.
+    pub fn count_search(&self, term: String, client: Option<IpAddr>) {
+        let mut counts = self.lock();
+        let seen = client.map(|ip| counts.key.hash_one((ip, &term)));
+        if counts.first_in_window(seen) {
+            bump(&mut counts.searches, term);
+        }
     }
 
     /// Writes the counts gathered so far as today's. Counts that cannot be written are
     /// kept for the next try.
     pub async fn flush(&self, store: &dyn Store) -> masthead_core::Result<()> {
-        let counts: Vec<(ArticleId, u64)> = self.lock().per_article.drain().collect();
-        if counts.is_empty() {
-            return Ok(());
-        }
-        let today = chrono::Utc::now().date_naive();
-        if let Err(e) = store.record_views(today, &counts).await {
+        let (views, referrers, searches) = {
             let mut pending = self.lock();
-            for (id, n) in counts {
-                *pending.per_article.entry(id).or_default() += n;
+            let views: Vec<(ArticleId, u64)> = pending.per_article.drain().collect();
+            let referrers: Vec<(String, u64)> = pending.referrers.drain().collect();
+            let searches: Vec<(String, u64)> = pending.searches.drain().collect();
+            (views, referrers, searches)
+        };
+        let today = chrono::Utc::now().date_naive();
+        let mut failed = None;
+        if !views.is_empty() {
+            if let Err(e) = store.record_views(today, &views).await {
+                let mut pending = self.lock();
+                for (id, n) in views {
+                    *pending.per_article.entry(id).or_default() += n;
+                }
+                failed = Some(e);
             }
-            return Err(e);
         }
-        Ok(())
+        if let Err(e) = store.record_referrers(today, &referrers).await {
+            let mut pending = self.lock();
+            for (domain, n) in referrers {
+                *pending.referrers.entry(domain).or_default() += n;
+            }
+            failed = Some(e);
+        }
+        if let Err(e) = store.record_searches(today, &searches).await {
+            let mut pending = self.lock();
+            for (term, n) in searches {
+                *pending.searches.entry(term).or_default() += n;
+            }
+            failed = Some(e);
+        }
+        failed.map_or(Ok(()), Err)
     }
 
     /// Flushes every `FLUSH_EVERY` until the task is dropped.
@@ -108,6 +141,30 @@ impl Readership {
                 tracing::warn!(error = %e, "could not record readership counts");
             }
         }
+    }
+}
+
+/// The most different referring sites or searches gathered between two flushes; more
+/// are not counted until the next, so memory stays bounded whatever the traffic.
+const MAX_KEYS: usize = 10_000;
+
+fn bump(counts: &mut HashMap<String, u64>, key: String) {
+    if counts.len() < MAX_KEYS || counts.contains_key(&key) {
+        *counts.entry(key).or_default() += 1;
+    }
+}
+
+impl Counts {
+    /// Whether `seen` (a keyed hash of an address and what it read) is new in this
+    /// window; always, for a reader whose address is unknown. Starts a new window
+    /// when this one is over or full.
+    fn first_in_window(&mut self, seen: Option<u64>) -> bool {
+        if self.window_started.elapsed() > WINDOW || self.seen.len() >= MAX_SEEN {
+            self.seen.clear();
+            self.key = std::collections::hash_map::RandomState::new();
+            self.window_started = Instant::now();
+        }
+        seen.is_none_or(|seen| self.seen.insert(seen))
     }
 }
 
@@ -155,10 +212,10 @@ mod tests {
         let one: IpAddr = [192, 0, 2, 1].into();
         let two: IpAddr = [192, 0, 2, 2].into();
         for _ in 0..2_000 {
-            readership.count(ArticleId(1), Some(one));
+            readership.count(ArticleId(1), Some(one), None);
         }
-        readership.count(ArticleId(2), Some(one));
-        readership.count(ArticleId(1), Some(two));
+        readership.count(ArticleId(2), Some(one), None);
+        readership.count(ArticleId(1), Some(two), None);
         let counts = &readership.lock().per_article;
         assert_eq!(
             counts[&ArticleId(1)],
@@ -172,7 +229,7 @@ mod tests {
     fn remembered_pairs_stay_bounded() {
         let readership = Readership::default();
         for n in 0..(MAX_SEEN as u32 + 10) {
-            readership.count(ArticleId(1), Some(IpAddr::from(n.to_be_bytes())));
+            readership.count(ArticleId(1), Some(IpAddr::from(n.to_be_bytes())), None);
         }
         assert!(readership.lock().seen.len() <= MAX_SEEN);
     }

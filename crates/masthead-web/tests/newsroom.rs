@@ -321,6 +321,7 @@ store_test!(
     thousands_of_tags_are_refused_at_once,
     bodies_nested_too_deeply_are_refused,
     the_editor_saves_documents_with_cards,
+    editors_see_audience_figures_as_charts_and_csv,
     an_articles_address_changes_and_the_old_one_leads_to_it,
     embeds_are_fetched_by_the_server_and_load_nothing_until_asked,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
@@ -819,6 +820,96 @@ async fn an_articles_address_changes_and_the_old_one_leads_to_it(store: Arc<dyn 
     contributor.login(&cara.email, PASSWORD).await;
     let r = contributor.post(&slug, &[("slug", "mine-now")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// `/newsroom/analytics`: the period's figures as charts with their numbers, each as
+/// CSV (a title a spreadsheet would run is defused), and an article's own days.
+async fn editors_see_audience_figures_as_charts_and_csv(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let id = masthead_testkit::fixtures::published(
+        &newsroom,
+        "=Harbour fees",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    store.record_views(yesterday, &[(id, 30)]).await.unwrap();
+    store.record_views(today, &[(id, 12)]).await.unwrap();
+    store
+        .record_referrers(today, &[("google.com".to_owned(), 9)])
+        .await
+        .unwrap();
+    store
+        .record_searches(today, &[("ferry times".to_owned(), 4)])
+        .await
+        .unwrap();
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let app = app(store.clone());
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&eve.email, PASSWORD).await;
+    let page = editor.get("/newsroom/analytics").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for part in [
+        "Views last 7 days: 42",
+        &format!(
+            r#"<a href="/newsroom/analytics/articles/{id}">=Harbour fees</a></td><td>42</td>"#
+        ),
+        &format!("<td>{}</td><td>42</td>", f.world.name),
+        "<td>google.com</td><td>9</td>",
+        "<td>ferry times</td><td>4</td>",
+        r#"<rect x="0" y="3" width="300" height="12" class="figure-bar">"#,
+    ] {
+        assert!(page.body.contains(part), "{part}\n{}", page.body);
+    }
+    let today_only = editor.get("/newsroom/analytics?period=today").await;
+    assert!(
+        today_only.body.contains("Views today: 12"),
+        "{}",
+        today_only.body
+    );
+    let bad = editor.get("/newsroom/analytics?period=year").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let csv = editor
+        .get("/newsroom/analytics.csv?report=articles&period=month")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body, "article,views\n'=Harbour fees,42\n");
+    let days = editor
+        .get("/newsroom/analytics.csv?report=days&period=week")
+        .await;
+    assert_eq!(
+        days.body.lines().count(),
+        8,
+        "a heading and seven days: {}",
+        days.body
+    );
+    assert!(
+        days.body
+            .ends_with(&format!("{yesterday},30\n{today},12\n")),
+        "{}",
+        days.body
+    );
+    let unknown = editor.get("/newsroom/analytics.csv?report=secrets").await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let one = editor
+        .get(&format!("/newsroom/analytics/articles/{id}"))
+        .await;
+    assert!(
+        one.body.contains("Views in the last 30 days: 42"),
+        "{}",
+        one.body
+    );
+    let one_csv = editor
+        .get(&format!("/newsroom/analytics/articles/{id}.csv"))
+        .await;
+    assert_eq!(one_csv.body.lines().count(), 31);
+    let missing = editor.get("/newsroom/analytics/articles/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
 /// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now

@@ -73,6 +73,7 @@ store_test!(
     cached_pages_revalidate_and_compress,
     static_pages_and_the_corrections_log,
     home_has_lead_latest_and_most_read,
+    readers_sites_and_searches_are_counted_without_anything_about_them,
     article_page_shares_relates_and_shows_comments,
     images_are_responsive_and_assets_fingerprinted,
     pictures_in_the_text_are_responsive_and_gain_copies_made_later,
@@ -1550,4 +1551,71 @@ async fn site_changes_reach_every_page_on_the_next_request(store: Arc<dyn Store>
         );
     }
     assert_eq!(get(&app, "/climate/").await.0, StatusCode::OK);
+}
+
+/// A reader's visit counts for the article, and for the site they came from (by its
+/// domain, never a path or this site itself); a search counts by its words; robots
+/// count for nothing. Hits and misses of the page cache alike.
+async fn readers_sites_and_searches_are_counted_without_anything_about_them(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Harbour fees rise",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    let state = state(store.clone());
+    let app = masthead_web::router(state.clone());
+    let reader = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    let path = "/world/harbour-fees-rise/";
+    for referer in [
+        "https://www.google.com/search?q=secret+words",
+        "https://www.google.com/",
+        "https://t.co/AbC",
+        "https://news.example/world/",
+        "",
+    ] {
+        let mut headers = vec![("user-agent", reader), ("host", "news.example")];
+        if !referer.is_empty() {
+            headers.push(("referer", referer));
+        }
+        assert_eq!(
+            get_with(&app, path, &headers).await.status(),
+            StatusCode::OK
+        );
+    }
+    // A robot, and a tool without a user agent.
+    get_with(
+        &app,
+        path,
+        &[
+            ("user-agent", "Googlebot/2.1"),
+            ("referer", "https://bing.com/"),
+        ],
+    )
+    .await;
+    get_with(&app, path, &[("referer", "https://bing.com/")]).await;
+    for q in ["Harbour+FEES", "harbour%20fees", "ferry", ""] {
+        let r = get_with(&app, &format!("/search/?q={q}"), &[("user-agent", reader)]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    get_with(&app, "/search/?q=robots", &[("user-agent", "curl/8.0")]).await;
+    state.readership.flush(&*store).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        store.daily_views(Some(id), today, today).await.unwrap(),
+        vec![(today, 5)]
+    );
+    assert_eq!(
+        store.top_referrers(today, today, 10).await.unwrap(),
+        vec![("google.com".to_owned(), 2), ("t.co".to_owned(), 1)]
+    );
+    assert_eq!(
+        store.top_searches(today, today, 10).await.unwrap(),
+        vec![("harbour fees".to_owned(), 2), ("ferry".to_owned(), 1)]
+    );
 }

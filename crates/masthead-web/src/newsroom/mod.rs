@@ -9,6 +9,7 @@
 mod access;
 mod account;
 mod admin;
+mod analytics;
 mod articles;
 mod comments;
 mod desk;
@@ -474,6 +475,24 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/history/{revision}/restore",
             Staff(Contributor),
             post(history::restore),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/analytics",
+            Staff(Editor),
+            get(analytics::show),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/analytics.csv",
+            Staff(Editor),
+            get(analytics::csv),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/analytics/articles/{id}",
+            Staff(Editor),
+            get(analytics::article),
         ),
         route(
             Method::POST,

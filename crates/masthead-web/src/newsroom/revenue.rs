@@ -39,7 +39,7 @@ pub async fn show(
 /// A spreadsheet cell as typed: text a spreadsheet would take for a formula (`=`,
 /// `+`, `-`, `@`, or a tab or return first) is led by an apostrophe, so a member's
 /// name cannot run in an editor's spreadsheet.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

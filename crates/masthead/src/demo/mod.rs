@@ -728,8 +728,10 @@ async fn choose_newsletters(
     Ok(())
 }
 
-/// Reads for the last two days, so that "Most read" has something to show: a few
-/// stories drew a crowd, most a steady trickle.
+/// A month of audience figures: reads per article per day (a few stories drew a
+/// crowd, most a steady trickle, none before it was published), the sites readers
+/// came from and what they searched for, so that "Most read" and the newsroom's
+/// audience page have something to show.
 async fn record_demo_readership(store: &dyn Store, now: DateTime<Utc>) -> Result<()> {
     use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
     let query = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, 100));
@@ -738,18 +740,63 @@ async fn record_demo_readership(store: &dyn Store, now: DateTime<Utc>) -> Result
         .await
         .map_err(|e| anyhow!("{e}"))?
         .items;
-    for day in 0..2 {
+    const SITES: [(&str, u64); 6] = [
+        ("google.com", 420),
+        ("news.google.com", 180),
+        ("facebook.com", 95),
+        ("t.co", 60),
+        ("bsky.app", 35),
+        ("portalder.example", 20),
+    ];
+    const SEARCHES: [(&str, u64); 6] = [
+        ("ferry timetable", 40),
+        ("harbor commission", 28),
+        ("mariners", 22),
+        ("heat wave", 15),
+        ("st. brannock's", 9),
+        ("oysters", 6),
+    ];
+    for day in 0..30u64 {
+        let date = now - Duration::days(day as i64);
+        // Weekends are quieter.
+        let weekday = chrono::Datelike::weekday(&date.date_naive()).num_days_from_monday();
+        let busy = if weekday >= 5 { 6 } else { 10 };
         let views: Vec<(ArticleId, u64)> = articles
             .iter()
             .enumerate()
+            .filter(|(_, a)| {
+                a.published_at
+                    .is_some_and(|p| p.date_naive() <= date.date_naive())
+            })
             .map(|(i, a)| {
                 let i = i as u64;
                 let popular = if i % 7 == 3 { 900 } else { 0 };
-                (a.id, 40 + (i * 37 + day * 11) % 160 + popular / (i / 7 + 1))
+                let n = 40 + (i * 37 + day * 11) % 160 + popular / (i / 7 + 1);
+                (a.id, n * busy / 10)
             })
             .collect();
+        let day_of = date.date_naive();
         store
-            .record_views((now - Duration::days(day as i64)).date_naive(), &views)
+            .record_views(day_of, &views)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let scaled = |list: &[(&str, u64)]| -> Vec<(String, u64)> {
+            list.iter()
+                .enumerate()
+                .map(|(i, (k, n))| {
+                    (
+                        (*k).to_owned(),
+                        (n + (day * 7 + i as u64 * 3) % 17) * busy / 10,
+                    )
+                })
+                .collect()
+        };
+        store
+            .record_referrers(day_of, &scaled(&SITES))
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        store
+            .record_searches(day_of, &scaled(&SEARCHES))
             .await
             .map_err(|e| anyhow!("{e}"))?;
     }

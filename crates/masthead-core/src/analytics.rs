@@ -1,0 +1,196 @@
+//! Audience figures for the newsroom (`/newsroom/analytics`), kept without cookies or
+//! anything about a reader: a count per article per day (`readership`), per referring
+//! site per day (its domain only), and per search on the site per day (the words,
+//! normalised). This module holds the rules: the periods figures cover, what counts
+//! as a referring site and as a search.
+
+use chrono::{Duration, NaiveDate};
+
+/// The longest a referring domain or a search kept may be.
+pub const MAX_TERM: usize = 80;
+
+/// The periods the figures cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Today,
+    Week,
+    Month,
+}
+
+impl Period {
+    pub const ALL: &'static [Period] = &[Period::Today, Period::Week, Period::Month];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Today => "today",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Today => "Today",
+            Period::Week => "Last 7 days",
+            Period::Month => "Last 30 days",
+        }
+    }
+
+    /// The first and last day (UTC) of the period ending `today`.
+    pub fn days(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let back = match self {
+            Period::Today => 0,
+            Period::Week => 6,
+            Period::Month => 29,
+        };
+        (today - Duration::days(back), today)
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        Period::ALL
+            .iter()
+            .copied()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| crate::Error::invalid("period", "choose today, week or month"))
+    }
+}
+
+/// Every day from `from` to `to`, with its count from `counts` (0 where it has none).
+pub fn every_day(
+    counts: &[(NaiveDate, u64)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(NaiveDate, u64)> {
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .map(|day| {
+            let n = counts
+                .iter()
+                .find(|(d, _)| *d == day)
+                .map_or(0, |(_, n)| *n);
+            (day, n)
+        })
+        .collect()
+}
+
+/// The site a reader came from, by the `Referer` they sent: its domain (lowercase, no
+/// `www.`), never its path; `None` for this site itself (`own_host`), for what is not
+/// an http(s) address, and for an address too long to be a domain.
+pub fn referring_domain(referer: &str, own_host: &str) -> Option<String> {
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host
+        .split(':')
+        .next()?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+    let own = own_host.to_ascii_lowercase();
+    let own = own.strip_prefix("www.").unwrap_or(&own);
+    let plausible = !host.is_empty()
+        && host.len() <= MAX_TERM
+        && host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    (plausible && host != own).then_some(host)
+}
+
+/// A search as it is counted: its words, lowercase, single-spaced, at most
+/// `MAX_TERM` characters; `None` for an empty one.
+pub fn search_term(query: &str) -> Option<String> {
+    let words = query
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let words: String = words
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_TERM)
+        .collect();
+    let words = words.trim().to_owned();
+    (!words.is_empty()).then_some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_cover_their_days() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(Period::Today.days(today), (today, today));
+        assert_eq!(Period::Week.days(today), (d(28), today));
+        assert_eq!(
+            Period::Month.days(today),
+            (NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(), today)
+        );
+        for p in Period::ALL {
+            assert_eq!(p.as_str().parse::<Period>().unwrap(), *p);
+        }
+        assert!("year".parse::<Period>().is_err());
+        let counts = [(d(29), 5), (today, 2)];
+        let days = every_day(&counts, d(28), today);
+        assert_eq!(days.len(), 7);
+        assert_eq!(days[0], (d(28), 0));
+        assert_eq!(days[1], (d(29), 5));
+        assert_eq!(days[6], (today, 2));
+    }
+
+    #[test]
+    fn a_referrer_is_a_domain_and_never_this_site() {
+        let cases = [
+            (
+                "https://www.google.com/search?q=harbour",
+                Some("google.com"),
+            ),
+            (
+                "https://news.ycombinator.com/item?id=1",
+                Some("news.ycombinator.com"),
+            ),
+            ("http://T.CO/abc", Some("t.co")),
+            (
+                "https://user:pw@mail.example.org:8443/inbox",
+                Some("mail.example.org"),
+            ),
+            ("https://news.example/world/story/", None),
+            ("https://www.news.example/", None),
+            ("android-app://com.google.android.gm/", None),
+            ("javascript:alert(1)", None),
+            ("https://localhost/", None),
+            ("https://bad_host.example/", None),
+            ("", None),
+        ];
+        for (referer, domain) in cases {
+            assert_eq!(
+                referring_domain(referer, "news.example").as_deref(),
+                domain,
+                "{referer}"
+            );
+        }
+        let long = format!("https://{}.example/", "a".repeat(100));
+        assert_eq!(referring_domain(&long, "news.example"), None);
+    }
+
+    #[test]
+    fn searches_are_counted_by_their_words() {
+        assert_eq!(
+            search_term("  Harbour   FEES\n").as_deref(),
+            Some("harbour fees")
+        );
+        assert_eq!(search_term(" \t "), None);
+        assert_eq!(search_term("a\u{0}b").as_deref(), Some("ab"));
+        assert_eq!(
+            search_term(&"x".repeat(500)).map(|t| t.len()),
+            Some(MAX_TERM)
+        );
+    }
+}
