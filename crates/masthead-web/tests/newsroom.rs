@@ -324,6 +324,7 @@ store_test!(
     editors_see_audience_figures_as_charts_and_csv,
     an_articles_address_changes_and_the_old_one_leads_to_it,
     embeds_are_fetched_by_the_server_and_load_nothing_until_asked,
+    providers_that_never_answer_hold_a_save_for_seconds_not_minutes,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
 );
 
@@ -910,6 +911,59 @@ async fn editors_see_audience_figures_as_charts_and_csv(store: Arc<dyn Store>) {
     assert_eq!(one_csv.body.lines().count(), 31);
     let missing = editor.get("/newsroom/analytics/articles/999999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+/// Twelve embeds of a provider that accepts the connection and never answers once
+/// held a save for a minute (5 s each); a save now waits at most a few seconds for
+/// all of them, and keeps what the addresses tell.
+async fn providers_that_never_answer_hold_a_save_for_seconds_not_minutes(store: Arc<dyn Store>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts, reads, says nothing.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut settings = store.settings().await.unwrap();
+    settings.embed_providers = vec![masthead_core::embed::CustomProvider {
+        name: "Silent".into(),
+        prefix: "https://silent.example/".into(),
+        endpoint: format!("http://127.0.0.1:{port}/oembed"),
+    }];
+    store.save_settings(&settings).await.unwrap();
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let app = app(store.clone());
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let body: String = (0..12)
+        .map(|n| format!("```masthead:embed\n{{\"url\": \"https://silent.example/{n}\"}}\n```\n\n"))
+        .collect();
+    let fields = vec![
+        ("title".to_owned(), "Silence".to_owned()),
+        ("body_markdown".to_owned(), body),
+        ("article_type".to_owned(), "news".to_owned()),
+        ("visibility".to_owned(), "public".to_owned()),
+        ("section".to_owned(), f.world.id.to_string()),
+        ("authors".to_owned(), amy.id.to_string()),
+    ];
+    let started = std::time::Instant::now();
+    let r = post_owned(&mut writer, "/newsroom/articles", &fields).await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "the save took {took:?}"
+    );
+    let id = article_id(r.location.as_deref().unwrap());
+    let stored = store
+        .article(masthead_core::ids::ArticleId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.document().content.len(), 12, "every card kept");
 }
 
 /// 8,000 tags in one save took 12.5 s and 50,000 never finished; an article now

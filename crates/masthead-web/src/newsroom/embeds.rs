@@ -9,7 +9,8 @@
 //! Mastodon server's `/api/oembed`, which like every thumbnail must be a public
 //! address (never this machine or a private network). Each answer is bounded in time
 //! and size; a provider that does not answer leaves the card with what its address
-//! tells (provider and player), to be fetched again on the next save.
+//! tells (provider and player), to be fetched again on the next save; a save waits
+//! for its embeds at most `SAVE_BUDGET` in all.
 
 use crate::AppState;
 use masthead_core::document::{Document, EmbedCard};
@@ -28,6 +29,8 @@ const MAX_ANSWER: usize = 512 * 1024;
 const MAX_THUMBNAIL: usize = 5 * 1024 * 1024;
 /// The most embeds fetched in one save; the rest wait for the next.
 const MAX_PER_SAVE: usize = 12;
+/// The longest a save waits for its embeds, all together.
+const SAVE_BUDGET: Duration = Duration::from_secs(8);
 
 /// The HTTP client embeds are fetched with.
 pub struct Fetcher {
@@ -75,12 +78,18 @@ pub async fn resolve(state: &AppState, document: &mut Document, by: Option<Perso
         Err(_) => Vec::new(),
     };
     let mut filled: HashMap<String, EmbedCard> = HashMap::new();
+    // However many embeds and however slow their providers, a save waits at most
+    // `SAVE_BUDGET` for them; the rest are asked on the next save.
+    let deadline = tokio::time::Instant::now() + SAVE_BUDGET;
     for url in wanted {
         let mut card = EmbedCard {
             url: url.clone(),
             ..EmbedCard::default()
         };
-        fill(state, &mut card, &custom, by).await;
+        let fetched = tokio::time::timeout_at(deadline, fill(state, &mut card, &custom, by)).await;
+        if fetched.is_err() {
+            break;
+        }
         filled.insert(url, card);
     }
     document.each_embed_mut(&mut |card| {
