@@ -80,21 +80,14 @@ pub fn every_day(
 /// `www.`), never its path; `None` for this site itself (`own_host`), for what is not
 /// an http(s) address, and for an address too long to be a domain.
 pub fn referring_domain(referer: &str, own_host: &str) -> Option<String> {
-    let rest = referer
-        .strip_prefix("https://")
-        .or_else(|| referer.strip_prefix("http://"))?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host = host
-        .split(':')
-        .next()?
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let url = url::Url::parse(referer)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))?;
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
     let own = own_host.to_ascii_lowercase();
     let own = own.strip_prefix("www.").unwrap_or(&own);
-    let plausible = !host.is_empty()
-        && host.len() <= MAX_TERM
+    let plausible = host.len() <= MAX_TERM
         && host.contains('.')
         && host
             .chars()

@@ -596,11 +596,6 @@ impl Document {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Whether there is nothing in it.
-    pub fn is_empty(&self) -> bool {
-        self.content.is_empty()
-    }
-
     /// A body written in Markdown (see the module). A fence naming a card that is not
     /// one (or whose JSON is not the card's) stays a code block: this reads every body
     /// ever written; the editor's Markdown mode checks with `from_markdown_checked`.
@@ -731,42 +726,11 @@ impl Document {
 
     /// Calls `visit` with every embed card, in quotes and lists too, in order.
     pub fn each_embed_mut(&mut self, visit: &mut dyn FnMut(&mut EmbedCard)) {
-        fn blocks(content: &mut [Block], visit: &mut dyn FnMut(&mut EmbedCard)) {
-            for block in content {
-                match block {
-                    Block::Embed { attrs } => visit(attrs),
-                    Block::Blockquote { content } | Block::FootnoteDefinition { content, .. } => {
-                        blocks(content, visit);
-                    }
-                    Block::BulletList { content, .. } | Block::OrderedList { content, .. } => {
-                        for ListItem::ListItem { content } in content {
-                            blocks(content, visit);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        blocks(&mut self.content, visit);
-    }
-
-    /// Every picture's address (inline, cards, galleries, embeds' thumbnails), in order.
-    pub fn picture_sources(&self) -> Vec<&str> {
-        let mut found = Vec::new();
-        walk(&self.content, &mut |block| match block {
-            Block::Picture { attrs } => found.push(attrs.src.as_str()),
-            Block::Gallery { attrs } => found.extend(attrs.images.iter().map(|i| i.src.as_str())),
-            Block::Embed { attrs } if !attrs.thumbnail.is_empty() => {
-                found.push(attrs.thumbnail.as_str());
-            }
-            _ => {}
-        });
-        walk_inline(&self.content, &mut |inline| {
-            if let Inline::Image { attrs, .. } = inline {
-                found.push(attrs.src.as_str());
+        walk_mut(&mut self.content, &mut |block| {
+            if let Block::Embed { attrs } = block {
+                visit(attrs);
             }
         });
-        found
     }
 
     /// Checks what the JSON's shape cannot: the cards' fields, heading levels, limits.
@@ -796,7 +760,7 @@ impl Document {
                 {
                     Some("a gallery's picture has no address".into())
                 }
-                Block::Embed { attrs } if !is_web_address(&attrs.url) => Some(format!(
+                Block::Embed { attrs } if !crate::site::is_web_address(attrs.url.trim()) => Some(format!(
                     "an embed's address \"{}\" is not an http(s) address",
                     attrs.url
                 )),
@@ -866,11 +830,6 @@ pub fn stored_body(json: Option<&str>, markdown: &str) -> Document {
         .unwrap_or_else(|| Document::from_markdown(markdown))
 }
 
-fn is_web_address(url: &str) -> bool {
-    let url = url.trim();
-    (url.starts_with("https://") || url.starts_with("http://")) && url.len() > "https://".len()
-}
-
 fn walk<'a>(blocks: &'a [Block], visit: &mut dyn FnMut(&'a Block)) {
     for block in blocks {
         visit(block);
@@ -888,62 +847,54 @@ fn walk<'a>(blocks: &'a [Block], visit: &mut dyn FnMut(&'a Block)) {
     }
 }
 
-fn walk_inline<'a>(blocks: &'a [Block], visit: &mut dyn FnMut(&'a Inline)) {
-    walk(blocks, &mut |block| match block {
-        Block::Paragraph { content } | Block::Heading { content, .. } => {
-            content.iter().for_each(&mut *visit);
-        }
-        Block::Table { content, .. } => {
-            for TableRow::TableRow { content } in content {
-                for cell in content {
-                    cell.content().iter().for_each(&mut *visit);
-                }
-            }
-        }
-        _ => {}
-    });
-}
-
-fn normalize_blocks(blocks: &mut [Block]) {
+/// Calls `visit` with every block, then walks into the blocks it holds (quotes,
+/// footnotes, list items).
+fn walk_mut(blocks: &mut [Block], visit: &mut dyn FnMut(&mut Block)) {
     for block in blocks {
+        visit(block);
         match block {
-            Block::Paragraph { content } | Block::Heading { content, .. } => {
-                normalize_inline(content);
-                trim_line(content);
-            }
-            Block::CodeBlock { content, .. } => {
-                normalize_inline(content);
-                // Code ends its last line, as Markdown's always does.
-                if let Some(Inline::Text { text, .. }) = content.last_mut() {
-                    if !text.ends_with('\n') {
-                        text.push('\n');
-                    }
-                }
-            }
             Block::Blockquote { content } | Block::FootnoteDefinition { content, .. } => {
-                normalize_blocks(content);
+                walk_mut(content, visit);
             }
             Block::BulletList { content, .. } | Block::OrderedList { content, .. } => {
                 for ListItem::ListItem { content } in content {
-                    normalize_blocks(content);
-                }
-            }
-            Block::Table { content, .. } => {
-                for TableRow::TableRow { content } in content {
-                    for cell in content {
-                        match cell {
-                            TableCell::TableHeader { content }
-                            | TableCell::TableCell { content } => {
-                                normalize_inline(content);
-                                trim_line(content);
-                            }
-                        }
-                    }
+                    walk_mut(content, visit);
                 }
             }
             _ => {}
         }
     }
+}
+
+fn normalize_blocks(blocks: &mut [Block]) {
+    walk_mut(blocks, &mut |block| match block {
+        Block::Paragraph { content } | Block::Heading { content, .. } => {
+            normalize_inline(content);
+            trim_line(content);
+        }
+        Block::CodeBlock { content, .. } => {
+            normalize_inline(content);
+            // Code ends its last line, as Markdown's always does.
+            if let Some(Inline::Text { text, .. }) = content.last_mut() {
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+        }
+        Block::Table { content, .. } => {
+            for TableRow::TableRow { content } in content {
+                for cell in content {
+                    match cell {
+                        TableCell::TableHeader { content } | TableCell::TableCell { content } => {
+                            normalize_inline(content);
+                            trim_line(content);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    });
 }
 
 fn normalize_inline(content: &mut Vec<Inline>) {

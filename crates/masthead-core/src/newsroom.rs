@@ -249,7 +249,9 @@ impl Newsroom {
             return Ok(());
         }
         if self.store.slug_taken(new_slug).await? {
-            return Err(Error::conflict(format!("the slug {new_slug:?} is taken")));
+            return Err(Error::conflict(format!(
+                "the slug {new_slug:?} is taken; choose another"
+            )));
         }
         let moved = workflow::slug_change_needs_redirect(subject).then(|| PathMove {
             from: article.path(),

@@ -107,25 +107,16 @@ impl Readership {
         let mut failed = None;
         if !views.is_empty() {
             if let Err(e) = store.record_views(today, &views).await {
-                let mut pending = self.lock();
-                for (id, n) in views {
-                    *pending.per_article.entry(id).or_default() += n;
-                }
+                put_back(&mut self.lock().per_article, views);
                 failed = Some(e);
             }
         }
         if let Err(e) = store.record_referrers(today, &referrers).await {
-            let mut pending = self.lock();
-            for (domain, n) in referrers {
-                *pending.referrers.entry(domain).or_default() += n;
-            }
+            put_back(&mut self.lock().referrers, referrers);
             failed = Some(e);
         }
         if let Err(e) = store.record_searches(today, &searches).await {
-            let mut pending = self.lock();
-            for (term, n) in searches {
-                *pending.searches.entry(term).or_default() += n;
-            }
+            put_back(&mut self.lock().searches, searches);
             failed = Some(e);
         }
         failed.map_or(Ok(()), Err)
@@ -147,6 +138,13 @@ impl Readership {
 /// The most different referring sites or searches gathered between two flushes; more
 /// are not counted until the next, so memory stays bounded whatever the traffic.
 const MAX_KEYS: usize = 10_000;
+
+/// Counts that could not be written, back among those waiting for the next try.
+fn put_back<K: std::hash::Hash + Eq>(pending: &mut HashMap<K, u64>, counts: Vec<(K, u64)>) {
+    for (key, n) in counts {
+        *pending.entry(key).or_default() += n;
+    }
+}
 
 fn bump(counts: &mut HashMap<String, u64>, key: String) {
     if counts.len() < MAX_KEYS || counts.contains_key(&key) {

@@ -454,15 +454,8 @@ async fn the_editor_saves_documents_with_cards(store: Arc<dyn Store>) {
         },
     });
     let json = document.to_json();
-    let form = |body_field: &'static str, body: String| {
-        vec![
-            ("title".to_owned(), "The quay".to_owned()),
-            (body_field.to_owned(), body),
-            ("article_type".to_owned(), "news".to_owned()),
-            ("visibility".to_owned(), "public".to_owned()),
-            ("section".to_owned(), world.clone()),
-            ("authors".to_owned(), author.clone()),
-        ]
+    let form = |body_field: &str, body: String| {
+        article_form("The quay", body_field, &body, &world, &author)
     };
     let preview = writer
         .post("/newsroom/preview", &[("body_document", json.as_str())])
@@ -625,14 +618,8 @@ async fn embeds_are_fetched_by_the_server_and_load_nothing_until_asked(store: Ar
     writer.login(&amy.email, PASSWORD).await;
     let body = "Traffic grew.\n\n```masthead:embed\n{\"url\": \"https://charts.example/c/1\", \"caption\": \"Our chart\"}\n```\n\n\
                 ```masthead:embed\n{\"url\": \"https://www.youtube.com/watch?v=dQw4w9WgXcQ\"}\n```\n";
-    let fields = vec![
-        ("title".to_owned(), "Traffic".to_owned()),
-        ("body_markdown".to_owned(), body.to_owned()),
-        ("article_type".to_owned(), "news".to_owned()),
-        ("visibility".to_owned(), "public".to_owned()),
-        ("section".to_owned(), f.world.id.to_string()),
-        ("authors".to_owned(), amy.id.to_string()),
-    ];
+    let (world, author) = (f.world.id.to_string(), amy.id.to_string());
+    let fields = article_form("Traffic", "body_markdown", body, &world, &author);
     let r = post_owned(&mut writer, "/newsroom/articles", &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = article_id(r.location.as_deref().unwrap());
@@ -676,14 +663,13 @@ async fn embeds_are_fetched_by_the_server_and_load_nothing_until_asked(store: Ar
     let r = post_owned(
         &mut writer,
         &format!("/newsroom/articles/{id}"),
-        &[
-            ("title".to_owned(), "Traffic".to_owned()),
-            ("body_markdown".to_owned(), stored.document().to_markdown()),
-            ("article_type".to_owned(), "news".to_owned()),
-            ("visibility".to_owned(), "public".to_owned()),
-            ("section".to_owned(), f.world.id.to_string()),
-            ("authors".to_owned(), amy.id.to_string()),
-        ],
+        &article_form(
+            "Traffic",
+            "body_markdown",
+            &stored.document().to_markdown(),
+            &world,
+            &author,
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -941,14 +927,8 @@ async fn providers_that_never_answer_hold_a_save_for_seconds_not_minutes(store: 
     let body: String = (0..12)
         .map(|n| format!("```masthead:embed\n{{\"url\": \"https://silent.example/{n}\"}}\n```\n\n"))
         .collect();
-    let fields = vec![
-        ("title".to_owned(), "Silence".to_owned()),
-        ("body_markdown".to_owned(), body),
-        ("article_type".to_owned(), "news".to_owned()),
-        ("visibility".to_owned(), "public".to_owned()),
-        ("section".to_owned(), f.world.id.to_string()),
-        ("authors".to_owned(), amy.id.to_string()),
-    ];
+    let (world, author) = (f.world.id.to_string(), amy.id.to_string());
+    let fields = article_form("Silence", "body_markdown", &body, &world, &author);
     let started = std::time::Instant::now();
     let r = post_owned(&mut writer, "/newsroom/articles", &fields).await;
     let took = started.elapsed();
@@ -1066,6 +1046,27 @@ async fn only_the_uploader_and_editors_change_a_pictures_words(store: Arc<dyn St
 }
 
 /// Posts a form whose fields are owned strings.
+/// An article form with its body in `body_field` (`body_markdown` or
+/// `body_document`), a news story for everyone in `section`, by `author`.
+fn article_form(
+    title: &str,
+    body_field: &str,
+    body: &str,
+    section: &str,
+    author: &str,
+) -> Vec<(String, String)> {
+    [
+        ("title", title),
+        (body_field, body),
+        ("article_type", "news"),
+        ("visibility", "public"),
+        ("section", section),
+        ("authors", author),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
 async fn post_owned(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Reply {
     let borrowed: Vec<(&str, &str)> = fields
         .iter()

@@ -5,10 +5,10 @@
 //! Counted without cookies or third-party scripts (`readership`).
 
 use super::desk::{chrome, desk_error, Desk, NoDeskPage, Segments};
-use super::revenue::cell;
+use super::revenue::{cell, csv_file};
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use chrono::{NaiveDate, Utc};
@@ -87,7 +87,16 @@ pub async fn show(
     Query(params): Query<Params>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let period = period_of(&params)?;
+    let Ok(period) = period_of(&params) else {
+        return Err(desk_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Unknown period",
+            "Choose today, the last 7 days or the last 30 days.",
+        )
+        .await);
+    };
     let f = figures(&state, period).await?;
     let view = AnalyticsView {
         chrome: chrome(&state, &desk, person, "Audience", "analytics").await?,
@@ -213,21 +222,5 @@ fn csv_response(
         out.write_record([cell(label), n.to_string()])
             .map_err(failed)?;
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| WebError::internal(&format!("figures CSV: {e}")))?;
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    csv_file(name, out)
 }

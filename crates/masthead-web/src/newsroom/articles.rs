@@ -714,34 +714,58 @@ pub async fn add_correction(
         .await);
     };
     let text = one(&fields, "text");
-    match state
+    let done = state
         .newsroom
         .from_address(&desk.ip)
         .add_correction(actor(person), article.id, kind, text, Utc::now())
-        .await
-    {
+        .await;
+    after_action(
+        &state,
+        &desk,
+        person,
+        &article,
+        done,
+        "corrected",
+        "Not possible now",
+    )
+    .await
+}
+
+/// The answer to a change made from an article's editor page: the editor again with
+/// `notice`; with the errors by their fields; or a page saying why not (a conflict
+/// under `conflict_title`).
+async fn after_action(
+    state: &AppState,
+    desk: &Desk,
+    person: &Person,
+    article: &Article,
+    done: masthead_core::Result<()>,
+    notice: &str,
+    conflict_title: &str,
+) -> Result<Response, WebError> {
+    match done {
         Ok(()) => Ok(Redirect::to(&format!(
-            "/newsroom/articles/{}?notice=corrected",
+            "/newsroom/articles/{}?notice={notice}",
             article.id
         ))
         .into_response()),
         Err(Error::Invalid(errors)) => {
             editor(
-                &state,
-                &desk,
+                state,
+                desk,
                 person,
-                Some(&article),
-                &content_of(&article),
+                Some(article),
+                &content_of(article),
                 Said::invalid(field_errors(errors)),
             )
             .await
         }
-        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
+        Err(Error::Forbidden(message)) => Err(forbidden(state, person, &message).await),
         Err(Error::Conflict(message)) => Err(desk_error(
-            &state,
+            state,
             StatusCode::CONFLICT,
             Some(person),
-            "Not possible now",
+            conflict_title,
             &message,
         )
         .await),
@@ -760,38 +784,21 @@ pub async fn change_slug(
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let slug = one(&fields, "slug").trim().to_ascii_lowercase();
-    match state
+    let done = state
         .newsroom
         .from_address(&desk.ip)
         .change_slug(actor(person), article.id, &slug, Utc::now())
-        .await
-    {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/newsroom/articles/{}?notice=moved", article.id))
-                .into_response(),
-        ),
-        Err(Error::Invalid(errors)) => {
-            editor(
-                &state,
-                &desk,
-                person,
-                Some(&article),
-                &content_of(&article),
-                Said::invalid(field_errors(errors)),
-            )
-            .await
-        }
-        Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
-        Err(Error::Conflict(message)) => Err(desk_error(
-            &state,
-            StatusCode::CONFLICT,
-            Some(person),
-            "Address taken",
-            &format!("{message}; choose another."),
-        )
-        .await),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    after_action(
+        &state,
+        &desk,
+        person,
+        &article,
+        done,
+        "moved",
+        "Address taken",
+    )
+    .await
 }
 
 /// Makes a secret link that shows the article as readers will see it, for people
@@ -997,11 +1004,7 @@ fn one_line(text: &str) -> String {
 /// What an error says, without naming its fields (the form shows it by its field).
 pub(super) fn messages(error: Error) -> String {
     match error {
-        Error::Invalid(errors) => errors
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("; "),
+        Error::Invalid(errors) => crate::forms::sentences(&errors),
         other => other.to_string(),
     }
 }

@@ -119,7 +119,10 @@ async fn fill(
     let fetcher = &state.embeds;
     let Some(known) = recognise(&card.url, custom) else {
         // An address of no provider: a link to it, named by its host.
-        card.provider = host_of(&card.url).unwrap_or("Link").to_owned();
+        card.provider = url::Url::parse(&card.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "Link".to_owned());
         return;
     };
     card.provider.clone_from(&known.provider);
@@ -190,13 +193,6 @@ impl Fetcher {
 fn origin(address: &str) -> Option<String> {
     let url = url::Url::parse(address).ok()?;
     Some(url.origin().ascii_serialization()).filter(|o| o != "null")
-}
-
-fn host_of(address: &str) -> Option<&str> {
-    let rest = address.split_once("://")?.1;
-    rest.split(['/', '?', '#', ':'])
-        .next()
-        .filter(|h| !h.is_empty())
 }
 
 /// Whether every address `address`'s host resolves to is a public one.

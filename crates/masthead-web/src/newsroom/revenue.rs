@@ -100,19 +100,23 @@ pub async fn members_csv(State(state): State<AppState>) -> Result<Response, WebE
             ],
         )?;
     }
+    csv_file("members.csv", out)
+}
+
+/// `out`, written, as a CSV file to download named `name` (never stored by caches).
+pub(super) fn csv_file(name: &str, out: csv::Writer<Vec<u8>>) -> Result<Response, WebError> {
     let body = out
         .into_inner()
-        .map_err(|e| WebError::internal(&format!("members CSV: {e}")))?;
+        .map_err(|e| WebError::internal(&format!("{name}: {e}")))?;
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"members.csv\""),
-    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
