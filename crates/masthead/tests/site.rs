@@ -1848,6 +1848,8 @@ mod browser {
         let other = id_of(&desk, ".moderation-list > li").await;
         assert_ne!(other, held);
         click(&desk, &format!("#{other} form.moderate button[value=spam]")).await;
+        // (Waits for the answer: leaving at once could cancel the form's post.)
+        wait_for_text(&desk, ".notice", "Marked as spam").await;
         desk.goto(&demo.url("/newsroom/comments?queue=spam"))
             .await
             .unwrap();
