@@ -792,9 +792,12 @@ impl Document {
     }
 
     /// The canonical form, as the editor keeps it: adjacent text with the same marks
-    /// joined, empty text dropped, each node's marks once each, in `Mark` order.
+    /// joined, empty text dropped, each node's marks once each, in `Mark` order, and
+    /// no empty paragraphs (the visual editor's blank lines, which Markdown cannot
+    /// hold).
     pub fn normalized(mut self) -> Self {
         normalize_blocks(&mut self.content);
+        drop_empty_paragraphs(&mut self.content);
         self
     }
 }
@@ -895,6 +898,23 @@ fn normalize_blocks(blocks: &mut [Block]) {
         }
         _ => {}
     });
+}
+
+fn drop_empty_paragraphs(blocks: &mut Vec<Block>) {
+    blocks.retain(|b| !matches!(b, Block::Paragraph { content } if content.is_empty()));
+    for block in blocks {
+        match block {
+            Block::Blockquote { content } | Block::FootnoteDefinition { content, .. } => {
+                drop_empty_paragraphs(content);
+            }
+            Block::BulletList { content, .. } | Block::OrderedList { content, .. } => {
+                for ListItem::ListItem { content } in content {
+                    drop_empty_paragraphs(content);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn normalize_inline(content: &mut Vec<Inline>) {

@@ -4,6 +4,43 @@
 // left. Everything works without this script; it only makes writing nicer and safer.
 (function () {
   "use strict";
+  // Puts a picture in the library: resolves with the server's answer ({id, url, alt,
+  // progress}) once the original is stored, then tells `say` what became of it
+  // (`done`) and how its sizes come on; rejects with a sentence. The visual editor
+  // (editor.js) uploads through it too.
+  function upload(file, csrf, say, done) {
+    say("Uploading " + (file.name || "the picture") + "…");
+    var data = new FormData();
+    data.append("file", file, file.name || "pasted-image");
+    return fetch("/newsroom/media", {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+    })
+      .catch(function () { throw new Error("Upload failed: no connection."); })
+      .then(function (r) {
+        return r.json()
+          .catch(function () { return { errors: [{ message: "the server answered " + r.status }] }; })
+          .then(function (j) {
+            if (!r.ok) throw new Error("Upload refused: " + j.errors[0].message);
+            follow(j.progress, function (p) { say(done + "; " + p); }, 0);
+            return j;
+          });
+      });
+  }
+  function follow(url, say, polls) {
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        say("sizes made: " + p.done + " of " + p.total + ".");
+        // Two minutes at most: the library shows the rest.
+        if (p.done < p.total && polls < 240) {
+          setTimeout(function () { follow(url, say, polls + 1); }, 500);
+        }
+      })
+      .catch(function () { /* the library shows it later */ });
+  }
+  window.Masthead = { upload: upload };
+
   var form = document.getElementById("editor");
   var body = document.getElementById("f-body_markdown");
   if (!form || !body) return;
@@ -65,7 +102,10 @@
   function refresh() {
     var data = new URLSearchParams();
     data.set("csrf", csrf);
-    data.set("body_markdown", body.value);
+    // The visual editor's document when it is on (see editor.js), else the Markdown.
+    var visual = form.querySelector("input[name=body_document]");
+    if (visual && visual.value) data.set("body_document", visual.value);
+    else data.set("body_markdown", body.value);
     fetch("/newsroom/preview", { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) {
         // 422: the body cannot be shown (the answer says why, in the pane).
@@ -140,73 +180,47 @@
   var thumb = form.querySelector(".featured-thumb");
   var picker = document.getElementById("upload");
   form.querySelector(".drop-hint").hidden = false;
-  function upload(file, asFeatured) {
+  function say(text) { status.textContent = text; }
+  function place(file, asFeatured) {
     if (!file || !/^image\//.test(file.type)) return;
-    var data = new FormData();
-    data.append("file", file, file.name || "pasted-image");
-    status.textContent = "Uploading " + (file.name || "the picture") + "…";
-    fetch("/newsroom/media", {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
-    })
-      .then(function (r) {
-        return r.json()
-          .catch(function () { return { errors: [{ message: "the server answered " + r.status }] }; })
-          .then(function (j) { return { ok: r.ok, body: j }; });
-      })
-      .then(function (r) {
-        if (!r.ok) { status.textContent = "Upload refused: " + r.body.errors[0].message; return; }
+    upload(file, csrf, say, asFeatured ? "Featured image set" : "Picture added to the text")
+      .then(function (j) {
         dirty = true;
         if (asFeatured) {
-          featured.value = r.body.id;
+          featured.value = j.id;
           if (!thumb) {
             thumb = document.createElement("img");
             thumb.className = "featured-thumb";
             thumb.alt = "";
             featured.after(thumb);
           }
-          thumb.src = r.body.url;
+          thumb.src = j.url;
           var alt = document.getElementById("f-featured_alt");
-          if (!alt.value) alt.value = r.body.alt;
+          if (!alt.value) alt.value = j.alt;
           if (!alt.value) { alt.placeholder = "Required: what the picture shows"; alt.focus(); }
-          follow(r.body.progress, "Featured image set");
         } else {
-          var card = { src: r.body.url, alt: r.body.alt || "Describe the picture", caption: "", credit: "" };
+          var card = { src: j.url, alt: j.alt || "Describe the picture", caption: "", credit: "" };
           var before = body.value.slice(0, body.selectionStart);
           var fence = (before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "") +
             "```masthead:picture\n" + JSON.stringify(card, null, 2) + "\n```\n\n";
           body.setRangeText(fence, body.selectionStart, body.selectionEnd, "end");
           changed();
-          follow(r.body.progress, "Picture added to the text");
         }
       })
-      .catch(function () { status.textContent = "Upload failed: no connection."; });
-  }
-  function follow(url, what, polls) {
-    polls = polls || 0;
-    fetch(url, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (p) {
-        status.textContent = what + "; sizes made: " + p.done + " of " + p.total + ".";
-        // Two minutes at most: the library shows the rest.
-        if (p.done < p.total && polls < 240) {
-          setTimeout(function () { follow(url, what, polls + 1); }, 500);
-        }
-      })
-      .catch(function () { /* the library shows it later */ });
+      .catch(function (e) { say(e.message); });
   }
   body.addEventListener("paste", function (e) {
     var files = e.clipboardData && e.clipboardData.files;
-    if (files && files.length) { e.preventDefault(); upload(files[0], false); }
+    if (files && files.length) { e.preventDefault(); place(files[0], false); }
   });
   body.addEventListener("dragover", function (e) { e.preventDefault(); body.classList.add("dragging"); });
   body.addEventListener("dragleave", function () { body.classList.remove("dragging"); });
   body.addEventListener("drop", function (e) {
     body.classList.remove("dragging");
     var files = e.dataTransfer && e.dataTransfer.files;
-    if (files && files.length) { e.preventDefault(); upload(files[0], false); }
+    if (files && files.length) { e.preventDefault(); place(files[0], false); }
   });
-  if (picker) picker.addEventListener("change", function () { upload(picker.files[0], true); });
+  if (picker) picker.addEventListener("change", function () { place(picker.files[0], true); });
   function leaving() {
     if (dirty && !submitting && form.dataset.autosave) {
       // Refused (too large for a beacon): the page stays dirty, the next tick retries.

@@ -355,6 +355,8 @@ pub struct EditorFields {
     pub title: String,
     pub standfirst: String,
     pub body_markdown: String,
+    /// The same body as the visual editor loads it (`document_for_script`).
+    pub body_document: String,
     pub custom_excerpt: String,
     /// Tag names, comma-separated.
     pub tags: String,
@@ -785,6 +787,8 @@ pub struct PageFields {
     pub slug: String,
     pub description: String,
     pub body_markdown: String,
+    /// The same body as the visual editor loads it (`document_for_script`).
+    pub body_document: String,
     pub position: i32,
     pub in_footer: bool,
 }
@@ -1103,4 +1107,11 @@ pub struct ArticleFiguresView {
     pub title: String,
     pub total: u64,
     pub days: Vec<FigureBar>,
+}
+
+/// A body as the visual editor loads it: its JSON, with `<` escaped (as `\u003c`,
+/// which JSON reads back as `<`) so that it sits in a `<script type="application/json">`
+/// element that no text of the body can end.
+pub fn document_for_script(body: &masthead_core::document::Document) -> String {
+    body.to_json().replace('<', "\\u003c")
 }

@@ -171,6 +171,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/editor.html"),
     ),
     (
+        "newsroom/editor_scripts.html",
+        include_str!("../newsroom/templates/editor_scripts.html"),
+    ),
+    (
         "newsroom/media.html",
         include_str!("../newsroom/templates/media.html"),
     ),
@@ -241,6 +245,42 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../newsroom/newsroom.js"),
     ),
+    (
+        "newsroom-editor.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../newsroom/editor.js"),
+    ),
+];
+
+/// One of the visual editor's browser libraries, as npm publishes it.
+macro_rules! library {
+    ($name:literal, $file:literal) => {
+        (
+            $name,
+            include_str!(concat!("../newsroom/vendor/", $name, "/", $file)),
+        )
+    };
+}
+
+/// The visual editor's browser libraries (`newsroom/vendor`, pinned in its
+/// `PACKAGES` and refreshed by its `refresh.sh`), by the name their modules import
+/// one another by. Each is served unmodified as `/assets/{name}.{hash}.js`, found
+/// through the import map of the pages that edit, and never restyled by a theme.
+const EDITOR_LIBRARIES: &[(&str, &str)] = &[
+    library!("orderedmap", "dist/index.js"),
+    library!("rope-sequence", "dist/index.js"),
+    library!("w3c-keyname", "index.js"),
+    library!("prosemirror-model", "dist/index.js"),
+    library!("prosemirror-transform", "dist/index.js"),
+    library!("prosemirror-state", "dist/index.js"),
+    library!("prosemirror-view", "dist/index.js"),
+    library!("prosemirror-keymap", "dist/index.js"),
+    library!("prosemirror-history", "dist/index.js"),
+    library!("prosemirror-commands", "dist/index.js"),
+    library!("prosemirror-inputrules", "dist/index.js"),
+    library!("prosemirror-schema-list", "dist/index.js"),
+    library!("prosemirror-dropcursor", "dist/index.js"),
+    library!("prosemirror-gapcursor", "dist/index.js"),
 ];
 
 /// A static asset of the theme, loaded once.
@@ -327,6 +367,7 @@ pub struct Theme {
     env: Environment<'static>,
     /// By file name.
     assets: HashMap<String, Asset>,
+    import_map: String,
 }
 
 /// How a request named an asset.
@@ -341,7 +382,7 @@ impl Theme {
     /// The default theme, with files in `override_dir/templates` and
     /// `override_dir/assets` taking precedence when present.
     pub fn new(override_dir: Option<&Path>) -> Arc<Self> {
-        let assets: HashMap<String, Asset> = ASSETS
+        let mut assets: HashMap<String, Asset> = ASSETS
             .iter()
             .map(|(name, content_type, embedded)| {
                 let bytes = override_dir
@@ -351,11 +392,25 @@ impl Theme {
                 ((*name).to_owned(), Asset::new(name, content_type, bytes))
             })
             .collect();
+        let mut imports = serde_json::Map::new();
+        for (name, source) in EDITOR_LIBRARIES {
+            let asset = Asset::new(
+                &format!("{name}.js"),
+                "text/javascript; charset=utf-8",
+                source.as_bytes().to_vec(),
+            );
+            imports.insert((*name).to_owned(), asset.url.clone().into());
+            assets.insert(format!("{name}.js"), asset);
+        }
+        let import_map = serde_json::json!({ "imports": imports }).to_string();
         let urls: HashMap<String, String> = assets
             .iter()
             .map(|(name, a)| (name.clone(), a.url.clone()))
             .collect();
         let mut env = Environment::new();
+        // {{ import_map }}: where the editor's modules find the libraries they import
+        // (a page's inline script, allowed by its hash: `Theme::import_map`).
+        env.add_global("import_map", Value::from_safe_string(import_map.clone()));
         env.set_formatter(escape_html);
         // Block tags leave no blank lines behind in the page.
         env.set_trim_blocks(true);
@@ -390,7 +445,17 @@ impl Theme {
                 .find(|(n, _)| *n == name)
                 .map(|(_, t)| (*t).to_owned()))
         });
-        Arc::new(Self { env, assets })
+        Arc::new(Self {
+            env,
+            assets,
+            import_map,
+        })
+    }
+
+    /// The import map of the pages that edit a body (`{{ import_map }}`), for the
+    /// newsroom's Content-Security-Policy to allow by its hash.
+    pub fn import_map(&self) -> &str {
+        &self.import_map
     }
 
     /// Renders `template` with `context` (any serializable view model).
@@ -450,6 +515,54 @@ mod tests {
                 "themes/default/assets/{name} is not in ASSETS"
             );
             assert!(theme.asset(&name).is_some(), "{name}");
+        }
+    }
+
+    /// The editor's libraries are what `newsroom/vendor/SHA256SUMS` pins (the files
+    /// `refresh.sh` checked against npm), every pinned package is served, and every
+    /// module a library imports is in the import map.
+    #[test]
+    fn editor_libraries_are_the_pinned_files_and_find_one_another() {
+        use sha2::{Digest, Sha256};
+        let vendor = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("newsroom/vendor");
+        let sums = std::fs::read_to_string(vendor.join("SHA256SUMS")).unwrap();
+        let packages = std::fs::read_to_string(vendor.join("PACKAGES")).unwrap();
+        let pinned: Vec<(&str, &str)> = packages
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                (words[0], words[2])
+            })
+            .collect();
+        assert_eq!(pinned.len(), EDITOR_LIBRARIES.len());
+        let theme = Theme::new(None);
+        let map: serde_json::Value = serde_json::from_str(theme.import_map()).unwrap();
+        for (name, file) in pinned {
+            let (_, source) = EDITOR_LIBRARIES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("{name} is pinned but not served"));
+            let sum = format!("{:x}", Sha256::digest(source.as_bytes()));
+            assert!(
+                sums.lines().any(|l| l == format!("{sum}  {name}/{file}")),
+                "{name}/{file} is not the file SHA256SUMS pins: run refresh.sh"
+            );
+            let url = map["imports"][name].as_str().unwrap();
+            assert!(theme.asset(url.trim_start_matches("/assets/")).is_some());
+            for line in source.lines().filter(|l| l.starts_with("import ")) {
+                let imported = line.rsplit(['\'', '"']).nth(1).unwrap();
+                assert!(
+                    map["imports"].get(imported).is_some(),
+                    "{name} imports {imported}, which the import map lacks"
+                );
+            }
+        }
+        let editor = theme.asset("newsroom-editor.js").unwrap().0;
+        let editor = std::str::from_utf8(&editor.bytes).unwrap();
+        for line in editor.lines().filter(|l| l.starts_with("import ")) {
+            let imported = line.rsplit(['\'', '"']).nth(1).unwrap();
+            assert!(map["imports"].get(imported).is_some(), "{imported}");
         }
     }
 

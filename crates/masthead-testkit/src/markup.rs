@@ -29,6 +29,10 @@ const ACTIVE_ELEMENTS: [&str; 15] = [
     "template", "xss", "isindex", "bgsound", "marquee",
 ];
 
+/// The script types of ours that hold data, which a browser reads but never runs:
+/// structured data, the editor's document, and the import map of the editor's modules.
+const DATA_SCRIPTS: [&str; 3] = ["application/ld+json", "application/json", "importmap"];
+
 /// A start tag as (name, its attribute names sorted): what escaped text would add.
 pub type Signature = String;
 
@@ -39,8 +43,8 @@ pub struct Markup {
     pub signatures: BTreeSet<Signature>,
     /// What could act, each said in a few words.
     pub active: Vec<String>,
-    /// The text of each `<script type="application/ld+json">`.
-    pub json_ld: Vec<String>,
+    /// The text of each script that holds data, not code (`DATA_SCRIPTS`): JSON all.
+    pub json: Vec<String>,
 }
 
 impl Markup {
@@ -50,7 +54,7 @@ impl Markup {
     pub fn read(html: &str, skip: Option<&str>) -> Self {
         let found = RefCell::new(Markup::default());
         let depth_skipped = std::rc::Rc::new(RefCell::new(0usize));
-        let in_json_ld = RefCell::new(false);
+        let in_json = RefCell::new(false);
         let mut handlers = Vec::new();
         if let Some(skip) = skip {
             let depth = depth_skipped.clone();
@@ -78,16 +82,18 @@ impl Markup {
                     .signatures
                     .insert(format!("{name}[{}]", names.join(",")));
             }
-            *in_json_ld.borrow_mut() = name == "script"
-                && el.get_attribute("type").as_deref() == Some("application/ld+json");
-            if *in_json_ld.borrow() {
-                found.json_ld.push(String::new());
+            *in_json.borrow_mut() = name == "script"
+                && el
+                    .get_attribute("type")
+                    .is_some_and(|t| DATA_SCRIPTS.contains(&t.as_str()));
+            if *in_json.borrow() {
+                found.json.push(String::new());
             }
             Ok(())
         }));
         handlers.push(text!("script", |t| {
-            if *in_json_ld.borrow() {
-                if let Some(last) = found.borrow_mut().json_ld.last_mut() {
+            if *in_json.borrow() {
+                if let Some(last) = found.borrow_mut().json.last_mut() {
                     last.push_str(t.as_str());
                 }
             }
@@ -114,8 +120,10 @@ fn look_at(found: &mut Markup, el: &Element, name: &str) {
     if name == "script" {
         let src = el.get_attribute("src").unwrap_or_default();
         let kind = el.get_attribute("type").unwrap_or_default();
-        // Ours: the theme's own files, and structured data (checked as JSON).
-        if !(src.starts_with("/assets/") || kind == "application/ld+json") {
+        // Ours: the theme's own files, and data (checked as JSON).
+        if !(src.starts_with("/assets/")
+            || (src.is_empty() && DATA_SCRIPTS.contains(&kind.as_str())))
+        {
             found
                 .active
                 .push(format!("a script: {place} src={src:?} type={kind:?}"));

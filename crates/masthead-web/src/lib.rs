@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> App {
     let security = Arc::new(security::SecurityHeaders::new(
         &state.base_url,
         &form_targets,
+        state.theme.import_map(),
     ));
     let routes = Router::new()
         .merge(health::router())

@@ -42,6 +42,16 @@ fn is_origin(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
+/// How a policy allows one inline script: `sha256-` and the base64 of its digest.
+fn script_hash(script: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script))
+    )
+}
+
 /// One year, as HSTS preload lists ask.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -56,8 +66,10 @@ pub struct SecurityHeaders {
 impl SecurityHeaders {
     /// For a site whose public address is `base_url`, whose reader pages' forms may
     /// also lead to `form_targets` (origins: the payment provider's checkout and
-    /// portal, which a form's answer redirects to).
-    pub fn new(base_url: &str, form_targets: &[String]) -> Self {
+    /// portal, which a form's answer redirects to), and whose newsroom pages that edit
+    /// a body carry `import_map` (the theme's: the one inline script allowed, by its
+    /// hash, and in the newsroom only).
+    pub fn new(base_url: &str, form_targets: &[String], import_map: &str) -> Self {
         let https = base_url.starts_with("https://");
         let make = |csp: &str, pairs: &[(HeaderName, &'static str)]| {
             let mut headers = HeaderMap::new();
@@ -97,6 +109,10 @@ impl SecurityHeaders {
                 &format!("form-action 'self' {}", targets.join(" ")),
             )
         };
+        let newsroom_csp = NEWSROOM_CSP.replace(
+            "script-src 'self'",
+            &format!("script-src 'self' '{}'", script_hash(import_map)),
+        );
         Self {
             reader: make(
                 &reader_csp,
@@ -106,7 +122,7 @@ impl SecurityHeaders {
                 ],
             ),
             newsroom: make(
-                NEWSROOM_CSP,
+                &newsroom_csp,
                 &[
                     (header::REFERRER_POLICY, "same-origin"),
                     (header::X_FRAME_OPTIONS, "DENY"),
@@ -149,7 +165,7 @@ mod tests {
     #[test]
     fn every_surface_gets_a_strict_policy() {
         for base in ["http://127.0.0.1:8080", "https://news.example"] {
-            let s = SecurityHeaders::new(base, &[]);
+            let s = SecurityHeaders::new(base, &[], "{}");
             for path in [
                 "/",
                 "/world/story/",
@@ -191,7 +207,7 @@ mod tests {
                 );
             }
         }
-        let s = SecurityHeaders::new("https://news.example", &[]);
+        let s = SecurityHeaders::new("https://news.example", &[], "{}");
         let mut h = HeaderMap::new();
         s.apply("/newsroom/articles", &mut h);
         let csp = h[header::CONTENT_SECURITY_POLICY]
@@ -207,6 +223,33 @@ mod tests {
             .contains("sandbox"));
     }
 
+    /// The editor's import map runs in the newsroom, allowed by its hash (as the
+    /// browser computes it over the script's text); no other inline script runs
+    /// anywhere, and reader pages allow none.
+    #[test]
+    fn only_the_import_map_runs_inline_and_only_in_the_newsroom() {
+        let map = r#"{"imports":{"prosemirror-model":"/assets/prosemirror-model.0.js"}}"#;
+        let s = SecurityHeaders::new("https://news.example", &[], map);
+        let script_src = |path: &str| {
+            let mut h = HeaderMap::new();
+            s.apply(path, &mut h);
+            h[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .map(str::trim)
+                .find(|d| d.starts_with("script-src"))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        // echo -n '{"imports":...}' | openssl dgst -sha256 -binary | base64
+        assert_eq!(
+            script_src("/newsroom/articles/new"),
+            "script-src 'self' 'sha256-ZyjHDdKNHIQFBuhnGIBHHTUtjZ3gkqPaub/MElL1L+4='"
+        );
+        assert_eq!(script_src("/world/story/"), "script-src 'self'");
+    }
+
     #[test]
     fn reader_forms_may_lead_to_the_payment_providers_pages_only() {
         let s = SecurityHeaders::new(
@@ -219,6 +262,7 @@ mod tests {
                 "https://a.example; script-src *".to_owned(),
                 "javascript:alert(1)".to_owned(),
             ],
+            "{}",
         );
         let csp = |path| {
             let mut h = HeaderMap::new();

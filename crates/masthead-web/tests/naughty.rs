@@ -109,9 +109,13 @@ impl Baselines {
                 format!("a tag plain words never make: {signature}"),
             );
         }
-        for block in &markup.json_ld {
+        for block in &markup.json {
             if let Err(e) = serde_json::from_str::<serde_json::Value>(block) {
-                findings.note(string, kind, format!("JSON-LD that is not JSON ({e})"));
+                findings.note(
+                    string,
+                    kind,
+                    format!("a data script that is not JSON ({e})"),
+                );
             }
         }
     }

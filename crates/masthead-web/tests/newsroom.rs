@@ -494,6 +494,46 @@ async fn the_editor_saves_documents_with_cards(store: Arc<dyn Store>) {
         "{}",
         editor.body
     );
+    // The visual editor starts from the same document, which the page carries as
+    // JSON (escaped for a script element: no "</script>" ends it early).
+    let carried = editor
+        .body
+        .split("<script type=\"application/json\" id=\"f-body_markdown-document\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .unwrap_or_else(|| panic!("no document in the editor: {}", editor.body));
+    assert_eq!(Document::from_json(carried, "body").unwrap(), document);
+    // Switching modes: the server spells the document both ways, one reading the other.
+    let markdown = writer
+        .post("/newsroom/document/markdown", &[("body_document", &json)])
+        .await;
+    assert_eq!(markdown.status, StatusCode::OK);
+    assert_eq!(markdown.body, document.to_markdown());
+    let visual = writer
+        .post(
+            "/newsroom/document/visual",
+            &[("body_markdown", &markdown.body)],
+        )
+        .await;
+    assert_eq!(visual.status, StatusCode::OK);
+    assert_eq!(Document::from_json(&visual.body, "body").unwrap(), document);
+    // What does not read stays where it is, said in one sentence.
+    let r = writer
+        .post(
+            "/newsroom/document/visual",
+            &[(
+                "body_markdown",
+                "```masthead:pull_quote\n{\"txt\": 1}\n```\n",
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("masthead:pull_quote"), "{}", r.body);
+    let r = writer
+        .post("/newsroom/document/markdown", &[("body_document", "{")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("not a document"), "{}", r.body);
     // The same document through the Markdown mode.
     let r = post_owned(
         &mut writer,
@@ -3277,7 +3317,13 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/comments/{id}/reply" => &[("body", "Thank you for reading.")],
                     "/newsroom/members/{id}/commenting" => &[("commenting", "trusted")],
                     "/newsroom/articles/{id}/comments" => &[("open", "false")],
-                    "/newsroom/preview" => &[("body_markdown", "*Some* words.")],
+                    "/newsroom/preview" | "/newsroom/document/visual" => {
+                        &[("body_markdown", "*Some* words.")]
+                    }
+                    "/newsroom/document/markdown" => &[(
+                        "body_document",
+                        r#"{"type":"doc","attrs":{"version":1},"content":[]}"#,
+                    )],
                     "/newsroom/login/code" => &[("code", "123456")],
                     "/newsroom/sections" | "/newsroom/sections/{id}" => {
                         &[("name", section_name.as_str()), ("in_navigation", "1")]
@@ -3366,6 +3412,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 // login form does too when you are signed in already.
                 let answers_here = [
                     "/newsroom/preview",
+                    "/newsroom/document/markdown",
+                    "/newsroom/document/visual",
                     "/newsroom/articles/{id}/autosave",
                     "/newsroom/articles/{id}/preview-link",
                     "/newsroom/media",

@@ -319,7 +319,20 @@ fn every_page_passes_the_nu_html_checker() {
             .contains("<figure class=\"card picture\"><picture><source type=\"image/webp\" srcset=\"/media/demo/")),
         "no page shows a picture in its text"
     );
-    let dir = output_dir("vnu");
+    let errors = nu_errors(&vnu, &pages);
+    assert!(
+        errors.is_empty(),
+        "{} pages checked, errors:\n{}",
+        pages.len(),
+        errors.join("\n")
+    );
+}
+
+/// What the Nu HTML Checker (`vnu`, the jar) finds wrong with `pages` (by path):
+/// each error as "path:line: message".
+fn nu_errors(vnu: &Path, pages: &BTreeMap<String, String>) -> Vec<String> {
+    // One directory per test process: two tests may check pages at once.
+    let dir = output_dir(&format!("vnu-{}", std::process::id()));
     let mut files = BTreeMap::new();
     for (i, (path, html)) in pages.iter().enumerate() {
         let file = dir.join(format!("page-{i}.html"));
@@ -328,14 +341,14 @@ fn every_page_passes_the_nu_html_checker() {
     }
     let output = Command::new("java")
         .arg("-jar")
-        .arg(&vnu)
+        .arg(vnu)
         .args(["--format", "json", "--stdout"])
         .args(files.keys().map(|f| f.trim_start_matches("file:")))
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("vnu said: {e}: {}", String::from_utf8_lossy(&output.stderr)));
-    let errors: Vec<String> = report["messages"]
+    report["messages"]
         .as_array()
         .unwrap()
         .iter()
@@ -347,13 +360,7 @@ fn every_page_passes_the_nu_html_checker() {
                 .map_or("?", String::as_str);
             format!("{page}:{}: {}", m["lastLine"], m["message"])
         })
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{} pages checked, errors:\n{}",
-        pages.len(),
-        errors.join("\n")
-    );
+        .collect()
 }
 
 /// Every JSON-LD block of a page, parsed.
@@ -1208,6 +1215,7 @@ mod browser {
             .await
             .unwrap();
         arrive(&client, "/newsroom/articles/new").await;
+        markdown_mode(&client).await;
         type_into(
             &client,
             "#f-title",
@@ -1378,6 +1386,26 @@ mod browser {
             .unwrap();
     }
 
+    /// Switches the body to its Markdown mode (the browser remembers the choice for
+    /// the next articles): the textarea and its toolbar show, the visual editor hides.
+    async fn markdown_mode(client: &Client) {
+        click(client, ".mode-switch").await;
+        for _ in 0..100 {
+            let shown = client
+                .find(Locator::Css("#f-body_markdown"))
+                .await
+                .unwrap()
+                .is_displayed()
+                .await
+                .unwrap();
+            if shown {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the Markdown mode never showed");
+    }
+
     /// Waits (up to 20 s) until `css` holds text containing `wanted`.
     async fn wait_for_text(client: &Client, css: &str, wanted: &str) {
         for _ in 0..200 {
@@ -1545,6 +1573,7 @@ mod browser {
         log_in(&client, &demo, &writer_email, &writer_password).await;
         click(&client, ".bar a.new").await;
         arrive(&client, "/newsroom/articles/new").await;
+        markdown_mode(&client).await;
         type_into(
             &client,
             "#f-title",
@@ -1706,6 +1735,352 @@ mod browser {
             "{jpeg_or_png}"
         );
         shot(&client, "newsroom-published-article", 1366, 1300).await;
+        client.close().await.unwrap();
+    }
+
+    /// Puts the visual editor's caret at the end of the paragraph holding `words`.
+    async fn caret_after(client: &Client, words: &str) {
+        client
+            .execute(
+                "const body = document.querySelector('.visual-body');\
+                 body.focus();\
+                 const p = [...body.querySelectorAll('p')].find(p => p.textContent.includes(arguments[0]));\
+                 const range = document.createRange();\
+                 range.selectNodeContents(p); range.collapse(false);\
+                 getSelection().removeAllRanges(); getSelection().addRange(range);",
+                vec![json!(words)],
+            )
+            .await
+            .unwrap();
+        // ProseMirror reads the selection when the browser says it changed.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+
+    /// The visual editor's document, as the form will send it.
+    async fn document_of(client: &Client) -> serde_json::Value {
+        let json = value(client, "input[name=body_document]").await;
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+    }
+
+    /// A journalist writes in the visual editor: pastes formatted text from Google
+    /// Docs, puts a captioned picture mid-text, a YouTube embed, a gallery and a pull
+    /// quote, and submits; an editor publishes; readers get every piece, the page
+    /// passes the Nu HTML checker and axe, and nothing loads from another site until
+    /// the embed is clicked.
+    #[tokio::test]
+    async fn a_journalist_writes_with_cards_in_the_visual_editor() {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let demo = Demo::start();
+        let (writer_email, writer_password) = demo.add_staff("Ines", "contributor");
+        let (editor_email, editor_password) = demo.add_staff("Edmund", "editor");
+        let client = browser(&driver, false).await;
+        log_in(&client, &demo, &writer_email, &writer_password).await;
+        client
+            .goto(&demo.url("/newsroom/articles/new"))
+            .await
+            .unwrap();
+        type_into(
+            &client,
+            "#f-title",
+            "Council votes to close the old ferry slip",
+        )
+        .await;
+        // The visual editor is the body's editor; the Markdown textarea waits hidden.
+        assert!(!client
+            .find(Locator::Css("#f-body_markdown"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap());
+        type_into(
+            &client,
+            ".visual-body",
+            "The harbor council voted 7 to 2 on Tuesday night to close the old ferry slip.\n",
+        )
+        .await;
+        // Formatted text from Google Docs, as its clipboard holds it: formatting in
+        // style attributes, the whole wrapped in a bold that is not bold.
+        client
+            .execute(
+                "const data = new DataTransfer();\
+                 data.setData('text/html', arguments[0]);\
+                 data.setData('text/plain', 'What the vote means');\
+                 document.querySelector('.visual-body').dispatchEvent(new ClipboardEvent('paste',\
+                   { clipboardData: data, bubbles: true, cancelable: true }));",
+                vec![json!(
+                    "<meta charset=\"utf-8\"><b style=\"font-weight:normal;\" id=\"docs-internal-guid-5a1b\">\
+                     <h1 dir=\"ltr\"><span style=\"font-size:20pt;font-weight:400\">What the vote means</span></h1>\
+                     <p dir=\"ltr\"><span style=\"font-weight:700\">Ferries will use the new terminal</span>\
+                     <span style=\"font-weight:400\"> from March, the </span>\
+                     <a href=\"https://harbor.example/plan\"><span style=\"text-decoration:underline\">harbor plan</span></a>\
+                     <span style=\"font-style:italic\"> says</span><span>.</span></p>\
+                     <ul><li dir=\"ltr\"><p dir=\"ltr\"><span>Two berths close</span></p></li>\
+                     <li dir=\"ltr\"><p dir=\"ltr\"><span>One berth opens</span></p></li></ul>\
+                     <p dir=\"ltr\"><span style=\"color:#ff0000\">Commuters were told to allow extra time.</span>\
+                     <img src=\"https://tracker.example/pixel.gif\"></p></b>"
+                )],
+            )
+            .await
+            .unwrap();
+        // A picture pasted mid-text, after the first paragraph: uploaded, then placed
+        // there as a card to describe, caption and credit.
+        caret_after(&client, "voted 7 to 2").await;
+        client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 const canvas = document.createElement('canvas');\
+                 canvas.width = 1200; canvas.height = 700;\
+                 const g = canvas.getContext('2d');\
+                 g.fillStyle = '#264653'; g.fillRect(0, 0, 1200, 700);\
+                 g.fillStyle = '#e9c46a'; g.fillRect(100, 420, 1000, 80);\
+                 canvas.toBlob(blob => {\
+                   const data = new DataTransfer();\
+                   data.items.add(new File([blob], 'slip.png', { type: 'image/png' }));\
+                   document.querySelector('.visual-body').dispatchEvent(new ClipboardEvent('paste',\
+                     { clipboardData: data, bubbles: true, cancelable: true }));\
+                   done(true);\
+                 }, 'image/png');",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        wait_for_text(&client, ".mode-status", "sizes made: 6 of 6").await;
+        let fields = client
+            .find_all(Locator::Css(".card-edit.card-picture .card-field input"))
+            .await
+            .unwrap();
+        for (field, words) in fields.iter().zip([
+            "The old ferry slip at dusk, its ramp raised",
+            "The slip has served the island ferry since 1962.",
+            "Ines for The Lantern",
+        ]) {
+            field.send_keys(words).await.unwrap();
+        }
+        // A YouTube video, from the toolbar's Insert menu.
+        caret_after(&client, "allow extra time").await;
+        click(&client, ".visual-toolbar button.insert").await;
+        click(&client, "button[data-insert=embed]").await;
+        type_into(
+            &client,
+            "dialog.ask input",
+            "https://www.youtube.com/watch?v=Lantern0412\n",
+        )
+        .await;
+        // A gallery and a pull quote, from the "/" menu.
+        caret_after(&client, "allow extra time").await;
+        type_into(&client, ".visual-body", "\n/gall").await;
+        wait_for_text(&client, ".slash-menu", "Gallery").await;
+        type_into(&client, ".visual-body", "\n").await;
+        let picks = client
+            .wait()
+            .for_element(Locator::Css("dialog.picker .pick"))
+            .await
+            .unwrap();
+        picks.click().await.unwrap();
+        click(&client, "dialog.picker li:nth-child(2) .pick").await;
+        click(&client, "dialog.picker .buttons button").await;
+        client
+            .wait()
+            .for_element(Locator::Css(".card-edit.card-gallery"))
+            .await
+            .unwrap();
+        caret_after(&client, "allow extra time").await;
+        type_into(&client, ".visual-body", "\n/pull\n").await;
+        type_into(
+            &client,
+            ".card-edit.card-pull-quote textarea",
+            "We will miss the old slip, but not its queues.",
+        )
+        .await;
+        type_into(
+            &client,
+            ".card-edit.card-pull-quote input",
+            "Mara Quinn, a commuter",
+        )
+        .await;
+        let document = document_of(&client).await;
+        let kinds: Vec<&str> = document["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "paragraph",
+                "picture",
+                "heading",
+                "paragraph",
+                "bullet_list",
+                "paragraph",
+                "pull_quote",
+                "gallery",
+                "embed"
+            ],
+            "{document:#}"
+        );
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        client
+            .execute(
+                "document.querySelector('.visual').scrollIntoView()",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        shot(&client, "newsroom-visual-editor", 1500, 1200).await;
+        click(&client, ".side .save").await;
+        wait_for_text(&client, ".notice", "Saved.").await;
+        // Saved and shown again as it was written, the embed named by its provider.
+        wait_for_text(&client, ".card-edit.card-embed .card-about", "YouTube").await;
+        assert_eq!(
+            document_of(&client).await["content"][1]["attrs"]["caption"],
+            "The slip has served the island ferry since 1962."
+        );
+        click(&client, ".actions .action:first-of-type button").await;
+        wait_for_text(&client, ".status-line", "In review").await;
+        let editor_path = path(&client).await;
+        let editor_path = editor_path.split('?').next().unwrap().to_owned();
+        click(&client, ".who button").await;
+        arrive(&client, "/newsroom/login").await;
+
+        // The editor publishes it.
+        log_in(&client, &demo, &editor_email, &editor_password).await;
+        client.goto(&demo.url(&editor_path)).await.unwrap();
+        let mut published = false;
+        for button in client
+            .find_all(Locator::Css(".actions button"))
+            .await
+            .unwrap()
+        {
+            if button.text().await.unwrap() == "Publish" {
+                button.click().await.unwrap();
+                published = true;
+                break;
+            }
+        }
+        assert!(published, "an editor may publish");
+        wait_for_text(&client, ".status-line", "Published").await;
+        let public = href(
+            &client,
+            ".status-line a[href^=\"/\"]:not([href^=\"/newsroom\"])",
+        )
+        .await;
+
+        // Readers get every piece, in its place.
+        client.goto(&demo.url(&public)).await.unwrap();
+        assert_eq!(
+            text(&client, "article .body h2").await,
+            "What the vote means"
+        );
+        assert_eq!(
+            text(&client, "article .body strong").await,
+            "Ferries will use the new terminal"
+        );
+        assert_eq!(
+            text(
+                &client,
+                "article .body a[href=\"https://harbor.example/plan\"]"
+            )
+            .await,
+            "harbor plan"
+        );
+        assert!(text(&client, "article .body em").await.contains("says"));
+        assert_eq!(
+            client
+                .find_all(Locator::Css("article .body ul li"))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let before_picture = client
+            .execute(
+                "return document.querySelector('article .body figure.card.picture')\
+                   .previousElementSibling.textContent",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            before_picture.as_str().unwrap().contains("voted 7 to 2"),
+            "{before_picture}"
+        );
+        let caption = text(&client, "article .body figure.card.picture figcaption").await;
+        assert!(
+            caption.contains("served the island ferry since 1962"),
+            "{caption}"
+        );
+        assert!(
+            caption.to_lowercase().contains("ines for the lantern"),
+            "{caption}"
+        );
+        assert_eq!(
+            client
+                .find_all(Locator::Css("article .body figure.card.gallery img"))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(text(&client, "article .body figure.card.pull-quote")
+            .await
+            .contains("not its queues"));
+        let page = client.source().await.unwrap();
+        assert!(
+            !page.contains("tracker.example"),
+            "a pasted picture from elsewhere came along"
+        );
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        let loaded = client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)\
+                    .concat([...document.querySelectorAll('iframe')].map(f => f.src));",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let origin = demo.url("");
+        let elsewhere: Vec<String> = serde_json::from_value::<Vec<String>>(loaded)
+            .unwrap()
+            .into_iter()
+            .filter(|n| !n.starts_with(origin.trim_end_matches('/')))
+            .collect();
+        assert!(elsewhere.is_empty(), "loaded from elsewhere: {elsewhere:?}");
+        shot_of(
+            &client,
+            "article .body",
+            "article-from-the-visual-editor",
+            1366,
+            2000,
+        )
+        .await;
+        click(&client, "figure.embed a.embed-link").await;
+        let player = client
+            .wait()
+            .for_element(Locator::Css("figure.embed iframe.embed-player"))
+            .await
+            .unwrap();
+        assert_eq!(
+            player.attr("src").await.unwrap().unwrap_or_default(),
+            "https://www.youtube-nocookie.com/embed/Lantern0412"
+        );
+        if let Some(vnu) = tools::tool(tools::dir().join("node_modules/vnu-jar/build/dist/vnu.jar"))
+        {
+            let pages = BTreeMap::from([(public.clone(), demo.get(&public).body)]);
+            let errors = nu_errors(&vnu, &pages);
+            assert!(errors.is_empty(), "{errors:#?}");
+        }
         client.close().await.unwrap();
     }
 

@@ -201,6 +201,32 @@ fn json_from_the_editor_reads_with_nulls_and_unknown_attributes() {
     );
 }
 
+/// The visual editor's blank lines (empty paragraphs, anywhere) are not kept:
+/// Markdown cannot hold them, and readers see nothing of them.
+#[test]
+fn empty_paragraphs_from_the_editor_are_dropped() {
+    let json = r#"{"type":"doc","attrs":{"version":1},"content":[
+        {"type":"paragraph"},
+        {"type":"paragraph","content":[{"type":"text","text":"Words."}]},
+        {"type":"paragraph","content":[{"type":"text","text":"  "}]},
+        {"type":"blockquote","content":[{"type":"paragraph"},
+            {"type":"paragraph","content":[{"type":"text","text":"Quoted."}]}]},
+        {"type":"paragraph"}]}"#;
+    let document = Document::from_json(json, "body").unwrap();
+    assert_eq!(
+        document,
+        Document::new(vec![
+            paragraph(vec![text("Words.")]),
+            Block::Blockquote {
+                content: vec![paragraph(vec![text("Quoted.")])]
+            },
+        ])
+    );
+    let markdown = document.to_markdown();
+    assert!(!markdown.contains("masthead:"), "{markdown}");
+    assert_eq!(Document::from_markdown(&markdown), document);
+}
+
 #[test]
 fn unreadable_json_and_other_versions_are_refused_by_name() {
     let newer = r#"{"type":"doc","attrs":{"version":2},"content":[]}"#;

@@ -1324,6 +1324,7 @@ async fn editor(
             title: content.title.clone(),
             standfirst: content.standfirst.clone(),
             body_markdown: content.body.to_markdown(),
+            body_document: masthead_render::newsroom::document_for_script(&content.body),
             custom_excerpt: content.custom_excerpt.clone(),
             tags: content.tags.join(", "),
             sources: sources_text(&content.sources),

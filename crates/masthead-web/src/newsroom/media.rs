@@ -37,9 +37,18 @@ pub struct LibraryParams {
     uploaded: Option<i64>,
 }
 
+/// What the visual editor's library picker gets: a page of pictures, newest first,
+/// and how many match in all.
+#[derive(Serialize)]
+struct LibraryPage {
+    items: Vec<MediaItemView>,
+    total: u64,
+}
+
 pub async fn library(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
+    headers: HeaderMap,
     Query(p): Query<LibraryParams>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -58,6 +67,13 @@ pub async fn library(
         .store
         .media_library(&search, PageRequest::numbered(number, LIBRARY_PAGE))
         .await?;
+    if wants_json(&headers) {
+        return Ok(Json(LibraryPage {
+            items: page.items.iter().map(item_view).collect(),
+            total: page.total,
+        })
+        .into_response());
+    }
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(&site.settings, "Media library", Some(person), desk.csrf());
     chrome.current = "media";
@@ -106,6 +122,14 @@ fn item_view(m: &Media) -> MediaItemView {
     }
 }
 
+/// Whether the editor's script asked (it wants JSON, not a page).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
 /// What the editor's script gets back for an upload.
 #[derive(Serialize)]
 struct Uploaded {
@@ -124,10 +148,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json = wants_json(&headers);
     let shared = &state;
     let refuse = |status: StatusCode, message: String| async move {
         if wants_json {

@@ -13,6 +13,7 @@ mod analytics;
 mod articles;
 mod comments;
 mod desk;
+mod documents;
 pub mod embeds;
 mod history;
 mod login;
@@ -555,6 +556,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/preview",
             Staff(Contributor),
             post(articles::preview),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/document/markdown",
+            Staff(Contributor),
+            post(documents::as_markdown),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/document/visual",
+            Staff(Contributor),
+            post(documents::as_document),
         ),
     ]
 }

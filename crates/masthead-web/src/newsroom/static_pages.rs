@@ -57,6 +57,7 @@ fn fields_of(p: &PageContent) -> PageFields {
         slug: p.slug.clone(),
         description: p.description.clone(),
         body_markdown: p.body.to_markdown(),
+        body_document: masthead_render::newsroom::document_for_script(&p.body),
         position: p.position,
         in_footer: p.in_footer,
     }
