@@ -89,6 +89,8 @@ word_enum!(
         Review => "review" / "Review",
         Sponsored => "sponsored" / "Sponsored",
         Blog => "blog" / "Blog",
+        // Live coverage of breaking news: timestamped entries (`live`).
+        Live => "live" / "Live",
     }
 );
 

@@ -15,6 +15,9 @@ pub enum Change {
     },
     /// A correction or update was added to an article (the site-wide log changed).
     Correction { article: ArticleId },
+    /// A live article's entries changed (one posted, edited, pinned or deleted, or its
+    /// coverage ended): its own pages are stale, and nothing else is.
+    Live { article: ArticleId },
     /// Reader counts changed, so the "Most read" list may have.
     Readership,
     /// A picture's stored copies changed (a variant was made after the upload), so

@@ -32,5 +32,6 @@ id_type!(
     TierId,
     OfferId,
     SponsorId,
-    SendId
+    SendId,
+    LiveEntryId
 );

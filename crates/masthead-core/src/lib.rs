@@ -14,6 +14,7 @@ pub mod document;
 pub mod embed;
 pub mod error;
 pub mod ids;
+pub mod live;
 pub mod media;
 pub mod member;
 pub mod newsletter;

@@ -8,7 +8,8 @@ use crate::article::{
 use crate::auth::{AuditAction, NewAuditEntry};
 use crate::document::Document;
 use crate::error::{Error, Result};
-use crate::ids::{ArticleId, PageId};
+use crate::ids::{ArticleId, LiveEntryId, PageId};
+use crate::live::{EntryContent, LiveEntry};
 use crate::page::{PageContent, StaticPage};
 use crate::store::{ContentUpdate, Store, Trail};
 use crate::workflow::{self, Actor, Credits, Subject};
@@ -371,6 +372,100 @@ impl Newsroom {
         Err(Error::conflict(format!(
             "too many articles are called {title:?}; choose a different slug"
         )))
+    }
+}
+
+/// Live coverage (`crate::live`): entries of a live article, posted, edited, pinned and
+/// deleted by those `live::may_post` allows, bodies rendered like an article's.
+impl Newsroom {
+    /// The live article `id`, once `actor` may write its entries.
+    async fn live_article(&self, actor: Actor, id: ArticleId) -> Result<crate::article::Article> {
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        crate::live::may_post(actor, article.article_type, subject(&article, &authors))?;
+        Ok(article)
+    }
+
+    /// The entry `id` of the article `article`, once `actor` may write its entries.
+    async fn live_entry(
+        &self,
+        actor: Actor,
+        article: ArticleId,
+        id: LiveEntryId,
+    ) -> Result<LiveEntry> {
+        self.live_article(actor, article).await?;
+        self.store
+            .live_entry(id)
+            .await?
+            .filter(|e| e.article == article)
+            .ok_or_else(|| Error::not_found("live entry"))
+    }
+
+    pub async fn post_live_entry(
+        &self,
+        actor: Actor,
+        author_name: &str,
+        article: ArticleId,
+        content: EntryContent,
+        now: DateTime<Utc>,
+    ) -> Result<LiveEntry> {
+        self.live_article(actor, article).await?;
+        workflow::check_raw_html(actor, &Document::default(), &content.body)?;
+        content.validate()?;
+        let html = self.renderer.render(&content.body, "").await?.html;
+        self.store
+            .post_live_entry(article, &content, &html, (actor.person, author_name), now)
+            .await
+    }
+
+    pub async fn edit_live_entry(
+        &self,
+        actor: Actor,
+        article: ArticleId,
+        id: LiveEntryId,
+        content: EntryContent,
+        now: DateTime<Utc>,
+    ) -> Result<LiveEntry> {
+        let entry = self.live_entry(actor, article, id).await?;
+        workflow::check_raw_html(actor, &entry.body, &content.body)?;
+        content.validate()?;
+        let html = self.renderer.render(&content.body, "").await?.html;
+        self.store.edit_live_entry(id, &content, &html, now).await
+    }
+
+    pub async fn pin_live_entry(
+        &self,
+        actor: Actor,
+        article: ArticleId,
+        id: LiveEntryId,
+        pinned: bool,
+    ) -> Result<LiveEntry> {
+        self.live_entry(actor, article, id).await?;
+        self.store.pin_live_entry(id, pinned).await
+    }
+
+    pub async fn delete_live_entry(
+        &self,
+        actor: Actor,
+        article: ArticleId,
+        id: LiveEntryId,
+    ) -> Result<()> {
+        self.live_entry(actor, article, id).await?;
+        self.store.delete_live_entry(id).await
+    }
+
+    /// Ends the live coverage of `article` at `now`, or (`ended` false) goes on again.
+    pub async fn end_live_coverage(
+        &self,
+        actor: Actor,
+        article: ArticleId,
+        ended: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.live_article(actor, article).await?;
+        self.store
+            .end_live_coverage(article, ended.then_some(now))
+            .await
     }
 }
 

@@ -17,9 +17,10 @@ use crate::comment::{
 };
 use crate::error::Result;
 use crate::ids::{
-    ArticleId, CommentId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId, SectionId,
-    SendId, SponsorId, TagId, TierId,
+    ArticleId, CommentId, LiveEntryId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId,
+    SectionId, SendId, SponsorId, TagId, TierId,
 };
+use crate::live::{EntryContent, LiveEntry};
 use crate::media::{Media, MediaVariant, NewMedia};
 use crate::member::{
     AccountUpdate, Ceremony, CeremonyPurpose, Commenting, LinkUse, Member, MemberData,
@@ -1090,9 +1091,6 @@ pub trait NewsletterStore: Send + Sync {
     async fn apply_mail_report(&self, report: &MailReport, now: DateTime<Utc>) -> Result<bool>;
 }
 
-/// The whole store: one object that is every area's store. Callers hold it as
-/// `Arc<dyn Store>` and bring the areas they use into scope (`use
-/// masthead_core::store::areas::*` brings them all).
 /// Audience figures (see `analytics`): counts per day, summed over days.
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
@@ -1142,6 +1140,44 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<Vec<(String, u64)>>;
 }
 
+/// Live coverage (see `live`): a live article's entries, and when its coverage ended.
+/// Each change tells the caches which article's pages changed (`Change::Live`).
+#[async_trait]
+pub trait LiveStore: Send + Sync {
+    /// Posts an entry to `article`, by `author` (named `author_name`), at `at`.
+    async fn post_live_entry(
+        &self,
+        article: ArticleId,
+        entry: &EntryContent,
+        body_html: &str,
+        author: (PersonId, &str),
+        at: DateTime<Utc>,
+    ) -> Result<LiveEntry>;
+    /// Rewrites an entry, marking it updated at `at`; `NotFound` when there is none.
+    async fn edit_live_entry(
+        &self,
+        id: LiveEntryId,
+        entry: &EntryContent,
+        body_html: &str,
+        at: DateTime<Utc>,
+    ) -> Result<LiveEntry>;
+    /// Pins an entry on top of its article's, or unpins it.
+    async fn pin_live_entry(&self, id: LiveEntryId, pinned: bool) -> Result<LiveEntry>;
+    /// Deletes an entry; `NotFound` when there is none.
+    async fn delete_live_entry(&self, id: LiveEntryId) -> Result<()>;
+    async fn live_entry(&self, id: LiveEntryId) -> Result<Option<LiveEntry>>;
+    /// An article's entries as readers see them: pinned first, then newest first, at
+    /// most `limit`.
+    async fn live_entries(&self, article: ArticleId, limit: u32) -> Result<Vec<LiveEntry>>;
+    /// Ends an article's live coverage at `at` (`None`: it goes on again).
+    async fn end_live_coverage(&self, article: ArticleId, at: Option<DateTime<Utc>>) -> Result<()>;
+    /// When an article's live coverage ended, if it has.
+    async fn live_coverage_ended(&self, article: ArticleId) -> Result<Option<DateTime<Utc>>>;
+}
+
+/// The whole store: one object that is every area's store. Callers hold it as
+/// `Arc<dyn Store>` and bring the areas they use into scope (`use
+/// masthead_core::store::areas::*` brings them all).
 pub trait Store:
     SiteStore
     + ArticleStore
@@ -1156,6 +1192,7 @@ pub trait Store:
     + SponsorStore
     + NewsletterStore
     + AnalyticsStore
+    + LiveStore
 {
 }
 
@@ -1173,15 +1210,16 @@ impl<T> Store for T where
         + SponsorStore
         + NewsletterStore
         + AnalyticsStore
+        + LiveStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        AnalyticsStore, ArticleStore, CommentStore, MediaStore, MemberStore, NewsletterStore,
-        PaymentStore, RevenueStore, RevisionStore, SiteStore, SponsorStore, StaffStore, Store,
-        TaxonomyStore,
+        AnalyticsStore, ArticleStore, CommentStore, LiveStore, MediaStore, MemberStore,
+        NewsletterStore, PaymentStore, RevenueStore, RevisionStore, SiteStore, SponsorStore,
+        StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -134,15 +134,15 @@ const schema = new Schema({
   // In document.rs's order (links outermost).
   marks: {
     link: {
-      attrs: { href: {}, title: { default: null } }, inclusive: false,
+      attrs: { href: {}, title: { default: "" } }, inclusive: false,
       parseDOM: [{
         tag: "a[href]",
         getAttrs: (dom) => {
           const href = safeHref(dom.getAttribute("href"));
-          return href ? { href: href, title: dom.getAttribute("title") } : false;
+          return href ? { href: href, title: dom.getAttribute("title") || "" } : false;
         }
       }],
-      toDOM: (mark) => ["a", { href: mark.attrs.href, title: mark.attrs.title }, 0]
+      toDOM: (mark) => ["a", { href: mark.attrs.href, title: mark.attrs.title || null }, 0]
     },
     strong: {
       // (Styles meaning bold are made <strong> by `cleanPastedHTML`.)

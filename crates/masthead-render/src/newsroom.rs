@@ -430,6 +430,8 @@ pub struct EditorView {
     /// When the stored article was last saved, as the form saw it (RFC 3339): a save
     /// made against an older version is a conflict, not an overwrite.
     pub base: String,
+    /// A live article's entries, for those who may post them.
+    pub live: Option<LiveDeskView>,
 }
 
 /// A revision in the history list.
@@ -1107,6 +1109,43 @@ pub struct ArticleFiguresView {
     pub title: String,
     pub total: u64,
     pub days: Vec<FigureBar>,
+}
+
+/// A live article's coverage on its editor page (`EditorView::live`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveDeskView {
+    /// When the coverage ended, if it has.
+    pub ended: Option<TimeView>,
+    /// Pinned first, then newest first.
+    pub entries: Vec<LiveEntryDeskView>,
+    /// An empty body for the new entry's visual editor (`document_for_script`).
+    pub new_document: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveEntryDeskView {
+    pub id: i64,
+    pub headline: String,
+    /// The start of its words.
+    pub excerpt: String,
+    pub author_name: String,
+    pub pinned: bool,
+    pub posted: TimeView,
+    pub updated: Option<TimeView>,
+}
+
+/// Posting or editing a live entry, on a page of its own (errors keep what was typed).
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveEntryFormView {
+    pub chrome: DeskChrome,
+    pub article_id: i64,
+    pub article_title: String,
+    /// Where the form goes: a new entry, or the entry's own address.
+    pub action: String,
+    pub headline: String,
+    pub body_markdown: String,
+    pub body_document: String,
+    pub problem: Option<String>,
 }
 
 /// A body as the visual editor loads it: its JSON, with `<` escaped (as `\u003c`,

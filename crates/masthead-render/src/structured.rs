@@ -16,6 +16,7 @@ fn types(t: ArticleType) -> Value {
         ArticleType::Review => json!(["NewsArticle", "ReviewNewsArticle"]),
         ArticleType::Sponsored => json!("AdvertiserContentArticle"),
         ArticleType::Blog => json!("BlogPosting"),
+        ArticleType::Live => json!("LiveBlogPosting"),
     }
 }
 

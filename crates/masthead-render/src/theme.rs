@@ -175,6 +175,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/editor_scripts.html"),
     ),
     (
+        "newsroom/live_entry.html",
+        include_str!("../newsroom/templates/live_entry.html"),
+    ),
+    (
         "newsroom/media.html",
         include_str!("../newsroom/templates/media.html"),
     ),

@@ -296,7 +296,12 @@ impl SearchIndex {
             let result = match changes.recv().await {
                 Ok(Change::Article { id, .. }) => self.refresh(&*store, id).await,
                 Ok(Change::Site) => self.catch_up(&*store).await.map(|_| ()),
-                Ok(Change::Correction { .. } | Change::Readership | Change::Media { .. }) => Ok(()),
+                Ok(
+                    Change::Correction { .. }
+                    | Change::Live { .. }
+                    | Change::Readership
+                    | Change::Media { .. },
+                ) => Ok(()),
                 Err(RecvError::Lagged(_)) => self.rebuild(&*store).await.map(|_| ()),
                 Err(RecvError::Closed) => return,
             };

@@ -34,6 +34,8 @@ mod articles;
 mod comments;
 #[path = "backend/common.rs"]
 mod common;
+#[path = "backend/live.rs"]
+mod live;
 #[path = "backend/media.rs"]
 mod media;
 #[path = "backend/members.rs"]

@@ -1224,3 +1224,37 @@ impl From<DeliveryRow> for masthead_core::newsletter::Delivery {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LiveEntryRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub headline: String,
+    pub body_document: String,
+    pub body_html: String,
+    pub author_id: Option<i64>,
+    pub author_name: String,
+    pub pinned: bool,
+    pub posted_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<LiveEntryRow> for masthead_core::live::LiveEntry {
+    fn from(r: LiveEntryRow) -> Self {
+        masthead_core::live::LiveEntry {
+            id: LiveEntryId(r.id),
+            article: ArticleId(r.article_id),
+            headline: r.headline,
+            // Written by this store from a document; one that does not read (a newer
+            // Masthead's) keeps its rendered HTML and shows no source.
+            body: masthead_core::document::Document::from_json(&r.body_document, "body")
+                .unwrap_or_default(),
+            body_html: r.body_html,
+            author: r.author_id.map(PersonId),
+            author_name: r.author_name,
+            pinned: r.pinned,
+            posted_at: r.posted_at,
+            updated_at: r.updated_at,
+        }
+    }
+}

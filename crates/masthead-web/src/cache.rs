@@ -536,6 +536,9 @@ impl Inner {
             Change::Correction { article } => {
                 self.drop_showing([Dep::Article(*article), Dep::Corrections]);
             }
+            // The live article's own pages (its page, its entries, the feeds that carry
+            // it, which depend on what they show).
+            Change::Live { article } => self.drop_showing([Dep::Article(*article)]),
             Change::Readership => self.drop_showing([Dep::MostRead]),
             Change::Media { id } => self.drop_showing([Dep::Media(*id)]),
         }
@@ -900,6 +903,30 @@ mod tests {
             .all(|keys| keys.iter().all(|k| inner.pages.contains(k))));
         let counted: usize = inner.pages.iter().map(|(k, p)| p.size() + k.len()).sum();
         assert_eq!(inner.bytes, counted, "the budget counts what is stored");
+    }
+
+    /// A live entry drops its own article's pages and nothing else.
+    #[test]
+    fn a_live_entry_drops_its_article_only() {
+        let tx = masthead_core::change::channel();
+        let cache = PageCache::new(tx.subscribe(), DEFAULT_MAX_BYTES);
+        let page = |deps| {
+            CachedPage::new(
+                HeaderValue::from_static("text/html"),
+                Bytes::from_static(b"page"),
+                deps,
+            )
+        };
+        let (_, g) = cache.get("/live/");
+        cache.insert("/live/", page(vec![Dep::Article(ArticleId(1))]), g);
+        cache.insert("/other/", page(vec![Dep::Article(ArticleId(2))]), g);
+        cache.insert("/", page(vec![Dep::MostRead]), g);
+        let _ = tx.send(Change::Live {
+            article: ArticleId(1),
+        });
+        assert!(cache.get("/live/").0.is_none());
+        assert!(cache.get("/other/").0.is_some());
+        assert!(cache.get("/").0.is_some());
     }
 
     #[test]

@@ -326,6 +326,7 @@ store_test!(
     embeds_are_fetched_by_the_server_and_load_nothing_until_asked,
     providers_that_never_answer_hold_a_save_for_seconds_not_minutes,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
+    authors_post_pin_edit_and_delete_live_entries,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -3067,7 +3068,28 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         person: owner.id,
                         role: owner.role,
                     },
-                    ArticleContent::new(format!("Matrix draft {checked}"), "Some words."),
+                    {
+                        let mut content =
+                            ArticleContent::new(format!("Matrix draft {checked}"), "Some words.");
+                        // Entries are for live articles.
+                        if route.path.contains("/entries") || route.path.ends_with("/coverage") {
+                            content.article_type = masthead_core::article::ArticleType::Live;
+                        }
+                        content
+                    },
+                    chrono::Utc::now(),
+                )
+                .await
+                .unwrap();
+            let entry = store
+                .post_live_entry(
+                    draft,
+                    &masthead_core::live::EntryContent {
+                        headline: "Matrix entry".into(),
+                        body: masthead_core::document::Document::from_markdown("Words."),
+                    },
+                    "<p>Words.</p>",
+                    (owner.id, owner.name.as_str()),
                     chrono::Utc::now(),
                 )
                 .await
@@ -3265,6 +3287,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 .path
                 .replace("{id}", &id)
                 .replace("{revision}", &revision.to_string())
+                .replace("{entry}", &entry.id.to_string())
                 .replace("{token}", &link)
                 .replace("{invitation}", &made.token_hash)
                 .replace("{slug}", "matrix-letter");
@@ -3317,6 +3340,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/comments/{id}/reply" => &[("body", "Thank you for reading.")],
                     "/newsroom/members/{id}/commenting" => &[("commenting", "trusted")],
                     "/newsroom/articles/{id}/comments" => &[("open", "false")],
+                    "/newsroom/articles/{id}/entries"
+                    | "/newsroom/articles/{id}/entries/{entry}" => {
+                        &[("headline", "Matrix entry"), ("body_markdown", "Words.")]
+                    }
+                    "/newsroom/articles/{id}/entries/{entry}/pin" => &[("pinned", "true")],
+                    "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
                     "/newsroom/preview" | "/newsroom/document/visual" => {
                         &[("body_markdown", "*Some* words.")]
                     }
@@ -4871,4 +4900,185 @@ async fn editors_answer_reports_spam_and_members_and_every_step_is_logged(store:
             && actions[2].1.ends_with("spam")
     );
     assert!(actions[5].1.ends_with(": held"), "{:?}", actions[5]);
+}
+
+/// A live article's entries from its editor page: posted (from the visual editor's
+/// document), refused with the words kept, pinned, edited (marked updated), deleted,
+/// and the coverage ended; only for live articles, and only by those who may.
+async fn authors_post_pin_edit_and_delete_live_entries(store: Arc<dyn Store>) {
+    use masthead_core::document::Document;
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let amy = staff(&*store, "Amy", Role::Author).await;
+    let ben = staff(&*store, "Ben", Role::Author).await;
+    let cora = staff(&*store, "Cora", Role::Contributor).await;
+    let app = app(store.clone());
+    let mut writer = Browser::new(&app, "192.0.2.1");
+    writer.login(&amy.email, PASSWORD).await;
+    let world = f.world.id.to_string();
+    let mut form = article_form(
+        "Storm over Port Alder: live",
+        "body_markdown",
+        "Updates as they come.",
+        &world,
+        &amy.id.to_string(),
+    );
+    form.retain(|(k, _)| k != "article_type");
+    form.push(("article_type".into(), "live".into()));
+    let r = post_owned(&mut writer, "/newsroom/articles", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = article_id(r.location.as_deref().unwrap());
+    let page = writer.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains(r#"id="live""#), "{}", page.body);
+    assert!(page.body.contains(r#"id="e-body-document""#));
+    // Posted from the visual editor.
+    let body = Document::from_markdown("The last ferry left at *six*.").to_json();
+    let entries = format!("/newsroom/articles/{id}/entries");
+    let r = writer
+        .post(
+            &entries,
+            &[("headline", "Ferries stop"), ("body_document", &body)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/newsroom/articles/{id}?notice=entry-posted#live").as_str())
+    );
+    let article = masthead_core::ids::ArticleId(id);
+    let posted = store.live_entries(article, 10).await.unwrap();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].author, Some(amy.id));
+    assert_eq!(posted[0].author_name, amy.name);
+    assert!(
+        posted[0].body_html.contains("<em>six</em>"),
+        "{}",
+        posted[0].body_html
+    );
+    let first = posted[0].id;
+    // Nothing in it, or a card that is not one: said, with the words kept.
+    let r = writer
+        .post(&entries, &[("headline", "   "), ("body_markdown", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("needs words"), "{}", r.body);
+    let r = writer
+        .post(
+            &entries,
+            &[
+                ("headline", "Half written"),
+                (
+                    "body_markdown",
+                    "```masthead:pull_quote\n{\"txt\": 1}\n```\n",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Half written") && r.body.contains("{&quot;txt&quot;: 1}"));
+    let r = writer
+        .post(
+            &entries,
+            &[
+                ("headline", "Power cut"),
+                ("body_markdown", "Eastbank is dark."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Pinned on top, edited (marked updated), deleted.
+    let r = writer
+        .post(&format!("{entries}/{first}/pin"), &[("pinned", "true")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let order: Vec<String> = store
+        .live_entries(article, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.headline)
+        .collect();
+    assert_eq!(order, ["Ferries stop", "Power cut"]);
+    let edit = writer.get(&format!("{entries}/{first}")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("Ferries stop"), "{}", edit.body);
+    let r = writer
+        .post(
+            &format!("{entries}/{first}"),
+            &[
+                ("headline", "Ferries stop"),
+                ("body_markdown", "The last ferry left at *five*."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let edited = store.live_entry(first).await.unwrap().unwrap();
+    assert!(edited.updated_at.is_some() && edited.pinned);
+    assert!(edited.body_html.contains("five"));
+    let page = writer.get(&format!("/newsroom/articles/{id}")).await;
+    assert!(page.body.contains("updated <time"), "{}", page.body);
+    let second = store.live_entries(article, 10).await.unwrap()[1].id;
+    let r = writer
+        .post(&format!("{entries}/{second}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.live_entries(article, 10).await.unwrap().len(), 1);
+    let r = writer
+        .post(&format!("{entries}/{second}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The coverage ends, and goes on again.
+    let r = writer
+        .post(
+            &format!("/newsroom/articles/{id}/coverage"),
+            &[("ended", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store.live_coverage_ended(article).await.unwrap().is_some());
+    // Only a live article has entries.
+    let r = post_owned(
+        &mut writer,
+        "/newsroom/articles",
+        &article_form(
+            "A plain story",
+            "body_markdown",
+            "Words.",
+            &world,
+            &amy.id.to_string(),
+        ),
+    )
+    .await;
+    let plain = article_id(r.location.as_deref().unwrap());
+    let r = writer
+        .post(
+            &format!("/newsroom/articles/{plain}/entries"),
+            &[("headline", "Nope"), ("body_markdown", "Words.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("nly a live article has entries"),
+        "{}",
+        r.body
+    );
+    // Another author may not post to Amy's; a contributor posts to none.
+    let mut other = Browser::new(&app, "192.0.2.2");
+    other.login(&ben.email, PASSWORD).await;
+    let r = other
+        .post(
+            &entries,
+            &[("headline", "Mine"), ("body_markdown", "Words.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut contributor = Browser::new(&app, "192.0.2.3");
+    contributor.login(&cora.email, PASSWORD).await;
+    let r = contributor
+        .post(
+            &entries,
+            &[("headline", "Mine"), ("body_markdown", "Words.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(store.live_entries(article, 10).await.unwrap().len(), 1);
 }

@@ -1215,7 +1215,7 @@ mod browser {
             .await
             .unwrap();
         arrive(&client, "/newsroom/articles/new").await;
-        markdown_mode(&client).await;
+        markdown_mode(&client, "#f-body_markdown").await;
         type_into(
             &client,
             "#f-title",
@@ -1388,11 +1388,11 @@ mod browser {
 
     /// Switches the body to its Markdown mode (the browser remembers the choice for
     /// the next articles): the textarea and its toolbar show, the visual editor hides.
-    async fn markdown_mode(client: &Client) {
+    async fn markdown_mode(client: &Client, textarea: &str) {
         click(client, ".mode-switch").await;
         for _ in 0..100 {
             let shown = client
-                .find(Locator::Css("#f-body_markdown"))
+                .find(Locator::Css(textarea))
                 .await
                 .unwrap()
                 .is_displayed()
@@ -1573,7 +1573,7 @@ mod browser {
         log_in(&client, &demo, &writer_email, &writer_password).await;
         click(&client, ".bar a.new").await;
         arrive(&client, "/newsroom/articles/new").await;
-        markdown_mode(&client).await;
+        markdown_mode(&client, "#f-body_markdown").await;
         type_into(
             &client,
             "#f-title",
@@ -1864,9 +1864,14 @@ mod browser {
         ]) {
             field.send_keys(words).await.unwrap();
         }
-        // A YouTube video, from the toolbar's Insert menu.
+        // A YouTube video, from the toolbar's Insert menu (which offers a contributor
+        // no raw HTML).
         caret_after(&client, "allow extra time").await;
         click(&client, ".visual-toolbar button.insert").await;
+        assert!(client
+            .find(Locator::Css("button[data-insert=html]"))
+            .await
+            .is_err());
         click(&client, "button[data-insert=embed]").await;
         type_into(
             &client,
@@ -2081,6 +2086,121 @@ mod browser {
             let errors = nu_errors(&vnu, &pages);
             assert!(errors.is_empty(), "{errors:#?}");
         }
+        client.close().await.unwrap();
+    }
+
+    /// An admin writes a static page in the visual editor from text pasted out of
+    /// Word (its lists are paragraphs with their bullets as text), adds raw HTML (which
+    /// only editors and admins are offered), saves, switches to Markdown and back, and
+    /// fixes a word on a phone.
+    #[tokio::test]
+    async fn pasting_from_word_and_editing_on_a_phone() {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let demo = Demo::start();
+        let client = browser(&driver, false).await;
+        let (email, password) = &demo.login;
+        log_in(&client, &demo, email, password).await;
+        client.goto(&demo.url("/newsroom/pages/new")).await.unwrap();
+        type_into(&client, "#p-title", "How to reach us").await;
+        type_into(&client, "#p-slug", "reach-us").await;
+        click(&client, "#p-status option[value=published]").await;
+        click(&client, ".visual-body").await;
+        client
+            .execute(
+                "const data = new DataTransfer();\
+                 data.setData('text/html', arguments[0]);\
+                 document.querySelector('.visual-body').dispatchEvent(new ClipboardEvent('paste',\
+                   { clipboardData: data, bubbles: true, cancelable: true }));",
+                vec![json!(
+                    "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head><style>p.MsoNormal{margin:0}</style></head>\
+                     <body><!--StartFragment--><p class=MsoNormal><b>Newsdesk</b> is open <i>every</i> day.</p>\
+                     <p class=MsoListParagraphCxSpFirst style='mso-list:l0 level1 lfo1'><![if !supportLists]>\
+                     <span style='mso-list:Ignore'>1.<span>&nbsp;&nbsp;</span></span><![endif]>Call the desk</p>\
+                     <p class=MsoListParagraphCxSpLast style='mso-list:l0 level1 lfo1'><![if !supportLists]>\
+                     <span style='mso-list:Ignore'>2.<span>&nbsp;&nbsp;</span></span><![endif]>Write to <a href=\"mailto:desk@lantern.example\">the desk</a></p>\
+                     <p class=MsoNormal>Letters are read by an editor.</p><!--EndFragment--></body></html>"
+                )],
+            )
+            .await
+            .unwrap();
+        // Raw HTML is on an admin's menu.
+        click(&client, ".visual-toolbar button.insert").await;
+        click(&client, "button[data-insert=html]").await;
+        type_into(
+            &client,
+            ".card-edit.card-html textarea",
+            "<p class=\"hours\">Open 9 to 5</p>",
+        )
+        .await;
+        let document = document_of(&client).await;
+        let kinds: Vec<&str> = document["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["paragraph", "ordered_list", "paragraph", "html"],
+            "{document:#}"
+        );
+        let items = &document["content"][1]["content"];
+        assert_eq!(
+            items[0]["content"][0]["content"][0]["text"]
+                .as_str()
+                .map(str::trim),
+            Some("Call the desk"),
+            "the bullet's number is not kept as text: {items:#}"
+        );
+        click(&client, ".page-form button[type=submit]").await;
+        wait_for_text(&client, ".notice", "Page saved").await;
+        // The Markdown mode shows the same page as Markdown, and back again.
+        markdown_mode(&client, "#p-body").await;
+        let markdown = value(&client, "#p-body").await;
+        assert!(markdown.contains("1. Call the desk"), "{markdown}");
+        assert!(markdown.contains("**Newsdesk**"), "{markdown}");
+        click(&client, ".mode-switch").await;
+        client
+            .wait()
+            .for_element(Locator::Css(".visual-body ol li"))
+            .await
+            .unwrap();
+        assert_eq!(document_of(&client).await["content"], document["content"]);
+        // On a phone: nothing wider than the screen, and the toolbar wraps.
+        client.set_window_size(375, 800).await.unwrap();
+        let overflow = client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, json!(false), "nothing wider than the phone");
+        caret_after(&client, "read by an editor").await;
+        type_into(&client, ".visual-body", " Always.").await;
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        client
+            .execute(
+                "document.querySelector('.visual').scrollIntoView()",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        shot(&client, "newsroom-editor-mobile", 375, 800).await;
+        click(&client, ".page-form button[type=submit]").await;
+        wait_for_text(&client, ".notice", "Page saved").await;
+        assert!(demo
+            .get("/reach-us/")
+            .body
+            .contains("read by an editor. Always."));
         client.close().await.unwrap();
     }
 

@@ -289,6 +289,13 @@ pub async fn edit(
             Some("Comments are closed: what readers wrote stays readable.".to_owned())
         }
         Some("opened") => Some("Comments are open again.".to_owned()),
+        Some("entry-posted") => Some("The entry is live.".to_owned()),
+        Some("entry-saved") => Some("The entry is saved, marked as updated.".to_owned()),
+        Some("entry-pinned") => Some("The entry is pinned on top.".to_owned()),
+        Some("entry-unpinned") => Some("The entry is no longer pinned.".to_owned()),
+        Some("entry-deleted") => Some("The entry is deleted.".to_owned()),
+        Some("coverage-ended") => Some("The live coverage has ended.".to_owned()),
+        Some("coverage-resumed") => Some("The live coverage goes on.".to_owned()),
         Some("previews-ended") => {
             Some("Every preview link of this article has stopped working.".to_owned())
         }
@@ -1302,7 +1309,14 @@ async fn editor(
             .map(|m| masthead_render::views::media_src(&m)),
         None => None,
     };
+    let live = match article {
+        Some(a) if a.article_type == masthead_core::article::ArticleType::Live => {
+            Some(super::live::desk_view(state, a, zone).await?)
+        }
+        _ => None,
+    };
     let view = EditorView {
+        live,
         article: article.map(|a| EditedArticle {
             id: a.id.0,
             status: a.status.as_str(),

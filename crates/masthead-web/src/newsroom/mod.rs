@@ -16,6 +16,7 @@ mod desk;
 mod documents;
 pub mod embeds;
 mod history;
+mod live;
 mod login;
 mod media;
 mod newsletters;
@@ -46,7 +47,7 @@ pub struct RouteInfo {
 
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use Access::{Anyone, Staff};
-    use Role::{Admin, Contributor, Editor};
+    use Role::{Admin, Author, Contributor, Editor};
     let route = |method: Method, path, access, handler| {
         (
             RouteInfo {
@@ -452,6 +453,42 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/articles/{id}/autosave",
             Staff(Contributor),
             post(articles::autosave),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/entries",
+            Staff(Author),
+            post(live::post),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/articles/{id}/entries/{entry}",
+            Staff(Author),
+            get(live::edit),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/entries/{entry}",
+            Staff(Author),
+            post(live::save),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/entries/{entry}/pin",
+            Staff(Author),
+            post(live::pin),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/entries/{entry}/delete",
+            Staff(Author),
+            post(live::delete),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/coverage",
+            Staff(Author),
+            post(live::coverage),
         ),
         route(
             Method::POST,
