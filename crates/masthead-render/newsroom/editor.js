@@ -168,11 +168,13 @@ const N = schema.nodes, M = schema.marks;
 /// Cleans what Google Docs, Word and web pages put on the clipboard before the
 /// schema reads it (which keeps headings, links, lists, bold, italic and strikes, and
 /// drops the rest). Their formatting is in style attributes, which the newsroom's
-/// policy never applies: styles are renamed before the HTML is parsed, read as words,
-/// and turned into the elements they mean. Word's comments go, and its lists
+/// policy never applies: style elements go and style attributes are renamed before the
+/// HTML is parsed, read as words, and turned into the elements they mean. Word's comments go, and its lists
 /// (paragraphs styled `mso-list`, each with its bullet or number as text) become lists.
 function cleanPastedHTML(html) {
-  html = html.replace(/(<[a-z][^>]*?\s)style(\s*=)/gi, "$1data-style$2");
+  html = html
+    .replace(/<style[\s\S]*?<\/style\s*>/gi, "")
+    .replace(/(<[a-z][^>]*?\s)style(\s*=)/gi, "$1data-style$2");
   const page = new window.DOMParser().parseFromString(html, "text/html");
   page.querySelectorAll("style, script, meta, link, title").forEach((e) => e.remove());
   const walker = page.createTreeWalker(page.body, NodeFilter.SHOW_COMMENT);
