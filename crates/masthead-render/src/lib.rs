@@ -5,6 +5,7 @@ pub mod body;
 pub mod cards;
 pub mod feeds;
 pub mod letters;
+pub mod live;
 pub mod newsroom;
 pub mod pictures;
 pub mod sitemaps;

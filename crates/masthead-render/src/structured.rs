@@ -181,6 +181,53 @@ pub fn home(settings: &Settings, base_url: &str) -> Value {
     ])
 }
 
+/// What a live article adds to its JSON-LD (a `LiveBlogPosting`): when the coverage
+/// started (its publication) and ended, and its entries as `liveBlogUpdate`s, each a
+/// `BlogPosting` with a headline (its own, or its first words) and its text.
+pub fn live_blog(
+    v: &mut Value,
+    a: &Article,
+    entries: &[masthead_core::live::LiveEntry],
+    ended: Option<chrono::DateTime<chrono::Utc>>,
+    base_url: &str,
+) {
+    let url = format!("{base_url}{}", a.path());
+    if let Some(start) = a.published_at {
+        v["coverageStartTime"] = json!(start.to_rfc3339());
+    }
+    if let Some(end) = ended {
+        v["coverageEndTime"] = json!(end.to_rfc3339());
+    }
+    if let Some(latest) = entries.iter().map(|e| e.changed_at()).max() {
+        if latest > a.modified_at() {
+            v["dateModified"] = json!(latest.to_rfc3339());
+        }
+    }
+    v["liveBlogUpdate"] = json!(entries
+        .iter()
+        .map(|e| {
+            let text = e.body.plain_text();
+            let headline = if e.headline.is_empty() {
+                crate::body::excerpt(&text, 110)
+            } else {
+                e.headline.clone()
+            };
+            let mut update = json!({
+                "@type": "BlogPosting",
+                "headline": headline,
+                "articleBody": text,
+                "datePublished": e.posted_at.to_rfc3339(),
+                "dateModified": e.changed_at().to_rfc3339(),
+                "url": format!("{url}#entry-{}", e.id),
+            });
+            if !e.author_name.is_empty() {
+                update["author"] = json!({ "@type": "Person", "name": e.author_name });
+            }
+            update
+        })
+        .collect::<Vec<_>>());
+}
+
 /// Serializes JSON-LD for a `<script>` element: `<` is escaped so that no text in the
 /// data (a headline with `</script>`) can end the element early.
 pub fn to_script(value: &Value) -> String {

@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../themes/default/templates/article.html"),
     ),
     (
+        "live_entries.html",
+        include_str!("../../../themes/default/templates/live_entries.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../themes/default/templates/error.html"),
     ),
@@ -228,6 +232,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "embeds.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../themes/default/assets/embeds.js"),
+    ),
+    (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../themes/default/assets/live.js"),
     ),
     (
         "passkeys.js",

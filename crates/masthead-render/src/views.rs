@@ -548,6 +548,8 @@ pub struct ArticleView {
     pub sponsor: Option<SponsorView>,
     /// A visitor's metered reading of a members-only story.
     pub meter: Option<MeterNote>,
+    /// A live article's entries, when the reader may read its body.
+    pub live: Option<crate::live::LiveView>,
 }
 
 /// How many of the month's free members-only stories a visitor has left.

@@ -80,6 +80,7 @@ store_test!(
     search_finds_articles_and_every_page_offers_it,
     site_changes_reach_every_page_on_the_next_request,
     the_publisher_its_policies_icons_and_pictures_are_in_the_markup,
+    a_live_article_shows_its_entries_to_readers_feeds_and_search_engines,
 );
 
 /// Search engines and social networks read the publisher's logo and its standards
@@ -1618,4 +1619,192 @@ async fn readers_sites_and_searches_are_counted_without_anything_about_them(stor
         store.top_searches(today, today, 10).await.unwrap(),
         vec![("harbour fees".to_owned(), 2), ("ferry".to_owned(), 1)]
     );
+}
+
+/// A live article's page: its entries (pinned first, "updated" marked), its
+/// `LiveBlogPosting` with every entry and the coverage's times, the entries' own page
+/// for the script, each new entry reaching the cached page and the feed at once; the
+/// entries stay behind a gate with the body.
+async fn a_live_article_shows_its_entries_to_readers_feeds_and_search_engines(
+    store: Arc<dyn Store>,
+) {
+    use masthead_core::article::{ArticleType, Visibility};
+    use masthead_core::document::Document;
+    use masthead_core::live::EntryContent;
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let app = app(store.clone());
+    let mut content = ArticleContent::new("Storm live", "Updates as they come.");
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.article_type = ArticleType::Live;
+    let storm = fixtures::publish(&newsroom, &f.editor, content, t0()).await;
+    let editor = NewsroomFixture::actor(&f.editor);
+    let entry = |headline: &str, body: &str| EntryContent {
+        headline: headline.into(),
+        body: Document::from_markdown(body),
+    };
+    let at = |m| t0() + chrono::Duration::minutes(m);
+    let first = newsroom
+        .post_live_entry(
+            editor,
+            &f.editor.name,
+            storm,
+            entry("Ferries stop", "The last boat left at *six*."),
+            at(5),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .post_live_entry(
+            editor,
+            &f.editor.name,
+            storm,
+            entry("", "Power is out in Eastbank & Kestrel."),
+            at(10),
+        )
+        .await
+        .unwrap();
+    newsroom
+        .pin_live_entry(editor, storm, first.id, true)
+        .await
+        .unwrap();
+    let path = "/world/storm-live/";
+    let (status, _, html) = get(&app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    let pinned = html.find("Ferries stop").unwrap();
+    let newer = html
+        .find("Power is out in Eastbank &amp; Kestrel.")
+        .expect("escaped");
+    assert!(pinned < newer, "pinned first");
+    assert!(html.contains("<em>six</em>"));
+    assert!(html.contains("data-live-entries=\"/world/storm-live/entries/\""));
+    assert!(
+        html.contains("/assets/live."),
+        "the script that asks for new entries"
+    );
+    // Search engines read a LiveBlogPosting with every entry.
+    let ld = json_ld_of(&html);
+    assert_eq!(ld["@type"], "LiveBlogPosting");
+    assert_eq!(ld["coverageStartTime"], t0().to_rfc3339());
+    assert!(ld.get("coverageEndTime").is_none());
+    let updates = ld["liveBlogUpdate"].as_array().unwrap();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["@type"], "BlogPosting");
+    assert_eq!(updates[0]["headline"], "Ferries stop");
+    assert_eq!(
+        updates[1]["headline"],
+        "Power is out in Eastbank & Kestrel."
+    );
+    assert_eq!(
+        updates[0]["url"],
+        format!("https://news.example{path}#entry-{}", first.id)
+    );
+    assert_eq!(ld["dateModified"], at(10).to_rfc3339());
+    // The entries alone, for the script; cached like the page, and both refreshed by
+    // the next entry (and by nothing else's).
+    let (status, _, entries) = get(&app, "/world/storm-live/entries/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(entries.contains("Ferries stop") && !entries.contains("<html"));
+    let (_, _, feed) = get(&app, "/world/feed.xml").await;
+    assert!(
+        feed.contains("Live updates") && feed.contains("Ferries stop"),
+        "{feed}"
+    );
+    let third = newsroom
+        .post_live_entry(
+            editor,
+            &f.editor.name,
+            storm,
+            entry("Seawall holds", "It held."),
+            at(20),
+        )
+        .await
+        .unwrap();
+    assert!(get(&app, path).await.2.contains("Seawall holds"));
+    assert!(get(&app, "/world/storm-live/entries/")
+        .await
+        .2
+        .contains("Seawall holds"));
+    assert!(get(&app, "/world/feed.xml")
+        .await
+        .2
+        .contains("Seawall holds"));
+    // Edited: marked updated where readers see it.
+    newsroom
+        .edit_live_entry(
+            editor,
+            storm,
+            third.id,
+            entry("Seawall holds", "It held at high tide."),
+            at(30),
+        )
+        .await
+        .unwrap();
+    let html = get(&app, path).await.2;
+    assert!(html.contains("It held at high tide.") && html.contains("live-updated"));
+    // Ended: the end time is said, and the page stops asking.
+    newsroom
+        .end_live_coverage(editor, storm, true, at(40))
+        .await
+        .unwrap();
+    let html = get(&app, path).await.2;
+    assert!(html.contains("Live coverage ended"));
+    assert!(!html.contains("data-live-entries") && !html.contains("/assets/live."));
+    assert!(json_ld_of(&html).get("coverageEndTime").is_some());
+    // Only live articles have an entries page.
+    let plain = fixtures::published(
+        &newsroom,
+        "Plain story",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        50,
+    )
+    .await;
+    let plain_path = store.article(plain).await.unwrap().unwrap().path();
+    assert_eq!(
+        get(&app, &format!("{plain_path}entries/")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Behind a gate, the entries are too: not on the page, not on a page of their own.
+    let mut gated = ArticleContent::new("Members live", "For members.");
+    gated.section_id = Some(f.world.id);
+    gated.authors = vec![f.author.id];
+    gated.article_type = ArticleType::Live;
+    gated.visibility = Visibility::Members;
+    let gated = fixtures::publish(&newsroom, &f.editor, gated, at(60)).await;
+    newsroom
+        .post_live_entry(
+            editor,
+            &f.editor.name,
+            gated,
+            entry("Members only entry", "Secret."),
+            at(61),
+        )
+        .await
+        .unwrap();
+    let (_, _, html) = get(&app, "/world/members-live/").await;
+    assert!(!html.contains("Members only entry"), "{html}");
+    assert_eq!(
+        get(&app, "/world/members-live/entries/").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// The article's JSON-LD (the page's first block).
+fn json_ld_of(html: &str) -> serde_json::Value {
+    let text = html
+        .split(r#"<script type="application/ld+json">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("JSON-LD");
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .find(|v| v.get("liveBlogUpdate").is_some() || v["@type"] != "BreadcrumbList")
+            .unwrap(),
+        v => v,
+    }
 }

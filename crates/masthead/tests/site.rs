@@ -2204,6 +2204,126 @@ mod browser {
         client.close().await.unwrap();
     }
 
+    /// A live article: a reader keeps its page open while an editor posts three
+    /// entries from the newsroom; they appear without a reload (the page's own script
+    /// asks), after the pinned one, and the page's JSON-LD is a `LiveBlogPosting` with
+    /// every entry.
+    #[tokio::test]
+    async fn live_entries_reach_an_open_page_without_a_reload() {
+        let Some(axe_path) = tools::tool(tools::dir().join("node_modules/axe-core/axe.min.js"))
+        else {
+            return;
+        };
+        let Some(driver) = start_driver() else {
+            return;
+        };
+        let axe_js = std::fs::read_to_string(axe_path).unwrap();
+        let demo = Demo::start();
+        let path = "/environment/live-storm-maren-brings-gales-and-flooding-to-port-alder/";
+        let reader = browser(&driver, false).await;
+        reader.goto(&demo.url(path)).await.unwrap();
+        let count = |client: &Client| {
+            let client = client.clone();
+            async move {
+                client
+                    .find_all(Locator::Css(".live-entries .live-entry"))
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        let before = count(&reader).await;
+        assert_eq!(before, 5, "the demo's entries");
+        let violations = axe(&reader, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        shot_of(&reader, ".live", "article-live", 1366, 1400).await;
+        // Marks this very page: a reload would lose it.
+        reader
+            .execute("window.stayed = true;", Vec::new())
+            .await
+            .unwrap();
+
+        let desk = browser(&driver, false).await;
+        let (email, password) = &demo.login;
+        log_in(&desk, &demo, email, password).await;
+        desk.goto(&demo.url(path)).await.unwrap();
+        let editor = href(&desk, ".staff-bar a").await;
+        desk.goto(&demo.url(&editor)).await.unwrap();
+        for (headline, words) in [
+            (
+                "Gust of 131 km/h at the lighthouse",
+                "The strongest gust of the night so far.",
+            ),
+            (
+                "Shelter is full",
+                "The Eastbank Community Center has no beds left; Harbor High School has.",
+            ),
+            ("Wind easing", "Forecasters say the worst is over by 4 a.m."),
+        ] {
+            type_into(&desk, "#e-headline", headline).await;
+            click(&desk, "#live .visual-body").await;
+            type_into(&desk, "#live .visual-body", words).await;
+            click(&desk, ".live-entry-form button[type=submit]").await;
+            wait_for_text(&desk, ".notice", "The entry is live").await;
+        }
+        shot_of(&desk, "#live", "newsroom-live", 1366, 1100).await;
+        // The reader's page, not reloaded, gets them within a turn of its script.
+        let mut now = before;
+        for _ in 0..80 {
+            now = count(&reader).await;
+            if now == before + 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        assert_eq!(now, before + 3, "new entries never reached the open page");
+        assert_eq!(
+            reader
+                .execute("return window.stayed === true", Vec::new())
+                .await
+                .unwrap(),
+            json!(true),
+            "the page was reloaded"
+        );
+        assert!(text(&reader, "#live-status")
+            .await
+            .contains("3 new updates"));
+        let order = reader
+            .execute(
+                "return [...document.querySelectorAll('.live-entry h3')].map(h => h.textContent)",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            order[0], "Where to find help tonight",
+            "the pinned entry first"
+        );
+        assert_eq!(order[1], "Wind easing", "then the newest: {order}");
+        // Search engines read every entry as a LiveBlogPosting's update.
+        let page = demo.get(path).body;
+        let posting = json_ld(&page)
+            .into_iter()
+            .flat_map(|v| v.as_array().cloned().unwrap_or_else(|| vec![v]))
+            .find(|v| v["@type"] == "LiveBlogPosting")
+            .expect("a LiveBlogPosting");
+        assert!(posting["coverageStartTime"].is_string());
+        let updates = posting["liveBlogUpdate"].as_array().unwrap();
+        assert_eq!(updates.len(), 8);
+        for update in updates {
+            assert_eq!(update["@type"], "BlogPosting");
+            for field in ["headline", "datePublished", "url", "articleBody"] {
+                assert!(
+                    update[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{field}: {update}"
+                );
+            }
+        }
+        for client in [reader, desk] {
+            client.close().await.unwrap();
+        }
+    }
+
     /// Gives the browser a virtual passkey authenticator (chromedriver's WebAuthn
     /// extension) that holds resident keys and verifies its user.
     async fn add_authenticator(client: &Client) {

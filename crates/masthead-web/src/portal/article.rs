@@ -10,9 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use masthead_core::access;
-use masthead_core::article::Status;
+use masthead_core::article::{ArticleType, Status};
 use masthead_core::comment::{CommentPage, CommentSort, THREADS_PER_PAGE};
 use masthead_core::store::PageRequest;
+use masthead_render::live::LiveView;
 use masthead_render::structured;
 use masthead_render::views::{
     media_src, ArticleBody, ArticleView, CommentView, DiscussionView, MeterNote, PageView,
@@ -89,6 +90,46 @@ pub async fn show(
         None => Showing::Published(&reader),
     };
     render(&state, &article, showing, (sort, page)).await
+}
+
+/// A live article's entries alone (`/{section}/{slug}/entries/`), for its page's
+/// script to ask for: shared by every reader and cached until an entry changes, so
+/// only for a published live story everyone may read.
+pub async fn live_entries(
+    State(state): State<AppState>,
+    address: Address,
+    Segments((section, slug), _): Segments<(String, String), NoPage>,
+) -> Result<Response, WebError> {
+    let article = match state.store.article_by_slug(&slug).await? {
+        Some(a)
+            if a.is_live()
+                && a.article_type == ArticleType::Live
+                && a.path() == format!("/{section}/{slug}/")
+                && access::can_read(&access::Reader::Anonymous, &a) =>
+        {
+            a
+        }
+        _ => return missing(&state, &address).await,
+    };
+    let entries = state
+        .store
+        .live_entries(article.id, masthead_core::live::SHOWN)
+        .await?;
+    let ended = state.store.live_coverage_ended(article.id).await?;
+    let zone = state.site.get(&*state.store).await?.settings.zone();
+    #[derive(serde::Serialize)]
+    struct Entries {
+        live: LiveView,
+    }
+    let view = Entries {
+        live: LiveView::new(&entries, ended, None, zone),
+    };
+    page(
+        &state,
+        "live_entries.html",
+        &view,
+        vec![Dep::Article(article.id)],
+    )
 }
 
 /// How an article page is being shown.
@@ -207,6 +248,23 @@ pub(crate) async fn render(
         json_ld["sponsor"] = structured::sponsor(s);
     }
     let sponsor = super::sponsor_view(state, sponsor).await?;
+    // A live article's entries, with the body: where it is readable.
+    let live = if article.article_type == ArticleType::Live && readable {
+        let entries = state
+            .store
+            .live_entries(article.id, masthead_core::live::SHOWN)
+            .await?;
+        let ended = state.store.live_coverage_ended(article.id).await?;
+        structured::live_blog(&mut json_ld, article, &entries, ended, &state.base_url);
+        // Only a story everyone may read is asked for by the page's script (the
+        // entries' own page is shared by all).
+        let poll = (showing != Showing::Preview
+            && access::can_read(&access::Reader::Anonymous, article))
+        .then(|| format!("{canonical}entries/"));
+        Some(LiveView::new(&entries, ended, poll, chrome.zone))
+    } else {
+        None
+    };
     meta.json_ld = Some(structured::to_script(&json_ld));
     // Staff reading the site get a way into the newsroom's editor.
     let staff = match showing {
@@ -235,6 +293,7 @@ pub(crate) async fn render(
         }),
         sponsor,
         meter: meter_note,
+        live,
     };
     // A page made for one reader is never stored, by anyone: a preview link can be
     // ended and shows what is not public; a staff member's page is theirs; a

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use masthead_core::access;
+use masthead_core::article::ArticleType;
 use masthead_core::store::{ArticleQuery, PageRequest};
 use masthead_render::feeds::{FeedAuthor, FeedItem, FeedView};
 
@@ -63,9 +64,21 @@ async fn render(
         .collect();
     let media = state.store.media_many(&media_ids).await?;
     let mut items = Vec::with_capacity(page.items.len());
+    // The feed changes with its list, and with the entries of the live articles in it.
+    let mut deps = vec![Dep::List(scope.filter)];
     for summary in &page.items {
         let Some(article) = state.store.article(summary.id).await? else {
             continue;
+        };
+        let readable = access::can_read(&access::Reader::Anonymous, &article);
+        let live = if article.article_type == ArticleType::Live && readable {
+            deps.push(Dep::Article(article.id));
+            state
+                .store
+                .live_entries(article.id, masthead_core::live::SHOWN)
+                .await?
+        } else {
+            Vec::new()
         };
         let image = article
             .featured_image
@@ -79,14 +92,21 @@ async fn render(
             summary: article.summary().to_owned(),
             // Feed readers are anonymous: gated bodies stay on the site, but for the
             // part above the writer's preview cut.
-            content_html: if access::can_read(&access::Reader::Anonymous, &article) {
-                Some(masthead_render::body::without_cuts(&article.body_html).into_owned())
+            content_html: if readable {
+                let mut html = masthead_render::body::without_cuts(&article.body_html).into_owned();
+                if !live.is_empty() {
+                    html.push_str(&masthead_render::live::feed_html(&live));
+                }
+                Some(html)
             } else {
                 masthead_render::body::teaser_html(&article.body_html).map(str::to_owned)
             }
             .map(|html| masthead_render::body::absolute_links(&html, &state.base_url)),
             published,
-            updated: article.updated_at.max(published),
+            updated: live
+                .iter()
+                .map(|e| e.changed_at())
+                .fold(article.updated_at.max(published), |a, b| a.max(b)),
             authors: article
                 .authors
                 .iter()
@@ -128,7 +148,7 @@ async fn render(
         Format::Json => view.json(),
     };
     let response = ([(header::CONTENT_TYPE, format.content_type())], body).into_response();
-    Ok(cacheable(response, vec![Dep::List(scope.filter)]))
+    Ok(cacheable(response, deps))
 }
 
 /// The site-wide feed named `file`; other names fall through to `fallback_for`.

@@ -43,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/assets/{name}", get(asset))
         .route("/{section}/", get(lists::section))
         .route("/{section}/{slug}/", get(article::show))
+        .route("/{section}/{slug}/entries/", get(article::live_entries))
         .route("/preview/{token}", get(article::preview))
         .fallback(fallback)
         // Who reads, for every page above (and its header); not for media files.

@@ -254,6 +254,22 @@ struct ArticleEntry {
     /// Pictures shown as a gallery where the body says `{gallery}`.
     #[serde(default)]
     gallery_in_text: Vec<TextPicture>,
+    /// A live article's entries (its type is "live").
+    #[serde(default)]
+    live_entries: Vec<LiveEntryDemo>,
+}
+
+/// An entry of a live demo article, posted `minutes` after its publication.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveEntryDemo {
+    minutes: i64,
+    #[serde(default)]
+    headline: String,
+    body: String,
+    author: String,
+    #[serde(default)]
+    pinned: bool,
 }
 
 fn parse() -> Result<DemoFile> {
@@ -611,6 +627,33 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
         let mut minute = 7;
         for c in &a.comments {
             add_comment(store, &members, article.id, c, None, start, &mut minute).await?;
+        }
+        for e in &a.live_entries {
+            let author = *staff.get(&e.author).ok_or_else(|| {
+                anyhow!(
+                    "demo live entry of {:?}: unknown staff {:?}",
+                    a.title,
+                    e.author
+                )
+            })?;
+            let content = masthead_core::live::EntryContent {
+                headline: e.headline.clone(),
+                body: masthead_core::document::Document::from_markdown(e.body.trim()),
+            };
+            let html = renderer.render_now(&content.body, "")?.html;
+            let entry = store
+                .post_live_entry(
+                    article.id,
+                    &content,
+                    &html,
+                    (author, &e.author),
+                    start + Duration::minutes(e.minutes),
+                )
+                .await
+                .map_err(|err| anyhow!("demo live entry of {:?}: {err}", a.title))?;
+            if e.pinned {
+                store.pin_live_entry(entry.id, true).await.map_err(err)?;
+            }
         }
     }
     for o in &demo.offers {
