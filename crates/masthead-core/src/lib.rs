@@ -10,6 +10,7 @@ pub mod article;
 pub mod auth;
 pub mod change;
 pub mod comment;
+pub mod curation;
 pub mod document;
 pub mod embed;
 pub mod error;

@@ -15,6 +15,7 @@ use crate::comment::{
     Activity, Comment, CommentEdit, CommentPage, CommentSort, CommentStatus, CommentToModerate,
     NewComment, NewReport, Queue, QueueCounts,
 };
+use crate::curation::{Front, Slot};
 use crate::error::Result;
 use crate::ids::{
     ArticleId, CommentId, LiveEntryId, MediaId, MemberId, OfferId, PageId, PasskeyId, PersonId,
@@ -1175,6 +1176,20 @@ pub trait LiveStore: Send + Sync {
     async fn live_coverage_ended(&self, article: ArticleId) -> Result<Option<DateTime<Utc>>>;
 }
 
+/// Curated fronts (see `curation`): the chosen slots of each front.
+#[async_trait]
+pub trait FrontStore: Send + Sync {
+    /// The slots chosen for `front`, by position (expired ones too: `arrange` skips
+    /// them).
+    async fn front_slots(&self, front: Front) -> Result<Vec<Slot>>;
+    /// The chosen stories of `front` that are published, for `curation::arrange`.
+    async fn front_stories(&self, front: Front) -> Result<(Vec<Slot>, Vec<ArticleSummary>)>;
+    /// Replaces the slots of `front` with `slots` (checked by `curation::validate`
+    /// against `now`), at once; every page may show a front, so all are refreshed.
+    async fn set_front_slots(&self, front: Front, slots: &[Slot], now: DateTime<Utc>)
+        -> Result<()>;
+}
+
 /// The whole store: one object that is every area's store. Callers hold it as
 /// `Arc<dyn Store>` and bring the areas they use into scope (`use
 /// masthead_core::store::areas::*` brings them all).
@@ -1193,6 +1208,7 @@ pub trait Store:
     + NewsletterStore
     + AnalyticsStore
     + LiveStore
+    + FrontStore
 {
 }
 
@@ -1211,13 +1227,14 @@ impl<T> Store for T where
         + NewsletterStore
         + AnalyticsStore
         + LiveStore
+        + FrontStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        AnalyticsStore, ArticleStore, CommentStore, LiveStore, MediaStore, MemberStore,
+        AnalyticsStore, ArticleStore, CommentStore, FrontStore, LiveStore, MediaStore, MemberStore,
         NewsletterStore, PaymentStore, RevenueStore, RevisionStore, SiteStore, SponsorStore,
         StaffStore, Store, TaxonomyStore,
     };

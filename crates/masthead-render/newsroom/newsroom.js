@@ -261,3 +261,65 @@
     });
   }
 })();
+
+// The home page's slots: drag a slot by its handle to put its story elsewhere (the
+// others move along), or use its Move buttons; either way the selects change and the
+// form is saved as usual. Without this script the selects alone do the same.
+(function () {
+  "use strict";
+  var list = document.querySelector(".front-slots");
+  if (!list) return;
+  var slots = Array.prototype.slice.call(list.querySelectorAll(".front-slot"));
+  function values() {
+    return slots.map(function (li) {
+      return { story: li.querySelector("select").value, until: li.querySelector("input[type=datetime-local]").value };
+    });
+  }
+  function write(vs) {
+    slots.forEach(function (li, i) {
+      var select = li.querySelector("select");
+      // A story offered in one slot is offered in all, but for an old one kept by its slot.
+      if (!Array.prototype.some.call(select.options, function (o) { return o.value === vs[i].story; })) {
+        var source = list.querySelector("option[value='" + vs[i].story + "']");
+        if (source) select.add(source.cloneNode(true));
+      }
+      select.value = vs[i].story;
+      li.querySelector("input[type=datetime-local]").value = vs[i].until;
+    });
+  }
+  function move(from, to) {
+    if (to < 0 || to >= slots.length || from === to) return;
+    var vs = values();
+    var moved = vs.splice(from, 1)[0];
+    vs.splice(to, 0, moved);
+    write(vs);
+  }
+  slots.forEach(function (li, i) {
+    var handle = li.querySelector(".drag-handle");
+    handle.setAttribute("draggable", "true");
+    handle.addEventListener("dragstart", function (e) {
+      e.dataTransfer.setData("text/plain", String(i));
+      li.classList.add("dragging");
+    });
+    handle.addEventListener("dragend", function () { li.classList.remove("dragging"); });
+    li.addEventListener("dragover", function (e) { e.preventDefault(); li.classList.add("drop-here"); });
+    li.addEventListener("dragleave", function () { li.classList.remove("drop-here"); });
+    li.addEventListener("drop", function (e) {
+      e.preventDefault();
+      li.classList.remove("drop-here");
+      move(Number(e.dataTransfer.getData("text/plain")), i);
+    });
+    var buttons = document.createElement("p");
+    buttons.className = "slot-moves";
+    [["Move up", -1], ["Move down", 1]].forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = b[0];
+      button.setAttribute("aria-label", b[0] + ": " + li.querySelector("label").textContent);
+      button.addEventListener("click", function () { move(i, i + b[1]); });
+      buttons.appendChild(button);
+    });
+    li.querySelector("div").appendChild(buttons);
+  });
+})();

@@ -1111,6 +1111,30 @@ pub struct ArticleFiguresView {
     pub days: Vec<FigureBar>,
 }
 
+/// The curated home page's form.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontView {
+    pub chrome: DeskChrome,
+    pub slots: Vec<FrontSlotView>,
+    pub notice: Option<String>,
+    pub errors: Vec<FieldErrorView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontSlotView {
+    /// The form's name for the slot (`slot-N`); its end is `until-N`.
+    pub field: &'static str,
+    pub label: String,
+    /// The stories it may hold, the chosen one selected ("" : the newest not chosen).
+    pub stories: Vec<Choice>,
+    /// datetime-local, in the publication's time zone; "" for good.
+    pub until: String,
+    /// Chosen until a time that has passed: it shows the newest again.
+    pub expired: bool,
+    /// What readers see in it now.
+    pub showing: String,
+}
+
 /// A live article's coverage on its editor page (`EditorView::live`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LiveDeskView {

@@ -183,6 +183,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/live_entry.html"),
     ),
     (
+        "newsroom/front.html",
+        include_str!("../newsroom/templates/front.html"),
+    ),
+    (
         "newsroom/media.html",
         include_str!("../newsroom/templates/media.html"),
     ),

@@ -32,6 +32,8 @@ mod articles;
 mod comments;
 #[path = "backend/common.rs"]
 mod common;
+#[path = "backend/fronts.rs"]
+mod fronts;
 #[path = "backend/live.rs"]
 mod live;
 #[path = "backend/media.rs"]

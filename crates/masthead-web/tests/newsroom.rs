@@ -327,6 +327,7 @@ store_test!(
     providers_that_never_answer_hold_a_save_for_seconds_not_minutes,
     a_nul_character_in_a_form_is_refused_not_a_server_error,
     authors_post_pin_edit_and_delete_live_entries,
+    editors_choose_the_home_pages_lead_and_slots,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -5081,4 +5082,143 @@ async fn authors_post_pin_edit_and_delete_live_entries(store: Arc<dyn Store>) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(store.live_entries(article, 10).await.unwrap().len(), 1);
+}
+
+/// An editor puts an older story in the home page's lead until a time and another in
+/// a slot; readers see them there at once, the rest newest first; mistakes are said
+/// and change nothing.
+async fn editors_choose_the_home_pages_lead_and_slots(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    use masthead_testkit::fixtures::published;
+    let old = published(
+        &newsroom,
+        "Harbor dredging begins",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    published(
+        &newsroom,
+        "Council passes budget",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        10,
+    )
+    .await;
+    let newest = published(
+        &newsroom,
+        "Ferry strike ends",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        20,
+    )
+    .await;
+    let draft = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: f.editor.id,
+                role: Role::Editor,
+            },
+            ArticleContent::new("Not yet", "Words."),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let app = app(store.clone());
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&eve.email, PASSWORD).await;
+    let home = editor.get("/").await.body;
+    let lead = |html: &str| {
+        html.split(r#"<div class="lead">"#)
+            .nth(1)
+            .and_then(|rest| rest.split(r#"<div class="lead-more">"#).next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        lead(&home).contains("Ferry strike ends"),
+        "newest first: {}",
+        lead(&home)
+    );
+    let form = editor.get("/newsroom/front").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Harbor dredging begins"));
+    let later = (chrono::Utc::now() + chrono::Duration::hours(3))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let (old_id, newest_id) = (old.to_string(), newest.to_string());
+    let r = editor
+        .post(
+            "/newsroom/front",
+            &[
+                ("slot-0", old_id.as_str()),
+                ("until-0", later.as_str()),
+                ("slot-2", newest_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/newsroom/front?notice=saved"));
+    let slots = store
+        .front_slots(masthead_core::curation::Front::Home)
+        .await
+        .unwrap();
+    assert_eq!(slots.len(), 2);
+    assert!(slots[0].until.is_some() && slots[1].until.is_none());
+    // Readers see it at once (the cached home page is refreshed).
+    let mut reader = Browser::new(&app, "192.0.2.9");
+    let home = reader.get("/").await.body;
+    assert!(
+        lead(&home).contains("Harbor dredging begins"),
+        "{}",
+        lead(&home)
+    );
+    let shown = editor.get("/newsroom/front").await.body;
+    assert!(
+        shown.contains("Readers see: Harbor dredging begins"),
+        "{shown}"
+    );
+    // Mistakes: a story twice, a draft, a time past, a story that is no number.
+    let past = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let draft_id = draft.to_string();
+    for (fields, says) in [
+        (
+            vec![("slot-0", old_id.as_str()), ("slot-1", old_id.as_str())],
+            "already in another slot",
+        ),
+        (vec![("slot-0", draft_id.as_str())], "not published"),
+        (
+            vec![("slot-0", old_id.as_str()), ("until-0", past.as_str())],
+            "has passed",
+        ),
+        (vec![("slot-0", "nine")], "choose a story"),
+        (
+            vec![("slot-0", old_id.as_str()), ("until-0", "tomorrow")],
+            "date and time",
+        ),
+    ] {
+        let r = editor.post("/newsroom/front", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(r.body.contains(says), "{fields:?}: {}", r.body);
+    }
+    assert_eq!(
+        store
+            .front_slots(masthead_core::curation::Front::Home)
+            .await
+            .unwrap(),
+        slots,
+        "nothing changed"
+    );
+    // Cleared: newest first again.
+    let r = editor.post("/newsroom/front", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(lead(&reader.get("/").await.body).contains("Ferry strike ends"));
 }

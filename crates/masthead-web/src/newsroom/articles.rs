@@ -905,7 +905,7 @@ pub async fn preview(
 }
 
 /// A datetime-local value ("2026-12-01T09:00") in the publication's time zone.
-fn local_time(text: &str, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+pub(super) fn local_time(text: &str, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;

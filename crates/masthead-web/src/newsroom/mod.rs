@@ -15,6 +15,7 @@ mod comments;
 mod desk;
 mod documents;
 pub mod embeds;
+mod fronts;
 mod history;
 mod live;
 mod login;
@@ -593,6 +594,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/preview",
             Staff(Contributor),
             post(articles::preview),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/front",
+            Staff(Editor),
+            get(fronts::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/front",
+            Staff(Editor),
+            post(fronts::save),
         ),
         route(
             Method::POST,

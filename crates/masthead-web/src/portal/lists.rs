@@ -9,6 +9,7 @@ use crate::redirect::Address;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::response::Response;
+use masthead_core::curation::{self, Front};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_render::structured;
 use masthead_render::views::{
@@ -33,7 +34,15 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
         &state.base_url,
     )));
     let newest = ArticleQuery::published(ArticleFilter::All, PageRequest::numbered(1, HOME_TOP));
-    let top = state.store.list_articles(&newest).await?.items;
+    let newest = state.store.list_articles(&newest).await?.items;
+    // The editors' choices first, in their slots; newest first around them.
+    let (slots, chosen) = state.store.front_stories(Front::Home).await?;
+    let now = chrono::Utc::now();
+    let top = curation::arrange(&slots, &chosen, &newest, HOME_TOP as usize, now);
+    let lead_chosen = slots.iter().any(|s| s.position == 0 && s.holds_at(now))
+        && top
+            .first()
+            .is_some_and(|a| chosen.iter().any(|c| c.id == a.id));
     let since = chrono::Utc::now().date_naive()
         - chrono::Duration::days(crate::readership::MOST_READ_DAYS - 1);
     let most_read = state.store.most_read(since, MOST_READ).await?;
@@ -56,11 +65,15 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     let zone = chrome.zone;
     let story = |a: &masthead_core::article::ArticleSummary| StoryView::with_image(a, &media, zone);
 
-    // The lead is the newest story with a picture; the next few come with theirs.
-    let lead_index = top
-        .iter()
-        .position(|a| a.featured_media_id.is_some())
-        .unwrap_or(0);
+    // The lead is the one chosen, else the newest story with a picture; the next few
+    // come with theirs.
+    let lead_index = if lead_chosen {
+        0
+    } else {
+        top.iter()
+            .position(|a| a.featured_media_id.is_some())
+            .unwrap_or(0)
+    };
     let lead = top.get(lead_index).map(story);
     let rest: Vec<_> = top
         .iter()

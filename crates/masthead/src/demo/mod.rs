@@ -76,6 +76,9 @@ struct DemoFile {
     sponsors: Vec<SponsorEntry>,
     pages: Vec<PageEntry>,
     articles: Vec<ArticleEntry>,
+    /// The home page's chosen stories, by title, from the lead down.
+    #[serde(default)]
+    front: Vec<String>,
 }
 
 /// A sponsor, of a section (by name) or of an article (by title).
@@ -656,6 +659,26 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             }
         }
     }
+    // The home page as its editors arranged it.
+    let mut slots = Vec::new();
+    for (position, title) in demo.front.iter().enumerate() {
+        let slug = masthead_core::slug::slugify(title)
+            .ok_or_else(|| anyhow!("demo front: title {title:?}"))?;
+        let article = store
+            .article_by_slug(&slug)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| anyhow!("demo front: no article {title:?}"))?;
+        slots.push(masthead_core::curation::Slot {
+            position,
+            article: article.id,
+            until: None,
+        });
+    }
+    store
+        .set_front_slots(masthead_core::curation::Front::Home, &slots, now)
+        .await
+        .map_err(err)?;
     for o in &demo.offers {
         let tier = store
             .tier_by_slug(&o.tier)

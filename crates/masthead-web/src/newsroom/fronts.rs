@@ -1,0 +1,191 @@
+//! The curated home page: editors choose its lead and top slots, each for good or
+//! until a time; the rest stays newest first (`core::curation`). The form is a select
+//! per slot (which is its keyboard way); `newsroom.js` adds drag and drop.
+
+use super::articles::local_time;
+use super::desk::Desk;
+use crate::forms::{one, Fields};
+use crate::{AppState, WebError};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use masthead_core::curation::{self, Front, Slot, SLOTS, SLOT_FIELDS};
+use masthead_core::ids::ArticleId;
+use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
+use masthead_core::Error;
+use masthead_render::newsroom::{Choice, DeskChrome, FieldErrorView, FrontSlotView, FrontView};
+
+/// How many of the newest published stories each slot offers (besides its own).
+const OFFERED: u32 = 60;
+
+#[derive(serde::Deserialize)]
+pub struct FrontQuery {
+    notice: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    axum::extract::Query(q): axum::extract::Query<FrontQuery>,
+) -> Result<Response, WebError> {
+    let slots = state.store.front_slots(Front::Home).await?;
+    let notice =
+        (q.notice.as_deref() == Some("saved")).then(|| "The home page is arranged.".to_owned());
+    page(&state, &desk, &slots, notice, Vec::new(), StatusCode::OK).await
+}
+
+async fn page(
+    state: &AppState,
+    desk: &Desk,
+    slots: &[Slot],
+    notice: Option<String>,
+    errors: Vec<FieldErrorView>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let person = desk.signed_in()?;
+    let site = state.site.get(&*state.store).await?;
+    let mut chrome = DeskChrome::new(&site.settings, "Home page", Some(person), desk.csrf());
+    chrome.current = "front";
+    let zone = chrome.zone;
+    let newest = state
+        .store
+        .list_articles(&ArticleQuery::published(
+            ArticleFilter::All,
+            PageRequest::numbered(1, OFFERED),
+        ))
+        .await?
+        .items;
+    let (_, chosen) = state.store.front_stories(Front::Home).await?;
+    let now = Utc::now();
+    let shown = curation::arrange(slots, &chosen, &newest, SLOTS, now);
+    let view = FrontView {
+        slots: (0..SLOTS)
+            .map(|position| {
+                let slot = slots.iter().find(|s| s.position == position);
+                let picked = slot.map(|s| s.article);
+                // Its own story first when it is older than those offered.
+                let mut stories: Vec<_> = chosen
+                    .iter()
+                    .filter(|a| Some(a.id) == picked && !newest.iter().any(|n| n.id == a.id))
+                    .chain(newest.iter())
+                    .map(|a| {
+                        let when = a
+                            .published_at
+                            .map(|t| t.with_timezone(&zone).format(" · %-d %b %H:%M").to_string())
+                            .unwrap_or_default();
+                        Choice::new(a.id, format!("{}{when}", a.title), Some(a.id) == picked)
+                    })
+                    .collect();
+                stories.insert(
+                    0,
+                    Choice::new(
+                        "",
+                        "The newest story not chosen elsewhere",
+                        picked.is_none(),
+                    ),
+                );
+                FrontSlotView {
+                    field: SLOT_FIELDS[position],
+                    label: if position == 0 {
+                        "Lead".into()
+                    } else {
+                        format!("Slot {}", position + 1)
+                    },
+                    stories,
+                    until: slot
+                        .and_then(|s| s.until)
+                        .map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+                        .unwrap_or_default(),
+                    expired: slot.is_some_and(|s| !s.holds_at(now)),
+                    showing: shown
+                        .get(position)
+                        .map(|a| a.title.clone())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+        notice,
+        errors,
+        chrome,
+    };
+    Ok((
+        status,
+        Html(state.theme.render("newsroom/front.html", &view)?),
+    )
+        .into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    desk.signed_in()?;
+    let zone = state.site.get(&*state.store).await?.settings.zone();
+    let mut slots = Vec::new();
+    let mut errors = Vec::new();
+    for (position, field) in SLOT_FIELDS.iter().enumerate() {
+        let chosen = one(&fields, field).trim();
+        if chosen.is_empty() {
+            continue;
+        }
+        let Ok(id) = chosen.parse::<i64>() else {
+            errors.push(FieldErrorView {
+                field: (*field).into(),
+                message: "choose a story from the list".into(),
+            });
+            continue;
+        };
+        let until_text = one(&fields, &format!("until-{position}")).trim().to_owned();
+        let until = if until_text.is_empty() {
+            None
+        } else {
+            match local_time(&until_text, zone) {
+                Some(t) => Some(t),
+                None => {
+                    errors.push(FieldErrorView {
+                        field: (*field).into(),
+                        message: "give the time it holds until as a date and time".into(),
+                    });
+                    continue;
+                }
+            }
+        };
+        // Only published stories go on the front.
+        match state.store.article(ArticleId(id)).await? {
+            Some(a) if a.is_live() => slots.push(Slot {
+                position,
+                article: a.id,
+                until,
+            }),
+            _ => errors.push(FieldErrorView {
+                field: (*field).into(),
+                message: "that story is not published".into(),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        match state
+            .store
+            .set_front_slots(Front::Home, &slots, Utc::now())
+            .await
+        {
+            Ok(()) => return Ok(Redirect::to("/newsroom/front?notice=saved").into_response()),
+            Err(Error::Invalid(found)) => {
+                errors.extend(found.into_iter().map(FieldErrorView::from));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page(
+        &state,
+        &desk,
+        &slots,
+        None,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
