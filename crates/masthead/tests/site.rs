@@ -2361,7 +2361,11 @@ mod browser {
         };
         let live = selected("#f-slot-0").await;
         assert!(live.contains("Storm Maren"), "the demo's lead: {live}");
-        click(&client, ".front-slot:first-child .slot-moves button:last-child").await;
+        click(
+            &client,
+            ".front-slot:first-child .slot-moves button:last-child",
+        )
+        .await;
         assert_eq!(selected("#f-slot-1").await, live);
         click(&client, "#f-slot-0 option:nth-child(4)").await;
         let lead = selected("#f-slot-0").await;
