@@ -43,6 +43,55 @@ pub struct Settings {
     pub free_articles: u32,
     /// oEmbed providers the publication allows besides the known ones (`embed`).
     pub embed_providers: Vec<crate::embed::CustomProvider>,
+    /// A breaking-news banner over every reader page, until it ends.
+    pub breaking: Option<Breaking>,
+}
+
+/// The longest a breaking-news banner's words may be, in characters.
+pub const MAX_BREAKING: usize = 200;
+
+/// A breaking-news banner: a line of words, where it leads, and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Breaking {
+    pub text: String,
+    /// A page of this site or a web address; empty: the words alone.
+    pub url: String,
+    /// When it stops showing; none: until an editor takes it down.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Breaking {
+    /// Whether readers see it at `now`.
+    pub fn shows_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        !self.text.trim().is_empty() && self.until.is_none_or(|until| until > now)
+    }
+
+    /// `Invalid` naming the field: words too long or on more than one line, an
+    /// address that is not one, an end already past.
+    pub fn validate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        let mut v = Validator::default();
+        v.check(
+            !self.text.trim().is_empty(),
+            "breaking_text",
+            "say what is happening in a few words",
+        );
+        v.check(
+            self.text.chars().count() <= MAX_BREAKING && !self.text.chars().any(char::is_control),
+            "breaking_text",
+            &format!("the banner is one line of at most {MAX_BREAKING} characters"),
+        );
+        v.check(
+            self.url.is_empty() || is_link(&self.url),
+            "breaking_url",
+            "give where it leads as a page of this site (/...) or a web address",
+        );
+        v.check(
+            self.until.is_none_or(|until| until > now),
+            "breaking_until",
+            "the time it ends has passed; choose a later one or none",
+        );
+        v.finish()
+    }
 }
 
 /// The most stories a month a publication may let visitors read free.
@@ -134,6 +183,7 @@ impl Default for Settings {
             comments: crate::comment::Moderation::default(),
             free_articles: 0,
             embed_providers: Vec::new(),
+            breaking: None,
         }
     }
 }
@@ -351,5 +401,25 @@ mod tests {
             with("", "").validate().is_err(),
             "a navigation entry needs an address"
         );
+    }
+
+    #[test]
+    fn a_breaking_banner_shows_until_it_ends() {
+        let now = chrono::Utc::now();
+        let banner = |text: &str, until: Option<chrono::DateTime<chrono::Utc>>| Breaking {
+            text: text.into(),
+            url: String::new(),
+            until,
+        };
+        assert!(banner("Storm", None).shows_at(now));
+        assert!(banner("Storm", Some(now + chrono::Duration::minutes(1))).shows_at(now));
+        assert!(!banner("Storm", Some(now)).shows_at(now));
+        assert!(!banner("  ", None).shows_at(now));
+        assert!(banner("Storm", None).validate(now).is_ok());
+        assert!(banner("a\nb", None).validate(now).is_err());
+        assert!(banner(&"x".repeat(MAX_BREAKING + 1), None)
+            .validate(now)
+            .is_err());
+        assert!(banner("Storm", Some(now)).validate(now).is_err());
     }
 }

@@ -1115,6 +1115,12 @@ pub struct ArticleFiguresView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FrontView {
     pub chrome: DeskChrome,
+    /// The breaking-news banner's form: its words, where it leads, when it ends
+    /// (datetime-local), and whether readers see it now.
+    pub breaking_text: String,
+    pub breaking_url: String,
+    pub breaking_until: String,
+    pub breaking_shows: bool,
     pub slots: Vec<FrontSlotView>,
     pub notice: Option<String>,
     pub errors: Vec<FieldErrorView>,

@@ -97,6 +97,15 @@ pub struct Chrome {
     /// Who is reading, when it is someone: their name in the header. Never set on a
     /// page the shared cache keeps (those are made for anonymous readers).
     pub visitor: Option<Visitor>,
+    /// The breaking-news banner, while it shows.
+    pub breaking_news: Option<BreakingView>,
+}
+
+/// A breaking-news banner as readers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakingView {
+    pub text: String,
+    pub url: String,
 }
 
 /// A signed-in reader, as the header shows them.
@@ -213,6 +222,14 @@ impl Chrome {
             here: "/".to_owned(),
             sign_in: sign_in_href("/"),
             visitor: None,
+            breaking_news: settings
+                .breaking
+                .as_ref()
+                .filter(|b| b.shows_at(now))
+                .map(|b| BreakingView {
+                    text: b.text.clone(),
+                    url: b.url.clone(),
+                }),
         }
     }
 

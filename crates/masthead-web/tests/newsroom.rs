@@ -3346,6 +3346,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         &[("headline", "Matrix entry"), ("body_markdown", "Words.")]
                     }
                     "/newsroom/articles/{id}/entries/{entry}/pin" => &[("pinned", "true")],
+                    "/newsroom/front/breaking" => &[("breaking_text", "Matrix banner")],
                     "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
                     "/newsroom/preview" | "/newsroom/document/visual" => {
                         &[("body_markdown", "*Some* words.")]
@@ -5221,4 +5222,67 @@ async fn editors_choose_the_home_pages_lead_and_slots(store: Arc<dyn Store>) {
     let r = editor.post("/newsroom/front", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(lead(&reader.get("/").await.body).contains("Ferry strike ends"));
+
+    // A breaking-news banner over every page, until it is taken down.
+    let banner = |html: &str| html.contains(r#"<p class="breaking" role="status">"#);
+    assert!(!banner(&reader.get("/").await.body));
+    for (fields, says) in [
+        (vec![("breaking_text", "")], "few words"),
+        (
+            vec![
+                ("breaking_text", "Storm warning"),
+                ("breaking_url", "javascript:alert(1)"),
+            ],
+            "where it leads",
+        ),
+        (
+            vec![
+                ("breaking_text", "Storm warning"),
+                ("breaking_until", past.as_str()),
+            ],
+            "has passed",
+        ),
+    ] {
+        let r = editor.post("/newsroom/front/breaking", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(r.body.contains(says), "{fields:?}: {}", r.body);
+        // What was typed stays in the form.
+        assert!(r.body.contains(fields[0].1), "{fields:?}");
+    }
+    let r = editor
+        .post(
+            "/newsroom/front/breaking",
+            &[
+                ("breaking_text", "Storm warning: ferries cancelled"),
+                ("breaking_url", "/world/ferry-strike-ends/"),
+                ("breaking_until", later.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let story = store.article(newest).await.unwrap().unwrap().path();
+    for path in ["/", story.as_str(), "/world/"] {
+        let html = reader.get(path).await.body;
+        assert!(banner(&html), "{path}");
+        assert!(html.contains("Storm warning: ferries cancelled"), "{path}");
+    }
+    // Saving the settings keeps it (they are another form's).
+    let settings = store.settings().await.unwrap();
+    assert!(settings.breaking.is_some());
+    let admin = staff(&*store, "Ada", Role::Admin).await;
+    let mut admin_browser = Browser::new(&app, "192.0.2.3");
+    admin_browser.login(&admin.email, PASSWORD).await;
+    let r = admin_browser
+        .post(
+            "/newsroom/settings",
+            &[("title", "The Tide"), ("locale", "en"), ("timezone", "UTC")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(store.settings().await.unwrap().breaking.is_some());
+    let r = editor
+        .post("/newsroom/front/breaking", &[("down", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!banner(&reader.get("/").await.body));
 }

@@ -268,6 +268,8 @@ pub async fn save_settings(
                 )
             })?,
         },
+        // Set on the home page's screen, not here.
+        breaking: before.breaking.clone(),
         embed_providers: match form.embed_providers.as_deref() {
             Some(lines) => embed_providers_of(lines),
             None => before.embed_providers.clone(),

@@ -31,18 +31,45 @@ pub async fn show(
     axum::extract::Query(q): axum::extract::Query<FrontQuery>,
 ) -> Result<Response, WebError> {
     let slots = state.store.front_slots(Front::Home).await?;
-    let notice =
-        (q.notice.as_deref() == Some("saved")).then(|| "The home page is arranged.".to_owned());
-    page(&state, &desk, &slots, notice, Vec::new(), StatusCode::OK).await
+    let notice = match q.notice.as_deref() {
+        Some("saved") => Some("The home page is arranged.".to_owned()),
+        Some("breaking") => Some("The breaking-news banner is up.".to_owned()),
+        Some("breaking-down") => Some("The breaking-news banner is down.".to_owned()),
+        _ => None,
+    };
+    let said = Said {
+        notice,
+        ..Said::default()
+    };
+    page(&state, &desk, &slots, said).await
+}
+
+/// What the page says besides the form, and the banner's fields as typed when they
+/// were refused.
+struct Said {
+    notice: Option<String>,
+    errors: Vec<FieldErrorView>,
+    status: StatusCode,
+    /// Words, address and end (datetime-local) as typed.
+    typed_banner: Option<(String, String, String)>,
+}
+
+impl Default for Said {
+    fn default() -> Self {
+        Self {
+            notice: None,
+            errors: Vec::new(),
+            status: StatusCode::OK,
+            typed_banner: None,
+        }
+    }
 }
 
 async fn page(
     state: &AppState,
     desk: &Desk,
     slots: &[Slot],
-    notice: Option<String>,
-    errors: Vec<FieldErrorView>,
-    status: StatusCode,
+    said: Said,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let site = state.site.get(&*state.store).await?;
@@ -60,7 +87,22 @@ async fn page(
     let (_, chosen) = state.store.front_stories(Front::Home).await?;
     let now = Utc::now();
     let shown = curation::arrange(slots, &chosen, &newest, SLOTS, now);
+    let breaking = site.settings.breaking.clone().unwrap_or_default();
+    let (breaking_text, breaking_url, breaking_until) = said.typed_banner.unwrap_or_else(|| {
+        (
+            breaking.text.clone(),
+            breaking.url.clone(),
+            breaking
+                .until
+                .map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
+        )
+    });
     let view = FrontView {
+        breaking_shows: breaking.shows_at(now),
+        breaking_text,
+        breaking_url,
+        breaking_until,
         slots: (0..SLOTS)
             .map(|position| {
                 let slot = slots.iter().find(|s| s.position == position);
@@ -106,12 +148,12 @@ async fn page(
                 }
             })
             .collect(),
-        notice,
-        errors,
+        notice: said.notice,
+        errors: said.errors,
         chrome,
     };
     Ok((
-        status,
+        said.status,
         Html(state.theme.render("newsroom/front.html", &view)?),
     )
         .into_response())
@@ -179,13 +221,71 @@ pub async fn save(
             Err(e) => return Err(e.into()),
         }
     }
-    page(
-        &state,
-        &desk,
-        &slots,
-        None,
+    let said = Said {
         errors,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        ..Said::default()
+    };
+    page(&state, &desk, &slots, said).await
+}
+
+/// Puts up the breaking-news banner (or, with `down`, takes it down) over every reader
+/// page; refused, the form comes back with what is wrong and the words as typed.
+pub async fn breaking(
+    State(state): State<AppState>,
+    Extension(desk): Extension<Desk>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, WebError> {
+    desk.signed_in()?;
+    let mut settings = state.site.get(&*state.store).await?.settings.clone();
+    if one(&fields, "down") == "1" {
+        settings.breaking = None;
+        state.store.save_settings(&settings).await?;
+        return Ok(Redirect::to("/newsroom/front?notice=breaking-down").into_response());
+    }
+    let typed = (
+        one(&fields, "breaking_text").trim().to_owned(),
+        one(&fields, "breaking_url").trim().to_owned(),
+        one(&fields, "breaking_until").trim().to_owned(),
+    );
+    let mut errors = Vec::new();
+    let until = match typed.2.as_str() {
+        "" => None,
+        text => {
+            let until = local_time(text, settings.zone());
+            if until.is_none() {
+                errors.push(FieldErrorView {
+                    field: "breaking_until".into(),
+                    message: "give the time it ends as a date and time".into(),
+                });
+            }
+            until
+        }
+    };
+    let banner = masthead_core::site::Breaking {
+        text: typed.0.clone(),
+        url: typed.1.clone(),
+        until,
+    };
+    if errors.is_empty() {
+        match banner.validate(Utc::now()) {
+            Ok(()) => {
+                settings.breaking = Some(banner);
+                state.store.save_settings(&settings).await?;
+                return Ok(Redirect::to("/newsroom/front?notice=breaking").into_response());
+            }
+            Err(Error::Invalid(found)) => {
+                errors.extend(found.into_iter().map(FieldErrorView::from));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let slots = state.store.front_slots(Front::Home).await?;
+    let said = Said {
+        errors,
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        typed_banner: Some(typed),
+        ..Said::default()
+    };
+    page(&state, &desk, &slots, said).await
 }

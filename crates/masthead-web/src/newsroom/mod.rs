@@ -609,6 +609,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route(
             Method::POST,
+            "/newsroom/front/breaking",
+            Staff(Editor),
+            post(fronts::breaking),
+        ),
+        route(
+            Method::POST,
             "/newsroom/document/markdown",
             Staff(Contributor),
             post(documents::as_markdown),
