@@ -30,7 +30,6 @@ pub async fn show(
     Extension(desk): Extension<Desk>,
     axum::extract::Query(q): axum::extract::Query<FrontQuery>,
 ) -> Result<Response, WebError> {
-    let slots = state.store.front_slots(Front::Home).await?;
     let notice = match q.notice.as_deref() {
         Some("saved") => Some("The home page is arranged.".to_owned()),
         Some("breaking") => Some("The breaking-news banner is up.".to_owned()),
@@ -41,7 +40,7 @@ pub async fn show(
         notice,
         ..Said::default()
     };
-    page(&state, &desk, &slots, said).await
+    page(&state, &desk, None, said).await
 }
 
 /// What the page says besides the form, and the banner's fields as typed when they
@@ -68,7 +67,7 @@ impl Default for Said {
 async fn page(
     state: &AppState,
     desk: &Desk,
-    slots: &[Slot],
+    typed_slots: Option<&[Slot]>,
     said: Said,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
@@ -84,7 +83,9 @@ async fn page(
         ))
         .await?
         .items;
-    let (_, chosen) = state.store.front_stories(Front::Home).await?;
+    let (stored, chosen) = state.store.front_stories(Front::Home).await?;
+    // The slots as stored, or as a refused form chose them.
+    let slots = typed_slots.unwrap_or(&stored);
     let now = Utc::now();
     let shown = curation::arrange(slots, &chosen, &newest, SLOTS, now);
     let breaking = site.settings.breaking.clone().unwrap_or_default();
@@ -226,7 +227,7 @@ pub async fn save(
         status: StatusCode::UNPROCESSABLE_ENTITY,
         ..Said::default()
     };
-    page(&state, &desk, &slots, said).await
+    page(&state, &desk, Some(&slots), said).await
 }
 
 /// Puts up the breaking-news banner (or, with `down`, takes it down) over every reader
@@ -280,12 +281,11 @@ pub async fn breaking(
             Err(e) => return Err(e.into()),
         }
     }
-    let slots = state.store.front_slots(Front::Home).await?;
     let said = Said {
         errors,
         status: StatusCode::UNPROCESSABLE_ENTITY,
         typed_banner: Some(typed),
         ..Said::default()
     };
-    page(&state, &desk, &slots, said).await
+    page(&state, &desk, None, said).await
 }

@@ -267,6 +267,47 @@ pub async fn save(
     }
 }
 
+/// Where a pin, a delete or the coverage's end leads: back to the article with its
+/// notice, or the desk's page saying why not (these forms have no words to keep).
+async fn acted(
+    state: &AppState,
+    person: &Person,
+    article: &Article,
+    done: masthead_core::Result<()>,
+    notice: &str,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(()) => Ok(back(article, notice)),
+        Err(Error::NotFound(_)) => Err(desk_error(
+            state,
+            StatusCode::NOT_FOUND,
+            Some(person),
+            "No such entry",
+            "That entry is not one of this article's; it may have been deleted.",
+        )
+        .await),
+        Err(Error::Forbidden(message)) => Err(desk_error(
+            state,
+            StatusCode::FORBIDDEN,
+            Some(person),
+            "Not yours to post",
+            &message,
+        )
+        .await),
+        Err(e @ Error::Invalid(_)) => Err(desk_error(
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(person),
+            "Not a live article",
+            &messages(e),
+        )
+        .await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Pins an entry on top (`pinned=true`) or unpins it. The use case checks that the
+/// entry is the article's.
 pub async fn pin(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
@@ -275,38 +316,18 @@ pub async fn pin(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
-    let stored = stored_entry(&state, person, &article, entry).await?;
     let pinned = one(&fields, "pinned") == "true";
-    let content = EntryContent {
-        headline: stored.headline,
-        body: stored.body,
-    };
-    match state
+    let done = state
         .newsroom
-        .pin_live_entry(actor(person), article.id, stored.id, pinned)
+        .pin_live_entry(actor(person), article.id, LiveEntryId(entry), pinned)
         .await
-    {
-        Ok(_) => Ok(back(
-            &article,
-            if pinned {
-                "entry-pinned"
-            } else {
-                "entry-unpinned"
-            },
-        )),
-        Err(e) => {
-            refused(
-                &state,
-                &desk,
-                person,
-                &article,
-                Some(stored.id),
-                &content,
-                e,
-            )
-            .await
-        }
-    }
+        .map(drop);
+    let notice = if pinned {
+        "entry-pinned"
+    } else {
+        "entry-unpinned"
+    };
+    acted(&state, person, &article, done, notice).await
 }
 
 pub async fn delete(
@@ -316,30 +337,11 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
-    let stored = stored_entry(&state, person, &article, entry).await?;
-    let content = EntryContent {
-        headline: stored.headline,
-        body: stored.body,
-    };
-    match state
+    let done = state
         .newsroom
-        .delete_live_entry(actor(person), article.id, stored.id)
-        .await
-    {
-        Ok(()) => Ok(back(&article, "entry-deleted")),
-        Err(e) => {
-            refused(
-                &state,
-                &desk,
-                person,
-                &article,
-                Some(stored.id),
-                &content,
-                e,
-            )
-            .await
-        }
-    }
+        .delete_live_entry(actor(person), article.id, LiveEntryId(entry))
+        .await;
+    acted(&state, person, &article, done, "entry-deleted").await
 }
 
 /// Ends the coverage (`ended=true`) or opens it again.
@@ -352,23 +354,14 @@ pub async fn coverage(
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let ended = one(&fields, "ended") == "true";
-    let empty = EntryContent {
-        headline: String::new(),
-        body: Document::default(),
-    };
-    match state
+    let done = state
         .newsroom
         .end_live_coverage(actor(person), article.id, ended, Utc::now())
-        .await
-    {
-        Ok(()) => Ok(back(
-            &article,
-            if ended {
-                "coverage-ended"
-            } else {
-                "coverage-resumed"
-            },
-        )),
-        Err(e) => refused(&state, &desk, person, &article, None, &empty, e).await,
-    }
+        .await;
+    let notice = if ended {
+        "coverage-ended"
+    } else {
+        "coverage-resumed"
+    };
+    acted(&state, person, &article, done, notice).await
 }
