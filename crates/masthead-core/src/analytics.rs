@@ -4,10 +4,35 @@
 //! normalised). This module holds the rules: the periods figures cover, what counts
 //! as a referring site and as a search.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 
 /// The longest a referring domain or a search kept may be.
 pub const MAX_TERM: usize = 80;
+
+/// How long reads are kept by the hour, for "Most read" (the longest it may cover is
+/// the last of `MOST_READ_HOURS`).
+pub const HOURLY_KEPT: Duration = Duration::days(8);
+
+/// The windows "Most read" may cover, in hours, with their names; editors choose one.
+pub const MOST_READ_HOURS: [(u32, &str); 3] = [
+    (24, "the last 24 hours"),
+    (48, "the last 2 days"),
+    (168, "the last 7 days"),
+];
+
+/// The window "Most read" covers unless editors choose another.
+pub const DEFAULT_MOST_READ_HOURS: u32 = 48;
+
+/// The start of the UTC hour `t` falls in.
+pub fn hour_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(Duration::hours(1)).unwrap_or(t)
+}
+
+/// Where "Most read" over the last `hours` starts at `now`: the current hour and the
+/// `hours - 1` before it, so "24 hours" is 24 hourly counts, the current one partial.
+pub fn most_read_since(now: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
+    hour_of(now) - Duration::hours(i64::from(hours.max(1)) - 1)
+}
 
 /// The periods the figures cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +140,34 @@ pub fn search_term(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn most_read_counts_whole_hours_back_from_the_current_one() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            hour_of(at("2026-12-05T10:59:59.9Z")),
+            at("2026-12-05T10:00:00Z")
+        );
+        assert_eq!(
+            hour_of(at("2026-12-05T10:00:00Z")),
+            at("2026-12-05T10:00:00Z")
+        );
+        for (now, hours, since) in [
+            ("2026-12-05T10:30:00Z", 24, "2026-12-04T11:00:00Z"),
+            ("2026-12-05T00:00:00Z", 48, "2026-12-03T01:00:00Z"),
+            ("2026-12-05T10:30:00Z", 168, "2026-11-28T11:00:00Z"),
+            ("2026-12-05T10:30:00Z", 1, "2026-12-05T10:00:00Z"),
+            ("2026-12-05T10:30:00Z", 0, "2026-12-05T10:00:00Z"),
+        ] {
+            assert_eq!(most_read_since(at(now), hours), at(since), "{now} {hours}");
+        }
+        // The longest window is kept by the hour.
+        let longest = MOST_READ_HOURS.iter().map(|(h, _)| *h).max().unwrap();
+        assert!(Duration::hours(i64::from(longest)) < HOURLY_KEPT);
+        assert!(MOST_READ_HOURS
+            .iter()
+            .any(|(h, _)| *h == DEFAULT_MOST_READ_HOURS));
+    }
 
     #[test]
     fn periods_cover_their_days() {

@@ -45,6 +45,9 @@ pub struct Settings {
     pub embed_providers: Vec<crate::embed::CustomProvider>,
     /// A breaking-news banner over every reader page, until it ends.
     pub breaking: Option<Breaking>,
+    /// How far back "Most read" looks, in hours (one of
+    /// `analytics::MOST_READ_HOURS`).
+    pub most_read_hours: u32,
 }
 
 /// The longest a breaking-news banner's words may be, in characters.
@@ -184,6 +187,7 @@ impl Default for Settings {
             free_articles: 0,
             embed_providers: Vec::new(),
             breaking: None,
+            most_read_hours: crate::analytics::DEFAULT_MOST_READ_HOURS,
         }
     }
 }
@@ -195,6 +199,13 @@ impl Settings {
             !self.title.trim().is_empty(),
             "title",
             "the publication needs a name",
+        );
+        v.check(
+            crate::analytics::MOST_READ_HOURS
+                .iter()
+                .any(|(hours, _)| *hours == self.most_read_hours),
+            "most_read_hours",
+            "let \"Most read\" cover the last 24 hours, 2 days or 7 days",
         );
         v.check(
             self.free_articles <= MAX_FREE_ARTICLES,

@@ -336,11 +336,13 @@ pub trait ArticleStore: Send + Sync {
     /// Corrections and updates of published articles, newest first, with their articles.
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>>;
 
-    /// Adds reads to the per-day view counts.
-    async fn record_views(&self, day: NaiveDate, views: &[(ArticleId, u64)]) -> Result<()>;
+    /// Adds reads made at `at` to the view counts: its UTC day's (the audience
+    /// figures) and its UTC hour's ("Most read"; hours older than `HOURLY_KEPT` go).
+    async fn record_views(&self, at: DateTime<Utc>, views: &[(ArticleId, u64)]) -> Result<()>;
 
-    /// The published articles read most since `since` (a UTC day), most read first.
-    async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>>;
+    /// The published articles read most since `since` (counted by the hour: the hour
+    /// `since` falls in counts whole), most read first.
+    async fn most_read(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<ArticleSummary>>;
 
     /// Scheduled articles whose time has come, oldest first.
     async fn due_scheduled(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>>;

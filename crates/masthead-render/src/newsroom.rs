@@ -1115,6 +1115,16 @@ pub struct ArticleFiguresView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FrontView {
     pub chrome: DeskChrome,
+    /// "Home page" or "World front".
+    pub title: String,
+    /// The section's slug (the form sends it back); "" for the home page.
+    pub section: String,
+    /// Where readers see this front.
+    pub reader_href: String,
+    /// Every front there is to arrange, this one marked.
+    pub fronts: Vec<FrontChoice>,
+    /// The windows "Most read" may cover, the chosen one selected (the home page's).
+    pub most_read: Vec<Choice>,
     /// The breaking-news banner's form: its words, where it leads, when it ends
     /// (datetime-local), and whether readers see it now.
     pub breaking_text: String,
@@ -1124,6 +1134,14 @@ pub struct FrontView {
     pub slots: Vec<FrontSlotView>,
     pub notice: Option<String>,
     pub errors: Vec<FieldErrorView>,
+}
+
+/// A front in the list of fronts to arrange.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontChoice {
+    pub name: String,
+    pub href: String,
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

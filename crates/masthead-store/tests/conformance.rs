@@ -1619,10 +1619,11 @@ async fn views_add_up_into_most_read(store: S) {
     let a = fixtures::published(&newsroom, "Alpha", &f.world, f.author.id, &f.editor, 0).await;
     let b = fixtures::published(&newsroom, "Beta", &f.world, f.author.id, &f.editor, 1).await;
     let c = fixtures::published(&newsroom, "Gamma", &f.world, f.author.id, &f.editor, 2).await;
-    let day = |n: i64| (t0() + Duration::days(n)).date_naive();
+    // Reads at minute 30 of an hour `n` hours after t0.
+    let hour = |n: i64| t0() + Duration::hours(n) + Duration::minutes(30);
     let mut changes = store.subscribe();
     store
-        .record_views(day(0), &[(a, 50), (b, 5)])
+        .record_views(hour(0), &[(a, 50), (b, 5)])
         .await
         .unwrap();
     assert_eq!(
@@ -1630,33 +1631,78 @@ async fn views_add_up_into_most_read(store: S) {
         masthead_core::change::Change::Readership
     );
     store
-        .record_views(day(1), &[(b, 10), (c, 12), (ArticleId(999_999), 7)])
+        .record_views(hour(25), &[(b, 10), (c, 12), (ArticleId(999_999), 7)])
         .await
         .unwrap();
-    store.record_views(day(1), &[(b, 10)]).await.unwrap();
-    store.record_views(day(1), &[]).await.unwrap();
+    store.record_views(hour(25), &[(b, 10)]).await.unwrap();
+    store.record_views(hour(25), &[]).await.unwrap();
 
     let titles = |list: Vec<masthead_core::article::ArticleSummary>| {
         list.into_iter().map(|a| a.title).collect::<Vec<_>>()
     };
     assert_eq!(
-        titles(store.most_read(day(0), 10).await.unwrap()),
+        titles(store.most_read(hour(0), 10).await.unwrap()),
         ["Alpha", "Beta", "Gamma"]
     );
+    // The hour `since` falls in counts whole: reads at :30 are in from :59.
     assert_eq!(
-        titles(store.most_read(day(1), 10).await.unwrap()),
+        titles(
+            store
+                .most_read(hour(25) + Duration::minutes(29), 10)
+                .await
+                .unwrap()
+        ),
         ["Beta", "Gamma"],
-        "views of the same day add up"
+        "views of the same hour add up"
     );
-    assert_eq!(titles(store.most_read(day(0), 1).await.unwrap()), ["Alpha"]);
-    assert!(store.most_read(day(2), 10).await.unwrap().is_empty());
+    assert_eq!(
+        titles(store.most_read(hour(1), 10).await.unwrap()),
+        ["Beta", "Gamma"],
+        "24 hours later, the first hour's reads are out"
+    );
+    assert_eq!(
+        titles(store.most_read(hour(0), 1).await.unwrap()),
+        ["Alpha"]
+    );
+    assert!(store.most_read(hour(26), 10).await.unwrap().is_empty());
+    // The per-day counts keep them all.
+    let day = t0().date_naive();
+    assert_eq!(
+        store
+            .daily_views(None, day, day + Duration::days(1))
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>(),
+        87
+    );
     newsroom
         .transition(actor(&f.editor), b, Status::Unpublished, None, t0())
         .await
         .unwrap();
     assert_eq!(
-        titles(store.most_read(day(1), 10).await.unwrap()),
+        titles(store.most_read(hour(25), 10).await.unwrap()),
         ["Gamma"]
+    );
+    // Hours older than a week and a day go as new ones are written; days stay.
+    store
+        .record_views(hour(25) + masthead_core::analytics::HOURLY_KEPT, &[(c, 1)])
+        .await
+        .unwrap();
+    assert!(
+        titles(store.most_read(hour(0), 10).await.unwrap()) == ["Gamma"],
+        "only the new hour is left"
+    );
+    assert_eq!(
+        store
+            .daily_views(None, day, day + Duration::days(1))
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>(),
+        87
     );
 }
 
@@ -3291,10 +3337,14 @@ async fn audience_figures_add_up(store: S) {
     )
     .await;
     let d = |n| chrono::NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
-    store.record_views(d(1), &[(a, 5), (b, 2)]).await.unwrap();
-    store.record_views(d(2), &[(a, 1)]).await.unwrap();
-    store.record_views(d(2), &[(a, 1)]).await.unwrap();
-    store.record_views(d(9), &[(b, 40)]).await.unwrap();
+    let noon = |n| d(n).and_hms_opt(12, 0, 0).unwrap().and_utc();
+    store
+        .record_views(noon(1), &[(a, 5), (b, 2)])
+        .await
+        .unwrap();
+    store.record_views(noon(2), &[(a, 1)]).await.unwrap();
+    store.record_views(noon(2), &[(a, 1)]).await.unwrap();
+    store.record_views(noon(9), &[(b, 40)]).await.unwrap();
     assert_eq!(
         store.daily_views(None, d(1), d(2)).await.unwrap(),
         vec![(d(1), 7), (d(2), 2)]

@@ -403,7 +403,13 @@ struct Inner {
     /// Bumped by every invalidation; a render that started before one is not stored.
     generation: u64,
     changes: ChangeReceiver,
+    /// Times at which what pages show changes without a write (`PageCache::lapse_at`).
+    lapses: std::collections::BTreeSet<SystemTime>,
 }
+
+/// The most lapse times remembered at once; past it the latest are forgotten, and
+/// a page showing one registers it again when it is rendered after the earlier ones.
+const MAX_LAPSES: usize = 64;
 
 /// The cache, shared by all requests.
 pub struct PageCache {
@@ -420,6 +426,7 @@ impl PageCache {
                 bytes: 0,
                 generation: 0,
                 changes,
+                lapses: std::collections::BTreeSet::new(),
             }),
             max_bytes,
         }
@@ -438,6 +445,7 @@ impl PageCache {
     pub fn get(&self, key: &str) -> (Option<Arc<CachedPage>>, u64) {
         let mut inner = self.lock();
         inner.take_changes();
+        inner.take_lapses(SystemTime::now());
         let page = inner.pages.get(key).cloned();
         if page.as_ref().is_some_and(|p| p.stored.elapsed() > MAX_AGE) {
             inner.remove(key);
@@ -446,11 +454,26 @@ impl PageCache {
         (page, inner.generation)
     }
 
+    /// Says that pages rendered now show something that ends at `at` (a home page
+    /// slot chosen "until 18:00", the breaking-news banner): every page stored before
+    /// then is dropped at that moment, not up to `MAX_AGE` later. Pages are many and
+    /// such moments a few a day, so all go, which is simpler than tracking which.
+    pub fn lapse_at(&self, at: SystemTime) {
+        let mut inner = self.lock();
+        if inner.lapses.len() < MAX_LAPSES || inner.lapses.last().is_some_and(|l| at < *l) {
+            inner.lapses.insert(at);
+            if inner.lapses.len() > MAX_LAPSES {
+                inner.lapses.pop_last();
+            }
+        }
+    }
+
     /// Stores a page rendered since `generation`, unless something changed meanwhile.
     fn insert(&self, key: &str, page: CachedPage, generation: u64) -> Arc<CachedPage> {
         let page = Arc::new(page);
         let mut inner = self.lock();
         inner.take_changes();
+        inner.take_lapses(SystemTime::now());
         let size = page.size() + key.len();
         if inner.generation != generation || size > self.max_bytes {
             return page;
@@ -520,14 +543,25 @@ impl Inner {
         }
     }
 
+    /// Drops every page once a lapse time has come (see `PageCache::lapse_at`).
+    fn take_lapses(&mut self, now: SystemTime) {
+        if self.lapses.first().is_some_and(|first| *first <= now) {
+            self.lapses.retain(|at| *at > now);
+            self.generation += 1;
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.pages.clear();
+        self.by_dep.clear();
+        self.bytes = 0;
+    }
+
     fn apply(&mut self, change: &Change) {
         self.generation += 1;
         match change {
-            Change::Site => {
-                self.pages.clear();
-                self.by_dep.clear();
-                self.bytes = 0;
-            }
+            Change::Site => self.clear(),
             Change::Article { id, lists } => {
                 let deps =
                     std::iter::once(Dep::Article(*id)).chain(lists.iter().map(|l| Dep::List(*l)));
@@ -903,6 +937,46 @@ mod tests {
             .all(|keys| keys.iter().all(|k| inner.pages.contains(k))));
         let counted: usize = inner.pages.iter().map(|(k, p)| p.size() + k.len()).sum();
         assert_eq!(inner.bytes, counted, "the budget counts what is stored");
+    }
+
+    /// A page showing something that ends at a time is dropped at that time, and a
+    /// page rendered before it and stored after it is not kept.
+    #[test]
+    fn pages_lapse_when_what_they_show_ends() {
+        let tx = masthead_core::change::channel();
+        let cache = PageCache::new(tx.subscribe(), DEFAULT_MAX_BYTES);
+        let page = || {
+            CachedPage::new(
+                HeaderValue::from_static("text/html"),
+                Bytes::from_static(b"page"),
+                Vec::new(),
+            )
+        };
+        let soon = SystemTime::now() + std::time::Duration::from_millis(200);
+        cache.lapse_at(SystemTime::now() + std::time::Duration::from_secs(3600));
+        cache.lapse_at(soon);
+        let (_, g) = cache.get("/");
+        cache.insert("/", page(), g);
+        let (_, rendering) = cache.get("/late/");
+        assert!(cache.get("/").0.is_some(), "kept until the lapse");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        cache.insert("/late/", page(), rendering);
+        assert!(
+            cache.get("/late/").0.is_none(),
+            "rendered before, stored after"
+        );
+        assert!(cache.get("/").0.is_none(), "dropped at the lapse");
+        let (_, g) = cache.get("/");
+        cache.insert("/", page(), g);
+        assert!(
+            cache.get("/").0.is_some(),
+            "the later lapse is still to come"
+        );
+        assert_eq!(cache.lock().lapses.len(), 1);
+        for minutes in 0..100 {
+            cache.lapse_at(SystemTime::now() + std::time::Duration::from_secs(60 * (minutes + 1)));
+        }
+        assert_eq!(cache.lock().lapses.len(), MAX_LAPSES, "bounded");
     }
 
     /// A live entry drops its own article's pages and nothing else.

@@ -22,12 +22,14 @@ pub(crate) struct Context {
 /// Loads what every page shows around its content, for the page at `path`.
 pub(crate) async fn chrome(state: &AppState, path: &str) -> Result<Context, WebError> {
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = Chrome::new(
-        &site.settings,
-        &site.sections,
-        &site.pages,
-        chrono::Utc::now(),
-    );
+    let now = chrono::Utc::now();
+    let mut chrome = Chrome::new(&site.settings, &site.sections, &site.pages, now);
+    // A banner that ends leaves every page at that moment.
+    if let Some(until) = site.settings.breaking.as_ref().and_then(|b| b.until) {
+        if until > now {
+            state.cache.lapse_at(until.into());
+        }
+    }
     chrome.meta.canonical = state.url(path);
     chrome.set_here(path);
     chrome.visitor = match crate::reader::current() {

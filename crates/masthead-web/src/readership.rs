@@ -1,5 +1,5 @@
 //! Privacy-friendly readership counts for "Most read": each article page served to a
-//! reader adds one to that article's count for the day (counted where pages are
+//! reader adds one to that article's count for the day and the hour (counted where pages are
 //! served, in `cache`). A client address counts once per article per `WINDOW`, so a
 //! script cannot push a story up the list; what tells them apart is a keyed hash of
 //! address and article, held in memory for the window only (the key is new each
@@ -15,9 +15,6 @@ use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// How long "Most read" looks back.
-pub const MOST_READ_DAYS: i64 = 2;
 
 /// How often counts gathered in memory are written to the store.
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
@@ -103,10 +100,11 @@ impl Readership {
             let searches: Vec<(String, u64)> = pending.searches.drain().collect();
             (views, referrers, searches)
         };
-        let today = chrono::Utc::now().date_naive();
+        let now = chrono::Utc::now();
+        let today = now.date_naive();
         let mut failed = None;
         if !views.is_empty() {
-            if let Err(e) = store.record_views(today, &views).await {
+            if let Err(e) = store.record_views(now, &views).await {
                 put_back(&mut self.lock().per_article, views);
                 failed = Some(e);
             }

@@ -328,6 +328,7 @@ store_test!(
     a_nul_character_in_a_form_is_refused_not_a_server_error,
     authors_post_pin_edit_and_delete_live_entries,
     editors_choose_the_home_pages_lead_and_slots,
+    editors_choose_a_section_fronts_top_stories,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -867,8 +868,12 @@ async fn editors_see_audience_figures_as_charts_and_csv(store: Arc<dyn Store>) {
     .await;
     let today = chrono::Utc::now().date_naive();
     let yesterday = today - chrono::Duration::days(1);
-    store.record_views(yesterday, &[(id, 30)]).await.unwrap();
-    store.record_views(today, &[(id, 12)]).await.unwrap();
+    let now = chrono::Utc::now();
+    store
+        .record_views(now - chrono::Duration::days(1), &[(id, 30)])
+        .await
+        .unwrap();
+    store.record_views(now, &[(id, 12)]).await.unwrap();
     store
         .record_referrers(today, &[("google.com".to_owned(), 9)])
         .await
@@ -5223,6 +5228,44 @@ async fn editors_choose_the_home_pages_lead_and_slots(store: Arc<dyn Store>) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(lead(&reader.get("/").await.body).contains("Ferry strike ends"));
 
+    // "Most read" over the last 24 hours: a story read a lot two days ago drops out.
+    let now = chrono::Utc::now();
+    store
+        .record_views(now - chrono::Duration::hours(30), &[(old, 500)])
+        .await
+        .unwrap();
+    store.record_views(now, &[(newest, 3)]).await.unwrap();
+    let most_read = |html: &str| {
+        html.split(r#"id="most-read-h""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</ol>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let two_days = most_read(&reader.get("/").await.body);
+    assert!(
+        two_days.find("Harbor dredging begins") < two_days.find("Ferry strike ends"),
+        "over 2 days (the default) the older reads count: {two_days}"
+    );
+    let r = editor
+        .post("/newsroom/front", &[("most_read_hours", "12")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Most read"), "{}", r.body);
+    let r = editor
+        .post("/newsroom/front", &[("most_read_hours", "24")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(store.settings().await.unwrap().most_read_hours, 24);
+    let day = most_read(&reader.get("/").await.body);
+    assert!(day.contains("Ferry strike ends"), "{day}");
+    assert!(!day.contains("Harbor dredging begins"), "{day}");
+    assert!(editor
+        .get("/newsroom/front")
+        .await
+        .body
+        .contains(r#"<option value="24" selected>"#));
+
     // A breaking-news banner over every page, until it is taken down.
     let banner = |html: &str| html.contains(r#"<p class="breaking" role="status">"#);
     assert!(!banner(&reader.get("/").await.body));
@@ -5285,4 +5328,132 @@ async fn editors_choose_the_home_pages_lead_and_slots(store: Arc<dyn Store>) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(!banner(&reader.get("/").await.body));
+}
+
+/// A section front has its own slots: an editor puts an older story and one from
+/// another section at its top; page 1 still holds every one of its newest, page 2 is
+/// untouched, and the home page is not changed by it. A slot that lapses while the
+/// page is cached is gone at that moment.
+async fn editors_choose_a_section_fronts_top_stories(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    use masthead_testkit::fixtures::published;
+    let mut world = Vec::new();
+    for n in 0..21 {
+        world.push(
+            published(
+                &newsroom,
+                &format!("World story {n:02}"),
+                &f.world,
+                f.author.id,
+                &f.editor,
+                n,
+            )
+            .await,
+        );
+    }
+    let markets = published(
+        &newsroom,
+        "Markets rally",
+        &f.business,
+        f.author.id,
+        &f.editor,
+        30,
+    )
+    .await;
+    let app = app(store.clone());
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&eve.email, PASSWORD).await;
+    let mut reader = Browser::new(&app, "192.0.2.9");
+    let order = |html: &str, titles: &[&str]| -> Vec<usize> {
+        titles
+            .iter()
+            .map(|t| html.find(t).unwrap_or(usize::MAX))
+            .collect()
+    };
+    // Newest first before any choice; the oldest is on page 2.
+    let page = reader.get("/world/").await.body;
+    assert!(!page.contains("World story 00"));
+    let form = editor.get("/newsroom/front?section=world").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("World front"), "{}", form.body);
+    assert!(form.body.contains(r#"name="section" value="world""#));
+    assert!(
+        !form.body.contains("breaking_text"),
+        "the banner is the home page's"
+    );
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let soon_local = soon.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let (oldest, markets_id) = (world[0].to_string(), markets.to_string());
+    let r = editor
+        .post(
+            "/newsroom/front",
+            &[
+                ("section", "world"),
+                ("slot-0", oldest.as_str()),
+                ("slot-1", markets_id.as_str()),
+                ("until-1", soon_local.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/newsroom/front?section=world&notice=saved")
+    );
+    assert_eq!(
+        store
+            .front_slots(masthead_core::curation::Front::Section(f.world.id))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .front_slots(masthead_core::curation::Front::Home)
+        .await
+        .unwrap()
+        .is_empty());
+    let page = reader.get("/world/").await.body;
+    let at = order(
+        &page,
+        &[
+            "World story 00",
+            "Markets rally",
+            "World story 20",
+            "World story 01",
+        ],
+    );
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    // Page 2 is as it was: its one story, the oldest, which is also on page 1.
+    let second = reader.get("/world/?page=2").await.body;
+    assert!(second.contains("World story 00"));
+    assert!(!second.contains("Markets rally"));
+    // The home page is not the section's.
+    let home = reader.get("/").await.body;
+    assert!(
+        home.find("Markets rally") < home.find("World story 00").or(Some(usize::MAX)),
+        "home stays newest first"
+    );
+    // An unknown section is no front.
+    assert_eq!(
+        editor.get("/newsroom/front?section=nowhere").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = editor
+        .post(
+            "/newsroom/front",
+            &[("section", "nowhere"), ("slot-0", oldest.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The slot chosen until a few seconds from now lapses while the page is cached.
+    let cached = reader.get("/world/").await.body;
+    assert!(cached.contains("Markets rally"));
+    let wait = (soon - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait).await;
+    let page = reader.get("/world/").await.body;
+    assert!(!page.contains("Markets rally"), "lapsed at its time");
+    assert!(page.find("World story 00") < page.find("World story 20"));
 }

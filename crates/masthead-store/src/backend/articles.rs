@@ -6,7 +6,7 @@ use super::revisions::write_trail;
 use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use masthead_core::article::{
     Article, ArticleSummary, Correction, CorrectionKind, NewArticle, NewCorrection, PathMove,
     Source,
@@ -566,12 +566,15 @@ impl masthead_core::store::ArticleStore for Store {
         })
     }
 
-    async fn record_views(&self, day: NaiveDate, views: &[(ArticleId, u64)]) -> Result<()> {
+    async fn record_views(&self, at: DateTime<Utc>, views: &[(ArticleId, u64)]) -> Result<()> {
         if views.is_empty() {
             return Ok(());
         }
+        let day = at.date_naive();
+        let hour = masthead_core::analytics::hour_of(at);
         let mut tx = self.begin().await?;
         for (article, n) in views {
+            let n = i64::try_from(*n).unwrap_or(i64::MAX);
             // An article deleted since it was read is skipped, not an error.
             sqlx::query(
                 "INSERT INTO article_views (article_id, day, views) \
@@ -580,24 +583,41 @@ impl masthead_core::store::ArticleStore for Store {
             )
             .bind(article.0)
             .bind(day)
-            .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article views"))?;
+            sqlx::query(
+                "INSERT INTO article_views_hourly (article_id, hour, views) \
+                 SELECT id, $2, $3 FROM articles WHERE id = $1 \
+                 ON CONFLICT (article_id, hour) DO UPDATE \
+                 SET views = article_views_hourly.views + excluded.views",
+            )
+            .bind(article.0)
+            .bind(ts(hour))
+            .bind(n)
             .execute(&mut *tx)
             .await
             .map_err(db_error("article views"))?;
         }
+        sqlx::query("DELETE FROM article_views_hourly WHERE hour < $1")
+            .bind(ts(hour - masthead_core::analytics::HOURLY_KEPT))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article views"))?;
         commit(tx).await?;
         self.notify(Change::Readership).await;
         Ok(())
     }
 
-    async fn most_read(&self, since: NaiveDate, limit: u32) -> Result<Vec<ArticleSummary>> {
-        // Over-fetch a little: some of the most read may have been unpublished since.
+    async fn most_read(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<ArticleSummary>> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT v.article_id FROM article_views v JOIN articles a ON a.id = v.article_id \
-             WHERE v.day >= $1 AND a.status = 'published' \
+            "SELECT v.article_id FROM article_views_hourly v \
+             JOIN articles a ON a.id = v.article_id \
+             WHERE v.hour >= $1 AND a.status = 'published' \
              GROUP BY v.article_id ORDER BY SUM(v.views) DESC, v.article_id DESC LIMIT $2",
         )
-        .bind(since)
+        .bind(ts(masthead_core::analytics::hour_of(since)))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -270,6 +270,7 @@ pub async fn save_settings(
         },
         // Set on the home page's screen, not here.
         breaking: before.breaking.clone(),
+        most_read_hours: before.most_read_hours,
         embed_providers: match form.embed_providers.as_deref() {
             Some(lines) => embed_providers_of(lines),
             None => before.embed_providers.clone(),

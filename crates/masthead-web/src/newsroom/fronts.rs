@@ -1,6 +1,8 @@
-//! The curated home page: editors choose its lead and top slots, each for good or
-//! until a time; the rest stays newest first (`core::curation`). The form is a select
-//! per slot (which is its keyboard way); `newsroom.js` adds drag and drop.
+//! Curated fronts: editors choose the lead and top slots of the home page and of each
+//! section front (`?section=SLUG`), each for good or until a time; the rest stays
+//! newest first (`core::curation`). The form is a select per slot (which is its
+//! keyboard way); `newsroom.js` adds drag and drop. The home page's screen also puts
+//! up the breaking-news banner.
 
 use super::articles::local_time;
 use super::desk::Desk;
@@ -11,11 +13,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
+use masthead_core::analytics::MOST_READ_HOURS;
 use masthead_core::curation::{self, Front, Slot, SLOTS, SLOT_FIELDS};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_core::Error;
-use masthead_render::newsroom::{Choice, DeskChrome, FieldErrorView, FrontSlotView, FrontView};
+use masthead_render::newsroom::{
+    Choice, DeskChrome, FieldErrorView, FrontChoice, FrontSlotView, FrontView,
+};
 
 /// How many of the newest published stories each slot offers (besides its own).
 const OFFERED: u32 = 60;
@@ -23,6 +28,57 @@ const OFFERED: u32 = 60;
 #[derive(serde::Deserialize)]
 pub struct FrontQuery {
     notice: Option<String>,
+    section: Option<String>,
+}
+
+/// The front a screen arranges: the home page, or a section's (by its slug), with the
+/// name the screen calls it, where readers see it and what its stories come from.
+struct Curated {
+    front: Front,
+    name: String,
+    /// The section's slug, "" for the home page.
+    slug: String,
+    href: String,
+    filter: ArticleFilter,
+}
+
+impl Curated {
+    /// The front `section` names ("" or none: the home page); `NotFound` for a slug
+    /// that is no section.
+    fn find(site: &crate::site::SiteParts, section: Option<&str>) -> Result<Self, WebError> {
+        match section.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Self {
+                front: Front::Home,
+                name: "Home page".into(),
+                slug: String::new(),
+                href: "/".into(),
+                filter: ArticleFilter::All,
+            }),
+            Some(slug) => {
+                let section = site
+                    .sections
+                    .iter()
+                    .find(|s| s.slug == slug)
+                    .ok_or_else(WebError::not_found)?;
+                Ok(Self {
+                    front: Front::Section(section.id),
+                    name: section.name.clone(),
+                    slug: section.slug.clone(),
+                    href: format!("/{}/", section.slug),
+                    filter: ArticleFilter::Section(section.id),
+                })
+            }
+        }
+    }
+
+    /// This screen's address, with a notice to show.
+    fn address(&self, notice: &str) -> String {
+        if self.slug.is_empty() {
+            format!("/newsroom/front?notice={notice}")
+        } else {
+            format!("/newsroom/front?section={}&notice={notice}", self.slug)
+        }
+    }
 }
 
 pub async fn show(
@@ -30,8 +86,10 @@ pub async fn show(
     Extension(desk): Extension<Desk>,
     axum::extract::Query(q): axum::extract::Query<FrontQuery>,
 ) -> Result<Response, WebError> {
+    let site = state.site.get(&*state.store).await?;
+    let curated = Curated::find(&site, q.section.as_deref())?;
     let notice = match q.notice.as_deref() {
-        Some("saved") => Some("The home page is arranged.".to_owned()),
+        Some("saved") => Some(format!("The {} front is arranged.", curated.name)),
         Some("breaking") => Some("The breaking-news banner is up.".to_owned()),
         Some("breaking-down") => Some("The breaking-news banner is down.".to_owned()),
         _ => None,
@@ -40,7 +98,7 @@ pub async fn show(
         notice,
         ..Said::default()
     };
-    page(&state, &desk, None, said).await
+    page(&state, &desk, &curated, None, said).await
 }
 
 /// What the page says besides the form, and the banner's fields as typed when they
@@ -51,6 +109,8 @@ struct Said {
     status: StatusCode,
     /// Words, address and end (datetime-local) as typed.
     typed_banner: Option<(String, String, String)>,
+    /// The "Most read" window as chosen in a refused form.
+    most_read_hours: Option<u32>,
 }
 
 impl Default for Said {
@@ -60,6 +120,7 @@ impl Default for Said {
             errors: Vec::new(),
             status: StatusCode::OK,
             typed_banner: None,
+            most_read_hours: None,
         }
     }
 }
@@ -67,23 +128,29 @@ impl Default for Said {
 async fn page(
     state: &AppState,
     desk: &Desk,
+    curated: &Curated,
     typed_slots: Option<&[Slot]>,
     said: Said,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Home page", Some(person), desk.csrf());
+    let title = if curated.slug.is_empty() {
+        "Home page".to_owned()
+    } else {
+        format!("{} front", curated.name)
+    };
+    let mut chrome = DeskChrome::new(&site.settings, &title, Some(person), desk.csrf());
     chrome.current = "front";
     let zone = chrome.zone;
     let newest = state
         .store
         .list_articles(&ArticleQuery::published(
-            ArticleFilter::All,
+            curated.filter,
             PageRequest::numbered(1, OFFERED),
         ))
         .await?
         .items;
-    let (stored, chosen) = state.store.front_stories(Front::Home).await?;
+    let (stored, chosen) = state.store.front_stories(curated.front).await?;
     // The slots as stored, or as a refused form chose them.
     let slots = typed_slots.unwrap_or(&stored);
     let now = Utc::now();
@@ -99,7 +166,36 @@ async fn page(
                 .unwrap_or_default(),
         )
     });
+    let fronts = std::iter::once(FrontChoice {
+        name: "Home page".into(),
+        href: "/newsroom/front".into(),
+        current: curated.slug.is_empty(),
+    })
+    .chain(site.sections.iter().map(|s| FrontChoice {
+        name: s.name.clone(),
+        href: format!("/newsroom/front?section={}", s.slug),
+        current: s.slug == curated.slug,
+    }))
+    .collect();
+    let most_read = masthead_core::analytics::MOST_READ_HOURS
+        .iter()
+        .map(|(hours, name)| {
+            Choice::new(
+                hours,
+                *name,
+                *hours
+                    == said
+                        .most_read_hours
+                        .unwrap_or(site.settings.most_read_hours),
+            )
+        })
+        .collect();
     let view = FrontView {
+        title,
+        most_read,
+        section: curated.slug.clone(),
+        reader_href: curated.href.clone(),
+        fronts,
         breaking_shows: breaking.shows_at(now),
         breaking_text,
         breaking_url,
@@ -166,7 +262,9 @@ pub async fn save(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
-    let zone = state.site.get(&*state.store).await?.settings.zone();
+    let site = state.site.get(&*state.store).await?;
+    let curated = Curated::find(&site, Some(one(&fields, "section")))?;
+    let zone = site.settings.zone();
     let mut slots = Vec::new();
     let mut errors = Vec::new();
     for (position, field) in SLOT_FIELDS.iter().enumerate() {
@@ -209,13 +307,35 @@ pub async fn save(
             }),
         }
     }
+    // The home page's form also says how far back "Most read" looks.
+    let most_read_hours = match one(&fields, "most_read_hours").trim() {
+        "" => None,
+        hours => match hours.parse::<u32>() {
+            Ok(h) if MOST_READ_HOURS.iter().any(|(known, _)| *known == h) => Some(h),
+            _ => {
+                errors.push(FieldErrorView {
+                    field: "most_read_hours".into(),
+                    message: "choose how far back \"Most read\" looks from the list".into(),
+                });
+                None
+            }
+        },
+    };
     if errors.is_empty() {
         match state
             .store
-            .set_front_slots(Front::Home, &slots, Utc::now())
+            .set_front_slots(curated.front, &slots, Utc::now())
             .await
         {
-            Ok(()) => return Ok(Redirect::to("/newsroom/front?notice=saved").into_response()),
+            Ok(()) => {
+                if let Some(hours) = most_read_hours.filter(|h| *h != site.settings.most_read_hours)
+                {
+                    let mut settings = site.settings.clone();
+                    settings.most_read_hours = hours;
+                    state.store.save_settings(&settings).await?;
+                }
+                return Ok(Redirect::to(&curated.address("saved")).into_response());
+            }
             Err(Error::Invalid(found)) => {
                 errors.extend(found.into_iter().map(FieldErrorView::from));
             }
@@ -225,9 +345,10 @@ pub async fn save(
     let said = Said {
         errors,
         status: StatusCode::UNPROCESSABLE_ENTITY,
+        most_read_hours,
         ..Said::default()
     };
-    page(&state, &desk, Some(&slots), said).await
+    page(&state, &desk, &curated, Some(&slots), said).await
 }
 
 /// Puts up the breaking-news banner (or, with `down`, takes it down) over every reader
@@ -238,7 +359,9 @@ pub async fn breaking(
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     desk.signed_in()?;
-    let mut settings = state.site.get(&*state.store).await?.settings.clone();
+    let site = state.site.get(&*state.store).await?;
+    let home = Curated::find(&site, None)?;
+    let mut settings = site.settings.clone();
     if one(&fields, "down") == "1" {
         settings.breaking = None;
         state.store.save_settings(&settings).await?;
@@ -287,5 +410,5 @@ pub async fn breaking(
         typed_banner: Some(typed),
         ..Said::default()
     };
-    page(&state, &desk, None, said).await
+    page(&state, &desk, &home, None, said).await
 }

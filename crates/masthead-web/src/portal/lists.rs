@@ -38,13 +38,13 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     // The editors' choices first, in their slots; newest first around them.
     let (slots, chosen) = state.store.front_stories(Front::Home).await?;
     let now = chrono::Utc::now();
+    lapses(&state, &slots, now);
     let top = curation::arrange(&slots, &chosen, &newest, HOME_TOP as usize, now);
     let lead_chosen = slots.iter().any(|s| s.position == 0 && s.holds_at(now))
         && top
             .first()
             .is_some_and(|a| chosen.iter().any(|c| c.id == a.id));
-    let since = chrono::Utc::now().date_naive()
-        - chrono::Duration::days(crate::readership::MOST_READ_DAYS - 1);
+    let since = masthead_core::analytics::most_read_since(now, site.settings.most_read_hours);
     let most_read = state.store.most_read(since, MOST_READ).await?;
     let navigation: Vec<_> = site.sections.iter().filter(|s| s.in_navigation).collect();
     let mut section_lists = Vec::with_capacity(navigation.len());
@@ -131,21 +131,43 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     page(&state, "home.html", &view, deps)
 }
 
-/// Renders one page of a filtered list of published articles.
+/// Tells the page cache when the chosen slots a page shows end (`until`), so the page
+/// changes at that moment.
+fn lapses(state: &AppState, slots: &[curation::Slot], now: chrono::DateTime<chrono::Utc>) {
+    for until in slots.iter().filter_map(|s| s.until).filter(|t| *t > now) {
+        state.cache.lapse_at(until.into());
+    }
+}
+
+/// Renders one page of a filtered list of published articles; the first page of a
+/// curated `front` (a section's) starts with the editors' choices in their slots.
 async fn list_page(
     state: &AppState,
     mut view: ListView,
     filter: ArticleFilter,
+    front: Option<Front>,
     page: &PageParam,
 ) -> Result<Response, WebError> {
     let Some(number) = page.number() else {
         return Err(not_found(state, &view.base).await);
     };
     let query = ArticleQuery::published(filter, PageRequest::numbered(number, PER_PAGE));
-    let articles = state.store.list_articles(&query).await?;
+    let mut articles = state.store.list_articles(&query).await?;
     // Page 1 of an empty list exists; pages past the end do not.
     if number > 1 && articles.items.is_empty() {
         return Err(not_found(state, &view.base).await);
+    }
+    let mut deps = vec![Dep::List(filter)];
+    if let (1, Some(front)) = (number, front) {
+        let (slots, chosen) = state.store.front_stories(front).await?;
+        let now = chrono::Utc::now();
+        lapses(state, &slots, now);
+        // The chosen stories come on top of the page's own, so none of the newest is
+        // pushed off it (and missed between page 1 and page 2).
+        let len = articles.items.len() + chosen.len();
+        articles.items = curation::arrange(&slots, &chosen, &articles.items, len, now);
+        // A chosen story may be from another section: its changes reach this page.
+        deps.extend(chosen.iter().map(|a| Dep::Article(a.id)));
     }
     let media_ids: Vec<_> = articles
         .items
@@ -162,9 +184,7 @@ async fn list_page(
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
     }
-    let deps = std::iter::once(Dep::List(filter))
-        .chain(media.iter().map(|m| Dep::Media(m.id)))
-        .collect();
+    deps.extend(media.iter().map(|m| Dep::Media(m.id)));
     super::page(state, "list.html", &view, deps)
 }
 
@@ -208,7 +228,7 @@ pub async fn latest(
         String::new(),
         "/latest/".into(),
     );
-    list_page(&state, view, ArticleFilter::All, &p).await
+    list_page(&state, view, ArticleFilter::All, None, &p).await
 }
 
 pub async fn section(
@@ -274,8 +294,10 @@ async fn scoped(
     let mut view = list_view(chrome, scope.title, description, scope.base);
     view.show_sections = scope.section_slug.is_none();
     view.profile = scope.person.as_ref().map(ProfileView::from);
+    let mut front = None;
     if let ArticleFilter::Section(id) = scope.filter {
         view.sponsor = super::sponsor_view(state, state.store.section_sponsor(id).await?).await?;
+        front = Some(Front::Section(id));
     }
-    list_page(state, view, scope.filter, page).await
+    list_page(state, view, scope.filter, front, page).await
 }

@@ -843,7 +843,7 @@ async fn record_demo_readership(store: &dyn Store, now: DateTime<Utc>) -> Result
             .collect();
         let day_of = date.date_naive();
         store
-            .record_views(day_of, &views)
+            .record_views(date, &views)
             .await
             .map_err(|e| anyhow!("{e}"))?;
         let scaled = |list: &[(&str, u64)]| -> Vec<(String, u64)> {
