@@ -20,6 +20,7 @@ pub mod media;
 pub mod member;
 pub mod newsletter;
 pub mod newsroom;
+pub mod notification;
 pub mod page;
 pub mod payments;
 pub mod people;

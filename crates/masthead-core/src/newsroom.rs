@@ -8,8 +8,9 @@ use crate::article::{
 use crate::auth::{AuditAction, NewAuditEntry};
 use crate::document::Document;
 use crate::error::{Error, Result};
-use crate::ids::{ArticleId, LiveEntryId, PageId};
+use crate::ids::{ArticleId, LiveEntryId, PageId, PersonId};
 use crate::live::{EntryContent, LiveEntry};
+use crate::notification;
 use crate::page::{PageContent, StaticPage};
 use crate::store::{ContentUpdate, Store, Trail};
 use crate::workflow::{self, Actor, Credits, Subject};
@@ -110,6 +111,7 @@ impl Newsroom {
                 article.content.title.clone(),
                 now,
             )),
+            notifications: Vec::new(),
         };
         self.store.create_article(&article, &trail).await
     }
@@ -225,12 +227,114 @@ impl Newsroom {
             to.label().to_lowercase()
         );
         let note = note.trim();
+        let own = subject.is_own(actor);
+        let event = notification::status_event(article.status, to, own);
         let trail = Trail {
             revision_by: None,
             note: (!note.is_empty()).then(|| (actor.person, note.to_owned())),
             audit: Some(self.audit(actor, AuditAction::StatusChanged, what, now)),
+            notifications: self
+                .notifications(event, id, &authors, Some(actor.person), note)
+                .await?,
         };
         self.store.change_status(id, &change, &trail).await
+    }
+
+    /// Who is told of `event` on article `id` (bylines `authors`) done by `actor`, and
+    /// of the mentions in `text` (a note), by the ways each chose.
+    async fn notifications(
+        &self,
+        event: Option<notification::Event>,
+        id: ArticleId,
+        authors: &[PersonId],
+        actor: Option<PersonId>,
+        text: &str,
+    ) -> Result<Vec<notification::NewNotification>> {
+        let staff = self.store.people().await?;
+        let told = event
+            .map(|e| notification::recipients(e, authors, &staff, actor))
+            .unwrap_or_default();
+        // One mentioned who hears of the event anyway is not told twice.
+        let mentioned: Vec<PersonId> = notification::mentions(text, &staff, actor)
+            .into_iter()
+            .filter(|p| !told.contains(p))
+            .collect();
+        let everyone: Vec<PersonId> = told.iter().chain(&mentioned).copied().collect();
+        if everyone.is_empty() {
+            return Ok(Vec::new());
+        }
+        let choices = self.store.notification_choices(&everyone).await?;
+        let mut out = Vec::new();
+        if let Some(event) = event {
+            out.extend(notification::address(
+                event, id, actor, text, &told, &choices,
+            ));
+        }
+        out.extend(notification::address(
+            notification::Event::Mention,
+            id,
+            actor,
+            text,
+            &mentioned,
+            &choices,
+        ));
+        Ok(out)
+    }
+
+    /// A note on an article from one of its staff, to the people it mentions
+    /// (`@slug`); anyone who may see the article may write one.
+    pub async fn add_note(
+        &self,
+        actor: Actor,
+        id: ArticleId,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        workflow::may_note(actor, subject(&article, &authors))?;
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(Error::invalid("note", "write the note first"));
+        }
+        if note.chars().count() > workflow::MAX_NOTE {
+            return Err(Error::invalid(
+                "note",
+                format!("keep a note under {} characters", workflow::MAX_NOTE),
+            ));
+        }
+        let trail = Trail {
+            note: Some((actor.person, note.to_owned())),
+            notifications: self
+                .notifications(None, id, &authors, Some(actor.person), note)
+                .await?,
+            ..Trail::default()
+        };
+        self.store.add_note(id, &trail, now).await
+    }
+
+    /// Tells the bylines of article `id` of a member's comment on it (`text`, its
+    /// start).
+    pub async fn comment_posted(
+        &self,
+        id: ArticleId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let article = self.load(id).await?;
+        let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+        let told = self
+            .notifications(Some(notification::Event::Comment), id, &authors, None, "")
+            .await?;
+        // The comment's words, not a note's mentions.
+        let told: Vec<_> = told
+            .into_iter()
+            .map(|mut n| {
+                n.text = text.trim().chars().take(notification::MAX_TEXT).collect();
+                n
+            })
+            .collect();
+        self.store.add_notifications(&told, now).await
     }
 
     /// Gives an article a new slug; a published article keeps its old URL as a redirect.
@@ -317,11 +421,20 @@ impl Newsroom {
                 updated_at: now,
             };
             // The scheduler acts for no one: the audit log has the scheduling.
-            match self
-                .store
-                .change_status(*id, &change, &Trail::default())
-                .await
-            {
+            let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
+            let trail = Trail {
+                notifications: self
+                    .notifications(
+                        Some(notification::Event::Published),
+                        *id,
+                        &authors,
+                        None,
+                        "",
+                    )
+                    .await?,
+                ..Trail::default()
+            };
+            match self.store.change_status(*id, &change, &trail).await {
                 Ok(()) => published += 1,
                 Err(Error::Conflict(_)) => {}
                 Err(e) => return Err(e),

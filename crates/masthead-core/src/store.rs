@@ -58,6 +58,8 @@ pub struct Trail {
     /// The audit log's entry. Its `target` says what was done in words; the store
     /// adds the article's number (`"... (#12)"`), which a new article gets only there.
     pub audit: Option<NewAuditEntry>,
+    /// Who is told of the change (`notification`).
+    pub notifications: Vec<crate::notification::NewNotification>,
 }
 
 /// New content for an article.
@@ -390,6 +392,10 @@ pub trait RevisionStore: Send + Sync {
     /// An article's notes (each written with the change it came with, `Trail`),
     /// newest first.
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>>;
+
+    /// Writes a note made on its own (not with a change): the trail's note and its
+    /// notifications, at `at`.
+    async fn add_note(&self, article: ArticleId, trail: &Trail, at: DateTime<Utc>) -> Result<()>;
 
     /// Records a preview link for the article by its token's hash.
     async fn create_preview(
@@ -1211,7 +1217,65 @@ pub trait Store:
     + AnalyticsStore
     + LiveStore
     + FrontStore
+    + NotificationStore
 {
+}
+
+/// Staff's notifications (`notification`): their inbox, their choices, and the
+/// letters waiting to go.
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Writes notifications made outside a change's trail (a member's comment, a
+    /// note), dated `at`.
+    async fn add_notifications(
+        &self,
+        notifications: &[crate::notification::NewNotification],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// A person's newest notifications, at most `limit`.
+    async fn notifications(
+        &self,
+        person: PersonId,
+        limit: u32,
+    ) -> Result<Vec<crate::notification::Notification>>;
+
+    /// How many of a person's notifications are unread.
+    async fn unread_notifications(&self, person: PersonId) -> Result<u64>;
+
+    /// Marks all of a person's notifications read at `at`.
+    async fn read_notifications(&self, person: PersonId, at: DateTime<Utc>) -> Result<()>;
+
+    /// The ways a person chose to hear of each event.
+    async fn notification_choices(
+        &self,
+        people: &[PersonId],
+    ) -> Result<std::collections::HashMap<PersonId, crate::notification::Choices>>;
+
+    async fn set_notification_choices(
+        &self,
+        person: PersonId,
+        choices: &crate::notification::Choices,
+    ) -> Result<()>;
+
+    /// Takes up to `limit` letters due at `now` for this sender, oldest first: each is
+    /// held for `hold` (another node skips it meanwhile; one not settled by then, its
+    /// sender gone, is due again).
+    async fn claim_letters(
+        &self,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<crate::notification::PendingLetter>>;
+
+    /// Settles a claimed letter: sent, or failed (then due again at `retry_at`, or
+    /// given up with none).
+    async fn settle_letter(
+        &self,
+        id: i64,
+        sent: bool,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
 }
 
 impl<T> Store for T where
@@ -1230,6 +1294,7 @@ impl<T> Store for T where
         + AnalyticsStore
         + LiveStore
         + FrontStore
+        + NotificationStore
 {
 }
 
@@ -1237,8 +1302,8 @@ impl<T> Store for T where
 pub mod areas {
     pub use super::{
         AnalyticsStore, ArticleStore, CommentStore, FrontStore, LiveStore, MediaStore, MemberStore,
-        NewsletterStore, PaymentStore, RevenueStore, RevisionStore, SiteStore, SponsorStore,
-        StaffStore, Store, TaxonomyStore,
+        NewsletterStore, NotificationStore, PaymentStore, RevenueStore, RevisionStore, SiteStore,
+        SponsorStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -26,7 +26,7 @@ pub struct Subject<'a> {
 }
 
 impl Subject<'_> {
-    fn is_own(&self, actor: Actor) -> bool {
+    pub fn is_own(&self, actor: Actor) -> bool {
         self.authors.contains(&actor.person)
     }
 }
@@ -157,6 +157,20 @@ pub fn can_edit(actor: Actor, subject: Subject<'_>) -> Result<()> {
         Err(Error::forbidden("you may not edit this article"))
     }
 }
+
+/// Whether the actor may write a note on the article: editors and admins on any, the
+/// others on their own (whatever its status: a contributor whose story is in review
+/// may still ask the desk something).
+pub fn may_note(actor: Actor, subject: Subject<'_>) -> Result<()> {
+    if actor.role.at_least(Role::Editor) || subject.is_own(actor) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("you may not write notes on this article"))
+    }
+}
+
+/// The longest a note may be, in characters.
+pub const MAX_NOTE: usize = 2000;
 
 /// Who an article credits: its bylines and its "Edited by".
 #[derive(Debug, Clone, Copy)]
@@ -428,6 +442,33 @@ mod tests {
         assert_eq!(change.published_at, Some(first));
         assert!(slug_change_needs_redirect(s));
         assert!(!slug_change_needs_redirect(subject(Draft, &[])));
+    }
+
+    #[test]
+    fn who_may_write_notes() {
+        for role in Role::ALL.iter().copied() {
+            for status in Status::ALL.iter().copied() {
+                let me = Actor {
+                    person: PersonId(1),
+                    role,
+                };
+                let own = Subject {
+                    status,
+                    authors: &[PersonId(1)],
+                    published_at: None,
+                };
+                let other = Subject {
+                    authors: &[PersonId(2)],
+                    ..own
+                };
+                assert!(may_note(me, own).is_ok(), "{role:?} {status:?}");
+                assert_eq!(
+                    may_note(me, other).is_ok(),
+                    matches!(role, Role::Editor | Role::Admin),
+                    "{role:?} {status:?}"
+                );
+            }
+        }
     }
 
     #[test]

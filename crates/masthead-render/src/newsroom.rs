@@ -23,6 +23,8 @@ pub struct StaffView {
     pub is_admin: bool,
     /// Editors and admins: moderate comments, run sections and tags.
     pub is_editor: bool,
+    /// Their author page's name, which mentions in notes use (`@slug`).
+    pub slug: String,
 }
 
 impl From<&Person> for StaffView {
@@ -34,6 +36,7 @@ impl From<&Person> for StaffView {
             role_label: p.role.label(),
             is_admin: p.role == Role::Admin,
             is_editor: p.role.at_least(Role::Editor),
+            slug: p.slug.clone(),
         }
     }
 }
@@ -50,6 +53,8 @@ pub struct DeskChrome {
     /// Which navigation entry is current: "dashboard", "articles", "media",
     /// "comments", "staff", "settings", "audit".
     pub current: &'static str,
+    /// The signed-in person's unread notifications.
+    pub unread: u64,
     #[serde(skip)]
     pub zone: Tz,
 }
@@ -62,6 +67,7 @@ impl DeskChrome {
             staff: staff.map(StaffView::from),
             csrf: csrf.to_owned(),
             current: "",
+            unread: 0,
             zone: settings.zone(),
         }
     }
@@ -202,6 +208,8 @@ pub struct DashboardView {
     pub lists: Vec<DeskList>,
     /// Comments held and reported (shown to editors).
     pub moderation: Option<QueueCounts>,
+    /// The newest notifications, with their notes and comments.
+    pub notifications: Vec<NotificationView>,
 }
 
 impl DashboardView {
@@ -210,14 +218,61 @@ impl DashboardView {
         now: DateTime<Utc>,
         lists: Vec<DeskList>,
         moderation: Option<QueueCounts>,
+        notifications: Vec<NotificationView>,
     ) -> Self {
         Self {
             today: TimeView::new(now, chrome.zone),
             chrome,
             lists,
             moderation,
+            notifications,
         }
     }
+}
+
+/// A notification in a person's inbox or on their dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationView {
+    /// The event's word, for styling.
+    pub event: &'static str,
+    pub summary: String,
+    /// The note's or comment's words.
+    pub text: String,
+    /// The story in the newsroom.
+    pub href: String,
+    pub at: TimeView,
+    pub unread: bool,
+}
+
+impl NotificationView {
+    pub fn new(n: &masthead_core::notification::Notification, zone: Tz) -> Self {
+        Self {
+            event: n.event.as_str(),
+            summary: n.summary(),
+            text: n.text.clone(),
+            href: format!("/newsroom/articles/{}", n.article),
+            at: TimeView::new(n.created_at, zone),
+            unread: n.read_at.is_none(),
+        }
+    }
+}
+
+/// A person's notifications and how they hear of each event.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationsView {
+    pub chrome: DeskChrome,
+    pub items: Vec<NotificationView>,
+    pub choices: Vec<NotificationChoiceView>,
+    pub notice: Option<String>,
+}
+
+/// How a person hears of one event (the form's `inbox-EVENT` and `email-EVENT`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationChoiceView {
+    pub event: &'static str,
+    pub label: &'static str,
+    pub inbox: bool,
+    pub email: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -187,6 +187,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/front.html"),
     ),
     (
+        "newsroom/notifications.html",
+        include_str!("../newsroom/templates/notifications.html"),
+    ),
+    (
+        "newsroom/notification_list.html",
+        include_str!("../newsroom/templates/notification_list.html"),
+    ),
+    (
         "newsroom/media.html",
         include_str!("../newsroom/templates/media.html"),
     ),

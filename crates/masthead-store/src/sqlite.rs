@@ -42,6 +42,8 @@ mod media;
 mod members;
 #[path = "backend/newsletters.rs"]
 mod newsletters;
+#[path = "backend/notifications.rs"]
+mod notifications;
 #[path = "backend/payments.rs"]
 mod payments;
 #[path = "backend/revenue.rs"]

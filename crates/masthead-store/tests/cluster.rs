@@ -151,6 +151,18 @@ async fn scheduled_articles_are_published_once_across_nodes() {
     let now = due + chrono::Duration::seconds(1);
     let (first, second) = tokio::join!(on_a.publish_due(now), on_b.publish_due(now));
     assert_eq!(first.unwrap() + second.unwrap(), ids.len(), "each once");
+    // And its byline is told once of each: scheduled by the editor, then published.
+    let told = a.notifications(f.author.id, 100).await.unwrap();
+    for event in [
+        masthead_core::notification::Event::Scheduled,
+        masthead_core::notification::Event::Published,
+    ] {
+        assert_eq!(
+            told.iter().filter(|n| n.event == event).count(),
+            ids.len(),
+            "{event:?}"
+        );
+    }
     for id in &ids {
         assert_eq!(
             a.article(*id).await.unwrap().unwrap().status,

@@ -65,6 +65,7 @@ store_test!(
     related_articles_share_tags_then_the_section,
     corrections_log_is_newest_first_and_public_only,
     views_add_up_into_most_read,
+    notifications_are_kept_read_and_sent_once,
     sessions_expire_and_end,
     login_failures_count_per_key_and_window,
     revisions_keep_every_save_and_one_working_copy_per_stretch,
@@ -824,6 +825,15 @@ async fn scheduled_articles_publish_when_due(store: S) {
     );
     assert_eq!(article.scheduled_at, None);
     assert!(store.due_scheduled(later).await.unwrap().is_empty());
+    // The byline scheduled it, so hears only of its publication, by no one.
+    let told = store.notifications(f.author.id, 10).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].event, masthead_core::notification::Event::Published);
+    assert_eq!(told[0].actor_name, "");
+    assert_eq!(
+        told[0].summary(),
+        "“Embargoed report” was published as scheduled."
+    );
 }
 
 async fn comments_thread_and_moderate(store: S) {
@@ -2107,6 +2117,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
             target: "Draft".into(),
             ip: "192.0.2.7".into(),
         }),
+        notifications: Vec::new(),
     };
     let revisions_before = store.revisions(id).await.unwrap().len();
     let audit_before = store
@@ -2160,9 +2171,8 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
     // Notes between staff travel with a change, newest first; an empty one is refused,
     // and the change with it.
     let with_note = |person, note: &str| Trail {
-        revision_by: None,
         note: Some((person, note.into())),
-        audit: None,
+        ..Trail::default()
     };
     for (person, note, hours) in [
         (f.editor.id, " Check the second quote. ", 2),
@@ -3406,4 +3416,162 @@ async fn audience_figures_add_up(store: S) {
         counts(&[("harbour fees", 3), ("ferry", 1)])
     );
     assert!(store.top_searches(d(3), d(8), 10).await.unwrap().is_empty());
+}
+
+/// Notifications come with the change that caused them; the inbox counts and reads
+/// them; choices round-trip; each letter is claimed by one sender, retried when it
+/// fails and given up after its tries.
+async fn notifications_are_kept_read_and_sent_once(store: S) {
+    use masthead_core::notification::{Choices, Event, NewNotification, Ways};
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(&newsroom, "Alpha", &f.world, f.author.id, &f.editor, 0).await;
+    // Publishing told the byline, with the change (its letter is sent here first).
+    let published = store
+        .claim_letters(t0(), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].notification.event, Event::Published);
+    assert_eq!(published[0].to_email, f.author.email);
+    store
+        .settle_letter(published[0].id, true, None)
+        .await
+        .unwrap();
+    store.read_notifications(f.author.id, t0()).await.unwrap();
+    let new = |person, event, email| NewNotification {
+        person,
+        event,
+        article: id,
+        actor: Some(f.editor.id),
+        text: "Look at the second quote.".into(),
+        email,
+    };
+    // With a change: a note's trail, written together.
+    store
+        .add_note(
+            id,
+            &Trail {
+                note: Some((f.editor.id, "Look at the second quote, @ada.".into())),
+                notifications: vec![
+                    new(f.author.id, Event::Mention, true),
+                    new(f.contributor.id, Event::Mention, false),
+                ],
+                ..Trail::default()
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.notes(id).await.unwrap().len(), 1);
+    store
+        .add_notifications(
+            &[new(f.author.id, Event::Comment, true)],
+            t0() + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let inbox = store.notifications(f.author.id, 10).await.unwrap();
+    assert_eq!(
+        inbox.iter().map(|n| n.event).collect::<Vec<_>>(),
+        [Event::Comment, Event::Mention, Event::Published]
+    );
+    assert_eq!(inbox[1].article_title, "Alpha");
+    assert_eq!(inbox[1].actor_name, f.editor.name);
+    assert_eq!(inbox[1].created_at, t0());
+    assert_eq!(store.unread_notifications(f.author.id).await.unwrap(), 2);
+    store.read_notifications(f.author.id, t0()).await.unwrap();
+    assert_eq!(store.unread_notifications(f.author.id).await.unwrap(), 0);
+    assert_eq!(
+        store.unread_notifications(f.contributor.id).await.unwrap(),
+        1
+    );
+
+    // Choices: what is not the default is kept.
+    let mut choices = Choices::default();
+    choices.0.insert(
+        Event::Comment,
+        Ways {
+            inbox: true,
+            email: false,
+        },
+    );
+    choices.0.insert(Event::Published, Ways::default());
+    store
+        .set_notification_choices(f.author.id, &choices)
+        .await
+        .unwrap();
+    let read = store
+        .notification_choices(&[f.author.id, f.editor.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        read[&f.author.id].ways(Event::Comment),
+        Ways {
+            inbox: true,
+            email: false
+        }
+    );
+    assert_eq!(read[&f.author.id].ways(Event::Published), Ways::default());
+    assert_eq!(read[&f.editor.id], Choices::default());
+
+    // Letters: two due (the contributor chose the inbox only); two senders at once
+    // take each once.
+    let now = t0() + Duration::minutes(2);
+    let hold = Duration::minutes(5);
+    let (a, b) = tokio::join!(
+        store.claim_letters(now, hold, 10),
+        store.claim_letters(now, hold, 10)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut taken: Vec<i64> = a.iter().chain(&b).map(|l| l.id).collect();
+    taken.sort_unstable();
+    taken.dedup();
+    assert_eq!(a.len() + b.len(), 2, "each once");
+    assert_eq!(taken.len(), 2);
+    let letter = a
+        .iter()
+        .chain(&b)
+        .find(|l| l.notification.event == Event::Mention)
+        .unwrap()
+        .clone();
+    assert_eq!(letter.to_email, f.author.email);
+    assert_eq!(letter.attempts, 1);
+    let comment = taken.iter().copied().find(|i| *i != letter.id).unwrap();
+    assert!(
+        store.claim_letters(now, hold, 10).await.unwrap().is_empty(),
+        "held"
+    );
+    // One is sent; the other fails and is due again later.
+    store.settle_letter(letter.id, true, None).await.unwrap();
+    store
+        .settle_letter(comment, false, Some(now + Duration::minutes(1)))
+        .await
+        .unwrap();
+    assert!(store.claim_letters(now, hold, 10).await.unwrap().is_empty());
+    let again = store
+        .claim_letters(now + Duration::minutes(1), hold, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|l| (l.id, l.attempts)).collect::<Vec<_>>(),
+        [(comment, 2)]
+    );
+    // A sender that vanished: its letters are due again once the hold is over.
+    let later = now + Duration::minutes(1) + hold;
+    assert_eq!(store.claim_letters(later, hold, 10).await.unwrap().len(), 1);
+    store.settle_letter(comment, false, None).await.unwrap();
+    assert!(
+        store
+            .claim_letters(later + Duration::days(1), hold, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "given up"
+    );
+    assert_eq!(
+        store.notifications(f.author.id, 10).await.unwrap().len(),
+        3,
+        "the inbox keeps it"
+    );
 }

@@ -12,6 +12,7 @@ pub mod mail;
 mod members;
 pub mod newsletters;
 pub mod newsroom;
+pub mod notifications;
 pub mod oidc;
 mod paging;
 pub mod passkeys;

@@ -37,11 +37,14 @@ const POLL: Duration = Duration::from_secs(5);
 /// Where a letter's one-click unsubscribe goes, followed by its token.
 pub const UNSUBSCRIBE_PATH: &str = "/newsletters/unsubscribe/";
 
-/// This node's sender: its name in the store's leases, and a bell the newsroom rings
-/// when it queues a send, so it starts now rather than at the next look.
+/// This node's senders: its name in the store's leases, and the bells the newsroom
+/// rings when it queues a newsletter's send or a notification's letters, so they go
+/// now rather than at the next look.
 pub struct Dispatch {
     node: String,
     bell: Notify,
+    /// For `notifications::run`.
+    pub(crate) letters: Notify,
 }
 
 impl Default for Dispatch {
@@ -49,6 +52,7 @@ impl Default for Dispatch {
         Self {
             node: format!("node-{}", &crate::secrets::secret()[..16]),
             bell: Notify::new(),
+            letters: Notify::new(),
         }
     }
 }
@@ -57,6 +61,11 @@ impl Dispatch {
     /// A send was queued: start on it.
     pub fn ring(&self) {
         self.bell.notify_one();
+    }
+
+    /// Notifications were written: send their letters.
+    pub fn ring_letters(&self) {
+        self.letters.notify_one();
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Desk {
     pub ip: String,
     /// The session cookie's token as sent, valid or not.
     pub token: Option<String>,
+    /// The signed-in person's unread notifications, counted for the pages of staff
+    /// routes (GET), whose navigation shows it; 0 elsewhere.
+    pub unread: u64,
 }
 
 impl Desk {
@@ -69,6 +72,19 @@ impl Desk {
             .as_ref()
             .map(|s| s.csrf_token.as_str())
             .unwrap_or_default()
+    }
+
+    /// The chrome of a newsroom page titled `title` for whoever is signed in, with
+    /// their unread notifications in the navigation.
+    pub fn chrome(
+        &self,
+        settings: &masthead_core::site::Settings,
+        title: &str,
+    ) -> masthead_render::newsroom::DeskChrome {
+        let mut chrome =
+            masthead_render::newsroom::DeskChrome::new(settings, title, self.person(), self.csrf());
+        chrome.unread = self.unread;
+        chrome
     }
 }
 
@@ -144,6 +160,7 @@ pub async fn check(state: &AppState, access: Access, request: Request) -> Result
             return Err(Refusal::StaleForm { person });
         }
     }
+    let mut unread = 0;
     if let Access::Staff(needed) = access {
         let Some(session) = &session else {
             let next = request
@@ -170,7 +187,19 @@ pub async fn check(state: &AppState, access: Access, request: Request) -> Result
                 .await
                 .map_err(Refusal::Internal)?;
         }
+        if request.method() == axum::http::Method::GET {
+            unread = state
+                .store
+                .unread_notifications(session.owner.id)
+                .await
+                .map_err(Refusal::Internal)?;
+        }
     }
-    request.extensions_mut().insert(Desk { session, ip, token });
+    request.extensions_mut().insert(Desk {
+        session,
+        ip,
+        token,
+        unread,
+    });
     Ok(request)
 }

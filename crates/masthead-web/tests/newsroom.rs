@@ -329,6 +329,7 @@ store_test!(
     authors_post_pin_edit_and_delete_live_entries,
     editors_choose_the_home_pages_lead_and_slots,
     editors_choose_a_section_fronts_top_stories,
+    staff_hear_of_their_stories_in_the_newsroom_and_by_letter,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -3352,6 +3353,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     }
                     "/newsroom/articles/{id}/entries/{entry}/pin" => &[("pinned", "true")],
                     "/newsroom/front/breaking" => &[("breaking_text", "Matrix banner")],
+                    "/newsroom/articles/{id}/notes" => &[("note", "A matrix note.")],
+                    "/newsroom/notifications/choices" => &[("inbox-published", "1")],
                     "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
                     "/newsroom/preview" | "/newsroom/document/visual" => {
                         &[("body_markdown", "*Some* words.")]
@@ -5456,4 +5459,289 @@ async fn editors_choose_a_section_fronts_top_stories(store: Arc<dyn Store>) {
     let page = reader.get("/world/").await.body;
     assert!(!page.contains("Markets rally"), "lapsed at its time");
     assert!(page.find("World story 00") < page.find("World story 20"));
+}
+
+/// A contributor submits: the editors hear of it (the admin, who chose the inbox only,
+/// gets no letter); the editor sends it back with a note mentioning the admin; the
+/// writer sees the changes asked for and the note on the dashboard, answers with a
+/// note mentioning the editor, and hears when it is published and commented on. The
+/// letters are read from a real SMTP server.
+async fn staff_hear_of_their_stories_in_the_newsroom_and_by_letter(store: Arc<dyn Store>) {
+    use masthead_core::notification::Event;
+    let Some(smtp) = masthead_testkit::mail::SmtpServer::start() else {
+        return;
+    };
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let state = masthead_web::AppState::new(
+        store.clone(),
+        Arc::new(masthead_search::SearchIndex::in_memory().unwrap()),
+        masthead_render::Theme::new(None),
+        std::env::temp_dir(),
+        "https://news.example".into(),
+        masthead_web::mail::Mailer::smtp(&smtp.url(), "Newsroom <newsroom@news.example>").unwrap(),
+    );
+    // The fixture's own people chose to hear of nothing.
+    let nothing = masthead_core::notification::Choices(
+        Event::ALL
+            .iter()
+            .map(|e| {
+                (
+                    *e,
+                    masthead_core::notification::Ways {
+                        inbox: false,
+                        email: false,
+                    },
+                )
+            })
+            .collect(),
+    );
+    for person in [f.editor.id, f.admin.id, f.author.id] {
+        store
+            .set_notification_choices(person, &nothing)
+            .await
+            .unwrap();
+    }
+    let sender = tokio::spawn(masthead_web::notifications::run(state.clone()));
+    let app = masthead_web::router(state.clone());
+    let cora = staff(&*store, "Cora", Role::Contributor).await;
+    let ed = staff(&*store, "Ed", Role::Editor).await;
+    let ann = staff(&*store, "Ann", Role::Admin).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new("Harbour fees to rise", "The vote was close.");
+    content.section_id = Some(f.world.id);
+    content.authors = vec![cora.id];
+    let id = newsroom
+        .create_draft(
+            masthead_core::workflow::Actor {
+                person: cora.id,
+                role: Role::Contributor,
+            },
+            content,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let status = format!("/newsroom/articles/{id}/status");
+    let (mut writer, mut desk, mut admin) = (
+        Browser::new(&app, "192.0.2.1"),
+        Browser::new(&app, "192.0.2.2"),
+        Browser::new(&app, "192.0.2.3"),
+    );
+    writer.login(&cora.email, PASSWORD).await;
+    desk.login(&ed.email, PASSWORD).await;
+    admin.login(&ann.email, PASSWORD).await;
+    // The admin hears of submissions in the newsroom only; the form offers writers
+    // no choice about submissions, which they never hear of.
+    let choices = admin.get("/newsroom/notifications").await;
+    assert!(choices.body.contains(
+        r#"name="email-submitted" value="1" aria-label="Submitted for review: by email" checked"#
+    ));
+    assert!(!writer
+        .get("/newsroom/notifications")
+        .await
+        .body
+        .contains("email-submitted"));
+    let mut wanted: Vec<(String, String)> = Event::ALL
+        .iter()
+        .flat_map(|e| {
+            [
+                format!("inbox-{}", e.as_str()),
+                format!("email-{}", e.as_str()),
+            ]
+        })
+        .filter(|f| f != "email-submitted")
+        .map(|f| (f, "1".to_owned()))
+        .collect();
+    let r = post_owned(&mut admin, "/newsroom/notifications/choices", &wanted).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!admin
+        .get("/newsroom/notifications?notice=saved")
+        .await
+        .body
+        .contains(r#"aria-label="Submitted for review: by email" checked"#));
+    wanted.clear();
+
+    // Submitted: the editors hear, the writer does not.
+    let r = writer.post(&status, &[("to", "in_review")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let letters = smtp.letters(1).await;
+    assert_eq!(letters[0].to, ed.email);
+    assert_eq!(
+        letters[0].subject,
+        "Submitted for review: Harbour fees to rise"
+    );
+    assert!(
+        letters[0]
+            .text
+            .contains("Cora submitted “Harbour fees to rise” for review."),
+        "{}",
+        letters[0].text
+    );
+    assert!(letters[0]
+        .text
+        .contains(&format!("https://news.example/newsroom/articles/{id}")));
+    let dashboard = desk.get("/newsroom/").await.body;
+    assert!(
+        dashboard.contains(r#"<span class="badge">1<span class="visually-hidden"> unread</span>"#),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains("Cora submitted “Harbour fees to rise” for review."));
+    assert_eq!(store.unread_notifications(ann.id).await.unwrap(), 1);
+    assert_eq!(store.unread_notifications(cora.id).await.unwrap(), 0);
+
+    // Sent back with a note that mentions the admin.
+    let r = desk
+        .post(
+            &status,
+            &[
+                ("to", "draft"),
+                ("note", "Check the figures, @ann and @cora."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let letters = smtp.letters(3).await;
+    let to_cora = letters
+        .iter()
+        .find(|l| l.to == cora.email)
+        .expect("a letter to the writer");
+    assert_eq!(to_cora.subject, "Changes requested: Harbour fees to rise");
+    assert!(to_cora.text.contains("Check the figures, @ann and @cora."));
+    let to_ann = letters
+        .iter()
+        .find(|l| l.to == ann.email)
+        .expect("the mention's letter");
+    assert_eq!(to_ann.subject, "A mention in a note: Harbour fees to rise");
+    // The writer sees what to change on the dashboard, without opening the story.
+    let dashboard = writer.get("/newsroom/").await.body;
+    assert!(
+        dashboard.contains("Ed sent “Harbour fees to rise” back with changes requested."),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains("Check the figures, @ann and @cora."));
+    // Once seen in the inbox, nothing is unread.
+    let inbox = writer.get("/newsroom/notifications").await.body;
+    assert!(inbox.contains(r#"class="new">New</strong>"#));
+    assert_eq!(store.unread_notifications(cora.id).await.unwrap(), 0);
+    assert!(!writer
+        .get("/newsroom/")
+        .await
+        .body
+        .contains(r#"class="badge""#));
+
+    // A note of her own mentions the editor; a bad note is refused, and no one else's
+    // story takes her notes.
+    let notes = format!("/newsroom/articles/{id}/notes");
+    let r = writer.post(&notes, &[("note", "   ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let long = "x".repeat(2001);
+    let r = writer.post(&notes, &[("note", long.as_str())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        writer
+            .post("/newsroom/articles/999999/notes", &[("note", "Hi")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let other = masthead_testkit::fixtures::published(
+        &newsroom,
+        "Not hers",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    assert_eq!(
+        writer
+            .post(
+                &format!("/newsroom/articles/{other}/notes"),
+                &[("note", "@ed hi")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = writer
+        .post(&notes, &[("note", "Done, @ed: figures checked.")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/newsroom/articles/{id}?notice=noted#notes").as_str())
+    );
+    let letters = smtp.letters(4).await;
+    let mention = &letters[3];
+    assert_eq!(
+        (mention.to.as_str(), mention.subject.as_str()),
+        (
+            ed.email.as_str(),
+            "A mention in a note: Harbour fees to rise"
+        )
+    );
+    let page = desk.get(&format!("/newsroom/articles/{id}")).await.body;
+    assert!(page.contains("Done, @ed: figures checked."));
+
+    // Published by the editor: the writer hears; then a reader's comment.
+    assert_eq!(
+        writer.post(&status, &[("to", "in_review")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    smtp.letters(5).await;
+    assert_eq!(
+        desk.post(&status, &[("to", "published")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let letters = smtp.letters(6).await;
+    assert_eq!(
+        (letters[5].to.as_str(), letters[5].subject.as_str()),
+        (cora.email.as_str(), "Published: Harbour fees to rise")
+    );
+    let member = store
+        .create_member(&masthead_core::member::NewMember {
+            email: "reader@example.com".into(),
+            name: "Rea".into(),
+        })
+        .await
+        .unwrap();
+    let comment = store
+        .add_comment(&masthead_core::comment::NewComment::plain(
+            id,
+            masthead_core::comment::Author::Member(member.id),
+            None,
+            "Good to see the figures.",
+            masthead_core::comment::CommentStatus::Approved,
+            chrono::Utc::now(),
+        ))
+        .await
+        .unwrap();
+    masthead_web::notifications::comment_posted(&state, &comment);
+    let letters = smtp.letters(7).await;
+    assert_eq!(
+        (letters[6].to.as_str(), letters[6].subject.as_str()),
+        (
+            cora.email.as_str(),
+            "A comment on your story: Harbour fees to rise"
+        )
+    );
+    assert!(letters[6].text.contains("Good to see the figures."));
+    let kinds: Vec<Event> = store
+        .notifications(cora.id, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.event)
+        .collect();
+    assert_eq!(
+        kinds,
+        [Event::Comment, Event::Published, Event::ChangesRequested]
+    );
+    // Nothing more goes out: each letter once.
+    assert_eq!(
+        smtp.count_after(std::time::Duration::from_millis(600))
+            .await,
+        7
+    );
+    sender.abort();
 }

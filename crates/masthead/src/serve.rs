@@ -151,6 +151,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
         None => state,
     };
     let sender = tokio::spawn(masthead_web::newsletters::run(state.clone()));
+    let notifier = tokio::spawn(masthead_web::notifications::run(state.clone()));
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
     let limits = masthead_web::server::Limits {
@@ -167,6 +168,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     .context("the server stopped");
     scheduler.abort();
     sender.abort();
+    notifier.abort();
     counter.abort();
     indexer.abort();
     let _ = indexer.await;

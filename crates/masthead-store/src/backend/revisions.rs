@@ -95,6 +95,12 @@ impl masthead_core::store::RevisionStore for Store {
         Ok(rows.into_iter().map(Presence::from).collect())
     }
 
+    async fn add_note(&self, article: ArticleId, trail: &Trail, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        write_trail(&mut tx, article, None, trail, at).await?;
+        commit(tx).await
+    }
+
     async fn notes(&self, article: ArticleId) -> Result<Vec<Note>> {
         let rows: Vec<NoteRow> = sqlx::query_as(
             "SELECT n.id, n.person_id, p.name AS person_name, n.note, n.created_at \
@@ -290,5 +296,6 @@ pub(super) async fn write_trail(
         };
         insert_audit(tx, &entry).await?;
     }
+    super::notifications::insert_notifications(tx, &trail.notifications, at).await?;
     Ok(())
 }

@@ -295,6 +295,7 @@ async fn take(
             new.held_reason = reason;
             let posted = state.store.add_comment(&new).await?;
             crate::replies::tell_replied_to(state, &posted);
+            crate::notifications::comment_posted(state, &posted);
             Ok(posted.id)
         }
     })

@@ -22,7 +22,7 @@ use masthead_core::store::{ArticleFilter, ArticleQuery, Narrowing, PageRequest};
 use masthead_core::workflow::{self, Actor, Subject};
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    ActionView, ArticleListView, Choice, CorrectionEntryView, DeskChrome, DeskItem, EditedArticle,
+    ActionView, ArticleListView, Choice, CorrectionEntryView, DeskItem, EditedArticle,
     EditorComments, EditorFields, EditorView, FieldErrorView, NoteView,
 };
 use masthead_render::views::{PageView, TimeView};
@@ -113,7 +113,7 @@ pub async fn list(
     if page.items.is_empty() && number > 1 {
         return Err(no_such_page(&state, person).await);
     }
-    let mut chrome = DeskChrome::new(&site.settings, "Articles", Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, "Articles");
     chrome.current = "articles";
     let zone = chrome.zone;
     let people = state.store.people().await?;
@@ -289,6 +289,7 @@ pub async fn edit(
             Some("Comments are closed: what readers wrote stays readable.".to_owned())
         }
         Some("opened") => Some("Comments are open again.".to_owned()),
+        Some("noted") => Some("Your note is added; those it mentions are told.".to_owned()),
         Some("entry-posted") => Some("The entry is live.".to_owned()),
         Some("entry-saved") => Some("The entry is saved, marked as updated.".to_owned()),
         Some("entry-pinned") => Some("The entry is pinned on top.".to_owned()),
@@ -670,12 +671,15 @@ pub async fn change_status(
         )
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/newsroom/articles/{}?notice={}",
-            article.id,
-            to.as_str()
-        ))
-        .into_response()),
+        Ok(()) => {
+            state.dispatch.ring_letters();
+            Ok(Redirect::to(&format!(
+                "/newsroom/articles/{}?notice={}",
+                article.id,
+                to.as_str()
+            ))
+            .into_response())
+        }
         Err(Error::Forbidden(message)) => Err(forbidden(&state, person, &message).await),
         Err(Error::Invalid(errors)) => {
             editor(
@@ -1280,7 +1284,7 @@ async fn editor(
     } else {
         format!("Editing: {}", content.title)
     };
-    let mut chrome = DeskChrome::new(&site.settings, &title, Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, &title);
     chrome.current = "articles";
     let zone = chrome.zone;
     let people = state.store.people().await?;

@@ -17,7 +17,7 @@ use masthead_core::comment::{self, Author, Comment, CommentStatus, NewComment, Q
 use masthead_core::ids::{ArticleId, CommentId, MemberId};
 use masthead_core::member::Commenting;
 use masthead_core::store::PageRequest;
-use masthead_render::newsroom::{DeskChrome, ModerationView};
+use masthead_render::newsroom::ModerationView;
 use serde::Deserialize;
 
 /// Comments per page of a queue.
@@ -76,7 +76,7 @@ pub async fn queue(
     }
     let counts = state.store.queue_counts().await?;
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Comments", Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, "Comments");
     chrome.current = "comments";
     let mut view = ModerationView::new(chrome, queue, counts, &page);
     view.notice = q.notice.as_deref().and_then(notice_text).map(str::to_owned);

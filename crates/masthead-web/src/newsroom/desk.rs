@@ -15,7 +15,7 @@ pub use crate::segments::Segments;
 pub use crate::staff::Desk;
 
 /// The chrome of `person`'s staff page titled `title`, with `current` marked in the
-/// navigation.
+/// navigation and their unread notifications.
 pub async fn chrome(
     state: &AppState,
     desk: &Desk,
@@ -25,6 +25,7 @@ pub async fn chrome(
 ) -> Result<DeskChrome, WebError> {
     let site = state.site.get(&*state.store).await?;
     let mut chrome = DeskChrome::new(&site.settings, title, Some(person), desk.csrf());
+    chrome.unread = desk.unread;
     chrome.current = current;
     Ok(chrome)
 }

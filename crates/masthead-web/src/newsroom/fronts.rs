@@ -18,9 +18,7 @@ use masthead_core::curation::{self, Front, Slot, SLOTS, SLOT_FIELDS};
 use masthead_core::ids::ArticleId;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
 use masthead_core::Error;
-use masthead_render::newsroom::{
-    Choice, DeskChrome, FieldErrorView, FrontChoice, FrontSlotView, FrontView,
-};
+use masthead_render::newsroom::{Choice, FieldErrorView, FrontChoice, FrontSlotView, FrontView};
 
 /// How many of the newest published stories each slot offers (besides its own).
 const OFFERED: u32 = 60;
@@ -132,14 +130,14 @@ async fn page(
     typed_slots: Option<&[Slot]>,
     said: Said,
 ) -> Result<Response, WebError> {
-    let person = desk.signed_in()?;
+    desk.signed_in()?;
     let site = state.site.get(&*state.store).await?;
     let title = if curated.slug.is_empty() {
         "Home page".to_owned()
     } else {
         format!("{} front", curated.name)
     };
-    let mut chrome = DeskChrome::new(&site.settings, &title, Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, &title);
     chrome.current = "front";
     let zone = chrome.zone;
     let newest = state

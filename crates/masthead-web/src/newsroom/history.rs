@@ -11,9 +11,7 @@ use axum::Extension;
 use chrono::Utc;
 use masthead_core::article::ArticleContent;
 use masthead_core::revision::RevisionSummary;
-use masthead_render::newsroom::{
-    DeskChrome, DiffLine, FieldDiff, HistoryView, RevisionDiffView, RevisionView,
-};
+use masthead_render::newsroom::{DiffLine, FieldDiff, HistoryView, RevisionDiffView, RevisionView};
 use masthead_render::views::TimeView;
 use similar::{ChangeTag, TextDiff};
 
@@ -40,12 +38,7 @@ pub async fn list(
     let person = desk.signed_in()?;
     let article = editable(&state, person, &id).await?;
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(
-        &site.settings,
-        &format!("History: {}", article.title),
-        Some(person),
-        desk.csrf(),
-    );
+    let mut chrome = desk.chrome(&site.settings, &format!("History: {}", article.title));
     chrome.current = "articles";
     let zone = chrome.zone;
     let view = HistoryView {
@@ -133,12 +126,7 @@ pub async fn show(
     let article = editable(&state, person, &id).await?;
     let found = revision_of(&state, person, &article, &revision).await?;
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(
-        &site.settings,
-        &format!("Revision of {}", article.title),
-        Some(person),
-        desk.csrf(),
-    );
+    let mut chrome = desk.chrome(&site.settings, &format!("Revision of {}", article.title));
     chrome.current = "articles";
     let zone = chrome.zone;
     let view = RevisionDiffView {

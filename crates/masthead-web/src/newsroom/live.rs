@@ -19,7 +19,7 @@ use masthead_core::live::EntryContent;
 use masthead_core::people::Person;
 use masthead_core::Error;
 use masthead_render::newsroom::{
-    document_for_script, DeskChrome, LiveDeskView, LiveEntryDeskView, LiveEntryFormView,
+    document_for_script, LiveDeskView, LiveEntryDeskView, LiveEntryFormView,
 };
 use masthead_render::views::TimeView;
 
@@ -65,7 +65,6 @@ fn back(article: &Article, notice: &str) -> Response {
 async fn form_page(
     state: &AppState,
     desk: &Desk,
-    person: &Person,
     article: &Article,
     entry: Option<LiveEntryId>,
     content: &EntryContent,
@@ -77,7 +76,7 @@ async fn form_page(
     } else {
         "Post a live entry"
     };
-    let mut chrome = DeskChrome::new(&site.settings, title, Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, title);
     chrome.current = "articles";
     let view = LiveEntryFormView {
         chrome,
@@ -133,7 +132,7 @@ async fn refused(
     match error {
         Error::Invalid(_) => {
             let said = messages(error);
-            form_page(state, desk, person, article, entry, content, Some(said)).await
+            form_page(state, desk, article, entry, content, Some(said)).await
         }
         Error::Forbidden(message) => Err(desk_error(
             state,
@@ -165,7 +164,7 @@ pub async fn post(
     let article = editable(&state, person, &id).await?;
     let (mut content, problem) = content_from(&fields);
     if problem.is_some() {
-        return form_page(&state, &desk, person, &article, None, &content, problem).await;
+        return form_page(&state, &desk, &article, None, &content, problem).await;
     }
     super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
     match state
@@ -216,16 +215,7 @@ pub async fn edit(
         headline: stored.headline,
         body: stored.body,
     };
-    form_page(
-        &state,
-        &desk,
-        person,
-        &article,
-        Some(stored.id),
-        &content,
-        None,
-    )
-    .await
+    form_page(&state, &desk, &article, Some(stored.id), &content, None).await
 }
 
 pub async fn save(
@@ -239,16 +229,7 @@ pub async fn save(
     let entry = stored_entry(&state, person, &article, entry).await?.id;
     let (mut content, problem) = content_from(&fields);
     if problem.is_some() {
-        return form_page(
-            &state,
-            &desk,
-            person,
-            &article,
-            Some(entry),
-            &content,
-            problem,
-        )
-        .await;
+        return form_page(&state, &desk, &article, Some(entry), &content, problem).await;
     }
     super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
     match state

@@ -18,7 +18,7 @@ use masthead_core::media::{Media, MediaVariant, NewMedia};
 use masthead_core::people::Person;
 use masthead_core::store::{PageRequest, Store};
 use masthead_media::{Files, Kind, MediaError};
-use masthead_render::newsroom::{DeskChrome, MediaItemView, MediaLibraryView};
+use masthead_render::newsroom::{MediaItemView, MediaLibraryView};
 use masthead_render::views::{media_src, PageView};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -75,7 +75,7 @@ pub async fn library(
         .into_response());
     }
     let site = state.site.get(&*state.store).await?;
-    let mut chrome = DeskChrome::new(&site.settings, "Media library", Some(person), desk.csrf());
+    let mut chrome = desk.chrome(&site.settings, "Media library");
     chrome.current = "media";
     let mut query = Vec::new();
     if !search.is_empty() {

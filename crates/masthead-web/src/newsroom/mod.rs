@@ -21,6 +21,7 @@ mod live;
 mod login;
 mod media;
 mod newsletters;
+mod notifications;
 mod pages;
 mod revenue;
 mod sponsors;
@@ -594,6 +595,24 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/preview",
             Staff(Contributor),
             post(articles::preview),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/notifications",
+            Staff(Contributor),
+            get(notifications::show),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/notifications/choices",
+            Staff(Contributor),
+            post(notifications::choose),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/articles/{id}/notes",
+            Staff(Contributor),
+            post(notifications::note),
         ),
         route(
             Method::GET,

@@ -10,7 +10,7 @@ use axum::Extension;
 use masthead_core::article::Status;
 use masthead_core::people::Role;
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest};
-use masthead_render::newsroom::{AuditView, DashboardView, DeskList};
+use masthead_render::newsroom::{AuditView, DashboardView, DeskList, NotificationView};
 
 /// Articles shown per dashboard list.
 const DESK_LIST: u32 = 8;
@@ -74,7 +74,14 @@ pub async fn dashboard(
     } else {
         None
     };
-    let view = DashboardView::new(chrome, chrono::Utc::now(), views, moderation);
+    let notifications = state
+        .store
+        .notifications(person.id, DESK_LIST)
+        .await?
+        .iter()
+        .map(|n| NotificationView::new(n, zone))
+        .collect();
+    let view = DashboardView::new(chrome, chrono::Utc::now(), views, moderation, notifications);
     Ok(Html(state.theme.render("newsroom/dashboard.html", &view)?).into_response())
 }
 
