@@ -144,6 +144,7 @@ mod tests {
             created_at: chrono::DateTime::UNIX_EPOCH,
             deactivated_at: None,
             job_title: String::new(),
+            kind: crate::people::Kind::Staff,
         }));
         let mo = Member {
             id: crate::ids::MemberId(1),

@@ -59,7 +59,7 @@ pub fn recipients(
 ) -> Vec<PersonId> {
     staff
         .iter()
-        .filter(|p| p.is_active() && Some(p.id) != actor)
+        .filter(|p| p.is_active() && p.signs_in() && Some(p.id) != actor)
         .filter(|p| match event {
             Event::Submitted => p.role.at_least(Role::Editor),
             Event::Mention => false,
@@ -86,7 +86,7 @@ pub fn mentions(text: &str, staff: &[Person], actor: Option<PersonId>) -> Vec<Pe
         let slug = rest[..end].trim_end_matches('-').to_lowercase();
         if let Some(p) = staff
             .iter()
-            .find(|p| p.slug == slug && p.is_active() && Some(p.id) != actor)
+            .find(|p| p.slug == slug && p.is_active() && p.signs_in() && Some(p.id) != actor)
         {
             if !found.contains(&p.id) {
                 found.push(p.id);
@@ -246,6 +246,7 @@ mod tests {
             created_at: Utc::now(),
             deactivated_at: (!active).then(Utc::now),
             job_title: String::new(),
+            kind: crate::people::Kind::Staff,
         }
     }
 
@@ -257,6 +258,10 @@ mod tests {
             person(4, "ann", Role::Admin, true),
             person(5, "gone", Role::Editor, false),
             person(6, "ed-two", Role::Editor, true),
+            Person {
+                kind: crate::people::Kind::Guest,
+                ..person(7, "guest", Role::Contributor, true)
+            },
         ]
     }
 
@@ -286,7 +291,8 @@ mod tests {
     fn who_hears_of_what() {
         let staff = staff();
         let ids = |v: &[i64]| v.iter().map(|i| PersonId(*i)).collect::<Vec<_>>();
-        let bylines = ids(&[1, 2]);
+        // A guest's profile has no login: it hears of nothing.
+        let bylines = ids(&[1, 2, 7]);
         for (event, actor, expected) in [
             // Editors and admins, not the one who left, not the submitter.
             (Event::Submitted, Some(1), ids(&[3, 4, 6])),
@@ -320,6 +326,7 @@ mod tests {
             ("@ED and @ed again", None, ids(&[3])),
             ("mail ed@example.com", None, ids(&[])),
             ("@gone left", None, ids(&[])),
+            ("@guest wrote it", None, ids(&[])),
             ("@nobody", None, ids(&[])),
             ("@ed-", None, ids(&[3])),
             ("me, @ann", Some(4), ids(&[])),

@@ -18,6 +18,25 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// What a person in the bylines is: a staff account that signs in, or a profile
+    /// without a login that editors keep for bylines (a guest writer, a news agency,
+    /// a desk's collective byline such as "Staff").
+    Kind {
+        Staff => "staff" / "Staff account",
+        Guest => "guest" / "Guest writer",
+        Wire => "wire" / "News agency",
+        Desk => "desk" / "Desk byline",
+    }
+);
+
+/// The kinds of profile without a login.
+pub const PROFILE_KINDS: [Kind; 3] = [Kind::Guest, Kind::Wire, Kind::Desk];
+
+/// The domain of the placeholder address a profile without a login is stored under:
+/// `.invalid` (RFC 2606) can never receive mail nor be typed to sign in.
+pub const PROFILE_EMAIL_DOMAIN: &str = "profiles.invalid";
+
 impl Role {
     fn rank(self) -> u8 {
         match self {
@@ -61,6 +80,7 @@ pub struct Person {
     pub deactivated_at: Option<DateTime<Utc>>,
     /// What they do at the publication ("Economics correspondent"); may be empty.
     pub job_title: String,
+    pub kind: Kind,
 }
 
 impl Person {
@@ -71,6 +91,12 @@ impl Person {
 
     pub fn is_active(&self) -> bool {
         self.deactivated_at.is_none()
+    }
+
+    /// Whether this is a staff account (which signs in and hears of things), not a
+    /// byline profile.
+    pub fn signs_in(&self) -> bool {
+        self.kind == Kind::Staff
     }
 }
 
@@ -100,7 +126,8 @@ impl NewPerson {
     }
 }
 
-/// What staff say about themselves on their author page.
+/// What staff say about themselves on their author page (and what editors say on a
+/// byline profile's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
@@ -108,6 +135,8 @@ pub struct Profile {
     pub bio: String,
     pub expertise: Vec<String>,
     pub social_links: Vec<SocialLink>,
+    /// Their photo, from the media library.
+    pub avatar: Option<MediaId>,
 }
 
 impl Profile {

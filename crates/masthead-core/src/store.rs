@@ -471,6 +471,15 @@ pub trait StaffStore: Send + Sync {
     /// Gives a staff member another role, with its audit entry, in one transaction.
     async fn set_role(&self, id: PersonId, role: Role, audit: &NewAuditEntry) -> Result<Person>;
 
+    /// Adds a byline profile without a login (a guest, a news agency, a desk byline),
+    /// with its audit entry.
+    async fn create_profile(
+        &self,
+        kind: crate::people::Kind,
+        profile: &Profile,
+        audit: &NewAuditEntry,
+    ) -> Result<Person>;
+
     /// Changes what a staff member says about themselves (validated), with its audit
     /// entry; bylines and author pages show it at once.
     async fn update_profile(

@@ -323,3 +323,55 @@
     li.querySelector("div").appendChild(buttons);
   });
 })();
+
+// The byline pickers: a newsroom may have hundreds of people, so each list of
+// checkboxes gets a search box that hides the names that do not match (those chosen
+// always show) and a line naming who is chosen. Without this script the checkboxes
+// alone do the same.
+(function () {
+  "use strict";
+  // Lowercase without accents, so "tomas" finds "Tomás".
+  function plain(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), function (set) {
+    var options = set.querySelector(".options");
+    var labels = Array.prototype.slice.call(options.querySelectorAll("label"));
+    var search = document.createElement("input");
+    search.type = "search";
+    search.className = "picker-search";
+    search.placeholder = "Find a name";
+    search.setAttribute("aria-label", "Find a name in " + set.querySelector("legend").firstChild.textContent.trim());
+    search.setAttribute("aria-controls", set.id);
+    var chosen = document.createElement("p");
+    chosen.className = "picker-chosen";
+    chosen.setAttribute("aria-live", "polite");
+    set.insertBefore(search, options);
+    set.insertBefore(chosen, options);
+    function update() {
+      var words = plain(search.value.trim());
+      var names = [];
+      labels.forEach(function (label) {
+        var box = label.querySelector("input");
+        var name = label.textContent.trim();
+        if (box.checked) names.push(name);
+        label.hidden = !box.checked && words !== "" && plain(name).indexOf(words) === -1;
+      });
+      chosen.textContent = names.length ? "Chosen: " + names.join(", ") : "No one chosen";
+    }
+    // Enter in the search box ticks the only name left instead of sending the form.
+    search.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      var left = labels.filter(function (l) { return !l.hidden && !l.querySelector("input").checked; });
+      if (left.length === 1) {
+        left[0].querySelector("input").checked = true;
+        search.value = "";
+        update();
+      }
+    });
+    search.addEventListener("input", update);
+    options.addEventListener("change", update);
+    update();
+  });
+})();

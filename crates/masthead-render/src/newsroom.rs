@@ -122,8 +122,42 @@ pub struct ProfileFields {
     pub expertise: String,
     /// One per line: "Name | URL".
     pub social_links: String,
-    /// Their author page.
+    /// Their author page ("" for a profile not made yet).
     pub path: String,
+    /// The pictures the photo may be, the chosen one selected ("": none).
+    pub photos: Vec<Choice>,
+}
+
+/// A byline profile without a login, as the list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BylineView {
+    pub id: i64,
+    pub name: String,
+    /// "Guest writer", "News agency", "Desk byline".
+    pub kind: &'static str,
+    pub job_title: String,
+    pub path: String,
+    pub photo: bool,
+}
+
+/// The byline profiles and the form that adds one.
+#[derive(Debug, Clone, Serialize)]
+pub struct BylineListView {
+    pub chrome: DeskChrome,
+    pub bylines: Vec<BylineView>,
+    pub kinds: Vec<Choice>,
+    pub form: ProfileFields,
+    pub notice: Option<String>,
+    pub errors: Vec<String>,
+}
+
+/// One byline profile's form.
+#[derive(Debug, Clone, Serialize)]
+pub struct BylineEditView {
+    pub chrome: DeskChrome,
+    pub byline: BylineView,
+    pub form: ProfileFields,
+    pub errors: Vec<String>,
 }
 
 /// The signed-in person's own account: profile, password and two-factor sign-in.

@@ -187,6 +187,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/front.html"),
     ),
     (
+        "newsroom/bylines.html",
+        include_str!("../newsroom/templates/bylines.html"),
+    ),
+    (
+        "newsroom/byline.html",
+        include_str!("../newsroom/templates/byline.html"),
+    ),
+    (
+        "newsroom/profile_fields.html",
+        include_str!("../newsroom/templates/profile_fields.html"),
+    ),
+    (
         "newsroom/notifications.html",
         include_str!("../newsroom/templates/notifications.html"),
     ),

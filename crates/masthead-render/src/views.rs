@@ -358,6 +358,9 @@ pub struct ListView {
     pub show_sections: bool,
     /// The person, on an author page.
     pub profile: Option<ProfileView>,
+    /// Their photo's picture, which the page depends on.
+    #[serde(skip)]
+    pub profile_photo: Option<masthead_core::ids::MediaId>,
     /// The section's sponsor, on a section page.
     pub sponsor: Option<SponsorView>,
     pub page: PageView,
@@ -367,15 +370,19 @@ pub struct ListView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileView {
     pub name: String,
+    /// Their photo, when they have one.
+    pub photo: Option<ImageView>,
     pub role: String,
     pub bio: String,
     pub expertise: Vec<String>,
     pub links: Vec<masthead_core::people::SocialLink>,
 }
 
-impl From<&masthead_core::people::Person> for ProfileView {
-    fn from(p: &masthead_core::people::Person) -> Self {
+impl ProfileView {
+    /// `p`'s profile, with `photo` (their avatar, loaded) when they have one.
+    pub fn new(p: &masthead_core::people::Person, photo: Option<&Media>) -> Self {
         Self {
+            photo: photo.map(|m| ImageView::new(m, &p.name, "", "")),
             name: p.name.clone(),
             // What they do here; the newsroom role says little to readers.
             role: if p.job_title.is_empty() {
@@ -567,6 +574,9 @@ pub struct ArticleView {
     pub meter: Option<MeterNote>,
     /// A live article's entries, when the reader may read its body.
     pub live: Option<crate::live::LiveView>,
+    /// The photos of the bylines that have one, in byline order (decorative: the
+    /// names follow).
+    pub byline_photos: Vec<ImageView>,
 }
 
 /// How many of the month's free members-only stories a visitor has left.

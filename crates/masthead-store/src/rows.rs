@@ -391,6 +391,7 @@ pub(crate) struct PersonRow {
     pub created_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
     pub job_title: String,
+    pub kind: String,
 }
 
 impl PersonRow {
@@ -410,6 +411,7 @@ impl PersonRow {
                 created_at: self.created_at,
                 deactivated_at: self.deactivated_at,
                 job_title: self.job_title,
+                kind: word(&self.kind)?,
             },
             self.password_hash,
         ))

@@ -18,6 +18,10 @@ pub struct SiteParts {
     pub sections: Vec<Section>,
     /// Published static pages, in footer order.
     pub pages: Vec<StaticPage>,
+    /// The photos of the people who have one, for bylines (profiles change with a
+    /// site change, like the rest).
+    pub photos:
+        std::collections::HashMap<masthead_core::ids::PersonId, masthead_core::ids::MediaId>,
 }
 
 /// The current `SiteParts`, loaded on first use and after each site change.
@@ -76,6 +80,12 @@ impl SiteCache {
             settings: store.settings().await?,
             sections: store.sections().await?,
             pages: store.static_pages(true).await?,
+            photos: store
+                .people()
+                .await?
+                .iter()
+                .filter_map(|p| Some((p.id, p.avatar?)))
+                .collect(),
         });
         let mut inner = self.lock();
         inner.take_changes();

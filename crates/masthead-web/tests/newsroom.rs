@@ -330,6 +330,7 @@ store_test!(
     editors_choose_the_home_pages_lead_and_slots,
     editors_choose_a_section_fronts_top_stories,
     staff_hear_of_their_stories_in_the_newsroom_and_by_letter,
+    editors_keep_bylines_without_a_login,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -3172,6 +3173,27 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 )
                 .await
                 .unwrap();
+            let guest = store
+                .create_profile(
+                    masthead_core::people::Kind::Guest,
+                    &masthead_core::people::Profile {
+                        name: format!("Matrix guest {checked}"),
+                        job_title: String::new(),
+                        bio: String::new(),
+                        expertise: Vec::new(),
+                        social_links: Vec::new(),
+                        avatar: None,
+                    },
+                    &NewAuditEntry {
+                        at: chrono::Utc::now(),
+                        actor: None,
+                        action: AuditAction::ProfileChanged,
+                        target: "matrix".into(),
+                        ip: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
             let page_slug = format!("matrix-page-{checked}-new");
             // A paid tier and an offer of its own for every walk, and a new slug and
             // code for what the walk makes.
@@ -3265,6 +3287,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 offer.id.to_string()
             } else if route.path.starts_with("/newsroom/sponsors/") {
                 sponsor.clone()
+            } else if route.path.starts_with("/newsroom/bylines/") {
+                guest.id.to_string()
             } else {
                 draft.to_string()
             };
@@ -3354,6 +3378,8 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/articles/{id}/entries/{entry}/pin" => &[("pinned", "true")],
                     "/newsroom/front/breaking" => &[("breaking_text", "Matrix banner")],
                     "/newsroom/articles/{id}/notes" => &[("note", "A matrix note.")],
+                    "/newsroom/bylines" => &[("kind", "wire"), ("name", "Matrix wire")],
+                    "/newsroom/bylines/{id}" => &[("name", "Matrix guest, renamed")],
                     "/newsroom/notifications/choices" => &[("inbox-published", "1")],
                     "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
                     "/newsroom/preview" | "/newsroom/document/visual" => {
@@ -5744,4 +5770,228 @@ async fn staff_hear_of_their_stories_in_the_newsroom_and_by_letter(store: Arc<dy
         7
     );
     sender.abort();
+}
+
+/// An editor adds a news agency's byline with a photo; it is offered in every article's
+/// searchable byline list (not as an editor), shown with its photo on the story and on
+/// its author page, renamed everywhere at once, and can never sign in. Staff choose
+/// their own photo on their account page.
+async fn editors_keep_bylines_without_a_login(store: Arc<dyn Store>) {
+    let f = masthead_testkit::fixtures::newsroom(&*store).await;
+    let newsroom = masthead_testkit::fixtures::newsroom_service(store.clone());
+    let app = app(store.clone());
+    let eve = staff(&*store, "Eve", Role::Editor).await;
+    let cora = staff(&*store, "Cora", Role::Contributor).await;
+    let mut editor = Browser::new(&app, "192.0.2.1");
+    editor.login(&eve.email, PASSWORD).await;
+    let photo = store
+        .create_media(&masthead_core::media::NewMedia {
+            storage_key: "uploads/wire-logo.png".into(),
+            mime_type: "image/png".into(),
+            width: Some(400),
+            height: Some(400),
+            byte_size: 100,
+            alt: "The agency's logo".into(),
+            caption: String::new(),
+            credit: String::new(),
+            uploaded_by: Some(eve.id),
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let list = editor.get("/newsroom/bylines").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("No bylines without a login yet."));
+    assert!(
+        list.body.contains(r#"<option value="">No photo</option>"#)
+            || list
+                .body
+                .contains(r#"<option value="" selected>No photo</option>"#)
+    );
+    let photo_id = photo.id.to_string();
+    // Mistakes are said, and what was typed stays.
+    for (fields, says) in [
+        (
+            vec![("kind", "staff"), ("name", "Harbor Wire")],
+            "choose a guest writer",
+        ),
+        (vec![("kind", "wire"), ("name", " ")], "name is required"),
+        (
+            vec![("kind", "wire"), ("name", "Harbor Wire"), ("photo", "logo")],
+            "choose the photo",
+        ),
+        (
+            vec![
+                ("kind", "wire"),
+                ("name", "Harbor Wire"),
+                ("photo", "999999"),
+            ],
+            "choose the photo",
+        ),
+        (
+            vec![
+                ("kind", "wire"),
+                ("name", "Harbor Wire"),
+                ("social_links", "Site | javascript:alert(1)"),
+            ],
+            "Name | https://",
+        ),
+    ] {
+        let r = editor.post("/newsroom/bylines", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(r.body.contains(says), "{fields:?}: {}", r.body);
+        assert!(r.body.contains(fields[1].1.trim()), "typed words kept");
+    }
+    assert!(store.people().await.unwrap().iter().all(|p| p.signs_in()));
+    let r = editor
+        .post(
+            "/newsroom/bylines",
+            &[
+                ("kind", "wire"),
+                ("name", "Harbor Wire"),
+                ("job_title", "News agency"),
+                ("bio", "The Harbor Wire supplies news from the coast."),
+                ("social_links", "Website | https://wire.example"),
+                ("photo", photo_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let wire = store.person_by_slug("harbor-wire").await.unwrap().unwrap();
+    assert_eq!(wire.kind, masthead_core::people::Kind::Wire);
+    assert!(!wire.signs_in());
+    assert_eq!(wire.avatar, Some(photo.id));
+    assert!(wire.email.ends_with("@profiles.invalid"), "{}", wire.email);
+    // It can never sign in, nor be sent a reset link.
+    let mut intruder = Browser::new(&app, "192.0.2.66");
+    let r = intruder
+        .post(
+            "/newsroom/login",
+            &[("email", wire.email.as_str()), ("password", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(store
+        .person_credentials(&wire.email)
+        .await
+        .unwrap()
+        .is_none());
+    // The editor offers it among the bylines, searchable, and not as an editor.
+    let new = editor.get("/newsroom/articles/new").await.body;
+    assert!(new.contains(r#"data-picker="bylines""#));
+    let bylines = new.split(r#"id="f-editors""#).next().unwrap();
+    assert!(bylines.contains("Harbor Wire (News agency)"), "{bylines}");
+    let editors = new
+        .split(r#"id="f-editors""#)
+        .nth(1)
+        .unwrap()
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    assert!(!editors.contains("Harbor Wire"), "{editors}");
+    // Credited on a story: its photo and name on the byline, its author page.
+    let mut content = ArticleContent::new(
+        "Storm closes the coast road",
+        "The road is shut.\n\nMore soon.",
+    );
+    content.section_id = Some(f.world.id);
+    content.authors = vec![wire.id, f.author.id];
+    let id = masthead_testkit::fixtures::publish(&newsroom, &f.editor, content, chrono::Utc::now())
+        .await;
+    let path = store.article(id).await.unwrap().unwrap().path();
+    let mut reader = Browser::new(&app, "192.0.2.9");
+    let page = reader.get(&path).await.body;
+    let byline = page
+        .split(r#"<p class="byline">"#)
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        byline.contains(r#"<img class="byline-photo" src="/media/uploads/wire-logo.png""#),
+        "{byline}"
+    );
+    assert!(byline.contains(r#"alt="""#), "decorative: the name follows");
+    assert!(
+        byline.contains(r#"<a href="/author/harbor-wire/" rel="author">Harbor Wire</a>"#),
+        "{byline}"
+    );
+    assert_eq!(
+        byline.matches("byline-photo").count(),
+        1,
+        "the staff author has no photo"
+    );
+    let author = reader.get("/author/harbor-wire/").await;
+    assert_eq!(author.status, StatusCode::OK);
+    assert!(author.body.contains(r#"class="profile-photo""#));
+    assert!(author
+        .body
+        .contains("The Harbor Wire supplies news from the coast."));
+    assert!(author.body.contains("Storm closes the coast road"));
+    // Renamed: every page shows the new name at once.
+    let edit = format!("/newsroom/bylines/{}", wire.id);
+    assert!(editor
+        .get(&edit)
+        .await
+        .body
+        .contains(r#"value="Harbor Wire""#));
+    let r = editor
+        .post(
+            &edit,
+            &[
+                ("name", "Harbor Wire Service"),
+                ("photo", photo_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(reader
+        .get(&path)
+        .await
+        .body
+        .contains(">Harbor Wire Service</a>"));
+    let r = editor.post(&edit, &[("name", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Staff accounts are not bylines to edit here.
+    assert_eq!(
+        editor
+            .get(&format!("/newsroom/bylines/{}", cora.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        editor.get("/newsroom/bylines/nine").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let list = editor.get("/newsroom/bylines").await.body;
+    assert!(list.contains("Harbor Wire Service") && list.contains("News agency"));
+    // A staff member chooses their own photo.
+    let mut writer = Browser::new(&app, "192.0.2.2");
+    writer.login(&cora.email, PASSWORD).await;
+    assert!(writer
+        .get("/newsroom/account")
+        .await
+        .body
+        .contains(r#"name="photo""#));
+    let r = writer
+        .post(
+            "/newsroom/account/profile",
+            &[("name", "Cora"), ("photo", photo_id.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        store.person(cora.id).await.unwrap().unwrap().avatar,
+        Some(photo.id)
+    );
+    let r = writer
+        .post(
+            "/newsroom/account/profile",
+            &[("name", "Cora"), ("photo", "42x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("choose the photo"));
 }

@@ -2185,6 +2185,25 @@ mod browser {
         assert_eq!(overflow, json!(false), "nothing wider than the phone");
         caret_after(&client, "read by an editor").await;
         type_into(&client, ".visual-body", " Always.").await;
+        // The editor takes typed keys in after the browser reports them: under load
+        // that can be later than the next click, so wait until the form has them.
+        for _ in 0..100 {
+            if document_of(&client)
+                .await
+                .to_string()
+                .contains("read by an editor. Always.")
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            document_of(&client)
+                .await
+                .to_string()
+                .contains("read by an editor. Always."),
+            "the typed words reach the document"
+        );
         let violations = axe(&client, &axe_js).await;
         assert!(violations.is_empty(), "{violations:#?}");
         client

@@ -87,7 +87,7 @@ pub(super) const LOCATION_COLUMNS: &str =
 
 pub(super) const PERSON_COLUMNS: &str =
     "id, slug, name, email, role, bio, expertise, avatar_media_id, \
-     social_links, password_hash, created_at, deactivated_at, job_title FROM people";
+     social_links, password_hash, created_at, deactivated_at, job_title, kind FROM people";
 
 /// A comment's columns (`SELECT {COMMENT_COLUMNS} FROM {COMMENT_TABLES}`). Its name is
 /// a staff member's own; or the one its member chose for comments, else their own;

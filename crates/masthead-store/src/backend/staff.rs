@@ -11,12 +11,54 @@ use masthead_core::auth::{
 };
 use masthead_core::change::Change;
 use masthead_core::ids::*;
-use masthead_core::people::{normalize_email, NewPerson, Person, Profile, Role};
+use masthead_core::people::{
+    normalize_email, Kind, NewPerson, Person, Profile, Role, PROFILE_EMAIL_DOMAIN,
+};
 use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
 
 #[async_trait]
 impl masthead_core::store::StaffStore for Store {
+    async fn create_profile(
+        &self,
+        kind: Kind,
+        profile: &Profile,
+        audit: &NewAuditEntry,
+    ) -> Result<Person> {
+        if kind == Kind::Staff {
+            return Err(Error::invalid(
+                "kind",
+                "a staff account is made by an invitation, not as a byline",
+            ));
+        }
+        profile.validate()?;
+        let mut tx = self.begin().await?;
+        let slug = free_person_slug(&mut tx, &profile.name).await?;
+        let row: PersonRow = sqlx::query_as(&format!(
+            "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, \
+             password_hash, created_at, job_title, avatar_media_id, kind) \
+             VALUES ($1, $2, $3, 'contributor', $4, $5, $6, '', $7, $8, $9, $10) RETURNING {}",
+            PERSON_COLUMNS.trim_end_matches(" FROM people")
+        ))
+        .bind(&slug)
+        .bind(profile.name.trim())
+        .bind(format!("{slug}@{PROFILE_EMAIL_DOMAIN}"))
+        .bind(profile.bio.trim())
+        .bind(to_json(&profile.expertise)?)
+        .bind(to_json(&profile.social_links)?)
+        .bind(ts(audit.at))
+        .bind(profile.job_title.trim())
+        .bind(profile.avatar.map(|m| m.0))
+        .bind(kind.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error("byline profile"))?;
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        self.notify(Change::Site).await;
+        row.into_person().map(|(p, _)| p)
+    }
+
     async fn create_person(&self, person: &NewPerson) -> Result<Person> {
         let mut tx = self.begin().await?;
         let person = insert_person(&mut tx, person).await?;
@@ -47,7 +89,10 @@ impl masthead_core::store::StaffStore for Store {
 
     async fn person_credentials(&self, email: &str) -> Result<Option<(Person, String)>> {
         let row: Option<PersonRow> =
-            sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE email = $1"))
+            // Only staff accounts sign in.
+            sqlx::query_as(&format!(
+                "SELECT {PERSON_COLUMNS} WHERE email = $1 AND kind = 'staff'"
+            ))
                 .bind(normalize_email(email))
                 .fetch_optional(&self.pool)
                 .await
@@ -90,7 +135,7 @@ impl masthead_core::store::StaffStore for Store {
         let row: Option<SessionRow<PersonRow>> = sqlx::query_as(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
              s.expires_at, p.id, p.slug, p.name, p.email, p.role, p.bio, p.expertise, \
-             p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at, p.job_title \
+             p.avatar_media_id, p.social_links, p.password_hash, p.created_at, p.deactivated_at, p.job_title, p.kind \
              FROM staff_sessions s JOIN people p ON p.id = s.person_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.deactivated_at IS NULL",
         )
@@ -552,7 +597,7 @@ impl masthead_core::store::StaffStore for Store {
         let mut tx = self.begin().await?;
         let row: Option<PersonRow> = sqlx::query_as(&format!(
             "UPDATE people SET name = $2, bio = $3, expertise = $4, social_links = $5, \
-             job_title = $6 WHERE id = $1 RETURNING {}",
+             job_title = $6, avatar_media_id = $7 WHERE id = $1 RETURNING {}",
             PERSON_COLUMNS.trim_end_matches(" FROM people")
         ))
         .bind(id.0)
@@ -561,6 +606,7 @@ impl masthead_core::store::StaffStore for Store {
         .bind(to_json(&profile.expertise)?)
         .bind(to_json(&profile.social_links)?)
         .bind(profile.job_title.trim())
+        .bind(profile.avatar.map(|m| m.0))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error("person"))?;
@@ -615,10 +661,9 @@ impl masthead_core::store::StaffStore for Store {
 }
 
 /// Adds a staff member, with a slug of their name not used yet.
-async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
-    person.validate()?;
-    let email = normalize_email(&person.email);
-    let base = masthead_core::slug::slugify(&person.name).unwrap_or_else(|| "staff".into());
+/// An author-page slug made from `name` that no one has yet.
+async fn free_person_slug(tx: &mut Conn, name: &str) -> Result<String> {
+    let base = masthead_core::slug::slugify(name).unwrap_or_else(|| "staff".into());
     let mut slug = base.clone();
     for n in 2.. {
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE slug = $1")
@@ -631,6 +676,13 @@ async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
         }
         slug = masthead_core::slug::numbered(&base, n);
     }
+    Ok(slug)
+}
+
+async fn insert_person(tx: &mut Conn, person: &NewPerson) -> Result<Person> {
+    person.validate()?;
+    let email = normalize_email(&person.email);
+    let slug = free_person_slug(tx, &person.name).await?;
     let row: PersonRow = sqlx::query_as(&format!(
         "INSERT INTO people (slug, name, email, role, bio, expertise, social_links, password_hash, \
          created_at, job_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",

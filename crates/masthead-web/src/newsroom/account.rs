@@ -2,6 +2,7 @@
 
 use super::desk::{chrome, Desk, NoticeParam};
 use super::login::{audit, limited, too_many_message};
+use crate::forms::Fields;
 use crate::{passwords, two_factor, AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -9,8 +10,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use masthead_core::auth::{AttemptKind, AuditAction, SignInFailures, RECOVERY_CODES};
-use masthead_core::people::{Person, Profile, SocialLink};
-use masthead_render::newsroom::{AccountView, ProfileFields, TwoFactorSetupView};
+use masthead_core::people::Person;
+use masthead_render::newsroom::{AccountView, TwoFactorSetupView};
 use masthead_render::views::TimeView;
 use serde::Deserialize;
 
@@ -18,7 +19,7 @@ use serde::Deserialize;
 #[derive(Default)]
 struct Said {
     /// The profile as typed, when it was refused.
-    profile: Option<ProfileFields>,
+    profile: Option<Fields>,
     notice: Option<String>,
     error: Option<String>,
     setup: Option<TwoFactorSetupView>,
@@ -53,19 +54,8 @@ async fn page(
 ) -> Result<Response, WebError> {
     let chrome = chrome(state, desk, person, "Your account", "account").await?;
     let second = state.store.two_factor(person.id).await?;
-    let profile = said.profile.unwrap_or_else(|| ProfileFields {
-        name: person.name.clone(),
-        job_title: person.job_title.clone(),
-        bio: person.bio.clone(),
-        expertise: person.expertise.join(", "),
-        social_links: person
-            .social_links
-            .iter()
-            .map(|l| format!("{} | {}", l.network, l.url))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        path: person.path(),
-    });
+    let profile =
+        super::bylines::profile_fields(state, Some(person), said.profile.as_ref()).await?;
     let view = AccountView {
         profile,
         two_factor_on: second.is_some(),
@@ -307,51 +297,30 @@ pub async fn disable(
     Ok(Redirect::to("/newsroom/account?notice=off").into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ProfileForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    job_title: String,
-    #[serde(default)]
-    bio: String,
-    #[serde(default)]
-    expertise: String,
-    #[serde(default)]
-    social_links: String,
-}
-
-/// One's own name, biography, subjects and links.
+/// One's own name, biography, subjects, links and photo.
 pub async fn save_profile(
     State(state): State<AppState>,
     Extension(desk): Extension<Desk>,
-    Form(form): Form<ProfileForm>,
+    Form(form): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let profile = Profile {
-        name: form.name.trim().to_owned(),
-        job_title: form.job_title.trim().to_owned(),
-        bio: form.bio.trim().replace("\r\n", "\n"),
-        expertise: form
-            .expertise
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        social_links: form
-            .social_links
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|line| {
-                let (network, url) = line.split_once('|').unwrap_or(("", line));
-                SocialLink {
-                    network: network.trim().to_owned(),
-                    url: url.trim().to_owned(),
-                }
-            })
-            .collect(),
+    let profile = match super::bylines::profile_from(&form) {
+        Ok(profile) => super::bylines::check_photo(&state, &profile)
+            .await
+            .map(|()| profile),
+        Err(e) => Err(e),
+    };
+    let profile = match profile {
+        Ok(profile) => profile,
+        Err(masthead_core::Error::Invalid(errors)) => {
+            let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+            let said = Said {
+                profile: Some(form),
+                ..Said::error(messages.join("; "))
+            };
+            return refused(&state, &desk, person, said).await;
+        }
+        Err(e) => return Err(e.into()),
     };
     let entry = audit(Utc::now(), person, AuditAction::ProfileChanged, &desk.ip);
     match state
@@ -363,14 +332,7 @@ pub async fn save_profile(
         Err(masthead_core::Error::Invalid(errors)) => {
             let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
             let said = Said {
-                profile: Some(ProfileFields {
-                    name: form.name,
-                    job_title: form.job_title,
-                    bio: form.bio,
-                    expertise: form.expertise,
-                    social_links: form.social_links,
-                    path: person.path(),
-                }),
+                profile: Some(form),
                 ..Said::error(messages.join("; "))
             };
             refused(&state, &desk, person, said).await

@@ -1013,6 +1013,16 @@ fn one_line(text: &str) -> String {
 }
 
 /// What an error says, without naming its fields (the form shows it by its field).
+/// A person as the byline picker names them: a profile without a login says what
+/// kind it is ("Reuters (News agency)").
+fn byline_label(p: &Person) -> String {
+    if p.signs_in() {
+        p.name.clone()
+    } else {
+        format!("{} ({})", p.name, p.kind.label())
+    }
+}
+
 pub(super) fn messages(error: Error) -> String {
     match error {
         Error::Invalid(errors) => crate::forms::sentences(&errors),
@@ -1382,11 +1392,13 @@ async fn editor(
             .map(|p| {
                 let credited = content.authors.contains(&p.id)
                     || (article.is_none() && content.authors.is_empty() && p.id == person.id);
-                Choice::new(p.id, p.name.clone(), credited)
+                Choice::new(p.id, byline_label(p), credited)
             })
             .collect(),
+        // Only staff edit; a profile without a login stays if it was credited.
         editors: people
             .iter()
+            .filter(|p| p.signs_in() || content.editors.contains(&p.id))
             .map(|p| Choice::new(p.id, p.name.clone(), content.editors.contains(&p.id)))
             .collect(),
         may_credit: person.role.at_least(Role::Editor),

@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod analytics;
 mod articles;
+mod bylines;
 mod comments;
 mod desk;
 mod documents;
@@ -595,6 +596,30 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/preview",
             Staff(Contributor),
             post(articles::preview),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/bylines",
+            Staff(Editor),
+            get(bylines::list),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/bylines",
+            Staff(Editor),
+            post(bylines::create),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/bylines/{id}",
+            Staff(Editor),
+            get(bylines::edit),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/bylines/{id}",
+            Staff(Editor),
+            post(bylines::save),
         ),
         route(
             Method::GET,

@@ -201,9 +201,17 @@ pub(crate) async fn render(
     // The featured image and the related stories' pictures, in one call.
     let related = state.store.related_articles(article, RELATED).await?;
     let featured_id = article.featured_image.as_ref().map(|i| i.media_id);
+    // The bylines' photos, in their order.
+    let people = state.site.get(&*state.store).await?;
+    let photo_ids: Vec<_> = article
+        .authors
+        .iter()
+        .filter_map(|a| people.photos.get(&a.id).copied())
+        .collect();
     let media_ids: Vec<_> = featured_id
         .into_iter()
         .chain(related.iter().filter_map(|a| a.featured_media_id))
+        .chain(photo_ids.iter().copied())
         .collect();
     let all_media = state.store.media_many(&media_ids).await?;
     let media = featured_id.and_then(|id| all_media.iter().find(|m| m.id == id));
@@ -294,6 +302,11 @@ pub(crate) async fn render(
         sponsor,
         meter: meter_note,
         live,
+        byline_photos: photo_ids
+            .iter()
+            .filter_map(|id| all_media.iter().find(|m| m.id == *id))
+            .map(|m| masthead_render::views::ImageView::new(m, "", "", ""))
+            .collect(),
     };
     // A page made for one reader is never stored, by anyone: a preview link can be
     // ended and shows what is not public; a staff member's page is theirs; a

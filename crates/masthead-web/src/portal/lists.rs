@@ -184,7 +184,13 @@ async fn list_page(
     if view.page.number > 1 {
         view.chrome.meta.canonical = state.url(&format!("{}?page={}", view.base, view.page.number));
     }
-    deps.extend(media.iter().map(|m| Dep::Media(m.id)));
+    deps.extend(
+        media
+            .iter()
+            .map(|m| m.id)
+            .chain(view.profile_photo)
+            .map(Dep::Media),
+    );
     super::page(state, "list.html", &view, deps)
 }
 
@@ -211,6 +217,7 @@ fn list_view(
         base,
         show_sections: true,
         profile: None,
+        profile_photo: None,
         sponsor: None,
         page: PageView::default(),
     }
@@ -293,7 +300,14 @@ async fn scoped(
     };
     let mut view = list_view(chrome, scope.title, description, scope.base);
     view.show_sections = scope.section_slug.is_none();
-    view.profile = scope.person.as_ref().map(ProfileView::from);
+    if let Some(person) = &scope.person {
+        let photo = match person.avatar {
+            Some(id) => state.store.media(id).await?,
+            None => None,
+        };
+        view.profile = Some(ProfileView::new(person, photo.as_ref()));
+        view.profile_photo = photo.map(|m| m.id);
+    }
     let mut front = None;
     if let ArticleFilter::Section(id) = scope.filter {
         view.sponsor = super::sponsor_view(state, state.store.section_sponsor(id).await?).await?;

@@ -70,6 +70,9 @@ const CONTENT: &str = include_str!("demo.toml");
 struct DemoFile {
     publication: Publication,
     staff: Vec<StaffEntry>,
+    /// Bylines without a login (guests, agencies, desk bylines).
+    #[serde(default)]
+    bylines: Vec<BylineEntry>,
     members: Vec<MemberEntry>,
     tiers: Vec<TierEntry>,
     offers: Vec<OfferEntry>,
@@ -151,6 +154,21 @@ struct StaffEntry {
     job_title: String,
     role: String,
     bio: String,
+    expertise: Vec<String>,
+    #[serde(default)]
+    social: Vec<SocialLink>,
+}
+
+/// A byline profile without a login.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BylineEntry {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    job_title: String,
+    bio: String,
+    #[serde(default)]
     expertise: Vec<String>,
     #[serde(default)]
     social: Vec<SocialLink>,
@@ -410,6 +428,28 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             });
         }
         staff.insert(s.name.clone(), person.id);
+    }
+    for b in &demo.bylines {
+        let profile = masthead_core::people::Profile {
+            name: b.name.clone(),
+            job_title: b.job_title.clone(),
+            bio: b.bio.clone(),
+            expertise: b.expertise.clone(),
+            social_links: b.social.clone(),
+            avatar: None,
+        };
+        let entry = masthead_core::auth::NewAuditEntry {
+            at: now,
+            actor: None,
+            action: masthead_core::auth::AuditAction::ProfileChanged,
+            target: format!("byline {} added", b.name),
+            ip: String::new(),
+        };
+        let person = store
+            .create_profile(b.kind.parse().map_err(err)?, &profile, &entry)
+            .await
+            .map_err(|e| anyhow!("demo byline {:?}: {e}", b.name))?;
+        staff.insert(b.name.clone(), person.id);
     }
     let mut members: HashMap<String, MemberId> = HashMap::new();
     for m in &demo.members {
@@ -1012,7 +1052,22 @@ mod tests {
             assert!(n >= 3, "section {name} has {n} articles");
         }
         assert_eq!(demo.staff.len(), 5);
-        let staff: Vec<_> = demo.staff.iter().map(|s| s.name.as_str()).collect();
+        // Guest, wire and desk bylines, each credited somewhere.
+        let kinds: Vec<_> = demo.bylines.iter().map(|b| b.kind.as_str()).collect();
+        assert_eq!(kinds, ["wire", "guest", "desk"]);
+        for b in &demo.bylines {
+            assert!(
+                demo.articles.iter().any(|a| a.authors.contains(&b.name)),
+                "{} is credited",
+                b.name
+            );
+        }
+        let staff: Vec<_> = demo
+            .staff
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(demo.bylines.iter().map(|b| b.name.as_str()))
+            .collect();
         let members: Vec<_> = demo.members.iter().map(|m| m.name.as_str()).collect();
         // At least one picture and one gallery placed in a text, where its body says.
         assert!(demo.articles.iter().any(|a| a.picture_in_text.is_some()));
