@@ -1777,7 +1777,11 @@ mod browser {
             return;
         };
         let axe_js = std::fs::read_to_string(axe_path).unwrap();
-        let demo = Demo::start();
+        // Letters go to a real SMTP server on loopback.
+        let Some(smtp) = masthead_testkit::mail::SmtpServer::start() else {
+            return;
+        };
+        let demo = Demo::start_with(0, &[("MASTHEAD_SMTP_URL", &smtp.url())]);
         let (writer_email, writer_password) = demo.add_staff("Ines", "contributor");
         let (editor_email, editor_password) = demo.add_staff("Edmund", "editor");
         let client = browser(&driver, false).await;
@@ -1958,9 +1962,40 @@ mod browser {
         click(&client, ".who button").await;
         arrive(&client, "/newsroom/login").await;
 
+        // Every editor and admin is told by letter (the demo's three, and Edmund);
+        // Edmund follows the link in his.
+        let letters = smtp.letters(4).await;
+        let letter = letters
+            .iter()
+            .find(|l| l.to == editor_email)
+            .unwrap_or_else(|| panic!("a letter to the editor: {letters:#?}"));
+        assert_eq!(
+            letter.subject,
+            "Submitted for review: Council votes to close the old ferry slip"
+        );
+        assert!(
+            letter
+                .text
+                .contains("Ines submitted “Council votes to close the old ferry slip” for review."),
+            "{}",
+            letter.text
+        );
+        let link = letter.link(&demo.base, "/newsroom/articles/");
+        assert_eq!(link, editor_path, "the letter leads to the story");
+        assert!(
+            letters.iter().all(|l| l.to != writer_email),
+            "the writer is not told of her own submission"
+        );
+
         // The editor publishes it.
         log_in(&client, &demo, &editor_email, &editor_password).await;
-        client.goto(&demo.url(&editor_path)).await.unwrap();
+        client.goto(&demo.url("/newsroom/")).await.unwrap();
+        assert!(text(&client, ".notifications")
+            .await
+            .contains("Ines submitted “Council votes to close the old ferry slip” for review."));
+        assert!(text(&client, ".bar .badge").await.starts_with('1'));
+        shot(&client, "newsroom-notifications", 1366, 900).await;
+        client.goto(&demo.url(&link)).await.unwrap();
         let mut published = false;
         for button in client
             .find_all(Locator::Css(".actions button"))
@@ -2086,6 +2121,30 @@ mod browser {
             let errors = nu_errors(&vnu, &pages);
             assert!(errors.is_empty(), "{errors:#?}");
         }
+
+        // The editor pins it as the home page's lead; readers see it first.
+        let id = editor_path.rsplit('/').next().unwrap().to_owned();
+        client.goto(&demo.url("/newsroom/front")).await.unwrap();
+        click(&client, &format!("#f-slot-0 option[value=\"{id}\"]")).await;
+        click(&client, ".front-form button[type=submit]").await;
+        wait_for_text(&client, ".notice", "arranged").await;
+        let home = demo.get("/").body;
+        let lead = home
+            .split(r#"<div class="lead">"#)
+            .nth(1)
+            .and_then(|rest| rest.split(r#"<div class="lead-more">"#).next())
+            .unwrap_or_default();
+        assert!(
+            lead.contains("Council votes to close the old ferry slip"),
+            "the lead: {lead}"
+        );
+        // The writer hears it was published.
+        let letters = smtp.letters(5).await;
+        assert!(
+            letters.iter().any(|l| l.to == writer_email
+                && l.subject == "Published: Council votes to close the old ferry slip"),
+            "{letters:#?}"
+        );
         client.close().await.unwrap();
     }
 
@@ -2397,6 +2456,63 @@ mod browser {
         client.goto(&demo.url("/")).await.unwrap();
         assert_eq!(text(&client, ".lead .story-lead h2").await, lead);
         assert!(text(&client, ".lead-more").await.contains(&live));
+
+        // The audience figures, as an editor sees them.
+        client
+            .goto(&demo.url("/newsroom/analytics?period=month"))
+            .await
+            .unwrap();
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        shot(&client, "newsroom-analytics", 1366, 1400).await;
+
+        // Every newsroom screen fits a phone: nothing wider than 375 px, and axe
+        // passes there too.
+        client.set_window_size(375, 800).await.unwrap();
+        for screen in [
+            "/newsroom/",
+            "/newsroom/articles",
+            "/newsroom/articles/new",
+            "/newsroom/media",
+            "/newsroom/notifications",
+            "/newsroom/front",
+            "/newsroom/front?section=world",
+            "/newsroom/comments",
+            "/newsroom/structure",
+            "/newsroom/bylines",
+            "/newsroom/pages",
+            "/newsroom/newsletters",
+            "/newsroom/analytics",
+            "/newsroom/staff",
+            "/newsroom/tiers",
+            "/newsroom/revenue",
+            "/newsroom/sponsors",
+            "/newsroom/settings",
+            "/newsroom/audit",
+            "/newsroom/account",
+        ] {
+            client.goto(&demo.url(screen)).await.unwrap();
+            // What is wider than the phone: boxes, and text that overflows its box.
+            let wide = client
+                .execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth\
+                       ? [...document.querySelectorAll('body *')]\
+                           .filter(e => getComputedStyle(e).overflowX === 'visible'\
+                             && !(e.parentElement && e.parentElement.closest('main table, pre'))\
+                             && (e.scrollWidth > e.clientWidth + 1\
+                               || e.getBoundingClientRect().right > window.innerWidth + 1))\
+                           .slice(-5).map(e => e.tagName + '.' + e.className)\
+                       : [];",
+                    Vec::new(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(wide, json!([]), "{screen} scrolls sideways");
+            let violations = axe(&client, &axe_js).await;
+            assert!(violations.is_empty(), "{screen}: {violations:#?}");
+        }
+        client.goto(&demo.url("/newsroom/bylines")).await.unwrap();
+        shot(&client, "newsroom-bylines-mobile", 375, 800).await;
         client.close().await.unwrap();
     }
 
