@@ -124,13 +124,26 @@ pub fn profile_page(
     settings: &Settings,
     base_url: &str,
 ) -> Value {
+    use masthead_core::people::Kind;
     let url = format!("{base_url}{}", person.path());
-    let mut who = json!({
-        "@type": "Person",
-        "name": person.name,
-        "url": url,
-        "worksFor": organization(settings, base_url),
-    });
+    // Staff work for the publication; a guest writes for it; a news agency is an
+    // organization of its own; a desk byline is a part of the publication.
+    let mut who = match person.kind {
+        Kind::Staff => json!({
+            "@type": "Person",
+            "name": person.name,
+            "url": url,
+            "worksFor": organization(settings, base_url),
+        }),
+        Kind::Guest => json!({ "@type": "Person", "name": person.name, "url": url }),
+        Kind::Wire => json!({ "@type": "Organization", "name": person.name, "url": url }),
+        Kind::Desk => json!({
+            "@type": "Organization",
+            "name": person.name,
+            "url": url,
+            "parentOrganization": organization(settings, base_url),
+        }),
+    };
     if !person.job_title.is_empty() {
         who["jobTitle"] = json!(person.job_title);
     }

@@ -445,7 +445,7 @@ impl PageCache {
     pub fn get(&self, key: &str) -> (Option<Arc<CachedPage>>, u64) {
         let mut inner = self.lock();
         inner.take_changes();
-        inner.take_lapses(SystemTime::now());
+        inner.take_lapses();
         let page = inner.pages.get(key).cloned();
         if page.as_ref().is_some_and(|p| p.stored.elapsed() > MAX_AGE) {
             inner.remove(key);
@@ -473,7 +473,7 @@ impl PageCache {
         let page = Arc::new(page);
         let mut inner = self.lock();
         inner.take_changes();
-        inner.take_lapses(SystemTime::now());
+        inner.take_lapses();
         let size = page.size() + key.len();
         if inner.generation != generation || size > self.max_bytes {
             return page;
@@ -543,9 +543,14 @@ impl Inner {
         }
     }
 
-    /// Drops every page once a lapse time has come (see `PageCache::lapse_at`).
-    fn take_lapses(&mut self, now: SystemTime) {
-        if self.lapses.first().is_some_and(|first| *first <= now) {
+    /// Drops every page once a lapse time has come (see `PageCache::lapse_at`); the
+    /// clock is read only when one is waiting.
+    fn take_lapses(&mut self) {
+        let Some(first) = self.lapses.first() else {
+            return;
+        };
+        let now = SystemTime::now();
+        if *first <= now {
             self.lapses.retain(|at| *at > now);
             self.generation += 1;
             self.clear();
