@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use masthead_core::article::{Article, Status, Visibility};
 use masthead_core::change::Change;
 use masthead_core::ids::ArticleId;
-use masthead_core::search::{Search, SearchHit, SearchResults, MAX_QUERY_CHARS, MAX_RESULTS};
+use masthead_core::search::{
+    freshness, Search, SearchHit, SearchResults, MAX_QUERY_CHARS, MAX_RESULTS,
+};
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store, WHOLE_BATCH};
 use masthead_core::{Error, Result};
 use std::path::Path;
@@ -34,6 +36,8 @@ struct Fields {
     tags: Field,
     people: Field,
     section: Field,
+    /// When it was published (seconds since 1970), for freshness.
+    published: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -59,6 +63,7 @@ fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", text(false)),
         people: b.add_text_field("people", text(false)),
         section: b.add_text_field("section", text(false)),
+        published: b.add_i64_field("published", FAST),
     };
     (b.build(), fields)
 }
@@ -94,7 +99,8 @@ pub struct SearchIndex {
 /// What the index holds of each article, as a version its commits record with their
 /// watermark: an index written by another version is rebuilt at start (`catch_up`).
 /// 2: gated articles' bodies only above their preview cut (`searchable_body`).
-const CONTENT_VERSION: &str = "2";
+/// 3: the publication time, for freshness. 4: live articles' entries.
+const CONTENT_VERSION: &str = "4";
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty) if there is none. An index written
@@ -129,7 +135,14 @@ impl SearchIndex {
             .map_err(search_error("reader"))?;
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(search_error("writer"))?;
+            .map_err(|e| match e {
+                // Another process (a server on the same data directory) writes it.
+                tantivy::TantivyError::LockFailure(..) => Error::conflict(
+                    "the search index is in use by another process, such as a server \
+                     on the same data directory, which keeps it current itself",
+                ),
+                e => search_error("writer")(e),
+            })?;
         Ok(Self {
             index,
             reader,
@@ -162,8 +175,15 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    fn document(&self, a: &Article) -> TantivyDocument {
+    /// The index's document of `a`; `entries` is the text of a live article's entries,
+    /// searched as part of its body.
+    fn document(&self, a: &Article, entries: &str) -> TantivyDocument {
         let f = self.fields;
+        let mut body = searchable_body(a);
+        if !entries.is_empty() {
+            body.push(' ');
+            body.push_str(entries);
+        }
         let mut people = names(&a.authors);
         people.push_str(", ");
         people.push_str(&names(&a.editors));
@@ -171,10 +191,11 @@ impl SearchIndex {
             f.id => u64::try_from(a.id.0).unwrap_or(0),
             f.title => a.title.clone(),
             f.standfirst => a.standfirst.clone(),
-            f.body => searchable_body(a),
+            f.body => body,
             f.tags => names(&a.tags),
             f.people => people,
             f.section => a.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            f.published => a.published_at.map_or(0, |t| t.timestamp()),
         )
     }
 
@@ -206,14 +227,17 @@ impl SearchIndex {
     /// Puts article `id` in the index if it is published, and takes it out otherwise.
     pub async fn refresh(&self, store: &dyn Store, id: ArticleId) -> Result<()> {
         let article = store.article(id).await?;
+        let changed = article.as_ref().map(|a| a.updated_at);
+        // Made before the writer is taken: no lock is held across a wait.
+        let document = match article.filter(|a| a.status == Status::Published) {
+            Some(a) => Some(self.document(&a, &live_text(store, &a).await?)),
+            None => None,
+        };
         let mut guard = self.writer();
         let writer = guard.as_mut().ok_or_else(closed)?;
         writer.delete_term(self.id_term(id));
-        let changed = article.as_ref().map(|a| a.updated_at);
-        if let Some(a) = article.filter(|a| a.status == Status::Published) {
-            writer
-                .add_document(self.document(&a))
-                .map_err(search_error("add"))?;
+        if let Some(document) = document {
+            writer.add_document(document).map_err(search_error("add"))?;
         }
         let watermark = match (self.watermark(), changed) {
             (Some(old), Some(new)) => Some(old.max(new)),
@@ -226,6 +250,15 @@ impl SearchIndex {
     /// batch at a time (memory stays bounded by the batch and the writer's budget);
     /// returns how many. Searches see the old index until the new one is complete.
     pub async fn rebuild(&self, store: &dyn Store) -> Result<u64> {
+        self.rebuild_with(store, |_| {}).await
+    }
+
+    /// `rebuild`, telling `progress` how many articles are in after each batch.
+    pub async fn rebuild_with(
+        &self,
+        store: &dyn Store,
+        mut progress: impl FnMut(u64) + Send,
+    ) -> Result<u64> {
         // What the store holds now; anything changed later arrives as a notice.
         let watermark = store.last_article_change().await?;
         {
@@ -242,7 +275,10 @@ impl SearchIndex {
             let Some(last) = batch.last().map(|a| a.id) else {
                 break;
             };
-            let documents: Vec<TantivyDocument> = batch.iter().map(|a| self.document(a)).collect();
+            let mut documents = Vec::with_capacity(batch.len());
+            for a in &batch {
+                documents.push(self.document(a, &live_text(store, a).await?));
+            }
             let mut guard = self.writer();
             let writer = guard.as_mut().ok_or_else(closed)?;
             for d in documents {
@@ -250,6 +286,7 @@ impl SearchIndex {
             }
             count += batch.len() as u64;
             after = last;
+            progress(count);
         }
         let mut guard = self.writer();
         let writer = guard.as_mut().ok_or_else(closed)?;
@@ -294,14 +331,11 @@ impl SearchIndex {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             let result = match changes.recv().await {
-                Ok(Change::Article { id, .. }) => self.refresh(&*store, id).await,
+                Ok(Change::Article { id, .. } | Change::Live { article: id }) => {
+                    self.refresh(&*store, id).await
+                }
                 Ok(Change::Site) => self.catch_up(&*store).await.map(|_| ()),
-                Ok(
-                    Change::Correction { .. }
-                    | Change::Live { .. }
-                    | Change::Readership
-                    | Change::Media { .. },
-                ) => Ok(()),
+                Ok(Change::Correction { .. } | Change::Readership | Change::Media { .. }) => Ok(()),
                 Err(RecvError::Lagged(_)) => self.rebuild(&*store).await.map(|_| ()),
                 Err(RecvError::Closed) => return,
             };
@@ -361,9 +395,21 @@ impl SearchIndex {
                 total: total as u64,
             });
         }
+        // Text relevance, weighed by freshness (`search::freshness`).
+        let now = Utc::now().timestamp();
         let top = TopDocs::with_limit(page.limit as usize)
             .and_offset(page.offset as usize)
-            .order_by_score();
+            .tweak_score(move |segment: &tantivy::SegmentReader| {
+                let published = segment
+                    .fast_fields()
+                    .i64("published")
+                    .ok()
+                    .map(|c| c.first_or_default_col(0));
+                move |doc: tantivy::DocId, score: tantivy::Score| match &published {
+                    Some(at) => score * freshness(now.saturating_sub(at.get_val(doc))),
+                    None => score,
+                }
+            });
         let (top, total) = searcher
             .search(&query, &(top, Count))
             .map_err(search_error("search"))?;
@@ -403,6 +449,23 @@ fn plain_words(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The words of a live article's entries (headlines and bodies), which readers search
+/// with its body; "" for any other article. A gated live article's entries are its
+/// body's: only what every reader sees is searched, so none of them.
+async fn live_text(store: &dyn Store, a: &Article) -> Result<String> {
+    if a.article_type != masthead_core::article::ArticleType::Live
+        || a.visibility != Visibility::Public
+    {
+        return Ok(String::new());
+    }
+    let entries = store.live_entries(a.id, masthead_core::live::SHOWN).await?;
+    Ok(entries
+        .iter()
+        .map(|e| format!("{} {}", e.headline, plain_text(&e.body_html)))
+        .collect::<Vec<_>>()
+        .join(" "))
 }
 
 /// What of an article's body search reads: all of a public one; of a gated one, only

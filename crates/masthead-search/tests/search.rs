@@ -16,6 +16,8 @@ store_test!(
     survives_a_restart_and_rebuilds_when_behind,
     rebuilds_every_article_in_batches_and_only_when_behind,
     any_query_and_any_page_is_an_answer,
+    fresher_stories_rank_first_among_equals,
+    live_entries_are_searched_with_their_article,
 );
 
 fn page(n: u32) -> PageRequest {
@@ -333,4 +335,134 @@ async fn any_query_and_any_page_is_an_answer(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(edge.hits.is_empty(), "past the one match, within the bound");
+}
+
+/// Of two stories that match alike, the fresher ranks first; a story that matches in
+/// its headline still beats a fresher one that only mentions the words.
+async fn fresher_stories_rank_first_among_equals(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let now = chrono::Utc::now();
+    let at = |title: &str, body: &str, days: i64| {
+        let newsroom = newsroom.clone();
+        let mut content = ArticleContent::new(title, body);
+        content.section_id = Some(f.world.id);
+        content.authors = vec![f.author.id];
+        let editor = f.editor.clone();
+        async move {
+            fixtures::publish(
+                &newsroom,
+                &editor,
+                content,
+                now - chrono::Duration::days(days),
+            )
+            .await
+        }
+    };
+    let old = at(
+        "Ferry timetable changes",
+        "The island service runs later.",
+        400,
+    )
+    .await;
+    let new = at(
+        "Ferry timetable changes",
+        "The island service runs later.",
+        1,
+    )
+    .await;
+    let mention = at(
+        "Council notes",
+        "Among other things, the ferry was discussed.",
+        0,
+    )
+    .await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    let found: Vec<_> = index
+        .search("ferry timetable", page(1))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.article)
+        .collect();
+    assert_eq!(found, [new, old], "fresher first among equals");
+    let found: Vec<_> = index
+        .search("ferry", page(1))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.article)
+        .collect();
+    assert_eq!(
+        found,
+        [new, old, mention],
+        "a headline match beats a fresh mention"
+    );
+}
+
+/// A live article is found by the words of its entries, those posted before a
+/// rebuild and those posted while the index follows the store.
+async fn live_entries_are_searched_with_their_article(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = ArticleContent::new("Live: storm over the sound", "Updates as they come.");
+    content.section_id = Some(f.world.id);
+    content.authors = vec![f.author.id];
+    content.article_type = masthead_core::article::ArticleType::Live;
+    let live = fixtures::publish(&newsroom, &f.editor, content, t0()).await;
+    let entry = |headline: &str, words: &str| masthead_core::live::EntryContent {
+        headline: headline.into(),
+        body: masthead_core::document::Document::from_markdown(words),
+    };
+    let editor = NewsroomFixture::actor(&f.editor);
+    newsroom
+        .post_live_entry(
+            editor,
+            "Ed",
+            live,
+            entry("Seawall holds", "Waves top the promenade."),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    index.rebuild(&*store).await.unwrap();
+    let hits = |q: &'static str| {
+        let index = index.clone();
+        async move {
+            index
+                .search(q, page(1))
+                .await
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.article)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(hits("seawall").await, [live]);
+    assert_eq!(hits("promenade").await, [live]);
+    tokio::spawn(index.clone().follow(store.clone()));
+    newsroom
+        .post_live_entry(
+            editor,
+            "Ed",
+            live,
+            entry("", "The breakwater is closed."),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = hits("breakwater").await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found, [live], "an entry posted later is found");
 }

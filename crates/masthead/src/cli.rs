@@ -54,6 +54,8 @@ pub enum Command {
     },
     /// Generate deterministic content for benchmarks and tests.
     Seed(SeedArgs),
+    /// Rebuild the search index from the database, with a progress bar.
+    Reindex,
 }
 
 #[derive(Debug, Args)]

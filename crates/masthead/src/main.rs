@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod demo;
+mod reindex;
 mod seed;
 mod serve;
 mod staff;
@@ -79,6 +80,10 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
         Command::Seed(args) => {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             seed::run(&config, args).await
+        }
+        Command::Reindex => {
+            let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
+            reindex::run(&config).await
         }
     }
 }

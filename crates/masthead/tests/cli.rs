@@ -524,3 +524,37 @@ fn demo_refuses_a_data_directory_that_holds_a_publication() {
     );
     assert!(line.contains("the demo needs an empty database"), "{line}");
 }
+
+#[test]
+fn reindex_rebuilds_the_search_index_and_waits_for_no_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = masthead(dir.path())
+        .args(["seed", "--articles", "40"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+    let out = masthead(dir.path()).arg("reindex").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let indexed: u64 = said
+        .strip_prefix("Indexed ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        (1..=40).contains(&indexed) && said.contains("published articles in"),
+        "{said}"
+    );
+    // The index holds them.
+    let index = masthead_search::SearchIndex::open(&dir.path().join("search")).unwrap();
+    assert_eq!(index.len(), indexed);
+    index.close().unwrap();
+    drop(index);
+    // A running server writes the index itself: a reindex meanwhile says so and
+    // changes nothing.
+    let (mut child, _) = start_server(dir.path(), &[]);
+    let line = fails_with_one_line(masthead(dir.path()).arg("reindex").output().unwrap());
+    assert!(line.contains("in use by another process"), "{line}");
+    assert!(line.contains("stop that server first"), "{line}");
+    terminate(&mut child);
+}
