@@ -18,6 +18,7 @@ store_test!(
     any_query_and_any_page_is_an_answer,
     fresher_stories_rank_first_among_equals,
     live_entries_are_searched_with_their_article,
+    quoted_words_are_a_phrase,
 );
 
 fn page(n: u32) -> PageRequest {
@@ -465,4 +466,42 @@ async fn live_entries_are_searched_with_their_article(store: Arc<dyn Store>) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(found, [live], "an entry posted later is found");
+}
+
+/// Words in quotes are found together and in order; without quotes, anywhere.
+async fn quoted_words_are_a_phrase(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let together = publish(
+        &store,
+        &f,
+        "Harbour fees rise",
+        "The harbour fees rise in May.",
+        &[],
+    )
+    .await;
+    let apart = publish(
+        &store,
+        &f,
+        "Port notes",
+        "Fees for the old harbour stay as they were.",
+        &[],
+    )
+    .await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    let found = |hits: Vec<masthead_core::search::SearchHit>| {
+        let mut ids: Vec<_> = hits.iter().map(|h| h.article).collect();
+        ids.sort();
+        ids
+    };
+    let words = index.search("harbour fees", page(1)).await.unwrap();
+    assert_eq!(found(words.hits), [together, apart]);
+    let phrase = index.search("\"harbour fees\"", page(1)).await.unwrap();
+    assert_eq!(
+        found(phrase.hits),
+        [together],
+        "only where the words stand together"
+    );
+    let reversed = index.search("\"fees harbour\"", page(1)).await.unwrap();
+    assert!(reversed.hits.is_empty(), "and in that order");
 }
