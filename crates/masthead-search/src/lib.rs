@@ -20,6 +20,9 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
 };
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Memory the index writer may use before it flushes a segment.
@@ -42,11 +45,12 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    // English stemming: "strikes" finds "strike".
+    // Words stemmed in the publication's language (`analyzer`): "strikes" finds
+    // "strike".
     let text = |stored: bool| {
         let options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
+                .set_tokenizer(TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         if stored {
@@ -87,6 +91,53 @@ fn search_error(what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error + '_ 
     move |e| Error::internal(format!("search index: {what}"), e)
 }
 
+/// The name the text fields' analyzer is registered under.
+const TOKENIZER: &str = "masthead";
+
+/// The stemmer for a BCP 47 locale ("en-GB", "pt-BR", "de"), by its language; none
+/// for a language tantivy has no stemmer for (its words are then matched as written,
+/// lowercased).
+pub fn stemmer_for(locale: &str) -> Option<Language> {
+    let language = locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    Some(match language.as_str() {
+        "ar" => Language::Arabic,
+        "da" => Language::Danish,
+        "de" => Language::German,
+        "el" => Language::Greek,
+        "en" => Language::English,
+        "es" => Language::Spanish,
+        "fi" => Language::Finnish,
+        "fr" => Language::French,
+        "hu" => Language::Hungarian,
+        "it" => Language::Italian,
+        "nl" => Language::Dutch,
+        "no" | "nb" | "nn" => Language::Norwegian,
+        "pt" => Language::Portuguese,
+        "ro" => Language::Romanian,
+        "ru" => Language::Russian,
+        "sv" => Language::Swedish,
+        "ta" => Language::Tamil,
+        "tr" => Language::Turkish,
+        _ => return None,
+    })
+}
+
+/// Words split on what is not a letter or digit, overlong ones dropped, lowercased,
+/// then stemmed in `language` (when there is a stemmer for it).
+fn analyzer(language: Option<Language>) -> TextAnalyzer {
+    let words = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match language {
+        Some(language) => words.filter(Stemmer::new(language)).build(),
+        None => words.build(),
+    }
+}
+
 /// A tantivy index of the published articles.
 pub struct SearchIndex {
     index: Index,
@@ -94,13 +145,17 @@ pub struct SearchIndex {
     /// `None` once closed.
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// The language words are stemmed in ("en"; "none" without a stemmer), which the
+    /// commits record: an index stemmed in another is rebuilt (`catch_up`).
+    language: Mutex<String>,
 }
 
 /// What the index holds of each article, as a version its commits record with their
 /// watermark: an index written by another version is rebuilt at start (`catch_up`).
 /// 2: gated articles' bodies only above their preview cut (`searchable_body`).
-/// 3: the publication time, for freshness. 4: live articles' entries.
-const CONTENT_VERSION: &str = "4";
+/// 3: the publication time, for freshness. 4: live articles' entries. 5: the
+/// stemming language in the payload.
+const CONTENT_VERSION: &str = "5";
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty) if there is none. An index written
@@ -128,6 +183,9 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<Self> {
+        index
+            .tokenizers()
+            .register(TOKENIZER, analyzer(Some(Language::English)));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -148,7 +206,35 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(Some(writer)),
             fields,
+            language: Mutex::new("en".to_owned()),
         })
+    }
+
+    fn language(&self) -> std::sync::MutexGuard<'_, String> {
+        self.language
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stems words in the language of `locale` (the publication's, from its settings)
+    /// from now on; the next `catch_up` rebuilds an index stemmed in another.
+    pub fn use_locale(&self, locale: &str) {
+        let stemmer = stemmer_for(locale);
+        let name = match stemmer {
+            Some(_) => locale
+                .split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            None => "none".to_owned(),
+        };
+        let mut language = self.language();
+        if *language != name {
+            self.index
+                .tokenizers()
+                .register(TOKENIZER, analyzer(stemmer));
+            *language = name;
+        }
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Option<IndexWriter>> {
@@ -208,20 +294,27 @@ impl SearchIndex {
     fn commit(&self, writer: &mut IndexWriter, watermark: Option<DateTime<Utc>>) -> Result<()> {
         let mut prepared = writer.prepare_commit().map_err(search_error("commit"))?;
         if let Some(at) = watermark {
-            prepared.set_payload(&format!("{CONTENT_VERSION} {}", at.to_rfc3339()));
+            let language = self.language().clone();
+            prepared.set_payload(&format!("{CONTENT_VERSION} {language} {}", at.to_rfc3339()));
         }
         prepared.commit().map_err(search_error("commit"))?;
         self.reader.reload().map_err(search_error("reload"))
     }
 
-    /// The newest article change the index has taken in, as its last commit says.
-    fn watermark(&self) -> Option<DateTime<Utc>> {
+    /// The language the index was stemmed in and the newest article change it has
+    /// taken in, as its last commit says.
+    fn committed(&self) -> Option<(String, DateTime<Utc>)> {
         let metas = self.index.load_metas().ok()?;
         let payload = metas.payload?;
-        let at = payload.strip_prefix(CONTENT_VERSION)?.strip_prefix(' ')?;
-        DateTime::parse_from_rfc3339(at)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+        let rest = payload.strip_prefix(CONTENT_VERSION)?.strip_prefix(' ')?;
+        let (language, at) = rest.split_once(' ')?;
+        let at = DateTime::parse_from_rfc3339(at).ok()?;
+        Some((language.to_owned(), at.with_timezone(&Utc)))
+    }
+
+    /// The newest article change the index has taken in, as its last commit says.
+    fn watermark(&self) -> Option<DateTime<Utc>> {
+        self.committed().map(|(_, at)| at)
     }
 
     /// Puts article `id` in the index if it is published, and takes it out otherwise.
@@ -306,7 +399,11 @@ impl SearchIndex {
             .await?
             .total;
         let newest = store.last_article_change().await?;
-        if published == self.len() && newest == self.watermark() {
+        let language = self.language().clone();
+        let stemmed_alike = self
+            .committed()
+            .is_none_or(|(committed, _)| committed == language);
+        if published == self.len() && newest == self.watermark() && stemmed_alike {
             return Ok(None);
         }
         self.rebuild(store).await.map(Some)
@@ -323,6 +420,18 @@ impl SearchIndex {
         self.follow_changes(store, changes)
     }
 
+    /// After a site change: the publication's language may be another now.
+    async fn follow_site(&self, store: &dyn Store) -> Result<()> {
+        self.use_locale(&store.settings().await?.locale);
+        self.catch_up(store).await.map(|_| ())
+    }
+
+    /// Takes the publication's language from its settings, then `catch_up`.
+    pub async fn start(&self, store: &dyn Store) -> Result<Option<u64>> {
+        self.use_locale(&store.settings().await?.locale);
+        self.catch_up(store).await
+    }
+
     async fn follow_changes(
         self: Arc<Self>,
         store: Arc<dyn Store>,
@@ -334,7 +443,7 @@ impl SearchIndex {
                 Ok(Change::Article { id, .. } | Change::Live { article: id }) => {
                     self.refresh(&*store, id).await
                 }
-                Ok(Change::Site) => self.catch_up(&*store).await.map(|_| ()),
+                Ok(Change::Site) => self.follow_site(&*store).await,
                 Ok(Change::Correction { .. } | Change::Readership | Change::Media { .. }) => Ok(()),
                 Err(RecvError::Lagged(_)) => self.rebuild(&*store).await.map(|_| ()),
                 Err(RecvError::Closed) => return,
@@ -513,6 +622,23 @@ fn plain_text(html: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_locale_chooses_its_languages_stemmer() {
+        for (locale, language) in [
+            ("en", Some(Language::English)),
+            ("en-GB", Some(Language::English)),
+            ("pt_BR", Some(Language::Portuguese)),
+            ("DE", Some(Language::German)),
+            ("nb-NO", Some(Language::Norwegian)),
+            ("sv", Some(Language::Swedish)),
+            ("ja", None),
+            ("", None),
+            ("tlh", None),
+        ] {
+            assert_eq!(stemmer_for(locale), language, "{locale}");
+        }
+    }
 
     #[test]
     fn syntax_the_engine_cannot_run_is_searched_as_words() {

@@ -19,6 +19,7 @@ store_test!(
     fresher_stories_rank_first_among_equals,
     live_entries_are_searched_with_their_article,
     quoted_words_are_a_phrase,
+    words_are_stemmed_in_the_publications_language,
 );
 
 fn page(n: u32) -> PageRequest {
@@ -504,4 +505,31 @@ async fn quoted_words_are_a_phrase(store: Arc<dyn Store>) {
     );
     let reversed = index.search("\"fees harbour\"", page(1)).await.unwrap();
     assert!(reversed.hits.is_empty(), "and in that order");
+}
+
+/// Words are stemmed in the language of the publication's locale; an index stemmed in
+/// another is rebuilt when the index starts, and then only once.
+async fn words_are_stemmed_in_the_publications_language(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    publish(&store, &f, "Dockers strike", "Cranes stood idle.", &[]).await;
+    let index = SearchIndex::in_memory().unwrap();
+    assert_eq!(index.start(&*store).await.unwrap(), Some(1));
+    assert_eq!(index.start(&*store).await.unwrap(), None, "current");
+    assert_eq!(
+        index.search("strikes", page(1)).await.unwrap().total,
+        1,
+        "English stems"
+    );
+    // A language without a stemmer: words match as written.
+    let mut settings = store.settings().await.unwrap();
+    settings.locale = "tlh".into();
+    store.save_settings(&settings).await.unwrap();
+    assert_eq!(index.start(&*store).await.unwrap(), Some(1), "rebuilt");
+    assert_eq!(index.start(&*store).await.unwrap(), None, "once");
+    assert_eq!(index.search("strikes", page(1)).await.unwrap().total, 0);
+    assert_eq!(index.search("strike", page(1)).await.unwrap().total, 1);
+    settings.locale = "en-GB".into();
+    store.save_settings(&settings).await.unwrap();
+    assert_eq!(index.start(&*store).await.unwrap(), Some(1));
+    assert_eq!(index.search("strikes", page(1)).await.unwrap().total, 1);
 }

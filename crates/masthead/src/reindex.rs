@@ -27,6 +27,9 @@ pub async fn run(config: &Config) -> Result<()> {
         ),
         e => anyhow!("cannot open the search index {}: {e}", dir.display()),
     })?;
+    // Stemmed in the publication's language, as the server does.
+    let settings = store.settings().await.map_err(|e| anyhow!("{e}"))?;
+    index.use_locale(&settings.locale);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, {eta} left")

@@ -188,7 +188,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
 async fn keep_index(index: Arc<masthead_search::SearchIndex>, store: Arc<dyn Store>) {
     // Subscribe first, so no change between the catch-up and the following is missed.
     let follow = index.clone().follow(store.clone());
-    match index.catch_up(&*store).await {
+    match index.start(&*store).await {
         Ok(Some(n)) => tracing::info!(articles = n, "rebuilt the search index"),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "could not rebuild the search index"),
