@@ -234,28 +234,33 @@ impl Newsroom {
             note: (!note.is_empty()).then(|| (actor.person, note.to_owned())),
             audit: Some(self.audit(actor, AuditAction::StatusChanged, what, now)),
             notifications: self
-                .notifications(event, id, &authors, Some(actor.person), note)
+                .notifications(event, id, &authors, Some(actor.person), Told::Note(note))
                 .await?,
         };
         self.store.change_status(id, &change, &trail).await
     }
 
-    /// Who is told of `event` on article `id` (bylines `authors`) done by `actor`, and
-    /// of the mentions in `text` (a note), by the ways each chose.
+    /// Who is told of `event` on article `id` (bylines `authors`) done by `actor`, with
+    /// what words, and who a note mentions, by the ways each chose.
     async fn notifications(
         &self,
         event: Option<notification::Event>,
         id: ArticleId,
         authors: &[PersonId],
         actor: Option<PersonId>,
-        text: &str,
+        words: Told<'_>,
     ) -> Result<Vec<notification::NewNotification>> {
+        let (text, note) = match words {
+            Told::Nothing => ("", ""),
+            Told::Note(note) => (note, note),
+            Told::Comment(comment) => (comment, ""),
+        };
         let staff = self.store.people().await?;
         let told = event
             .map(|e| notification::recipients(e, authors, &staff, actor))
             .unwrap_or_default();
         // One mentioned who hears of the event anyway is not told twice.
-        let mentioned: Vec<PersonId> = notification::mentions(text, &staff, actor)
+        let mentioned: Vec<PersonId> = notification::mentions(note, &staff, actor)
             .into_iter()
             .filter(|p| !told.contains(p))
             .collect();
@@ -306,7 +311,7 @@ impl Newsroom {
         let trail = Trail {
             note: Some((actor.person, note.to_owned())),
             notifications: self
-                .notifications(None, id, &authors, Some(actor.person), note)
+                .notifications(None, id, &authors, Some(actor.person), Told::Note(note))
                 .await?,
             ..Trail::default()
         };
@@ -324,16 +329,14 @@ impl Newsroom {
         let article = self.load(id).await?;
         let authors: Vec<_> = article.authors.iter().map(|a| a.id).collect();
         let told = self
-            .notifications(Some(notification::Event::Comment), id, &authors, None, "")
+            .notifications(
+                Some(notification::Event::Comment),
+                id,
+                &authors,
+                None,
+                Told::Comment(text),
+            )
             .await?;
-        // The comment's words, not a note's mentions.
-        let told: Vec<_> = told
-            .into_iter()
-            .map(|mut n| {
-                n.text = text.trim().chars().take(notification::MAX_TEXT).collect();
-                n
-            })
-            .collect();
         self.store.add_notifications(&told, now).await
     }
 
@@ -429,7 +432,7 @@ impl Newsroom {
                         *id,
                         &authors,
                         None,
-                        "",
+                        Told::Nothing,
                     )
                     .await?,
                 ..Trail::default()
@@ -591,6 +594,15 @@ fn subject<'a>(
         authors,
         published_at: article.published_at,
     }
+}
+
+/// The words a notification carries: a note's (whose `@mentions` are told too), a
+/// member's comment's (whose are not: readers do not summon staff), or none.
+#[derive(Clone, Copy)]
+enum Told<'a> {
+    Nothing,
+    Note(&'a str),
+    Comment(&'a str),
 }
 
 /// Who `content` credits.

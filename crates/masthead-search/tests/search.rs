@@ -26,6 +26,12 @@ fn page(n: u32) -> PageRequest {
     PageRequest::numbered(n, 10)
 }
 
+/// The articles the first page of `query` finds, best first.
+async fn found(index: &SearchIndex, query: &str) -> Vec<masthead_core::ids::ArticleId> {
+    let results = index.search(query, page(1)).await.unwrap();
+    results.hits.iter().map(|h| h.article).collect()
+}
+
 async fn publish(
     store: &Arc<dyn Store>,
     f: &NewsroomFixture,
@@ -381,25 +387,13 @@ async fn fresher_stories_rank_first_among_equals(store: Arc<dyn Store>) {
     .await;
     let index = SearchIndex::in_memory().unwrap();
     index.rebuild(&*store).await.unwrap();
-    let found: Vec<_> = index
-        .search("ferry timetable", page(1))
-        .await
-        .unwrap()
-        .hits
-        .iter()
-        .map(|h| h.article)
-        .collect();
-    assert_eq!(found, [new, old], "fresher first among equals");
-    let found: Vec<_> = index
-        .search("ferry", page(1))
-        .await
-        .unwrap()
-        .hits
-        .iter()
-        .map(|h| h.article)
-        .collect();
     assert_eq!(
-        found,
+        found(&index, "ferry timetable").await,
+        [new, old],
+        "fresher first among equals"
+    );
+    assert_eq!(
+        found(&index, "ferry").await,
         [new, old, mention],
         "a headline match beats a fresh mention"
     );
@@ -432,21 +426,8 @@ async fn live_entries_are_searched_with_their_article(store: Arc<dyn Store>) {
         .unwrap();
     let index = Arc::new(SearchIndex::in_memory().unwrap());
     index.rebuild(&*store).await.unwrap();
-    let hits = |q: &'static str| {
-        let index = index.clone();
-        async move {
-            index
-                .search(q, page(1))
-                .await
-                .unwrap()
-                .hits
-                .iter()
-                .map(|h| h.article)
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(hits("seawall").await, [live]);
-    assert_eq!(hits("promenade").await, [live]);
+    assert_eq!(found(&index, "seawall").await, [live]);
+    assert_eq!(found(&index, "promenade").await, [live]);
     tokio::spawn(index.clone().follow(store.clone()));
     newsroom
         .post_live_entry(
@@ -458,15 +439,15 @@ async fn live_entries_are_searched_with_their_article(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let mut found = Vec::new();
+    let mut seen = Vec::new();
     for _ in 0..100 {
-        found = hits("breakwater").await;
-        if !found.is_empty() {
+        seen = found(&index, "breakwater").await;
+        if !seen.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(found, [live], "an entry posted later is found");
+    assert_eq!(seen, [live], "an entry posted later is found");
 }
 
 /// Words in quotes are found together and in order; without quotes, anywhere.
@@ -490,16 +471,11 @@ async fn quoted_words_are_a_phrase(store: Arc<dyn Store>) {
     .await;
     let index = SearchIndex::in_memory().unwrap();
     index.rebuild(&*store).await.unwrap();
-    let found = |hits: Vec<masthead_core::search::SearchHit>| {
-        let mut ids: Vec<_> = hits.iter().map(|h| h.article).collect();
-        ids.sort();
-        ids
-    };
-    let words = index.search("harbour fees", page(1)).await.unwrap();
-    assert_eq!(found(words.hits), [together, apart]);
-    let phrase = index.search("\"harbour fees\"", page(1)).await.unwrap();
+    let mut words = found(&index, "harbour fees").await;
+    words.sort();
+    assert_eq!(words, [together, apart]);
     assert_eq!(
-        found(phrase.hits),
+        found(&index, "\"harbour fees\"").await,
         [together],
         "only where the words stand together"
     );

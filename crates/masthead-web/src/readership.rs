@@ -1,11 +1,11 @@
 //! Privacy-friendly readership counts for "Most read": each article page served to a
-//! reader adds one to that article's count for the day and the hour (counted where pages are
-//! served, in `cache`). A client address counts once per article per `WINDOW`, so a
-//! script cannot push a story up the list; what tells them apart is a keyed hash of
-//! address and article, held in memory for the window only (the key is new each
-//! window). No cookies, no stored addresses, no per-reader data: only a number per
-//! article per day. Counts gather in memory and are written in one batch now and then
-//! (`flush`), so reads cost no database write.
+//! reader adds one to that article's count for the day and for the hour (counted
+//! where pages are served, in `cache`). A client address counts once per article per
+//! `WINDOW`, so a script cannot push a story up the list; what tells them apart is a
+//! keyed hash of address and article, held in memory for the window only (the key is
+//! new each window). No cookies, no stored addresses, no per-reader data: only a
+//! number per article per day and per hour. Counts gather in memory and are written
+//! in one batch now and then (`flush`), so reads cost no database write.
 
 use axum::http::{header, HeaderMap};
 use masthead_core::ids::ArticleId;

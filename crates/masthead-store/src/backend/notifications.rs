@@ -3,6 +3,7 @@
 
 use super::common::*;
 use super::dialect::ts;
+use super::Db;
 use crate::rows::db_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,36 +12,53 @@ use masthead_core::notification::{
     Choices, Event, NewNotification, Notification, PendingLetter, Ways,
 };
 use masthead_core::Result;
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
-/// The columns `notification` reads, from `notifications n` joined with the article
-/// `a` and the actor `p`.
-const COLUMNS: &str = "n.id, n.event, n.article_id, a.title, COALESCE(p.name, ''), n.text, \
-     n.created_at, n.read_at";
+/// The columns `NotificationRow` reads, from `notifications n` joined with the
+/// article `a` and the actor `p`.
+const COLUMNS: &str = "n.id, n.event, n.article_id, a.title AS article_title, \
+     COALESCE(p.name, '') AS actor_name, n.text, n.created_at, n.read_at";
 
-type Row = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+/// The tables `COLUMNS` come from.
+const TABLES: &str = "notifications n JOIN articles a ON a.id = n.article_id \
+     LEFT JOIN people p ON p.id = n.actor_id";
 
-fn notification(row: Row) -> Result<Notification> {
-    let (id, event, article, article_title, actor_name, text, created_at, read_at) = row;
-    Ok(Notification {
-        id,
-        event: event.parse()?,
-        article: ArticleId(article),
-        article_title,
-        actor_name,
-        text,
-        created_at,
-        read_at,
-    })
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: i64,
+    event: String,
+    article_id: i64,
+    article_title: String,
+    actor_name: String,
+    text: String,
+    created_at: DateTime<Utc>,
+    read_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationRow {
+    fn into_notification(self) -> Result<Notification> {
+        Ok(Notification {
+            id: self.id,
+            event: self.event.parse()?,
+            article: ArticleId(self.article_id),
+            article_title: self.article_title,
+            actor_name: self.actor_name,
+            text: self.text,
+            created_at: self.created_at,
+            read_at: self.read_at,
+        })
+    }
+}
+
+/// A notification with the letter's recipient (`r`) and its tries.
+#[derive(sqlx::FromRow)]
+struct LetterRow {
+    #[sqlx(flatten)]
+    notification: NotificationRow,
+    to_name: String,
+    to_email: String,
+    attempts: i64,
 }
 
 /// Writes `notifications` in `conn` (a change's transaction, or their own).
@@ -86,17 +104,17 @@ impl masthead_core::store::NotificationStore for Store {
     }
 
     async fn notifications(&self, person: PersonId, limit: u32) -> Result<Vec<Notification>> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM notifications n JOIN articles a ON a.id = n.article_id \
-             LEFT JOIN people p ON p.id = n.actor_id \
-             WHERE n.person_id = $1 ORDER BY n.id DESC LIMIT $2"
+        let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {TABLES} WHERE n.person_id = $1 ORDER BY n.id DESC LIMIT $2"
         ))
         .bind(person.0)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(db_error("notifications"))?;
-        rows.into_iter().map(notification).collect()
+        rows.into_iter()
+            .map(NotificationRow::into_notification)
+            .collect()
     }
 
     async fn unread_notifications(&self, person: PersonId) -> Result<u64> {
@@ -126,21 +144,31 @@ impl masthead_core::store::NotificationStore for Store {
         &self,
         people: &[PersonId],
     ) -> Result<HashMap<PersonId, Choices>> {
-        let mut out: HashMap<PersonId, Choices> = HashMap::new();
+        let mut out: HashMap<PersonId, Choices> =
+            people.iter().map(|p| (*p, Choices::default())).collect();
+        if people.is_empty() {
+            return Ok(out);
+        }
+        let mut query = QueryBuilder::<Db>::new(
+            "SELECT person_id, event, inbox, email FROM notification_choices \
+             WHERE person_id IN (",
+        );
+        let mut ids = query.separated(", ");
         for person in people {
-            let rows: Vec<(String, bool, bool)> = sqlx::query_as(
-                "SELECT event, inbox, email FROM notification_choices WHERE person_id = $1",
-            )
-            .bind(person.0)
+            ids.push_bind(person.0);
+        }
+        query.push(")");
+        let rows: Vec<(i64, String, bool, bool)> = query
+            .build_query_as()
             .fetch_all(&self.pool)
             .await
             .map_err(db_error("notification choices"))?;
-            let choices = out.entry(*person).or_default();
-            for (event, inbox, email) in rows {
-                // An event this version no longer has is left out.
-                if let Ok(event) = event.parse::<Event>() {
-                    choices.0.insert(event, Ways { inbox, email });
-                }
+        for (person, event, inbox, email) in rows {
+            // An event this version no longer has is left out.
+            if let (Some(choices), Ok(event)) =
+                (out.get_mut(&PersonId(person)), event.parse::<Event>())
+            {
+                choices.0.insert(event, Ways { inbox, email });
             }
         }
         Ok(out)
@@ -206,47 +234,34 @@ impl masthead_core::store::NotificationStore for Store {
                 claimed.push(id);
             }
         }
-        let mut letters = Vec::with_capacity(claimed.len());
-        for id in claimed {
-            let row: Option<(Row, String, String, i64)> = sqlx::query_as::<
-                _,
-                (
-                    i64,
-                    String,
-                    i64,
-                    String,
-                    String,
-                    String,
-                    DateTime<Utc>,
-                    Option<DateTime<Utc>>,
-                    String,
-                    String,
-                    i64,
-                ),
-            >(&format!(
-                "SELECT {COLUMNS}, r.name, r.email, n.attempts FROM notifications n \
-                 JOIN articles a ON a.id = n.article_id \
-                 JOIN people r ON r.id = n.person_id \
-                 LEFT JOIN people p ON p.id = n.actor_id WHERE n.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error("notification letters"))?
-            .map(|(a, b, c, d, e, f, g, h, name, email, attempts)| {
-                ((a, b, c, d, e, f, g, h), name, email, attempts)
-            });
-            if let Some((row, to_name, to_email, attempts)) = row {
-                letters.push(PendingLetter {
-                    id,
-                    to_name,
-                    to_email,
-                    notification: notification(row)?,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                });
-            }
+        if claimed.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(letters)
+        let mut query = QueryBuilder::<Db>::new(format!(
+            "SELECT {COLUMNS}, r.name AS to_name, r.email AS to_email, n.attempts \
+             FROM {TABLES} JOIN people r ON r.id = n.person_id WHERE n.id IN ("
+        ));
+        let mut ids = query.separated(", ");
+        for id in &claimed {
+            ids.push_bind(*id);
+        }
+        query.push(") ORDER BY n.id");
+        let rows: Vec<LetterRow> = query
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("notification letters"))?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(PendingLetter {
+                    id: row.notification.id,
+                    to_name: row.to_name,
+                    to_email: row.to_email,
+                    attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+                    notification: row.notification.into_notification()?,
+                })
+            })
+            .collect()
     }
 
     async fn settle_letter(

@@ -304,30 +304,16 @@ pub async fn save_profile(
     Form(form): Form<Fields>,
 ) -> Result<Response, WebError> {
     let person = desk.signed_in()?;
-    let profile = match super::bylines::profile_from(&form) {
-        Ok(profile) => super::bylines::check_photo(&state, &profile)
+    let outcome = async {
+        let profile = super::bylines::profile_from(&state, &form).await?;
+        let entry = audit(Utc::now(), person, AuditAction::ProfileChanged, &desk.ip);
+        state
+            .store
+            .update_profile(person.id, &profile, &entry)
             .await
-            .map(|()| profile),
-        Err(e) => Err(e),
-    };
-    let profile = match profile {
-        Ok(profile) => profile,
-        Err(masthead_core::Error::Invalid(errors)) => {
-            let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-            let said = Said {
-                profile: Some(form),
-                ..Said::error(messages.join("; "))
-            };
-            return refused(&state, &desk, person, said).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let entry = audit(Utc::now(), person, AuditAction::ProfileChanged, &desk.ip);
-    match state
-        .store
-        .update_profile(person.id, &profile, &entry)
-        .await
-    {
+    }
+    .await;
+    match outcome {
         Ok(_) => Ok(Redirect::to("/newsroom/account?notice=profile").into_response()),
         Err(masthead_core::Error::Invalid(errors)) => {
             let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();

@@ -21,14 +21,20 @@ use masthead_render::newsroom::{BylineListView, BylineView, Choice, ProfileField
 const PHOTOS_OFFERED: u32 = 60;
 
 /// The profile a form describes: `name`, `job_title`, `bio`, `expertise`
-/// (comma-separated), `social_links` (one per line, "Name | URL") and `photo` (a media
-/// id, or none). Its own rules are checked when it is stored.
-pub(super) fn profile_from(fields: &Fields) -> Result<Profile, Error> {
+/// (comma-separated), `social_links` (one per line, "Name | URL") and `photo` (a
+/// picture of the library, or none). Its own rules are checked when it is stored.
+pub(super) async fn profile_from(state: &AppState, fields: &Fields) -> Result<Profile, Error> {
+    let not_a_photo = || Error::invalid("photo", "choose the photo from the list");
     let photo = match one(fields, "photo").trim() {
         "" => None,
-        id => Some(MediaId(id.parse().map_err(|_| {
-            Error::invalid("photo", "choose the photo from the list")
-        })?)),
+        id => {
+            let id = MediaId(id.parse().map_err(|_| not_a_photo())?);
+            let found = state.store.media(id).await?;
+            if !found.is_some_and(|m| m.mime_type.starts_with("image/")) {
+                return Err(not_a_photo());
+            }
+            Some(id)
+        }
     };
     Ok(Profile {
         name: one(fields, "name").trim().to_owned(),
@@ -54,17 +60,6 @@ pub(super) fn profile_from(fields: &Fields) -> Result<Profile, Error> {
             .collect(),
         avatar: photo,
     })
-}
-
-/// A photo chosen must be a picture in the library.
-pub(super) async fn check_photo(state: &AppState, profile: &Profile) -> Result<(), Error> {
-    if let Some(id) = profile.avatar {
-        let found = state.store.media(id).await?;
-        if !found.is_some_and(|m| m.mime_type.starts_with("image/")) {
-            return Err(Error::invalid("photo", "choose the photo from the list"));
-        }
-    }
-    Ok(())
 }
 
 /// The form's fields: `person`'s as stored, or as typed (`typed`) when refused.
@@ -220,8 +215,7 @@ pub async fn create(
                     "choose a guest writer, a news agency or a desk byline",
                 )
             })?;
-        let profile = profile_from(&fields)?;
-        check_photo(&state, &profile).await?;
+        let profile = profile_from(&state, &fields).await?;
         let entry = desk.audit(
             AuditAction::ProfileChanged,
             format!("byline {} added", profile.name.trim()),
@@ -300,8 +294,7 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let byline = profile_of(&state, &id).await?;
     let outcome = async {
-        let profile = profile_from(&fields)?;
-        check_photo(&state, &profile).await?;
+        let profile = profile_from(&state, &fields).await?;
         let entry = desk.audit(
             AuditAction::ProfileChanged,
             format!("byline {}", byline.name),

@@ -198,15 +198,15 @@ pub(crate) async fn render(
         Showing::Published(_) | Showing::Preview => None,
     };
     let canonical = article.path();
-    // The featured image and the related stories' pictures, in one call.
+    let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
+    // The featured image, the related stories' pictures and the bylines' photos (in
+    // their order), in one call.
     let related = state.store.related_articles(article, RELATED).await?;
     let featured_id = article.featured_image.as_ref().map(|i| i.media_id);
-    // The bylines' photos, in their order.
-    let people = state.site.get(&*state.store).await?;
     let photo_ids: Vec<_> = article
         .authors
         .iter()
-        .filter_map(|a| people.photos.get(&a.id).copied())
+        .filter_map(|a| site.photos.get(&a.id).copied())
         .collect();
     let media_ids: Vec<_> = featured_id
         .into_iter()
@@ -223,7 +223,6 @@ pub(crate) async fn render(
     };
     let keys = shown.map_or_else(Vec::new, masthead_render::pictures::stored_in);
     let pictures = state.store.media_by_keys(&keys).await?;
-    let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
     if showing == Showing::Preview {
         chrome.meta.robots = Some("noindex, nofollow");
     }
