@@ -56,7 +56,7 @@ async fn run(url: &str) -> Result<()> {
     );
     let results = index
         .search(
-            &format!("\"{}\"", oldest.title),
+            &masthead_core::search::SearchQuery::words(&format!("\"{}\"", oldest.title)),
             PageRequest::numbered(1, 20),
         )
         .await

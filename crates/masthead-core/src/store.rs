@@ -331,10 +331,6 @@ pub trait ArticleStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ArticleLocation>>;
 
-    /// Published articles that share the most of `article`'s tags (newest first among
-    /// equals), filled up from its section; at most `limit`, never `article` itself.
-    async fn related_articles(&self, article: &Article, limit: u32) -> Result<Vec<ArticleSummary>>;
-
     /// Corrections and updates of published articles, newest first, with their articles.
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>>;
 
@@ -431,6 +427,9 @@ pub trait TaxonomyStore: Send + Sync {
     async fn ensure_tags(&self, names: &[String]) -> Result<Vec<Tag>>;
 
     async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
+
+    /// The tags of `slugs` that exist, in no particular order.
+    async fn tags_by_slugs(&self, slugs: &[String]) -> Result<Vec<Tag>>;
 
     /// All tags, by name.
     async fn tags(&self) -> Result<Vec<Tag>>;

@@ -1042,10 +1042,50 @@ pub struct SearchView {
     pub query: String,
     /// The results' address without a page number, for pagination links.
     pub base: String,
+    /// Whether anything was asked: words or a filter.
+    pub searched: bool,
     pub total: u64,
     pub hits: Vec<SearchHitView>,
     /// Pagination; its `items` stay empty.
     pub page: PageView,
+    /// The matches' counts by section, type, author, topic and year.
+    pub facets: Vec<FacetGroupView>,
+    /// The filters chosen, each with a link that takes it away.
+    pub chosen: Vec<ChosenFilterView>,
+    /// "Did you mean": the words put right, and the search for them.
+    pub suggestion: Option<SuggestionView>,
+    /// The filters chosen, as (name, value), for the forms to carry on.
+    pub hidden: Vec<(String, String)>,
+    /// The date range's days, as typed ("2026-12-05").
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetGroupView {
+    pub label: &'static str,
+    pub values: Vec<FacetValueView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValueView {
+    pub label: String,
+    pub count: u64,
+    /// The search narrowed to this value, or widened again when it is the one chosen.
+    pub href: String,
+    pub chosen: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChosenFilterView {
+    pub label: String,
+    pub remove_href: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestionView {
+    pub words: String,
+    pub href: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

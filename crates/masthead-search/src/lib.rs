@@ -3,21 +3,27 @@
 //! in step by following the store's change notices (`follow`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use masthead_core::article::{Article, Status, Visibility};
 use masthead_core::change::Change;
 use masthead_core::ids::ArticleId;
 use masthead_core::search::{
-    freshness, Search, SearchHit, SearchResults, MAX_QUERY_CHARS, MAX_RESULTS,
+    freshness, Facets, Filters, Reach, Search, SearchHit, SearchQuery, SearchResults,
+    MAX_FACET_VALUES, MAX_QUERY_CHARS, MAX_RESULTS,
 };
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store, WHOLE_BATCH};
 use masthead_core::{Error, Result};
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
+    QueryParser, RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, INDEXED, STORED,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
@@ -39,8 +45,16 @@ struct Fields {
     tags: Field,
     people: Field,
     section: Field,
-    /// When it was published (seconds since 1970), for freshness.
+    /// When it was published (seconds since 1970), for freshness and date ranges.
     published: Field,
+    /// A gated article's whole body, matched only for readers who may read it.
+    gated_body: Field,
+    /// `/section/SLUG`, `/tag/SLUG`, `/author/SLUG`, `/type/WORD`, `/year/2026`, and
+    /// for a gated article `/gate/members`, `/gate/paid` or `/gate/tier/ID`.
+    facets: Field,
+    /// The words every reader sees, lowercased but not stemmed: the vocabulary that
+    /// "did you mean" corrects misspellings from.
+    words: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -68,6 +82,16 @@ fn schema() -> (Schema, Fields) {
         people: b.add_text_field("people", text(false)),
         section: b.add_text_field("section", text(false)),
         published: b.add_i64_field("published", FAST),
+        gated_body: b.add_text_field("gated_body", text(true)),
+        facets: b.add_facet_field("facets", FacetOptions::default().set_stored()),
+        words: b.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(WORDS)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
     };
     (b.build(), fields)
 }
@@ -93,6 +117,11 @@ fn search_error(what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error + '_ 
 
 /// The name the text fields' analyzer is registered under.
 const TOKENIZER: &str = "masthead";
+/// The name of the analyzer that leaves words whole (`Fields::words`).
+const WORDS: &str = "masthead_words";
+
+/// The facets counted for each search, in `Facets`' order.
+const COUNTED: [&str; 5] = ["section", "tag", "author", "type", "year"];
 
 /// The stemmer for a BCP 47 locale ("en-GB", "pt-BR", "de"), by its language; none
 /// for a language tantivy has no stemmer for (its words are then matched as written,
@@ -154,8 +183,8 @@ pub struct SearchIndex {
 /// watermark: an index written by another version is rebuilt at start (`catch_up`).
 /// 2: gated articles' bodies only above their preview cut (`searchable_body`).
 /// 3: the publication time, for freshness. 4: live articles' entries. 5: the
-/// stemming language in the payload.
-const CONTENT_VERSION: &str = "5";
+/// stemming language in the payload. 6: facets, gated bodies, unstemmed words.
+const CONTENT_VERSION: &str = "6";
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty) if there is none. An index written
@@ -186,6 +215,7 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(TOKENIZER, analyzer(Some(Language::English)));
+        index.tokenizers().register(WORDS, analyzer(None));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -273,16 +303,39 @@ impl SearchIndex {
         let mut people = names(&a.authors);
         people.push_str(", ");
         people.push_str(&names(&a.editors));
-        doc!(
+        let section = a
+            .section
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let tags = names(&a.tags);
+        let words = [
+            a.title.as_str(),
+            &a.standfirst,
+            &tags,
+            &section,
+            &people,
+            &body,
+        ]
+        .join(" ");
+        let mut document = doc!(
             f.id => u64::try_from(a.id.0).unwrap_or(0),
             f.title => a.title.clone(),
             f.standfirst => a.standfirst.clone(),
             f.body => body,
-            f.tags => names(&a.tags),
+            f.tags => tags,
             f.people => people,
-            f.section => a.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            f.section => section,
             f.published => a.published_at.map_or(0, |t| t.timestamp()),
-        )
+            f.words => words,
+        );
+        if a.visibility != Visibility::Public {
+            document.add_text(f.gated_body, plain_text(&a.body_html));
+        }
+        for facet in facets_of(a) {
+            document.add_facet(f.facets, facet);
+        }
+        document
     }
 
     fn id_term(&self, id: ArticleId) -> Term {
@@ -457,81 +510,336 @@ impl SearchIndex {
 
 #[async_trait]
 impl Search for SearchIndex {
-    async fn search(&self, text: &str, page: PageRequest) -> Result<SearchResults> {
-        let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        if text.trim().is_empty() || page.limit == 0 {
+    async fn search(&self, query: &SearchQuery, page: PageRequest) -> Result<SearchResults> {
+        let text: String = query.text.chars().take(MAX_QUERY_CHARS).collect();
+        if (text.trim().is_empty() && query.filters.is_empty()) || page.limit == 0 {
             return Ok(SearchResults::default());
         }
-        match self.run(&text, page) {
+        match self.run(&text, query, page) {
             Ok(results) => Ok(results),
             // Syntax the engine parses but cannot run (`tags:*` on a text field):
             // taken as the words it holds, never an error for the reader.
             Err(e) => {
                 tracing::debug!(error = %e, query = %text, "search syntax taken as words");
                 let words = plain_words(&text);
-                if words.trim().is_empty() {
+                if words.trim().is_empty() && query.filters.is_empty() {
                     return Ok(SearchResults::default());
                 }
-                self.run(&words, page)
+                self.run(&words, query, page)
             }
         }
     }
+
+    async fn related(&self, article: &Article, limit: u32) -> Result<Vec<ArticleId>> {
+        let f = self.fields;
+        let limit = limit.min(MAX_RESULTS) as usize;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Each shared tag counts the same, then the headline's and standfirst's words
+        // as the index weighs them (rarer words more).
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = a_tags(article)
+            .map(|facet| -> (Occur, Box<dyn Query>) {
+                let term =
+                    TermQuery::new(Term::from_facet(f.facets, &facet), IndexRecordOption::Basic);
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(term), SHARED_TAG)),
+                )
+            })
+            .collect();
+        // Then the same section, to fill up.
+        if let Some(section) = &article.section {
+            let term = TermQuery::new(
+                Term::from_facet(
+                    f.facets,
+                    &Facet::from_path(["section", section.slug.as_str()]),
+                ),
+                IndexRecordOption::Basic,
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(term), SAME_SECTION)),
+            ));
+        }
+        // The headline's and standfirst's words, each matched in either, weighed as
+        // any search weighs them (rarer words more). Not tantivy's MoreLikeThisQuery:
+        // it panics while the index holds deleted documents not yet merged away.
+        let mut analyzer = self
+            .index
+            .tokenizer_for_field(f.title)
+            .map_err(search_error("related"))?;
+        let text = format!("{} {}", article.title, article.standfirst);
+        let mut stream = analyzer.token_stream(&text);
+        let mut words: Vec<String> = Vec::new();
+        while let Some(token) = stream.next() {
+            if token.text.chars().count() >= 3 && !words.contains(&token.text) {
+                words.push(token.text.clone());
+            }
+        }
+        words.truncate(RELATED_WORDS);
+        for word in &words {
+            for field in [f.title, f.standfirst] {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, word),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                ));
+            }
+        }
+        clauses.push((
+            Occur::MustNot,
+            Box::new(TermQuery::new(
+                self.id_term(article.id),
+                IndexRecordOption::Basic,
+            )),
+        ));
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &fresh_top(limit, 0))
+            .map_err(search_error("related"))?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(search_error("read"))?;
+            if let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) {
+                ids.push(ArticleId(i64::try_from(id).unwrap_or(0)));
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// What each tag shared with a story adds to a related story's score: about what a
+/// headline word shared counts.
+const SHARED_TAG: f32 = 3.0;
+/// What being in the same section adds: enough to fill up with the section's newest
+/// when little else is shared, too little to outrank a shared tag.
+const SAME_SECTION: f32 = 0.5;
+/// Most words of a story's headline and standfirst that related stories are sought by.
+const RELATED_WORDS: usize = 16;
+
+/// The best `limit` after `offset`, by text score weighed by freshness
+/// (`search::freshness`).
+fn fresh_top(
+    limit: usize,
+    offset: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<(f32, tantivy::DocAddress)>> {
+    let now = Utc::now().timestamp();
+    TopDocs::with_limit(limit).and_offset(offset).tweak_score(
+        move |segment: &tantivy::SegmentReader| {
+            let published = segment
+                .fast_fields()
+                .i64("published")
+                .ok()
+                .map(|c| c.first_or_default_col(0));
+            move |doc: tantivy::DocId, score: tantivy::Score| match &published {
+                Some(at) => score * freshness(now.saturating_sub(at.get_val(doc))),
+                None => score,
+            }
+        },
+    )
+}
+
+/// The tag facets of `article`.
+fn a_tags(article: &Article) -> impl Iterator<Item = Facet> + '_ {
+    article
+        .tags
+        .iter()
+        .map(|t| Facet::from_path(["tag", t.slug.as_str()]))
+}
+
+/// Everything `article` is counted and filtered by, and for a gated one who may read
+/// it (`gate_facets`).
+fn facets_of(a: &Article) -> Vec<Facet> {
+    let mut facets: Vec<Facet> = a_tags(a).collect();
+    if let Some(section) = &a.section {
+        facets.push(Facet::from_path(["section", section.slug.as_str()]));
+    }
+    for person in &a.authors {
+        facets.push(Facet::from_path(["author", person.slug.as_str()]));
+    }
+    facets.push(Facet::from_path(["type", a.article_type.as_str()]));
+    if let Some(at) = a.published_at {
+        facets.push(Facet::from_path(["year", &at.year().to_string()]));
+    }
+    let tiers: Vec<String> = a.tiers.iter().map(|t| t.0.to_string()).collect();
+    match a.visibility {
+        Visibility::Public => {}
+        Visibility::Members => facets.push(Facet::from_path(["gate", "members"])),
+        Visibility::Paid => facets.push(Facet::from_path(["gate", "paid"])),
+        Visibility::Tiers => facets.extend(
+            tiers
+                .iter()
+                .map(|t| Facet::from_path(["gate", "tier", t.as_str()])),
+        ),
+    }
+    facets
+}
+
+/// The gates `reach` opens: a gated article whose facets hold one of them may be read
+/// whole.
+fn gate_facets(reach: &Reach) -> Vec<Facet> {
+    let mut gates = Vec::new();
+    if reach.members {
+        gates.push(Facet::from_path(["gate", "members"]));
+    }
+    if reach.paid {
+        gates.push(Facet::from_path(["gate", "paid"]));
+    }
+    for tier in &reach.tiers {
+        gates.push(Facet::from_path(["gate", "tier", &tier.0.to_string()]));
+    }
+    gates
 }
 
 impl SearchIndex {
-    /// One search as the engine takes it.
-    fn run(&self, text: &str, page: PageRequest) -> Result<SearchResults> {
+    /// The query for `text` and `search`'s filters: the text over what every reader
+    /// sees, or over a gated body too where the reader's reach opens its gate.
+    fn query(&self, text: &str, search: &SearchQuery) -> Box<dyn Query> {
         let f = self.fields;
-        let mut parser = QueryParser::for_index(
-            &self.index,
-            vec![f.title, f.standfirst, f.body, f.tags, f.people, f.section],
-        );
-        parser.set_conjunction_by_default();
-        parser.set_field_boost(f.title, 3.0);
-        parser.set_field_boost(f.standfirst, 2.0);
-        parser.set_field_boost(f.tags, 2.0);
-        // Whatever readers type is a query: what does not parse is taken as words.
-        let (query, _) = parser.parse_query_lenient(text);
+        let parse = |fields: Vec<Field>| -> Box<dyn Query> {
+            if text.trim().is_empty() {
+                return Box::new(AllQuery);
+            }
+            let mut parser = QueryParser::for_index(&self.index, fields);
+            parser.set_conjunction_by_default();
+            parser.set_field_boost(f.title, 3.0);
+            parser.set_field_boost(f.standfirst, 2.0);
+            parser.set_field_boost(f.tags, 2.0);
+            // Whatever readers type is a query: what does not parse is taken as words.
+            parser.parse_query_lenient(text).0
+        };
+        let open = vec![f.title, f.standfirst, f.body, f.tags, f.people, f.section];
+        let gates = gate_facets(&search.reach);
+        let matched: Box<dyn Query> = if gates.is_empty() || text.trim().is_empty() {
+            parse(open)
+        } else {
+            let mut all = open.clone();
+            all.push(f.gated_body);
+            let readable = BooleanQuery::new(vec![
+                (Occur::Must, parse(all)),
+                (
+                    Occur::Must,
+                    Box::new(TermSetQuery::new(
+                        gates.iter().map(|g| Term::from_facet(f.facets, g)),
+                    )),
+                ),
+            ]);
+            // The better of the two, not their sum: a readable article is not
+            // counted twice.
+            Box::new(DisjunctionMaxQuery::new(vec![
+                parse(open),
+                Box::new(readable),
+            ]))
+        };
+        let filters = self.filters(&search.filters);
+        if filters.is_empty() {
+            return matched;
+        }
+        let mut clauses = vec![(Occur::Must, matched)];
+        clauses.extend(filters.into_iter().map(|q| (Occur::Must, q)));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A query for each filter set.
+    fn filters(&self, filters: &Filters) -> Vec<Box<dyn Query>> {
+        let f = self.fields;
+        let facet = |kind: &str, value: &str| -> Box<dyn Query> {
+            // Scores nothing: a filter narrows, it does not rank.
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_facet(f.facets, &Facet::from_path([kind, value])),
+                    IndexRecordOption::Basic,
+                )),
+                0.0,
+            ))
+        };
+        let mut queries = Vec::new();
+        if let Some(slug) = &filters.section {
+            queries.push(facet("section", slug));
+        }
+        if let Some(slug) = &filters.tag {
+            queries.push(facet("tag", slug));
+        }
+        if let Some(slug) = &filters.author {
+            queries.push(facet("author", slug));
+        }
+        if let Some(kind) = filters.article_type {
+            queries.push(facet("type", kind.as_str()));
+        }
+        if filters.since.is_some() || filters.until.is_some() {
+            let at = |t: DateTime<Utc>| Term::from_field_i64(f.published, t.timestamp());
+            let lower = filters
+                .since
+                .map_or(Bound::Unbounded, |t| Bound::Included(at(t)));
+            let upper = filters
+                .until
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(at(t)));
+            queries.push(Box::new(ConstScoreQuery::new(
+                Box::new(RangeQuery::new(lower, upper)),
+                0.0,
+            )));
+        }
+        queries
+    }
+
+    /// One search as the engine takes it.
+    fn run(&self, text: &str, search: &SearchQuery, page: PageRequest) -> Result<SearchResults> {
+        let f = self.fields;
+        let query = self.query(text, search);
         let searcher = self.reader.searcher();
+        let mut counted = FacetCollector::for_field("facets");
+        for kind in COUNTED {
+            counted.add_facet(Facet::from_path([kind]));
+        }
+        let suggestion = self.suggestion(&searcher, text)?;
         // Never deeper than MAX_RESULTS: the collector reserves offset + limit slots.
         let reach = page.offset.saturating_add(page.limit);
         if reach > MAX_RESULTS {
-            let total = searcher
-                .search(&query, &Count)
+            let (total, counts) = searcher
+                .search(&*query, &(Count, counted))
                 .map_err(search_error("search"))?;
             return Ok(SearchResults {
                 hits: Vec::new(),
                 total: total as u64,
+                facets: facets(&counts),
+                suggestion,
             });
         }
-        // Text relevance, weighed by freshness (`search::freshness`).
-        let now = Utc::now().timestamp();
-        let top = TopDocs::with_limit(page.limit as usize)
-            .and_offset(page.offset as usize)
-            .tweak_score(move |segment: &tantivy::SegmentReader| {
-                let published = segment
-                    .fast_fields()
-                    .i64("published")
-                    .ok()
-                    .map(|c| c.first_or_default_col(0));
-                move |doc: tantivy::DocId, score: tantivy::Score| match &published {
-                    Some(at) => score * freshness(now.saturating_sub(at.get_val(doc))),
-                    None => score,
-                }
-            });
-        let (top, total) = searcher
-            .search(&query, &(top, Count))
+        let top = fresh_top(page.limit as usize, page.offset as usize);
+        let (top, total, counts) = searcher
+            .search(&*query, &(top, Count, counted))
             .map_err(search_error("search"))?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, f.body)
-            .map_err(search_error("snippet"))?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let snippets = |field| {
+            SnippetGenerator::create(&searcher, &*query, field)
+                .map(|mut g| {
+                    g.set_max_num_chars(SNIPPET_CHARS);
+                    g
+                })
+                .map_err(search_error("snippet"))
+        };
+        let open = snippets(f.body)?;
+        let gated = snippets(f.gated_body)?;
+        let gates = gate_facets(&search.reach);
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_error("read"))?;
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) else {
                 continue;
             };
-            let snippet = snippets.snippet_from_doc(&doc);
+            // A passage from the whole body only for a reader who may read it.
+            let readable = doc
+                .get_all(f.facets)
+                .filter_map(|v| v.as_facet())
+                .any(|facet| gates.iter().any(|g| g.encoded_str() == facet));
+            let snippet = if readable {
+                gated.snippet_from_doc(&doc)
+            } else {
+                open.snippet_from_doc(&doc)
+            };
             hits.push(SearchHit {
                 article: ArticleId(i64::try_from(id).unwrap_or(0)),
                 snippet_html: snippet.to_html(),
@@ -540,7 +848,110 @@ impl SearchIndex {
         Ok(SearchResults {
             hits,
             total: total as u64,
+            facets: facets(&counts),
+            suggestion,
         })
+    }
+
+    /// `text` with each word that is in no article put right, when a close one is
+    /// (the commonest within one edit, else within two for longer words); `None`
+    /// when every word is known or none has a close one.
+    fn suggestion(&self, searcher: &tantivy::Searcher, text: &str) -> Result<Option<String>> {
+        /// Words looked at: a long query is not corrected word by word.
+        const MAX_WORDS: usize = 8;
+        let f = self.fields;
+        let mut analyzer = analyzer(None);
+        let plain = plain_words(text);
+        let mut stream = analyzer.token_stream(&plain);
+        let mut words = Vec::new();
+        while let Some(token) = stream.next() {
+            words.push(token.text.clone());
+        }
+        if words.is_empty() || words.len() > MAX_WORDS {
+            return Ok(None);
+        }
+        let mut changed = false;
+        for word in &mut words {
+            let term = Term::from_field_text(f.words, word);
+            if searcher.doc_freq(&term).map_err(search_error("words"))? > 0
+                || word.chars().count() < 4
+                || word.chars().any(|c| c.is_numeric())
+            {
+                continue;
+            }
+            let distances: &[u8] = if word.chars().count() >= 7 {
+                &[1, 2]
+            } else {
+                &[1]
+            };
+            for distance in distances {
+                if let Some(better) = self.closest(searcher, &term, *distance)? {
+                    *word = better;
+                    changed = true;
+                    break;
+                }
+            }
+        }
+        Ok(changed.then(|| words.join(" ")))
+    }
+
+    /// The commonest word within `distance` edits of `term`, across segments.
+    fn closest(
+        &self,
+        searcher: &tantivy::Searcher,
+        term: &Term,
+        distance: u8,
+    ) -> Result<Option<String>> {
+        let mut found: std::collections::BTreeMap<Vec<u8>, u64> = Default::default();
+        for segment in searcher.segment_readers() {
+            let automaton = FuzzyTermQuery::new(term.clone(), distance, true)
+                .automaton()
+                .map_err(search_error("words"))?;
+            let index = segment
+                .inverted_index(self.fields.words)
+                .map_err(search_error("words"))?;
+            let mut terms = index
+                .terms()
+                .search(automaton)
+                .into_stream()
+                .map_err(|e| Error::internal("search index: words", e))?;
+            while terms.advance() {
+                *found.entry(terms.key().to_vec()).or_default() +=
+                    u64::from(terms.value().doc_freq);
+            }
+        }
+        Ok(found
+            .into_iter()
+            // The commonest; between equals, the first in order (BTreeMap's).
+            .fold(None, |best: Option<(Vec<u8>, u64)>, (word, n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((word, n)),
+            })
+            .and_then(|(word, _)| String::from_utf8(word).ok()))
+    }
+}
+
+/// The counts of each facet, as `Facets` holds them: most first, years newest first.
+fn facets(counts: &FacetCounts) -> Facets {
+    let top = |kind: &str| -> Vec<(String, u64)> {
+        counts
+            .top_k(Facet::from_path([kind]), MAX_FACET_VALUES)
+            .into_iter()
+            .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+            .collect()
+    };
+    let mut years: Vec<(String, u64)> = counts
+        .get(Facet::from_path(["year"]))
+        .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+        .collect();
+    years.sort_by(|a, b| b.0.cmp(&a.0));
+    years.truncate(MAX_FACET_VALUES);
+    Facets {
+        sections: top("section"),
+        tags: top("tag"),
+        authors: top("author"),
+        types: top("type"),
+        years,
     }
 }
 
@@ -646,16 +1057,18 @@ mod tests {
         let page = PageRequest::numbered(1, 10);
         for query in ["tags:*", "slug:*"] {
             // What the engine makes of it fails (this was a 500 for readers)...
-            let ran = index.run(query, page);
+            let ran = index.run(query, &SearchQuery::words(query), page);
             // ...and the port answers anyway.
             let answered = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap()
-                .block_on(index.search(query, page));
+                .block_on(index.search(&SearchQuery::words(query), page));
             assert!(answered.is_ok(), "{query}: {ran:?}");
         }
         assert!(
-            index.run("tags:*", page).is_err(),
+            index
+                .run("tags:*", &SearchQuery::words("tags:*"), page)
+                .is_err(),
             "the engine refuses tags:*"
         );
     }

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use masthead_core::article::{ArticleContent, Status};
-use masthead_core::search::Search;
+use masthead_core::search::{Search, SearchQuery};
 use masthead_core::store::{PageRequest, Store};
 use masthead_search::SearchIndex;
 use masthead_testkit::fixtures::{self, t0, NewsroomFixture};
@@ -20,6 +20,10 @@ store_test!(
     live_entries_are_searched_with_their_article,
     quoted_words_are_a_phrase,
     words_are_stemmed_in_the_publications_language,
+    filters_narrow_and_facets_count_the_matches,
+    gated_bodies_are_searched_only_by_readers_who_may_read_them,
+    a_misspelled_word_gets_a_suggestion,
+    related_stories_share_tags_then_words_then_the_section,
 );
 
 fn page(n: u32) -> PageRequest {
@@ -28,7 +32,10 @@ fn page(n: u32) -> PageRequest {
 
 /// The articles the first page of `query` finds, best first.
 async fn found(index: &SearchIndex, query: &str) -> Vec<masthead_core::ids::ArticleId> {
-    let results = index.search(query, page(1)).await.unwrap();
+    let results = index
+        .search(&SearchQuery::words(query), page(1))
+        .await
+        .unwrap();
     results.hits.iter().map(|h| h.article).collect()
 }
 
@@ -84,21 +91,46 @@ async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {
     };
 
     // Stems: "strikes" finds "strike"; the headline match ranks first.
-    let found = index.search("strikes", page(1)).await.unwrap();
+    let found = index
+        .search(&SearchQuery::words("strikes"), page(1))
+        .await
+        .unwrap();
     assert_eq!(found.total, 2);
     assert_eq!(hits(found.clone()), [strike, budget]);
     // All words must match; tags and bylines count.
     assert_eq!(
-        hits(index.search("budget nurses", page(1)).await.unwrap()),
+        hits(
+            index
+                .search(&SearchQuery::words("budget nurses"), page(1))
+                .await
+                .unwrap()
+        ),
         [budget]
     );
     assert_eq!(
-        hits(index.search("labour", page(1)).await.unwrap()),
+        hits(
+            index
+                .search(&SearchQuery::words("labour"), page(1))
+                .await
+                .unwrap()
+        ),
         [strike]
     );
-    assert_eq!(index.search("Ada Author", page(1)).await.unwrap().total, 2);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("Ada Author"), page(1))
+            .await
+            .unwrap()
+            .total,
+        2
+    );
     // Snippets come from the body, escaped, matches in <b>.
-    let snippet = &index.search("teachers", page(1)).await.unwrap().hits[0].snippet_html;
+    let snippet = &index
+        .search(&SearchQuery::words("teachers"), page(1))
+        .await
+        .unwrap()
+        .hits[0]
+        .snippet_html;
     assert!(
         snippet.contains("<b>teachers</b> &amp; nurses"),
         "text is escaped: {snippet}"
@@ -114,13 +146,20 @@ async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {
         &"x".repeat(5000),
     ] {
         index
-            .search(odd, page(1))
+            .search(&SearchQuery::words(odd), page(1))
             .await
             .unwrap_or_else(|e| panic!("{odd:?}: {e}"));
     }
-    assert_eq!(index.search("   ", page(1)).await.unwrap().total, 0);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("   "), page(1))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     assert!(index
-        .search("zeppelin", page(1))
+        .search(&SearchQuery::words("zeppelin"), page(1))
         .await
         .unwrap()
         .hits
@@ -128,7 +167,7 @@ async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {
     // Pages.
     assert_eq!(
         index
-            .search("strikes", PageRequest::numbered(2, 1))
+            .search(&SearchQuery::words("strikes"), PageRequest::numbered(2, 1))
             .await
             .unwrap()
             .hits
@@ -136,7 +175,7 @@ async fn finds_published_articles_by_words_and_stems(store: Arc<dyn Store>) {
         1
     );
     assert!(index
-        .search("strikes", page(2))
+        .search(&SearchQuery::words("strikes"), page(2))
         .await
         .unwrap()
         .hits
@@ -149,7 +188,13 @@ async fn follows_publishing_editing_and_unpublishing(store: Arc<dyn Store>) {
     let following = tokio::spawn(index.clone().follow(store.clone()));
     let total = |q: &'static str| {
         let index = index.clone();
-        async move { index.search(q, page(1)).await.unwrap().total }
+        async move {
+            index
+                .search(&SearchQuery::words(q), page(1))
+                .await
+                .unwrap()
+                .total
+        }
     };
     // Notices are handled in the background: wait for each to land.
     async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
@@ -226,14 +271,35 @@ async fn survives_a_restart_and_rebuilds_when_behind(store: Arc<dyn Store>) {
     }
     let index = SearchIndex::open(dir.path()).unwrap();
     assert_eq!(index.len(), 1, "the index outlives the process");
-    assert_eq!(index.search("lighthouse", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("lighthouse"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     // Published while this node was away: the count tells, and it catches up.
     publish(&store, &f, "Harbour lights", "New lights on the pier.", &[]).await;
     assert_eq!(index.catch_up(&*store).await.unwrap(), Some(2));
-    assert_eq!(index.search("pier", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("pier"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     // Closed, it still answers searches but takes no more writes.
     index.close().unwrap();
-    assert_eq!(index.search("pier", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("pier"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     assert!(index.rebuild(&*store).await.is_err());
     // A directory that holds no index (or a broken one) is replaced, not fatal.
     let broken = tempfile::tempdir().unwrap();
@@ -254,12 +320,15 @@ async fn rebuilds_every_article_in_batches_and_only_when_behind(store: Arc<dyn S
         assert_eq!(index.len(), 1_050);
         for n in [0, 1, 99, 100, 499, 500, 501, 1_049] {
             let hits = index
-                .search(&format!("bulkword{n}"), page(1))
+                .search(&SearchQuery::words(&format!("bulkword{n}")), page(1))
                 .await
                 .unwrap();
             assert_eq!(hits.total, 1, "article {n} is found");
         }
-        let oldest = index.search("\"Bulk story 0\"", page(1)).await.unwrap();
+        let oldest = index
+            .search(&SearchQuery::words("\"Bulk story 0\""), page(1))
+            .await
+            .unwrap();
         assert!(oldest.total >= 1, "the oldest by its own headline");
         index.close().unwrap();
     }
@@ -283,7 +352,14 @@ async fn rebuilds_every_article_in_batches_and_only_when_behind(store: Arc<dyn S
         .await
         .unwrap();
     assert_eq!(index.catch_up(&*store).await.unwrap(), Some(1_050));
-    assert_eq!(index.search("quokka", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("quokka"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     assert_eq!(index.catch_up(&*store).await.unwrap(), None);
 }
 
@@ -317,16 +393,28 @@ async fn any_query_and_any_page_is_an_answer(store: Arc<dyn Store>) {
         "tags:labour",
         "people:*ada*",
     ] {
-        assert!(index.search(query, page(1)).await.is_ok(), "{query}");
+        assert!(
+            index
+                .search(&SearchQuery::words(query), page(1))
+                .await
+                .is_ok(),
+            "{query}"
+        );
     }
-    let words = index.search("tags:* harbour", page(1)).await.unwrap();
+    let words = index
+        .search(&SearchQuery::words("tags:* harbour"), page(1))
+        .await
+        .unwrap();
     assert_eq!(
         words.total, 1,
         "the words of what could not run are searched"
     );
     for number in [100_000_000, u32::MAX] {
         let far = index
-            .search("harbour", PageRequest::numbered(number, 20))
+            .search(
+                &SearchQuery::words("harbour"),
+                PageRequest::numbered(number, 20),
+            )
             .await
             .unwrap();
         assert!(far.hits.is_empty());
@@ -334,7 +422,7 @@ async fn any_query_and_any_page_is_an_answer(store: Arc<dyn Store>) {
     }
     let edge = index
         .search(
-            "harbour",
+            &SearchQuery::words("harbour"),
             PageRequest {
                 offset: 990,
                 limit: 10,
@@ -479,7 +567,10 @@ async fn quoted_words_are_a_phrase(store: Arc<dyn Store>) {
         [together],
         "only where the words stand together"
     );
-    let reversed = index.search("\"fees harbour\"", page(1)).await.unwrap();
+    let reversed = index
+        .search(&SearchQuery::words("\"fees harbour\""), page(1))
+        .await
+        .unwrap();
     assert!(reversed.hits.is_empty(), "and in that order");
 }
 
@@ -492,7 +583,11 @@ async fn words_are_stemmed_in_the_publications_language(store: Arc<dyn Store>) {
     assert_eq!(index.start(&*store).await.unwrap(), Some(1));
     assert_eq!(index.start(&*store).await.unwrap(), None, "current");
     assert_eq!(
-        index.search("strikes", page(1)).await.unwrap().total,
+        index
+            .search(&SearchQuery::words("strikes"), page(1))
+            .await
+            .unwrap()
+            .total,
         1,
         "English stems"
     );
@@ -502,10 +597,493 @@ async fn words_are_stemmed_in_the_publications_language(store: Arc<dyn Store>) {
     store.save_settings(&settings).await.unwrap();
     assert_eq!(index.start(&*store).await.unwrap(), Some(1), "rebuilt");
     assert_eq!(index.start(&*store).await.unwrap(), None, "once");
-    assert_eq!(index.search("strikes", page(1)).await.unwrap().total, 0);
-    assert_eq!(index.search("strike", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("strikes"), page(1))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("strike"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     settings.locale = "en-GB".into();
     store.save_settings(&settings).await.unwrap();
     assert_eq!(index.start(&*store).await.unwrap(), Some(1));
-    assert_eq!(index.search("strikes", page(1)).await.unwrap().total, 1);
+    assert_eq!(
+        index
+            .search(&SearchQuery::words("strikes"), page(1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}
+
+/// Publishes `content` at `at` (by the editor).
+async fn publish_at(
+    store: &Arc<dyn Store>,
+    f: &NewsroomFixture,
+    content: ArticleContent,
+    at: chrono::DateTime<chrono::Utc>,
+) -> masthead_core::ids::ArticleId {
+    let newsroom = fixtures::newsroom_service(store.clone());
+    fixtures::publish(&newsroom, &f.editor, content, at).await
+}
+
+fn counts(list: &[(String, u64)]) -> Vec<(&str, u64)> {
+    list.iter().map(|(v, n)| (v.as_str(), *n)).collect()
+}
+
+async fn filters_narrow_and_facets_count_the_matches(store: Arc<dyn Store>) {
+    use masthead_core::article::ArticleType;
+    use masthead_core::search::Filters;
+    let f = fixtures::newsroom(&*store).await;
+    let story = |title: &str, section: &masthead_core::taxonomy::Section, tags: &[&str]| {
+        let mut c = ArticleContent::new(title, format!("{title}: the harbour story.\n\nMore."));
+        c.section_id = Some(section.id);
+        c.authors = vec![f.author.id];
+        c.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        c
+    };
+    let old = t0() - chrono::Duration::days(400);
+    let a = publish_at(
+        &store,
+        &f,
+        story("Dockers walk out", &f.world, &["Labour", "Ports"]),
+        t0(),
+    )
+    .await;
+    let mut opinion = story("Pay the dockers", &f.world, &["Labour"]);
+    opinion.article_type = ArticleType::Opinion;
+    opinion.authors = vec![f.editor.id];
+    let b = publish_at(&store, &f, opinion, t0()).await;
+    let c = publish_at(
+        &store,
+        &f,
+        story("Port profits", &f.business, &["Ports"]),
+        old,
+    )
+    .await;
+    let _elsewhere = publish_at(
+        &store,
+        &f,
+        ArticleContent::new("Council budget", "Schools.\n\nMore."),
+        t0(),
+    )
+    .await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    let search = |filters: Filters, text: &str| {
+        let query = SearchQuery {
+            text: text.to_owned(),
+            filters,
+            ..SearchQuery::default()
+        };
+        let index = &index;
+        async move { index.search(&query, page(1)).await.unwrap() }
+    };
+    let ids = |r: &masthead_core::search::SearchResults| {
+        let mut ids: Vec<_> = r.hits.iter().map(|h| h.article).collect();
+        ids.sort();
+        ids
+    };
+
+    let all = search(Filters::default(), "harbour").await;
+    assert_eq!(all.total, 3);
+    let year = |at: chrono::DateTime<chrono::Utc>| chrono::Datelike::year(&at).to_string();
+    let facets = &all.facets;
+    assert_eq!(counts(&facets.sections), [("world", 2), ("business", 1)]);
+    assert_eq!(counts(&facets.tags), [("labour", 2), ("ports", 2)]);
+    assert_eq!(
+        counts(&facets.authors),
+        [(f.author.slug.as_str(), 2), (f.editor.slug.as_str(), 1)]
+    );
+    assert_eq!(counts(&facets.types), [("news", 2), ("opinion", 1)]);
+    assert_eq!(
+        counts(&facets.years),
+        [(year(t0()).as_str(), 2), (year(old).as_str(), 1)],
+        "years newest first"
+    );
+
+    let by = |f: Filters| f;
+    let world = search(
+        by(Filters {
+            section: Some("world".into()),
+            ..Filters::default()
+        }),
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&world), [a, b]);
+    assert_eq!(
+        counts(&world.facets.sections),
+        [("world", 2)],
+        "counts follow the filter"
+    );
+    let ports = search(
+        by(Filters {
+            tag: Some("ports".into()),
+            ..Filters::default()
+        }),
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&ports), [a, c]);
+    let editor = search(
+        Filters {
+            author: Some(f.editor.slug.clone()),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&editor), [b]);
+    let opinions = search(
+        Filters {
+            article_type: Some(ArticleType::Opinion),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&opinions), [b]);
+    // A date range: `since` included, `until` excluded.
+    let recent = search(
+        Filters {
+            since: Some(t0()),
+            until: Some(t0() + chrono::Duration::seconds(1)),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&recent), [a, b]);
+    let before = search(
+        Filters {
+            until: Some(t0()),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&before), [c]);
+    // Filters together.
+    let both = search(
+        Filters {
+            section: Some("world".into()),
+            tag: Some("ports".into()),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(ids(&both), [a]);
+    // No words: browsing a filter, newest first.
+    let browse = search(
+        Filters {
+            tag: Some("ports".into()),
+            ..Filters::default()
+        },
+        "",
+    )
+    .await;
+    assert_eq!(
+        browse.hits.iter().map(|h| h.article).collect::<Vec<_>>(),
+        [a, c]
+    );
+    // An unknown value matches nothing, and is no error.
+    let none = search(
+        Filters {
+            section: Some("no-such".into()),
+            ..Filters::default()
+        },
+        "harbour",
+    )
+    .await;
+    assert_eq!(none.total, 0);
+    // Facets are counted beyond the last page reached.
+    let deep = index
+        .search(
+            &SearchQuery::words("harbour"),
+            PageRequest::numbered(1000, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!((deep.total, deep.facets.sections.len()), (3, 2));
+}
+
+async fn gated_bodies_are_searched_only_by_readers_who_may_read_them(store: Arc<dyn Store>) {
+    use masthead_core::article::Visibility;
+    use masthead_core::search::Reach;
+    let f = fixtures::newsroom(&*store).await;
+    let gold = fixtures::paid_tier(&*store, "gold").await;
+    let silver = fixtures::paid_tier(&*store, "silver").await;
+    let gated = |title: &str, visibility: Visibility, tiers: Vec<masthead_core::ids::TierId>| {
+        let mut c = ArticleContent::new(
+            title,
+            format!("Everyone reads this {title} opening.\n\n<!--members-only-->\n\nThe {title} quokka secret.\n\nMore."),
+        );
+        c.authors = vec![f.author.id];
+        c.visibility = visibility;
+        c.tiers = tiers;
+        c
+    };
+    let members = publish_at(
+        &store,
+        &f,
+        gated("alpha", Visibility::Members, vec![]),
+        t0(),
+    )
+    .await;
+    let paid = publish_at(&store, &f, gated("beta", Visibility::Paid, vec![]), t0()).await;
+    let tiered = publish_at(
+        &store,
+        &f,
+        gated("gamma", Visibility::Tiers, vec![gold]),
+        t0(),
+    )
+    .await;
+    let open = publish_at(
+        &store,
+        &f,
+        ArticleContent::new("Free quokka", "The quokka, for all.\n\nMore."),
+        t0(),
+    )
+    .await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    let search = |reach: Reach, text: &str| {
+        let query = SearchQuery {
+            text: text.to_owned(),
+            reach,
+            ..SearchQuery::default()
+        };
+        let index = &index;
+        async move { index.search(&query, page(1)).await.unwrap() }
+    };
+    let ids = |r: &masthead_core::search::SearchResults| {
+        let mut ids: Vec<_> = r.hits.iter().map(|h| h.article).collect();
+        ids.sort();
+        ids
+    };
+    let anyone = Reach::default();
+    let member = Reach {
+        members: true,
+        ..Reach::default()
+    };
+    let paying_silver = Reach {
+        members: true,
+        paid: true,
+        tiers: vec![silver],
+    };
+    let paying_gold = Reach {
+        members: true,
+        paid: true,
+        tiers: vec![gold],
+    };
+    for (who, reach, expected) in [
+        ("anyone", &anyone, vec![open]),
+        ("a member", &member, vec![members, open]),
+        ("a silver member", &paying_silver, vec![members, paid, open]),
+        (
+            "a gold member",
+            &paying_gold,
+            vec![members, paid, tiered, open],
+        ),
+    ] {
+        let found = search(reach.clone(), "quokka").await;
+        assert_eq!(ids(&found), expected, "{who}");
+        assert_eq!(found.total, expected.len() as u64, "{who}");
+        // No passage ever shows a word from a body its reader may not read.
+        for hit in &found.hits {
+            assert!(
+                !hit.snippet_html.contains("secret") || expected.contains(&hit.article),
+                "{who}: {}",
+                hit.snippet_html
+            );
+        }
+    }
+    // A member's passage comes from the whole body they may read.
+    let found = search(member.clone(), "secret").await;
+    assert_eq!(ids(&found), [members]);
+    assert!(
+        found.hits[0].snippet_html.contains("<b>secret</b>"),
+        "{}",
+        found.hits[0].snippet_html
+    );
+    // Words above the cut, and headlines, are everyone's.
+    assert_eq!(
+        ids(&search(anyone.clone(), "opening").await),
+        [members, paid, tiered]
+    );
+    assert_eq!(ids(&search(anyone.clone(), "gamma").await), [tiered]);
+    // Words in two places: one above the cut, one below, for one who may not read.
+    assert_eq!(search(anyone, "opening secret").await.total, 0);
+    assert_eq!(ids(&search(member, "opening secret").await), [members]);
+}
+
+async fn a_misspelled_word_gets_a_suggestion(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    publish(
+        &store,
+        &f,
+        "Dockers strike at the harbour",
+        "Cranes stood idle in the harbour as the government watched.",
+        &["Labour"],
+    )
+    .await;
+    publish(
+        &store,
+        &f,
+        "Harbour fees rise",
+        "The harbour board met.",
+        &[],
+    )
+    .await;
+    publish(&store, &f, "Harbor Road closed", "Traffic.", &[]).await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    let suggestion = |q: &'static str| {
+        let index = &index;
+        async move {
+            index
+                .search(&SearchQuery::words(q), page(1))
+                .await
+                .unwrap()
+                .suggestion
+        }
+    };
+    for (typed, meant) in [
+        // One letter wrong: the commonest word one edit away ("harbour" is in two
+        // articles, "harbor" in one).
+        ("harbur", Some("harbour")),
+        ("Harbur strike", Some("harbour strike")),
+        // Two letters swapped count as one edit; two edits only for longer words.
+        ("dokcers", Some("dockers")),
+        ("govenrmnet", Some("government")),
+        // Known words, short words, numbers and nonsense: nothing to say.
+        ("harbour", None),
+        ("harbor", None),
+        ("idel", Some("idle")),
+        ("ide", None),
+        ("2025", None),
+        ("xqzvbw", None),
+        ("", None),
+    ] {
+        assert_eq!(suggestion(typed).await.as_deref(), meant, "{typed}");
+    }
+    // Query syntax is read as its words.
+    assert_eq!(suggestion("title:harbur").await.as_deref(), Some("harbour"));
+}
+
+async fn related_stories_share_tags_then_words_then_the_section(store: Arc<dyn Store>) {
+    let f = fixtures::newsroom(&*store).await;
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let tagged = |title: &str, section: &masthead_core::taxonomy::Section, tags: &[&str]| {
+        let mut c = ArticleContent::new(title, format!("{title}.\n\nMore."));
+        c.section_id = Some(section.id);
+        c.authors = vec![f.author.id];
+        c.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        c
+    };
+    let subject = publish_at(
+        &store,
+        &f,
+        tagged(
+            "Port strike spreads",
+            &f.business,
+            &["Ports", "Labour", "Trade"],
+        ),
+        t0(),
+    )
+    .await;
+    let two_shared = publish_at(
+        &store,
+        &f,
+        tagged("Dock wages", &f.world, &["Ports", "Labour"]),
+        t0(),
+    )
+    .await;
+    let one_shared = publish_at(&store, &f, tagged("Trade deal", &f.world, &["Trade"]), t0()).await;
+    let words_shared = publish_at(
+        &store,
+        &f,
+        tagged("Strike spreads to rail", &f.world, &["Rail"]),
+        t0(),
+    )
+    .await;
+    let same_section = publish_at(
+        &store,
+        &f,
+        tagged("Bank rates", &f.business, &["Banks"]),
+        t0(),
+    )
+    .await;
+    let unrelated = publish_at(&store, &f, tagged("Elections", &f.world, &["Votes"]), t0()).await;
+    let unpublished = publish_at(
+        &store,
+        &f,
+        tagged("Port fees", &f.world, &["Ports", "Labour", "Trade"]),
+        t0(),
+    )
+    .await;
+    newsroom
+        .transition(
+            NewsroomFixture::actor(&f.editor),
+            unpublished,
+            Status::Unpublished,
+            None,
+            t0(),
+        )
+        .await
+        .unwrap();
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&*store).await.unwrap();
+    // An article refreshed leaves a deleted document behind until segments merge
+    // (tantivy's MoreLikeThisQuery panicked on that).
+    index.refresh(&*store, two_shared).await.unwrap();
+    let article = |id| {
+        let store = store.clone();
+        async move { store.article(id).await.unwrap().unwrap() }
+    };
+    let subject = article(subject).await;
+    let related = index.related(&subject, 10).await.unwrap();
+    assert_eq!(
+        &related[..2],
+        [two_shared, one_shared].as_slice(),
+        "most tags shared first: {related:?}"
+    );
+    assert!(
+        related.contains(&words_shared),
+        "headline words shared: {related:?}"
+    );
+    assert_eq!(
+        related.last(),
+        Some(&same_section),
+        "the section fills up: {related:?}"
+    );
+    assert!(
+        !related.contains(&subject.id)
+            && !related.contains(&unpublished)
+            && !related.contains(&unrelated)
+    );
+    assert_eq!(
+        index.related(&subject, 2).await.unwrap(),
+        [two_shared, one_shared]
+    );
+    assert!(index.related(&subject, 0).await.unwrap().is_empty());
+    // Nothing to relate by: a story with no tags, no section and no known words.
+    let mut bare = subject.clone();
+    bare.tags.clear();
+    bare.section = None;
+    bare.title = "Zeppelins".into();
+    bare.standfirst.clear();
+    assert!(index.related(&bare, 3).await.unwrap().is_empty());
 }

@@ -62,7 +62,6 @@ store_test!(
     locations_for_sitemaps,
     committed_writes_announce_what_changed,
     static_pages_share_the_top_level_with_sections,
-    related_articles_share_tags_then_the_section,
     corrections_log_is_newest_first_and_public_only,
     views_add_up_into_most_read,
     notifications_are_kept_read_and_sent_once,
@@ -1434,99 +1433,6 @@ async fn static_pages_share_the_top_level_with_sections(store: S) {
         Err(Error::NotFound(_))
     ));
     let _ = f;
-}
-
-/// Publishes an article with the given tags in `section`, `minutes` after t0.
-async fn tagged(
-    store: &S,
-    f: &NewsroomFixture,
-    title: &str,
-    section: &masthead_core::taxonomy::Section,
-    tags: &[&str],
-    minutes: i64,
-) -> ArticleId {
-    let newsroom = fixtures::newsroom_service(store.clone());
-    let mut content = ArticleContent::new(title, format!("{title}.\n\nMore."));
-    content.section_id = Some(section.id);
-    content.tags = tags.iter().map(|t| (*t).to_owned()).collect();
-    let at = t0() + Duration::minutes(minutes);
-    let id = newsroom
-        .create_draft(actor(&f.editor), content, at)
-        .await
-        .unwrap();
-    newsroom
-        .transition(actor(&f.editor), id, Status::Published, None, at)
-        .await
-        .unwrap();
-    id
-}
-
-async fn related_articles_share_tags_then_the_section(store: S) {
-    let f = fixtures::newsroom(&*store).await;
-    let newsroom = fixtures::newsroom_service(store.clone());
-    let subject = tagged(
-        &store,
-        &f,
-        "Port strike",
-        &f.business,
-        &["Ports", "Labour", "Trade"],
-        0,
-    )
-    .await;
-    let two_shared = tagged(&store, &f, "Dock wages", &f.world, &["Ports", "Labour"], 1).await;
-    let one_old = tagged(&store, &f, "Trade deal", &f.world, &["Trade"], 2).await;
-    let one_new = tagged(&store, &f, "Labour law", &f.world, &["Labour"], 3).await;
-    let same_section = tagged(&store, &f, "Bank rates", &f.business, &["Banks"], 4).await;
-    let unrelated = tagged(&store, &f, "Elections", &f.world, &["Votes"], 5).await;
-    let unpublished = tagged(
-        &store,
-        &f,
-        "Port fees",
-        &f.world,
-        &["Ports", "Labour", "Trade"],
-        6,
-    )
-    .await;
-    newsroom
-        .transition(
-            actor(&f.editor),
-            unpublished,
-            Status::Unpublished,
-            None,
-            t0(),
-        )
-        .await
-        .unwrap();
-
-    let ids = |list: Vec<masthead_core::article::ArticleSummary>| {
-        list.into_iter().map(|a| a.id).collect::<Vec<_>>()
-    };
-    let load = |id| {
-        let store = store.clone();
-        async move { store.article(id).await.unwrap().unwrap() }
-    };
-    let subject = load(subject).await;
-    assert_eq!(
-        ids(store.related_articles(&subject, 10).await.unwrap()),
-        [two_shared, one_new, one_old, same_section],
-        "most shared tags first, newest among equals, then the section; never itself, the unpublished or the unrelated"
-    );
-    assert_eq!(
-        ids(store.related_articles(&subject, 2).await.unwrap()),
-        [two_shared, one_new]
-    );
-    let unrelated = load(unrelated).await;
-    assert!(!ids(store.related_articles(&unrelated, 10).await.unwrap()).contains(&unrelated.id));
-    // No tags: the section's newest.
-    let mut bare = subject.clone();
-    bare.tags.clear();
-    assert_eq!(
-        ids(store.related_articles(&bare, 3).await.unwrap()),
-        [same_section]
-    );
-    // Nothing to relate by: no tags, no section.
-    bare.section = None;
-    assert!(store.related_articles(&bare, 3).await.unwrap().is_empty());
 }
 
 async fn corrections_log_is_newest_first_and_public_only(store: S) {

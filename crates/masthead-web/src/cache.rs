@@ -83,8 +83,10 @@ pub const PAGE_PARAMS: &[&str] = &["page", "q", "sort"];
 /// Surfaces that read their own query parameters and are never cached: their
 /// requests pass the cache as sent. (The members' pages, `members::router`, are
 /// among them: they read `return_to`, `notice`, `done`; so is the checkout, which
-/// reads what the reader chose and the provider's checkout id.)
+/// reads what the reader chose and the provider's checkout id; and search, whose
+/// filters are its own and whose results may hold what only its reader may read.)
 const OWN_QUERY: &[&str] = &[
+    "/search/",
     "/newsroom/",
     "/preview/",
     "/signin/",

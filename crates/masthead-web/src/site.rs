@@ -22,6 +22,8 @@ pub struct SiteParts {
     /// site change, like the rest).
     pub photos:
         std::collections::HashMap<masthead_core::ids::PersonId, masthead_core::ids::MediaId>,
+    /// Everyone's name by their slug, for the authors search counts.
+    pub names: std::collections::HashMap<String, String>,
 }
 
 /// The current `SiteParts`, loaded on first use and after each site change.
@@ -76,16 +78,16 @@ impl SiteCache {
             }
             inner.generation
         };
+        let people = store.people().await?;
         let parts = Arc::new(SiteParts {
             settings: store.settings().await?,
             sections: store.sections().await?,
             pages: store.static_pages(true).await?,
-            photos: store
-                .people()
-                .await?
+            photos: people
                 .iter()
                 .filter_map(|p| Some((p.id, p.avatar?)))
                 .collect(),
+            names: people.into_iter().map(|p| (p.slug, p.name)).collect(),
         });
         let mut inner = self.lock();
         inner.take_changes();

@@ -161,8 +161,7 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         ("/world/paid-probe/", "Paid"),
         ("/world/tier-probe/", "Tier"),
     ];
-    // Paths that show no body whole, whoever asks (feeds are read anonymously; search
-    // holds gated bodies only above their cut).
+    // Paths that show no body whole, whoever asks (feeds are read anonymously).
     let elsewhere = [
         "/feed.xml",
         "/atom.xml",
@@ -172,11 +171,6 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         "/author/ada-author/feed.json",
         "/sitemap-news.xml",
         "/sitemap-articles-1.xml",
-        // (Lowercase: the results page repeats the query, and matching ignores case.)
-        "/search/?q=secretpaid",
-        "/search/?q=secretmembers",
-        "/search/?q=secrettier",
-        "/search/?q=finding",
         "/latest/",
         "/world/",
         "/",
@@ -211,6 +205,33 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
                 }
                 checked += 1;
             }
+            // Search matches and shows a gated body's words to those who may read it,
+            // and to no one else. (Lowercase: the results page repeats the query, and
+            // matching ignores case.)
+            for path in [
+                "/search/?q=secretmembers",
+                "/search/?q=secretpaid",
+                "/search/?q=secrettier",
+                "/search/?q=finding",
+                "/search/?q=finding&tag=harbor&section=world",
+            ] {
+                let (status, page) = get(&app, path, cookie).await;
+                assert!(status.is_success(), "{who} {path}: {status}");
+                for (i, word) in [(1, "Members"), (2, "Paid"), (3, "Tier")] {
+                    let shown = page.contains(&format!("Secret{word}"));
+                    let asked = path == format!("/search/?q=secret{}", word.to_lowercase());
+                    assert!(
+                        if asked {
+                            shown == may[i]
+                        } else {
+                            !shown || may[i]
+                        },
+                        "round {round}: {path} for {who}: the {word} body is {}:\n{page}",
+                        if shown { "given away" } else { "missing" }
+                    );
+                }
+                checked += 1;
+            }
             // The preview link of the published paid article is no way around the gate.
             let (status, page) = get(&app, &format!("/preview/{preview_token}"), cookie).await;
             assert_eq!(status, StatusCode::OK, "{who} preview");
@@ -237,7 +258,7 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
     }
     assert_eq!(
         checked,
-        2 * readers.len() * (articles.len() + elsewhere.len())
+        2 * readers.len() * (articles.len() + elsewhere.len() + 5)
     );
 }
 

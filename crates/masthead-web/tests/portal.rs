@@ -31,6 +31,17 @@ fn app(store: Arc<dyn Store>) -> masthead_web::App {
     masthead_web::router(state(store))
 }
 
+/// `app` with a search index that holds what is published now and follows the store,
+/// as a server's does (related stories come from it).
+async fn indexed_app(store: Arc<dyn Store>) -> masthead_web::App {
+    let index = Arc::new(masthead_search::SearchIndex::in_memory().unwrap());
+    tokio::spawn(index.clone().follow(store.clone()));
+    index.rebuild(&*store).await.unwrap();
+    let mut state = state(store);
+    state.search = index;
+    masthead_web::router(state)
+}
+
 /// A GET as a reader's browser sends it.
 async fn read_as_reader(app: &masthead_web::App, path: &str) -> StatusCode {
     let request = Request::get(path)
@@ -1147,7 +1158,7 @@ async fn article_page_shares_relates_and_shows_comments(store: Arc<dyn Store>) {
         .add_comment(&comment("Buy pills", CommentStatus::Pending, None))
         .await
         .unwrap();
-    let app = app(store.clone());
+    let app = indexed_app(store.clone()).await;
     let html = get(&app, "/world/harbour-dock-news/").await.2;
 
     let url = "https%3A%2F%2Fnews%2Eexample%2Fworld%2Fharbour%2Ddock%2Dnews%2F";
@@ -1483,6 +1494,70 @@ async fn search_finds_articles_and_every_page_offers_it(store: Arc<dyn Store>) {
     let (status, _, empty) = get(&app, "/search/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!empty.contains("Nothing matches"), "no query, no verdict");
+
+    // Facets: counts beside each, as links that narrow the search.
+    assert!(
+        first.contains("<h2 id=\"refine-heading\">Refine</h2>"),
+        "{first}"
+    );
+    assert!(
+        first.contains(
+            r#"<a href="/search/?q=tide&amp;section=world">World</a> <span class="count">"#
+        ),
+        "{first}"
+    );
+    assert!(first.contains(r#"<a href="/search/?q=tide&amp;type=news">News</a>"#));
+    assert!(first.contains(r#"<a href="/search/?q=tide&amp;author=ada-author">Ada Author</a>"#));
+    // A filter narrows, shows itself with a way to take it off, and keeps the words.
+    let world = get(&app, "/search/?q=budget&section=business").await.2;
+    assert!(world.contains("1 article matches"), "{world}");
+    assert!(
+        world.contains(r#"<a href="/search/?q=budget" aria-label="Remove filter: Business">"#),
+        "{world}"
+    );
+    assert!(world.contains(r#"<input type="hidden" name="section" value="business">"#));
+    let elsewhere = get(&app, "/search/?q=budget&section=world").await.2;
+    assert!(elsewhere.contains("0 articles match") && elsewhere.contains("Nothing matches"));
+    assert!(get(&app, "/search/?q=budget&type=opinion")
+        .await
+        .2
+        .contains("0 articles match"));
+    // No words: the filter alone lists its stories.
+    let browse = get(&app, "/search/?section=business").await.2;
+    assert!(browse.contains("1 article matches"), "{browse}");
+    assert!(browse.contains("href=\"/business/budget-taxes/\""));
+    // Dates are the publication's days, both ends included.
+    assert!(get(&app, "/search/?q=budget&from=2026-03-02&to=2026-03-02")
+        .await
+        .2
+        .contains("1 article matches"));
+    assert!(get(&app, "/search/?q=budget&to=2026-03-01")
+        .await
+        .2
+        .contains("0 articles match"));
+    // Tracking parameters neither change the results nor follow the links.
+    let tracked = get(&app, "/search/?q=tide&utm_source=news&fbclid=x")
+        .await
+        .2;
+    assert!(
+        tracked.contains("/search/?q=tide&amp;section=world") && !tracked.contains("utm_source")
+    );
+    // Filters that cannot be read are refused, naming the problem.
+    for (path, field) in [
+        ("/search/?q=tide&from=yesterday", "from"),
+        ("/search/?q=tide&to=2026-02-30", "to"),
+        ("/search/?q=tide&type=gossip", "ArticleType"),
+    ] {
+        let (status, _, page) = get(&app, path).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(page.contains(field), "{path}: {page}");
+    }
+    // A misspelling: "did you mean", linked to the search for the words put right.
+    let misspelled = get(&app, "/search/?q=budgte").await.2;
+    assert!(
+        misspelled.contains(r#"Did you mean <a href="/search/?q=budget"><q>budget</q></a>?"#),
+        "{misspelled}"
+    );
 
     // Every page has the search box; a 404 offers it in the page too; the home page
     // tells search engines how to search the site.

@@ -475,68 +475,6 @@ impl masthead_core::store::ArticleStore for Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn related_articles(&self, article: &Article, limit: u32) -> Result<Vec<ArticleSummary>> {
-        /// Candidates looked at per shared tag: the tag's newest articles.
-        const PER_TAG: i64 = 12;
-        if article.tags.is_empty() && article.section.is_none() {
-            return Ok(Vec::new());
-        }
-        // One query: each tag's newest articles count 1 per shared tag, the section's
-        // newest count 0 (they fill up); ranked by tags shared, then by date.
-        let mut qb = QueryBuilder::<Db>::new(format!(
-            "SELECT {SUMMARY_COLUMNS} JOIN (SELECT article_id, SUM(w) AS shared, \
-             MAX(published_at) AS newest FROM ("
-        ));
-        let mut branches = 0;
-        for tag in &article.tags {
-            if branches > 0 {
-                qb.push(" UNION ALL ");
-            }
-            qb.push(
-                "SELECT * FROM (SELECT article_id, published_at, 1 AS w FROM article_tags \
-                 WHERE status = 'published' AND tag_id = ",
-            );
-            qb.push_bind(tag.id.0);
-            qb.push(" AND article_id <> ");
-            qb.push_bind(article.id.0);
-            qb.push(" ORDER BY published_at DESC, article_id DESC LIMIT ");
-            qb.push_bind(PER_TAG);
-            qb.push(format!(") t{branches}"));
-            branches += 1;
-        }
-        if let Some(section) = &article.section {
-            if branches > 0 {
-                qb.push(" UNION ALL ");
-            }
-            qb.push(
-                "SELECT * FROM (SELECT id AS article_id, published_at, 0 AS w FROM articles \
-                 WHERE status = 'published' AND section_id = ",
-            );
-            qb.push_bind(section.id.0);
-            qb.push(" AND id <> ");
-            qb.push_bind(article.id.0);
-            qb.push(" ORDER BY published_at DESC, id DESC LIMIT ");
-            qb.push_bind(i64::from(limit));
-            qb.push(") s");
-        }
-        // Ranked and cut among the candidates, so only the chosen few are joined.
-        qb.push(
-            ") candidates GROUP BY article_id \
-             ORDER BY shared DESC, newest DESC, article_id DESC LIMIT ",
-        );
-        qb.push_bind(i64::from(limit));
-        qb.push(
-            ") r ON r.article_id = a.id WHERE a.status = 'published' \
-             ORDER BY r.shared DESC, r.newest DESC, a.id DESC",
-        );
-        let rows: Vec<SummaryRow> = qb
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("related articles"))?;
-        rows.into_iter().map(ArticleSummary::try_from).collect()
-    }
-
     async fn corrections_log(&self, page: PageRequest) -> Result<Page<LoggedCorrection>> {
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM corrections c JOIN articles a ON a.id = c.article_id WHERE a.status = 'published'",

@@ -2,6 +2,7 @@
 
 use super::common::*;
 use super::dialect::{self, ts};
+use super::Db;
 use crate::rows::*;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -10,6 +11,7 @@ use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::taxonomy::{NewSection, Section, Tag, TagEdit};
 use masthead_core::{Error, Result};
+use sqlx::QueryBuilder;
 
 #[async_trait]
 impl masthead_core::store::TaxonomyStore for Store {
@@ -72,6 +74,25 @@ impl masthead_core::store::TaxonomyStore for Store {
                 .await
                 .map_err(db_error("tag"))?;
         Ok(row.map(Into::into))
+    }
+
+    async fn tags_by_slugs(&self, slugs: &[String]) -> Result<Vec<Tag>> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<Db>::new("SELECT id, slug, name, description FROM tags WHERE slug IN (");
+        let mut list = qb.separated(", ");
+        for slug in slugs {
+            list.push_bind(slug);
+        }
+        qb.push(")");
+        let rows: Vec<TagRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("tags"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn tags(&self) -> Result<Vec<Tag>> {

@@ -201,7 +201,7 @@ pub(crate) async fn render(
     let super::Context { mut chrome, site } = chrome(state, &canonical).await?;
     // The featured image, the related stories' pictures and the bylines' photos (in
     // their order), in one call.
-    let related = state.store.related_articles(article, RELATED).await?;
+    let related = related(state, article).await?;
     let featured_id = article.featured_image.as_ref().map(|i| i.media_id);
     let photo_ids: Vec<_> = article
         .authors
@@ -346,6 +346,16 @@ pub(crate) async fn render(
         .chain(all_media.iter().chain(&pictures).map(|m| Dep::Media(m.id)))
         .collect();
     page(state, "article.html", &view, deps).map(|r| counts_as_read(r, article.id))
+}
+
+/// The stories most like `article` (shared tags and words, from the search index),
+/// best first; those unpublished since the index took them in are left out.
+async fn related(
+    state: &AppState,
+    article: &masthead_core::article::Article,
+) -> Result<Vec<masthead_core::article::ArticleSummary>, WebError> {
+    let ids = state.search.related(article, RELATED).await?;
+    Ok(state.store.published_summaries(&ids).await?)
 }
 
 /// The comments area of `article` as `showing` shows it: one page of threads in
