@@ -33,5 +33,6 @@ id_type!(
     OfferId,
     SponsorId,
     SendId,
-    LiveEntryId
+    LiveEntryId,
+    IntegrationId
 );

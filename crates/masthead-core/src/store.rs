@@ -1226,7 +1226,54 @@ pub trait Store:
     + LiveStore
     + FrontStore
     + NotificationStore
+    + IntegrationStore
 {
+}
+
+/// Integrations and their API keys (`integration`). Each change is written to the
+/// audit log with it.
+#[async_trait]
+pub trait IntegrationStore: Send + Sync {
+    async fn create_integration(
+        &self,
+        integration: &crate::integration::NewIntegration,
+        audit: &NewAuditEntry,
+    ) -> Result<crate::integration::Integration>;
+
+    /// Every integration, revoked ones too, newest first.
+    async fn integrations(&self) -> Result<Vec<crate::integration::Integration>>;
+
+    async fn integration(
+        &self,
+        id: crate::ids::IntegrationId,
+    ) -> Result<Option<crate::integration::Integration>>;
+
+    /// The active integration whose Content API key is `key`.
+    async fn integration_by_content_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<crate::integration::Integration>>;
+
+    /// The active integration whose Admin API key's id is `id`.
+    async fn integration_by_admin_id(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::integration::Integration>>;
+
+    /// Replaces an active integration's keys with `keys`: the old ones stop working.
+    async fn rotate_integration_keys(
+        &self,
+        id: crate::ids::IntegrationId,
+        keys: &crate::integration::Keys,
+        audit: &NewAuditEntry,
+    ) -> Result<crate::integration::Integration>;
+
+    /// Revokes an integration: none of its keys works from `audit.at` on.
+    async fn revoke_integration(
+        &self,
+        id: crate::ids::IntegrationId,
+        audit: &NewAuditEntry,
+    ) -> Result<crate::integration::Integration>;
 }
 
 /// Staff's notifications (`notification`): their inbox, their choices, and the
@@ -1303,15 +1350,16 @@ impl<T> Store for T where
         + LiveStore
         + FrontStore
         + NotificationStore
+        + IntegrationStore
 {
 }
 
 /// Every area's trait, for `use masthead_core::store::areas::*`.
 pub mod areas {
     pub use super::{
-        AnalyticsStore, ArticleStore, CommentStore, FrontStore, LiveStore, MediaStore, MemberStore,
-        NewsletterStore, NotificationStore, PaymentStore, RevenueStore, RevisionStore, SiteStore,
-        SponsorStore, StaffStore, Store, TaxonomyStore,
+        AnalyticsStore, ArticleStore, CommentStore, FrontStore, IntegrationStore, LiveStore,
+        MediaStore, MemberStore, NewsletterStore, NotificationStore, PaymentStore, RevenueStore,
+        RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
     };
 }
 

@@ -34,6 +34,8 @@ mod comments;
 mod common;
 #[path = "backend/fronts.rs"]
 mod fronts;
+#[path = "backend/integrations.rs"]
+mod integrations;
 #[path = "backend/live.rs"]
 mod live;
 #[path = "backend/media.rs"]

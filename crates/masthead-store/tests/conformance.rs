@@ -39,6 +39,7 @@ fn published(filter: ArticleFilter, number: u32, per_page: u32) -> ArticleQuery 
 }
 
 store_test!(
+    integrations_keep_their_keys_until_rotated_or_revoked,
     audience_figures_add_up,
     bodies_are_stored_as_documents,
     many_tags_resolve_in_order_and_imports_find_renamed_ones,
@@ -3470,4 +3471,172 @@ async fn notifications_are_kept_read_and_sent_once(store: S) {
         3,
         "the inbox keeps it"
     );
+}
+
+async fn integrations_keep_their_keys_until_rotated_or_revoked(store: S) {
+    use masthead_core::integration::{Keys, NewIntegration, KEY_BYTES};
+    let f = fixtures::newsroom(&*store).await;
+    let keys = |n: u8| Keys::from_random(&[n; KEY_BYTES]);
+    let added = store
+        .create_integration(
+            &NewIntegration::new("Mobile app", keys(1)),
+            &audit(
+                t0(),
+                Some(&f.admin),
+                AuditAction::IntegrationAdded,
+                "Mobile app",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.name, "Mobile app");
+    assert_eq!(added.keys, keys(1));
+    assert_eq!(
+        added.rate_limit,
+        masthead_core::integration::DEFAULT_RATE_LIMIT
+    );
+    assert!(added.is_active() && added.rotated_at.is_none());
+    let other = store
+        .create_integration(
+            &NewIntegration::new("Newsletter tool", keys(2)),
+            &audit(
+                t0(),
+                Some(&f.admin),
+                AuditAction::IntegrationAdded,
+                "Newsletter tool",
+            ),
+        )
+        .await
+        .unwrap();
+    // Keys are unique: the same key twice is a conflict, and nothing is stored.
+    assert!(matches!(
+        store
+            .create_integration(
+                &NewIntegration::new("Copy", keys(1)),
+                &audit(t0(), None, AuditAction::IntegrationAdded, "Copy"),
+            )
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    // An invalid one is refused before the database.
+    assert!(matches!(
+        store
+            .create_integration(
+                &NewIntegration::new("", keys(3)),
+                &audit(t0(), None, AuditAction::IntegrationAdded, ""),
+            )
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    let names = |list: Vec<masthead_core::integration::Integration>| {
+        list.into_iter().map(|i| i.name).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.integrations().await.unwrap()),
+        ["Newsletter tool", "Mobile app"]
+    );
+    let by_content = |key: String| {
+        let store = store.clone();
+        async move {
+            store
+                .integration_by_content_key(&key)
+                .await
+                .unwrap()
+                .map(|i| i.id)
+        }
+    };
+    let by_admin = |id: String| {
+        let store = store.clone();
+        async move {
+            store
+                .integration_by_admin_id(&id)
+                .await
+                .unwrap()
+                .map(|i| i.id)
+        }
+    };
+    assert_eq!(by_content(keys(1).content).await, Some(added.id));
+    assert_eq!(by_admin(keys(2).admin_id).await, Some(other.id));
+    assert_eq!(by_content(keys(9).content).await, None);
+
+    // Rotation: new keys work, the old ones at once do not.
+    let later = t0() + Duration::hours(1);
+    let rotated = store
+        .rotate_integration_keys(
+            added.id,
+            &keys(4),
+            &audit(
+                later,
+                Some(&f.admin),
+                AuditAction::IntegrationKeysRotated,
+                "Mobile app",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (rotated.keys.clone(), rotated.rotated_at),
+        (keys(4), Some(later))
+    );
+    assert_eq!(by_content(keys(1).content).await, None);
+    assert_eq!(by_admin(keys(1).admin_id).await, None);
+    assert_eq!(by_content(keys(4).content).await, Some(added.id));
+
+    // Revocation: no key works; the row stays, and it cannot be rotated back.
+    let revoked = store
+        .revoke_integration(
+            added.id,
+            &audit(
+                later,
+                Some(&f.admin),
+                AuditAction::IntegrationRevoked,
+                "Mobile app",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    assert_eq!(by_content(keys(4).content).await, None);
+    assert_eq!(by_admin(keys(4).admin_id).await, None);
+    assert!(matches!(
+        store
+            .rotate_integration_keys(
+                added.id,
+                &keys(5),
+                &audit(
+                    later,
+                    None,
+                    AuditAction::IntegrationKeysRotated,
+                    "Mobile app"
+                ),
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .integration(added.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(later)
+    );
+    assert!(store
+        .revoke_integration(
+            masthead_core::ids::IntegrationId(999_999),
+            &audit(later, None, AuditAction::IntegrationRevoked, "?"),
+        )
+        .await
+        .is_err());
+    // Every change is in the audit log, with who did it.
+    let log = store.audit_log(PageRequest::numbered(1, 50)).await.unwrap();
+    let actions: Vec<_> = log.items.iter().map(|e| e.action).collect();
+    for action in [
+        AuditAction::IntegrationAdded,
+        AuditAction::IntegrationKeysRotated,
+        AuditAction::IntegrationRevoked,
+    ] {
+        assert!(actions.contains(&action), "{action:?} in {actions:?}");
+    }
 }

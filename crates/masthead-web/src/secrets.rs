@@ -14,6 +14,14 @@ pub fn secret() -> String {
     hex::encode(bytes)
 }
 
+/// New keys for an integration, from the OS's randomness.
+pub fn integration_keys() -> masthead_core::integration::Keys {
+    use rand::RngCore;
+    let mut bytes = [0u8; masthead_core::integration::KEY_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    masthead_core::integration::Keys::from_random(&bytes)
+}
+
 /// How a token (session, link, preview) is stored: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -56,6 +56,24 @@ pub enum Command {
     Seed(SeedArgs),
     /// Rebuild the search index from the database, with a progress bar.
     Reindex,
+    /// Manage integrations: the apps and tools that use the Content and Admin APIs.
+    Integration {
+        #[command(subcommand)]
+        command: IntegrationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Add an integration and print its Content API key and Admin API key.
+    Add(IntegrationAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IntegrationAddArgs {
+    /// What the integration is, as the newsroom will see it ("Zapier", "Mobile app").
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod demo;
+mod integrations;
 mod reindex;
 mod seed;
 mod serve;
@@ -11,7 +12,7 @@ mod staff;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, LogFormat, StaffCommand};
+use cli::{Cli, Command, IntegrationCommand, LogFormat, StaffCommand};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -84,6 +85,12 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
         Command::Reindex => {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
             reindex::run(&config).await
+        }
+        Command::Integration {
+            command: IntegrationCommand::Add(args),
+        } => {
+            let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
+            integrations::add(&config, &args.name).await
         }
     }
 }

@@ -558,3 +558,43 @@ fn reindex_rebuilds_the_search_index_and_waits_for_no_running_server() {
     assert!(line.contains("stop that server first"), "{line}");
     terminate(&mut child);
 }
+
+#[test]
+fn integration_add_prints_keys_of_ghosts_shapes_and_refuses_a_bad_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = masthead(dir.path())
+        .args(["integration", "add", "--name", "Mobile app"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let line = |prefix: &str| {
+        said.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {prefix:?} in {said}"))
+            .to_owned()
+    };
+    let content = line("Content API key:");
+    let admin = line("Admin API key:");
+    assert!(masthead_core::integration::is_content_key(&content), "{content}");
+    let (id, secret) = admin.split_once(':').unwrap();
+    assert!(masthead_core::integration::is_admin_id(id), "{admin}");
+    assert_eq!(secret.len(), 64);
+    assert!(said.contains("Added the integration \"Mobile app\"."), "{said}");
+    // A second one gets keys of its own.
+    let again = masthead(dir.path())
+        .args(["integration", "add", "--name", "Newsletter tool"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(!text(&again.stdout).contains(&content));
+    // A name that is no name: one line naming the problem, nothing stored.
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .args(["integration", "add", "--name", "  "])
+            .output()
+            .unwrap(),
+    );
+    assert!(line.contains("name"), "{line}");
+}

@@ -353,11 +353,16 @@ async fn draw_pictures(
     Ok(drawn)
 }
 
-/// The staff login printed for the person trying the demo.
+/// The staff login printed for the person trying the demo, and the demo
+/// integration's Content API key.
 pub struct Login {
     pub email: String,
     pub password: String,
+    pub content_key: String,
 }
+
+/// The demo's integration, whose Content API key the demo prints.
+pub const DEMO_INTEGRATION: &str = "Demo app";
 
 /// Fills an empty store with the demo publication; images go under `media_dir`.
 pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -> Result<Login> {
@@ -425,6 +430,7 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             login = Some(Login {
                 email: person.email.clone(),
                 password,
+                content_key: String::new(),
             });
         }
         staff.insert(s.name.clone(), person.id);
@@ -805,7 +811,17 @@ pub async fn populate(store: &dyn Store, media_dir: &Path, now: DateTime<Utc>) -
             .map_err(|e| anyhow!("demo page {:?}: {e}", p.title))?;
     }
     record_demo_readership(store, now).await?;
-    login.ok_or_else(|| anyhow!("the demo content has no admin"))
+    let mut login = login.ok_or_else(|| anyhow!("the demo content has no admin"))?;
+    let app = crate::integrations::create(
+        store,
+        &masthead_core::integration::NewIntegration::new(
+            DEMO_INTEGRATION,
+            masthead_web::secrets::integration_keys(),
+        ),
+    )
+    .await?;
+    login.content_key = app.keys.content;
+    Ok(login)
 }
 
 /// `member` chose `newsletters` on their account page.
@@ -1026,6 +1042,10 @@ pub async fn run(
     );
     println!("Data directory: {}", config.data_dir.display());
     println!("Staff login: {} / {}", login.email, login.password);
+    println!(
+        "Content API key ({DEMO_INTEGRATION}): {} (try {}/ghost/api/content/posts/?key={})",
+        login.content_key, config.base_url, login.content_key
+    );
     println!("Press Ctrl+C to stop.");
     serve::serve(listener, &config, store).await
 }
