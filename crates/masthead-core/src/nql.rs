@@ -476,11 +476,344 @@ fn word(text: String) -> Value {
     Value::Text(text)
 }
 
+/// Whether `filter` holds of a thing whose properties `lookup` gives (each as its
+/// values written as text: one for a name, several for a thing's tags; `None` for a
+/// property it has not, which is an error naming it). For the short lists (tags,
+/// authors, tiers) filtered in memory; relative dates resolve against `now`.
+pub fn holds(
+    filter: &Filter,
+    lookup: &dyn Fn(&str) -> Option<Vec<String>>,
+    now: DateTime<Utc>,
+) -> std::result::Result<bool, String> {
+    Ok(match filter {
+        Filter::All(list) => {
+            for f in list {
+                if !holds(f, lookup, now)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Filter::Any(list) => {
+            for f in list {
+                if holds(f, lookup, now)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Filter::Not(inner) => !holds(inner, lookup, now)?,
+        Filter::Condition {
+            property,
+            op,
+            operand,
+        } => {
+            let values =
+                lookup(property).ok_or_else(|| format!("cannot filter by {property:?}"))?;
+            let text = |v: &Value| -> Option<String> {
+                match v {
+                    Value::Null => None,
+                    Value::Bool(b) => Some(b.to_string()),
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::Text(t) => Some(t.clone()),
+                    Value::Relative(r) => r.at(now).map(|t| t.to_rfc3339()),
+                }
+            };
+            let compare = |have: &str, want: &str| -> std::cmp::Ordering {
+                match (have.parse::<f64>(), want.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a.total_cmp(&b),
+                    _ => have.cmp(want),
+                }
+            };
+            let any = |test: &dyn Fn(&str) -> bool| values.iter().any(|v| test(v));
+            let list = || match operand {
+                Operand::List(l) => l.iter().filter_map(text).collect::<Vec<_>>(),
+                Operand::One(v) => text(v).into_iter().collect(),
+            };
+            let one = match operand {
+                Operand::One(v) => text(v),
+                Operand::List(_) => None,
+            };
+            let lower = |s: &str| s.to_lowercase();
+            match (op, one) {
+                (Op::Eq, None) => values.is_empty(),
+                (Op::Ne, None) => !values.is_empty(),
+                (Op::Eq, Some(w)) => any(&|v| compare(v, &w).is_eq()),
+                (Op::Ne, Some(w)) => !any(&|v| compare(v, &w).is_eq()),
+                (Op::Gt, Some(w)) => any(&|v| compare(v, &w).is_gt()),
+                (Op::Gte, Some(w)) => any(&|v| compare(v, &w).is_ge()),
+                (Op::Lt, Some(w)) => any(&|v| compare(v, &w).is_lt()),
+                (Op::Lte, Some(w)) => any(&|v| compare(v, &w).is_le()),
+                (Op::In, _) => {
+                    let wanted = list();
+                    any(&|v| wanted.iter().any(|w| compare(v, w).is_eq()))
+                }
+                (Op::NotIn, _) => {
+                    let wanted = list();
+                    !any(&|v| wanted.iter().any(|w| compare(v, w).is_eq()))
+                }
+                (Op::Contains, Some(w)) => any(&|v| lower(v).contains(&lower(&w))),
+                (Op::StartsWith, Some(w)) => any(&|v| lower(v).starts_with(&lower(&w))),
+                (Op::EndsWith, Some(w)) => any(&|v| lower(v).ends_with(&lower(&w))),
+                (Op::NotContains, Some(w)) => !any(&|v| lower(v).contains(&lower(&w))),
+                (Op::NotStartsWith, Some(w)) => !any(&|v| lower(v).starts_with(&lower(&w))),
+                (Op::NotEndsWith, Some(w)) => !any(&|v| lower(v).ends_with(&lower(&w))),
+                (_, None) => false,
+            }
+        }
+    })
+}
+
+/// An id as Ghost's APIs write one: 24 hexadecimal characters.
+pub fn ghost_id(n: i64) -> String {
+    format!("{n:024x}")
+}
+
+/// An id as the APIs take one: Ghost's 24 hexadecimal characters, or a number.
+pub fn post_id(text: &str) -> Option<i64> {
+    if text.len() == 24 {
+        i64::from_str_radix(text, 16).ok().filter(|n| *n >= 0)
+    } else {
+        text.parse().ok()
+    }
+}
+
+/// What a post may be filtered and ordered by, under the names Ghost's clients use
+/// (and Masthead's own: `section`, `article_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostField {
+    Id,
+    Slug,
+    Title,
+    CustomExcerpt,
+    Visibility,
+    Status,
+    /// "post" for every article (Ghost's `type`; `page:false` in old filters).
+    Type,
+    /// Ghost's featured flag: no article is featured this way (fronts choose).
+    Featured,
+    PublishedAt,
+    UpdatedAt,
+    CreatedAt,
+    /// Any of its tags, by slug.
+    Tag,
+    /// Its first tag.
+    PrimaryTag,
+    /// Any of its bylines, by slug.
+    Author,
+    /// Its first byline.
+    PrimaryAuthor,
+    /// Its section, by slug.
+    Section,
+    ArticleType,
+}
+
+impl PostField {
+    /// The field a filter's property names (Ghost's aliases included); `None` for one
+    /// that cannot be filtered on, such as an author's email.
+    pub fn named(property: &str) -> Option<Self> {
+        Some(match property {
+            "id" => Self::Id,
+            "slug" => Self::Slug,
+            "title" => Self::Title,
+            "custom_excerpt" => Self::CustomExcerpt,
+            "visibility" => Self::Visibility,
+            "status" => Self::Status,
+            "type" | "page" => Self::Type,
+            "featured" => Self::Featured,
+            "published_at" => Self::PublishedAt,
+            "updated_at" => Self::UpdatedAt,
+            "created_at" => Self::CreatedAt,
+            "tag" | "tags" | "tags.slug" => Self::Tag,
+            "primary_tag" | "primary_tag.slug" => Self::PrimaryTag,
+            "author" | "authors" | "authors.slug" => Self::Author,
+            "primary_author" | "primary_author.slug" => Self::PrimaryAuthor,
+            "section" | "section.slug" => Self::Section,
+            "article_type" => Self::ArticleType,
+            _ => return None,
+        })
+    }
+
+    /// Whether posts may be ordered by it.
+    pub fn orders(self) -> bool {
+        matches!(
+            self,
+            Self::Id
+                | Self::Slug
+                | Self::Title
+                | Self::PublishedAt
+                | Self::UpdatedAt
+                | Self::CreatedAt
+        )
+    }
+
+    /// Whether its values are times.
+    pub fn is_time(self) -> bool {
+        matches!(self, Self::PublishedAt | Self::UpdatedAt | Self::CreatedAt)
+    }
+}
+
+/// One key of an `order`: `published_at desc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub field: PostField,
+    pub descending: bool,
+}
+
+/// Reads an `order` parameter: `field dir` pairs split by commas, the direction
+/// `asc` or `desc` in any case (ascending when left out).
+pub fn parse_order(input: &str) -> std::result::Result<Vec<Order>, String> {
+    let mut orders = Vec::new();
+    for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut words = part.split_whitespace();
+        let name = words.next().unwrap_or_default().to_ascii_lowercase();
+        let field = PostField::named(&name)
+            .filter(|f| f.orders())
+            .ok_or_else(|| format!("cannot order by {name:?}"))?;
+        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => return Err(format!("{other:?} is not asc or desc")),
+        };
+        if words.next().is_some() {
+            return Err(format!("{part:?} is not a field and a direction"));
+        }
+        orders.push(Order { field, descending });
+    }
+    if orders.len() > 4 {
+        return Err("at most 4 orders".into());
+    }
+    Ok(orders)
+}
+
+/// A time a filter compares with: `'2024-01-01'`, `'2024-01-01 10:00:00'`, an RFC 3339
+/// time, or a relative one (`now-30d`).
+pub fn time_value(value: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match value {
+        Value::Relative(r) => r.at(now),
+        Value::Text(t) => DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+                    .ok()
+                    .map(|t| t.and_utc())
+            })
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc())
+            }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+/// Published articles as the APIs ask for them: kept by `filter`, in `order` (newest
+/// first when empty), one page; relative dates are relative to `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostQuery {
+    pub filter: Option<Filter>,
+    pub order: Vec<Order>,
+    pub page: crate::store::PageRequest,
+    pub now: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn filters_hold_of_things_in_memory() {
+        let now = Utc::now();
+        let tag = |slug: &'static str, posts: &'static str| {
+            move |property: &str| -> Option<Vec<String>> {
+                match property {
+                    "slug" => Some(vec![slug.to_owned()]),
+                    "name" => Some(vec![slug.to_uppercase()]),
+                    "count.posts" => Some(vec![posts.to_owned()]),
+                    "parent" => Some(vec![]),
+                    _ => None,
+                }
+            }
+        };
+        let holds_of = |f: &str, thing: &dyn Fn(&str) -> Option<Vec<String>>| {
+            holds(&parse(f).unwrap().unwrap(), thing, now)
+        };
+        let port = tag("port", "12");
+        for (filter, expected) in [
+            ("slug:port", true),
+            ("slug:-port", false),
+            ("slug:[news,port]", true),
+            ("slug:-[news,port]", false),
+            ("name:~OR", true),
+            ("name:~^po", true),
+            ("name:~$rt", true),
+            ("name:-~x", true),
+            ("count.posts:>9", true),
+            ("count.posts:>100", false),
+            ("count.posts:<=12", true),
+            ("parent:null", true),
+            ("-slug:port", false),
+            ("slug:news,count.posts:12", true),
+            ("slug:news+count.posts:12", false),
+        ] {
+            assert_eq!(holds_of(filter, &port), Ok(expected), "{filter}");
+        }
+        assert!(holds_of("email:x", &port).unwrap_err().contains("email"));
+    }
+
+    #[test]
+    fn orders_read_as_ghost_writes_them() {
+        let o = |field, descending| Order { field, descending };
+        assert_eq!(
+            parse_order("published_at asc").unwrap(),
+            [o(PostField::PublishedAt, false)]
+        );
+        assert_eq!(
+            parse_order("title DESC, slug").unwrap(),
+            [o(PostField::Title, true), o(PostField::Slug, false)]
+        );
+        assert_eq!(parse_order("").unwrap(), []);
+        for bad in [
+            "tag asc",
+            "title sideways",
+            "title asc extra",
+            "email desc",
+            "a,b,c,d,e",
+        ] {
+            assert!(parse_order(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_in_every_shape_ghost_clients_send() {
+        let now = DateTime::parse_from_rfc3339("2026-03-31T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let t = |v: Value| time_value(&v, now).map(|t| t.to_rfc3339());
+        assert_eq!(t(text("2024-01-01")).unwrap(), "2024-01-01T00:00:00+00:00");
+        assert_eq!(
+            t(text("2024-01-01 10:30:00")).unwrap(),
+            "2024-01-01T10:30:00+00:00"
+        );
+        assert_eq!(
+            t(text("2024-01-01T10:30:00+02:00")).unwrap(),
+            "2024-01-01T08:30:00+00:00"
+        );
+        assert_eq!(
+            t(Value::Relative(Relative {
+                amount: -1,
+                unit: 'w'
+            }))
+            .unwrap(),
+            "2026-03-24T12:00:00+00:00"
+        );
+        assert_eq!(t(text("yesterday")), None);
+        assert_eq!(t(Value::Number(2024.0)), None);
+    }
 
     fn eq(property: &str, value: Value) -> Filter {
         Filter::Condition {

@@ -317,6 +317,11 @@ pub trait ArticleStore: Send + Sync {
     /// none): what tells a search index whether it is current.
     async fn last_article_change(&self) -> Result<Option<DateTime<Utc>>>;
 
+    /// Published articles as the APIs ask for them (`nql::PostQuery`): filtered with
+    /// bound values only, ordered, one page, whole. A filter on a field posts do not
+    /// have, or a value of the wrong kind, is `Error::Invalid` naming it.
+    async fn api_posts(&self, query: &crate::nql::PostQuery) -> Result<Page<Article>>;
+
     /// Summaries of the published articles among `ids`, in the order of `ids`.
     async fn published_summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>>;
 

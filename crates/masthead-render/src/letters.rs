@@ -80,6 +80,14 @@ pub fn html_to_text(html: &str) -> String {
         .unwrap_or_else(|_| html.to_owned())
 }
 
+/// Plain text of body HTML in paragraphs, unwrapped (the APIs' `plaintext`).
+pub fn html_to_plain(html: &str) -> String {
+    html2text::config::plain()
+        .string_from_read(html.as_bytes(), 100_000)
+        .map(|t| t.trim().to_owned())
+        .unwrap_or_default()
+}
+
 #[derive(Serialize)]
 struct IssueText<'a> {
     #[serde(flatten)]

@@ -26,6 +26,8 @@ mod dialect {
 
 #[path = "backend/analytics.rs"]
 mod analytics;
+#[path = "backend/api.rs"]
+mod api;
 #[path = "backend/articles.rs"]
 mod articles;
 #[path = "backend/comments.rs"]

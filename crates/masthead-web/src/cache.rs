@@ -84,9 +84,11 @@ pub const PAGE_PARAMS: &[&str] = &["page", "q", "sort"];
 /// requests pass the cache as sent. (The members' pages, `members::router`, are
 /// among them: they read `return_to`, `notice`, `done`; so is the checkout, which
 /// reads what the reader chose and the provider's checkout id; and search, whose
-/// filters are its own and whose results may hold what only its reader may read.)
+/// filters are its own and whose results may hold what only its reader may read; and
+/// the APIs, whose keys, filters and fields are in their query.)
 const OWN_QUERY: &[&str] = &[
     "/search/",
+    "/ghost/",
     "/newsroom/",
     "/preview/",
     "/signin/",

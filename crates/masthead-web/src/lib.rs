@@ -6,6 +6,7 @@ mod chrome;
 pub mod client;
 mod error;
 mod forms;
+mod ghost;
 mod health;
 pub mod log;
 pub mod mail;
@@ -185,6 +186,7 @@ pub fn router(state: AppState) -> App {
         .merge(newsroom::router(&state))
         .merge(members::router(&state))
         .merge(webhooks::router())
+        .merge(ghost::router())
         .merge(newsletters::router())
         .merge(portal::router(&state))
         .with_state(state);

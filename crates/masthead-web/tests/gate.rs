@@ -260,6 +260,81 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
         checked,
         2 * readers.len() * (articles.len() + elsewhere.len() + 5)
     );
+
+    // The Content API reads as a key, whoever holds it: every post route, with every
+    // combination of fields, formats and include, gives no gated body, even to a
+    // browser that also carries a member's or staff session.
+    let key = store
+        .create_integration(
+            &masthead_core::integration::NewIntegration::new(
+                "Walker",
+                masthead_core::integration::Keys::from_random(
+                    &[7; masthead_core::integration::KEY_BYTES],
+                ),
+            ),
+            &masthead_core::auth::NewAuditEntry {
+                at: Utc::now(),
+                actor: None,
+                action: masthead_core::auth::AuditAction::IntegrationAdded,
+                target: "Walker".into(),
+                ip: String::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .keys
+        .content;
+    let mut routes = vec!["/ghost/api/content/posts/".to_owned()];
+    for (path, _) in &articles {
+        let slug = path.trim_end_matches('/').rsplit('/').next().unwrap();
+        let id = store.article_by_slug(slug).await.unwrap().unwrap().id;
+        routes.push(format!("/ghost/api/content/posts/slug/{slug}/"));
+        routes.push(format!(
+            "/ghost/api/content/posts/{}/",
+            masthead_core::nql::ghost_id(id.0)
+        ));
+    }
+    let fields = [
+        "",
+        "html",
+        "plaintext",
+        "excerpt",
+        "html,plaintext,excerpt,title",
+    ];
+    let formats = [
+        "",
+        "html",
+        "plaintext",
+        "html,plaintext",
+        "mobiledoc,lexical",
+    ];
+    let includes = ["", "tags", "authors", "tiers", "tags,authors,tiers"];
+    let mut walked = 0;
+    let mut seen_public = 0;
+    for route in &routes {
+        for field in fields {
+            for format in formats {
+                for include in includes {
+                    let path = format!(
+                        "{route}?key={key}&fields={field}&formats={format}&include={include}"
+                    );
+                    let cookie = &readers[walked % readers.len()].1;
+                    let (status, body) = get(&app, &path, cookie).await;
+                    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                    for word in ["Members", "Paid", "Tier"] {
+                        assert!(
+                            !body.contains(&format!("Secret{word}")),
+                            "{path} gives the {word} body away:\n{body}"
+                        );
+                    }
+                    seen_public += usize::from(body.contains("SecretPublic"));
+                    walked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(walked, routes.len() * 125);
+    assert!(seen_public > 0, "the walk can see a body");
 }
 
 /// The meter, the one way past the gate that is not `can_read`: with two free stories

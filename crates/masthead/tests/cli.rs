@@ -577,11 +577,17 @@ fn integration_add_prints_keys_of_ghosts_shapes_and_refuses_a_bad_name() {
     };
     let content = line("Content API key:");
     let admin = line("Admin API key:");
-    assert!(masthead_core::integration::is_content_key(&content), "{content}");
+    assert!(
+        masthead_core::integration::is_content_key(&content),
+        "{content}"
+    );
     let (id, secret) = admin.split_once(':').unwrap();
     assert!(masthead_core::integration::is_admin_id(id), "{admin}");
     assert_eq!(secret.len(), 64);
-    assert!(said.contains("Added the integration \"Mobile app\"."), "{said}");
+    assert!(
+        said.contains("Added the integration \"Mobile app\"."),
+        "{said}"
+    );
     // A second one gets keys of its own.
     let again = masthead(dir.path())
         .args(["integration", "add", "--name", "Newsletter tool"])

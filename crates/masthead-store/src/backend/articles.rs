@@ -73,6 +73,10 @@ impl masthead_core::store::ArticleStore for Store {
         self.load_article(row).await
     }
 
+    async fn api_posts(&self, query: &masthead_core::nql::PostQuery) -> Result<Page<Article>> {
+        self.api_posts_page(query).await
+    }
+
     async fn published_after(&self, after: ArticleId, limit: u32) -> Result<Vec<Article>> {
         let limit = i64::from(limit.clamp(1, masthead_core::store::WHOLE_BATCH));
         let rows: Vec<ArticleRow> = sqlx::query_as(&format!(

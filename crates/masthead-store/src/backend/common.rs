@@ -549,13 +549,16 @@ pub(super) async fn commit(tx: sqlx::Transaction<'static, Db>) -> Result<()> {
 /// A `LIKE ... ESCAPE '\\'` pattern matching text that contains `words` (lower-cased,
 /// with `%`, `_` and `\\` taken literally).
 pub(super) fn contains_pattern(words: &str) -> String {
-    let escaped = words
-        .trim()
-        .to_lowercase()
+    format!("%{}%", escape_like(words.trim()))
+}
+
+/// `text` lower-cased, with what `LIKE ... ESCAPE '\\'` reads specially (`%`, `_`,
+/// `\\`) taken literally.
+pub(super) fn escape_like(text: &str) -> String {
+    text.to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 /// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.

@@ -1,0 +1,312 @@
+//! The APIs Ghost's clients speak, under `/ghost/api/`: the Content API
+//! (`content.rs`: published posts, pages, tags, authors, tiers and settings, read with
+//! an integration's Content API key), its JSON shapes (`json.rs`), and what they share
+//! here: Ghost's error envelope, its query parameters and its pagination. The page
+//! cache passes these requests through as sent (their query is theirs).
+
+mod content;
+mod json;
+
+use crate::AppState;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use masthead_core::store::{Page, PageRequest};
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    content::router()
+}
+
+/// The most a page holds (Ghost 6: `limit=all` and anything larger give 100).
+const MAX_LIMIT: u32 = 100;
+/// A page's size when the request names none.
+const DEFAULT_LIMIT: u32 = 15;
+
+/// An error as Ghost writes it: `{"errors": [{message, context, type, ...}]}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+    context: Option<String>,
+    code: Option<&'static str>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind,
+            message: message.into(),
+            context: None,
+            code: None,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFoundError", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequestError", message)
+    }
+
+    /// A parameter with a value it does not take.
+    pub fn validation(context: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ValidationError",
+            "Validation error, cannot list or read the resource.",
+        )
+        .context(context)
+    }
+
+    fn context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    fn code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+}
+
+impl From<masthead_core::Error> for ApiError {
+    fn from(e: masthead_core::Error) -> Self {
+        use masthead_core::Error;
+        match e {
+            Error::NotFound(what) => Self::not_found(format!("{what} not found.")),
+            Error::Invalid(_) => Self::bad_request(e.to_string()),
+            e => {
+                tracing::error!(error = %e, "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    "The server has encountered an error.",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "errors": [{
+                "message": self.message,
+                "context": self.context,
+                "type": self.kind,
+                "details": null,
+                "property": null,
+                "help": null,
+                "code": self.code,
+                "id": crate::secrets::secret()[..32].to_owned(),
+                "ghostErrorCode": null,
+            }]
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(
+                "no-cache, private, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0",
+            ),
+        );
+        response
+    }
+}
+
+/// The query parameters Ghost's APIs take, read from the raw query so that a
+/// parameter sent twice is seen (`key` twice is refused, as Ghost does).
+#[derive(Debug, Default)]
+pub struct Params {
+    pub keys: Vec<String>,
+    pub include: Vec<String>,
+    pub fields: Vec<String>,
+    pub formats: Vec<String>,
+    pub filter: Option<String>,
+    pub limit: Option<String>,
+    pub page: Option<String>,
+    pub order: Option<String>,
+}
+
+impl Params {
+    pub fn read(query: Option<&str>) -> Self {
+        let mut params = Self::default();
+        let list = |v: &str| -> Vec<String> {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "key" => params.keys.push(value.into_owned()),
+                "include" => params.include.extend(list(&value)),
+                "fields" => params.fields.extend(list(&value)),
+                "formats" => params.formats.extend(list(&value)),
+                "filter" => params.filter = Some(value.into_owned()),
+                "limit" => params.limit = Some(value.into_owned()),
+                "page" => params.page = Some(value.into_owned()),
+                "order" => params.order = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        params
+    }
+
+    /// The page asked for: `limit` (a number, or `all`; at most 100) and `page`.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some("all") => MAX_LIMIT,
+            Some(n) => match n.parse::<u64>() {
+                Ok(n) if n >= 1 => u32::try_from(n.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT),
+                _ => {
+                    return Err(ApiError::validation(
+                        "Validation (isInt) failed for limit: a number from 1, or all",
+                    ))
+                }
+            },
+        };
+        let number = match self.page.as_deref() {
+            None => 1,
+            Some(n) => match n.parse::<u64>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(ApiError::validation(
+                        "Validation (isInt) failed for page: a number from 1",
+                    ))
+                }
+            },
+        };
+        // Past the last row any store can hold: an empty page, never an overflow.
+        let offset = (number - 1)
+            .saturating_mul(u64::from(limit))
+            .min(u64::from(u32::MAX - MAX_LIMIT));
+        Ok(PageRequest {
+            offset: u32::try_from(offset).unwrap_or(u32::MAX - MAX_LIMIT),
+            limit,
+        })
+    }
+
+    /// `include`, each value checked against what the resource `allowed`.
+    pub fn includes(&self, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+        for value in &self.include {
+            if !allowed.contains(&value.as_str()) {
+                return Err(ApiError::validation(format!(
+                    "Validation (AllowedValues) failed for include: {value:?} is not one of {}",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(self.include.clone())
+    }
+
+    /// `formats`: `html` (the default) and `plaintext`; `mobiledoc` and `lexical` are
+    /// taken and give nothing, as in Ghost's Content API.
+    pub fn formats(&self) -> Result<Vec<String>, ApiError> {
+        for value in &self.formats {
+            if !["html", "plaintext", "mobiledoc", "lexical"].contains(&value.as_str()) {
+                return Err(ApiError::validation(format!(
+                    "Validation (AllowedValues) failed for formats: {value:?}"
+                )));
+            }
+        }
+        Ok(if self.formats.is_empty() {
+            vec!["html".to_owned()]
+        } else {
+            self.formats.clone()
+        })
+    }
+
+    /// The parsed filter, if any.
+    pub fn filter(&self) -> Result<Option<masthead_core::nql::Filter>, ApiError> {
+        match self.filter.as_deref() {
+            None => Ok(None),
+            Some(text) => {
+                masthead_core::nql::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+            }
+        }
+    }
+}
+
+/// `meta.pagination` of `page`: page numbers, or null past either end.
+fn pagination<T>(page: &Page<T>) -> Value {
+    let limit = u64::from(page.limit.max(1));
+    let pages = page.total.div_ceil(limit).max(1);
+    let number = u64::from(page.offset) / limit + 1;
+    json!({
+        "page": number,
+        "limit": page.limit,
+        "pages": pages,
+        "total": page.total,
+        "next": if number < pages { Some(number + 1) } else { None },
+        "prev": if number > 1 { Some(number - 1) } else { None },
+    })
+}
+
+/// Keeps only `fields` of `object` (all when none are asked for).
+fn only(mut object: Value, fields: &[String]) -> Value {
+    if fields.is_empty() {
+        return object;
+    }
+    if let Value::Object(map) = &mut object {
+        map.retain(|k, _| fields.iter().any(|f| f == k));
+    }
+    object
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn limits_and_pages_as_ghost_reads_them() {
+        let page = |q: &str| Params::read(Some(q)).page();
+        assert_eq!(
+            page("").unwrap(),
+            PageRequest {
+                offset: 0,
+                limit: 15
+            }
+        );
+        assert_eq!(
+            page("limit=3&page=2").unwrap(),
+            PageRequest {
+                offset: 3,
+                limit: 3
+            }
+        );
+        assert_eq!(page("limit=all").unwrap().limit, 100);
+        assert_eq!(page("limit=500").unwrap().limit, 100);
+        assert!(page("page=99999999999999999999").is_err());
+        let far = page("page=18446744073709551615&limit=100").unwrap();
+        assert_eq!(far.offset, u32::MAX - MAX_LIMIT);
+        for bad in [
+            "limit=0", "limit=-1", "limit=x", "page=0", "page=-2", "page=1.5",
+        ] {
+            assert!(page(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pagination_counts_as_ghost_does() {
+        let p = |offset, limit, total| Page::<()> {
+            items: vec![],
+            total,
+            offset,
+            limit,
+        };
+        assert_eq!(
+            pagination(&p(3, 3, 7)),
+            json!({"page": 2, "limit": 3, "pages": 3, "total": 7, "next": 3, "prev": 1})
+        );
+        assert_eq!(
+            pagination(&p(0, 15, 0)),
+            json!({"page": 1, "limit": 15, "pages": 1, "total": 0, "next": null, "prev": null})
+        );
+    }
+}
