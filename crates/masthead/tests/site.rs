@@ -27,6 +27,8 @@ struct Demo {
     login: (String, String),
     /// The demo's (temporary) data directory.
     data_dir: PathBuf,
+    /// The demo integration's Content API key, as the demo prints it.
+    content_key: String,
 }
 
 impl Demo {
@@ -48,7 +50,7 @@ impl Demo {
             .stderr(Stdio::null());
         let mut child = command.spawn().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut url, mut login, mut data_dir) = (None, None, None);
+        let (mut url, mut login, mut data_dir, mut content_key) = (None, None, None, None);
         for line in lines {
             let line = line.unwrap();
             if let Some(rest) = line.strip_prefix("Data directory: ") {
@@ -58,6 +60,9 @@ impl Demo {
                 login = rest
                     .split_once(" / ")
                     .map(|(e, p)| (e.to_owned(), p.to_owned()));
+            }
+            if let Some(rest) = line.strip_prefix("Content API key (Demo app): ") {
+                content_key = rest.split_whitespace().next().map(str::to_owned);
             }
             if let Some(rest) = line.strip_prefix("Masthead demo: The Lantern is running at ") {
                 url = Some(rest.trim_end_matches('/').to_owned());
@@ -72,12 +77,14 @@ impl Demo {
         http::wait_for(addr);
         let login = login.expect("the demo prints a staff login");
         let data_dir = data_dir.expect("the demo prints its data directory");
+        let content_key = content_key.expect("the demo prints a Content API key");
         Self {
             child,
             addr,
             base,
             login,
             data_dir,
+            content_key,
         }
     }
 
@@ -523,6 +530,89 @@ fn lighthouse_scores_at_least_95_on_home_section_and_article() {
         eprintln!("lighthouse {name} ({path}): {}", scores.join(", "));
     }
     assert!(failures.is_empty(), "below 95: {failures:?}");
+}
+
+/// Ghost's own Content API client (npm `@tryghost/content-api`), unchanged, reads the
+/// demo: posts with their tags and authors across pages, a post by its slug, the
+/// tags with their counts, the authors and the settings.
+#[test]
+fn ghosts_own_content_client_reads_the_demo() {
+    let Some(client) =
+        tools::tool(tools::dir().join("node_modules/@tryghost/content-api/package.json"))
+    else {
+        return;
+    };
+    let client = client.parent().unwrap().to_owned();
+    let demo = Demo::start();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ghost/content.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&client)
+        .arg(&demo.base)
+        .arg(&demo.content_key)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Two pages of five, one after the other, counted as the site counts them.
+    let (p1, p2) = (&read["pagination"][0], &read["pagination"][1]);
+    let total = p1["total"].as_u64().unwrap();
+    assert!(total > 10, "{read}");
+    assert_eq!(p1["pages"].as_u64().unwrap(), total.div_ceil(5));
+    assert_eq!(
+        (p1["page"].as_u64(), p1["next"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        (p2["page"].as_u64(), p2["prev"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let slugs = |page: &str| -> Vec<String> {
+        read[page]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (first, second) = (slugs("first"), slugs("second"));
+    assert_eq!((first.len(), second.len()), (5, 5));
+    assert!(
+        first.iter().all(|s| !second.contains(s)),
+        "{first:?} {second:?}"
+    );
+    // Every post with its bylines and tags; the primary author is the first byline.
+    for post in read["first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(read["second"].as_array().unwrap())
+    {
+        let authors = post["authors"].as_array().unwrap();
+        assert!(!authors.is_empty(), "{post}");
+        assert_eq!(post["primary_author"], authors[0], "{post}");
+        assert!(!post["tags"].as_array().unwrap().is_empty(), "{post}");
+    }
+    assert_eq!(read["read"]["slug"].as_str(), Some(first[0].as_str()));
+    assert!(read["read"]["plaintext"].as_u64().unwrap() > 100, "{read}");
+    // Tags with their published posts counted; authors; the settings.
+    let tags = read["tags"].as_array().unwrap();
+    assert!(
+        tags.iter().any(|t| t["posts"].as_u64().unwrap() > 1),
+        "{read}"
+    );
+    let first_author = read["first"][0]["primary_author"].as_str().unwrap();
+    assert!(read["authors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == first_author));
+    assert_eq!(read["settings"]["title"], "The Lantern");
+    assert_eq!(read["settings"]["url"], format!("{}/", demo.base));
 }
 
 #[test]
