@@ -6,7 +6,7 @@ mod chrome;
 pub mod client;
 mod error;
 mod forms;
-mod ghost;
+pub mod ghost;
 mod health;
 pub mod log;
 pub mod mail;
@@ -77,6 +77,8 @@ pub struct AppState {
     pub mail_reports_secret: Option<String>,
     /// Fetches embeds' details and thumbnails when writers save them.
     pub embeds: Arc<newsroom::embeds::Fetcher>,
+    /// Each API key's requests this minute, on this node (`ghost::KeyLimits`).
+    pub api_limits: Arc<ghost::KeyLimits>,
 }
 
 impl AppState {
@@ -122,6 +124,7 @@ impl AppState {
             dispatch: Arc::default(),
             mail_reports_secret: None,
             embeds: Arc::new(newsroom::embeds::Fetcher::default()),
+            api_limits: Arc::default(),
         }
     }
 

@@ -124,6 +124,35 @@ async fn keys_are_checked_as_ghost_checks_them(store: Arc<dyn Store>) {
         .to_str()
         .unwrap()
         .contains("Accept-Version"));
+    // Each key has its rate limit: past it, 429 with Retry-After; other keys go on.
+    let limited = store
+        .create_integration(
+            &NewIntegration {
+                rate_limit: 3,
+                ..NewIntegration::new("Busy app", Keys::from_random(&[9; KEY_BYTES]))
+            },
+            &audit(),
+        )
+        .await
+        .unwrap()
+        .keys
+        .content;
+    for _ in 0..3 {
+        let (status, _, _) = get(&app, &format!("/ghost/api/content/tags/?key={limited}")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, headers, body) =
+        get(&app, &format!("/ghost/api/content/tags/?key={limited}")).await;
+    assert_eq!(error(status, &body), (429, "TooManyRequestsError".into()));
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert_eq!(
+        get(&app, &format!("/ghost/api/content/tags/?key={key}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
     // A revoked integration's key stops working at once.
     let id = store
         .integration_by_content_key(&key)

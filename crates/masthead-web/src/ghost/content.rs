@@ -89,7 +89,8 @@ async fn cors(request: Request, next: Next) -> Response {
 }
 
 /// The integration whose Content API key the request carries, checked as Ghost
-/// checks it: none is 403, two are 400, an unknown one 401.
+/// checks it (none is 403, two are 400, an unknown one 401), and counted against its
+/// rate limit (past it, 429).
 async fn authorize(state: &AppState, params: &Params) -> Result<Integration, ApiError> {
     let key = match params.keys.as_slice() {
         [] => {
@@ -120,11 +121,16 @@ async fn authorize(state: &AppState, params: &Params) -> Result<Integration, Api
     if !masthead_core::integration::is_content_key(key) {
         return Err(unknown());
     }
-    state
+    let integration = state
         .store
         .integration_by_content_key(key)
         .await?
-        .ok_or_else(unknown)
+        .ok_or_else(unknown)?;
+    state
+        .api_limits
+        .check(&integration)
+        .map_err(ApiError::too_many)?;
+    Ok(integration)
 }
 
 /// What every answer needs: the site's address, zone and the pictures shown.

@@ -1,11 +1,15 @@
 //! The APIs Ghost's clients speak, under `/ghost/api/`: the Content API
 //! (`content.rs`: published posts, pages, tags, authors, tiers and settings, read with
 //! an integration's Content API key), its JSON shapes (`json.rs`), and what they share
-//! here: Ghost's error envelope, its query parameters and its pagination. The page
+//! here: Ghost's error envelope, its query parameters, its pagination, and each key's
+//! rate limit (`limits.rs`: `429` with `Retry-After`). The page
 //! cache passes these requests through as sent (their query is theirs).
 
 mod content;
 mod json;
+mod limits;
+
+pub use limits::KeyLimits;
 
 use crate::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -31,6 +35,8 @@ pub struct ApiError {
     message: String,
     context: Option<String>,
     code: Option<&'static str>,
+    /// Seconds until a rate-limited key may ask again.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -41,7 +47,20 @@ impl ApiError {
             message: message.into(),
             context: None,
             code: None,
+            retry_after: None,
         }
+    }
+
+    /// A key past its rate limit, told when to come back.
+    pub fn too_many(seconds: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsError",
+            "Too many requests with this key: try again later.",
+        )
+        .context(format!("Try again in {seconds} s."));
+        e.retry_after = Some(seconds);
+        e
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -107,6 +126,11 @@ impl IntoResponse for ApiError {
             }]
         });
         let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(
