@@ -151,6 +151,33 @@ pub struct BylineListView {
     pub errors: Vec<String>,
 }
 
+/// The integrations screen: every integration with its keys, and the form that adds
+/// one.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegrationListView {
+    pub chrome: DeskChrome,
+    pub integrations: Vec<IntegrationView>,
+    /// The Content API's address, for the apps.
+    pub content_api: String,
+    /// The add form's fields, as typed.
+    pub name: String,
+    pub rate_limit: String,
+    pub notice: Option<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegrationView {
+    pub id: i64,
+    pub name: String,
+    pub content_key: String,
+    pub admin_key: String,
+    pub rate_limit: u32,
+    pub created: String,
+    pub rotated: Option<String>,
+    pub revoked: Option<String>,
+}
+
 /// One byline profile's form.
 #[derive(Debug, Clone, Serialize)]
 pub struct BylineEditView {

@@ -191,6 +191,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../newsroom/templates/bylines.html"),
     ),
     (
+        "newsroom/integrations.html",
+        include_str!("../newsroom/templates/integrations.html"),
+    ),
+    (
         "newsroom/byline.html",
         include_str!("../newsroom/templates/byline.html"),
     ),

@@ -331,6 +331,7 @@ store_test!(
     editors_choose_a_section_fronts_top_stories,
     staff_hear_of_their_stories_in_the_newsroom_and_by_letter,
     editors_keep_bylines_without_a_login,
+    admins_keep_integrations_and_their_keys,
 );
 
 /// PostgreSQL refuses NUL in text: a title holding one was a 500 after every check.
@@ -3289,6 +3290,26 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 sponsor.clone()
             } else if route.path.starts_with("/newsroom/bylines/") {
                 guest.id.to_string()
+            } else if route.path.starts_with("/newsroom/integrations/") {
+                // One of its own for every walk (one walk revokes it).
+                store
+                    .create_integration(
+                        &masthead_core::integration::NewIntegration::new(
+                            "Matrix app",
+                            masthead_web::secrets::integration_keys(),
+                        ),
+                        &NewAuditEntry {
+                            at: chrono::Utc::now(),
+                            actor: None,
+                            action: AuditAction::IntegrationAdded,
+                            target: "matrix".into(),
+                            ip: String::new(),
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                    .to_string()
             } else {
                 draft.to_string()
             };
@@ -3379,6 +3400,7 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/front/breaking" => &[("breaking_text", "Matrix banner")],
                     "/newsroom/articles/{id}/notes" => &[("note", "A matrix note.")],
                     "/newsroom/bylines" => &[("kind", "wire"), ("name", "Matrix wire")],
+                    "/newsroom/integrations" => &[("name", "Matrix app"), ("rate_limit", "60")],
                     "/newsroom/bylines/{id}" => &[("name", "Matrix guest, renamed")],
                     "/newsroom/notifications/choices" => &[("inbox-published", "1")],
                     "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
@@ -5994,4 +6016,91 @@ async fn editors_keep_bylines_without_a_login(store: Arc<dyn Store>) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("choose the photo"));
+}
+
+async fn admins_keep_integrations_and_their_keys(store: Arc<dyn Store>) {
+    let app = app(store.clone());
+    let ada = staff(&*store, "Ada", Role::Admin).await;
+    let mut admin = Browser::new(&app, "192.0.2.1");
+    admin.login(&ada.email, PASSWORD).await;
+    let list = admin.get("/newsroom/integrations").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("No integrations yet."), "{}", list.body);
+    // Added with fresh keys, shown to the admin.
+    let r = admin
+        .post(
+            "/newsroom/integrations",
+            &[("name", "Mobile app"), ("rate_limit", "120")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let made = store.integrations().await.unwrap().remove(0);
+    assert_eq!((made.name.as_str(), made.rate_limit), ("Mobile app", 120));
+    let page = admin.get("/newsroom/integrations?notice=added").await.body;
+    assert!(
+        page.contains(&made.keys.content) && page.contains(&made.keys.admin_key()),
+        "{page}"
+    );
+    // Mistakes are refused with the form as typed, and nothing is stored.
+    for (name, rate, says) in [
+        ("", "60", "give the integration a name"),
+        ("Busy", "lots", "whole number"),
+        ("Busy", "0", "between 1 and"),
+    ] {
+        let r = admin
+            .post(
+                "/newsroom/integrations",
+                &[("name", name), ("rate_limit", rate)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} {rate}");
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    assert_eq!(store.integrations().await.unwrap().len(), 1);
+    // New keys: the old ones stop working.
+    let r = admin
+        .post(&format!("/newsroom/integrations/{}/rotate", made.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store
+        .integration_by_content_key(&made.keys.content)
+        .await
+        .unwrap()
+        .is_none());
+    let rotated = store.integration(made.id).await.unwrap().unwrap();
+    assert_ne!(rotated.keys, made.keys);
+    // Revoked: no key works, it stays listed as revoked, and cannot get new keys.
+    let r = admin
+        .post(&format!("/newsroom/integrations/{}/revoke", made.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store
+        .integration_by_content_key(&rotated.keys.content)
+        .await
+        .unwrap()
+        .is_none());
+    let page = admin.get("/newsroom/integrations").await.body;
+    assert!(
+        page.contains("revoked") && !page.contains(&rotated.keys.content),
+        "{page}"
+    );
+    let r = admin
+        .post(&format!("/newsroom/integrations/{}/rotate", made.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for id in ["999999", "x"] {
+        let r = admin
+            .post(&format!("/newsroom/integrations/{id}/revoke"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}");
+    }
+    // Each change is in the audit log.
+    let audit = admin.get("/newsroom/audit").await.body;
+    for said in [
+        "Added an integration",
+        "Replaced an integration",
+        "Revoked an integration",
+    ] {
+        assert!(audit.contains(said), "{said}");
+    }
 }

@@ -18,6 +18,7 @@ mod documents;
 pub mod embeds;
 mod fronts;
 mod history;
+mod integrations;
 mod live;
 mod login;
 mod media;
@@ -596,6 +597,30 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             "/newsroom/preview",
             Staff(Contributor),
             post(articles::preview),
+        ),
+        route(
+            Method::GET,
+            "/newsroom/integrations",
+            Staff(Admin),
+            get(integrations::list),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/integrations",
+            Staff(Admin),
+            post(integrations::create),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/integrations/{id}/rotate",
+            Staff(Admin),
+            post(integrations::rotate),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/integrations/{id}/revoke",
+            Staff(Admin),
+            post(integrations::revoke),
         ),
         route(
             Method::GET,
