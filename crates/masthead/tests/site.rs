@@ -2587,6 +2587,7 @@ mod browser {
             "/newsroom/tiers",
             "/newsroom/revenue",
             "/newsroom/sponsors",
+            "/newsroom/integrations",
             "/newsroom/settings",
             "/newsroom/audit",
             "/newsroom/account",
