@@ -123,6 +123,8 @@ word_enum!(
         IntegrationAdded => "integration_added" / "Added an integration",
         IntegrationKeysRotated => "integration_keys_rotated" / "Replaced an integration's keys",
         IntegrationRevoked => "integration_revoked" / "Revoked an integration",
+        WebhookAdded => "webhook_added" / "Added a webhook",
+        WebhookDeleted => "webhook_deleted" / "Deleted a webhook",
         PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",
         PasswordReset => "password_reset" / "Reset their password by email",
         PasswordChanged => "password_changed" / "Changed their password",

@@ -35,6 +35,7 @@ pub mod staffing;
 pub mod store;
 pub mod taxonomy;
 pub mod tier;
+pub mod webhook;
 pub mod workflow;
 
 pub use error::{Error, FieldError, Result};

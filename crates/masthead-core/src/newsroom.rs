@@ -105,6 +105,7 @@ impl Newsroom {
         let trail = Trail {
             revision_by: Some(actor.person),
             note: None,
+            webhook: None,
             audit: Some(self.audit(
                 actor,
                 AuditAction::ArticleCreated,
@@ -186,6 +187,8 @@ impl Newsroom {
         // Every save is kept, so any earlier version can be compared and restored.
         let trail = Trail {
             revision_by: Some(actor.person),
+            webhook: (article.status == Status::Published)
+                .then_some(crate::webhook::Event::PostEdited),
             ..Trail::default()
         };
         self.store.update_article_content(id, &update, &trail).await
@@ -232,6 +235,7 @@ impl Newsroom {
         let trail = Trail {
             revision_by: None,
             note: (!note.is_empty()).then(|| (actor.person, note.to_owned())),
+            webhook: crate::webhook::status_event(article.status, to),
             audit: Some(self.audit(actor, AuditAction::StatusChanged, what, now)),
             notifications: self
                 .notifications(event, id, &authors, Some(actor.person), Told::Note(note))
@@ -435,6 +439,7 @@ impl Newsroom {
                         Told::Nothing,
                     )
                     .await?,
+                webhook: Some(crate::webhook::Event::PostPublished),
                 ..Trail::default()
             };
             match self.store.change_status(*id, &change, &trail).await {

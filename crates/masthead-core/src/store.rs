@@ -60,6 +60,9 @@ pub struct Trail {
     pub audit: Option<NewAuditEntry>,
     /// Who is told of the change (`notification`).
     pub notifications: Vec<crate::notification::NewNotification>,
+    /// What webhooks hear of it (`webhook::status_event`, or an edit of a published
+    /// article): a delivery is queued for each one listening.
+    pub webhook: Option<crate::webhook::Event>,
 }
 
 /// New content for an article.
@@ -1232,7 +1235,60 @@ pub trait Store:
     + FrontStore
     + NotificationStore
     + IntegrationStore
+    + WebhookStore
 {
+}
+
+/// Webhooks (`webhook`): subscriptions, and the durable queue of their deliveries.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn create_webhook(
+        &self,
+        webhook: &crate::webhook::NewWebhook,
+        audit: &NewAuditEntry,
+    ) -> Result<crate::webhook::Webhook>;
+
+    /// The webhooks of `integration`, or of all, oldest first.
+    async fn webhooks(
+        &self,
+        integration: Option<crate::ids::IntegrationId>,
+    ) -> Result<Vec<crate::webhook::Webhook>>;
+
+    /// Deletes a webhook, and its deliveries not yet sent.
+    async fn delete_webhook(&self, id: i64, audit: &NewAuditEntry) -> Result<()>;
+
+    /// Queues a delivery of `event` about `subject` for every webhook of an active
+    /// integration that listens for it, due at `at`; how many.
+    async fn queue_webhook_event(
+        &self,
+        event: crate::webhook::Event,
+        subject: i64,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Takes up to `limit` deliveries due at `now` to send, each claimed by one
+    /// sender, held for `hold` (a delivery not settled by then, its sender gone, is
+    /// due again).
+    async fn claim_webhook_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<crate::webhook::Delivery>>;
+
+    /// Settles a claimed delivery as it went, at `at`.
+    async fn settle_webhook_delivery(
+        &self,
+        id: i64,
+        outcome: &crate::webhook::Outcome,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The delivery log, newest first.
+    async fn webhook_deliveries(
+        &self,
+        page: PageRequest,
+    ) -> Result<Page<crate::webhook::LoggedDelivery>>;
 }
 
 /// Integrations and their API keys (`integration`). Each change is written to the
@@ -1356,6 +1412,7 @@ impl<T> Store for T where
         + FrontStore
         + NotificationStore
         + IntegrationStore
+        + WebhookStore
 {
 }
 
@@ -1364,7 +1421,7 @@ pub mod areas {
     pub use super::{
         AnalyticsStore, ArticleStore, CommentStore, FrontStore, IntegrationStore, LiveStore,
         MediaStore, MemberStore, NewsletterStore, NotificationStore, PaymentStore, RevenueStore,
-        RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore,
+        RevisionStore, SiteStore, SponsorStore, StaffStore, Store, TaxonomyStore, WebhookStore,
     };
 }
 

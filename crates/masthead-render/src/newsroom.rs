@@ -164,6 +164,30 @@ pub struct IntegrationListView {
     pub rate_limit: String,
     pub notice: Option<String>,
     pub errors: Vec<String>,
+    /// The events a webhook may listen for, as choices.
+    pub events: Vec<Choice>,
+    /// The newest deliveries, newest first.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub event: &'static str,
+    pub target_url: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryView {
+    pub integration: String,
+    pub event: &'static str,
+    pub target_url: String,
+    pub created: String,
+    pub state: String,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub last_error: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +200,7 @@ pub struct IntegrationView {
     pub created: String,
     pub rotated: Option<String>,
     pub revoked: Option<String>,
+    pub webhooks: Vec<WebhookView>,
 }
 
 /// One byline profile's form.

@@ -64,6 +64,8 @@ mod sponsors;
 mod staff;
 #[path = "backend/taxonomy.rs"]
 mod taxonomy;
+#[path = "backend/webhooks.rs"]
+mod webhooks;
 
 pub use common::Store;
 

@@ -62,5 +62,7 @@ mod sponsors;
 mod staff;
 #[path = "backend/taxonomy.rs"]
 mod taxonomy;
+#[path = "backend/webhooks.rs"]
+mod webhooks;
 
 pub use common::Store;

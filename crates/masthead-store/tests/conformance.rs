@@ -40,6 +40,7 @@ fn published(filter: ArticleFilter, number: u32, per_page: u32) -> ArticleQuery 
 
 store_test!(
     integrations_keep_their_keys_until_rotated_or_revoked,
+    webhook_deliveries_queue_claim_once_retry_and_give_up,
     audience_figures_add_up,
     bodies_are_stored_as_documents,
     many_tags_resolve_in_order_and_imports_find_renamed_ones,
@@ -2015,6 +2016,7 @@ async fn revisions_keep_every_save_and_one_working_copy_per_stretch(store: S) {
             ip: "192.0.2.7".into(),
         }),
         notifications: Vec::new(),
+        webhook: None,
     };
     let revisions_before = store.revisions(id).await.unwrap().len();
     let audit_before = store
@@ -3639,4 +3641,307 @@ async fn integrations_keep_their_keys_until_rotated_or_revoked(store: S) {
     ] {
         assert!(actions.contains(&action), "{action:?} in {actions:?}");
     }
+}
+
+async fn webhook_deliveries_queue_claim_once_retry_and_give_up(store: S) {
+    use masthead_core::integration::{Keys, NewIntegration, KEY_BYTES};
+    use masthead_core::webhook::{Event, NewWebhook, Outcome};
+    let f = fixtures::newsroom(&*store).await;
+    let app = |name: &str, n: u8| {
+        let store = store.clone();
+        let name = name.to_owned();
+        async move {
+            store
+                .create_integration(
+                    &NewIntegration::new(&name, Keys::from_random(&[n; KEY_BYTES])),
+                    &audit(t0(), None, AuditAction::IntegrationAdded, &name),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let (listener, other, gone) = (
+        app("Listener", 1).await,
+        app("Other", 2).await,
+        app("Gone", 3).await,
+    );
+    let hook =
+        |integration: &masthead_core::integration::Integration, event, url: &str| NewWebhook {
+            integration: integration.id,
+            event,
+            target_url: url.to_owned(),
+            secret: "0123456789abcdef0123".to_owned(),
+        };
+    let added = |action| audit(t0(), Some(&f.admin), action, "hook");
+    let published = store
+        .create_webhook(
+            &hook(&listener, Event::PostPublished, "https://a.example/in"),
+            &added(AuditAction::WebhookAdded),
+        )
+        .await
+        .unwrap();
+    store
+        .create_webhook(
+            &hook(&other, Event::PostPublished, "https://b.example/in"),
+            &added(AuditAction::WebhookAdded),
+        )
+        .await
+        .unwrap();
+    store
+        .create_webhook(
+            &hook(&other, Event::MemberAdded, "https://b.example/members"),
+            &added(AuditAction::WebhookAdded),
+        )
+        .await
+        .unwrap();
+    store
+        .create_webhook(
+            &hook(&gone, Event::PostPublished, "https://c.example/in"),
+            &added(AuditAction::WebhookAdded),
+        )
+        .await
+        .unwrap();
+    store
+        .revoke_integration(
+            gone.id,
+            &audit(t0(), None, AuditAction::IntegrationRevoked, "Gone"),
+        )
+        .await
+        .unwrap();
+    // A bad address is refused before the database.
+    assert!(matches!(
+        store
+            .create_webhook(
+                &hook(&listener, Event::PostEdited, "ftp://x.example/"),
+                &added(AuditAction::WebhookAdded)
+            )
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(store.webhooks(None).await.unwrap().len(), 4);
+    assert_eq!(store.webhooks(Some(other.id)).await.unwrap().len(), 2);
+
+    // An event queues one delivery per listening webhook of an active integration.
+    assert_eq!(
+        store
+            .queue_webhook_event(Event::PostPublished, 42, t0())
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .queue_webhook_event(Event::CommentAdded, 7, t0())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Two senders claiming at once take each delivery once.
+    let hold = Duration::minutes(5);
+    let (a, b) = tokio::join!(
+        store.claim_webhook_deliveries(t0(), hold, 10),
+        store.claim_webhook_deliveries(t0(), hold, 10)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<i64> = a.iter().chain(&b).map(|d| d.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "{a:?} {b:?}");
+    assert_eq!(a.len() + b.len(), 2);
+    let claimed: Vec<_> = a.into_iter().chain(b).collect();
+    assert!(claimed
+        .iter()
+        .all(|d| d.subject == 42 && d.event == Event::PostPublished && d.attempts == 1));
+    let mine = claimed
+        .iter()
+        .find(|d| d.webhook.id == published.id)
+        .unwrap()
+        .clone();
+    let theirs = claimed
+        .iter()
+        .find(|d| d.webhook.id != published.id)
+        .unwrap()
+        .clone();
+    assert_eq!(mine.webhook.secret, "0123456789abcdef0123");
+    // Held: nothing is due until the hold ends (a sender that died lets it go then).
+    assert!(store
+        .claim_webhook_deliveries(t0(), hold, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let later = t0() + Duration::minutes(1);
+    store
+        .settle_webhook_delivery(mine.id, &Outcome::Sent(204), later)
+        .await
+        .unwrap();
+    store
+        .settle_webhook_delivery(
+            theirs.id,
+            &Outcome::Failed {
+                status: Some(503),
+                error: "Service Unavailable".into(),
+                retry_at: Some(later + Duration::seconds(30)),
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries(later, hold, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not yet due"
+    );
+    let again = store
+        .claim_webhook_deliveries(later + Duration::seconds(30), hold, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.len(), again[0].id, again[0].attempts),
+        (1, theirs.id, 2)
+    );
+    store
+        .settle_webhook_delivery(
+            theirs.id,
+            &Outcome::Failed {
+                status: None,
+                error: "connection refused".into(),
+                retry_at: None,
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries(t0() + Duration::days(1), hold, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "given up"
+    );
+
+    // The log, newest first, says how each went.
+    let log = store
+        .webhook_deliveries(PageRequest::numbered(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(log.total, 2);
+    let by_id = |id| log.items.iter().find(|d| d.id == id).unwrap();
+    let sent = by_id(mine.id);
+    assert_eq!(
+        (sent.state.as_str(), sent.last_status, sent.sent_at),
+        ("sent", Some(204), Some(later))
+    );
+    assert_eq!(sent.integration, "Listener");
+    let failed = by_id(theirs.id);
+    assert_eq!(
+        (failed.state.as_str(), failed.attempts, failed.last_status),
+        ("failed", 2, None)
+    );
+    assert_eq!(failed.last_error, "connection refused");
+
+    // A new member and a comment queue their events with them (spam does not).
+    let member = store
+        .create_member(&NewMember {
+            email: "new@example.com".into(),
+            name: "New".into(),
+        })
+        .await
+        .unwrap();
+    let due = |at| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_webhook_deliveries(at, Duration::minutes(5), 50)
+                .await
+                .unwrap()
+        }
+    };
+    let joined = due(t0() + Duration::days(400)).await;
+    assert_eq!(
+        joined
+            .iter()
+            .map(|d| (d.event, d.subject))
+            .collect::<Vec<_>>(),
+        [(Event::MemberAdded, member.id.0)]
+    );
+    store
+        .settle_webhook_delivery(joined[0].id, &Outcome::Sent(200), t0())
+        .await
+        .unwrap();
+    store
+        .create_webhook(
+            &hook(&listener, Event::CommentAdded, "https://a.example/c"),
+            &added(AuditAction::WebhookAdded),
+        )
+        .await
+        .unwrap();
+    let article = fixtures::published(
+        &fixtures::newsroom_service(store.clone()),
+        "Commented on",
+        &f.world,
+        f.author.id,
+        &f.editor,
+        0,
+    )
+    .await;
+    for (body, status) in [
+        ("Fine work.", CommentStatus::Approved),
+        ("Buy pills", CommentStatus::Spam),
+    ] {
+        store
+            .add_comment(&NewComment::plain(
+                article,
+                masthead_core::comment::Author::Member(member.id),
+                None,
+                body,
+                status,
+                t0(),
+            ))
+            .await
+            .unwrap();
+    }
+    let mut heard: Vec<_> = due(t0() + Duration::days(401))
+        .await
+        .iter()
+        .map(|d| (d.event.as_str(), d.subject))
+        .collect();
+    heard.sort_unstable();
+    assert_eq!(
+        heard,
+        [
+            ("comment.added", heard[0].1),
+            ("post.published", article.0),
+            ("post.published", article.0),
+        ],
+        "publishing, for each active listener, with the change; the approved comment, not the spam"
+    );
+
+    // Deleting a webhook takes its waiting deliveries; a missing one is not found.
+    store
+        .queue_webhook_event(Event::PostPublished, 43, t0())
+        .await
+        .unwrap();
+    store
+        .delete_webhook(published.id, &added(AuditAction::WebhookDeleted))
+        .await
+        .unwrap();
+    let left = store
+        .claim_webhook_deliveries(t0() + Duration::days(1), hold, 10)
+        .await
+        .unwrap();
+    assert!(
+        left.iter().all(|d| d.webhook.id != published.id),
+        "{left:?}"
+    );
+    assert!(matches!(
+        store
+            .delete_webhook(published.id, &added(AuditAction::WebhookDeleted))
+            .await,
+        Err(Error::NotFound(_))
+    ));
 }

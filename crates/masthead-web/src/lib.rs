@@ -4,6 +4,7 @@
 pub mod cache;
 mod chrome;
 pub mod client;
+pub mod deliveries;
 mod error;
 mod forms;
 pub mod ghost;

@@ -266,12 +266,16 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
     // browser that also carries a member's or staff session.
     let key = store
         .create_integration(
-            &masthead_core::integration::NewIntegration::new(
-                "Walker",
-                masthead_core::integration::Keys::from_random(
-                    &[7; masthead_core::integration::KEY_BYTES],
-                ),
-            ),
+            // Allowed the whole walk in a minute (the rate limit is tested on its own).
+            &masthead_core::integration::NewIntegration {
+                rate_limit: masthead_core::integration::MAX_RATE_LIMIT,
+                ..masthead_core::integration::NewIntegration::new(
+                    "Walker",
+                    masthead_core::integration::Keys::from_random(
+                        &[7; masthead_core::integration::KEY_BYTES],
+                    ),
+                )
+            },
             &masthead_core::auth::NewAuditEntry {
                 at: Utc::now(),
                 actor: None,

@@ -3290,9 +3290,12 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                 sponsor.clone()
             } else if route.path.starts_with("/newsroom/bylines/") {
                 guest.id.to_string()
-            } else if route.path.starts_with("/newsroom/integrations/") {
-                // One of its own for every walk (one walk revokes it).
-                store
+            } else if route.path.starts_with("/newsroom/integrations/")
+                || route.path.starts_with("/newsroom/webhooks/")
+            {
+                // One of its own for every walk (one walk revokes it), with a webhook
+                // of its own (one walk deletes it).
+                let made = store
                     .create_integration(
                         &masthead_core::integration::NewIntegration::new(
                             "Matrix app",
@@ -3307,9 +3310,31 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                         },
                     )
                     .await
-                    .unwrap()
-                    .id
-                    .to_string()
+                    .unwrap();
+                if route.path.starts_with("/newsroom/webhooks/") {
+                    store
+                        .create_webhook(
+                            &masthead_core::webhook::NewWebhook {
+                                integration: made.id,
+                                event: masthead_core::webhook::Event::PostPublished,
+                                target_url: "https://hooks.example/in".into(),
+                                secret: "whsec_matrix_0123456789".into(),
+                            },
+                            &NewAuditEntry {
+                                at: chrono::Utc::now(),
+                                actor: None,
+                                action: AuditAction::WebhookAdded,
+                                target: "matrix".into(),
+                                ip: String::new(),
+                            },
+                        )
+                        .await
+                        .unwrap()
+                        .id
+                        .to_string()
+                } else {
+                    made.id.to_string()
+                }
             } else {
                 draft.to_string()
             };
@@ -3401,6 +3426,10 @@ async fn every_route_admits_exactly_the_roles_it_names(store: Arc<dyn Store>) {
                     "/newsroom/articles/{id}/notes" => &[("note", "A matrix note.")],
                     "/newsroom/bylines" => &[("kind", "wire"), ("name", "Matrix wire")],
                     "/newsroom/integrations" => &[("name", "Matrix app"), ("rate_limit", "60")],
+                    "/newsroom/integrations/{id}/webhooks" => &[
+                        ("event", "post.published"),
+                        ("target_url", "https://hooks.example/in"),
+                    ],
                     "/newsroom/bylines/{id}" => &[("name", "Matrix guest, renamed")],
                     "/newsroom/notifications/choices" => &[("inbox-published", "1")],
                     "/newsroom/articles/{id}/coverage" => &[("ended", "true")],
@@ -6069,6 +6098,46 @@ async fn admins_keep_integrations_and_their_keys(store: Arc<dyn Store>) {
         .is_none());
     let rotated = store.integration(made.id).await.unwrap().unwrap();
     assert_ne!(rotated.keys, made.keys);
+    // A webhook: added with a secret of its own, shown to the admin, deleted.
+    let r = admin
+        .post(
+            &format!("/newsroom/integrations/{}/webhooks", made.id),
+            &[
+                ("event", "post.published"),
+                ("target_url", "https://hooks.example/in"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let hook = store.webhooks(Some(made.id)).await.unwrap().remove(0);
+    assert!(hook.secret.starts_with("whsec_") && hook.secret.len() > 30);
+    let page = admin.get("/newsroom/integrations").await.body;
+    assert!(
+        page.contains(&hook.secret) && page.contains("https://hooks.example/in"),
+        "{page}"
+    );
+    assert!(page.contains("No deliveries yet."));
+    for (event, url) in [
+        ("post.sneezed", "https://hooks.example/in"),
+        ("post.published", "ftp://x.example/"),
+    ] {
+        let r = admin
+            .post(
+                &format!("/newsroom/integrations/{}/webhooks", made.id),
+                &[("event", event), ("target_url", url)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{event} {url}");
+    }
+    let r = admin
+        .post(&format!("/newsroom/webhooks/{}/delete", hook.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store.webhooks(None).await.unwrap().is_empty());
+    let r = admin
+        .post(&format!("/newsroom/webhooks/{}/delete", hook.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Revoked: no key works, it stays listed as revoked, and cannot get new keys.
     let r = admin
         .post(&format!("/newsroom/integrations/{}/revoke", made.id), &[])

@@ -152,6 +152,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     };
     let sender = tokio::spawn(masthead_web::newsletters::run(state.clone()));
     let notifier = tokio::spawn(masthead_web::notifications::run(state.clone()));
+    let hooks = tokio::spawn(masthead_web::deliveries::run(state.clone()));
     let readership = state.readership.clone();
     let counter = tokio::spawn(readership.clone().run(store.clone()));
     let limits = masthead_web::server::Limits {
@@ -169,6 +170,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     scheduler.abort();
     sender.abort();
     notifier.abort();
+    hooks.abort();
     counter.abort();
     indexer.abort();
     let _ = indexer.await;

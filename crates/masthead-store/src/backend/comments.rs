@@ -86,6 +86,16 @@ impl masthead_core::store::CommentStore for Store {
         .map_err(db_error("comment"))?;
         let row = comment_row(&mut tx, id).await?;
         let change = recount(&mut tx, comment.article_id.0).await?;
+        // Webhooks hear of every comment but spam, with the change.
+        if comment.status != masthead_core::comment::CommentStatus::Spam {
+            super::webhooks::queue_in(
+                &mut tx,
+                masthead_core::webhook::Event::CommentAdded,
+                id,
+                comment.created_at,
+            )
+            .await?;
+        }
         commit(tx).await?;
         self.notify(change).await;
         row.try_into()

@@ -714,6 +714,13 @@ pub(super) async fn insert_member(
         .execute(&mut *conn)
         .await
         .map_err(db_error("member"))?;
+    super::webhooks::queue_in(
+        conn,
+        masthead_core::webhook::Event::MemberAdded,
+        row.id,
+        now,
+    )
+    .await?;
     Ok(row.into())
 }
 

@@ -297,5 +297,8 @@ pub(super) async fn write_trail(
         insert_audit(tx, &entry).await?;
     }
     super::notifications::insert_notifications(tx, &trail.notifications, at).await?;
+    if let Some(event) = trail.webhook {
+        super::webhooks::queue_in(tx, event, article.0, at).await?;
+    }
     Ok(())
 }

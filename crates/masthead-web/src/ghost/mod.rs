@@ -6,7 +6,7 @@
 //! cache passes these requests through as sent (their query is theirs).
 
 mod content;
-mod json;
+pub(crate) mod json;
 mod limits;
 
 pub use limits::KeyLimits;

@@ -623,6 +623,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(integrations::revoke),
         ),
         route(
+            Method::POST,
+            "/newsroom/integrations/{id}/webhooks",
+            Staff(Admin),
+            post(integrations::add_webhook),
+        ),
+        route(
+            Method::POST,
+            "/newsroom/webhooks/{id}/delete",
+            Staff(Admin),
+            post(integrations::delete_webhook),
+        ),
+        route(
             Method::GET,
             "/newsroom/bylines",
             Staff(Editor),
