@@ -604,3 +604,107 @@ fn integration_add_prints_keys_of_ghosts_shapes_and_refuses_a_bad_name() {
     );
     assert!(line.contains("name"), "{line}");
 }
+
+/// A webhook delivery queued while no server runs (or before one stopped) is sent by
+/// the next server that starts, to a real receiver on loopback.
+#[test]
+fn queued_webhook_deliveries_are_sent_after_a_restart() {
+    use masthead_core::webhook::{Event, NewWebhook};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = masthead(dir.path())
+        .args(["seed", "--articles", "3"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = received.clone();
+    let receiver = axum::Router::new().route(
+        "/in",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let got = got.clone();
+            async move {
+                let event = headers["masthead-event"].to_str().unwrap().to_owned();
+                got.lock().unwrap().push((event, body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    runtime.spawn(async move { axum::serve(listener, receiver).await });
+    let url = format!("sqlite:{}", dir.path().join("masthead.db").display());
+    let article = runtime.block_on(async {
+        let store = masthead_store::connect(&url).await.unwrap().store;
+        let app = store
+            .create_integration(
+                &masthead_core::integration::NewIntegration::new(
+                    "Receiver",
+                    masthead_web::secrets::integration_keys(),
+                ),
+                &masthead_core::auth::NewAuditEntry {
+                    at: chrono::Utc::now(),
+                    actor: None,
+                    action: masthead_core::auth::AuditAction::IntegrationAdded,
+                    target: "Receiver".into(),
+                    ip: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .create_webhook(
+                &NewWebhook {
+                    integration: app.id,
+                    event: Event::PostEdited,
+                    target_url: format!("http://127.0.0.1:{port}/in"),
+                    secret: "whsec_restart_0123456789".into(),
+                },
+                &masthead_core::auth::NewAuditEntry {
+                    at: chrono::Utc::now(),
+                    actor: None,
+                    action: masthead_core::auth::AuditAction::WebhookAdded,
+                    target: "hook".into(),
+                    ip: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let article = store
+            .published_after(masthead_core::ids::ArticleId(0), 1)
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        assert_eq!(
+            store
+                .queue_webhook_event(Event::PostEdited, article.0, chrono::Utc::now())
+                .await
+                .unwrap(),
+            1
+        );
+        article
+    });
+    assert!(received.lock().unwrap().is_empty());
+    let (mut child, _) = start_server(dir.path(), &[]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    terminate(&mut child);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "the queued delivery, once");
+    assert_eq!(got[0].0, "post.edited");
+    let body: serde_json::Value = serde_json::from_str(&got[0].1).unwrap();
+    assert_eq!(
+        body["post"]["current"]["id"],
+        masthead_core::nql::ghost_id(article.0)
+    );
+}
