@@ -1185,12 +1185,21 @@ mod browser {
             "/about/",
             "/corrections/",
             "/no-such-page/",
+            "/search/?q=harbor&type=news",
+            "/search/?q=harbr",
         ] {
             client.goto(&demo.url(page)).await.unwrap();
             check(page.into(), axe(&client, &axe_js).await);
         }
         client.goto(&demo.url("/corrections/")).await.unwrap();
         shot(&client, "corrections-desktop", 1366, 1000).await;
+        // Search with its filters and their counts, a filter chosen.
+        client
+            .goto(&demo.url("/search/?q=harbor&type=news"))
+            .await
+            .unwrap();
+        assert!(text(&client, ".refine").await.to_lowercase().contains("section"));
+        shot(&client, "search-desktop", 1366, 1300).await;
         // A paid story, as a visitor meets it: the part above the writer's cut, then
         // the paywall leading to memberships.
         let paid = "/business/wren-line-ferries-sold-to-regional-operator-after-71-years-of-family-ownership/";
@@ -2565,6 +2574,14 @@ mod browser {
         let violations = axe(&client, &axe_js).await;
         assert!(violations.is_empty(), "{violations:#?}");
         shot(&client, "newsroom-analytics", 1366, 1400).await;
+        // The integrations: the demo app's keys, its webhooks and the delivery log.
+        client
+            .goto(&demo.url("/newsroom/integrations"))
+            .await
+            .unwrap();
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        shot(&client, "newsroom-integrations", 1366, 1300).await;
 
         // Every newsroom screen fits a phone: nothing wider than 375 px, and axe
         // passes there too.
