@@ -1198,7 +1198,10 @@ mod browser {
             .goto(&demo.url("/search/?q=harbor&type=news"))
             .await
             .unwrap();
-        assert!(text(&client, ".refine").await.to_lowercase().contains("section"));
+        assert!(text(&client, ".refine")
+            .await
+            .to_lowercase()
+            .contains("section"));
         shot(&client, "search-desktop", 1366, 1300).await;
         // A paid story, as a visitor meets it: the part above the writer's cut, then
         // the paywall leading to memberships.
