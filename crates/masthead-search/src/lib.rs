@@ -834,8 +834,13 @@ impl SearchIndex {
                 .map_err(search_error("snippet"))
         };
         let open = snippets(f.body)?;
-        let gated = snippets(f.gated_body)?;
         let gates = gate_facets(&search.reach);
+        // Passages from whole gated bodies only for a reader who may read some.
+        let gated = if gates.is_empty() {
+            None
+        } else {
+            Some(snippets(f.gated_body)?)
+        };
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_error("read"))?;
@@ -847,10 +852,9 @@ impl SearchIndex {
                 .get_all(f.facets)
                 .filter_map(|v| v.as_facet())
                 .any(|facet| gates.iter().any(|g| g.encoded_str() == facet));
-            let snippet = if readable {
-                gated.snippet_from_doc(&doc)
-            } else {
-                open.snippet_from_doc(&doc)
+            let snippet = match &gated {
+                Some(gated) if readable => gated.snippet_from_doc(&doc),
+                _ => open.snippet_from_doc(&doc),
             };
             hits.push(SearchHit {
                 article: ArticleId(i64::try_from(id).unwrap_or(0)),

@@ -166,12 +166,21 @@ pub async fn search(
     }
     let ids: Vec<_> = results.hits.iter().map(|h| h.article).collect();
     // The index may briefly hold an article unpublished a moment ago: the store decides.
-    let summaries = state.store.published_summaries(&ids).await?;
-    let media_ids: Vec<_> = summaries
-        .iter()
-        .filter_map(|a| a.featured_media_id)
-        .collect();
-    let media = state.store.media_many(&media_ids).await?;
+    // The hits' summaries and pictures, and the facets' names, at once.
+    let stories = async {
+        let summaries = state.store.published_summaries(&ids).await?;
+        let media_ids: Vec<_> = summaries
+            .iter()
+            .filter_map(|a| a.featured_media_id)
+            .collect();
+        let media = state.store.media_many(&media_ids).await?;
+        Ok::<_, masthead_core::Error>((summaries, media))
+    };
+    let (stories, names) = tokio::join!(
+        stories,
+        Names::load(&state, &site, &results.facets, &params)
+    );
+    let ((summaries, media), names) = (stories?, names?);
     let hits = results
         .hits
         .iter()
@@ -184,7 +193,6 @@ pub async fn search(
         })
         .collect();
 
-    let names = Names::load(&state, &site, &results.facets, &params).await?;
     let searched = !params.q.is_empty() || !query.filters.is_empty();
     chrome.meta.title = if params.q.is_empty() {
         "Search".to_owned()
