@@ -100,6 +100,19 @@ async fn keys_are_checked_as_ghost_checks_them(store: Arc<dyn Store>) {
         body["meta"]["pagination"],
         serde_json::json!({"page": 1, "limit": 15, "pages": 1, "total": 0, "next": null, "prev": null})
     );
+    // An address the API does not have: Ghost's JSON 404, not a reader's page.
+    for path in [
+        "/ghost/api/content/nothing/",
+        "/ghost/api/content/",
+        "/ghost/api/content/posts/slug/a/b/",
+    ] {
+        let (status, _, body) = get(&app, &format!("{path}?key={key}")).await;
+        assert_eq!(
+            error(status, &body),
+            (404, "NotFoundError".into()),
+            "{path}"
+        );
+    }
     // Without the trailing slash too.
     assert_eq!(
         get(&app, &format!("/ghost/api/content/posts?key={key}"))

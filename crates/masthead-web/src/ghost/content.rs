@@ -45,7 +45,15 @@ pub fn router() -> Router<AppState> {
             .route(&format!("/ghost/api/content/{path}/"), handler.clone())
             .route(&format!("/ghost/api/content/{path}"), handler);
     }
-    routes.layer(axum::middleware::from_fn(cors))
+    // Anything else under the prefix: Ghost's JSON 404, not a reader's page.
+    routes
+        .route("/ghost/api/content/{*rest}", axum::routing::any(unknown))
+        .route("/ghost/api/content/", axum::routing::any(unknown))
+        .layer(axum::middleware::from_fn(cors))
+}
+
+async fn unknown() -> ApiError {
+    ApiError::not_found("Resource not found")
 }
 
 /// Ghost's CORS for the Content API: any origin, GET, and the answer to a preflight.
