@@ -660,16 +660,14 @@ pub struct Order {
     pub descending: bool,
 }
 
-/// Reads an `order` parameter: `field dir` pairs split by commas, the direction
-/// `asc` or `desc` in any case (ascending when left out).
-pub fn parse_order(input: &str) -> std::result::Result<Vec<Order>, String> {
-    let mut orders = Vec::new();
+/// Reads an `order` parameter as (field, descending) pairs: `field dir` split by
+/// commas, the field lowercased, the direction `asc` or `desc` in any case (ascending
+/// when left out), at most 4. Which fields order what is the caller's to say.
+pub fn order_keys(input: &str) -> std::result::Result<Vec<(String, bool)>, String> {
+    let mut keys = Vec::new();
     for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let mut words = part.split_whitespace();
         let name = words.next().unwrap_or_default().to_ascii_lowercase();
-        let field = PostField::named(&name)
-            .filter(|f| f.orders())
-            .ok_or_else(|| format!("cannot order by {name:?}"))?;
         let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
             None | Some("asc") => false,
             Some("desc") => true,
@@ -678,12 +676,26 @@ pub fn parse_order(input: &str) -> std::result::Result<Vec<Order>, String> {
         if words.next().is_some() {
             return Err(format!("{part:?} is not a field and a direction"));
         }
-        orders.push(Order { field, descending });
+        keys.push((name, descending));
     }
-    if orders.len() > 4 {
+    if keys.len() > 4 {
         return Err("at most 4 orders".into());
     }
-    Ok(orders)
+    Ok(keys)
+}
+
+/// Reads an `order` parameter for posts (`order_keys`, each field one posts are
+/// ordered by).
+pub fn parse_order(input: &str) -> std::result::Result<Vec<Order>, String> {
+    order_keys(input)?
+        .into_iter()
+        .map(|(name, descending)| {
+            let field = PostField::named(&name)
+                .filter(|f| f.orders())
+                .ok_or_else(|| format!("cannot order by {name:?}"))?;
+            Ok(Order { field, descending })
+        })
+        .collect()
 }
 
 /// A time a filter compares with: `'2024-01-01'`, `'2024-01-01 10:00:00'`, an RFC 3339

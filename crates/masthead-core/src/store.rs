@@ -157,6 +157,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page of something else made of each item.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
+
     /// 1-based number of this page.
     pub fn number(&self) -> u32 {
         self.offset / self.limit.max(1) + 1

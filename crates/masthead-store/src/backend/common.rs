@@ -561,6 +561,57 @@ pub(super) fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// A durable queue's table: its name, the column saying whether a row waits
+/// (`'pending'`), and what its errors are called. Both are our constants, never input.
+pub(super) struct Queue {
+    pub table: &'static str,
+    pub state: &'static str,
+    pub what: &'static str,
+}
+
+impl Store {
+    /// Claims up to `limit` rows of `queue` due at `now`, each by one claimer (two
+    /// nodes asking at once never both take a row): held by moving its `due_at` on by
+    /// `hold` and counting the try. The ids taken, in due order.
+    pub(super) async fn claim_due(
+        &self,
+        queue: &Queue,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<i64>> {
+        let Queue { table, state, what } = queue;
+        let due: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE {state} = 'pending' AND due_at <= $1 \
+             ORDER BY due_at, id LIMIT $2"
+        ))
+        .bind(ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error(what))?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for id in due {
+            // Held by moving its time on, if no other claimer took it meanwhile.
+            let taken = sqlx::query(&format!(
+                "UPDATE {table} SET due_at = $3, attempts = attempts + 1 \
+                 WHERE id = $1 AND {state} = 'pending' AND due_at <= $2"
+            ))
+            .bind(id)
+            .bind(ts(now))
+            .bind(ts(now + hold))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error(what))?
+            .rows_affected();
+            if taken == 1 {
+                claimed.push(id);
+            }
+        }
+        Ok(claimed)
+    }
+}
+
 /// Adds an entry to the audit log inside `tx`, with the actor's name as it is now.
 pub(super) async fn insert_audit(tx: &mut Conn, entry: &NewAuditEntry) -> Result<()> {
     sqlx::query(

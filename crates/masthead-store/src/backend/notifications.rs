@@ -207,33 +207,12 @@ impl masthead_core::store::NotificationStore for Store {
         hold: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<PendingLetter>> {
-        let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM notifications WHERE letter = 'pending' AND due_at <= $1 \
-             ORDER BY due_at, id LIMIT $2",
-        )
-        .bind(ts(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("notification letters"))?;
-        let mut claimed = Vec::with_capacity(due.len());
-        for id in due {
-            // Held by moving its time on, if no other sender took it meanwhile.
-            let taken = sqlx::query(
-                "UPDATE notifications SET due_at = $3, attempts = attempts + 1 \
-                 WHERE id = $1 AND letter = 'pending' AND due_at <= $2",
-            )
-            .bind(id)
-            .bind(ts(now))
-            .bind(ts(now + hold))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("notification letters"))?
-            .rows_affected();
-            if taken == 1 {
-                claimed.push(id);
-            }
-        }
+        const LETTERS: Queue = Queue {
+            table: "notifications",
+            state: "letter",
+            what: "notification letters",
+        };
+        let claimed = self.claim_due(&LETTERS, now, hold, limit).await?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }

@@ -170,33 +170,12 @@ impl masthead_core::store::WebhookStore for Store {
         hold: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<Delivery>> {
-        let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND due_at <= $1 \
-             ORDER BY due_at, id LIMIT $2",
-        )
-        .bind(ts(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("webhook deliveries"))?;
-        let mut claimed = Vec::with_capacity(due.len());
-        for id in due {
-            // Held by moving its time on, if no other sender took it meanwhile.
-            let taken = sqlx::query(
-                "UPDATE webhook_deliveries SET due_at = $3, attempts = attempts + 1 \
-                 WHERE id = $1 AND state = 'pending' AND due_at <= $2",
-            )
-            .bind(id)
-            .bind(ts(now))
-            .bind(ts(now + hold))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("webhook deliveries"))?
-            .rows_affected();
-            if taken == 1 {
-                claimed.push(id);
-            }
-        }
+        const DELIVERIES: Queue = Queue {
+            table: "webhook_deliveries",
+            state: "state",
+            what: "webhook deliveries",
+        };
+        let claimed = self.claim_due(&DELIVERIES, now, hold, limit).await?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }

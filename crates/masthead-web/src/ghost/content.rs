@@ -203,7 +203,7 @@ async fn post_page(
     params: &Params,
     filter: Option<Filter>,
     page: PageRequest,
-) -> Result<(Page<Value>, usize), ApiError> {
+) -> Result<Page<Value>, ApiError> {
     let include = params.includes(&["authors", "tags", "tiers"])?;
     let formats = params.formats()?;
     let order = match params.order.as_deref() {
@@ -227,21 +227,7 @@ async fn post_page(
         .collect();
     let shared = shared(state, media, formats, include).await?;
     let ctx = shared.context(state);
-    let items: Vec<Value> = found
-        .items
-        .iter()
-        .map(|a| only(json::post(&ctx, a), &with_id(&params.fields)))
-        .collect();
-    let count = items.len();
-    Ok((
-        Page {
-            items,
-            total: found.total,
-            offset: found.offset,
-            limit: found.limit,
-        },
-        count,
-    ))
+    Ok(found.map(|a| only(json::post(&ctx, &a), &with_id(&params.fields))))
 }
 
 /// Posts keep their id whatever `fields` asks (Ghost's docs: `fields=title,url` gives
@@ -257,25 +243,20 @@ fn with_id(fields: &[String]) -> Vec<String> {
 async fn posts(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     authorize(&state, &params).await?;
-    let (page, _) = post_page(&state, &params, params.filter()?, params.page()?).await?;
+    let page = post_page(&state, &params, params.filter()?, params.page()?).await?;
     Ok(browse("posts", page))
 }
 
 async fn one_post(state: &AppState, params: &Params, filter: Filter) -> Result<Response, ApiError> {
-    let (mut page, count) = post_page(
-        state,
-        params,
-        Some(filter),
-        PageRequest {
-            offset: 0,
-            limit: 1,
-        },
+    let one = PageRequest {
+        offset: 0,
+        limit: 1,
+    };
+    first(
+        post_page(state, params, Some(filter), one).await?,
+        "posts",
+        "Post",
     )
-    .await?;
-    if count == 0 {
-        return Err(ApiError::not_found("Post not found."));
-    }
-    Ok(read("posts", page.items.remove(0)))
 }
 
 async fn post_by_id(
@@ -301,15 +282,22 @@ async fn post_by_slug(
     one_post(&state, &params, equal("slug", &slug)).await
 }
 
-/// A short list filtered, ordered by `order_key` (or the request's `order` by one
-/// of `orderable`) and paged in memory.
+/// A short list (tags, authors, pages, tiers) filtered by the request's `filter` and
+/// `pick` (a read by id or slug), ordered by its `order` over the fields `lookup`
+/// knows, and paged, in memory.
 fn in_memory<T>(
     params: &Params,
     mut items: Vec<T>,
+    pick: Option<Filter>,
     lookup: impl Fn(&T, &str) -> Option<Vec<String>>,
 ) -> Result<Page<T>, ApiError> {
     let page = params.page()?;
-    if let Some(filter) = params.filter()? {
+    // A read by id or slug is a browse narrowed to it.
+    let filter = match (params.filter()?, pick) {
+        (Some(filter), Some(pick)) => Some(Filter::All(vec![pick, filter])),
+        (filter, pick) => filter.or(pick),
+    };
+    if let Some(filter) = filter {
         let now = Utc::now();
         let mut kept = Vec::with_capacity(items.len());
         for item in items {
@@ -322,21 +310,8 @@ fn in_memory<T>(
         items = kept;
     }
     if let Some(order) = params.order.as_deref() {
-        let mut keys = Vec::new();
-        for part in order.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let mut words = part.split_whitespace();
-            let field = words.next().unwrap_or_default().to_ascii_lowercase();
-            let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("asc") => false,
-                Some("desc") => true,
-                Some(_) => {
-                    return Err(ApiError::validation(format!(
-                        "Validation failed for order: {part:?}"
-                    )))
-                }
-            };
-            keys.push((field, descending));
-        }
+        let keys = nql::order_keys(order)
+            .map_err(|e| ApiError::validation(format!("Validation failed for order: {e}")))?;
         for (field, _) in &keys {
             if items.first().is_some_and(|i| lookup(i, field).is_none()) {
                 return Err(ApiError::validation(format!(
@@ -402,24 +377,11 @@ async fn page_list(
     authorize(state, params).await?;
     let include = params.includes(&["authors", "tags", "tiers"])?;
     let formats = params.formats()?;
-    let mut pages = state.store.static_pages(true).await?;
-    if let Some(pick) = pick {
-        let now = Utc::now();
-        pages.retain(|p| nql::holds(&pick, &|k| page_field(p, k), now).unwrap_or(false));
-    }
-    let found = in_memory(params, pages, page_field)?;
+    let pages = state.store.static_pages(true).await?;
+    let found = in_memory(params, pages, pick, page_field)?;
     let shared = shared(state, Vec::new(), formats, include).await?;
     let ctx = shared.context(state);
-    Ok(Page {
-        items: found
-            .items
-            .iter()
-            .map(|p| only(json::page(&ctx, p), &with_id(&params.fields)))
-            .collect(),
-        total: found.total,
-        offset: found.offset,
-        limit: found.limit,
-    })
+    Ok(found.map(|p| only(json::page(&ctx, &p), &with_id(&params.fields))))
 }
 
 fn page_field(p: &masthead_core::page::StaticPage, property: &str) -> Option<Vec<String>> {
@@ -482,12 +444,8 @@ async fn tag_list(
 ) -> Result<Page<Value>, ApiError> {
     authorize(state, params).await?;
     let include = params.includes(&["count.posts"])?;
-    let mut all = state.store.tags().await?;
-    if let Some(pick) = pick {
-        let now = Utc::now();
-        all.retain(|t| nql::holds(&pick, &|k| tag_field(t, k), now).unwrap_or(false));
-    }
-    let found = in_memory(params, all, tag_field)?;
+    let all = state.store.tags().await?;
+    let found = in_memory(params, all, pick, tag_field)?;
     let counting = include.iter().any(|i| i == "count.posts");
     let shared = shared(state, Vec::new(), Vec::new(), include.clone()).await?;
     let ctx = shared.context(state);
@@ -560,18 +518,14 @@ async fn author_list(
     authorize(state, params).await?;
     let include = params.includes(&["count.posts"])?;
     // Everyone who may have a byline and has not left.
-    let mut people: Vec<_> = state
+    let people: Vec<_> = state
         .store
         .people()
         .await?
         .into_iter()
         .filter(|p| p.deactivated_at.is_none())
         .collect();
-    if let Some(pick) = pick {
-        let now = Utc::now();
-        people.retain(|p| nql::holds(&pick, &|k| author_field(p, k), now).unwrap_or(false));
-    }
-    let found = in_memory(params, people, author_field)?;
+    let found = in_memory(params, people, pick, author_field)?;
     let counting = include.iter().any(|i| i == "count.posts");
     let photos: Vec<_> = found.items.iter().filter_map(|p| p.avatar).collect();
     let shared = shared(state, photos, Vec::new(), include.clone()).await?;
@@ -651,22 +605,12 @@ async fn tiers(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<R
     if params.order.is_none() {
         offered.sort_by_key(|t| (t.monthly_price, t.id));
     }
-    let found = in_memory(&params, offered, tier_field)?;
+    let found = in_memory(&params, offered, None, tier_field)?;
     let shared = shared(&state, Vec::new(), Vec::new(), Vec::new()).await?;
     let ctx = shared.context(&state);
-    let items: Vec<Value> = found
-        .items
-        .iter()
-        .map(|t| only(json::tier(&ctx, t), &params.fields))
-        .collect();
     Ok(browse(
         "tiers",
-        Page {
-            items,
-            total: found.total,
-            offset: found.offset,
-            limit: found.limit,
-        },
+        found.map(|t| only(json::tier(&ctx, &t), &params.fields)),
     ))
 }
 
