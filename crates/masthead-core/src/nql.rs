@@ -725,10 +725,21 @@ pub fn time_value(value: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 /// first when empty), one page; relative dates are relative to `now`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostQuery {
+    /// Which articles: what readers see, or the newsroom's.
+    pub scope: Scope,
     pub filter: Option<Filter>,
     pub order: Vec<Order>,
     pub page: crate::store::PageRequest,
     pub now: DateTime<Utc>,
+}
+
+/// Which articles a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Published ones (the Content API), newest publication first by default.
+    Published,
+    /// Every one not in the bin (the Admin API), last changed first by default.
+    Newsroom,
 }
 
 #[cfg(test)]

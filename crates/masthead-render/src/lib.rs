@@ -4,6 +4,7 @@
 pub mod body;
 pub mod cards;
 pub mod feeds;
+pub mod import;
 pub mod letters;
 pub mod live;
 pub mod newsroom;

@@ -190,7 +190,7 @@ pub fn router(state: AppState) -> App {
         .merge(newsroom::router(&state))
         .merge(members::router(&state))
         .merge(webhooks::router())
-        .merge(ghost::router())
+        .merge(ghost::router(&state))
         .merge(newsletters::router())
         .merge(portal::router(&state))
         .with_state(state);

@@ -9,14 +9,25 @@ use super::Db;
 use crate::rows::*;
 use chrono::{DateTime, Utc};
 use masthead_core::article::Article;
-use masthead_core::nql::{time_value, Filter, Op, Operand, PostField, PostQuery, Value};
+use masthead_core::nql::{time_value, Filter, Op, Operand, PostField, PostQuery, Scope, Value};
 use masthead_core::store::Page;
 use masthead_core::{Error, Result};
 use sqlx::QueryBuilder;
 
-/// What every API query starts from: published articles, with their section.
-const FROM: &str = " FROM articles a LEFT JOIN sections s ON s.id = a.section_id \
-     WHERE a.status = 'published'";
+/// What every API query starts from: articles with their section, of the query's
+/// scope.
+fn from(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Published => {
+            " FROM articles a LEFT JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = 'published'"
+        }
+        Scope::Newsroom => {
+            " FROM articles a LEFT JOIN sections s ON s.id = a.section_id \
+             WHERE a.status <> 'deleted'"
+        }
+    }
+}
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::invalid("filter", message)
@@ -281,14 +292,15 @@ impl Store {
             }
             Ok(())
         };
-        let mut count = QueryBuilder::<Db>::new(format!("SELECT COUNT(*){FROM}"));
+        let from = from(query.scope);
+        let mut count = QueryBuilder::<Db>::new(format!("SELECT COUNT(*){from}"));
         where_filter(&mut count)?;
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
             .await
             .map_err(db_error("posts"))?;
-        let mut ids = QueryBuilder::<Db>::new(format!("SELECT a.id{FROM}"));
+        let mut ids = QueryBuilder::<Db>::new(format!("SELECT a.id{from}"));
         where_filter(&mut ids)?;
         ids.push(" ORDER BY ");
         for order in &query.order {
@@ -300,7 +312,10 @@ impl Store {
             ));
         }
         if query.order.is_empty() {
-            ids.push("a.published_at DESC, ");
+            ids.push(match query.scope {
+                Scope::Published => "a.published_at DESC, ",
+                Scope::Newsroom => "a.updated_at DESC, ",
+            });
         }
         ids.push("a.id DESC LIMIT ");
         ids.push_bind(i64::from(query.page.limit));

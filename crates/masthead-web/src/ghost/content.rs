@@ -47,13 +47,9 @@ pub fn router() -> Router<AppState> {
     }
     // Anything else under the prefix: Ghost's JSON 404, not a reader's page.
     routes
-        .route("/ghost/api/content/{*rest}", axum::routing::any(unknown))
-        .route("/ghost/api/content/", axum::routing::any(unknown))
+        .route("/ghost/api/content/{*rest}", axum::routing::any(super::unknown))
+        .route("/ghost/api/content/", axum::routing::any(super::unknown))
         .layer(axum::middleware::from_fn(cors))
-}
-
-async fn unknown() -> ApiError {
-    ApiError::not_found("Resource not found")
 }
 
 /// Ghost's CORS for the Content API: any origin, GET, and the answer to a preflight.
@@ -214,6 +210,7 @@ async fn post_page(
     let found = state
         .store
         .api_posts(&PostQuery {
+            scope: nql::Scope::Published,
             filter,
             order,
             page,
@@ -357,6 +354,7 @@ async fn published_count(state: &AppState, filter: Filter) -> Result<u64, ApiErr
     Ok(state
         .store
         .api_posts(&PostQuery {
+            scope: nql::Scope::Published,
             filter: Some(filter),
             order: Vec::new(),
             page: PageRequest {

@@ -5,6 +5,7 @@
 //! rate limit (`limits.rs`: `429` with `Retry-After`). The page
 //! cache passes these requests through as sent (their query is theirs).
 
+mod admin;
 mod content;
 pub(crate) mod json;
 mod limits;
@@ -18,8 +19,14 @@ use axum::Router;
 use masthead_core::store::{Page, PageRequest};
 use serde_json::{json, Value};
 
-pub fn router() -> Router<AppState> {
-    content::router()
+pub fn router(state: &AppState) -> Router<AppState> {
+    content::router().merge(admin::router(state))
+}
+
+/// An address under an API's prefix that it does not have: Ghost's JSON 404, not a
+/// reader's page.
+async fn unknown() -> ApiError {
+    ApiError::not_found("Resource not found")
 }
 
 /// The most a page holds (Ghost 6: `limit=all` and anything larger give 100).
@@ -73,12 +80,13 @@ impl ApiError {
 
     /// A parameter with a value it does not take.
     pub fn validation(context: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ValidationError",
-            "Validation error, cannot list or read the resource.",
-        )
-        .context(context)
+        Self::validation_of("Validation error, cannot list or read the resource.", context)
+    }
+
+    /// Input that cannot be taken: `message` says what could not be done, `context`
+    /// why.
+    fn validation_of(message: &str, context: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message).context(context)
     }
 
     fn context(mut self, context: impl Into<String>) -> Self {
@@ -153,6 +161,8 @@ pub struct Params {
     pub limit: Option<String>,
     pub page: Option<String>,
     pub order: Option<String>,
+    /// The Admin API's `source` (`html`: the body comes as HTML).
+    pub source: Option<String>,
 }
 
 impl Params {
@@ -174,6 +184,7 @@ impl Params {
                 "limit" => params.limit = Some(value.into_owned()),
                 "page" => params.page = Some(value.into_owned()),
                 "order" => params.order = Some(value.into_owned()),
+                "source" => params.source = Some(value.into_owned()),
                 _ => {}
             }
         }

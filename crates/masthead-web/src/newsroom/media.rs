@@ -228,7 +228,7 @@ pub async fn upload(
 /// Stores a picture in the library (checked, oriented, its smaller copies made
 /// afterwards): an upload, or an embed's thumbnail fetched by the server. The error
 /// is the status and sentence to answer with.
-pub(super) async fn store_picture(
+pub(crate) async fn store_picture(
     state: &AppState,
     bytes: axum::body::Bytes,
     alt: String,

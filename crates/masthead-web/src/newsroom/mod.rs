@@ -32,6 +32,7 @@ mod structure;
 mod tiers;
 
 pub use media::resume_variants;
+pub(crate) use media::store_picture;
 
 use crate::AppState;
 use axum::http::Method;
