@@ -13,8 +13,7 @@ use htmd::element_handler::{HandlerResult, Handlers};
 use htmd::{Element, HtmlToMarkdown};
 use markup5ever_rcdom::{Handle, NodeData};
 use masthead_core::document::{
-    Block, CalloutCard, Document, EmbedCard, GalleryCard, PictureCard, PullQuoteCard,
-    CUT_MARKERS,
+    Block, CalloutCard, Document, EmbedCard, GalleryCard, PictureCard, PullQuoteCard, CUT_MARKERS,
 };
 use masthead_core::Result;
 use serde_json::Value;

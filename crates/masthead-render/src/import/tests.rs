@@ -49,7 +49,11 @@ fn ghosts_cards_become_the_editors_cards() {
         panic!("{doc:?}")
     };
     assert_eq!(
-        (attrs.src.as_str(), attrs.alt.as_str(), attrs.caption.as_str()),
+        (
+            attrs.src.as_str(),
+            attrs.alt.as_str(),
+            attrs.caption.as_str()
+        ),
         ("/media/a.jpg", "A harbour", "The harbour at dawn")
     );
     assert!(matches!(&doc[2], Block::Gallery { attrs } if attrs.images.len() == 2));
@@ -66,7 +70,14 @@ fn ghosts_cards_become_the_editors_cards() {
 fn scripts_are_dropped_and_nothing_breaks_on_junk() {
     let doc = html_to_document("<script>alert(1)</script><p>Kept</p>", "html").unwrap();
     assert_eq!(doc.plain_text().trim(), "Kept");
-    for junk in ["", "<", "<p><b>unclosed", "\u{0}", "<figure></figure>", "<!--more"] {
+    for junk in [
+        "",
+        "<",
+        "<p><b>unclosed",
+        "\u{0}",
+        "<figure></figure>",
+        "<!--more",
+    ] {
         assert!(html_to_document(junk, "html").is_ok(), "{junk:?}");
     }
     let deep = format!("{}x{}", "<div>".repeat(100_000), "</div>".repeat(100_000));
@@ -75,7 +86,13 @@ fn scripts_are_dropped_and_nothing_breaks_on_junk() {
     let deep = format!("{}x", "<div>".repeat(300));
     assert!(html_to_document(&deep, "html").is_err());
     let nested = format!("{}x{}", "<div>".repeat(100), "</div>".repeat(100));
-    assert_eq!(html_to_document(&nested, "html").unwrap().plain_text().trim(), "x");
+    assert_eq!(
+        html_to_document(&nested, "html")
+            .unwrap()
+            .plain_text()
+            .trim(),
+        "x"
+    );
     let huge = "a".repeat(MAX_IMPORT_BYTES + 1);
     assert!(html_to_document(&huge, "html").is_err());
 }
@@ -100,7 +117,9 @@ fn lexical_reads_as_ghost_renders_it() {
     .to_string();
     let doc = lexical_to_document(&lexical, "lexical").unwrap().content;
     assert!(matches!(&doc[0], Block::Heading { attrs, .. } if attrs.level == 3));
-    assert!(matches!(&doc[2], Block::Picture { attrs } if attrs.src == "/media/p.png" && attrs.caption == "Cap"));
+    assert!(
+        matches!(&doc[2], Block::Picture { attrs } if attrs.src == "/media/p.png" && attrs.caption == "Cap")
+    );
     assert!(matches!(&doc[3], Block::OrderedList { .. }));
     assert!(matches!(&doc[4], Block::PreviewCut));
     let Block::CodeBlock { content, .. } = &doc[5] else {

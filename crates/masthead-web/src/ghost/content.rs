@@ -47,7 +47,10 @@ pub fn router() -> Router<AppState> {
     }
     // Anything else under the prefix: Ghost's JSON 404, not a reader's page.
     routes
-        .route("/ghost/api/content/{*rest}", axum::routing::any(super::unknown))
+        .route(
+            "/ghost/api/content/{*rest}",
+            axum::routing::any(super::unknown),
+        )
         .route("/ghost/api/content/", axum::routing::any(super::unknown))
         .layer(axum::middleware::from_fn(cors))
 }

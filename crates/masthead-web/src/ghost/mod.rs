@@ -80,7 +80,10 @@ impl ApiError {
 
     /// A parameter with a value it does not take.
     pub fn validation(context: impl Into<String>) -> Self {
-        Self::validation_of("Validation error, cannot list or read the resource.", context)
+        Self::validation_of(
+            "Validation error, cannot list or read the resource.",
+            context,
+        )
     }
 
     /// Input that cannot be taken: `message` says what could not be done, `context`

@@ -37,7 +37,10 @@ pub enum Caller {
         acting_for: Person,
         ip: String,
     },
-    Staff { person: Person, desk: Desk },
+    Staff {
+        person: Person,
+        desk: Desk,
+    },
 }
 
 impl Caller {
@@ -115,9 +118,8 @@ pub async fn integration_for(
     token: &str,
     now: i64,
 ) -> Result<Integration, ApiError> {
-    let head = jsonwebtoken::decode_header(token).map_err(|_| {
-        ApiError::bad_request("Invalid token").code("INVALID_JWT")
-    })?;
+    let head = jsonwebtoken::decode_header(token)
+        .map_err(|_| ApiError::bad_request("Invalid token").code("INVALID_JWT"))?;
     let Some(kid) = head.kid else {
         return Err(ApiError::bad_request(
             "Invalid token: the token has no kid, the Admin API key's id.",
@@ -146,13 +148,10 @@ pub async fn integration_for(
     validation.set_audience(&AUDIENCES);
     validation.set_required_spec_claims(&["exp", "aud"]);
     validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(&secret),
-        &validation,
-    )
-    .map_err(|e| invalid_token(&e.to_string()))?
-    .claims;
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
+            .map_err(|e| invalid_token(&e.to_string()))?
+            .claims;
     if now - claims.iat > MAX_TOKEN_AGE {
         return Err(invalid_token("maxAge exceeded"));
     }

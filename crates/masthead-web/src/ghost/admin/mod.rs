@@ -11,7 +11,6 @@ mod posts;
 mod resources;
 mod uploads;
 
-
 use crate::AppState;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -32,10 +31,7 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             )),
         ),
         ("tags", get(resources::tags).post(resources::add_tag)),
-        (
-            "tags/{id}",
-            get(resources::tag).put(resources::edit_tag),
-        ),
+        ("tags/{id}", get(resources::tag).put(resources::edit_tag)),
         ("users", get(resources::users)),
         ("users/{id}", get(resources::user)),
         ("users/slug/{slug}", get(resources::user_by_slug)),
@@ -65,7 +61,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/ghost/api/admin/site/", get(resources::site))
         .route("/ghost/api/admin/site", get(resources::site))
         .merge(guarded)
-        .route("/ghost/api/admin/{*rest}", axum::routing::any(super::unknown))
+        .route(
+            "/ghost/api/admin/{*rest}",
+            axum::routing::any(super::unknown),
+        )
         .route("/ghost/api/admin/", axum::routing::any(super::unknown))
         .layer(axum::middleware::from_fn(no_store))
 }
@@ -80,8 +79,9 @@ async fn no_store(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-cache, private, no-store, must-revalidate"),
     );
-    response
-        .headers_mut()
-        .insert("content-version", axum::http::HeaderValue::from_static("v6.0"));
+    response.headers_mut().insert(
+        "content-version",
+        axum::http::HeaderValue::from_static("v6.0"),
+    );
     response
 }

@@ -25,6 +25,7 @@ use masthead_core::article::{
 use masthead_core::ids::{ArticleId, PersonId};
 use masthead_core::nql::{self, Filter, Op, Operand, PostQuery, Scope, Value as NqlValue};
 use masthead_core::people::Role;
+use masthead_core::workflow::Subject;
 use masthead_core::store::PageRequest;
 use serde_json::{json, Map, Value};
 
@@ -246,12 +247,23 @@ pub async fn read_by_slug(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
-    one(&state, &caller, &params, equal("slug", &slug), StatusCode::OK).await
+    one(
+        &state,
+        &caller,
+        &params,
+        equal("slug", &slug),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The one post of a `{"posts": [...]}` body.
 fn the_post(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    match body.get("posts").and_then(Value::as_array).map(Vec::as_slice) {
+    match body
+        .get("posts")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         Some([Value::Object(post)]) => Ok(post),
         _ => Err(ApiError::validation_of(
             "Validation error, cannot save post.",
@@ -290,6 +302,18 @@ pub async fn add(
             "title: give the post a title",
         ));
     }
+    // The status asked for is checked before anything is stored: a post the caller
+    // may not publish is not left behind as a draft.
+    let mut authors = content.authors.clone();
+    if authors.is_empty() {
+        authors.push(caller.actor().person);
+    }
+    let draft = Subject {
+        status: Status::Draft,
+        authors: &authors,
+        published_at: None,
+    };
+    may_move(&caller, steps_for(input, Status::Draft, None)?, draft, now)?;
     let newsroom = state.newsroom.from_address(&caller.address());
     let id = newsroom
         .create_draft(caller.actor(), content, now)
@@ -344,6 +368,14 @@ pub async fn edit(
         )));
     }
     let now = Utc::now();
+    let authors: Vec<PersonId> = article.authors.iter().map(|a| a.id).collect();
+    let subject = Subject {
+        status: article.status,
+        authors: &authors,
+        published_at: article.published_at,
+    };
+    let steps = steps_for(input, article.status, article.scheduled_at)?;
+    may_move(&caller, steps, subject, now)?;
     let newsroom = state.newsroom.from_address(&caller.address());
     let before = article.content();
     let mut content = before.clone();
@@ -420,52 +452,15 @@ async fn move_to(
     id: ArticleId,
     input: &Map<String, Value>,
 ) -> Result<(), ApiError> {
-    let Some(wanted) = text(input, "status") else {
-        return Ok(());
-    };
     let article = state
         .store
         .article(id)
         .await?
         .ok_or_else(|| ApiError::not_found("Post not found."))?;
+    let Some(steps) = steps_for(input, article.status, article.scheduled_at)? else {
+        return Ok(());
+    };
     let now = Utc::now();
-    let at = match text(input, "published_at") {
-        Some(t) => Some(
-            DateTime::parse_from_rfc3339(&t)
-                .map_err(|_| {
-                    ApiError::validation_of(
-                        "Validation error, cannot save post.",
-                        "published_at: a date and time like 2026-12-05T10:00:00.000Z",
-                    )
-                })?
-                .with_timezone(&Utc),
-        ),
-        None => None,
-    };
-    let from = article.status;
-    let steps: Vec<(Status, Option<DateTime<Utc>>)> = match (wanted.as_str(), from) {
-        ("published", Status::Published) | ("scheduled", Status::Scheduled) => {
-            if wanted == "scheduled" && at.is_some() && at != article.scheduled_at {
-                // A new time: back to draft, then scheduled again.
-                vec![(Status::Draft, None), (Status::Scheduled, at)]
-            } else {
-                vec![]
-            }
-        }
-        ("published", _) => vec![(Status::Published, None)],
-        ("scheduled", _) => vec![(Status::Scheduled, at)],
-        ("draft", Status::Published) => vec![(Status::Unpublished, None)],
-        ("draft", Status::Scheduled) => vec![(Status::Draft, None)],
-        ("draft", _) => vec![],
-        ("in_review", Status::InReview) => vec![],
-        ("in_review", _) => vec![(Status::InReview, None)],
-        (other, _) => {
-            return Err(ApiError::validation_of(
-                "Validation error, cannot save post.",
-                format!("status: {other:?} is not one of draft, published, scheduled, in_review"),
-            ))
-        }
-    };
     let newsroom = state.newsroom.from_address(&caller.address());
     for (to, at) in steps {
         newsroom
@@ -475,6 +470,66 @@ async fn move_to(
     }
     state.dispatch.ring_letters();
     Ok(())
+}
+
+/// Moves through the workflow, each with the time to publish at (for `Scheduled`).
+type Steps = Vec<(Status, Option<DateTime<Utc>>)>;
+
+/// Refuses a status change the caller may not make, before anything is stored (the
+/// first step is checked; the store checks every step again as it is made).
+fn may_move(
+    caller: &Caller,
+    steps: Option<Steps>,
+    subject: Subject<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if let Some((to, at)) = steps.as_deref().and_then(<[_]>::first) {
+        masthead_core::workflow::plan(caller.actor(), subject, *to, *at, now)
+            .map_err(write_error)?;
+    }
+    Ok(())
+}
+
+/// The workflow's steps from `from` (scheduled for `scheduled_at`) to the status the
+/// input asks for, if it asks for one; an unknown status or a bad time is refused.
+fn steps_for(
+    input: &Map<String, Value>,
+    from: Status,
+    scheduled_at: Option<DateTime<Utc>>,
+) -> Result<Option<Steps>, ApiError> {
+    let Some(wanted) = text(input, "status") else {
+        return Ok(None);
+    };
+    let at = match text(input, "published_at") {
+        Some(t) => Some(
+            DateTime::parse_from_rfc3339(&t)
+                .map_err(|_| {
+                    invalid("published_at: a date and time like 2026-12-05T10:00:00.000Z")
+                })?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
+    Ok(Some(match (wanted.as_str(), from) {
+        ("scheduled", Status::Scheduled) if at.is_some() && at != scheduled_at => {
+            // A new time: back to draft, then scheduled again.
+            vec![(Status::Draft, None), (Status::Scheduled, at)]
+        }
+        ("published", Status::Published)
+        | ("scheduled", Status::Scheduled)
+        | ("in_review", Status::InReview)
+        | ("draft", Status::Draft | Status::InReview | Status::Unpublished) => vec![],
+        ("published", _) => vec![(Status::Published, None)],
+        ("scheduled", _) => vec![(Status::Scheduled, at)],
+        ("draft", Status::Published) => vec![(Status::Unpublished, None)],
+        ("draft", _) => vec![(Status::Draft, None)],
+        ("in_review", _) => vec![(Status::InReview, None)],
+        (other, _) => {
+            return Err(invalid(format!(
+                "status: {other:?} is not one of draft, published, scheduled, in_review"
+            )))
+        }
+    }))
 }
 
 /// The text of `key`, if it is a string (`null` and absence are `None`).
@@ -540,11 +595,7 @@ fn names(input: &Map<String, Value>, key: &str) -> Result<Option<Vec<Named>>, Ap
 }
 
 /// The people `named` (by id, slug or email).
-async fn people(
-    state: &AppState,
-    key: &str,
-    named: Vec<Named>,
-) -> Result<Vec<PersonId>, ApiError> {
+async fn people(state: &AppState, key: &str, named: Vec<Named>) -> Result<Vec<PersonId>, ApiError> {
     let everyone = state.store.people().await?;
     let mut ids = Vec::with_capacity(named.len());
     for n in named {
@@ -606,9 +657,11 @@ async fn apply(
             .map_err(|_| invalid(format!("article_type: no type {kind:?}")))?;
     }
     if let Some(visibility) = text(input, "visibility") {
-        content.visibility = visibility
-            .parse::<Visibility>()
-            .map_err(|_| invalid(format!("visibility: {visibility:?} is not one of public, members, paid, tiers")))?;
+        content.visibility = visibility.parse::<Visibility>().map_err(|_| {
+            invalid(format!(
+                "visibility: {visibility:?} is not one of public, members, paid, tiers"
+            ))
+        })?;
     }
     if let Some(tiers) = names(input, "tiers")? {
         let all = state.store.tiers(true).await?;
@@ -681,9 +734,21 @@ async fn apply(
         content.sources = list
             .iter()
             .map(|s| Source {
-                name: s.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                url: s.get("url").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                note: s.get("note").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                name: s
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                url: s
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                note: s
+                    .get("note")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect();
     }
@@ -766,8 +831,14 @@ mod tests {
         );
         assert_eq!(media_key(base, "/media/uploads/../secret"), None);
         assert_eq!(media_key(base, "/media/uploads//a.jpg"), None);
-        assert_eq!(media_key(base, "/media/abc.png").as_deref(), Some("abc.png"));
-        assert_eq!(media_key(base, "https://elsewhere.example/media/a.jpg"), None);
+        assert_eq!(
+            media_key(base, "/media/abc.png").as_deref(),
+            Some("abc.png")
+        );
+        assert_eq!(
+            media_key(base, "https://elsewhere.example/media/a.jpg"),
+            None
+        );
         assert_eq!(media_key(base, "/media/"), None);
     }
 

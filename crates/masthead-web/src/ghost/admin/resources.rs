@@ -216,7 +216,11 @@ pub async fn tag(
 
 /// The one item of a `{"<resource>": [{...}]}` body.
 fn the_one<'a>(body: &'a Value, resource: &str) -> Result<&'a Map<String, Value>, ApiError> {
-    match body.get(resource).and_then(Value::as_array).map(Vec::as_slice) {
+    match body
+        .get(resource)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         Some([Value::Object(item)]) => Ok(item),
         _ => Err(ApiError::validation_of(
             "Validation error, cannot save.",
@@ -246,10 +250,13 @@ pub async fn add_tag(
     }
     .prepare()
     .map_err(write_error)?;
-    if state.store.tag_by_slug(&edit.slug).await?.is_some() {
+    let taken = state.store.tags().await?.into_iter().any(|t| {
+        t.slug == edit.slug || t.name.to_lowercase() == edit.name.to_lowercase()
+    });
+    if taken {
         return Err(ApiError::validation_of(
             "Validation error, cannot save tag.",
-            format!("slug: a tag {:?} exists already", edit.slug),
+            format!("name: a tag {:?} exists already", edit.name),
         ));
     }
     let made = state
@@ -326,14 +333,13 @@ pub async fn add_webhook(
                     "webhooks are an administrator's",
                 )));
             }
-            let id = masthead_core::nql::post_id(&field(item, "integration_id")).ok_or_else(
-                || {
+            let id =
+                masthead_core::nql::post_id(&field(item, "integration_id")).ok_or_else(|| {
                     ApiError::validation_of(
                         "Validation error, cannot save webhook.",
                         "integration_id: the integration the webhook belongs to",
                     )
-                },
-            )?;
+                })?;
             masthead_core::ids::IntegrationId(id)
         }
     };

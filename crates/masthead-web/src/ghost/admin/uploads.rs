@@ -17,9 +17,8 @@ pub async fn image(
     Extension(caller): Extension<Caller>,
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
-    let refused = |status: StatusCode, message: String| {
-        ApiError::new(status, "ValidationError", message)
-    };
+    let refused =
+        |status: StatusCode, message: String| ApiError::new(status, "ValidationError", message);
     let (mut bytes, mut reference) = (None, None);
     loop {
         let field = match multipart.next_field().await {
