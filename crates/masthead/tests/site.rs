@@ -615,6 +615,90 @@ fn ghosts_own_content_client_reads_the_demo() {
     assert_eq!(read["settings"]["url"], format!("{}/", demo.base));
 }
 
+/// The official `@tryghost/admin-api` client, unchanged, against the demo: with an
+/// integration added by `masthead integration add`, it uploads a picture, creates a
+/// post with it from HTML, publishes it (readers see it), edits it, is refused an edit
+/// made on an old version, and deletes it (readers no longer see it).
+#[test]
+fn ghosts_own_admin_client_writes_to_the_demo() {
+    let Some(client) =
+        tools::tool(tools::dir().join("node_modules/@tryghost/admin-api/package.json"))
+    else {
+        return;
+    };
+    let client = client.parent().unwrap().to_owned();
+    let demo = Demo::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .arg("--data-dir")
+        .arg(&demo.data_dir)
+        .args(["integration", "add", "--name", "Desk publisher"])
+        .env_remove("MASTHEAD_DATABASE_URL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin_key = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Admin API key:")
+                .map(|k| k.trim().to_owned())
+        })
+        .expect("the Admin API key is printed");
+    let picture = output_dir("ghost-admin").join("cranes.png");
+    let drawn = image::RgbImage::from_fn(320, 200, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 140])
+    });
+    drawn.save(&picture).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ghost/admin.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&client)
+        .arg(&demo.base)
+        .arg(&admin_key)
+        .arg(&picture)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let image_url = seen["image"]["url"].as_str().unwrap();
+    assert!(
+        image_url.starts_with(&format!("{}/media/", demo.base)),
+        "{seen}"
+    );
+    assert_eq!(seen["image"]["ref"], "cranes.png");
+    assert_eq!(demo.get(&image_url[demo.base.len()..]).status, 200);
+    assert_eq!(seen["created"]["status"], "draft", "{seen}");
+    assert_eq!(seen["created"]["feature_image"], image_url);
+    assert_eq!(seen["created"]["tags"], serde_json::json!(["Port Alder"]));
+    assert_eq!(seen["published"]["status"], "published");
+    assert!(!seen["published"]["published_at"].is_null());
+    assert_eq!(
+        seen["page"],
+        serde_json::json!({"status": 200, "headline": true, "caption": true}),
+        "readers see the published post"
+    );
+    assert_eq!(
+        seen["edited"],
+        serde_json::json!({"title": "Cranes return to work at the harbour", "status": "published"})
+    );
+    assert_eq!(seen["stale"], "UpdateCollisionError");
+    assert_eq!(
+        seen["read"],
+        serde_json::json!({"title": "Cranes return to work at the harbour", "html": true})
+    );
+    assert_eq!(seen["after_delete"], "NotFoundError");
+    assert_eq!(seen["gone"], 410, "a story taken down is gone: {seen}");
+    assert_eq!(seen["site"], "The Lantern");
+}
+
 #[test]
 fn feeds_parse_in_a_standard_feed_parser() {
     let Some(python) = tools::tool(tools::dir().join("venv/bin/python")) else {

@@ -25,8 +25,8 @@ use masthead_core::article::{
 use masthead_core::ids::{ArticleId, PersonId};
 use masthead_core::nql::{self, Filter, Op, Operand, PostQuery, Scope, Value as NqlValue};
 use masthead_core::people::Role;
-use masthead_core::workflow::Subject;
 use masthead_core::store::PageRequest;
+use masthead_core::workflow::Subject;
 use serde_json::{json, Map, Value};
 
 /// An error of a write, as Ghost names it.

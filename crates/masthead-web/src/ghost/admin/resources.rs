@@ -250,9 +250,12 @@ pub async fn add_tag(
     }
     .prepare()
     .map_err(write_error)?;
-    let taken = state.store.tags().await?.into_iter().any(|t| {
-        t.slug == edit.slug || t.name.to_lowercase() == edit.name.to_lowercase()
-    });
+    let taken = state
+        .store
+        .tags()
+        .await?
+        .into_iter()
+        .any(|t| t.slug == edit.slug || t.name.to_lowercase() == edit.name.to_lowercase());
     if taken {
         return Err(ApiError::validation_of(
             "Validation error, cannot save tag.",
