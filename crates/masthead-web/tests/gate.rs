@@ -339,6 +339,75 @@ async fn no_path_gives_a_gated_body_to_a_reader_without_access(store: Arc<dyn St
     }
     assert_eq!(walked, routes.len() * 125);
     assert!(seen_public > 0, "the walk can see a body");
+
+    // The Admin API is staff's and integrations' only: a Content API key, a member's
+    // session or none get Ghost's refusal on every post route, with every
+    // combination, and no body at all.
+    let admin_routes: Vec<String> = routes
+        .iter()
+        .map(|r| r.replace("/ghost/api/content/", "/ghost/api/admin/"))
+        .collect();
+    let formats = ["", "html", "plaintext", "lexical", "html,plaintext,lexical"];
+    let mut walked = 0;
+    for route in &admin_routes {
+        for field in fields {
+            for format in formats {
+                for include in includes {
+                    let path = format!(
+                        "{route}?key={key}&fields={field}&formats={format}&include={include}"
+                    );
+                    // Everyone but staff.
+                    let cookie = &readers[walked % (readers.len() - 1)].1;
+                    let (status, body) = get(&app, &path, cookie).await;
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+                    assert!(!body.contains("Secret"), "{path}: {body}");
+                    walked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(walked, admin_routes.len() * 125);
+    // The same routes do show bodies to those they are for: the check can see one.
+    let admin_keys = store
+        .create_integration(
+            &masthead_core::integration::NewIntegration::new(
+                "Admin walker",
+                masthead_core::integration::Keys::from_random(
+                    &[8; masthead_core::integration::KEY_BYTES],
+                ),
+            ),
+            &masthead_core::auth::NewAuditEntry {
+                at: Utc::now(),
+                actor: None,
+                action: masthead_core::auth::AuditAction::IntegrationAdded,
+                target: "Admin walker".into(),
+                ip: String::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .keys;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(admin_keys.admin_id.clone());
+    let now = Utc::now().timestamp();
+    let token = jsonwebtoken::encode(
+        &header,
+        &serde_json::json!({"iat": now, "exp": now + 300, "aud": "/admin/"}),
+        &jsonwebtoken::EncodingKey::from_secret(&hex::decode(&admin_keys.admin_secret).unwrap()),
+    )
+    .unwrap();
+    let request = axum::http::Request::get("/ghost/api/admin/posts/?formats=html&limit=all")
+        .header("authorization", format!("Ghost {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("SecretMembers"));
 }
 
 /// The meter, the one way past the gate that is not `can_read`: with two free stories
