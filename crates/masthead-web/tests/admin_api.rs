@@ -29,6 +29,43 @@ store_test!(
 
 const BASE: &str = "https://news.example";
 
+/// The Admin API's OpenAPI document as served is the one kept in `docs/`, so that a
+/// change of the API shows in review (after an intended change, rewrite it with
+/// `MASTHEAD_BLESS=1`).
+#[tokio::test]
+async fn the_served_openapi_document_is_the_one_in_docs() {
+    let kept =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api/admin-openapi.json");
+    let db = masthead_testkit::sqlite().await;
+    let app = masthead_web::router(support::state(db.store.clone(), BASE));
+    let (status, served) = send(
+        &app,
+        "GET",
+        "/ghost/api/admin/openapi.json",
+        &As::Nobody,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        served,
+        serde_json::from_str::<Value>(&masthead_web::ghost::admin_openapi()).unwrap()
+    );
+    if std::env::var_os("MASTHEAD_BLESS").is_some() {
+        std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+        std::fs::write(&kept, masthead_web::ghost::admin_openapi() + "\n").unwrap();
+    }
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).unwrap_or_else(|_| {
+            panic!("{} is missing: run with MASTHEAD_BLESS=1", kept.display())
+        }))
+        .unwrap();
+    assert!(
+        on_disk == served,
+        "the Admin API's document changed: review it and rewrite docs/api/admin-openapi.json with MASTHEAD_BLESS=1"
+    );
+}
+
 fn audit() -> NewAuditEntry {
     NewAuditEntry {
         at: t0(),

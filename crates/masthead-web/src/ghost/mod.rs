@@ -10,6 +10,7 @@ mod content;
 pub(crate) mod json;
 mod limits;
 
+pub use admin::openapi::document as admin_openapi;
 pub use limits::KeyLimits;
 
 use crate::AppState;
@@ -20,7 +21,51 @@ use masthead_core::store::{Page, PageRequest};
 use serde_json::{json, Value};
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    content::router().merge(admin::router(state))
+    content::router()
+        .merge(admin::router(state))
+        .layer(axum::middleware::from_fn(json_errors))
+}
+
+/// Every refusal in Ghost's JSON, including those axum writes as text before a
+/// handler runs (a body that is not JSON, a form without its boundary, a method the
+/// route does not take, a body too large).
+async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let kind = match status {
+        StatusCode::NOT_FOUND => "NotFoundError",
+        StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedError",
+        StatusCode::PAYLOAD_TOO_LARGE => "RequestEntityTooLargeError",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaTypeError",
+        StatusCode::UNPROCESSABLE_ENTITY => "ValidationError",
+        _ => "BadRequestError",
+    };
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("The request was refused.")
+            .to_owned()
+    } else {
+        text
+    };
+    let mut response = ApiError::new(status, kind, message).into_response();
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
 }
 
 /// An address under an API's prefix that it does not have: Ghost's JSON 404, not a

@@ -7,47 +7,86 @@
 //! Ghost's shapes, with Masthead's own fields beside them.
 
 mod auth;
+pub mod openapi;
 mod posts;
 mod resources;
 mod uploads;
 
 use crate::AppState;
-use axum::routing::{get, post, MethodRouter};
+use axum::http::Method;
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 
-/// Each Admin API route: its path under the prefix, and its handlers.
-fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+/// Whether a route needs a caller (`auth.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// Anyone: the site's public facts.
+    Public,
+    /// An integration's token or a staff session.
+    Caller,
+}
+
+/// The Admin API: each route's method, path under the prefix, guard and handler.
+/// Drives the router, and a test holds the OpenAPI document to it.
+fn routes() -> Vec<(Method, &'static str, Guard, MethodRouter<AppState>)> {
+    use Guard::{Caller, Public};
     vec![
-        ("posts", get(posts::browse).post(posts::add)),
+        (Method::GET, "site", Public, get(resources::site)),
+        (Method::GET, "posts", Caller, get(posts::browse)),
+        (Method::POST, "posts", Caller, post(posts::add)),
+        (Method::GET, "posts/{id}", Caller, get(posts::read)),
+        (Method::PUT, "posts/{id}", Caller, put(posts::edit)),
+        (Method::DELETE, "posts/{id}", Caller, delete(posts::remove)),
         (
-            "posts/{id}",
-            get(posts::read).put(posts::edit).delete(posts::remove),
+            Method::GET,
+            "posts/slug/{slug}",
+            Caller,
+            get(posts::read_by_slug),
         ),
-        ("posts/slug/{slug}", get(posts::read_by_slug)),
         (
+            Method::POST,
             "images/upload",
+            Caller,
             post(uploads::image).layer(axum::extract::DefaultBodyLimit::max(
                 masthead_media::MAX_BYTES + 1024 * 1024,
             )),
         ),
-        ("tags", get(resources::tags).post(resources::add_tag)),
-        ("tags/{id}", get(resources::tag).put(resources::edit_tag)),
-        ("users", get(resources::users)),
-        ("users/{id}", get(resources::user)),
-        ("users/slug/{slug}", get(resources::user_by_slug)),
-        ("webhooks", post(resources::add_webhook)),
+        (Method::GET, "tags", Caller, get(resources::tags)),
+        (Method::POST, "tags", Caller, post(resources::add_tag)),
+        (Method::GET, "tags/{id}", Caller, get(resources::tag)),
+        (Method::PUT, "tags/{id}", Caller, put(resources::edit_tag)),
+        (Method::GET, "users", Caller, get(resources::users)),
+        (Method::GET, "users/{id}", Caller, get(resources::user)),
         (
+            Method::GET,
+            "users/slug/{slug}",
+            Caller,
+            get(resources::user_by_slug),
+        ),
+        (
+            Method::POST,
+            "webhooks",
+            Caller,
+            post(resources::add_webhook),
+        ),
+        (
+            Method::DELETE,
             "webhooks/{id}",
-            axum::routing::delete(resources::remove_webhook),
+            Caller,
+            delete(resources::remove_webhook),
         ),
     ]
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let mut guarded = Router::new();
-    for (path, handler) in routes() {
+    let (mut public, mut guarded) = (Router::new(), Router::new());
+    for (_, path, guard, handler) in routes() {
+        let router = match guard {
+            Guard::Public => &mut public,
+            Guard::Caller => &mut guarded,
+        };
         // Ghost's clients ask with the trailing slash; people often without.
-        guarded = guarded
+        *router = std::mem::take(router)
             .route(&format!("/ghost/api/admin/{path}/"), handler.clone())
             .route(&format!("/ghost/api/admin/{path}"), handler);
     }
@@ -55,11 +94,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         state.clone(),
         auth::guard,
     ));
-    Router::new()
-        // The site's public facts: Ghost answers them to anyone (clients read them
-        // to find the API before they hold a key).
-        .route("/ghost/api/admin/site/", get(resources::site))
-        .route("/ghost/api/admin/site", get(resources::site))
+    public
+        .route("/ghost/api/admin/openapi.json", get(openapi_json))
         .merge(guarded)
         .route(
             "/ghost/api/admin/{*rest}",
@@ -67,6 +103,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/ghost/api/admin/", axum::routing::any(super::unknown))
         .layer(axum::middleware::from_fn(no_store))
+}
+
+/// The API's OpenAPI document (public, like Ghost's own reference).
+async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi::document(),
+    )
+        .into_response()
 }
 
 /// Admin answers are never stored by a cache between.
@@ -84,4 +130,43 @@ async fn no_store(
         axum::http::HeaderValue::from_static("v6.0"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The document names every route of the table, with its method and whether it
+    /// needs a caller, and nothing else: neither can drift from the other.
+    #[test]
+    fn the_openapi_document_is_the_route_table() {
+        let doc: serde_json::Value = serde_json::from_str(&openapi::document()).unwrap();
+        assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        let table: BTreeSet<(String, String, bool)> = routes()
+            .into_iter()
+            .map(|(method, path, guard, _)| {
+                (
+                    format!("/ghost/api/admin/{path}/"),
+                    method.as_str().to_lowercase(),
+                    guard == Guard::Public,
+                )
+            })
+            .collect();
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let public = operation["security"] == serde_json::json!([{}]);
+                documented.insert((path.clone(), method.clone(), public));
+                // Every operation says how it refuses, in Ghost's error envelope.
+                assert_eq!(
+                    operation["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/Errors",
+                    "{method} {path}"
+                );
+            }
+        }
+        assert_eq!(table, documented);
+    }
 }

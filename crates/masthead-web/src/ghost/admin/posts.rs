@@ -198,6 +198,13 @@ fn answer(status: StatusCode, page: masthead_core::store::Page<Value>) -> Respon
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/posts/",
+    params(super::openapi::Browse),
+    responses((status = 200, description = "A page of posts, every status but deleted; writers below editors see their own", body = super::openapi::PostList), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn browse(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -227,6 +234,13 @@ async fn one(
     Ok((status, Json(json!({"posts": [page.items.remove(0)]}))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/posts/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters"), super::openapi::Read),
+    responses((status = 200, description = "The post", body = super::openapi::OnePost), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn read(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -240,6 +254,13 @@ pub async fn read(
     one(&state, &caller, &params, equal("id", &id), StatusCode::OK).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/posts/slug/{slug}/",
+    params(("slug" = String, Path, description = "The slug"), super::openapi::Read),
+    responses((status = 200, description = "The post", body = super::openapi::OnePost), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn read_by_slug(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -284,6 +305,14 @@ fn source_html(params: &Params) -> Result<bool, ApiError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/ghost/api/admin/posts/",
+    request_body = super::openapi::PostsInput,
+    params(super::openapi::Write),
+    responses((status = 201, description = "The post made (a draft unless `status` says otherwise)", body = super::openapi::OnePost), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn add(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -336,6 +365,14 @@ pub async fn add(
     .await
 }
 
+#[utoipa::path(
+    put,
+    path = "/ghost/api/admin/posts/{id}/",
+    request_body = super::openapi::PostsInput,
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters"), super::openapi::Write),
+    responses((status = 200, description = "The post as edited", body = super::openapi::OnePost), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn edit(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -405,6 +442,13 @@ pub async fn edit(
 
 /// Deletes a post: it goes to the newsroom's bin (restorable there), taken down
 /// first if it is live or due.
+#[utoipa::path(
+    delete,
+    path = "/ghost/api/admin/posts/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    responses((status = 204, description = "Deleted: in the newsroom's bin, taken down first if it was live"), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "posts"
+)]
 pub async fn remove(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -19,6 +19,13 @@ use masthead_core::taxonomy::TagEdit;
 use serde_json::{json, Map, Value};
 
 /// The site's public facts (no key needed, as in Ghost).
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/site/",
+    responses((status = 200, description = "The site's public facts", body = super::openapi::Site), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "site",
+    security(())
+)]
 pub async fn site(State(state): State<AppState>) -> Result<Response, ApiError> {
     let site = state.site.get(&*state.store).await?;
     let s = &site.settings;
@@ -122,6 +129,13 @@ fn first(resource: &str, mut page: Page<Value>, what: &str) -> Result<Response, 
     Ok(Json(json!({resource: [page.items.remove(0)]})).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/users/",
+    params(super::openapi::Browse),
+    responses((status = 200, description = "A page of staff", body = super::openapi::UserList), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "users"
+)]
 pub async fn users(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
@@ -130,6 +144,13 @@ pub async fn users(
     Ok(browse("users", user_page(&state, &params, |_| true).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/users/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters"), super::openapi::Read),
+    responses((status = 200, description = "The staff member", body = super::openapi::OneUser), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "users"
+)]
 pub async fn user(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -141,6 +162,13 @@ pub async fn user(
     first("users", page, "User")
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/users/slug/{slug}/",
+    params(("slug" = String, Path, description = "The slug"), super::openapi::Read),
+    responses((status = 200, description = "The staff member", body = super::openapi::OneUser), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "users"
+)]
 pub async fn user_by_slug(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -192,6 +220,13 @@ async fn tag_page(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/tags/",
+    params(super::openapi::Browse),
+    responses((status = 200, description = "A page of tags", body = super::openapi::TagList), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "tags"
+)]
 pub async fn tags(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
@@ -200,6 +235,13 @@ pub async fn tags(
     Ok(browse("tags", tag_page(&state, &params, |_| true).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ghost/api/admin/tags/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters"), super::openapi::Read),
+    responses((status = 200, description = "The tag", body = super::openapi::OneTag), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "tags"
+)]
 pub async fn tag(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -236,6 +278,13 @@ fn field(item: &Map<String, Value>, key: &str) -> String {
         .to_owned()
 }
 
+#[utoipa::path(
+    post,
+    path = "/ghost/api/admin/tags/",
+    request_body = super::openapi::TagsInput,
+    responses((status = 201, description = "The tag made", body = super::openapi::OneTag), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "tags"
+)]
 pub async fn add_tag(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -279,6 +328,14 @@ pub async fn add_tag(
     Ok((StatusCode::CREATED, Json(json!({"tags": page.items}))).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/ghost/api/admin/tags/{id}/",
+    request_body = super::openapi::TagsInput,
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    responses((status = 200, description = "The tag as edited", body = super::openapi::OneTag), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "tags"
+)]
 pub async fn edit_tag(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -322,6 +379,13 @@ pub async fn edit_tag(
 
 /// Subscribes an integration to an event: the calling integration, or for an
 /// administrator's session the one `integration_id` names.
+#[utoipa::path(
+    post,
+    path = "/ghost/api/admin/webhooks/",
+    request_body = super::openapi::WebhooksInput,
+    responses((status = 201, description = "The webhook", body = super::openapi::OneWebhook), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "webhooks"
+)]
 pub async fn add_webhook(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -397,6 +461,13 @@ fn webhook(w: &masthead_core::webhook::Webhook) -> Value {
     })
 }
 
+#[utoipa::path(
+    delete,
+    path = "/ghost/api/admin/webhooks/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    responses((status = 204, description = "Deleted, with its deliveries not yet sent"), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "webhooks"
+)]
 pub async fn remove_webhook(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

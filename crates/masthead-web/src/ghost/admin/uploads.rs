@@ -12,6 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
+#[utoipa::path(
+    post,
+    path = "/ghost/api/admin/images/upload/",
+    request_body(content = super::openapi::Upload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The picture, in the media library", body = super::openapi::UploadedImages), (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)),
+    tag = "images"
+)]
 pub async fn image(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
