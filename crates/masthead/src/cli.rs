@@ -74,6 +74,9 @@ pub struct IntegrationAddArgs {
     /// What the integration is, as the newsroom will see it ("Zapier", "Mobile app").
     #[arg(long)]
     pub name: String,
+    /// Requests each of its keys may make a minute (1 to 100000).
+    #[arg(long, default_value_t = masthead_core::integration::DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
 }
 
 #[derive(Debug, Args)]

@@ -7,9 +7,13 @@ use anyhow::{anyhow, Result};
 use masthead_core::auth::{AuditAction, NewAuditEntry};
 use masthead_core::integration::{Integration, NewIntegration};
 
-/// Adds an integration called `name` and prints its keys.
-pub async fn add(config: &Config, name: &str) -> Result<()> {
-    let integration = NewIntegration::new(name, masthead_web::secrets::integration_keys());
+/// Adds an integration called `name`, allowed `rate_limit` requests a minute per key,
+/// and prints its keys.
+pub async fn add(config: &Config, name: &str, rate_limit: u32) -> Result<()> {
+    let integration = NewIntegration {
+        rate_limit,
+        ..NewIntegration::new(name, masthead_web::secrets::integration_keys())
+    };
     integration.validate().map_err(|e| anyhow!("{e}"))?;
     let store = serve::open_store(config, false).await?;
     let added = create(&*store, &integration).await?;

@@ -90,7 +90,7 @@ async fn run(cli: Cli, data_dir_given: bool) -> anyhow::Result<()> {
             command: IntegrationCommand::Add(args),
         } => {
             let config = config::Config::load(&cli.data_dir, cli.config.as_deref())?;
-            integrations::add(&config, &args.name).await
+            integrations::add(&config, &args.name, args.rate_limit).await
         }
     }
 }

@@ -603,6 +603,33 @@ fn integration_add_prints_keys_of_ghosts_shapes_and_refuses_a_bad_name() {
             .unwrap(),
     );
     assert!(line.contains("name"), "{line}");
+    // A rate limit of its own, within bounds.
+    let limited = masthead(dir.path())
+        .args([
+            "integration",
+            "add",
+            "--name",
+            "Busy app",
+            "--rate-limit",
+            "5000",
+        ])
+        .output()
+        .unwrap();
+    assert!(limited.status.success(), "{}", text(&limited.stderr));
+    let line = fails_with_one_line(
+        masthead(dir.path())
+            .args([
+                "integration",
+                "add",
+                "--name",
+                "Greedy",
+                "--rate-limit",
+                "0",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(line.contains("rate_limit"), "{line}");
 }
 
 /// A webhook delivery queued while no server runs (or before one stopped) is sent by

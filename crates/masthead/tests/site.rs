@@ -699,6 +699,110 @@ fn ghosts_own_admin_client_writes_to_the_demo() {
     assert_eq!(seen["site"], "The Lantern");
 }
 
+/// Schemathesis, from PyPI, reads the Admin API's OpenAPI document from the running
+/// demo and throws requests made from it (examples, edge cases, then random ones) at
+/// the server, as an integration: no answer may be a server error, or differ from the
+/// document in status, content type or shape.
+#[test]
+fn schemathesis_finds_the_admin_api_true_to_its_document() {
+    let Some(schemathesis) = tools::tool(tools::dir().join("schemathesis/bin/schemathesis")) else {
+        return;
+    };
+    let demo = Demo::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_masthead"))
+        .arg("--data-dir")
+        .arg(&demo.data_dir)
+        .args([
+            "integration",
+            "add",
+            "--name",
+            "Schemathesis",
+            "--rate-limit",
+            "100000",
+        ])
+        .env_remove("MASTHEAD_DATABASE_URL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin_key = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Admin API key:")
+                .map(|k| k.trim().to_owned())
+        })
+        .expect("the Admin API key is printed");
+    let (id, secret) = admin_key.split_once(':').unwrap();
+    // A token as Ghost's client makes it; the run ends well within its five minutes.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(id.to_owned());
+    let token = jsonwebtoken::encode(
+        &header,
+        &serde_json::json!({"iat": now, "exp": now + 300, "aud": "/admin/"}),
+        &jsonwebtoken::EncodingKey::from_secret(&hex::decode(secret).unwrap()),
+    )
+    .unwrap();
+    let report = output_dir("schemathesis");
+    let out = Command::new(&schemathesis)
+        .arg("run")
+        .arg(demo.url("/ghost/api/admin/openapi.json"))
+        .args(["--url", &demo.base])
+        .args(["--header", &format!("Authorization: Ghost {token}")])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        ])
+        .args(["--phases", "examples,coverage,fuzzing"])
+        .args(["--max-time", "120", "--request-timeout", "10", "--workers", "2"])
+        .args(["--report", "junit,har", "--report-dir"])
+        .arg(&report)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("schemathesis runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found problems (report in {}):\n{said}\n{}",
+        report.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It did test the operations as a caller the API takes, not only read the
+    // document or meet refusals: posts were listed, read and written.
+    let har = std::fs::read_dir(&report)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .expect("a HAR report");
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    let mut answered = BTreeMap::<(String, u64), usize>::new();
+    for entry in har["log"]["entries"].as_array().unwrap() {
+        let method = entry["request"]["method"].as_str().unwrap().to_owned();
+        let status = entry["response"]["status"].as_u64().unwrap();
+        *answered.entry((method, status)).or_default() += 1;
+    }
+    let count = |method: &str, status: u64| {
+        answered
+            .get(&(method.to_owned(), status))
+            .copied()
+            .unwrap_or(0)
+    };
+    assert!(count("GET", 200) > 50, "{answered:?}");
+    assert!(count("POST", 201) > 0, "{answered:?}");
+    assert!(count("PUT", 200) + count("DELETE", 204) > 0, "{answered:?}");
+    assert_eq!(count("GET", 500) + count("POST", 500), 0, "{answered:?}");
+}
+
 #[test]
 fn feeds_parse_in_a_standard_feed_parser() {
     let Some(python) = tools::tool(tools::dir().join("venv/bin/python")) else {
