@@ -498,6 +498,13 @@ async fn posts_go_through_the_workflow(store: Arc<dyn Store>) {
             json!({"title": "T", "feature_image": "https://elsewhere.example/a.jpg"}),
         ),
         ("?source=lexical", json!({"title": "T"})),
+        // No stored text may hold a NUL (PostgreSQL refuses it).
+        ("", json!({"title": "T\u{0}"})),
+        (
+            "?source=html",
+            json!({"title": "T", "html": "<p>a\u{0}b</p>"}),
+        ),
+        ("", json!({"title": "T", "tags": ["a\u{0}"]})),
     ] {
         let (status, body) = send(
             &app,
@@ -832,6 +839,21 @@ async fn tags_users_and_webhooks(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+    // Nor may an address (a slug, a filter) hold one, in either API.
+    for path in [
+        "/ghost/api/admin/posts/slug/a%00b/",
+        "/ghost/api/admin/posts/?filter=slug:%27a%00%27",
+        "/ghost/api/admin/users/slug/a%00/",
+        "/ghost/api/content/posts/slug/a%00b/",
+        "/ghost/api/content/posts/?filter=title:~%27%00%27",
+    ] {
+        let (status, body) = send(&app, "GET", path, &who, None).await;
+        assert_eq!(
+            (status, kind(&body)),
+            (StatusCode::BAD_REQUEST, "BadRequestError"),
+            "{path}"
+        );
+    }
     // An address the API does not have.
     let (status, body) = send(&app, "GET", "/ghost/api/admin/nothing/", &who, None).await;
     assert_eq!(

@@ -30,6 +30,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// handler runs (a body that is not JSON, a form without its boundary, a method the
 /// route does not take, a body too large).
 async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    // No text the APIs store or look up may hold a NUL (PostgreSQL refuses it).
+    let uri = request.uri();
+    let decoded = percent_encoding::percent_decode_str(uri.path())
+        .chain(percent_encoding::percent_decode_str(
+            uri.query().unwrap_or_default(),
+        ))
+        .any(|b| b == 0);
+    if decoded {
+        return ApiError::bad_request("No part of the address may hold a NUL character.")
+            .into_response();
+    }
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -66,6 +77,34 @@ async fn json_errors(request: axum::extract::Request, next: axum::middleware::Ne
         response.headers_mut().insert(header::ALLOW, allow);
     }
     response
+}
+
+/// Refuses a JSON body with a NUL character in any text of it, key or value: none
+/// may be stored (PostgreSQL refuses it), and the whole body is refused, not a part.
+fn without_nul(body: &Value) -> Result<(), ApiError> {
+    let mut stack = vec![body];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::String(s) if s.contains('\0') => {
+                return Err(ApiError::validation_of(
+                    "Validation error, cannot save.",
+                    "No field may hold a NUL character.",
+                ))
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                if map.keys().any(|k| k.contains('\0')) {
+                    return Err(ApiError::validation_of(
+                        "Validation error, cannot save.",
+                        "No field may hold a NUL character.",
+                    ));
+                }
+                stack.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// An address under an API's prefix that it does not have: Ghost's JSON 404, not a

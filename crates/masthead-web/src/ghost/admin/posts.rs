@@ -280,6 +280,7 @@ pub async fn read_by_slug(
 
 /// The one post of a `{"posts": [...]}` body.
 fn the_post(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+    super::super::without_nul(body)?;
     match body
         .get("posts")
         .and_then(Value::as_array)

@@ -258,6 +258,7 @@ pub async fn tag(
 
 /// The one item of a `{"<resource>": [{...}]}` body.
 fn the_one<'a>(body: &'a Value, resource: &str) -> Result<&'a Map<String, Value>, ApiError> {
+    super::super::without_nul(body)?;
     match body
         .get(resource)
         .and_then(Value::as_array)
