@@ -795,6 +795,10 @@ pub trait MemberStore: Send + Sync {
 
     async fn member_by_email(&self, email: &str) -> Result<Option<Member>>;
 
+    /// Members who have not deleted their account, newest first, one page (the Admin
+    /// API's list).
+    async fn members_page(&self, page: PageRequest) -> Result<Page<Member>>;
+
     async fn standing(&self, id: MemberId) -> Result<Option<Standing>>;
 
     /// Saves what a member changed on their account page (validated) at `now`.

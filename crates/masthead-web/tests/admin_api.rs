@@ -25,6 +25,7 @@ store_test!(
     what_each_role_may_do,
     pictures_upload_and_become_featured,
     tags_users_and_webhooks,
+    pages_members_and_the_newsrooms_own,
 );
 
 const BASE: &str = "https://news.example";
@@ -860,4 +861,200 @@ async fn tags_users_and_webhooks(store: Arc<dyn Store>) {
         (status, kind(&body)),
         (StatusCode::NOT_FOUND, "NotFoundError")
     );
+}
+
+async fn pages_members_and_the_newsrooms_own(store: Arc<dyn Store>) {
+    let people = fixtures::newsroom(&*store).await;
+    let app = masthead_web::router(support::state(store.clone(), BASE));
+    let integration = integration(&store, 1).await;
+    let t = token(&integration.keys);
+    let who = As::Token(&t);
+
+    // Pages: made from HTML, edited with the collision check.
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/ghost/api/admin/pages/?source=html&formats=html",
+        &who,
+        Some(json!({"pages": [{"title": "Our standards", "html": "<h2>Accuracy</h2><p>We correct <em>openly</em>.</p>", "status": "published"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let page = &body["pages"][0];
+    assert_eq!(page["status"], "published");
+    assert!(page["html"].as_str().unwrap().contains("<em>openly</em>"));
+    let path = format!("/ghost/api/admin/pages/{}/", page["id"].as_str().unwrap());
+    let updated_at = page["updated_at"].as_str().unwrap().to_owned();
+    let (status, _) = send(
+        &app,
+        "PUT",
+        &path,
+        &who,
+        Some(json!({"pages": [{"title": "Stale", "updated_at": "2020-01-01T00:00:00Z"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = send(
+        &app,
+        "PUT",
+        &path,
+        &who,
+        Some(
+            json!({"pages": [{"title": "Standards", "updated_at": updated_at, "status": "draft"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["pages"][0]["title"].as_str(),
+            body["pages"][0]["status"].as_str()
+        ),
+        (Some("Standards"), Some("draft"))
+    );
+    let (_, body) = send(&app, "GET", "/ghost/api/admin/pages/", &who, None).await;
+    assert_eq!(body["meta"]["pagination"]["total"], 1, "drafts too");
+
+    // Members: added, listed, renamed, deleted; a taken address refused.
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/ghost/api/admin/members/",
+        &who,
+        Some(json!({"members": [{"email": "reader@example.com", "name": "Rita Reader"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["members"][0]["status"], "free");
+    let member = format!(
+        "/ghost/api/admin/members/{}/",
+        body["members"][0]["id"].as_str().unwrap()
+    );
+    let (status, _) = send(
+        &app,
+        "POST",
+        "/ghost/api/admin/members/",
+        &who,
+        Some(json!({"members": [{"email": "READER@example.com"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = send(
+        &app,
+        "POST",
+        "/ghost/api/admin/members/",
+        &who,
+        Some(json!({"members": [{"email": "not an address"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, body) = send(&app, "GET", "/ghost/api/admin/members/?limit=1", &who, None).await;
+    assert_eq!(body["meta"]["pagination"]["total"], 1);
+    assert_eq!(body["members"][0]["email"], "reader@example.com");
+    let (status, body) = send(
+        &app,
+        "PUT",
+        &member,
+        &who,
+        Some(json!({"members": [{"name": "Rita R."}]})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["members"][0]["name"].as_str()),
+        (StatusCode::OK, Some("Rita R."))
+    );
+    // An editor's session may not read members' addresses.
+    let cookie = support::staff_cookie(&*store, &people.editor).await;
+    let (status, _) = send(
+        &app,
+        "GET",
+        "/ghost/api/admin/members/",
+        &As::Staff(&cookie, ""),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(&app, "DELETE", &member, &who, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(&app, "GET", &member, &who, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Masthead's own: sections, article types, corrections.
+    let (_, body) = send(&app, "GET", "/ghost/api/admin/sections/", &who, None).await;
+    let slugs: Vec<&str> = body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["world", "business"]);
+    let (_, body) = send(&app, "GET", "/ghost/api/admin/article_types/", &who, None).await;
+    assert!(body["article_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["slug"] == "opinion"));
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let id = fixtures::published(
+        &newsroom,
+        "Harbour",
+        &people.world,
+        people.author.id,
+        &people.editor,
+        1,
+    )
+    .await;
+    let corrections = format!(
+        "/ghost/api/admin/posts/{}/corrections/",
+        masthead_core::nql::ghost_id(id.0)
+    );
+    let (status, body) = send(&app, "POST", &corrections, &who, Some(json!({"corrections": [{"kind": "correction", "text": "The harbour opened on Monday, not Sunday."}]}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["corrections"][0]["text"],
+        "The harbour opened on Monday, not Sunday."
+    );
+    let (status, _) = send(
+        &app,
+        "POST",
+        &corrections,
+        &who,
+        Some(json!({"corrections": [{"kind": "retraction", "text": "x"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = send(
+        &app,
+        "POST",
+        &corrections,
+        &who,
+        Some(json!({"corrections": [{"text": "  "}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, body) = send(&app, "GET", "/ghost/api/admin/corrections/", &who, None).await;
+    assert_eq!(body["meta"]["pagination"]["total"], 1);
+    assert!(body["corrections"][0]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/world/harbour/"));
+    // A writer's session may not add one.
+    let cookie = support::staff_cookie(&*store, &people.author).await;
+    let session = store
+        .session(
+            &masthead_web::secrets::token_hash(cookie.split_once('=').unwrap().1),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _) = send(
+        &app,
+        "POST",
+        &corrections,
+        &As::Staff(&cookie, &session.csrf_token),
+        Some(json!({"corrections": [{"text": "Mine"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -16,6 +16,7 @@ use masthead_core::member::{
     PasskeyRecord, ReportRecord, SignedIn, Standing, MAX_PASSKEYS, SESSIONS_LISTED,
 };
 use masthead_core::people::normalize_email;
+use masthead_core::store::{Page, PageRequest};
 use masthead_core::{Error, Result};
 
 /// A member's columns, as `MemberRow` reads them.
@@ -49,6 +50,29 @@ impl masthead_core::store::MemberStore for Store {
     async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
         let mut conn = self.pool.acquire().await.map_err(db_error("member"))?;
         member_by_email(&mut conn, email).await
+    }
+
+    async fn members_page(&self, page: PageRequest) -> Result<Page<Member>> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE deleted_at IS NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error("members"))?;
+        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE deleted_at IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
+        ))
+        .bind(i64::from(page.limit))
+        .bind(i64::from(page.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("members"))?;
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset,
+            limit: page.limit,
+        })
     }
 
     async fn standing(&self, id: MemberId) -> Result<Option<Standing>> {

@@ -2,12 +2,18 @@
 //! own scripts change. Every route but `site` passes the guard (`auth.rs`: an
 //! integration's token, or a staff session), and every change goes through the same
 //! use cases as the newsroom's pages (`Newsroom`), with its workflow rules, audit
-//! entries, revisions and webhooks. Posts (`posts.rs`), uploads (`uploads.rs`), and
-//! the smaller resources (`resources.rs`: site, users, tags, webhooks) answer in
-//! Ghost's shapes, with Masthead's own fields beside them.
+//! entries, revisions and webhooks. Posts (`posts.rs`), pages (`pages.rs`), members
+//! (`members.rs`), uploads (`uploads.rs`) and the smaller resources (`resources.rs`:
+//! site, users, tags, webhooks) answer in Ghost's shapes, with Masthead's own fields
+//! beside them; Masthead's own resources (`newsroom.rs`: sections, article types,
+//! corrections) live under the same prefix. The OpenAPI document (`openapi.rs`) is
+//! made from the handlers' annotations and held to the route table by a test.
 
 mod auth;
+mod members;
+mod newsroom;
 pub mod openapi;
+mod pages;
 mod posts;
 mod resources;
 mod uploads;
@@ -62,6 +68,39 @@ fn routes() -> Vec<(Method, &'static str, Guard, MethodRouter<AppState>)> {
             "users/slug/{slug}",
             Caller,
             get(resources::user_by_slug),
+        ),
+        (Method::GET, "pages", Caller, get(pages::browse)),
+        (Method::POST, "pages", Caller, post(pages::add)),
+        (Method::GET, "pages/{id}", Caller, get(pages::read)),
+        (Method::PUT, "pages/{id}", Caller, put(pages::edit)),
+        (Method::GET, "members", Caller, get(members::browse)),
+        (Method::POST, "members", Caller, post(members::add)),
+        (Method::GET, "members/{id}", Caller, get(members::read)),
+        (Method::PUT, "members/{id}", Caller, put(members::edit)),
+        (
+            Method::DELETE,
+            "members/{id}",
+            Caller,
+            delete(members::remove),
+        ),
+        (Method::GET, "sections", Caller, get(newsroom::sections)),
+        (
+            Method::GET,
+            "article_types",
+            Caller,
+            get(newsroom::article_types),
+        ),
+        (
+            Method::GET,
+            "corrections",
+            Caller,
+            get(newsroom::corrections),
+        ),
+        (
+            Method::POST,
+            "posts/{id}/corrections",
+            Caller,
+            post(newsroom::add_correction),
         ),
         (
             Method::POST,

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use super::{posts, resources, uploads};
+use super::{members, newsroom, pages, posts, resources, uploads};
 use serde::Deserialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -39,6 +39,19 @@ use utoipa::{Modify, OpenApi, ToSchema};
         resources::user_by_slug,
         resources::add_webhook,
         resources::remove_webhook,
+        pages::browse,
+        pages::add,
+        pages::read,
+        pages::edit,
+        members::browse,
+        members::add,
+        members::read,
+        members::edit,
+        members::remove,
+        newsroom::sections,
+        newsroom::article_types,
+        newsroom::corrections,
+        newsroom::add_correction,
     ),
     modifiers(&Security),
     security(("ghost_token" = []), ("staff_session" = []))
@@ -432,4 +445,155 @@ pub struct Write {
     /// `html`: the body is the post's `html`, converted to the editor's document.
     pub source: Option<String>,
     pub formats: Option<String>,
+}
+
+/// A page as the Admin API shows it (`fields` may leave any out).
+#[derive(ToSchema, Deserialize)]
+pub struct StaticPage {
+    pub id: Option<String>,
+    pub uuid: Option<String>,
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub html: Option<String>,
+    pub plaintext: Option<String>,
+    pub lexical: Option<String>,
+    /// `draft` or `published`.
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub published_at: Option<String>,
+    pub custom_excerpt: Option<String>,
+    pub url: Option<String>,
+    pub in_footer: Option<bool>,
+    pub position: Option<i32>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct PageList {
+    pub pages: Vec<StaticPage>,
+    pub meta: Meta,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct OnePage {
+    pub pages: Vec<StaticPage>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct PageInput {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    /// Taken with `?source=html`.
+    pub html: Option<String>,
+    pub lexical: Option<String>,
+    /// `draft` or `published`.
+    pub status: Option<String>,
+    pub custom_excerpt: Option<String>,
+    /// Required for an edit: the `updated_at` of the version edited.
+    pub updated_at: Option<String>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct PagesInput {
+    pub pages: Vec<PageInput>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct NewsletterRef {
+    pub slug: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct MemberOut {
+    pub id: Option<String>,
+    pub uuid: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub note: Option<String>,
+    /// `free` or `paid`.
+    pub status: Option<String>,
+    pub labels: Option<Vec<serde_json::Value>>,
+    pub newsletters: Option<Vec<NewsletterRef>>,
+    pub subscribed: Option<bool>,
+    pub created_at: Option<String>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct MemberList {
+    pub members: Vec<MemberOut>,
+    pub meta: Meta,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct OneMember {
+    pub members: Vec<MemberOut>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct MemberInput {
+    /// Required to add one.
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct MembersInput {
+    pub members: Vec<MemberInput>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct SectionOut {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub position: i64,
+    pub in_navigation: bool,
+    pub url: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct SectionList {
+    pub sections: Vec<SectionOut>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct ArticleTypeOut {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct ArticleTypeList {
+    pub article_types: Vec<ArticleTypeOut>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct LoggedCorrection {
+    pub post_id: String,
+    pub title: String,
+    pub url: String,
+    /// `correction` or `update`.
+    pub kind: String,
+    pub text: String,
+    pub created_at: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct CorrectionList {
+    pub corrections: Vec<LoggedCorrection>,
+    pub meta: Option<Meta>,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct CorrectionInput {
+    /// `correction` (the default) or `update`.
+    pub kind: Option<String>,
+    /// What was corrected or updated, as readers will read it.
+    pub text: String,
+}
+
+#[derive(ToSchema, Deserialize)]
+pub struct CorrectionsInput {
+    pub corrections: Vec<CorrectionInput>,
 }

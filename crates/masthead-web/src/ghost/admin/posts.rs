@@ -141,7 +141,7 @@ fn with_id(fields: &[String]) -> Vec<String> {
 
 /// A time as the Admin API writes it and reads it back for the collision check:
 /// UTC, milliseconds.
-fn stamp(t: DateTime<Utc>) -> String {
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -181,7 +181,7 @@ pub fn admin_post(ctx: &Context<'_>, a: &Article) -> Value {
 
 /// A body as Lexical: one HTML card holding the rendered body, which Ghost's editor
 /// opens and which reads back here as the same blocks.
-fn lexical_of(html: &str) -> String {
+pub(super) fn lexical_of(html: &str) -> String {
     json!({"root": {
         "children": [{"type": "html", "version": 1, "html": html}],
         "direction": null, "format": "", "indent": 0, "type": "root", "version": 1
