@@ -301,6 +301,7 @@ pub struct PostInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"posts": [{"title": "Harbour reopens", "html": "<p>Ships are back.</p>", "status": "draft", "tags": [{"name": "Ports"}]}]}))]
 pub struct PostsInput {
     pub posts: Vec<PostInput>,
 }
@@ -324,6 +325,7 @@ pub struct TagInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"tags": [{"name": "Climate desk", "description": "Our climate coverage"}]}))]
 pub struct TagsInput {
     pub tags: Vec<TagInput>,
 }
@@ -365,6 +367,7 @@ pub struct WebhookInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"webhooks": [{"event": "post.published", "target_url": "https://hooks.example/masthead"}]}))]
 pub struct WebhooksInput {
     pub webhooks: Vec<WebhookInput>,
 }
@@ -494,6 +497,7 @@ pub struct PageInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"pages": [{"title": "Corrections policy", "lexical": "{\"root\": {\"children\": [{\"type\": \"paragraph\", \"children\": [{\"type\": \"text\", \"text\": \"We correct openly.\"}]}]}}", "status": "draft"}]}))]
 pub struct PagesInput {
     pub pages: Vec<PageInput>,
 }
@@ -537,6 +541,7 @@ pub struct MemberInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"members": [{"email": "reader@example.com", "name": "Rita Reader"}]}))]
 pub struct MembersInput {
     pub members: Vec<MemberInput>,
 }
@@ -594,6 +599,7 @@ pub struct CorrectionInput {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[schema(example = json!({"corrections": [{"kind": "correction", "text": "The harbour opened on Monday, not Sunday."}]}))]
 pub struct CorrectionsInput {
     pub corrections: Vec<CorrectionInput>,
 }
