@@ -5,6 +5,7 @@ pub mod cache;
 mod chrome;
 pub mod client;
 pub mod deliveries;
+pub mod embeds;
 mod error;
 mod forms;
 pub mod ghost;
@@ -19,6 +20,7 @@ pub mod oidc;
 mod paging;
 pub mod passkeys;
 pub mod passwords;
+pub mod pictures;
 mod portal;
 pub mod reader;
 pub mod readership;
@@ -77,7 +79,7 @@ pub struct AppState {
     /// (`/webhooks/mail`), when configured.
     pub mail_reports_secret: Option<String>,
     /// Fetches embeds' details and thumbnails when writers save them.
-    pub embeds: Arc<newsroom::embeds::Fetcher>,
+    pub embeds: Arc<embeds::Fetcher>,
     /// Each API key's requests this minute, on this node (`ghost::KeyLimits`).
     pub api_limits: Arc<ghost::KeyLimits>,
 }
@@ -124,7 +126,7 @@ impl AppState {
             payments: None,
             dispatch: Arc::default(),
             mail_reports_secret: None,
-            embeds: Arc::new(newsroom::embeds::Fetcher::default()),
+            embeds: Arc::new(embeds::Fetcher::default()),
             api_limits: Arc::default(),
         }
     }

@@ -108,7 +108,7 @@ pub async fn serve(listener: TcpListener, config: &Config, store: Arc<dyn Store>
     );
     let indexer = tokio::spawn(keep_index(search.clone(), store.clone()));
     // Variants an interrupted run did not finish are made now, in the background.
-    tokio::spawn(masthead_web::newsroom::resume_variants(
+    tokio::spawn(masthead_web::pictures::resume_variants(
         store.clone(),
         config.media_dir(),
         chrono::Utc::now(),

@@ -217,7 +217,7 @@ pub async fn create(
     // The editor's script's first autosave makes the draft at once; embeds are
     // fetched when the writer saves.
     if one(&fields, "autosave") != "1" {
-        super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
+        crate::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
     }
     match state
         .newsroom
@@ -502,7 +502,7 @@ async fn save_fields(
         ));
     }
     let mut content = content;
-    super::embeds::resolve(state, &mut content.body, Some(person.id)).await;
+    crate::embeds::resolve(state, &mut content.body, Some(person.id)).await;
     let saved = match base {
         Some(base) => {
             state

@@ -166,7 +166,7 @@ pub async fn post(
     if problem.is_some() {
         return form_page(&state, &desk, &article, None, &content, problem).await;
     }
-    super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
+    crate::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
     match state
         .newsroom
         .post_live_entry(
@@ -231,7 +231,7 @@ pub async fn save(
     if problem.is_some() {
         return form_page(&state, &desk, &article, Some(entry), &content, problem).await;
     }
-    super::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
+    crate::embeds::resolve(&state, &mut content.body, Some(person.id)).await;
     match state
         .newsroom
         .edit_live_entry(

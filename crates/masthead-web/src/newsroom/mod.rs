@@ -15,7 +15,6 @@ mod bylines;
 mod comments;
 mod desk;
 mod documents;
-pub mod embeds;
 mod fronts;
 mod history;
 mod integrations;
@@ -30,9 +29,6 @@ mod sponsors;
 mod static_pages;
 mod structure;
 mod tiers;
-
-pub use media::resume_variants;
-pub(crate) use media::store_picture;
 
 use crate::AppState;
 use axum::http::Method;

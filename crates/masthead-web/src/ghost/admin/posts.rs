@@ -683,7 +683,7 @@ async fn apply(
             "mobiledoc: not taken; send lexical, or html with ?source=html",
         ));
     }
-    crate::newsroom::embeds::resolve(state, &mut content.body, Some(caller.person().id)).await;
+    crate::embeds::resolve(state, &mut content.body, Some(caller.person().id)).await;
     for (key, field) in [
         ("custom_excerpt", &mut content.custom_excerpt),
         ("standfirst", &mut content.standfirst),

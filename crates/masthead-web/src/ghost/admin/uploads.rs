@@ -58,7 +58,7 @@ pub async fn image(
             "Please select an image: the form's file field is empty.".to_owned(),
         ));
     };
-    let media = crate::newsroom::store_picture(
+    let media = crate::pictures::store_picture(
         &state,
         bytes,
         String::new(),

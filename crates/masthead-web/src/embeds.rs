@@ -152,7 +152,7 @@ async fn fill(
                 let alt = String::new();
                 let caption = format!("Thumbnail of {}", card.url);
                 let credit = card.provider.clone();
-                match super::media::store_picture(state, bytes, alt, caption, credit, by).await {
+                match crate::pictures::store_picture(state, bytes, alt, caption, credit, by).await {
                     Ok(media) => card.thumbnail = format!("/media/{}", media.storage_key),
                     Err((_, why)) => {
                         tracing::info!(url = card.url, "an embed's thumbnail was not kept: {why}")
