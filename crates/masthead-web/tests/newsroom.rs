@@ -1405,14 +1405,14 @@ async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Sto
         .unwrap();
     // Pictures uploaded since the server started are their own task's business.
     let before = chrono::Utc::now() - chrono::Duration::minutes(5);
-    let done = masthead_web::newsroom::resume_variants(
+    let done = masthead_web::pictures::resume_variants(
         store.clone(),
         media_dir.path().to_path_buf(),
         before,
     )
     .await;
     assert_eq!(done, 0);
-    let done = masthead_web::newsroom::resume_variants(
+    let done = masthead_web::pictures::resume_variants(
         store.clone(),
         media_dir.path().to_path_buf(),
         chrono::Utc::now(),
@@ -1430,7 +1430,7 @@ async fn variants_an_interrupted_run_left_unmade_are_finished(store: Arc<dyn Sto
         );
     }
     // Nothing left to do; pictures from elsewhere keep what they came with.
-    let again = masthead_web::newsroom::resume_variants(
+    let again = masthead_web::pictures::resume_variants(
         store.clone(),
         media_dir.path().to_path_buf(),
         chrono::Utc::now(),
