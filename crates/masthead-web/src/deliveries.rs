@@ -9,7 +9,7 @@
 //! "t.body">` (Stripe's scheme) and Ghost's `X-Ghost-Signature: sha256=<hex HMAC of
 //! body + milliseconds>, t=<milliseconds>`. Redirects are not followed.
 
-use crate::ghost::json::{self, Context};
+use crate::api_json::{self as json, Context};
 use crate::AppState;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};

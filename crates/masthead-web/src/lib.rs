@@ -1,6 +1,7 @@
 //! HTTP on axum. Thin by rule: extract the request, call the core or the store through
 //! its port, shape the response. No SQL and no business rules live here.
 
+pub mod api_json;
 pub mod cache;
 mod chrome;
 pub mod client;

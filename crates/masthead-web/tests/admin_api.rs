@@ -528,6 +528,40 @@ async fn posts_go_through_the_workflow(store: Arc<dyn Store>) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(store.counts().await.unwrap(), before, "nothing was stored");
+    // A picture without words for those who cannot see it: the field named as Ghost
+    // names it.
+    let media = store
+        .create_media(&masthead_core::media::NewMedia {
+            storage_key: "uploads/2026/12/quay.jpg".into(),
+            mime_type: "image/jpeg".into(),
+            width: Some(800),
+            height: Some(600),
+            byte_size: 1000,
+            alt: String::new(),
+            caption: String::new(),
+            credit: String::new(),
+            uploaded_by: None,
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/ghost/api/admin/posts/",
+        &who,
+        Some(json!({"posts": [{"title": "T", "feature_image": format!("{BASE}/media/{}", media.storage_key)}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["errors"][0]["context"]
+            .as_str()
+            .unwrap()
+            .starts_with("feature_image_alt:"),
+        "{body}"
+    );
+    assert_eq!(store.counts().await.unwrap(), before);
 }
 
 async fn what_each_role_may_do(store: Arc<dyn Store>) {

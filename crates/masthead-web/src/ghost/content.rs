@@ -3,8 +3,8 @@
 //! anonymous reader: gated bodies stop at their preview cut (`access::can_read`).
 //! CORS is open, as Ghost's is: the key is meant to be used from browsers.
 
-use super::json::{self, Context};
 use super::{only, pagination, ApiError, Params};
+use crate::api_json::{self as json, Context};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};

@@ -1,13 +1,13 @@
 //! The APIs Ghost's clients speak, under `/ghost/api/`: the Content API
 //! (`content.rs`: published posts, pages, tags, authors, tiers and settings, read with
-//! an integration's Content API key), its JSON shapes (`json.rs`), and what they share
+//! an integration's Content API key), the Admin API (`admin/`), and what they share
 //! here: Ghost's error envelope, its query parameters, its pagination, and each key's
-//! rate limit (`limits.rs`: `429` with `Retry-After`). The page
-//! cache passes these requests through as sent (their query is theirs).
+//! rate limit (`limits.rs`: `429` with `Retry-After`). Their JSON shapes are the
+//! neutral `api_json.rs` (webhooks send them too). The page cache passes these
+//! requests through as sent (their query is theirs).
 
 mod admin;
 mod content;
-pub(crate) mod json;
 mod limits;
 
 pub use admin::openapi::document as admin_openapi;

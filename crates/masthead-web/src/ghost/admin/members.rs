@@ -39,8 +39,8 @@ async fn member_json(state: &AppState, m: &Member) -> Result<Value, ApiError> {
         .map(|slug| json!({"slug": slug}))
         .collect();
     Ok(json!({
-        "id": super::super::json::id(m.id.0),
-        "uuid": super::super::json::id(m.id.0),
+        "id": crate::api_json::id(m.id.0),
+        "uuid": crate::api_json::id(m.id.0),
         "email": m.email,
         "name": if m.name.is_empty() { None } else { Some(&m.name) },
         "note": null,

@@ -32,7 +32,7 @@ pub async fn sections(State(state): State<AppState>) -> Result<Response, ApiErro
         .iter()
         .map(|s| {
             json!({
-                "id": super::super::json::id(s.id.0),
+                "id": crate::api_json::id(s.id.0),
                 "name": s.name,
                 "slug": s.slug,
                 "description": s.description,
@@ -71,7 +71,7 @@ fn correction(
     c: &masthead_core::article::Correction,
 ) -> Value {
     json!({
-        "post_id": super::super::json::id(id.0),
+        "post_id": crate::api_json::id(id.0),
         "title": title,
         "url": format!("{base_url}{path}"),
         "kind": c.kind.as_str(),

@@ -3,10 +3,10 @@
 //! arrive as posts' do (Lexical, or HTML with `?source=html`); an edit names the
 //! version it was made on (`updated_at`), as for posts.
 
-use super::super::json::{self, Context};
 use super::super::{pagination, ApiError, Params};
 use super::auth::Caller;
 use super::posts::{lexical_of, stamp, write_error};
+use crate::api_json::{self as json, Context};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;

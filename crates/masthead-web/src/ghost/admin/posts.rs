@@ -9,9 +9,9 @@
 //! review or unpublished (Masthead's own `workflow_status` says which), and setting a
 //! published post to `draft` unpublishes it.
 
-use super::super::json::{self, Context};
 use super::super::{pagination, ApiError, Params};
 use super::auth::Caller;
+use crate::api_json::{self as json, Context};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -37,7 +37,7 @@ pub fn write_error(e: masthead_core::Error) -> ApiError {
             "Validation error, cannot save post.",
             errors
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| format!("{}: {}", ghost_field(e.field), e.message))
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -54,6 +54,15 @@ pub fn write_error(e: masthead_core::Error) -> ApiError {
         )
         .context(message),
         e => e.into(),
+    }
+}
+
+/// The name Ghost's clients know a field of the newsroom's by.
+fn ghost_field(field: &str) -> &str {
+    match field {
+        "featured_image.alt" => "feature_image_alt",
+        "social_image" => "og_image",
+        other => other,
     }
 }
 

@@ -1,10 +1,10 @@
 //! The Admin API's smaller resources: the site's public facts, staff as Ghost's
 //! users, tags, and an integration's webhooks.
 
-use super::super::json::{self, Context};
 use super::super::{only, pagination, ApiError, Params};
 use super::auth::Caller;
 use super::posts::write_error;
+use crate::api_json::{self as json, Context};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;

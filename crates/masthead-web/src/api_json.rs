@@ -1,5 +1,6 @@
 //! Masthead's things in Ghost's JSON shapes: posts, pages, tags, authors, tiers and
-//! settings as the Content API returns them. Ids are written as Ghost's 24
+//! settings as the Content API returns them, for the Ghost APIs (`ghost/`) and the
+//! webhooks' payloads (`deliveries.rs`). Ids are written as Ghost's 24
 //! hexadecimal characters; times in the publication's time zone with milliseconds;
 //! empty optional texts as `null`. Masthead's own fields (`article_type`, `section`,
 //! `sources`, `corrections`, `editors`) come as additional fields, which Ghost's
