@@ -125,6 +125,8 @@ word_enum!(
         IntegrationRevoked => "integration_revoked" / "Revoked an integration",
         WebhookAdded => "webhook_added" / "Added a webhook",
         WebhookDeleted => "webhook_deleted" / "Deleted a webhook",
+        WebhookChanged => "webhook_changed" / "Changed a webhook",
+        TagDeleted => "tag_deleted" / "Deleted a tag",
         PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",
         PasswordReset => "password_reset" / "Reset their password by email",
         PasswordChanged => "password_changed" / "Changed their password",

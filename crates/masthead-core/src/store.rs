@@ -463,6 +463,10 @@ pub trait TaxonomyStore: Send + Sync {
     /// then redirects to `into`'s.
     async fn merge_tags(&self, from: TagId, into: TagId) -> Result<Tag>;
 
+    /// Deletes a tag, with its audit entry: its articles keep their other tags; its
+    /// page is gone.
+    async fn delete_tag(&self, id: TagId, audit: &NewAuditEntry) -> Result<()>;
+
     /// Up to `limit` tags whose name contains `words` (letters' case aside), by name.
     async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>>;
 
@@ -1270,6 +1274,16 @@ pub trait WebhookStore: Send + Sync {
 
     /// Deletes a webhook, and its deliveries not yet sent.
     async fn delete_webhook(&self, id: i64, audit: &NewAuditEntry) -> Result<()>;
+
+    /// Points a webhook at another event or address (its secret stays); deliveries
+    /// already queued go where it now points.
+    async fn update_webhook(
+        &self,
+        id: i64,
+        event: crate::webhook::Event,
+        target_url: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<crate::webhook::Webhook>;
 
     /// Queues a delivery of `event` about `subject` for every webhook of an active
     /// integration that listens for it, due at `at`; how many.

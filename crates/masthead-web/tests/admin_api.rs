@@ -808,6 +808,52 @@ async fn tags_users_and_webhooks(store: Arc<dyn Store>) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a taken slug");
+    // Deleted: gone from the list and from its posts, and said in the audit log.
+    let newsroom = fixtures::newsroom_service(store.clone());
+    let mut content = masthead_core::article::ArticleContent::new("Tagged", "Text.");
+    content.tags = vec!["Climate".into(), "Weather".into()];
+    content.section_id = Some(people.world.id);
+    content.authors = vec![people.author.id];
+    let tagged = fixtures::publish(&newsroom, &people.editor, content, t0()).await;
+    let (status, _) = send(
+        &app,
+        "DELETE",
+        &format!("/ghost/api/admin/tags/{id}/"),
+        &who,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(
+        &app,
+        "GET",
+        &format!("/ghost/api/admin/tags/{id}/"),
+        &who,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let names: Vec<String> = store
+        .article(tagged)
+        .await
+        .unwrap()
+        .unwrap()
+        .tags
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    assert_eq!(names, ["Weather"]);
+    let log = store
+        .audit_log(masthead_core::store::PageRequest {
+            offset: 0,
+            limit: 5,
+        })
+        .await
+        .unwrap();
+    assert!(log
+        .items
+        .iter()
+        .any(|e| e.action == AuditAction::TagDeleted && e.target == "Climate"));
 
     let (status, body) = send(&app, "GET", "/ghost/api/admin/users/", &who, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -848,9 +894,40 @@ async fn tags_users_and_webhooks(store: Arc<dyn Store>) {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    // Another integration cannot delete it.
+    // Pointed elsewhere; a bad address refused.
+    let (status, body) = send(
+        &app,
+        "PUT",
+        &format!("/ghost/api/admin/webhooks/{hook}/"),
+        &who,
+        Some(json!({"webhooks": [{"target_url": "https://hooks.example/other", "event": "post.unpublished"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["webhooks"][0]["event"], "post.unpublished");
+    let stored = store.webhooks(Some(integration.id)).await.unwrap();
+    assert_eq!(stored[0].target_url, "https://hooks.example/other");
+    let (status, _) = send(
+        &app,
+        "PUT",
+        &format!("/ghost/api/admin/webhooks/{hook}/"),
+        &who,
+        Some(json!({"webhooks": [{"target_url": "javascript:alert(1)"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Another integration cannot change or delete it.
     let other = self::integration(&store, 2).await;
     let t2 = token(&other.keys);
+    let (status, _) = send(
+        &app,
+        "PUT",
+        &format!("/ghost/api/admin/webhooks/{hook}/"),
+        &As::Token(&t2),
+        Some(json!({"webhooks": [{"event": "post.published"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = send(
         &app,
         "DELETE",

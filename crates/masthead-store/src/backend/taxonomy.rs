@@ -7,6 +7,7 @@ use crate::rows::*;
 use async_trait::async_trait;
 use chrono::Utc;
 use masthead_core::article::PathMove;
+use masthead_core::auth::NewAuditEntry;
 use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::taxonomy::{NewSection, Section, Tag, TagEdit};
@@ -278,6 +279,35 @@ impl masthead_core::store::TaxonomyStore for Store {
         commit(tx).await?;
         self.notify(Change::Site).await;
         Ok(row.into())
+    }
+
+    async fn delete_tag(&self, id: TagId, audit: &NewAuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Its links and counts go with it (foreign keys are not enforced on every
+        // SQLite).
+        sqlx::query("DELETE FROM article_tags WHERE tag_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article tags"))?;
+        sqlx::query("DELETE FROM article_counts WHERE scope = 'tag' AND scope_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("article counts"))?;
+        let gone = sqlx::query("DELETE FROM tags WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("tag"))?
+            .rows_affected();
+        if gone == 0 {
+            return Err(Error::not_found(format!("tag {}", id.0)));
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        self.notify(Change::Site).await;
+        Ok(())
     }
 
     async fn tags_matching(&self, words: &str, limit: u32) -> Result<Vec<Tag>> {

@@ -150,6 +150,34 @@ impl masthead_core::store::WebhookStore for Store {
         commit(tx).await
     }
 
+    async fn update_webhook(
+        &self,
+        id: i64,
+        event: Event,
+        target_url: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<Webhook> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query("UPDATE webhooks SET event = $2, target_url = $3 WHERE id = $1")
+            .bind(id)
+            .bind(event.as_str())
+            .bind(target_url)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("webhook"))?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::not_found("webhook"));
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        self.webhooks(None)
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or_else(|| Error::not_found("webhook"))
+    }
+
     async fn queue_webhook_event(
         &self,
         event: Event,

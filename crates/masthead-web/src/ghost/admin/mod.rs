@@ -61,6 +61,12 @@ fn routes() -> Vec<(Method, &'static str, Guard, MethodRouter<AppState>)> {
         (Method::POST, "tags", Caller, post(resources::add_tag)),
         (Method::GET, "tags/{id}", Caller, get(resources::tag)),
         (Method::PUT, "tags/{id}", Caller, put(resources::edit_tag)),
+        (
+            Method::DELETE,
+            "tags/{id}",
+            Caller,
+            delete(resources::remove_tag),
+        ),
         (Method::GET, "users", Caller, get(resources::users)),
         (Method::GET, "users/{id}", Caller, get(resources::user)),
         (
@@ -107,6 +113,12 @@ fn routes() -> Vec<(Method, &'static str, Guard, MethodRouter<AppState>)> {
             "webhooks",
             Caller,
             post(resources::add_webhook),
+        ),
+        (
+            Method::PUT,
+            "webhooks/{id}",
+            Caller,
+            put(resources::edit_webhook),
         ),
         (
             Method::DELETE,

@@ -378,6 +378,41 @@ pub async fn edit_tag(
     )
 }
 
+#[utoipa::path(
+    delete,
+    path = "/ghost/api/admin/tags/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    responses(
+        (status = 204, description = "Deleted: its posts keep their other tags"),
+        (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)
+    ),
+    tag = "tags"
+)]
+pub async fn remove_tag(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    at_least(&caller, Role::Editor)?;
+    let missing = || ApiError::not_found("Tag not found.");
+    let id = masthead_core::nql::post_id(&id).ok_or_else(missing)?;
+    let tag = state
+        .store
+        .tags()
+        .await?
+        .into_iter()
+        .find(|t| t.id.0 == id)
+        .ok_or_else(missing)?;
+    state
+        .store
+        .delete_tag(
+            tag.id,
+            &caller.audit(AuditAction::TagDeleted, tag.name.clone()),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// Subscribes an integration to an event: the calling integration, or for an
 /// administrator's session the one `integration_id` names.
 #[utoipa::path(
@@ -411,22 +446,7 @@ pub async fn add_webhook(
             masthead_core::ids::IntegrationId(id)
         }
     };
-    let event_name = field(item, "event");
-    let event = event_name
-        .parse::<masthead_core::webhook::Event>()
-        .map_err(|_| {
-            ApiError::validation_of(
-                "Validation error, cannot save webhook.",
-                format!(
-                    "event: {event_name:?} is not one of {}",
-                    masthead_core::webhook::Event::ALL
-                        .iter()
-                        .map(|e| e.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
+    let event = event_named(&field(item, "event"))?;
     let secret = match field(item, "secret") {
         s if s.is_empty() => crate::secrets::secret(),
         s => s,
@@ -463,6 +483,96 @@ fn webhook(w: &masthead_core::webhook::Webhook) -> Value {
 }
 
 #[utoipa::path(
+    put,
+    path = "/ghost/api/admin/webhooks/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    request_body = super::openapi::WebhooksInput,
+    responses(
+        (status = 200, description = "The webhook, pointed at its new event or address", body = super::openapi::OneWebhook),
+        (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)
+    ),
+    tag = "webhooks"
+)]
+pub async fn edit_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let hook = own_webhook(&state, &caller, &id).await?;
+    let item = the_one(&body, "webhooks")?;
+    let event = match item.get("event").and_then(Value::as_str) {
+        Some(name) => event_named(name)?,
+        None => hook.event,
+    };
+    let changed = masthead_core::webhook::NewWebhook {
+        integration: hook.integration,
+        event,
+        target_url: item
+            .get("target_url")
+            .and_then(Value::as_str)
+            .map_or_else(|| hook.target_url.clone(), str::to_owned),
+        secret: hook.secret.clone(),
+    };
+    changed.validate().map_err(write_error)?;
+    let saved = state
+        .store
+        .update_webhook(
+            hook.id,
+            changed.event,
+            &changed.target_url,
+            &caller.audit(AuditAction::WebhookChanged, changed.target_url.clone()),
+        )
+        .await
+        .map_err(write_error)?;
+    Ok(Json(json!({"webhooks": [webhook(&saved)]})).into_response())
+}
+
+/// The webhook `id` names, if the caller may change it: an integration its own, an
+/// administrator any.
+async fn own_webhook(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<masthead_core::webhook::Webhook, ApiError> {
+    let missing = || ApiError::not_found("Webhook not found.");
+    let id = masthead_core::nql::post_id(id).ok_or_else(missing)?;
+    let mine = match caller {
+        Caller::Integration { integration, .. } => Some(integration.id),
+        Caller::Staff { person, .. } if person.role == Role::Admin => None,
+        Caller::Staff { .. } => {
+            return Err(write_error(masthead_core::Error::forbidden(
+                "webhooks are an administrator's",
+            )))
+        }
+    };
+    state
+        .store
+        .webhooks(mine)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or_else(missing)
+}
+
+/// The event `name` names, or Ghost's 422 listing those there are.
+fn event_named(name: &str) -> Result<masthead_core::webhook::Event, ApiError> {
+    name.parse::<masthead_core::webhook::Event>().map_err(|_| {
+        ApiError::validation_of(
+            "Validation error, cannot save webhook.",
+            format!(
+                "event: {name:?} is not one of {}",
+                masthead_core::webhook::Event::ALL
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
+}
+
+#[utoipa::path(
     delete,
     path = "/ghost/api/admin/webhooks/{id}/",
     params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
@@ -474,24 +584,7 @@ pub async fn remove_webhook(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let missing = || ApiError::not_found("Webhook not found.");
-    let id = masthead_core::nql::post_id(&id).ok_or_else(missing)?;
-    let mine = match &caller {
-        Caller::Integration { integration, .. } => Some(integration.id),
-        Caller::Staff { person, .. } if person.role == Role::Admin => None,
-        Caller::Staff { .. } => {
-            return Err(write_error(masthead_core::Error::forbidden(
-                "webhooks are an administrator's",
-            )))
-        }
-    };
-    let hook = state
-        .store
-        .webhooks(mine)
-        .await?
-        .into_iter()
-        .find(|w| w.id == id)
-        .ok_or_else(missing)?;
+    let hook = own_webhook(&state, &caller, &id).await?;
     state
         .store
         .delete_webhook(
