@@ -127,6 +127,7 @@ word_enum!(
         WebhookDeleted => "webhook_deleted" / "Deleted a webhook",
         WebhookChanged => "webhook_changed" / "Changed a webhook",
         TagDeleted => "tag_deleted" / "Deleted a tag",
+        PageDeleted => "page_deleted" / "Deleted a page",
         PasswordResetAsked => "password_reset_asked" / "Asked for a password reset link",
         PasswordReset => "password_reset" / "Reset their password by email",
         PasswordChanged => "password_changed" / "Changed their password",

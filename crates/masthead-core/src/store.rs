@@ -257,6 +257,9 @@ pub trait SiteStore: Send + Sync {
 
     async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>>;
 
+    /// Deletes a page, with its audit entry: its address answers 404 from then on.
+    async fn delete_page(&self, id: PageId, audit: &NewAuditEntry) -> Result<()>;
+
     /// All pages, by position then title; published ones only if `published_only`.
     async fn static_pages(&self, published_only: bool) -> Result<Vec<StaticPage>>;
 }

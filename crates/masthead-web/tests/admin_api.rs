@@ -1025,6 +1025,11 @@ async fn pages_members_and_the_newsrooms_own(store: Arc<dyn Store>) {
     );
     let (_, body) = send(&app, "GET", "/ghost/api/admin/pages/", &who, None).await;
     assert_eq!(body["meta"]["pagination"]["total"], 1, "drafts too");
+    let (status, _) = send(&app, "DELETE", &path, &who, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(&app, "GET", &path, &who, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(store.page_by_slug("our-standards").await.unwrap().is_none());
 
     // Members: added, listed, renamed, deleted; a taken address refused.
     let (status, body) = send(

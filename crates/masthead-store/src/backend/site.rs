@@ -7,6 +7,7 @@ use crate::rows::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use masthead_core::article::PathMove;
+use masthead_core::auth::NewAuditEntry;
 use masthead_core::change::Change;
 use masthead_core::ids::*;
 use masthead_core::page::{PageContent, PageStatus, StaticPage};
@@ -207,6 +208,23 @@ impl masthead_core::store::SiteStore for Store {
         commit(tx).await?;
         self.notify(Change::Site).await;
         row.try_into()
+    }
+
+    async fn delete_page(&self, id: PageId, audit: &NewAuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let gone = sqlx::query("DELETE FROM pages WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("page"))?
+            .rows_affected();
+        if gone == 0 {
+            return Err(Error::not_found(format!("page {id}")));
+        }
+        insert_audit(&mut tx, audit).await?;
+        commit(tx).await?;
+        self.notify(Change::Site).await;
+        Ok(())
     }
 
     async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>> {

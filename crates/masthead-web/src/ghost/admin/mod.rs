@@ -79,6 +79,7 @@ fn routes() -> Vec<(Method, &'static str, Guard, MethodRouter<AppState>)> {
         (Method::POST, "pages", Caller, post(pages::add)),
         (Method::GET, "pages/{id}", Caller, get(pages::read)),
         (Method::PUT, "pages/{id}", Caller, put(pages::edit)),
+        (Method::DELETE, "pages/{id}", Caller, delete(pages::remove)),
         (Method::GET, "members", Caller, get(members::browse)),
         (Method::POST, "members", Caller, post(members::add)),
         (Method::GET, "members/{id}", Caller, get(members::read)),

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         pages::add,
         pages::read,
         pages::edit,
+        pages::remove,
         members::browse,
         members::add,
         members::read,

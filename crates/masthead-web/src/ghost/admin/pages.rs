@@ -318,3 +318,41 @@ pub async fn edit(
         StatusCode::OK,
     )
 }
+
+#[utoipa::path(
+    delete,
+    path = "/ghost/api/admin/pages/{id}/",
+    params(("id" = String, Path, description = "Ghost's id: 24 hexadecimal characters")),
+    responses(
+        (status = 204, description = "Deleted: its address answers 404 from then on"),
+        (status = "4XX", description = "Ghost's error: the request is refused, and why", body = super::openapi::Errors)
+    ),
+    tag = "pages"
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    allowed(&caller)?;
+    let missing = || ApiError::not_found("Page not found.");
+    let id = masthead_core::nql::post_id(&id).ok_or_else(missing)?;
+    let page = state
+        .store
+        .static_pages(false)
+        .await?
+        .into_iter()
+        .find(|p| p.id.0 == id)
+        .ok_or_else(missing)?;
+    state
+        .store
+        .delete_page(
+            page.id,
+            &caller.audit(
+                masthead_core::auth::AuditAction::PageDeleted,
+                page.title.clone(),
+            ),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
