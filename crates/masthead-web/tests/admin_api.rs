@@ -605,6 +605,47 @@ async fn what_each_role_may_do(store: Arc<dyn Store>) {
     );
     let mine = body["posts"][0]["id"].as_str().unwrap().to_owned();
     let updated_at = body["posts"][0]["updated_at"].as_str().unwrap().to_owned();
+    // ... cannot slip script or frames in through HTML or Lexical, nor credit the
+    // piece to someone else.
+    for (query, post) in [
+        (
+            "?source=html",
+            json!({"title": "Hostile", "html": "<p>Hi</p><script>alert(1)</script><iframe src=\"https://evil.example/\"></iframe><img src=x onerror=alert(1)>"}),
+        ),
+        (
+            "",
+            json!({"title": "Hostile", "lexical": json!({"root": {"children": [{"type": "html", "html": "<script>alert(1)</script>"}]}}).to_string()}),
+        ),
+        (
+            "",
+            json!({"title": "Hostile", "authors": [{"email": people.editor.email}]}),
+        ),
+    ] {
+        let (status, body) = send(
+            &app,
+            "POST",
+            &format!("/ghost/api/admin/posts/{query}"),
+            &contributor,
+            Some(json!({"posts": [post]})),
+        )
+        .await;
+        if status == StatusCode::CREATED {
+            let id = masthead_core::nql::post_id(body["posts"][0]["id"].as_str().unwrap()).unwrap();
+            let stored = store
+                .article(masthead_core::ids::ArticleId(id))
+                .await
+                .unwrap()
+                .unwrap();
+            let html = stored.body_html.to_lowercase();
+            assert!(
+                !html.contains("<script") && !html.contains("<iframe") && !html.contains("onerror"),
+                "{html}"
+            );
+            assert!(stored.authors.iter().any(|a| a.id == people.contributor.id));
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        }
+    }
     // ... may send it for review, not publish it.
     let (status, body) = send(
         &app,
@@ -629,8 +670,24 @@ async fn what_each_role_may_do(store: Arc<dyn Store>) {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, body) = send(&app, "GET", "/ghost/api/admin/posts/", &contributor, None).await;
+    let (_, body) = send(
+        &app,
+        "GET",
+        "/ghost/api/admin/posts/?filter=title:%27My%20first%20draft%27",
+        &contributor,
+        None,
+    )
+    .await;
     assert_eq!(body["meta"]["pagination"]["total"], 1);
+    let (_, body) = send(
+        &app,
+        "GET",
+        "/ghost/api/admin/posts/?limit=all",
+        &contributor,
+        None,
+    )
+    .await;
+    assert!(!body.to_string().contains("Someone else"), "{body}");
     let (status, _) = send(
         &app,
         "DELETE",
