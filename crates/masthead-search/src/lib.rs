@@ -179,6 +179,56 @@ pub struct SearchIndex {
     /// The language words are stemmed in ("en"; "none" without a stemmer), which the
     /// commits record: an index stemmed in another is rebuilt (`catch_up`).
     language: Mutex<String>,
+    /// Each segment's documents' freshness, worked out once a minute (`Freshness`).
+    freshness: Arc<Freshness>,
+}
+
+/// How long a segment's freshness factors are used before they are worked out again:
+/// in a minute a story's factor changes by less than two parts in a hundred
+/// thousand, far below what separates two scores.
+const FRESHNESS_STEP_SECONDS: i64 = 60;
+
+/// Each segment's documents' freshness factors (`search::freshness`), by segment,
+/// worked out for a minute at a time: a query multiplies every match's score by its
+/// factor, and looking one up costs far less than an exponential per match (it was a
+/// fifth of a search's time at 100,000 articles).
+#[derive(Default)]
+struct Freshness {
+    segments: Mutex<std::collections::HashMap<tantivy::index::SegmentId, Factors>>,
+}
+
+/// A segment's factors, and the minute they are for.
+type Factors = (i64, Arc<Vec<f32>>);
+
+impl Freshness {
+    /// The factors of `segment`'s documents at the minute of `now`.
+    fn of(&self, segment: &tantivy::SegmentReader, now: i64) -> Option<Arc<Vec<f32>>> {
+        let minute = now - now.rem_euclid(FRESHNESS_STEP_SECONDS);
+        let id = segment.segment_id();
+        let mut segments = self
+            .segments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, factors)) = segments.get(&id) {
+            if *at == minute {
+                return Some(factors.clone());
+            }
+        }
+        let published = segment
+            .fast_fields()
+            .i64("published")
+            .ok()?
+            .first_or_default_col(0);
+        let factors: Arc<Vec<f32>> = Arc::new(
+            (0..segment.max_doc())
+                .map(|doc| freshness(minute.saturating_sub(published.get_val(doc))))
+                .collect(),
+        );
+        // Segments merged away are not asked for again: keep only this minute's.
+        segments.retain(|_, (at, _)| *at == minute);
+        segments.insert(id, (minute, factors.clone()));
+        Some(factors)
+    }
 }
 
 /// What the index holds of each article, as a version its commits record with their
@@ -249,6 +299,7 @@ impl SearchIndex {
             writer: Mutex::new(Some(writer)),
             fields,
             language: Mutex::new("en".to_owned()),
+            freshness: Arc::default(),
         })
     }
 
@@ -611,7 +662,7 @@ impl Search for SearchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let top = searcher
-            .search(&query, &fresh_top(limit, 0))
+            .search(&query, &fresh_top(&self.freshness, limit, 0))
             .map_err(search_error("related"))?;
         let mut ids = Vec::with_capacity(top.len());
         for (_, address) in top {
@@ -636,19 +687,17 @@ const RELATED_WORDS: usize = 16;
 /// The best `limit` after `offset`, by text score weighed by freshness
 /// (`search::freshness`).
 fn fresh_top(
+    freshness: &Arc<Freshness>,
     limit: usize,
     offset: usize,
 ) -> impl tantivy::collector::Collector<Fruit = Vec<(f32, tantivy::DocAddress)>> {
     let now = Utc::now().timestamp();
+    let freshness = freshness.clone();
     TopDocs::with_limit(limit).and_offset(offset).tweak_score(
         move |segment: &tantivy::SegmentReader| {
-            let published = segment
-                .fast_fields()
-                .i64("published")
-                .ok()
-                .map(|c| c.first_or_default_col(0));
-            move |doc: tantivy::DocId, score: tantivy::Score| match &published {
-                Some(at) => score * freshness(now.saturating_sub(at.get_val(doc))),
+            let factors = freshness.of(segment, now);
+            move |doc: tantivy::DocId, score: tantivy::Score| match &factors {
+                Some(factors) => score * factors.get(doc as usize).copied().unwrap_or(1.0),
                 None => score,
             }
         },
@@ -821,7 +870,7 @@ impl SearchIndex {
                 suggestion,
             });
         }
-        let top = fresh_top(page.limit as usize, page.offset as usize);
+        let top = fresh_top(&self.freshness, page.limit as usize, page.offset as usize);
         let (top, total, counts) = searcher
             .search(&*query, &(top, Count, counted))
             .map_err(search_error("search"))?;
@@ -1049,6 +1098,40 @@ fn plain_text(html: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn freshness_factors_are_worked_out_once_a_minute() {
+        let index = SearchIndex::in_memory().unwrap();
+        let now = 1_800_000_000_i64;
+        {
+            let mut writer = index.writer.lock().unwrap();
+            let writer = writer.as_mut().unwrap();
+            for age_days in [0_i64, 30, 365] {
+                let mut doc = TantivyDocument::default();
+                doc.add_i64(index.fields.published, now - age_days * 86_400);
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        index.reader.reload().unwrap();
+        let searcher = index.reader.searcher();
+        let segment = &searcher.segment_readers()[0];
+        let cache = Freshness::default();
+        let first = cache.of(segment, now + 5).unwrap();
+        for (doc, age_days) in [0_i64, 30, 365].into_iter().enumerate() {
+            assert_eq!(first[doc], freshness(age_days * 86_400));
+        }
+        assert!(
+            (first[1] - 0.85).abs() < 1e-6,
+            "a month-old story keeps 0.85"
+        );
+        // The same minute: the same factors, not worked out again.
+        assert!(Arc::ptr_eq(&first, &cache.of(segment, now + 59).unwrap()));
+        // The next: worked out again, a minute older.
+        let next = cache.of(segment, now + 65).unwrap();
+        assert!(!Arc::ptr_eq(&first, &next));
+        assert_eq!(next[2], freshness(365 * 86_400 + 60));
+    }
 
     #[test]
     fn a_locale_chooses_its_languages_stemmer() {
