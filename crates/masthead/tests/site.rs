@@ -765,6 +765,8 @@ fn schemathesis_finds_the_admin_api_true_to_its_document() {
         .args(["--report", "junit,har", "--report-dir"])
         .arg(&report)
         .env("NO_COLOR", "1")
+        // Its cache goes beside the report, not into the source tree.
+        .current_dir(&report)
         .stdin(Stdio::null())
         .output()
         .expect("schemathesis runs");
