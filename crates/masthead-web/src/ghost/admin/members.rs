@@ -115,22 +115,6 @@ pub async fn read(
     Ok(Json(json!({"members": [member_json(&state, &m).await?]})).into_response())
 }
 
-/// The one member of a `{"members": [{...}]}` body.
-fn the_member(body: &Value) -> Result<&serde_json::Map<String, Value>, ApiError> {
-    super::super::without_nul(body)?;
-    match body
-        .get("members")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::Object(m)]) => Ok(m),
-        _ => Err(ApiError::validation_of(
-            "Validation error, cannot save member.",
-            "The body is {\"members\": [{...}]}, with one member.",
-        )),
-    }
-}
-
 fn text(m: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
     m.get(key).and_then(Value::as_str).map(str::to_owned)
 }
@@ -151,7 +135,7 @@ pub async fn add(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     allowed(&caller)?;
-    let input = the_member(&body)?;
+    let input = super::the_one(&body, "members")?;
     let new = NewMember {
         email: text(input, "email").unwrap_or_default().trim().to_owned(),
         name: text(input, "name").unwrap_or_default(),
@@ -190,7 +174,7 @@ pub async fn edit(
 ) -> Result<Response, ApiError> {
     allowed(&caller)?;
     let m = found(&state, &id).await?;
-    let input = the_member(&body)?;
+    let input = super::the_one(&body, "members")?;
     let standing = state
         .store
         .standing(m.id)

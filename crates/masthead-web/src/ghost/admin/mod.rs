@@ -23,6 +23,39 @@ use axum::http::Method;
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 
+/// The one item of a `{"<resource>": [{...}]}` body, as Ghost's writes send it;
+/// anything else (or a NUL in any text of it) is Ghost's 422.
+fn the_one<'a>(
+    body: &'a serde_json::Value,
+    resource: &str,
+) -> Result<&'a serde_json::Map<String, serde_json::Value>, super::ApiError> {
+    super::without_nul(body)?;
+    match body
+        .get(resource)
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([serde_json::Value::Object(item)]) => Ok(item),
+        _ => Err(super::ApiError::validation_of(
+            "Validation error, cannot save.",
+            format!("The body is {{\"{resource}\": [{{...}}]}}, with one item."),
+        )),
+    }
+}
+
+/// Whether a write's query says `source=html` (its body comes as HTML); any other
+/// source is Ghost's 422.
+fn source_html(params: &super::Params) -> Result<bool, super::ApiError> {
+    match params.source.as_deref() {
+        None => Ok(false),
+        Some("html") => Ok(true),
+        Some(other) => Err(super::ApiError::validation_of(
+            "Validation error, cannot save.",
+            format!("source={other} is not taken: send html with source=html, or lexical"),
+        )),
+    }
+}
+
 /// Whether a route needs a caller (`auth.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Guard {

@@ -130,7 +130,6 @@ pub async fn add_correction(
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    super::super::without_nul(&body)?;
     let missing = || ApiError::not_found("Post not found.");
     let id = ArticleId(masthead_core::nql::post_id(&id).ok_or_else(missing)?);
     let article = state
@@ -139,19 +138,7 @@ pub async fn add_correction(
         .await?
         .filter(|a| a.status != Status::Deleted)
         .ok_or_else(missing)?;
-    let item = match body
-        .get("corrections")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::Object(item)]) => item,
-        _ => {
-            return Err(ApiError::validation_of(
-                "Validation error, cannot save correction.",
-                "The body is {\"corrections\": [{\"kind\": ..., \"text\": ...}]}, with one.",
-            ))
-        }
-    };
+    let item = super::the_one(&body, "corrections")?;
     let kind_text = item
         .get("kind")
         .and_then(Value::as_str)

@@ -143,22 +143,6 @@ pub async fn read(
     )
 }
 
-/// The one page of a `{"pages": [{...}]}` body.
-fn the_page(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    super::super::without_nul(body)?;
-    match body
-        .get("pages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::Object(p)]) => Ok(p),
-        _ => Err(ApiError::validation_of(
-            "Validation error, cannot save page.",
-            "The body is {\"pages\": [{...}]}, with one page.",
-        )),
-    }
-}
-
 /// Writes the input over `content` (what is not sent stays).
 fn apply(
     content: &mut PageContent,
@@ -197,17 +181,6 @@ fn apply(
     Ok(())
 }
 
-fn source_html(params: &Params) -> Result<bool, ApiError> {
-    match params.source.as_deref() {
-        None => Ok(false),
-        Some("html") => Ok(true),
-        Some(other) => Err(ApiError::validation_of(
-            "Validation error, cannot save page.",
-            format!("source={other} is not taken: send html with source=html, or lexical"),
-        )),
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/ghost/api/admin/pages/",
@@ -227,7 +200,7 @@ pub async fn add(
 ) -> Result<Response, ApiError> {
     allowed(&caller)?;
     let params = Params::read(q.as_deref());
-    let input = the_page(&body)?;
+    let input = super::the_one(&body, "pages")?;
     let mut content = PageContent {
         slug: String::new(),
         title: String::new(),
@@ -237,7 +210,7 @@ pub async fn add(
         position: 0,
         in_footer: false,
     };
-    apply(&mut content, input, source_html(&params)?)?;
+    apply(&mut content, input, super::source_html(&params)?)?;
     let made = state
         .newsroom
         .create_page(content, Utc::now())
@@ -278,7 +251,7 @@ pub async fn edit(
         .into_iter()
         .find(|p| p.id.0 == id)
         .ok_or_else(missing)?;
-    let input = the_page(&body)?;
+    let input = super::the_one(&body, "pages")?;
     let sent = input
         .get("updated_at")
         .and_then(Value::as_str)
@@ -307,7 +280,7 @@ pub async fn edit(
         position: stored.position,
         in_footer: stored.in_footer,
     };
-    apply(&mut content, input, source_html(&params)?)?;
+    apply(&mut content, input, super::source_html(&params)?)?;
     let saved = state
         .newsroom
         .update_page(stored.id, content, Utc::now())

@@ -287,34 +287,6 @@ pub async fn read_by_slug(
     .await
 }
 
-/// The one post of a `{"posts": [...]}` body.
-fn the_post(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    super::super::without_nul(body)?;
-    match body
-        .get("posts")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::Object(post)]) => Ok(post),
-        _ => Err(ApiError::validation_of(
-            "Validation error, cannot save post.",
-            "The body is {\"posts\": [{...}]}, with one post.",
-        )),
-    }
-}
-
-/// Whether the request's query says `source=html`.
-fn source_html(params: &Params) -> Result<bool, ApiError> {
-    match params.source.as_deref() {
-        None => Ok(false),
-        Some("html") => Ok(true),
-        Some(other) => Err(ApiError::validation_of(
-            "Validation error, cannot save post.",
-            format!("source={other} is not taken: send html with source=html, or lexical"),
-        )),
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/ghost/api/admin/posts/",
@@ -330,8 +302,8 @@ pub async fn add(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
-    let input = the_post(&body)?;
-    let html = source_html(&params)?;
+    let input = super::the_one(&body, "posts")?;
+    let html = super::source_html(&params)?;
     let now = Utc::now();
     let mut content = ArticleContent::new("", "");
     apply(&state, &caller, &mut content, input, html, None).await?;
@@ -392,8 +364,8 @@ pub async fn edit(
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let article = visible(&state, &caller, &id).await?;
-    let input = the_post(&body)?;
-    let html = source_html(&params)?;
+    let input = super::the_one(&body, "posts")?;
+    let html = super::source_html(&params)?;
     // Ghost's collision check: the edit names the version it was made on.
     let Some(sent) = text(input, "updated_at") else {
         return Err(ApiError::validation_of(

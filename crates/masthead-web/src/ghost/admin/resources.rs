@@ -256,22 +256,6 @@ pub async fn tag(
     )
 }
 
-/// The one item of a `{"<resource>": [{...}]}` body.
-fn the_one<'a>(body: &'a Value, resource: &str) -> Result<&'a Map<String, Value>, ApiError> {
-    super::super::without_nul(body)?;
-    match body
-        .get(resource)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::Object(item)]) => Ok(item),
-        _ => Err(ApiError::validation_of(
-            "Validation error, cannot save.",
-            format!("The body is {{\"{resource}\": [{{...}}]}}, with one item."),
-        )),
-    }
-}
-
 fn field(item: &Map<String, Value>, key: &str) -> String {
     item.get(key)
         .and_then(Value::as_str)
@@ -292,7 +276,7 @@ pub async fn add_tag(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     at_least(&caller, Role::Editor)?;
-    let item = the_one(&body, "tags")?;
+    let item = super::the_one(&body, "tags")?;
     let edit = TagEdit {
         name: field(item, "name"),
         slug: field(item, "slug"),
@@ -353,7 +337,7 @@ pub async fn edit_tag(
         .into_iter()
         .find(|t| t.id.0 == id)
         .ok_or_else(missing)?;
-    let item = the_one(&body, "tags")?;
+    let item = super::the_one(&body, "tags")?;
     let or = |key: &str, kept: &str| match item.get(key) {
         Some(v) => v.as_str().unwrap_or_default().to_owned(),
         None => kept.to_owned(),
@@ -427,7 +411,7 @@ pub async fn add_webhook(
     Extension(caller): Extension<Caller>,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let item = the_one(&body, "webhooks")?;
+    let item = super::the_one(&body, "webhooks")?;
     let integration = match &caller {
         Caller::Integration { integration, .. } => integration.id,
         Caller::Staff { person, .. } => {
@@ -500,7 +484,7 @@ pub async fn edit_webhook(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let hook = own_webhook(&state, &caller, &id).await?;
-    let item = the_one(&body, "webhooks")?;
+    let item = super::the_one(&body, "webhooks")?;
     let event = match item.get("event").and_then(Value::as_str) {
         Some(name) => event_named(name)?,
         None => hook.event,
