@@ -54,11 +54,7 @@ async fn pages_as(
     params: &Params,
     pick: impl Fn(&StaticPage) -> bool,
 ) -> Result<Page<Value>, ApiError> {
-    let formats = if params.formats.is_empty() {
-        vec!["lexical".to_owned()]
-    } else {
-        params.formats()?
-    };
+    let formats = super::posts::formats(params)?;
     let page = params.page()?;
     let all: Vec<StaticPage> = state
         .store

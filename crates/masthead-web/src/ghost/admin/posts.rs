@@ -67,7 +67,7 @@ fn ghost_field(field: &str) -> &str {
 }
 
 /// Formats the Admin API answers with: `lexical` unless others are asked for.
-fn formats(params: &Params) -> Result<Vec<String>, ApiError> {
+pub(super) fn formats(params: &Params) -> Result<Vec<String>, ApiError> {
     if params.formats.is_empty() {
         return Ok(vec!["lexical".to_owned()]);
     }
