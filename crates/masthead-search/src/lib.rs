@@ -2,21 +2,24 @@
 //! is the truth, so the index can always be rebuilt from it (`rebuild`), and is kept
 //! in step by following the store's change notices (`follow`).
 
+mod facets;
+mod stems;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, Utc};
 use masthead_core::article::{Article, Status, Visibility};
 use masthead_core::change::Change;
 use masthead_core::ids::ArticleId;
 use masthead_core::search::{
-    freshness, Facets, Filters, Reach, Search, SearchHit, SearchQuery, SearchResults,
-    MAX_FACET_VALUES, MAX_QUERY_CHARS, MAX_RESULTS,
+    freshness, Filters, Reach, Search, SearchHit, SearchQuery, SearchResults, MAX_QUERY_CHARS,
+    MAX_RESULTS,
 };
 use masthead_core::store::{ArticleFilter, ArticleQuery, PageRequest, Store, WHOLE_BATCH};
 use masthead_core::{Error, Result};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
     QueryParser, RangeQuery, TermQuery, TermSetQuery,
@@ -26,9 +29,7 @@ use tantivy::schema::{
     FAST, INDEXED, STORED,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
-};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Memory the index writer may use before it flushes a segment.
@@ -85,7 +86,7 @@ fn schema() -> (Schema, Fields) {
         section: b.add_text_field("section", text(false)),
         published: b.add_i64_field("published", FAST),
         gated_body: b.add_text_field("gated_body", text(true)),
-        facets: b.add_facet_field("facets", FacetOptions::default().set_stored()),
+        facets: b.add_facet_field(facets::FIELD, FacetOptions::default().set_stored()),
         words: b.add_text_field(
             "words",
             TextOptions::default().set_indexing_options(
@@ -122,9 +123,6 @@ const TOKENIZER: &str = "masthead";
 /// The name of the analyzer that leaves words whole (`Fields::words`).
 const WORDS: &str = "masthead_words";
 
-/// The facets counted for each search, in `Facets`' order.
-const COUNTED: [&str; 5] = ["section", "tag", "author", "type", "year"];
-
 /// The stemmer for a BCP 47 locale ("en-GB", "pt-BR", "de"), by its language; none
 /// for a language tantivy has no stemmer for (its words are then matched as written,
 /// lowercased).
@@ -158,13 +156,14 @@ pub fn stemmer_for(locale: &str) -> Option<Language> {
 }
 
 /// Words split on what is not a letter or digit, overlong ones dropped, lowercased,
-/// then stemmed in `language` (when there is a stemmer for it).
+/// then stemmed in `language` (when there is a stemmer for it; each thread remembers
+/// the stems it has worked out, `stems`).
 fn analyzer(language: Option<Language>) -> TextAnalyzer {
     let words = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
     match language {
-        Some(language) => words.filter(Stemmer::new(language)).build(),
+        Some(language) => words.filter(stems::RememberedStems::new(language)).build(),
         None => words.build(),
     }
 }
@@ -181,6 +180,8 @@ pub struct SearchIndex {
     language: Mutex<String>,
     /// Each segment's documents' freshness, worked out once a minute (`Freshness`).
     freshness: Arc<Freshness>,
+    /// Each segment's counted facets, read once (`facets::FacetTables`).
+    facet_tables: Arc<facets::FacetTables>,
 }
 
 /// How long a segment's freshness factors are used before they are worked out again:
@@ -300,6 +301,7 @@ impl SearchIndex {
             fields,
             language: Mutex::new("en".to_owned()),
             freshness: Arc::default(),
+            facet_tables: Arc::default(),
         })
     }
 
@@ -852,10 +854,10 @@ impl SearchIndex {
         let f = self.fields;
         let query = self.query(text, search);
         let searcher = self.reader.searcher();
-        let mut counted = FacetCollector::for_field("facets");
-        for kind in COUNTED {
-            counted.add_facet(Facet::from_path([kind]));
-        }
+        self.facet_tables.keep_only(&searcher);
+        let counted = facets::FacetTally {
+            tables: self.facet_tables.clone(),
+        };
         let suggestion = self.suggestion(&searcher, text)?;
         // Never deeper than MAX_RESULTS: the collector reserves offset + limit slots.
         let reach = page.offset.saturating_add(page.limit);
@@ -866,7 +868,7 @@ impl SearchIndex {
             return Ok(SearchResults {
                 hits: Vec::new(),
                 total: total as u64,
-                facets: facets(&counts),
+                facets: counts,
                 suggestion,
             });
         }
@@ -913,7 +915,7 @@ impl SearchIndex {
         Ok(SearchResults {
             hits,
             total: total as u64,
-            facets: facets(&counts),
+            facets: counts,
             suggestion,
         })
     }
@@ -993,30 +995,6 @@ impl SearchIndex {
                 _ => Some((word, n)),
             })
             .and_then(|(word, _)| String::from_utf8(word).ok()))
-    }
-}
-
-/// The counts of each facet, as `Facets` holds them: most first, years newest first.
-fn facets(counts: &FacetCounts) -> Facets {
-    let top = |kind: &str| -> Vec<(String, u64)> {
-        counts
-            .top_k(Facet::from_path([kind]), MAX_FACET_VALUES)
-            .into_iter()
-            .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
-            .collect()
-    };
-    let mut years: Vec<(String, u64)> = counts
-        .get(Facet::from_path(["year"]))
-        .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
-        .collect();
-    years.sort_by(|a, b| b.0.cmp(&a.0));
-    years.truncate(MAX_FACET_VALUES);
-    Facets {
-        sections: top("section"),
-        tags: top("tag"),
-        authors: top("author"),
-        types: top("type"),
-        years,
     }
 }
 

@@ -21,6 +21,21 @@ use masthead_core::workflow::StatusChange;
 use masthead_core::{Error, Result};
 use sqlx::QueryBuilder;
 
+/// What `published_after` runs: the published articles after an id, in id order, and
+/// those articles' parts (tags, credits, sources, corrections). Each must read only its
+/// batch's rows (`articles_status_id`; tested in `sqlite::tests`).
+pub(super) fn published_batch_sql() -> [String; 2] {
+    [
+        format!(
+            "SELECT {ARTICLE_COLUMNS} WHERE a.status = 'published' AND a.id > $1 \
+             ORDER BY a.id LIMIT $2"
+        ),
+        parts_query(
+            "IN (SELECT id FROM articles WHERE status = 'published' AND id > $1 AND id <= $2)",
+        ),
+    ]
+}
+
 #[async_trait]
 impl masthead_core::store::ArticleStore for Store {
     async fn create_article(&self, article: &NewArticle, trail: &Trail) -> Result<ArticleId> {
@@ -79,26 +94,22 @@ impl masthead_core::store::ArticleStore for Store {
 
     async fn published_after(&self, after: ArticleId, limit: u32) -> Result<Vec<Article>> {
         let limit = i64::from(limit.clamp(1, masthead_core::store::WHOLE_BATCH));
-        let rows: Vec<ArticleRow> = sqlx::query_as(&format!(
-            "SELECT {ARTICLE_COLUMNS} WHERE a.status = 'published' AND a.id > $1 \
-             ORDER BY a.id LIMIT $2"
-        ))
-        .bind(after.0)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("articles"))?;
+        let [articles, parts] = published_batch_sql();
+        let rows: Vec<ArticleRow> = sqlx::query_as(&articles)
+            .bind(after.0)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("articles"))?;
         let Some(last) = rows.last().map(|r| r.id) else {
             return Ok(Vec::new());
         };
-        let parts: Vec<PartRow> = sqlx::query_as(&parts_query(
-            "IN (SELECT id FROM articles WHERE status = 'published' AND id > $1 AND id <= $2)",
-        ))
-        .bind(after.0)
-        .bind(last)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("article parts"))?;
+        let parts: Vec<PartRow> = sqlx::query_as(&parts)
+            .bind(after.0)
+            .bind(last)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("article parts"))?;
         let mut parts = ArticleParts::by_article(parts)?;
         rows.into_iter()
             .map(|row| {
