@@ -245,6 +245,16 @@ async fn posts_browse_read_filter_order_and_page(store: Arc<dyn Store>) {
     assert_eq!(last["meta"]["pagination"]["prev"], 2);
     let beyond = ok(get(&app, &api("page=4000000000")).await);
     assert_eq!(slugs(&beyond), Vec::<String>::new());
+    // The page asked for comes back, however far past the end (it was the page the
+    // store's offset stopped at: 42949672).
+    for page in [4_000_000_000_u64, 99_999_999_999_999] {
+        let beyond = ok(get(&app, &api(&format!("limit=2&page={page}"))).await);
+        assert_eq!(
+            beyond["meta"]["pagination"],
+            serde_json::json!({"page": page, "limit": 2, "pages": 3, "total": 6,
+                               "next": null, "prev": page - 1})
+        );
+    }
     assert_eq!(
         ok(get(&app, &api("limit=all")).await)["meta"]["pagination"]["limit"],
         100

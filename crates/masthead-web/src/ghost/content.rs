@@ -177,8 +177,8 @@ async fn shared(
 }
 
 /// `{"<resource>": [...], "meta": {"pagination": ...}}`.
-fn browse(resource: &str, page: Page<Value>) -> Response {
-    let meta = pagination(&page);
+fn browse(resource: &str, page: Page<Value>, params: &Params) -> Response {
+    let meta = pagination(&page, params.page_number());
     Json(json!({ resource: page.items, "meta": { "pagination": meta } })).into_response()
 }
 
@@ -244,7 +244,7 @@ async fn posts(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<R
     let params = Params::read(q.as_deref());
     authorize(&state, &params).await?;
     let page = post_page(&state, &params, params.filter()?, params.page()?).await?;
-    Ok(browse("posts", page))
+    Ok(browse("posts", page, &params))
 }
 
 async fn one_post(state: &AppState, params: &Params, filter: Filter) -> Result<Response, ApiError> {
@@ -403,7 +403,7 @@ fn page_field(p: &masthead_core::page::StaticPage, property: &str) -> Option<Vec
 async fn pages(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let page = page_list(&state, &params, None).await?;
-    Ok(browse("pages", page))
+    Ok(browse("pages", page, &params))
 }
 
 async fn page_by_id(
@@ -470,7 +470,7 @@ async fn tag_list(
 async fn tags(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let page = tag_list(&state, &params, None).await?;
-    Ok(browse("tags", page))
+    Ok(browse("tags", page, &params))
 }
 
 async fn tag_by_id(
@@ -554,7 +554,7 @@ async fn authors(
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let page = author_list(&state, &params, None).await?;
-    Ok(browse("authors", page))
+    Ok(browse("authors", page, &params))
 }
 
 async fn author_by_id(
@@ -612,6 +612,7 @@ async fn tiers(State(state): State<AppState>, RawQuery(q): RawQuery) -> Result<R
     Ok(browse(
         "tiers",
         found.map(|t| only(json::tier(&ctx, &t), &params.fields)),
+        &params,
     ))
 }
 

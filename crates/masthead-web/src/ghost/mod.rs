@@ -292,17 +292,7 @@ impl Params {
                 }
             },
         };
-        let number = match self.page.as_deref() {
-            None => 1,
-            Some(n) => match n.parse::<u64>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(ApiError::validation(
-                        "Validation (isInt) failed for page: a number from 1",
-                    ))
-                }
-            },
-        };
+        let number = self.asked_page()?;
         // Past the last row any store can hold: an empty page, never an overflow.
         let offset = (number - 1)
             .saturating_mul(u64::from(limit))
@@ -311,6 +301,24 @@ impl Params {
             offset: u32::try_from(offset).unwrap_or(u32::MAX - MAX_LIMIT),
             limit,
         })
+    }
+
+    /// The page number asked for (1 when none is), as `meta.pagination` gives it back,
+    /// however far past the last row.
+    pub fn page_number(&self) -> u64 {
+        self.asked_page().unwrap_or(1)
+    }
+
+    fn asked_page(&self) -> Result<u64, ApiError> {
+        match self.page.as_deref() {
+            None => Ok(1),
+            Some(n) => match n.parse::<u64>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(ApiError::validation(
+                    "Validation (isInt) failed for page: a number from 1",
+                )),
+            },
+        }
     }
 
     /// `include`, each value checked against what the resource `allowed`.
@@ -354,11 +362,11 @@ impl Params {
     }
 }
 
-/// `meta.pagination` of `page`: page numbers, or null past either end.
-fn pagination<T>(page: &Page<T>) -> Value {
+/// `meta.pagination` of `page`, page `number` of those asked for: page numbers, or
+/// null past either end.
+fn pagination<T>(page: &Page<T>, number: u64) -> Value {
     let limit = u64::from(page.limit.max(1));
     let pages = page.total.div_ceil(limit).max(1);
-    let number = u64::from(page.offset) / limit + 1;
     json!({
         "page": number,
         "limit": page.limit,
@@ -423,12 +431,21 @@ mod tests {
             limit,
         };
         assert_eq!(
-            pagination(&p(3, 3, 7)),
+            pagination(&p(3, 3, 7), 2),
             json!({"page": 2, "limit": 3, "pages": 3, "total": 7, "next": 3, "prev": 1})
         );
         assert_eq!(
-            pagination(&p(0, 15, 0)),
+            pagination(&p(0, 15, 0), 1),
             json!({"page": 1, "limit": 15, "pages": 1, "total": 0, "next": null, "prev": null})
+        );
+        // Far past the last row: the page asked for, as Ghost gives it back (the
+        // store's offset stops at what it can hold).
+        let far = Params::read(Some("page=99999999999999&limit=10"));
+        let request = far.page().unwrap();
+        assert_eq!(
+            pagination(&p(request.offset, request.limit, 25), far.page_number()),
+            json!({"page": 99_999_999_999_999_u64, "limit": 10, "pages": 3, "total": 25,
+                   "next": null, "prev": 99_999_999_999_998_u64})
         );
     }
 }

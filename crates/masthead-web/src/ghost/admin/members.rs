@@ -91,7 +91,7 @@ pub async fn browse(
             &params.fields,
         ));
     }
-    let meta = pagination(&page);
+    let meta = pagination(&page, params.page_number());
     Ok(Json(json!({"members": items, "meta": {"pagination": meta}})).into_response())
 }
 

@@ -96,7 +96,7 @@ pub async fn corrections(
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let page = state.store.corrections_log(params.page()?).await?;
-    let meta = pagination(&page);
+    let meta = pagination(&page, params.page_number());
     let items: Vec<Value> = page
         .items
         .iter()

@@ -110,7 +110,7 @@ pub async fn browse(
     allowed(&caller)?;
     let params = Params::read(q.as_deref());
     let page = pages_as(&state, &params, |_| true).await?;
-    let meta = pagination(&page);
+    let meta = pagination(&page, params.page_number());
     Ok(Json(json!({"pages": page.items, "meta": {"pagination": meta}})).into_response())
 }
 

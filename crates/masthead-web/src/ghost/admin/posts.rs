@@ -198,8 +198,8 @@ pub(super) fn lexical_of(html: &str) -> String {
     .to_string()
 }
 
-fn answer(status: StatusCode, page: masthead_core::store::Page<Value>) -> Response {
-    let meta = pagination(&page);
+fn answer(status: StatusCode, page: masthead_core::store::Page<Value>, number: u64) -> Response {
+    let meta = pagination(&page, number);
     (
         status,
         Json(json!({"posts": page.items, "meta": {"pagination": meta}})),
@@ -221,7 +221,7 @@ pub async fn browse(
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
     let page = page_of(&state, &caller, &params, params.filter()?, params.page()?).await?;
-    Ok(answer(StatusCode::OK, page))
+    Ok(answer(StatusCode::OK, page, params.page_number()))
 }
 
 /// One post by a filter, as `{"posts": [..]}`; 404 when the caller cannot see it.

@@ -117,8 +117,8 @@ async fn user_page(
     })
 }
 
-fn browse(resource: &str, page: Page<Value>) -> Response {
-    let meta = pagination(&page);
+fn browse(resource: &str, page: Page<Value>, params: &Params) -> Response {
+    let meta = pagination(&page, params.page_number());
     Json(json!({resource: page.items, "meta": {"pagination": meta}})).into_response()
 }
 
@@ -141,7 +141,11 @@ pub async fn users(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
-    Ok(browse("users", user_page(&state, &params, |_| true).await?))
+    Ok(browse(
+        "users",
+        user_page(&state, &params, |_| true).await?,
+        &params,
+    ))
 }
 
 #[utoipa::path(
@@ -232,7 +236,11 @@ pub async fn tags(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::read(q.as_deref());
-    Ok(browse("tags", tag_page(&state, &params, |_| true).await?))
+    Ok(browse(
+        "tags",
+        tag_page(&state, &params, |_| true).await?,
+        &params,
+    ))
 }
 
 #[utoipa::path(
